@@ -1,0 +1,135 @@
+//! Units (*förvaltningar*) and the service catalogue.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::errand::{Channel, Lifecycle};
+use crate::validation::Violations;
+
+/// The short code of a unit, 2–5 upper-case ASCII letters (`UTF`, `KC`).
+/// It is the first part of every registry number the unit issues.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct UnitCode(String);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a unit code is 2–5 upper-case letters A–Z")]
+pub struct InvalidUnitCode;
+
+impl UnitCode {
+    pub fn parse(s: &str) -> Result<Self, InvalidUnitCode> {
+        if (2..=5).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_uppercase()) {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(InvalidUnitCode)
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for UnitCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl From<UnitCode> for String {
+    fn from(c: UnitCode) -> String {
+        c.0
+    }
+}
+impl TryFrom<String> for UnitCode {
+    type Error = InvalidUnitCode;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        UnitCode::parse(&s)
+    }
+}
+
+/// An administration (*förvaltning*). The contact center is a unit too.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unit {
+    pub code: UnitCode,
+    pub name_sv: String,
+    pub name_en: String,
+    /// True for the contact center (*kontaktcenter*), the first line for all channels.
+    pub contact_center: bool,
+}
+
+/// Who a service is for; the portal groups its content by these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    Resident,
+    Parent,
+    Pupil,
+    Business,
+    Senior,
+}
+
+impl Audience {
+    pub const ALL: [Audience; 5] = [Self::Resident, Self::Parent, Self::Pupil, Self::Business, Self::Senior];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Resident => "resident",
+            Self::Parent => "parent",
+            Self::Pupil => "pupil",
+            Self::Business => "business",
+            Self::Senior => "senior",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+/// A catalogue service: a kind of errand the city handles, often with an
+/// e-service (*e-tjänst*) for it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Service {
+    /// Stable lower-case kebab-case code, e.g. `street-light-fault`.
+    pub code: String,
+    pub unit: UnitCode,
+    pub name_sv: String,
+    pub name_en: String,
+    pub description_sv: String,
+    pub description_en: String,
+    pub audiences: Vec<Audience>,
+    pub channels: Vec<Channel>,
+    /// The Open311 GeoReport v2 `service_code`, when the service takes fault reports.
+    pub open311_code: Option<String>,
+    /// Errands of this service are secret (*sekretess*) by default.
+    pub confidential: bool,
+    /// Display names of lifecycle classes for this service, Swedish.
+    pub status_names_sv: BTreeMap<Lifecycle, String>,
+}
+
+impl Service {
+    /// The name a citizen sees for an errand's lifecycle state.
+    pub fn status_name_sv(&self, state: Lifecycle) -> &str {
+        self.status_names_sv.get(&state).map(String::as_str).unwrap_or(state.name_sv())
+    }
+}
+
+impl Service {
+    /// Validates a service definition as a whole.
+    pub fn validate(&self) -> Result<(), Violations> {
+        let mut v = Violations::new();
+        let code_ok = !self.code.is_empty()
+            && self.code.len() <= 64
+            && self.code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !code_ok {
+            v.push("code", "invalid", "must be 1–64 characters a–z, 0–9 and -");
+        }
+        v.text("name_sv", &self.name_sv, 200);
+        v.text("name_en", &self.name_en, 200);
+        if self.audiences.is_empty() {
+            v.push("audiences", "required", "must name at least one audience");
+        }
+        if self.channels.is_empty() {
+            v.push("channels", "required", "must name at least one channel");
+        }
+        v.into_result(())
+    }
+}

@@ -1,0 +1,681 @@
+//! Errands (*ärenden*), their parties and their timeline.
+//!
+//! The errand row is the current state; the timeline is the history. Every
+//! change goes through [`Errand::apply`], which returns the new state together
+//! with the events that explain it, so the storage layer can write both in one
+//! transaction and they can never disagree.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::catalogue::UnitCode;
+use crate::ids::PublicId;
+use crate::personnummer::{OrganisationNumber, PersonalIdentityNumber};
+use crate::registry::RegistryNumber;
+use crate::validation::Violations;
+
+/// Where a contact came in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Web,
+    Email,
+    Phone,
+    /// A walk-in visit (*besök*).
+    Visit,
+    Open311,
+    Api,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 6] = [Self::Web, Self::Email, Self::Phone, Self::Visit, Self::Open311, Self::Api];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Web => "web",
+            Self::Email => "email",
+            Self::Phone => "phone",
+            Self::Visit => "visit",
+            Self::Open311 => "open311",
+            Self::Api => "api",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    Low,
+    Normal,
+    High,
+    Urgent,
+}
+
+impl Priority {
+    pub const ALL: [Priority; 4] = [Self::Low, Self::Normal, Self::High, Self::Urgent];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Normal => "normal",
+            Self::High => "high",
+            Self::Urgent => "urgent",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// The fixed lifecycle classes of an errand. Services give them their own
+/// display names (see [`crate::Service::status_name_sv`]), but rules such as
+/// SLA clocks and "Mina ärenden" work on these classes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lifecycle {
+    New,
+    Open,
+    InProgress,
+    /// Waiting for the citizen (*väntar på komplettering*); SLA clocks pause.
+    WaitingForCitizen,
+    Resolved,
+    Closed,
+}
+
+impl Lifecycle {
+    pub const ALL: [Lifecycle; 6] =
+        [Self::New, Self::Open, Self::InProgress, Self::WaitingForCitizen, Self::Resolved, Self::Closed];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::Open => "open",
+            Self::InProgress => "in_progress",
+            Self::WaitingForCitizen => "waiting_for_citizen",
+            Self::Resolved => "resolved",
+            Self::Closed => "closed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+    /// Default Swedish display name.
+    pub fn name_sv(self) -> &'static str {
+        match self {
+            Self::New => "Ny",
+            Self::Open => "Öppen",
+            Self::InProgress => "Under handläggning",
+            Self::WaitingForCitizen => "Väntar på komplettering",
+            Self::Resolved => "Avslutad",
+            Self::Closed => "Arkiverad",
+        }
+    }
+    /// True while the city still has work to do.
+    pub fn is_active(self) -> bool {
+        !matches!(self, Self::Resolved | Self::Closed)
+    }
+    /// Which state changes are allowed. A closed errand can only be reopened.
+    pub fn can_become(self, to: Lifecycle) -> bool {
+        use Lifecycle::*;
+        match (self, to) {
+            (a, b) if a == b => false,
+            (_, New) => false,
+            (Closed, Open) => true,
+            (Closed, _) => false,
+            _ => true,
+        }
+    }
+}
+
+/// A party's part in an errand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartyRole {
+    /// The person or business the errand is about or who applied (*sökande*).
+    Applicant,
+    /// Who reported it (*anmälare*), e.g. for a fault report.
+    Reporter,
+    /// Someone else to keep informed.
+    Contact,
+}
+
+impl PartyRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Applicant => "applicant",
+            Self::Reporter => "reporter",
+            Self::Contact => "contact",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Applicant, Self::Reporter, Self::Contact].into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum ContactChannel {
+    Email(String),
+    Phone(String),
+}
+
+/// A stakeholder (*intressent*) in an errand. A personal identity number is
+/// stored once per party and referred to by the party's id everywhere else.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Party {
+    pub role: PartyRole,
+    pub name: String,
+    pub personal_number: Option<PersonalIdentityNumber>,
+    pub organisation_number: Option<OrganisationNumber>,
+    pub contacts: Vec<ContactChannel>,
+}
+
+/// An errand (*ärende*) as currently registered.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Errand {
+    /// Storage row id. Internal: never shown, never in URLs.
+    pub id: i64,
+    pub public_id: PublicId,
+    /// *Diarienummer*, assigned at registration.
+    pub registry_number: RegistryNumber,
+    pub service_code: String,
+    pub title: String,
+    pub description: String,
+    pub channel: Channel,
+    pub priority: Priority,
+    pub lifecycle: Lifecycle,
+    /// The unit that owns the errand now (changes on handover).
+    pub unit: UnitCode,
+    /// User id of the assignee, if any.
+    pub assignee: Option<i64>,
+    pub parties: Vec<Party>,
+    /// Secrecy marking (*sekretessmarkering*).
+    pub confidential: bool,
+    pub labels: Vec<String>,
+    /// Answers from the e-service form, by field name.
+    pub form: BTreeMap<String, String>,
+    /// Optimistic-locking version; starts at 1 and grows by one per change.
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+impl Errand {
+    /// Whether reading this errand is a read of personal data (and so must be audited).
+    pub fn has_personal_data(&self) -> bool {
+        !self.parties.is_empty()
+    }
+}
+
+/// Limits on errand input.
+pub const MAX_TITLE: usize = 200;
+pub const MAX_TEXT: usize = 20_000;
+pub const MAX_LABELS: usize = 20;
+pub const MAX_FORM_FIELDS: usize = 100;
+pub const MAX_PARTIES: usize = 20;
+
+/// Validated input for registering an errand.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewErrand {
+    pub service_code: String,
+    pub title: String,
+    pub description: String,
+    pub channel: Channel,
+    pub priority: Priority,
+    pub parties: Vec<Party>,
+    pub confidential: bool,
+    pub labels: Vec<String>,
+    pub form: BTreeMap<String, String>,
+}
+
+/// Unvalidated party input, as it arrives from a form or the API.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct RawParty {
+    pub role: Option<String>,
+    pub name: String,
+    pub personal_number: Option<String>,
+    pub organisation_number: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// Unvalidated errand input.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct RawErrand {
+    pub service_code: String,
+    pub title: String,
+    pub description: String,
+    pub channel: String,
+    pub priority: Option<String>,
+    pub parties: Vec<RawParty>,
+    pub confidential: Option<bool>,
+    pub labels: Vec<String>,
+    pub form: BTreeMap<String, String>,
+}
+
+impl NewErrand {
+    /// Validates raw input, collecting every violation.
+    pub fn parse(raw: RawErrand) -> Result<NewErrand, Violations> {
+        let mut v = Violations::new();
+        let service_code = v.text("service_code", &raw.service_code, 64).unwrap_or_default();
+        let title = v.text("title", &raw.title, MAX_TITLE).unwrap_or_default();
+        let description = v.text("description", &raw.description, MAX_TEXT).unwrap_or_default();
+        let channel = Channel::parse(&raw.channel).unwrap_or_else(|| {
+            v.push("channel", "invalid", "must be one of web, email, phone, visit, open311, api");
+            Channel::Web
+        });
+        let priority = match raw.priority.as_deref() {
+            None | Some("") => Priority::Normal,
+            Some(p) => Priority::parse(p).unwrap_or_else(|| {
+                v.push("priority", "invalid", "must be one of low, normal, high, urgent");
+                Priority::Normal
+            }),
+        };
+        if raw.parties.len() > MAX_PARTIES {
+            v.push("parties", "too_many", format!("at most {MAX_PARTIES} parties"));
+        }
+        let parties = raw
+            .parties
+            .into_iter()
+            .take(MAX_PARTIES)
+            .enumerate()
+            .filter_map(|(i, p)| parse_party(&mut v, &format!("parties[{i}]"), p))
+            .collect();
+        if raw.labels.len() > MAX_LABELS {
+            v.push("labels", "too_many", format!("at most {MAX_LABELS} labels"));
+        }
+        let mut labels: Vec<String> =
+            raw.labels.iter().enumerate().filter_map(|(i, l)| v.text(&format!("labels[{i}]"), l, 50)).collect();
+        labels.sort();
+        labels.dedup();
+        if raw.form.len() > MAX_FORM_FIELDS {
+            v.push("form", "too_many", format!("at most {MAX_FORM_FIELDS} fields"));
+        }
+        for (key, value) in &raw.form {
+            if key.is_empty() || key.len() > 64 {
+                v.push("form", "invalid", "field names must be 1–64 characters");
+            }
+            if value.chars().count() > MAX_TEXT {
+                v.push(format!("form.{key}"), "too_long", format!("must be at most {MAX_TEXT} characters"));
+            }
+        }
+        v.into_result(NewErrand {
+            service_code,
+            title,
+            description,
+            channel,
+            priority,
+            parties,
+            confidential: raw.confidential.unwrap_or(false),
+            labels,
+            form: raw.form,
+        })
+    }
+}
+
+fn parse_party(v: &mut Violations, path: &str, raw: RawParty) -> Option<Party> {
+    let before = v.0.len();
+    let role = match raw.role.as_deref() {
+        None | Some("") => PartyRole::Applicant,
+        Some(r) => PartyRole::parse(r).unwrap_or_else(|| {
+            v.push(format!("{path}.role"), "invalid", "must be applicant, reporter or contact");
+            PartyRole::Applicant
+        }),
+    };
+    let name = v.text(&format!("{path}.name"), &raw.name, 200).unwrap_or_default();
+    let personal_number = match raw.personal_number.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(p) => match PersonalIdentityNumber::parse(p) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                v.push(format!("{path}.personal_number"), "invalid", e.to_string());
+                None
+            }
+        },
+    };
+    let organisation_number = match raw.organisation_number.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(p) => match OrganisationNumber::parse(p) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                v.push(format!("{path}.organisation_number"), "invalid", e.to_string());
+                None
+            }
+        },
+    };
+    let mut contacts = Vec::new();
+    if let Some(email) = v.optional_text(&format!("{path}.email"), raw.email.as_deref(), 254) {
+        if is_plausible_email(&email) {
+            contacts.push(ContactChannel::Email(email));
+        } else {
+            v.push(format!("{path}.email"), "invalid", "must be an e-mail address like namn@example.com");
+        }
+    }
+    if let Some(phone) = v.optional_text(&format!("{path}.phone"), raw.phone.as_deref(), 40) {
+        if phone.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) {
+            contacts.push(ContactChannel::Phone(phone));
+        } else {
+            v.push(format!("{path}.phone"), "invalid", "may contain digits, spaces and + - ( ) only");
+        }
+    }
+    (v.0.len() == before).then_some(Party { role, name, personal_number, organisation_number, contacts })
+}
+
+/// A deliberately simple check: one `@`, something before it, a dot after it.
+pub fn is_plausible_email(s: &str) -> bool {
+    match s.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !s.contains(char::is_whitespace)
+                && !domain.contains('@')
+        }
+        None => false,
+    }
+}
+
+/// Direction of a message on the timeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// From the citizen or business to the city.
+    In,
+    /// From the city to the citizen or business.
+    Out,
+}
+
+/// A change someone asks for. Validated by [`Errand::apply`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    AddMessage { direction: Direction, body: String },
+    AddNote { body: String },
+    ChangeStatus { to: Lifecycle, reason: Option<String> },
+    Assign { assignee: Option<i64> },
+    HandOver { to_unit: UnitCode, reason: String },
+    Escalate { reason: String },
+}
+
+/// What happened, as recorded on the timeline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    Registered { registry_number: String, channel: Channel },
+    Message { direction: Direction, body: String },
+    Note { body: String },
+    StatusChanged { from: Lifecycle, to: Lifecycle, reason: Option<String> },
+    Assigned { from: Option<i64>, to: Option<i64> },
+    HandedOver { from_unit: String, to_unit: String, reason: String },
+    Escalated { reason: String },
+}
+
+impl EventKind {
+    /// The stable type name, e.g. `status_changed`.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Self::Registered { .. } => "registered",
+            Self::Message { .. } => "message",
+            Self::Note { .. } => "note",
+            Self::StatusChanged { .. } => "status_changed",
+            Self::Assigned { .. } => "assigned",
+            Self::HandedOver { .. } => "handed_over",
+            Self::Escalated { .. } => "escalated",
+        }
+    }
+    /// Internal notes are for staff only; everything else may be shown to the errand's own parties.
+    pub fn is_internal(&self) -> bool {
+        matches!(self, Self::Note { .. } | Self::Assigned { .. } | Self::Escalated { .. })
+    }
+}
+
+/// One entry on an errand's timeline. Append-only.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimelineEvent {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor_kind: String,
+    pub actor_id: Option<i64>,
+    pub actor_name: String,
+    pub kind: EventKind,
+}
+
+/// The result of applying a command: the new state and the events that explain it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Transition {
+    pub errand: Errand,
+    pub events: Vec<EventKind>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CommandError {
+    #[error("invalid input: {0}")]
+    Invalid(Violations),
+    #[error("an errand cannot go from {from} to {to}")]
+    IllegalTransition { from: &'static str, to: &'static str },
+    #[error("the errand already belongs to that unit")]
+    SameUnit,
+    #[error("nothing would change")]
+    NoChange,
+}
+
+impl Errand {
+    /// Applies a command at time `now`. Pure: returns the new state (with a
+    /// bumped version) and the timeline events, or why the command is refused.
+    pub fn apply(&self, command: Command, now: DateTime<Utc>) -> Result<Transition, CommandError> {
+        let mut next = self.clone();
+        let mut events = Vec::new();
+        let text = |field: &str, body: &str, max: usize| -> Result<String, CommandError> {
+            let mut v = Violations::new();
+            v.text(field, body, max).ok_or(CommandError::Invalid(v))
+        };
+        match command {
+            Command::AddMessage { direction, body } => {
+                let body = text("body", &body, MAX_TEXT)?;
+                events.push(EventKind::Message { direction, body });
+                // A reply from the citizen restarts work on an errand that waited for them.
+                if direction == Direction::In && self.lifecycle == Lifecycle::WaitingForCitizen {
+                    events.push(next.set_lifecycle(Lifecycle::InProgress, None, now));
+                }
+            }
+            Command::AddNote { body } => {
+                events.push(EventKind::Note { body: text("body", &body, MAX_TEXT)? });
+            }
+            Command::ChangeStatus { to, reason } => {
+                if !self.lifecycle.can_become(to) {
+                    return Err(CommandError::IllegalTransition { from: self.lifecycle.as_str(), to: to.as_str() });
+                }
+                let reason = reason.filter(|r| !r.trim().is_empty()).map(|r| text("reason", &r, 2000)).transpose()?;
+                events.push(next.set_lifecycle(to, reason, now));
+            }
+            Command::Assign { assignee } => {
+                if assignee == self.assignee {
+                    return Err(CommandError::NoChange);
+                }
+                next.assignee = assignee;
+                events.push(EventKind::Assigned { from: self.assignee, to: assignee });
+                if self.lifecycle == Lifecycle::New && assignee.is_some() {
+                    events.push(next.set_lifecycle(Lifecycle::Open, None, now));
+                }
+            }
+            Command::HandOver { to_unit, reason } => {
+                if to_unit == self.unit {
+                    return Err(CommandError::SameUnit);
+                }
+                let reason = text("reason", &reason, 2000)?;
+                next.unit = to_unit.clone();
+                next.assignee = None;
+                events.push(EventKind::HandedOver {
+                    from_unit: self.unit.to_string(),
+                    to_unit: to_unit.to_string(),
+                    reason,
+                });
+            }
+            Command::Escalate { reason } => {
+                let reason = text("reason", &reason, 2000)?;
+                if next.priority < Priority::Urgent {
+                    next.priority = Priority::ALL[next.priority as usize + 1];
+                }
+                events.push(EventKind::Escalated { reason });
+            }
+        }
+        next.version += 1;
+        next.updated_at = now;
+        Ok(Transition { errand: next, events })
+    }
+
+    fn set_lifecycle(&mut self, to: Lifecycle, reason: Option<String>, now: DateTime<Utc>) -> EventKind {
+        let from = self.lifecycle;
+        self.lifecycle = to;
+        self.resolved_at = match to {
+            Lifecycle::Resolved | Lifecycle::Closed => self.resolved_at.or(Some(now)),
+            _ => None,
+        };
+        EventKind::StatusChanged { from, to, reason }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn errand() -> Errand {
+        let t = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+        Errand {
+            id: 1,
+            public_id: PublicId::from_random_bytes([7; 16]),
+            registry_number: RegistryNumber::parse("TK 2026/00001").unwrap(),
+            service_code: "pothole".into(),
+            title: "Potthål".into(),
+            description: "Djupt hål".into(),
+            channel: Channel::Web,
+            priority: Priority::Normal,
+            lifecycle: Lifecycle::New,
+            unit: UnitCode::parse("TK").unwrap(),
+            assignee: None,
+            parties: vec![],
+            confidential: false,
+            labels: vec![],
+            form: BTreeMap::new(),
+            version: 1,
+            created_at: t,
+            updated_at: t,
+            resolved_at: None,
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 3, 10, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn status_change_bumps_version_and_records_event() {
+        let e = errand();
+        let t =
+            e.apply(Command::ChangeStatus { to: Lifecycle::Resolved, reason: Some("Lagat".into()) }, now()).unwrap();
+        assert_eq!(t.errand.lifecycle, Lifecycle::Resolved);
+        assert_eq!(t.errand.version, 2);
+        assert_eq!(t.errand.resolved_at, Some(now()));
+        assert_eq!(
+            t.events,
+            vec![EventKind::StatusChanged {
+                from: Lifecycle::New,
+                to: Lifecycle::Resolved,
+                reason: Some("Lagat".into())
+            }]
+        );
+        // Reopening clears the resolved time.
+        let t2 = t.errand.apply(Command::ChangeStatus { to: Lifecycle::Open, reason: None }, now()).unwrap();
+        assert_eq!(t2.errand.resolved_at, None);
+    }
+
+    #[test]
+    fn closed_errands_can_only_be_reopened() {
+        let mut e = errand();
+        e.lifecycle = Lifecycle::Closed;
+        let err = e.apply(Command::ChangeStatus { to: Lifecycle::InProgress, reason: None }, now()).unwrap_err();
+        assert_eq!(err, CommandError::IllegalTransition { from: "closed", to: "in_progress" });
+        assert!(e.apply(Command::ChangeStatus { to: Lifecycle::Open, reason: None }, now()).is_ok());
+        assert!(e.apply(Command::ChangeStatus { to: Lifecycle::Closed, reason: None }, now()).is_err());
+    }
+
+    #[test]
+    fn citizen_reply_resumes_waiting_errand() {
+        let mut e = errand();
+        e.lifecycle = Lifecycle::WaitingForCitizen;
+        let t = e.apply(Command::AddMessage { direction: Direction::In, body: "Här är bilden".into() }, now()).unwrap();
+        assert_eq!(t.errand.lifecycle, Lifecycle::InProgress);
+        assert_eq!(t.events.len(), 2);
+        assert_eq!(t.errand.version, 2, "one command is one version, however many events");
+    }
+
+    #[test]
+    fn assignment_opens_new_errand_and_handover_clears_assignee() {
+        let e = errand();
+        let t = e.apply(Command::Assign { assignee: Some(5) }, now()).unwrap();
+        assert_eq!(t.errand.lifecycle, Lifecycle::Open);
+        assert_eq!(e.apply(Command::Assign { assignee: None }, now()).unwrap_err(), CommandError::NoChange);
+        let h = t
+            .errand
+            .apply(Command::HandOver { to_unit: UnitCode::parse("MF").unwrap(), reason: "Miljöfråga".into() }, now())
+            .unwrap();
+        assert_eq!(h.errand.unit.as_str(), "MF");
+        assert_eq!(h.errand.assignee, None);
+        let same =
+            h.errand.apply(Command::HandOver { to_unit: UnitCode::parse("MF").unwrap(), reason: "x".into() }, now());
+        assert_eq!(same.unwrap_err(), CommandError::SameUnit);
+    }
+
+    #[test]
+    fn empty_note_is_rejected() {
+        let err = errand().apply(Command::AddNote { body: "  ".into() }, now()).unwrap_err();
+        assert!(matches!(err, CommandError::Invalid(v) if v.0[0].field == "body"));
+    }
+
+    #[test]
+    fn parse_collects_all_violations_without_echoing_personal_numbers() {
+        let raw = RawErrand {
+            service_code: "".into(),
+            title: "x".repeat(MAX_TITLE + 1),
+            description: "ok".into(),
+            channel: "fax".into(),
+            parties: vec![RawParty {
+                name: "Test Testsson".into(),
+                personal_number: Some("19121212-1213".into()),
+                email: Some("not-an-email".into()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let v = NewErrand::parse(raw).unwrap_err();
+        let fields: Vec<_> = v.0.iter().map(|x| x.field.as_str()).collect();
+        assert_eq!(fields, ["service_code", "title", "channel", "parties[0].personal_number", "parties[0].email"]);
+        assert!(!v.to_string().contains("1213"));
+    }
+
+    #[test]
+    fn parse_accepts_a_complete_errand() {
+        let raw = RawErrand {
+            service_code: "pothole".into(),
+            title: " Hål i Sjögatan ".into(),
+            description: "Stort hål".into(),
+            channel: "web".into(),
+            parties: vec![RawParty {
+                name: "Tolvan Tolvansson".into(),
+                personal_number: Some("19121212-1212".into()),
+                email: Some("tolvan@example.com".into()),
+                ..Default::default()
+            }],
+            labels: vec!["väg".into(), "väg".into()],
+            ..Default::default()
+        };
+        let e = NewErrand::parse(raw).unwrap();
+        assert_eq!(e.title, "Hål i Sjögatan");
+        assert_eq!(e.labels, ["väg"]);
+        assert_eq!(e.parties[0].contacts, [ContactChannel::Email("tolvan@example.com".into())]);
+    }
+}

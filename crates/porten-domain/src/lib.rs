@@ -1,0 +1,31 @@
+//! # porten-domain
+//!
+//! The vocabulary of Porten as plain Rust types: units (*förvaltningar*),
+//! catalogue services, errands (*ärenden*) with their registry numbers
+//! (*diarienummer*), parties with personal identity numbers, the timeline and
+//! the roles that may act on it.
+//!
+//! This crate is pure: no I/O, no clock, no randomness. Callers pass in "now"
+//! and random bytes. Every type that holds user input can only be built through
+//! a `parse` function, so a value of the type is valid by construction
+//! ("parse, don't validate").
+
+pub mod access;
+pub mod catalogue;
+pub mod errand;
+pub mod ids;
+pub mod personnummer;
+pub mod registry;
+pub mod time;
+pub mod validation;
+
+pub use access::{Actor, Role, Scope};
+pub use catalogue::{Audience, Service, Unit, UnitCode};
+pub use errand::{
+    Channel, Command, CommandError, ContactChannel, Direction, Errand, EventKind, Lifecycle, NewErrand, Party,
+    PartyRole, Priority, RawErrand, RawParty, TimelineEvent, Transition,
+};
+pub use ids::PublicId;
+pub use personnummer::{OrganisationNumber, PersonalIdentityNumber};
+pub use registry::RegistryNumber;
+pub use validation::{FieldViolation, Violations};
