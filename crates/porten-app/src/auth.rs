@@ -1,0 +1,126 @@
+//! Passwords, sessions and API keys.
+//!
+//! Passwords are hashed with Argon2id. Session tokens and API keys are 256
+//! random bits; only their SHA-256 hashes are stored, so a database leak
+//! does not leak working credentials.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::Duration;
+use porten_domain::{Actor, Role, Scope};
+use porten_store::{NewUser, User};
+use sha2::{Digest, Sha256};
+
+use crate::{App, AppError, Result, random_bytes};
+
+/// How long a sign-in lasts.
+pub const SESSION_LIFETIME_HOURS: i64 = 12;
+
+/// Prefix of every API key, so leaked keys are easy to recognise in scanners.
+pub const API_KEY_PREFIX: &str = "porten_";
+
+pub fn hash_password(password: &str) -> String {
+    let salt = SaltString::encode_b64(&random_bytes::<16>()).expect("16 bytes is a valid salt");
+    Argon2::default().hash_password(password.as_bytes(), &salt).expect("argon2 hashing").to_string()
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
+}
+
+pub fn sha256(s: &str) -> Vec<u8> {
+    Sha256::digest(s.as_bytes()).to_vec()
+}
+
+/// A new random token as URL-safe text.
+pub fn new_token() -> String {
+    URL_SAFE_NO_PAD.encode(random_bytes::<32>())
+}
+
+/// A user's identity as an actor.
+pub fn user_actor(user: &User) -> Actor {
+    Actor::User { id: user.id, name: user.display_name.clone(), role: user.role, unit: user.unit.clone() }
+}
+
+impl App {
+    /// Checks a username and password. Unknown users cost the same work as
+    /// wrong passwords, so response times do not reveal which usernames exist.
+    pub async fn authenticate(&self, username: &str, password: &str) -> Result<User> {
+        static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let user = self.store.user_by_username(username.trim()).await?;
+        match user {
+            Some(u) if !u.disabled && verify_password(password, &u.password_hash) => Ok(u),
+            Some(_) => Err(AppError::Unauthenticated),
+            None => {
+                let dummy = DUMMY.get_or_init(|| hash_password("not a real password"));
+                let _ = verify_password(password, dummy);
+                Err(AppError::Unauthenticated)
+            }
+        }
+    }
+
+    /// Starts a session and returns its token for the cookie.
+    pub async fn start_session(&self, user: &User) -> Result<String> {
+        let token = new_token();
+        let now = self.now();
+        self.store.create_session(&sha256(&token), user.id, now, now + Duration::hours(SESSION_LIFETIME_HOURS)).await?;
+        Ok(token)
+    }
+
+    pub async fn session_user(&self, token: &str) -> Result<Option<User>> {
+        Ok(self.store.session_user(&sha256(token), self.now()).await?)
+    }
+
+    pub async fn end_session(&self, token: &str) -> Result<()> {
+        Ok(self.store.delete_session(&sha256(token)).await?)
+    }
+
+    /// Resolves a bearer token to the API key's actor.
+    pub async fn api_key_actor(&self, bearer: &str) -> Result<Actor> {
+        if !bearer.starts_with(API_KEY_PREFIX) {
+            return Err(AppError::Unauthenticated);
+        }
+        let key = self.store.api_key_by_hash(&sha256(bearer)).await?.ok_or(AppError::Unauthenticated)?;
+        Ok(Actor::ApiKey { id: key.id, name: key.name, scopes: key.scopes })
+    }
+
+    /// Creates an API key. With `secret` the given key is registered (it
+    /// must start with `porten_` and be at least 32 characters); otherwise a
+    /// random one is made. Returns the key text, which is shown only once.
+    pub async fn create_api_key(&self, name: &str, scopes: &[Scope], secret: Option<&str>) -> Result<String> {
+        let key = match secret {
+            Some(s) if s.starts_with(API_KEY_PREFIX) && s.len() >= 32 => s.to_owned(),
+            Some(_) => {
+                return Err(AppError::Rejected(format!("an API key must start with {API_KEY_PREFIX} and have at least 32 characters")));
+            }
+            None => format!("{API_KEY_PREFIX}{}", new_token()),
+        };
+        self.store.create_api_key(name, &sha256(&key), scopes, self.now()).await?;
+        Ok(key)
+    }
+
+    /// Creates a local account with an Argon2id-hashed password.
+    pub async fn create_user(
+        &self,
+        username: &str,
+        display_name: &str,
+        role: Role,
+        unit: Option<porten_domain::UnitCode>,
+        password: &str,
+    ) -> Result<i64> {
+        if password.chars().count() < 10 {
+            return Err(AppError::Rejected("a password needs at least 10 characters".into()));
+        }
+        let user = NewUser {
+            username: username.trim().to_owned(),
+            display_name: display_name.trim().to_owned(),
+            email: None,
+            role,
+            unit,
+            password_hash: hash_password(password),
+        };
+        Ok(self.store.create_user(&user, self.now()).await?)
+    }
+}

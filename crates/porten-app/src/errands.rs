@@ -1,0 +1,174 @@
+//! Errand use cases with their access rules.
+//!
+//! Access rules, in one place:
+//! - System admins and contact-center agents may read and work all errands,
+//!   except that confidential errands are visible only to the owning unit's
+//!   staff and to system admins.
+//! - Case officers and unit admins work their own unit's errands.
+//! - API keys need `errands:read` to read and `errands:write` to write, and
+//!   never see confidential errands.
+//! - Citizens may register errands; reading their own comes with "Mina ärenden".
+//! - Every read of an errand with personal data leaves an audit entry.
+
+use porten_domain::errand::{Direction, RawErrand};
+use porten_domain::{Actor, Command, Errand, NewErrand, PublicId, Role, Scope, TimelineEvent, UnitCode};
+use porten_store::{AuditEntry, Cursor, ErrandFilter, ErrandSummary, Page, Registration};
+
+use crate::{App, AppError, Result, random_bytes};
+
+/// An errand with its history, as a reader may see it.
+#[derive(Clone, Debug)]
+pub struct ErrandView {
+    pub errand: Errand,
+    pub timeline: Vec<TimelineEvent>,
+}
+
+/// A list request: filters plus keyset position.
+#[derive(Clone, Debug, Default)]
+pub struct ListQuery {
+    pub filter: ErrandFilter,
+    pub after: Option<Cursor>,
+    pub limit: u32,
+}
+
+/// Whether `actor` may read an errand owned by `unit` with the given secrecy marking.
+fn may_see(actor: &Actor, unit: &UnitCode, confidential: bool) -> bool {
+    match actor {
+        Actor::System { .. } => true,
+        Actor::ApiKey { .. } => actor.has_scope(Scope::ErrandsRead) && !confidential,
+        Actor::User { role, unit: own, .. } => match role {
+            Role::SystemAdmin => true,
+            Role::Agent => !confidential || own.as_ref() == Some(unit),
+            Role::CaseOfficer | Role::UnitAdmin => own.as_ref() == Some(unit),
+            Role::Citizen => false,
+        },
+    }
+}
+
+fn may_read(actor: &Actor, errand: &Errand) -> bool {
+    may_see(actor, &errand.unit, errand.confidential)
+}
+
+fn may_write(actor: &Actor, errand: &Errand) -> bool {
+    match actor {
+        Actor::ApiKey { .. } => actor.has_scope(Scope::ErrandsWrite) && may_read(actor, errand),
+        _ => may_read(actor, errand),
+    }
+}
+
+impl App {
+    /// Registers an errand for the service named in the input. The owning
+    /// unit is the service's unit; a confidential service makes the errand
+    /// confidential.
+    pub async fn register_errand(&self, actor: &Actor, raw: RawErrand) -> Result<Errand> {
+        if let Actor::ApiKey { .. } = actor
+            && !actor.has_scope(Scope::ErrandsWrite)
+        {
+            return Err(AppError::Forbidden);
+        }
+        let mut new = NewErrand::parse(raw).map_err(AppError::Invalid)?;
+        let service = self.store.get_service(&new.service_code).await?.ok_or_else(|| {
+            let mut v = porten_domain::Violations::new();
+            v.push("service_code", "unknown", "no such service");
+            AppError::Invalid(v)
+        })?;
+        new.confidential |= service.confidential;
+        let registration = Registration {
+            public_id: PublicId::from_random_bytes(random_bytes()),
+            errand: &new,
+            unit: &service.unit,
+            actor,
+            at: self.now(),
+        };
+        let errand = self.store.register_errand(registration).await?;
+        tracing::info!(registry_number = %errand.registry_number, channel = errand.channel.as_str(), "errand registered");
+        Ok(errand)
+    }
+
+    /// Reads an errand and its timeline, leaving an audit entry when it holds personal data.
+    pub async fn read_errand(&self, actor: &Actor, id: PublicId, purpose: Option<&str>) -> Result<ErrandView> {
+        let errand = self.store.get_errand(id).await?.ok_or(AppError::NotFound)?;
+        if !may_read(actor, &errand) {
+            // Same answer as for a missing errand: existence is not revealed.
+            return Err(AppError::NotFound);
+        }
+        if errand.has_personal_data() {
+            self.audit(actor, "errand.read", Some(errand.id), purpose).await?;
+        }
+        let timeline = self.store.timeline(errand.id).await?;
+        Ok(ErrandView { errand, timeline })
+    }
+
+    /// Lists errands the actor may see. Case officers are limited to their unit;
+    /// confidential errands are left out for actors who may not read them.
+    pub async fn list_errands(&self, actor: &Actor, query: ListQuery) -> Result<Page<ErrandSummary>> {
+        let mut filter = query.filter;
+        match actor {
+            Actor::ApiKey { .. } if !actor.has_scope(Scope::ErrandsRead) => return Err(AppError::Forbidden),
+            Actor::User { role: Role::Citizen, .. } => return Err(AppError::Forbidden),
+            Actor::User { role: Role::CaseOfficer | Role::UnitAdmin, unit, .. } => {
+                let Some(own) = unit else { return Err(AppError::Forbidden) };
+                if filter.unit.as_ref().is_some_and(|u| u != own) {
+                    return Err(AppError::Forbidden);
+                }
+                filter.unit = Some(own.clone());
+            }
+            _ => {}
+        }
+        let mut page = self.store.list_errands(&filter, query.after, query.limit).await?;
+        for item in &mut page.items {
+            if item.confidential && !may_see(actor, &item.unit, true) {
+                item.title = "Sekretessmarkerat ärende".to_owned();
+            }
+        }
+        Ok(page)
+    }
+
+    /// Applies a command for an actor allowed to work the errand.
+    pub async fn act_on_errand(
+        &self,
+        actor: &Actor,
+        id: PublicId,
+        expected_version: Option<i64>,
+        command: Command,
+    ) -> Result<Errand> {
+        let errand = self.store.get_errand(id).await?.ok_or(AppError::NotFound)?;
+        if !may_read(actor, &errand) {
+            return Err(AppError::NotFound);
+        }
+        if !may_write(actor, &errand) {
+            return Err(AppError::Forbidden);
+        }
+        if let Command::Assign { assignee: Some(user_id) } = &command {
+            let user = self.store.user_by_id(*user_id).await?;
+            let fits = user.is_some_and(|u| u.role.is_staff() && (u.role == Role::Agent || u.unit.as_ref() == Some(&errand.unit)));
+            if !fits {
+                let mut v = porten_domain::Violations::new();
+                v.push("assignee", "invalid", "must be a staff member of the owning unit or the contact center");
+                return Err(AppError::Invalid(v));
+            }
+        }
+        if let Command::AddMessage { direction: Direction::In, .. } = &command
+            && matches!(actor, Actor::User { role: Role::Citizen, .. })
+        {
+            return Err(AppError::Forbidden);
+        }
+        let errand = self.store.apply_command(id, expected_version, actor, command, self.now()).await?;
+        Ok(errand)
+    }
+
+    async fn audit(&self, actor: &Actor, action: &str, errand_id: Option<i64>, purpose: Option<&str>) -> Result<()> {
+        self.store
+            .record_audit(&AuditEntry {
+                at: self.now(),
+                actor_kind: actor.kind().to_owned(),
+                actor_id: actor.id(),
+                actor_name: actor.name().to_owned(),
+                action: action.to_owned(),
+                errand_id,
+                purpose: purpose.map(str::to_owned),
+            })
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,642 @@
+//! The JSON API under `/api/v1`, described by an OpenAPI 3.1 document that
+//! is generated from these handlers (`GET /api/v1/openapi.json`).
+//!
+//! Callers authenticate with `Authorization: Bearer <API key>`. Errors are
+//! `application/problem+json`. Lists use keyset pagination: pass the
+//! `next_cursor` of one page as `cursor` to get the next; `total` counts all
+//! matches.
+
+use std::collections::BTreeMap;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use porten_app::{AppError, ListQuery};
+use porten_domain::errand::{ContactChannel, Direction, RawErrand, RawParty};
+use porten_domain::{Channel, Command, Errand, Lifecycle, PublicId, UnitCode, Violations};
+use porten_store::{Cursor, ErrandFilter, ErrandSummary};
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
+
+use crate::AppState;
+use crate::auth::ApiCaller;
+use crate::problem::{AppErrorResponse, Problem};
+
+type ApiResult<T> = Result<T, AppErrorResponse>;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi))
+        .route("/units", get(list_units))
+        .route("/services", get(list_services))
+        .route("/errands", post(create_errand).get(list_errands))
+        .route("/errands/{id}", get(get_errand))
+        .route("/errands/{id}/timeline", get(get_timeline))
+        .route("/errands/{id}/messages", post(add_message))
+        .route("/errands/{id}/notes", post(add_note))
+        .route("/errands/{id}/status", post(change_status))
+        .route("/errands/{id}/assignment", post(assign))
+        .route("/errands/{id}/handover", post(hand_over))
+        .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "not-found", "No such API endpoint") })
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Porten API", version = "1", description = "Errands, units and services of the city. Errors are application/problem+json."),
+    paths(list_units, list_services, create_errand, list_errands, get_errand, get_timeline, add_message, add_note, change_status, assign, hand_over),
+    modifiers(&BearerAuth),
+    security(("api_key" = []))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("api_key", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+/// The OpenAPI document as pretty JSON.
+pub fn openapi_json() -> String {
+    ApiDoc::openapi().to_pretty_json().expect("OpenAPI document serializes")
+}
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], openapi_json()).into_response()
+}
+
+fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, AppErrorResponse> {
+    body.map(|Json(v)| v).map_err(|e| {
+        let mut v = Violations::new();
+        v.push("body", "malformed", e.body_text());
+        AppErrorResponse(AppError::Invalid(v))
+    })
+}
+
+fn parse_id(id: &str) -> Result<PublicId, AppErrorResponse> {
+    PublicId::parse(id).map_err(|_| AppErrorResponse(AppError::NotFound))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UnitOut {
+    /// Short code used in registry numbers, e.g. `UTF`.
+    pub code: String,
+    pub name_sv: String,
+    pub name_en: String,
+    pub contact_center: bool,
+}
+
+/// List administrations (förvaltningar).
+#[utoipa::path(get, path = "/api/v1/units", tag = "catalogue", responses((status = 200, body = [UnitOut]), (status = 401, body = Problem)))]
+async fn list_units(State(state): State<AppState>, ApiCaller(_): ApiCaller) -> ApiResult<Json<Vec<UnitOut>>> {
+    let units = state.app.store().list_units().await.map_err(AppError::from)?;
+    Ok(Json(
+        units
+            .into_iter()
+            .map(|u| UnitOut { code: u.code.to_string(), name_sv: u.name_sv, name_en: u.name_en, contact_center: u.contact_center })
+            .collect(),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ServiceOut {
+    pub code: String,
+    pub unit: String,
+    pub name_sv: String,
+    pub name_en: String,
+    pub description_sv: String,
+    pub description_en: String,
+    /// resident, parent, pupil, business, senior
+    pub audiences: Vec<String>,
+    /// web, email, phone, visit, open311, api
+    pub channels: Vec<String>,
+    /// Open311 GeoReport v2 service_code, when the service takes fault reports.
+    pub open311_code: Option<String>,
+    pub confidential: bool,
+}
+
+/// List catalogue services.
+#[utoipa::path(get, path = "/api/v1/services", tag = "catalogue", responses((status = 200, body = [ServiceOut]), (status = 401, body = Problem)))]
+async fn list_services(State(state): State<AppState>, ApiCaller(_): ApiCaller) -> ApiResult<Json<Vec<ServiceOut>>> {
+    let services = state.app.store().list_services().await.map_err(AppError::from)?;
+    Ok(Json(
+        services
+            .into_iter()
+            .map(|s| ServiceOut {
+                code: s.code,
+                unit: s.unit.to_string(),
+                name_sv: s.name_sv,
+                name_en: s.name_en,
+                description_sv: s.description_sv,
+                description_en: s.description_en,
+                audiences: s.audiences.iter().map(|a| a.as_str().to_owned()).collect(),
+                channels: s.channels.iter().map(|c| c.as_str().to_owned()).collect(),
+                open311_code: s.open311_code,
+                confidential: s.confidential,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct StakeholderIn {
+    /// applicant (default), reporter or contact
+    pub role: Option<String>,
+    pub name: String,
+    /// Personnummer or samordningsnummer, YYYYMMDD-NNNC. Stored once, never echoed back in full.
+    pub personal_number: Option<String>,
+    /// Organisationsnummer, NNNNNN-NNNN.
+    pub organisation_number: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ErrandIn {
+    /// Code of a catalogue service; the service's unit will own the errand.
+    #[serde(default)]
+    pub service_code: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// web, email, phone, visit, open311 or api (default).
+    pub channel: Option<String>,
+    /// low, normal (default), high or urgent.
+    pub priority: Option<String>,
+    #[serde(default)]
+    pub stakeholders: Vec<StakeholderIn>,
+    /// Secrecy marking. Errands of confidential services are always confidential.
+    pub confidential: Option<bool>,
+    #[serde(default)]
+    pub labels: Vec<String>,
+    /// E-service form answers by field name.
+    #[serde(default)]
+    pub form: BTreeMap<String, String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StakeholderOut {
+    pub role: String,
+    pub name: String,
+    /// Masked: `YYYYMMDD-****`.
+    pub personal_number_masked: Option<String>,
+    pub organisation_number: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// An errand (ärende).
+#[derive(Serialize, ToSchema)]
+pub struct ErrandOut {
+    /// Public id: 26 characters, unguessable, safe in URLs.
+    pub id: String,
+    /// Diarienummer, e.g. `TK 2026/00042`.
+    pub registry_number: String,
+    pub service_code: String,
+    pub title: String,
+    pub description: String,
+    pub channel: String,
+    pub priority: String,
+    /// Lifecycle class: new, open, in_progress, waiting_for_citizen, resolved, closed.
+    pub status: String,
+    /// The service's Swedish display name for the status.
+    pub status_name: String,
+    /// Code of the unit that owns the errand now.
+    pub unit: String,
+    pub assignee_id: Option<i64>,
+    pub stakeholders: Vec<StakeholderOut>,
+    pub confidential: bool,
+    pub labels: Vec<String>,
+    pub form: BTreeMap<String, String>,
+    /// Optimistic-locking version; send it back as `If-Match` or `version`.
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+fn errand_out(e: Errand, status_name: String) -> ErrandOut {
+    ErrandOut {
+        id: e.public_id.to_string(),
+        registry_number: e.registry_number.to_string(),
+        service_code: e.service_code,
+        title: e.title,
+        description: e.description,
+        channel: e.channel.as_str().to_owned(),
+        priority: e.priority.as_str().to_owned(),
+        status: e.lifecycle.as_str().to_owned(),
+        status_name,
+        unit: e.unit.to_string(),
+        assignee_id: e.assignee,
+        stakeholders: e
+            .parties
+            .into_iter()
+            .map(|p| {
+                let email = p.contacts.iter().find_map(|c| match c {
+                    ContactChannel::Email(e) => Some(e.clone()),
+                    _ => None,
+                });
+                let phone = p.contacts.iter().find_map(|c| match c {
+                    ContactChannel::Phone(p) => Some(p.clone()),
+                    _ => None,
+                });
+                StakeholderOut {
+                    role: p.role.as_str().to_owned(),
+                    name: p.name,
+                    personal_number_masked: p.personal_number.as_ref().map(|n| n.masked()),
+                    organisation_number: p.organisation_number.map(|o| o.as_str().to_owned()),
+                    email,
+                    phone,
+                }
+            })
+            .collect(),
+        confidential: e.confidential,
+        labels: e.labels,
+        form: e.form,
+        version: e.version,
+        created_at: e.created_at,
+        updated_at: e.updated_at,
+        resolved_at: e.resolved_at,
+    }
+}
+
+async fn with_status_name(state: &AppState, e: Errand) -> ApiResult<ErrandOut> {
+    let service = state.app.store().get_service(&e.service_code).await.map_err(AppError::from)?;
+    let name = service.map(|s| s.status_name_sv(e.lifecycle).to_owned()).unwrap_or_else(|| e.lifecycle.name_sv().to_owned());
+    Ok(errand_out(e, name))
+}
+
+fn errand_response(status: StatusCode, out: ErrandOut) -> Response {
+    let etag = HeaderValue::from_str(&format!("\"{}\"", out.version)).expect("digits are a valid header");
+    let location = HeaderValue::from_str(&format!("/api/v1/errands/{}", out.id)).expect("id is URL-safe");
+    let mut res = (status, Json(out)).into_response();
+    res.headers_mut().insert(header::ETAG, etag);
+    if status == StatusCode::CREATED {
+        res.headers_mut().insert(header::LOCATION, location);
+    }
+    res
+}
+
+/// Register an errand. The response carries its registry number.
+#[utoipa::path(post, path = "/api/v1/errands", tag = "errands", request_body = ErrandIn,
+    responses((status = 201, body = ErrandOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn create_errand(
+    State(state): State<AppState>,
+    ApiCaller(actor): ApiCaller,
+    body: Result<Json<ErrandIn>, JsonRejection>,
+) -> ApiResult<Response> {
+    let input = json_body(body)?;
+    let raw = RawErrand {
+        service_code: input.service_code,
+        title: input.title,
+        description: input.description,
+        channel: input.channel.unwrap_or_else(|| "api".into()),
+        priority: input.priority,
+        parties: input
+            .stakeholders
+            .into_iter()
+            .map(|s| RawParty {
+                role: s.role,
+                name: s.name,
+                personal_number: s.personal_number,
+                organisation_number: s.organisation_number,
+                email: s.email,
+                phone: s.phone,
+            })
+            .collect(),
+        confidential: input.confidential,
+        labels: input.labels,
+        form: input.form,
+    };
+    let errand = state.app.register_errand(&actor, raw).await?;
+    Ok(errand_response(StatusCode::CREATED, with_status_name(&state, errand).await?))
+}
+
+#[derive(Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Owning unit code.
+    pub unit: Option<String>,
+    /// Lifecycle class.
+    pub status: Option<String>,
+    /// true: only errands still being worked; false: only resolved or closed.
+    pub active: Option<bool>,
+    pub service_code: Option<String>,
+    pub channel: Option<String>,
+    pub assignee_id: Option<i64>,
+    /// Registered at or after (RFC 3339).
+    pub created_from: Option<DateTime<Utc>>,
+    /// Registered before (RFC 3339).
+    pub created_to: Option<DateTime<Utc>>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` from the previous page.
+    pub cursor: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrandListItem {
+    pub id: String,
+    pub registry_number: String,
+    pub service_code: String,
+    /// Replaced by a neutral text for confidential errands the caller may not read.
+    pub title: String,
+    pub channel: String,
+    pub priority: String,
+    pub status: String,
+    pub unit: String,
+    pub assignee_id: Option<i64>,
+    pub confidential: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrandPage {
+    pub items: Vec<ErrandListItem>,
+    /// Number of errands matching the filters, over all pages.
+    pub total: u64,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Parses list parameters into a filter, collecting every violation.
+pub fn parse_filter(p: &ListParams) -> Result<ListQuery, Violations> {
+    let mut v = Violations::new();
+    let unit = p.unit.as_deref().filter(|s| !s.is_empty()).and_then(|u| {
+        UnitCode::parse(u).map_err(|_| v.push("unit", "invalid", "a unit code is 2–5 letters A–Z")).ok()
+    });
+    let lifecycle = p.status.as_deref().filter(|s| !s.is_empty()).and_then(|s| {
+        Lifecycle::parse(s).or_else(|| {
+            v.push("status", "invalid", "must be a lifecycle class such as new or in_progress");
+            None
+        })
+    });
+    let channel = p.channel.as_deref().filter(|s| !s.is_empty()).and_then(|c| {
+        Channel::parse(c).or_else(|| {
+            v.push("channel", "invalid", "must be one of web, email, phone, visit, open311, api");
+            None
+        })
+    });
+    let limit = p.limit.unwrap_or(50);
+    if !(1..=porten_store::MAX_PAGE_SIZE).contains(&limit) {
+        v.push("limit", "out_of_range", format!("must be between 1 and {}", porten_store::MAX_PAGE_SIZE));
+    }
+    let after = p.cursor.as_deref().filter(|s| !s.is_empty()).and_then(|c| {
+        Cursor::decode(c).or_else(|| {
+            v.push("cursor", "invalid", "use the next_cursor value of the previous page");
+            None
+        })
+    });
+    let filter = ErrandFilter {
+        unit,
+        lifecycle,
+        active: p.active,
+        service_code: p.service_code.clone().filter(|s| !s.is_empty()),
+        channel,
+        assignee: p.assignee_id,
+        created_from: p.created_from,
+        created_to: p.created_to,
+        party_id: None,
+    };
+    v.into_result(ListQuery { filter, after, limit })
+}
+
+fn list_item(s: ErrandSummary) -> ErrandListItem {
+    ErrandListItem {
+        id: s.public_id.to_string(),
+        registry_number: s.registry_number.to_string(),
+        service_code: s.service_code,
+        title: s.title,
+        channel: s.channel.as_str().to_owned(),
+        priority: s.priority.as_str().to_owned(),
+        status: s.lifecycle.as_str().to_owned(),
+        unit: s.unit.to_string(),
+        assignee_id: s.assignee,
+        confidential: s.confidential,
+        created_at: s.created_at,
+        updated_at: s.updated_at,
+    }
+}
+
+/// List errands, newest first, with filters and keyset pagination.
+#[utoipa::path(get, path = "/api/v1/errands", tag = "errands", params(ListParams),
+    responses((status = 200, body = ErrandPage), (status = 401, body = Problem), (status = 422, body = Problem)))]
+async fn list_errands(
+    State(state): State<AppState>,
+    ApiCaller(actor): ApiCaller,
+    params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<ErrandPage>> {
+    let Query(params) = params.map_err(|e| {
+        let mut v = Violations::new();
+        v.push("query", "malformed", e.body_text());
+        AppError::Invalid(v)
+    })?;
+    let query = parse_filter(&params).map_err(AppError::Invalid)?;
+    let page = state.app.list_errands(&actor, query).await?;
+    Ok(Json(ErrandPage {
+        items: page.items.into_iter().map(list_item).collect(),
+        total: page.total,
+        next_cursor: page.next.map(|c| c.encode()),
+    }))
+}
+
+/// Read one errand. Reading an errand with personal data is audited.
+#[utoipa::path(get, path = "/api/v1/errands/{id}", tag = "errands", params(("id" = String, Path, description = "Public errand id")),
+    responses((status = 200, body = ErrandOut), (status = 404, body = Problem)))]
+async fn get_errand(State(state): State<AppState>, ApiCaller(actor): ApiCaller, Path(id): Path<String>) -> ApiResult<Response> {
+    let view = state.app.read_errand(&actor, parse_id(&id)?, Some("api")).await?;
+    Ok(errand_response(StatusCode::OK, with_status_name(&state, view.errand).await?))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TimelineEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    /// user, api_key or system
+    pub actor_kind: String,
+    pub actor_name: String,
+    /// registered, message, note, status_changed, assigned, handed_over, escalated
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The event's fields, by type.
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+}
+
+/// The errand's timeline, oldest first.
+#[utoipa::path(get, path = "/api/v1/errands/{id}/timeline", tag = "errands", params(("id" = String, Path, description = "Public errand id")),
+    responses((status = 200, body = [TimelineEntry]), (status = 404, body = Problem)))]
+async fn get_timeline(
+    State(state): State<AppState>,
+    ApiCaller(actor): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<TimelineEntry>>> {
+    let view = state.app.read_errand(&actor, parse_id(&id)?, Some("api")).await?;
+    Ok(Json(
+        view.timeline
+            .into_iter()
+            .map(|e| TimelineEntry {
+                id: e.id,
+                at: e.at,
+                actor_kind: e.actor_kind,
+                actor_name: e.actor_name,
+                kind: e.kind.type_name().to_owned(),
+                data: serde_json::to_value(&e.kind).unwrap_or_default(),
+            })
+            .collect(),
+    ))
+}
+
+fn expected_version(headers: &HeaderMap, body_version: Option<i64>) -> Option<i64> {
+    headers
+        .get(header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().trim_start_matches("W/").trim_matches('"').parse().ok())
+        .or(body_version)
+}
+
+async fn act(state: &AppState, actor: &porten_domain::Actor, id: &str, version: Option<i64>, command: Command) -> ApiResult<Response> {
+    let errand = state.app.act_on_errand(actor, parse_id(id)?, version, command).await?;
+    Ok(errand_response(StatusCode::OK, with_status_name(state, errand).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MessageIn {
+    pub body: String,
+    /// out (default): from the city; in: from the citizen, e.g. forwarded by another system.
+    pub direction: Option<String>,
+    pub version: Option<i64>,
+}
+
+/// Add a message to or from the citizen.
+#[utoipa::path(post, path = "/api/v1/errands/{id}/messages", tag = "errands", request_body = MessageIn, params(("id" = String, Path, description = "Public errand id")),
+    responses((status = 200, body = ErrandOut), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn add_message(
+    State(state): State<AppState>,
+    ApiCaller(actor): ApiCaller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Json<MessageIn>, JsonRejection>,
+) -> ApiResult<Response> {
+    let input = json_body(body)?;
+    let direction = match input.direction.as_deref() {
+        None | Some("out") => Direction::Out,
+        Some("in") => Direction::In,
+        Some(_) => {
+            let mut v = Violations::new();
+            v.push("direction", "invalid", "must be in or out");
+            return Err(AppError::Invalid(v).into());
+        }
+    };
+    act(&state, &actor, &id, expected_version(&headers, input.version), Command::AddMessage { direction, body: input.body }).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteIn {
+    pub body: String,
+    pub version: Option<i64>,
+}
+
+/// Add an internal note (never shown to citizens).
+#[utoipa::path(post, path = "/api/v1/errands/{id}/notes", tag = "errands", request_body = NoteIn, params(("id" = String, Path, description = "Public errand id")),
+    responses((status = 200, body = ErrandOut), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn add_note(
+    State(state): State<AppState>,
+    ApiCaller(actor): ApiCaller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Json<NoteIn>, JsonRejection>,
+) -> ApiResult<Response> {
+    let input = json_body(body)?;
+    act(&state, &actor, &id, expected_version(&headers, input.version), Command::AddNote { body: input.body }).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusIn {
+    /// Target lifecycle class.
+    pub status: String,
+    pub reason: Option<String>,
+    pub version: Option<i64>,
+}
+
+/// Change the errand's status.
+#[utoipa::path(post, path = "/api/v1/errands/{id}/status", tag = "errands", request_body = StatusIn, params(("id" = String, Path, description = "Public errand id")),
+    responses((status = 200, body = ErrandOut), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn change_status(
+    State(state): State<AppState>,
+    ApiCaller(actor): ApiCaller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Json<StatusIn>, JsonRejection>,
+) -> ApiResult<Response> {
+    let input = json_body(body)?;
+    let to = Lifecycle::parse(&input.status).ok_or_else(|| {
+        let mut v = Violations::new();
+        v.push("status", "invalid", "must be open, in_progress, waiting_for_citizen, resolved or closed");
+        AppError::Invalid(v)
+    })?;
+    act(&state, &actor, &id, expected_version(&headers, input.version), Command::ChangeStatus { to, reason: input.reason }).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignIn {
+    /// User id of the new assignee, or null to unassign.
+    pub assignee_id: Option<i64>,
+    pub version: Option<i64>,
+}
+
+/// Assign the errand to a staff member, or unassign it.
+#[utoipa::path(post, path = "/api/v1/errands/{id}/assignment", tag = "errands", request_body = AssignIn, params(("id" = String, Path, description = "Public errand id")),
+    responses((status = 200, body = ErrandOut), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn assign(
+    State(state): State<AppState>,
+    ApiCaller(actor): ApiCaller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Json<AssignIn>, JsonRejection>,
+) -> ApiResult<Response> {
+    let input = json_body(body)?;
+    act(&state, &actor, &id, expected_version(&headers, input.version), Command::Assign { assignee: input.assignee_id }).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HandoverIn {
+    /// Code of the receiving unit.
+    pub unit: String,
+    pub reason: String,
+    pub version: Option<i64>,
+}
+
+/// Hand the errand over to another unit (överlämning).
+#[utoipa::path(post, path = "/api/v1/errands/{id}/handover", tag = "errands", request_body = HandoverIn, params(("id" = String, Path, description = "Public errand id")),
+    responses((status = 200, body = ErrandOut), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn hand_over(
+    State(state): State<AppState>,
+    ApiCaller(actor): ApiCaller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Json<HandoverIn>, JsonRejection>,
+) -> ApiResult<Response> {
+    let input = json_body(body)?;
+    let to_unit = UnitCode::parse(&input.unit).map_err(|_| {
+        let mut v = Violations::new();
+        v.push("unit", "invalid", "a unit code is 2–5 letters A–Z");
+        AppError::Invalid(v)
+    })?;
+    act(&state, &actor, &id, expected_version(&headers, input.version), Command::HandOver { to_unit, reason: input.reason }).await
+}

@@ -1,0 +1,109 @@
+//! Who is calling: session cookies for pages, bearer API keys for the API,
+//! and CSRF protection for every form.
+//!
+//! CSRF uses the double-submit pattern: every visitor gets a random,
+//! HttpOnly `porten_csrf` cookie, every form carries the same value in a
+//! hidden `csrf` field, and every POST from a page must match. Cookies are
+//! `SameSite=Strict`/`Lax`, so another site cannot make a browser send them
+//! along with a forged form in the first place.
+
+use axum::extract::{FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use porten_domain::Actor;
+use porten_store::User;
+
+use crate::AppState;
+use crate::problem::AppErrorResponse;
+
+pub const SESSION_COOKIE: &str = "porten_session";
+pub const CSRF_COOKIE: &str = "porten_csrf";
+
+/// Reads one cookie from the request headers.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// The CSRF token of this visitor, to embed in forms.
+#[derive(Clone, Debug)]
+pub struct CsrfToken(pub String);
+
+/// Gives every visitor a CSRF cookie and makes the token available to handlers.
+pub async fn csrf_cookie(mut req: Request, next: Next) -> Response {
+    let existing = cookie(req.headers(), CSRF_COOKIE).filter(|t| t.len() >= 32).map(str::to_owned);
+    let (token, fresh) = match existing {
+        Some(t) => (t, false),
+        None => (porten_app::auth::new_token(), true),
+    };
+    req.extensions_mut().insert(CsrfToken(token.clone()));
+    let mut res = next.run(req).await;
+    if fresh {
+        let value = format!("{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict");
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    res
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CsrfToken {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<CsrfToken>().cloned().unwrap_or_else(|| CsrfToken(String::new())))
+    }
+}
+
+impl CsrfToken {
+    /// Constant-time comparison with a submitted form value.
+    pub fn matches(&self, submitted: &str) -> bool {
+        let (a, b) = (self.0.as_bytes(), submitted.as_bytes());
+        !a.is_empty() && a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+}
+
+/// The signed-in user of a page request, if any.
+pub struct MaybeUser(pub Option<User>);
+
+impl FromRequestParts<AppState> for MaybeUser {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else { return Ok(MaybeUser(None)) };
+        Ok(MaybeUser(state.app.session_user(token).await.ok().flatten()))
+    }
+}
+
+pub fn session_cookie(token: &str, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    let max_age = porten_app::auth::SESSION_LIFETIME_HOURS * 3600;
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+}
+
+pub fn clear_session_cookie() -> String {
+    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+}
+
+/// The caller of an API request, authenticated by `Authorization: Bearer <API key>`.
+pub struct ApiCaller(pub Actor);
+
+impl FromRequestParts<AppState> for ApiCaller {
+    type Rejection = AppErrorResponse;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim)
+            .ok_or(AppErrorResponse(porten_app::AppError::Unauthenticated))?;
+        Ok(ApiCaller(state.app.api_key_actor(bearer).await?))
+    }
+}

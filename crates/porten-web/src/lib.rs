@@ -1,0 +1,88 @@
+//! # porten-web
+//!
+//! The HTTP layer, kept thin: handlers parse requests into domain input,
+//! call `porten-app`, and render the result as HTML (askama templates with
+//! Fluent text), JSON (`/api/v1`, with an OpenAPI document generated from
+//! the handlers) or plain text (operations endpoints). No SQL and no access
+//! rules live here beyond "who is calling".
+
+mod api;
+mod auth;
+mod i18n;
+mod ops;
+mod pages;
+mod problem;
+mod ratelimit;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
+use tower_http::set_header::SetResponseHeaderLayer;
+use porten_app::App;
+
+pub use api::openapi_json;
+pub use ops::install_metrics;
+
+/// Settings the HTTP layer needs.
+#[derive(Clone, Debug)]
+pub struct WebConfig {
+    /// Shown in page titles and headers, e.g. "Norrhamns stad".
+    pub city_name_sv: String,
+    pub city_name_en: String,
+    /// Mark cookies `Secure` (set when served over HTTPS).
+    pub secure_cookies: bool,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self { city_name_sv: "Porten".into(), city_name_en: "Porten".into(), secure_cookies: false }
+    }
+}
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    pub config: Arc<WebConfig>,
+    metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    limiter: Arc<ratelimit::RateLimiter>,
+}
+
+impl AppState {
+    pub fn new(app: App, config: WebConfig, metrics: Option<metrics_exporter_prometheus::PrometheusHandle>) -> Self {
+        Self { app, config: Arc::new(config), metrics, limiter: Arc::new(ratelimit::RateLimiter::default()) }
+    }
+}
+
+/// Largest request body accepted anywhere (uploads come with their own limits).
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// The whole HTTP surface.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(
+            pages::routes()
+                .layer(axum::middleware::from_fn(auth::csrf_cookie))
+                .layer(axum::middleware::from_fn(i18n::remember_lang)),
+        )
+        .nest("/api/v1", api::routes())
+        .merge(ops::routes())
+        // Every response: no sniffing, no framing, no referrer (URLs hold errand ids),
+        // and a content policy that allows only our own assets.
+        .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(header_layer(header::REFERRER_POLICY, "no-referrer"))
+        .layer(header_layer(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
+        ))
+        .layer(axum::middleware::from_fn(ops::track))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+fn header_layer(name: header::HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+}

@@ -1,0 +1,689 @@
+//! Server-rendered pages. Every flow works without JavaScript: forms post,
+//! the server redirects (post/redirect/get) or re-renders with an error
+//! summary that keeps what the user typed.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use porten_app::{AppError, auth::user_actor};
+use porten_domain::{Audience, Channel, Command, EventKind, Lifecycle, PublicId, Role};
+use porten_store::User;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::api::{ListParams, parse_filter};
+use crate::auth::{CsrfToken, MaybeUser, clear_session_cookie, session_cookie};
+use crate::i18n::{Tr, local_time};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/services/{code}", get(service_page))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/staff/errands", get(errand_list))
+        .route("/staff/errands/{id}", get(errand_page))
+        .route("/staff/errands/{id}/note", post(add_note))
+        .route("/staff/errands/{id}/status", post(change_status))
+        .route("/staff/errands/{id}/assign-me", post(assign_me))
+        .route("/static/porten.css", get(css))
+        .fallback(not_found)
+}
+
+/// What the layout needs on every page.
+pub struct Nav {
+    pub user_name: Option<String>,
+    pub is_staff: bool,
+    pub csrf: String,
+}
+
+impl Nav {
+    fn new(user: Option<&User>, csrf: &CsrfToken) -> Self {
+        Nav {
+            user_name: user.map(|u| u.display_name.clone()),
+            is_staff: user.is_some_and(|u| u.role.is_staff()),
+            csrf: csrf.0.clone(),
+        }
+    }
+}
+
+async fn css() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../static/porten.css"),
+    )
+        .into_response()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    t: Tr,
+    nav: Nav,
+    title: String,
+    text: String,
+}
+
+fn error_page(t: Tr, nav: Nav, status: StatusCode) -> Response {
+    let key = match status {
+        StatusCode::NOT_FOUND => "not-found",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::BAD_REQUEST => "csrf",
+        _ => "internal",
+    };
+    let page = ErrorPage { title: t.get(&format!("error-{key}-title")), text: t.get(&format!("error-{key}-text")), t, nav };
+    (status, page).into_response()
+}
+
+fn app_error_page(t: Tr, nav: Nav, e: AppError) -> Response {
+    let status = match e {
+        AppError::NotFound => StatusCode::NOT_FOUND,
+        AppError::Forbidden | AppError::Unauthenticated => StatusCode::FORBIDDEN,
+        AppError::Store(ref err) => {
+            tracing::error!(error = %err, "storage failure on page");
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    error_page(t, nav, status)
+}
+
+async fn not_found(t: Tr, csrf: CsrfToken, MaybeUser(user): MaybeUser) -> Response {
+    error_page(t, Nav::new(user.as_ref(), &csrf), StatusCode::NOT_FOUND)
+}
+
+struct ServiceLink {
+    code: String,
+    name: String,
+    summary: String,
+}
+
+struct AudienceGroup {
+    key: &'static str,
+    title: String,
+    services: Vec<ServiceLink>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "home.html")]
+struct HomePage {
+    t: Tr,
+    nav: Nav,
+    groups: Vec<AudienceGroup>,
+}
+
+async fn home(State(state): State<AppState>, t: Tr, csrf: CsrfToken, MaybeUser(user): MaybeUser) -> Response {
+    let nav = Nav::new(user.as_ref(), &csrf);
+    let services = match state.app.store().list_services().await {
+        Ok(s) => s,
+        Err(e) => return app_error_page(t, nav, e.into()),
+    };
+    let groups = Audience::ALL
+        .into_iter()
+        .map(|a| AudienceGroup {
+            key: a.as_str(),
+            title: t.get(&format!("audience-{}", a.as_str())),
+            services: services
+                .iter()
+                .filter(|s| s.audiences.contains(&a))
+                .map(|s| ServiceLink {
+                    code: s.code.clone(),
+                    name: t.pick(&s.name_sv, &s.name_en).to_owned(),
+                    summary: first_sentence(t.pick(&s.description_sv, &s.description_en)),
+                })
+                .collect(),
+        })
+        .filter(|g| !g.services.is_empty())
+        .collect();
+    HomePage { t, nav, groups }.into_response()
+}
+
+fn first_sentence(s: &str) -> String {
+    match s.find(". ") {
+        Some(i) => s[..=i].to_owned(),
+        None => s.to_owned(),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "service.html")]
+struct ServicePage {
+    t: Tr,
+    nav: Nav,
+    name: String,
+    description: String,
+    unit_name: String,
+    channels: String,
+}
+
+async fn service_page(
+    State(state): State<AppState>,
+    t: Tr,
+    csrf: CsrfToken,
+    MaybeUser(user): MaybeUser,
+    Path(code): Path<String>,
+) -> Response {
+    let nav = Nav::new(user.as_ref(), &csrf);
+    let store = state.app.store();
+    let (service, units) = match (store.get_service(&code).await, store.list_units().await) {
+        (Ok(Some(s)), Ok(u)) => (s, u),
+        (Ok(None), _) => return error_page(t, nav, StatusCode::NOT_FOUND),
+        (Err(e), _) | (_, Err(e)) => return app_error_page(t, nav, e.into()),
+    };
+    let unit_name = units
+        .iter()
+        .find(|u| u.code == service.unit)
+        .map(|u| t.pick(&u.name_sv, &u.name_en).to_owned())
+        .unwrap_or_else(|| service.unit.to_string());
+    let channels =
+        service.channels.iter().map(|c| t.get(&format!("channel-{}", c.as_str()))).collect::<Vec<_>>().join(", ");
+    ServicePage {
+        name: t.pick(&service.name_sv, &service.name_en).to_owned(),
+        description: t.pick(&service.description_sv, &service.description_en).to_owned(),
+        unit_name,
+        channels,
+        t,
+        nav,
+    }
+    .into_response()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login.html")]
+struct LoginPage {
+    t: Tr,
+    nav: Nav,
+    username: String,
+    error: Option<String>,
+}
+
+async fn login_form(t: Tr, csrf: CsrfToken, MaybeUser(user): MaybeUser) -> Response {
+    LoginPage { nav: Nav::new(user.as_ref(), &csrf), t, username: String::new(), error: None }.into_response()
+}
+
+#[derive(Deserialize)]
+struct LoginInput {
+    csrf: String,
+    username: String,
+    password: String,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    t: Tr,
+    csrf: CsrfToken,
+    headers: axum::http::HeaderMap,
+    Form(input): Form<LoginInput>,
+) -> Response {
+    let nav = Nav::new(None, &csrf);
+    if !csrf.matches(&input.csrf) {
+        return error_page(t, nav, StatusCode::BAD_REQUEST);
+    }
+    let client = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).unwrap_or("direct").to_owned();
+    let key = format!("login:{}:{client}", input.username.trim().to_lowercase());
+    if !state.limiter.allow(&key, 10, std::time::Duration::from_secs(15 * 60)) {
+        let error = Some(t.get("login-rate-limited"));
+        return (StatusCode::TOO_MANY_REQUESTS, LoginPage { t, nav, username: input.username, error }).into_response();
+    }
+    match state.app.authenticate(&input.username, &input.password).await {
+        Ok(user) => match state.app.start_session(&user).await {
+            Ok(token) => {
+                let target = if user.role.is_staff() { "/staff/errands" } else { "/" };
+                let mut res = Redirect::to(target).into_response();
+                if let Ok(v) = HeaderValue::from_str(&session_cookie(&token, state.config.secure_cookies)) {
+                    res.headers_mut().append(header::SET_COOKIE, v);
+                }
+                res
+            }
+            Err(e) => app_error_page(t, nav, e),
+        },
+        Err(AppError::Unauthenticated) => {
+            let error = Some(t.get("login-failed"));
+            (StatusCode::UNAUTHORIZED, LoginPage { t, nav, username: input.username, error }).into_response()
+        }
+        Err(e) => app_error_page(t, nav, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    csrf: String,
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    t: Tr,
+    csrf: CsrfToken,
+    headers: axum::http::HeaderMap,
+    Form(input): Form<CsrfOnly>,
+) -> Response {
+    if !csrf.matches(&input.csrf) {
+        return error_page(t, Nav::new(None, &csrf), StatusCode::BAD_REQUEST);
+    }
+    if let Some(token) = crate::auth::cookie(&headers, crate::auth::SESSION_COOKIE) {
+        let _ = state.app.end_session(token).await;
+    }
+    let mut res = Redirect::to("/").into_response();
+    if let Ok(v) = HeaderValue::from_str(&clear_session_cookie()) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+/// The signed-in staff member of a staff page, or the response to send instead.
+fn require_staff(user: Option<User>, t: &Tr, csrf: &CsrfToken) -> Result<User, Response> {
+    match user {
+        None => Err(Redirect::to("/login").into_response()),
+        Some(u) if !u.role.is_staff() => Err(error_page(t.clone(), Nav::new(Some(&u), csrf), StatusCode::FORBIDDEN)),
+        Some(u) => Ok(u),
+    }
+}
+
+struct SelectOption {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+struct ErrandRow {
+    id: String,
+    registry_number: String,
+    title: String,
+    status: String,
+    channel: String,
+    unit: String,
+    created: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "errands.html")]
+struct ErrandListPage {
+    t: Tr,
+    nav: Nav,
+    units: Vec<SelectOption>,
+    states: Vec<SelectOption>,
+    channels: Vec<SelectOption>,
+    rows: Vec<ErrandRow>,
+    total: u64,
+    error: Option<String>,
+    paged: bool,
+    first_href: String,
+    next_href: Option<String>,
+}
+
+fn query_string(params: &[(&str, String)]) -> String {
+    let parts: Vec<String> = params
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", v.replace('%', "%25").replace('&', "%26").replace(' ', "%20")))
+        .collect();
+    if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) }
+}
+
+async fn errand_list(
+    State(state): State<AppState>,
+    t: Tr,
+    csrf: CsrfToken,
+    MaybeUser(user): MaybeUser,
+    Query(params): Query<ListParams>,
+) -> Response {
+    let user = match require_staff(user, &t, &csrf) {
+        Ok(u) => u,
+        Err(res) => return res,
+    };
+    let nav = Nav::new(Some(&user), &csrf);
+    let actor = user_actor(&user);
+    let (page, error) = match parse_filter(&ListParams { limit: Some(params.limit.unwrap_or(25)), ..params.clone() }) {
+        Ok(q) => match state.app.list_errands(&actor, q).await {
+            Ok(p) => (Some(p), None),
+            Err(AppError::Forbidden) => return error_page(t, nav, StatusCode::FORBIDDEN),
+            Err(e) => return app_error_page(t, nav, e),
+        },
+        Err(v) => (None, Some(v.to_string())),
+    };
+    let units = match state.app.store().list_units().await {
+        Ok(u) => u,
+        Err(e) => return app_error_page(t, nav, e.into()),
+    };
+    let chosen = |value: &str, param: &Option<String>| param.as_deref() == Some(value);
+    let unit_options = units
+        .iter()
+        .filter(|u| user.role == Role::Agent || user.role == Role::SystemAdmin || user.unit.as_ref() == Some(&u.code))
+        .map(|u| SelectOption {
+            value: u.code.to_string(),
+            label: t.pick(&u.name_sv, &u.name_en).to_owned(),
+            selected: chosen(u.code.as_str(), &params.unit),
+        })
+        .collect();
+    let states = Lifecycle::ALL
+        .into_iter()
+        .map(|l| SelectOption {
+            value: l.as_str().into(),
+            label: t.get(&format!("state-{}", l.as_str())),
+            selected: chosen(l.as_str(), &params.status),
+        })
+        .collect();
+    let channels = Channel::ALL
+        .into_iter()
+        .map(|c| SelectOption {
+            value: c.as_str().into(),
+            label: t.get(&format!("channel-{}", c.as_str())),
+            selected: chosen(c.as_str(), &params.channel),
+        })
+        .collect();
+    let base: Vec<(&str, String)> = vec![
+        ("unit", params.unit.clone().unwrap_or_default()),
+        ("status", params.status.clone().unwrap_or_default()),
+        ("channel", params.channel.clone().unwrap_or_default()),
+    ];
+    let (rows, total, next_href) = match page {
+        Some(p) => {
+            let next_href = p.next.map(|c| {
+                let mut q = base.clone();
+                q.push(("cursor", c.encode()));
+                format!("/staff/errands{}", query_string(&q))
+            });
+            let rows = p
+                .items
+                .into_iter()
+                .map(|s| ErrandRow {
+                    id: s.public_id.to_string(),
+                    registry_number: s.registry_number.to_string(),
+                    title: s.title,
+                    status: t.get(&format!("state-{}", s.lifecycle.as_str())),
+                    channel: t.get(&format!("channel-{}", s.channel.as_str())),
+                    unit: s.unit.to_string(),
+                    created: local_time(s.created_at),
+                })
+                .collect();
+            (rows, p.total, next_href)
+        }
+        None => (Vec::new(), 0, None),
+    };
+    ErrandListPage {
+        t,
+        nav,
+        units: unit_options,
+        states,
+        channels,
+        rows,
+        total,
+        error,
+        paged: params.cursor.is_some(),
+        first_href: format!("/staff/errands{}", query_string(&base)),
+        next_href,
+    }
+    .into_response()
+}
+
+struct EventRow {
+    label: String,
+    at: String,
+    actor: String,
+    text: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "errand.html")]
+struct ErrandPage {
+    t: Tr,
+    nav: Nav,
+    id: String,
+    registry_number: String,
+    title: String,
+    status: String,
+    service: String,
+    unit: String,
+    channel: String,
+    assignee: String,
+    created: String,
+    confidential: bool,
+    description: String,
+    parties: Vec<String>,
+    events: Vec<EventRow>,
+    version: i64,
+    next_states: Vec<SelectOption>,
+    can_assign_self: bool,
+    error: Option<String>,
+    error_field: String,
+    notice: Option<String>,
+    note_text: String,
+}
+
+#[derive(Default)]
+struct Feedback {
+    error: Option<(String, &'static str)>,
+    notice: Option<String>,
+    note_text: String,
+}
+
+#[derive(Deserialize)]
+struct Flash {
+    saved: Option<u8>,
+    conflict: Option<u8>,
+}
+
+async fn errand_page(
+    State(state): State<AppState>,
+    t: Tr,
+    csrf: CsrfToken,
+    MaybeUser(user): MaybeUser,
+    Path(id): Path<String>,
+    Query(flash): Query<Flash>,
+) -> Response {
+    let user = match require_staff(user, &t, &csrf) {
+        Ok(u) => u,
+        Err(res) => return res,
+    };
+    let notice = if flash.conflict.is_some() {
+        Some(t.get("errand-conflict"))
+    } else if flash.saved.is_some() {
+        Some(t.get("errand-saved"))
+    } else {
+        None
+    };
+    render_errand(&state, t, &csrf, &user, &id, Feedback { notice, ..Default::default() }).await
+}
+
+async fn render_errand(state: &AppState, t: Tr, csrf: &CsrfToken, user: &User, id: &str, feedback: Feedback) -> Response {
+    let nav = Nav::new(Some(user), csrf);
+    let Ok(public_id) = PublicId::parse(id) else { return error_page(t, nav, StatusCode::NOT_FOUND) };
+    let view = match state.app.read_errand(&user_actor(user), public_id, None).await {
+        Ok(v) => v,
+        Err(e) => return app_error_page(t, nav, e),
+    };
+    let e = view.errand;
+    let store = state.app.store();
+    let service = store.get_service(&e.service_code).await.ok().flatten();
+    let assignee = match e.assignee {
+        Some(uid) => store.user_by_id(uid).await.ok().flatten().map(|u| u.display_name).unwrap_or_default(),
+        None => t.get("errand-unassigned"),
+    };
+    let status = match (&service, t.lang) {
+        (Some(s), crate::i18n::Lang::Sv) => s.status_name_sv(e.lifecycle).to_owned(),
+        _ => t.get(&format!("state-{}", e.lifecycle.as_str())),
+    };
+    let parties = e
+        .parties
+        .iter()
+        .map(|p| {
+            let mut s = format!("{} ({})", p.name, p.role.as_str());
+            if let Some(n) = &p.personal_number {
+                s.push_str(&format!(", {}", n.masked()));
+            }
+            if let Some(o) = &p.organisation_number {
+                s.push_str(&format!(", {}", o.as_str()));
+            }
+            s
+        })
+        .collect();
+    let events = view
+        .timeline
+        .iter()
+        .map(|ev| {
+            let (label, text) = match &ev.kind {
+                EventKind::Registered { channel, .. } => {
+                    (t.with1("event-registered", "channel", t.get(&format!("channel-{}", channel.as_str()))), String::new())
+                }
+                EventKind::Message { direction, body } => {
+                    let key = if *direction == porten_domain::Direction::In { "event-message-in" } else { "event-message-out" };
+                    (t.get(key), body.clone())
+                }
+                EventKind::Note { body } => (t.get("event-note"), body.clone()),
+                EventKind::StatusChanged { from, to, reason } => (
+                    t.get("event-status_changed"),
+                    format!(
+                        "{} → {}{}",
+                        t.get(&format!("state-{}", from.as_str())),
+                        t.get(&format!("state-{}", to.as_str())),
+                        reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default()
+                    ),
+                ),
+                EventKind::Assigned { .. } => (t.get("event-assigned"), String::new()),
+                EventKind::HandedOver { from_unit, to_unit, reason } => {
+                    (t.get("event-handed_over"), format!("{from_unit} → {to_unit}: {reason}"))
+                }
+                EventKind::Escalated { reason } => (t.get("event-escalated"), reason.clone()),
+            };
+            EventRow { label, at: local_time(ev.at), actor: ev.actor_name.clone(), text }
+        })
+        .collect();
+    let next_states = Lifecycle::ALL
+        .into_iter()
+        .filter(|l| e.lifecycle.can_become(*l))
+        .map(|l| SelectOption { value: l.as_str().into(), label: t.get(&format!("state-{}", l.as_str())), selected: false })
+        .collect();
+    let (error, error_field) = match feedback.error {
+        Some((m, f)) => (Some(m), f.to_owned()),
+        None => (None, String::new()),
+    };
+    let page = ErrandPage {
+        id: e.public_id.to_string(),
+        registry_number: e.registry_number.to_string(),
+        title: e.title.clone(),
+        status,
+        service: service.map(|s| t.pick(&s.name_sv, &s.name_en).to_owned()).unwrap_or_else(|| e.service_code.clone()),
+        unit: e.unit.to_string(),
+        channel: t.get(&format!("channel-{}", e.channel.as_str())),
+        assignee,
+        created: local_time(e.created_at),
+        confidential: e.confidential,
+        description: e.description.clone(),
+        parties,
+        events,
+        version: e.version,
+        next_states,
+        can_assign_self: e.assignee != Some(user.id),
+        error,
+        error_field,
+        notice: feedback.notice,
+        note_text: feedback.note_text,
+        t,
+        nav,
+    };
+    let status = if page.error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    (status, page).into_response()
+}
+
+#[derive(Deserialize)]
+struct NoteForm {
+    csrf: String,
+    version: Option<i64>,
+    body: String,
+}
+
+#[derive(Deserialize)]
+struct StatusForm {
+    csrf: String,
+    version: Option<i64>,
+    status: String,
+    reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct VersionForm {
+    csrf: String,
+    version: Option<i64>,
+}
+
+/// Runs a staff command from a form and answers with post/redirect/get, or
+/// re-renders the errand with an error summary that keeps the typed text.
+async fn staff_command(
+    state: &AppState,
+    t: Tr,
+    csrf: &CsrfToken,
+    user: Option<User>,
+    id: &str,
+    form_csrf: &str,
+    version: Option<i64>,
+    command: Command,
+    keep_note: String,
+) -> Response {
+    let user = match require_staff(user, &t, csrf) {
+        Ok(u) => u,
+        Err(res) => return res,
+    };
+    if !csrf.matches(form_csrf) {
+        return error_page(t, Nav::new(Some(&user), csrf), StatusCode::BAD_REQUEST);
+    }
+    let Ok(public_id) = PublicId::parse(id) else {
+        return error_page(t, Nav::new(Some(&user), csrf), StatusCode::NOT_FOUND);
+    };
+    match state.app.act_on_errand(&user_actor(&user), public_id, version, command).await {
+        Ok(_) => Redirect::to(&format!("/staff/errands/{public_id}?saved=1")).into_response(),
+        Err(AppError::Conflict { .. }) => Redirect::to(&format!("/staff/errands/{public_id}?conflict=1")).into_response(),
+        Err(AppError::Invalid(v)) => {
+            let field = if v.0.iter().any(|f| f.field == "body") { "note" } else { "status" };
+            let message = v.0.first().map(|f| f.message.clone()).unwrap_or_default();
+            let message = if field == "note" { format!("{}: {message}", t.get("errand-note-label")) } else { message };
+            render_errand(state, t, csrf, &user, id, Feedback { error: Some((message, field)), notice: None, note_text: keep_note }).await
+        }
+        Err(AppError::Rejected(message)) => {
+            render_errand(state, t, csrf, &user, id, Feedback { error: Some((message, "status")), ..Default::default() }).await
+        }
+        Err(e) => app_error_page(t, Nav::new(Some(&user), csrf), e),
+    }
+}
+
+async fn add_note(
+    State(state): State<AppState>,
+    t: Tr,
+    csrf: CsrfToken,
+    MaybeUser(user): MaybeUser,
+    Path(id): Path<String>,
+    Form(form): Form<NoteForm>,
+) -> Response {
+    let command = Command::AddNote { body: form.body.clone() };
+    staff_command(&state, t, &csrf, user, &id, &form.csrf, form.version, command, form.body).await
+}
+
+async fn change_status(
+    State(state): State<AppState>,
+    t: Tr,
+    csrf: CsrfToken,
+    MaybeUser(user): MaybeUser,
+    Path(id): Path<String>,
+    Form(form): Form<StatusForm>,
+) -> Response {
+    let Some(to) = Lifecycle::parse(&form.status) else {
+        return error_page(t, Nav::new(user.as_ref(), &csrf), StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    let command = Command::ChangeStatus { to, reason: form.reason };
+    staff_command(&state, t, &csrf, user, &id, &form.csrf, form.version, command, String::new()).await
+}
+
+async fn assign_me(
+    State(state): State<AppState>,
+    t: Tr,
+    csrf: CsrfToken,
+    MaybeUser(user): MaybeUser,
+    Path(id): Path<String>,
+    Form(form): Form<VersionForm>,
+) -> Response {
+    let command = Command::Assign { assignee: user.as_ref().map(|u| u.id) };
+    staff_command(&state, t, &csrf, user, &id, &form.csrf, form.version, command, String::new()).await
+}

@@ -1,0 +1,464 @@
+#!/usr/bin/env python3
+"""Check the demo city content (city.toml) against the schema Porten expects.
+
+Usage: python3 check.py [city.toml]
+
+Checks what serde will enforce (exact key sets, types) and the content rules
+that the Rust side does not: unique codes, unit references, vocabularies,
+counts, the fiction phone range, example.com/example.org e-mail addresses,
+no personnummer-like strings, knowledge-base word counts and the small
+Markdown subset. Exits non-zero and lists every problem if anything fails.
+"""
+
+import pathlib
+import re
+import sys
+import tomllib
+
+AUDIENCES = {"resident", "parent", "pupil", "business", "senior"}
+CHANNELS = {"web", "email", "phone", "visit", "open311", "api"}
+LIFECYCLE = {"new", "open", "in_progress", "waiting_for_citizen", "resolved", "closed"}
+EMAIL_DOMAINS = {"example.com", "example.org"}
+
+# The administrations the glossary lists, by Swedish name.
+REQUIRED_UNITS = {
+    "Stadsledningskontoret",
+    "Kontaktcenter",
+    "Utbildningsförvaltningen",
+    "Socialförvaltningen",
+    "Miljöförvaltningen",
+    "Stadsbyggnadskontoret",
+    "Trafikkontoret",
+    "Kulturförvaltningen",
+    "Fastighetskontoret",
+}
+
+# Services the brief asks for, by the codes used in city.toml.
+REQUIRED_SERVICES = {
+    "street-light-fault", "pothole", "graffiti", "litter", "fallen-tree",
+    "snow-clearing", "playground-fault", "feedback-complaint",
+    "general-question", "e-id-help", "public-document-request",
+    "preschool-place", "school-transport", "mother-tongue-tuition",
+    "financial-assistance", "child-concern-report", "home-care",
+    "mobility-service", "disabled-parking-permit", "alcohol-licence",
+    "food-registration", "building-permit", "sign-permit", "outdoor-seating",
+    "noise-complaint", "heat-pump", "private-sewage", "library",
+    "culture-school", "book-premises",
+}
+MUST_BE_CONFIDENTIAL = {"financial-assistance", "child-concern-report", "home-care"}
+
+# Top-level and per-table key sets: (required, optional).
+SCHEMA = {
+    "city": ({"name_sv", "name_en", "domain"}, set()),
+    "units": ({"code", "name_sv", "name_en", "contact_center",
+               "description_sv", "description_en"}, set()),
+    "services": ({"code", "unit", "name_sv", "name_en", "description_sv",
+                  "description_en", "audiences", "channels", "confidential",
+                  "weight", "keywords_sv", "examples"},
+                 {"open311_code", "status_names"}),
+    "examples": ({"title", "description"}, set()),
+    "people": ({"given_name", "family_name", "street", "postal_code",
+                "locality", "birth_year"}, {"email", "phone"}),
+    "businesses": ({"name", "contact_given_name", "contact_family_name",
+                    "email", "street", "postal_code", "locality"}, set()),
+    "kb": ({"slug", "title_sv", "title_en", "summary_sv", "summary_en",
+            "body_sv", "body_en", "audiences", "tags"}, {"service"}),
+}
+
+PHONE_RE = re.compile(r"^070-17406(0[5-9]|[1-9][0-9])$")
+PHONE_LIKE_RE = re.compile(r"(?<![\d/])\+?\d[\d \-]{5,}\d(?![\d/])")
+EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@([A-Za-z0-9.\-]+\.[A-Za-z]{2,})")
+PNR_RE = re.compile(r"(?<!\d)(\d{2})?\d{6}[-+ ]?\d{4}(?!\d)")
+URL_RE = re.compile(r"https?://[^\s)\"']+|www\.[^\s)\"']+")
+POSTAL_RE = re.compile(r"^\d{3} \d{2}$")
+UNIT_CODE_RE = re.compile(r"^[A-Z]{2,5}$")
+KEBAB_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+OPEN311_RE = re.compile(r"^[a-z0-9_]+$")
+DNR_RE = re.compile(r"\b([A-Z]{2,5}) (\d{4})/(\d{5})\b")
+
+errors: list[str] = []
+
+
+def err(where: str, msg: str) -> None:
+    errors.append(f"{where}: {msg}")
+
+
+def check_keys(where: str, table: dict, kind: str) -> None:
+    required, optional = SCHEMA[kind]
+    keys = set(table)
+    for k in sorted(required - keys):
+        err(where, f"missing key `{k}`")
+    for k in sorted(keys - required - optional):
+        err(where, f"unknown key `{k}` (serde will reject it)")
+
+
+def check_str(where: str, table: dict, key: str, *, min_len: int = 1) -> str:
+    v = table.get(key)
+    if not isinstance(v, str):
+        if key in table:
+            err(where, f"`{key}` must be a string")
+        return ""
+    if len(v.strip()) < min_len:
+        err(where, f"`{key}` is empty")
+    if v != v.strip():
+        err(where, f"`{key}` has leading or trailing whitespace")
+    if "…" in v or "TODO" in v:
+        err(where, f"`{key}` contains a placeholder")
+    return v
+
+
+def check_vocab(where: str, table: dict, key: str, vocab: set[str]) -> list:
+    v = table.get(key)
+    if not isinstance(v, list) or not v:
+        err(where, f"`{key}` must be a non-empty list")
+        return []
+    if len(set(v)) != len(v):
+        err(where, f"`{key}` has duplicates")
+    for x in v:
+        if x not in vocab:
+            err(where, f"`{key}` has `{x}`, not one of {sorted(vocab)}")
+    return v
+
+
+def sentences(text: str) -> int:
+    return len([s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s])
+
+
+def words(markdown: str) -> int:
+    n = 0
+    for line in markdown.splitlines():
+        for tok in line.split():
+            if tok in ("-", "##"):
+                continue
+            n += 1
+    return n
+
+
+def check_markdown(where: str, text: str) -> None:
+    for i, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        if line != line.rstrip():
+            err(where, f"line {i} has trailing whitespace")
+        if line.startswith("## "):
+            if line.rstrip().endswith((".", ":")):
+                err(where, f"line {i}: heading ends with punctuation")
+            continue
+        if line.startswith("#"):
+            err(where, f"line {i}: only `## ` headings are allowed")
+        if line.startswith("- "):
+            continue
+        if re.match(r"^\s*([*+>|`]|\d+[.)]\s)", line) or line.startswith(" "):
+            err(where, f"line {i}: only paragraphs, `- ` lists and `## ` headings are allowed")
+        if re.search(r"\*\*|__|\]\(|`|<[a-z/]", line):
+            err(where, f"line {i}: inline Markdown or HTML is not allowed")
+
+
+def walk_strings(node, path: str):
+    if isinstance(node, str):
+        yield path, node
+    elif isinstance(node, dict):
+        for k, v in node.items():
+            yield from walk_strings(v, f"{path}.{k}" if path else k)
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from walk_strings(v, f"{path}[{i}]")
+
+
+def check_global_text(data: dict) -> None:
+    """Phone numbers, e-mail addresses, URLs and personnummer in any text."""
+    for path, s in walk_strings(data, ""):
+        for m in EMAIL_RE.finditer(s):
+            if m.group(1).lower() not in EMAIL_DOMAINS:
+                err(path, f"e-mail `{m.group(0)}` is not at example.com or example.org")
+        for m in PHONE_LIKE_RE.finditer(s):
+            raw = m.group(0)
+            digits = re.sub(r"\D", "", raw)
+            if len(digits) < 7 or not raw.startswith("0"):
+                continue
+            if not PHONE_RE.match(raw):
+                err(path, f"phone-like `{raw}` is not written as 070-17406NN in 05–99")
+        for m in PNR_RE.finditer(s):
+            err(path, f"`{m.group(0)}` looks like a personnummer or organisationsnummer")
+        for m in URL_RE.finditer(s):
+            err(path, f"URL `{m.group(0)}`: write addresses as plain text on the .example domain")
+        for m in re.finditer(r"\b[a-z0-9.\-]+\.(se|nu|com|org|net)\b", s):
+            if m.group(0) not in EMAIL_DOMAINS and not m.group(0).endswith(tuple("." + d for d in EMAIL_DOMAINS)):
+                err(path, f"real-looking domain `{m.group(0)}`")
+
+
+def main() -> int:
+    path = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else pathlib.Path(__file__).with_name("city.toml"))
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        print(f"{path}: invalid TOML: {e}")
+        return 1
+
+    top = {"city", "units", "services", "people", "businesses", "kb"}
+    for k in sorted(top - set(data)):
+        err("top", f"missing `{k}`")
+    for k in sorted(set(data) - top):
+        err("top", f"unknown top-level key `{k}`")
+
+    # city
+    city = data.get("city", {})
+    check_keys("city", city, "city")
+    for k in ("name_sv", "name_en"):
+        check_str("city", city, k)
+    domain = check_str("city", city, "domain")
+    if domain and not domain.endswith(".example"):
+        err("city", "domain must be under the reserved .example TLD")
+
+    # units
+    units = data.get("units", [])
+    unit_codes: set[str] = set()
+    cc = []
+    for i, u in enumerate(units):
+        w = f"units[{i}] {u.get('code', '?')}"
+        check_keys(w, u, "units")
+        code = check_str(w, u, "code")
+        if code and not UNIT_CODE_RE.match(code):
+            err(w, "code must be 2–5 uppercase ASCII letters")
+        if code in unit_codes:
+            err(w, "duplicate unit code")
+        unit_codes.add(code)
+        for k in ("name_sv", "name_en", "description_sv", "description_en"):
+            check_str(w, u, k)
+        for k in ("description_sv", "description_en"):
+            if sentences(u.get(k, "")) != 1:
+                err(w, f"`{k}` should be one sentence")
+        if not isinstance(u.get("contact_center"), bool):
+            err(w, "`contact_center` must be a boolean")
+        elif u["contact_center"]:
+            cc.append(code)
+    if cc != ["KC"]:
+        err("units", f"exactly one contact_center unit with code KC expected, got {cc}")
+    missing_units = REQUIRED_UNITS - {u.get("name_sv") for u in units}
+    if missing_units:
+        err("units", f"missing administrations {sorted(missing_units)}")
+
+    # services
+    services = data.get("services", [])
+    if len(services) < 24:
+        err("services", f"{len(services)} services, at least 24 expected")
+    service_codes: set[str] = set()
+    open311_codes: set[str] = set()
+    used_units: set[str] = set()
+    all_titles: set[str] = set()
+    for i, s in enumerate(services):
+        w = f"services[{i}] {s.get('code', '?')}"
+        check_keys(w, s, "services")
+        code = check_str(w, s, "code")
+        if code and not KEBAB_RE.match(code):
+            err(w, "code must be lowercase kebab-case")
+        if code in service_codes:
+            err(w, "duplicate service code")
+        service_codes.add(code)
+        unit = s.get("unit")
+        if unit not in unit_codes:
+            err(w, f"unit `{unit}` does not exist")
+        used_units.add(unit)
+        for k in ("name_sv", "name_en", "description_sv", "description_en"):
+            check_str(w, s, k)
+        for k in ("description_sv", "description_en"):
+            n = sentences(s.get(k, ""))
+            if not 1 <= n <= 3:
+                err(w, f"`{k}` has {n} sentences, 1–3 expected")
+        check_vocab(w, s, "audiences", AUDIENCES)
+        channels = check_vocab(w, s, "channels", CHANNELS)
+        o = s.get("open311_code")
+        if o is not None:
+            if not isinstance(o, str) or not OPEN311_RE.match(o):
+                err(w, "open311_code must be lowercase letters, digits and underscores")
+            if o in open311_codes:
+                err(w, "duplicate open311_code")
+            open311_codes.add(o)
+            if "open311" not in channels:
+                err(w, "has open311_code but not the open311 channel")
+            if s.get("confidential"):
+                err(w, "an Open311 service cannot be confidential")
+        elif "open311" in channels:
+            err(w, "has the open311 channel but no open311_code")
+        if not isinstance(s.get("confidential"), bool):
+            err(w, "`confidential` must be a boolean")
+        wt = s.get("weight")
+        if not isinstance(wt, int) or isinstance(wt, bool) or not 1 <= wt <= 30:
+            err(w, "`weight` must be an integer 1–30")
+        kw = s.get("keywords_sv")
+        if not isinstance(kw, list) or not 3 <= len(kw) <= 8 or not all(isinstance(x, str) and x.strip() for x in kw):
+            err(w, "`keywords_sv` must be 3–8 non-empty strings")
+        elif len(set(x.lower() for x in kw)) != len(kw):
+            err(w, "`keywords_sv` has duplicates")
+        sn = s.get("status_names")
+        if sn is not None:
+            if not isinstance(sn, dict) or not sn:
+                err(w, "`status_names` must be a non-empty table")
+            else:
+                for k, v in sn.items():
+                    if k not in LIFECYCLE:
+                        err(w, f"status_names key `{k}` is not a lifecycle class")
+                    if not isinstance(v, str) or not v.strip() or len(v) > 40:
+                        err(w, f"status_names.{k} must be a short non-empty string")
+        ex = s.get("examples")
+        if not isinstance(ex, list) or len(ex) != 5:
+            err(w, "exactly 5 examples expected")
+            ex = ex if isinstance(ex, list) else []
+        for j, e in enumerate(ex):
+            we = f"{w} examples[{j}]"
+            check_keys(we, e, "examples")
+            t = check_str(we, e, "title")
+            d = check_str(we, e, "description")
+            if len(t) > 80:
+                err(we, "title longer than 80 characters")
+            if t in all_titles:
+                err(we, "duplicate example title")
+            all_titles.add(t)
+            n = sentences(d)
+            if not 1 <= n <= 4:
+                err(we, f"description has {n} sentences, 1–4 expected")
+    for code in sorted(REQUIRED_SERVICES - service_codes):
+        err("services", f"missing required service `{code}`")
+    for code in sorted(MUST_BE_CONFIDENTIAL):
+        for s in services:
+            if s.get("code") == code and s.get("confidential") is not True:
+                err("services", f"`{code}` must be confidential")
+    for code in sorted(unit_codes - used_units):
+        err("services", f"unit {code} owns no service")
+    for where, text in walk_strings(data, ""):
+        for m in DNR_RE.finditer(text):
+            if m.group(1) not in unit_codes:
+                err(where, f"diarienummer `{m.group(0)}` uses an unknown unit code")
+
+    # people
+    people = data.get("people", [])
+    if len(people) < 60:
+        err("people", f"{len(people)} people, at least 60 expected")
+    emails: set[str] = set()
+    phones: set[str] = set()
+    names: set[tuple] = set()
+    for i, p in enumerate(people):
+        w = f"people[{i}] {p.get('given_name', '?')} {p.get('family_name', '?')}"
+        check_keys(w, p, "people")
+        for k in ("given_name", "family_name", "street", "locality"):
+            check_str(w, p, k)
+        key = (p.get("given_name"), p.get("family_name"))
+        if key in names:
+            err(w, "duplicate name")
+        names.add(key)
+        if not POSTAL_RE.match(str(p.get("postal_code", ""))):
+            err(w, "postal_code must look like `123 45`")
+        by = p.get("birth_year")
+        if not isinstance(by, int) or not 1935 <= by <= 2008:
+            err(w, "birth_year must be an integer 1935–2008")
+        if "email" in p:
+            e = check_str(w, p, "email")
+            if not re.fullmatch(r"[a-z0-9._\-]+@example\.(com|org)", e):
+                err(w, "email must be lowercase ASCII at example.com or example.org")
+            if e in emails:
+                err(w, "duplicate e-mail")
+            emails.add(e)
+        if "phone" in p:
+            ph = check_str(w, p, "phone")
+            if not PHONE_RE.match(ph):
+                err(w, f"phone `{ph}` is not in 070-1740605 … 070-1740699")
+            if ph in ("070-1740605", "070-1740606", "070-1740607"):
+                err(w, "phone is one of the city's own numbers")
+            if ph in phones:
+                err(w, "duplicate phone")
+            phones.add(ph)
+    years = [p.get("birth_year", 0) for p in people]
+    for lo, hi in ((1935, 1949), (1950, 1969), (1970, 1989), (1990, 2008)):
+        if sum(lo <= y <= hi for y in years) < 8:
+            err("people", f"fewer than 8 people born {lo}–{hi}")
+    if sum("email" not in p for p in people) < 3:
+        err("people", "some people should have no e-mail")
+
+    # businesses
+    businesses = data.get("businesses", [])
+    if len(businesses) < 15:
+        err("businesses", f"{len(businesses)} businesses, at least 15 expected")
+    bnames: set[str] = set()
+    for i, b in enumerate(businesses):
+        w = f"businesses[{i}] {b.get('name', '?')}"
+        check_keys(w, b, "businesses")
+        for k in ("name", "contact_given_name", "contact_family_name", "street", "locality"):
+            check_str(w, b, k)
+        if b.get("name") in bnames:
+            err(w, "duplicate name")
+        bnames.add(b.get("name"))
+        e = check_str(w, b, "email")
+        if not re.fullmatch(r"[a-z0-9._\-]+@example\.(com|org)", e):
+            err(w, "email must be lowercase ASCII at example.com or example.org")
+        if e in emails:
+            err(w, "duplicate e-mail")
+        emails.add(e)
+        if not POSTAL_RE.match(str(b.get("postal_code", ""))):
+            err(w, "postal_code must look like `123 45`")
+
+    # knowledge base
+    kb = data.get("kb", [])
+    if len(kb) < 20:
+        err("kb", f"{len(kb)} articles, at least 20 expected")
+    slugs: set[str] = set()
+    for i, a in enumerate(kb):
+        w = f"kb[{i}] {a.get('slug', '?')}"
+        check_keys(w, a, "kb")
+        slug = check_str(w, a, "slug")
+        if slug and not KEBAB_RE.match(slug):
+            err(w, "slug must be lowercase ASCII kebab-case")
+        if slug in slugs:
+            err(w, "duplicate slug")
+        slugs.add(slug)
+        for k in ("title_sv", "title_en", "summary_sv", "summary_en"):
+            check_str(w, a, k)
+        for k in ("summary_sv", "summary_en"):
+            if sentences(a.get(k, "")) != 1:
+                err(w, f"`{k}` should be one sentence")
+        for k in ("body_sv", "body_en"):
+            body = a.get(k, "")
+            if not isinstance(body, str):
+                err(w, f"`{k}` must be a string")
+                continue
+            n = words(body)
+            if not 120 <= n <= 300:
+                err(w, f"`{k}` has {n} words, 120–300 expected")
+            check_markdown(f"{w} {k}", body)
+        sv_h = [l for l in a.get("body_sv", "").splitlines() if l.startswith("## ")]
+        en_h = [l for l in a.get("body_en", "").splitlines() if l.startswith("## ")]
+        if len(sv_h) != len(en_h):
+            err(w, f"body_sv has {len(sv_h)} headings but body_en has {len(en_h)}")
+        sv_l = [l for l in a.get("body_sv", "").splitlines() if l.startswith("- ")]
+        en_l = [l for l in a.get("body_en", "").splitlines() if l.startswith("- ")]
+        if len(sv_l) != len(en_l):
+            err(w, f"body_sv has {len(sv_l)} list items but body_en has {len(en_l)}")
+        check_vocab(w, a, "audiences", AUDIENCES)
+        if "service" in a and a["service"] not in service_codes:
+            err(w, f"service `{a['service']}` does not exist")
+        tags = a.get("tags")
+        if not isinstance(tags, list) or not tags or not all(isinstance(t, str) and t.strip() for t in tags):
+            err(w, "`tags` must be a non-empty list of strings")
+        elif len(set(tags)) != len(tags):
+            err(w, "`tags` has duplicates")
+    lattlast = [a for a in kb if "lättläst" in a.get("tags", [])]
+    if len(lattlast) < 3:
+        err("kb", "at least 3 articles tagged `lättläst` expected")
+    e_id = [a for a in kb if "e-legitimation" in a.get("tags", [])]
+    if len(e_id) < 5:
+        err("kb", "at least 5 e-ID help articles (tag `e-legitimation`) expected")
+
+    check_global_text(data)
+    if errors:
+        for e in errors:
+            print(e)
+        print(f"\n{len(errors)} problem(s) in {path}")
+        return 1
+    print(
+        f"OK {path.name}: {len(units)} units, {len(services)} services, "
+        f"{len(people)} people, {len(businesses)} businesses, {len(kb)} kb articles"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

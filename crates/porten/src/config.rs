@@ -1,0 +1,77 @@
+//! Configuration: a TOML file, then environment variables, then flags; a
+//! later source wins. Every key is documented in `docs/CONFIGURATION.md`.
+//!
+//! ```toml
+//! listen = "0.0.0.0:8080"
+//! database_url = "postgres://porten@db/porten"
+//! secure_cookies = true
+//! city_name_sv = "Lindhamns stad"
+//! city_name_en = "City of Lindhamn"
+//! ```
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://porten-data/porten.db";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub listen: Option<SocketAddr>,
+    pub database_url: Option<String>,
+    #[serde(default)]
+    pub secure_cookies: bool,
+    pub city_name_sv: Option<String>,
+    pub city_name_en: Option<String>,
+}
+
+impl Config {
+    /// Reads the file named by `--config`/`PORTEN_CONFIG`, or `./porten.toml` if present.
+    pub fn load(path: Option<&Path>) -> Result<Config> {
+        let (path, required) = match path {
+            Some(p) => (p.to_path_buf(), true),
+            None => (Path::new("porten.toml").to_path_buf(), false),
+        };
+        match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text).with_context(|| format!("reading {}", path.display())),
+            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+        }
+    }
+
+    /// The flag/env value wins over the file, which wins over the default.
+    pub fn database_url(&self, flag_or_env: Option<&str>) -> String {
+        flag_or_env
+            .map(str::to_owned)
+            .or_else(|| self.database_url.clone())
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())
+    }
+
+    pub fn web_config(&self) -> porten_web::WebConfig {
+        let mut web = porten_web::WebConfig { secure_cookies: self.secure_cookies, ..Default::default() };
+        if let Some(n) = &self.city_name_sv {
+            web.city_name_sv = n.clone();
+        }
+        if let Some(n) = &self.city_name_en {
+            web.city_name_en = n.clone();
+        }
+        web
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_values_apply_unless_flags_override() {
+        let c: Config = toml::from_str("database_url = \"postgres://db/porten\"\nlisten = \"0.0.0.0:9000\"").unwrap();
+        assert_eq!(c.database_url(None), "postgres://db/porten");
+        assert_eq!(c.database_url(Some("sqlite://x.db")), "sqlite://x.db");
+        assert_eq!(Config::default().database_url(None), DEFAULT_DATABASE_URL);
+        assert!(toml::from_str::<Config>("databse_url = \"typo\"").is_err(), "unknown keys are rejected");
+    }
+}

@@ -1,0 +1,405 @@
+//! `porten serve --demo`: a fictional city (Lindhamn) with its
+//! administrations, services, staff, an API key and a few hundred errands
+//! spread over the last eight weeks.
+//!
+//! The content lives in `demo/city.toml`. The data is created once per
+//! database (guarded by a meta row, so several nodes can start at once);
+//! restarting keeps whatever users did. Personal identity numbers are
+//! synthetic: valid checksums, but every serial is in the 98x range and all
+//! names and addresses are invented.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Datelike, Duration, TimeZone, Timelike, Utc};
+use porten_app::App;
+use porten_domain::errand::{Direction, RawErrand, RawParty};
+use porten_domain::{Actor, Audience, Channel, Command, Lifecycle, NewErrand, PublicId, Role, Scope, Service, Unit, UnitCode};
+use porten_store::Registration;
+use serde::Deserialize;
+
+const CITY_TOML: &str = include_str!("../demo/city.toml");
+pub const DEMO_PASSWORD: &str = "porten-demo-2026";
+const ERRANDS: usize = 560;
+const DAYS: i64 = 56;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CityFile {
+    city: City,
+    units: Vec<UnitDef>,
+    services: Vec<ServiceDef>,
+    people: Vec<Person>,
+    businesses: Vec<Business>,
+    #[allow(dead_code)]
+    kb: Vec<toml::Value>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct City {
+    pub name_sv: String,
+    pub name_en: String,
+    #[allow(dead_code)]
+    pub domain: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UnitDef {
+    code: String,
+    name_sv: String,
+    name_en: String,
+    contact_center: bool,
+    #[allow(dead_code)]
+    description_sv: String,
+    #[allow(dead_code)]
+    description_en: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServiceDef {
+    code: String,
+    unit: String,
+    name_sv: String,
+    name_en: String,
+    description_sv: String,
+    description_en: String,
+    audiences: Vec<Audience>,
+    channels: Vec<Channel>,
+    open311_code: Option<String>,
+    confidential: bool,
+    weight: u32,
+    #[allow(dead_code)]
+    keywords_sv: Vec<String>,
+    #[serde(default)]
+    status_names: BTreeMap<String, String>,
+    examples: Vec<Example>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Example {
+    title: String,
+    description: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Person {
+    given_name: String,
+    family_name: String,
+    email: Option<String>,
+    phone: Option<String>,
+    #[allow(dead_code)]
+    street: String,
+    #[allow(dead_code)]
+    postal_code: String,
+    #[allow(dead_code)]
+    locality: String,
+    birth_year: i32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Business {
+    name: String,
+    contact_given_name: String,
+    contact_family_name: String,
+    email: String,
+    #[allow(dead_code)]
+    street: String,
+    #[allow(dead_code)]
+    postal_code: String,
+    #[allow(dead_code)]
+    locality: String,
+}
+
+/// A small deterministic generator (SplitMix64), so every demo city is the same.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+}
+
+/// A clearly synthetic personnummer: a real date, serial 98x, valid check digit.
+fn synthetic_personal_number(rng: &mut Rng, birth_year: i32) -> String {
+    let month = 1 + rng.below(12) as u32;
+    let day = 1 + rng.below(28) as u32;
+    let serial = 980 + rng.below(20) as u32;
+    let nine = format!("{:02}{month:02}{day:02}{serial:03}", birth_year % 100);
+    let check = porten_domain::personnummer::luhn_check_digit(nine.as_bytes()) as char;
+    format!("{birth_year}{month:02}{day:02}-{serial:03}{check}")
+}
+
+fn synthetic_org_number(rng: &mut Rng) -> String {
+    let nine = format!("5590{:05}", rng.below(100_000));
+    let check = porten_domain::personnummer::luhn_check_digit(nine.as_bytes()) as char;
+    format!("{}-{}{check}", &nine[..6], &nine[6..])
+}
+
+/// The demo users: (username, display name, role, unit).
+const USERS: [(&str, &str, Role, Option<&str>); 5] = [
+    ("invanare", "Ines Invånare", Role::Citizen, None),
+    ("agent", "Aziz Kontaktcenter", Role::Agent, Some("KC")),
+    ("handlaggare", "Hanna Handläggare", Role::CaseOfficer, Some("TK")),
+    ("enhetsadmin", "Elin Enhetsadmin", Role::UnitAdmin, Some("TK")),
+    ("admin", "Sam Systemadmin", Role::SystemAdmin, None),
+];
+
+/// Creates the demo city once, prints how to sign in, and returns the city's names.
+pub async fn seed(app: &App) -> Result<City> {
+    let file: CityFile = toml::from_str(CITY_TOML).context("demo/city.toml")?;
+    let store = app.store();
+    if store.claim_once("demo_seeded", &Utc::now().to_rfc3339()).await? {
+        tracing::info!("creating the demo city");
+        seed_catalogue(app, &file).await?;
+        let officers = seed_users(app, &file).await?;
+        seed_errands(app, &file, &officers).await?;
+    }
+    for (username, _, role, _) in USERS {
+        println!("demo login: role={} username={username} password={DEMO_PASSWORD}", role.as_str());
+    }
+    let key = match std::env::var("PORTEN_DEMO_API_KEY").ok().filter(|k| !k.is_empty()) {
+        Some(key) => {
+            // Registering the same key again is refused as a duplicate, which is fine on restart.
+            match app.create_api_key("Demo integration", &Scope::ALL, Some(&key)).await {
+                Ok(_) | Err(porten_app::AppError::Store(porten_store::StoreError::Duplicate(_))) => key,
+                Err(e) => return Err(e).context("PORTEN_DEMO_API_KEY"),
+            }
+        }
+        None => app.create_api_key("Demo integration", &Scope::ALL, None).await?,
+    };
+    println!("demo api key: {key}");
+    Ok(file.city)
+}
+
+async fn seed_catalogue(app: &App, file: &CityFile) -> Result<()> {
+    let store = app.store();
+    for u in &file.units {
+        let code = UnitCode::parse(&u.code).map_err(|e| anyhow::anyhow!("unit {}: {e}", u.code))?;
+        store.upsert_unit(&Unit { code, name_sv: u.name_sv.clone(), name_en: u.name_en.clone(), contact_center: u.contact_center }).await?;
+    }
+    for s in &file.services {
+        let service = Service {
+            code: s.code.clone(),
+            unit: UnitCode::parse(&s.unit).map_err(|e| anyhow::anyhow!("service {}: {e}", s.code))?,
+            name_sv: s.name_sv.clone(),
+            name_en: s.name_en.clone(),
+            description_sv: s.description_sv.clone(),
+            description_en: s.description_en.clone(),
+            audiences: s.audiences.clone(),
+            channels: s.channels.clone(),
+            open311_code: s.open311_code.clone(),
+            confidential: s.confidential,
+            status_names_sv: s
+                .status_names
+                .iter()
+                .map(|(k, v)| Ok((Lifecycle::parse(k).with_context(|| format!("status {k}"))?, v.clone())))
+                .collect::<Result<_>>()?,
+        };
+        service.validate().map_err(|v| anyhow::anyhow!("service {}: {v}", s.code))?;
+        store.upsert_service(&service).await?;
+    }
+    Ok(())
+}
+
+/// Creates the demo users plus one case officer per unit; returns officer ids by unit.
+async fn seed_users(app: &App, file: &CityFile) -> Result<BTreeMap<String, (i64, String)>> {
+    let mut officers = BTreeMap::new();
+    for (username, name, role, unit) in USERS {
+        let unit_code = unit.map(UnitCode::parse).transpose().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let id = app.create_user(username, name, role, unit_code, DEMO_PASSWORD).await?;
+        if role == Role::CaseOfficer {
+            officers.insert(unit.unwrap_or_default().to_owned(), (id, name.to_owned()));
+        }
+    }
+    for u in &file.units {
+        if officers.contains_key(&u.code) {
+            continue;
+        }
+        let username = format!("handlaggare-{}", u.code.to_lowercase());
+        let name = format!("Handläggare {}", u.code);
+        let role = if u.contact_center { Role::Agent } else { Role::CaseOfficer };
+        let id = app.create_user(&username, &name, role, Some(UnitCode::parse(&u.code).map_err(|e| anyhow::anyhow!("{e}"))?), DEMO_PASSWORD).await?;
+        officers.insert(u.code.clone(), (id, name));
+    }
+    Ok(officers)
+}
+
+/// A plausible moment for a contact: weekdays more than weekends, office hours more than nights.
+fn contact_time(rng: &mut Rng, now: DateTime<Utc>) -> DateTime<Utc> {
+    loop {
+        let day = now - Duration::days(1 + rng.below(DAYS as u64) as i64);
+        let weekend = matches!(day.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun);
+        if weekend && !rng.chance(25) {
+            continue;
+        }
+        let hour = if rng.chance(85) { 7 + rng.below(10) } else { rng.below(24) } as u32;
+        let t = Utc
+            .with_ymd_and_hms(day.year(), day.month(), day.day(), hour, rng.below(60) as u32, rng.below(60) as u32)
+            .single();
+        if let Some(t) = t.filter(|t| *t < now) {
+            return t.with_nanosecond(0).unwrap_or(t);
+        }
+    }
+}
+
+fn pick_channel(rng: &mut Rng, channels: &[Channel]) -> Channel {
+    let weight = |c: &Channel| match c {
+        Channel::Web => 40,
+        Channel::Phone => 30,
+        Channel::Email => 15,
+        Channel::Open311 => 10,
+        Channel::Visit => 5,
+        Channel::Api => 0,
+    };
+    let total: u64 = channels.iter().map(weight).sum();
+    if total == 0 {
+        return Channel::Web;
+    }
+    let mut roll = rng.below(total);
+    for c in channels {
+        if roll < weight(c) {
+            return *c;
+        }
+        roll -= weight(c);
+    }
+    channels[0]
+}
+
+async fn seed_errands(app: &App, file: &CityFile, officers: &BTreeMap<String, (i64, String)>) -> Result<()> {
+    let mut rng = Rng(0x5EED_2026);
+    let now = Utc::now();
+    let total_weight: u64 = file.services.iter().map(|s| u64::from(s.weight)).sum();
+    let mut planned = Vec::with_capacity(ERRANDS);
+    for _ in 0..ERRANDS {
+        let mut roll = rng.below(total_weight);
+        let service = file
+            .services
+            .iter()
+            .find(|s| {
+                let hit = roll < u64::from(s.weight);
+                roll = roll.saturating_sub(u64::from(s.weight));
+                hit
+            })
+            .unwrap_or(&file.services[0]);
+        planned.push((contact_time(&mut rng, now), service));
+    }
+    planned.sort_by_key(|(t, _)| *t);
+    let system = Actor::System { name: "Demo".into() };
+    for (at, service) in planned {
+        let example = rng.pick(&service.examples);
+        let channel = pick_channel(&mut rng, &service.channels);
+        let party = if service.audiences == [Audience::Business] || (service.audiences.contains(&Audience::Business) && rng.chance(50)) {
+            let b = rng.pick(&file.businesses);
+            RawParty {
+                role: Some("applicant".into()),
+                name: format!("{} ({} {})", b.name, b.contact_given_name, b.contact_family_name),
+                organisation_number: Some(synthetic_org_number(&mut rng)),
+                email: Some(b.email.clone()),
+                ..Default::default()
+            }
+        } else {
+            let p = rng.pick(&file.people);
+            RawParty {
+                role: Some(if service.open311_code.is_some() { "reporter" } else { "applicant" }.into()),
+                name: format!("{} {}", p.given_name, p.family_name),
+                personal_number: (channel != Channel::Open311).then(|| synthetic_personal_number(&mut rng, p.birth_year)),
+                email: p.email.clone(),
+                phone: p.phone.clone(),
+                ..Default::default()
+            }
+        };
+        let raw = RawErrand {
+            service_code: service.code.clone(),
+            title: example.title.clone(),
+            description: example.description.clone(),
+            channel: channel.as_str().into(),
+            priority: Some(if rng.chance(8) { "high" } else { "normal" }.into()),
+            parties: vec![party],
+            confidential: Some(service.confidential),
+            labels: vec![],
+            form: BTreeMap::new(),
+        };
+        let new = NewErrand::parse(raw).map_err(|v| anyhow::anyhow!("demo errand for {}: {v}", service.code))?;
+        let unit = UnitCode::parse(&service.unit).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let errand = app
+            .store()
+            .register_errand(Registration { public_id: PublicId::from_random_bytes(porten_app::random_bytes()), errand: &new, unit: &unit, actor: &system, at })
+            .await?;
+        // Older errands have come further.
+        let age_days = (now - at).num_days();
+        let Some((officer_id, officer_name)) = officers.get(&service.unit) else { continue };
+        let officer = Actor::User { id: *officer_id, name: officer_name.clone(), role: Role::CaseOfficer, unit: Some(unit.clone()) };
+        let mut t = at + Duration::minutes(30 + rng.below(600) as i64);
+        let mut steps: Vec<Command> = Vec::new();
+        if age_days >= 1 && rng.chance(85) {
+            steps.push(Command::Assign { assignee: Some(*officer_id) });
+            steps.push(Command::ChangeStatus { to: Lifecycle::InProgress, reason: None });
+        }
+        if age_days >= 3 && rng.chance(20) {
+            steps.push(Command::ChangeStatus { to: Lifecycle::WaitingForCitizen, reason: Some("Vi behöver fler uppgifter".into()) });
+            steps.push(Command::AddMessage { direction: Direction::Out, body: "Hej! Kan du komplettera med fler uppgifter, till exempel en bild eller en närmare platsangivelse?".into() });
+            if rng.chance(70) {
+                steps.push(Command::AddMessage { direction: Direction::In, body: "Här kommer kompletteringen. Tack för hjälpen!".into() });
+            }
+        }
+        if age_days >= 7 && rng.chance(70) {
+            steps.push(Command::AddNote { body: "Ärendet är utrett. Åtgärd beställd.".into() });
+            steps.push(Command::AddMessage { direction: Direction::Out, body: "Tack för ditt ärende. Vi har nu åtgärdat det och avslutar ärendet.".into() });
+            steps.push(Command::ChangeStatus { to: Lifecycle::Resolved, reason: Some("Åtgärdat".into()) });
+        }
+        for command in steps {
+            if t >= now {
+                break;
+            }
+            app.store().apply_command(errand.public_id, None, &officer, command, t).await?;
+            t += Duration::hours(2 + rng.below(48) as i64);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_content_parses_and_has_enough_services() {
+        let file: CityFile = toml::from_str(CITY_TOML).unwrap();
+        assert!(file.services.len() >= 20);
+        assert!(file.units.iter().filter(|u| u.contact_center).count() == 1);
+        for s in &file.services {
+            assert!(file.units.iter().any(|u| u.code == s.unit), "{} has an unknown unit", s.code);
+            assert!(!s.examples.is_empty(), "{} needs examples", s.code);
+        }
+    }
+
+    #[test]
+    fn synthetic_personal_numbers_are_valid_and_marked() {
+        let mut rng = Rng(1);
+        for year in [1937, 1980, 2008] {
+            let p = synthetic_personal_number(&mut rng, year);
+            assert!(porten_domain::PersonalIdentityNumber::parse(&p).is_ok(), "{p}");
+            assert_eq!(&p[9..11], "98");
+        }
+        assert!(porten_domain::OrganisationNumber::parse(&synthetic_org_number(&mut rng)).is_ok());
+    }
+}

@@ -1,0 +1,214 @@
+//! `porten`: one binary for the whole platform.
+
+mod config;
+mod demo;
+mod staffing;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use porten_app::App;
+use porten_domain::{Role, Scope, UnitCode};
+
+use crate::config::Config;
+
+/// Porten – en väg in: the city's portal, contact center and errand registry.
+#[derive(Parser, Debug)]
+#[command(name = "porten", version, about, long_about = None)]
+struct Cli {
+    /// Configuration file (TOML). Default: ./porten.toml when it exists.
+    #[arg(long, global = true, env = "PORTEN_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Log format: text or json.
+    #[arg(long, global = true, env = "PORTEN_LOG_FORMAT", default_value = "text")]
+    log_format: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the portal, the staff pages, the JSON API and the operations endpoints.
+    Serve(ServeArgs),
+    /// Create or upgrade the database schema, then exit.
+    Migrate(DbArgs),
+    /// Create a local user account. The password is read from PORTEN_PASSWORD.
+    UserAdd(UserAddArgs),
+    /// Create an API key for an external system and print it (shown once).
+    ApikeyCreate(ApiKeyArgs),
+    /// Print the OpenAPI document of the JSON API.
+    Openapi,
+    /// Dimension a contact-center queue with Erlang C/A (see `porten staffing --help`).
+    Staffing(staffing::StaffingArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct DbArgs {
+    /// Database URL: sqlite://path/to/file.db or postgres://user@host/db.
+    /// Default: sqlite://porten-data/porten.db
+    #[arg(long, env = "PORTEN_DATABASE_URL", value_name = "URL")]
+    database_url: Option<String>,
+}
+
+#[derive(clap::Args, Debug)]
+struct ServeArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Address to listen on (port 0 picks a free port). Default: 127.0.0.1:8080
+    #[arg(long, env = "PORTEN_LISTEN", value_name = "ADDR")]
+    listen: Option<SocketAddr>,
+    /// Create a fictional demo city (once) with users, services, errands and an API key.
+    #[arg(long)]
+    demo: bool,
+}
+
+#[derive(clap::Args, Debug)]
+struct UserAddArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    #[arg(long)]
+    username: String,
+    #[arg(long)]
+    display_name: String,
+    /// citizen, agent, case_officer, unit_admin or system_admin
+    #[arg(long)]
+    role: String,
+    /// Unit code for case officers, unit admins and agents.
+    #[arg(long)]
+    unit: Option<String>,
+}
+
+#[derive(clap::Args, Debug)]
+struct ApiKeyArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Name of the system the key is for.
+    #[arg(long)]
+    name: String,
+    /// Scopes: errands:read, errands:write, catalogue:read (repeatable).
+    #[arg(long = "scope", required = true)]
+    scopes: Vec<String>,
+}
+
+fn init_tracing(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PORTEN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    if let Command::Staffing(args) = cli.command {
+        return staffing::run(args);
+    }
+    init_tracing(&cli.log_format);
+    let file = Config::load(cli.config.as_deref())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(run(cli.command, file))
+}
+
+async fn open_app(db: &DbArgs, file: &Config) -> Result<App> {
+    let url = file.database_url(db.database_url.as_deref());
+    let store = porten_store::open(&url).await.with_context(|| format!("opening database {}", redact_url(&url)))?;
+    store.migrate().await.context("migrating the database")?;
+    Ok(App::new(store))
+}
+
+/// Hides a password in a database URL before it is printed.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => match url[s + 3..at].split_once(':') {
+            Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+            None => url.to_owned(),
+        },
+        _ => url.to_owned(),
+    }
+}
+
+async fn run(command: Command, file: Config) -> Result<()> {
+    match command {
+        Command::Serve(args) => serve(args, file).await,
+        Command::Migrate(db) => {
+            open_app(&db, &file).await?;
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::UserAdd(args) => {
+            let app = open_app(&args.db, &file).await?;
+            let role = Role::parse(&args.role).context("unknown role")?;
+            let unit = args.unit.as_deref().map(UnitCode::parse).transpose().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let password = std::env::var("PORTEN_PASSWORD").context("set PORTEN_PASSWORD to the new user's password")?;
+            let id = app.create_user(&args.username, &args.display_name, role, unit, &password).await?;
+            println!("created user {} (id {id})", args.username);
+            Ok(())
+        }
+        Command::ApikeyCreate(args) => {
+            let app = open_app(&args.db, &file).await?;
+            let scopes = args
+                .scopes
+                .iter()
+                .map(|s| Scope::parse(s).with_context(|| format!("unknown scope {s}")))
+                .collect::<Result<Vec<_>>>()?;
+            println!("{}", app.create_api_key(&args.name, &scopes, None).await?);
+            Ok(())
+        }
+        Command::Openapi => {
+            println!("{}", porten_web::openapi_json());
+            Ok(())
+        }
+        Command::Staffing(_) => bail!("handled before the runtime starts"),
+    }
+}
+
+async fn serve(args: ServeArgs, file: Config) -> Result<()> {
+    let app = open_app(&args.db, &file).await?;
+    let mut web = file.web_config();
+    if args.demo {
+        let city = demo::seed(&app).await.context("creating the demo city")?;
+        web.city_name_sv = city.name_sv;
+        web.city_name_en = city.name_en;
+    }
+    let listen = args.listen.or(file.listen).unwrap_or_else(|| "127.0.0.1:8080".parse().expect("valid address"));
+    let state = porten_web::AppState::new(app, web, porten_web::install_metrics());
+    let router = porten_web::router(state);
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
+    let addr = listener.local_addr()?;
+    println!("porten listening on http://{addr}");
+    tracing::info!(%addr, "serving");
+    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords_in_urls() {
+        assert_eq!(super::redact_url("postgres://porten:hemligt@db:5432/porten"), "postgres://porten:***@db:5432/porten");
+        assert_eq!(super::redact_url("sqlite://porten-data/porten.db"), "sqlite://porten-data/porten.db");
+    }
+}
