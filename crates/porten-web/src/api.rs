@@ -317,7 +317,18 @@ async fn create_errand(
         labels: input.labels,
         form: input.form,
     };
-    let errand = state.app.register_errand(&actor, raw).await?;
+    let errand = state.app.register_errand(&actor, raw).await.map_err(|e| match e {
+        // The domain calls them parties; this API calls them stakeholders.
+        AppError::Invalid(mut v) => {
+            for f in &mut v.0 {
+                if let Some(rest) = f.field.strip_prefix("parties") {
+                    f.field = format!("stakeholders{rest}");
+                }
+            }
+            AppError::Invalid(v)
+        }
+        other => other,
+    })?;
     Ok(errand_response(StatusCode::CREATED, with_status_name(&state, errand).await?))
 }
 

@@ -1,0 +1,316 @@
+//! End-to-end tests of the HTTP surface through the real router (no socket),
+//! on whichever backend `TEST_DATABASE_URL` names (SQLite by default).
+
+use std::collections::BTreeMap;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use porten_app::App;
+use porten_domain::{Audience, Channel, Role, Scope, Service, Unit, UnitCode};
+use porten_store::testing::TestDb;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const PASSWORD: &str = "correct horse battery";
+
+struct TestApp {
+    db: TestDb,
+    app: App,
+    router: axum::Router,
+    key: String,
+    read_only_key: String,
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+    fn header(&self, name: header::HeaderName) -> &str {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+    fn cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|c| c.strip_prefix(&format!("{name}=")))
+            .map(|c| c.split(';').next().unwrap_or("").to_owned())
+    }
+}
+
+impl TestApp {
+    async fn new() -> TestApp {
+        let db = TestDb::new().await;
+        let store = db.store.clone();
+        for (code, cc) in [("TK", false), ("KC", true), ("SOF", false)] {
+            store
+                .upsert_unit(&Unit { code: UnitCode::parse(code).unwrap(), name_sv: format!("Enhet {code}"), name_en: format!("Unit {code}"), contact_center: cc })
+                .await
+                .unwrap();
+        }
+        for (code, unit, confidential) in [("pothole", "TK", false), ("financial-assistance", "SOF", true)] {
+            store
+                .upsert_service(&Service {
+                    code: code.into(),
+                    unit: UnitCode::parse(unit).unwrap(),
+                    name_sv: format!("Tjänst {code}"),
+                    name_en: format!("Service {code}"),
+                    description_sv: "Beskrivning.".into(),
+                    description_en: "Description.".into(),
+                    audiences: vec![Audience::Resident],
+                    channels: vec![Channel::Web],
+                    open311_code: None,
+                    confidential,
+                    status_names_sv: BTreeMap::new(),
+                })
+                .await
+                .unwrap();
+        }
+        let app = App::new(store);
+        for (username, role, unit) in [("agent", Role::Agent, Some("KC")), ("officer", Role::CaseOfficer, Some("TK")), ("citizen", Role::Citizen, None)] {
+            app.create_user(username, &format!("User {username}"), role, unit.map(|u| UnitCode::parse(u).unwrap()), PASSWORD).await.unwrap();
+        }
+        let key = app.create_api_key("Contractor", &[Scope::ErrandsRead, Scope::ErrandsWrite], None).await.unwrap();
+        let read_only_key = app.create_api_key("Dashboard", &[Scope::ErrandsRead], None).await.unwrap();
+        let state = porten_web::AppState::new(app.clone(), porten_web::WebConfig::default(), None);
+        TestApp { db, router: porten_web::router(state), app, key, read_only_key }
+    }
+
+    async fn send(&self, req: Request<Body>) -> Reply {
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = axum::body::to_bytes(res.into_body(), 1 << 22).await.unwrap();
+        Reply { status, headers, body: String::from_utf8(bytes.to_vec()).unwrap() }
+    }
+
+    async fn api(&self, method: &str, uri: &str, key: Option<&str>, body: Option<Value>) -> Reply {
+        let mut req = Request::builder().method(method).uri(uri);
+        if let Some(k) = key {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {k}"));
+        }
+        let body = match body {
+            Some(v) => {
+                req = req.header(header::CONTENT_TYPE, "application/json");
+                Body::from(v.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(req.body(body).unwrap()).await
+    }
+
+    async fn page(&self, method: &str, uri: &str, cookies: &str, form: Option<&str>) -> Reply {
+        let mut req = Request::builder().method(method).uri(uri).header(header::COOKIE, cookies);
+        if form.is_some() {
+            req = req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        }
+        self.send(req.body(form.map(|f| Body::from(f.to_owned())).unwrap_or_default()).unwrap()).await
+    }
+
+    /// Signs in through the real form and returns the cookie header to send afterwards.
+    async fn sign_in(&self, username: &str) -> String {
+        let csrf = "c".repeat(43);
+        let jar = format!("porten_csrf={csrf}");
+        let res = self.page("POST", "/login", &jar, Some(&format!("csrf={csrf}&username={username}&password={}", PASSWORD.replace(' ', "+")))).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+        format!("{jar}; porten_session={}", res.cookie("porten_session").expect("session cookie"))
+    }
+}
+
+fn pothole() -> Value {
+    json!({
+        "service_code": "pothole",
+        "title": "Potthål på Sjögatan",
+        "description": "Djupt hål utanför nummer 14.",
+        "stakeholders": [{"role": "reporter", "name": "Tolvan Tolvansson", "personal_number": "19121212-1212", "email": "tolvan@example.com"}]
+    })
+}
+
+#[tokio::test]
+async fn registering_through_the_api_returns_the_registry_number_and_audits_reads() {
+    let t = TestApp::new().await;
+    let created = t.api("POST", "/api/v1/errands", Some(&t.key), Some(pothole())).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let body = created.json();
+    let year = porten_domain::time::stockholm_year(chrono::Utc::now());
+    assert_eq!(body["registry_number"], format!("TK {year}/00001"));
+    assert_eq!(body["status"], "new");
+    assert_eq!(body["channel"], "api");
+    assert_eq!(body["stakeholders"][0]["personal_number_masked"], "19121212-****");
+    assert!(!created.body.contains("1212-1212"), "the full personnummer is never echoed");
+    let id = body["id"].as_str().unwrap().to_owned();
+    assert_eq!(created.header(header::LOCATION), format!("/api/v1/errands/{id}"));
+    assert_eq!(created.header(header::ETAG), "\"1\"");
+
+    let read = t.api("GET", &format!("/api/v1/errands/{id}"), Some(&t.key), None).await;
+    assert_eq!(read.status, StatusCode::OK);
+    assert_eq!(read.json()["title"], "Potthål på Sjögatan");
+    let errand = t.app.store().get_errand(porten_domain::PublicId::parse(&id).unwrap()).await.unwrap().unwrap();
+    let audit = t.app.store().audit_for_errand(errand.id).await.unwrap();
+    assert_eq!(audit.len(), 1, "one audited read");
+    assert_eq!((audit[0].actor_kind.as_str(), audit[0].actor_name.as_str(), audit[0].action.as_str()), ("api_key", "Contractor", "errand.read"));
+    t.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn api_errors_are_problem_json_with_field_violations() {
+    let t = TestApp::new().await;
+    let anonymous = t.api("GET", "/api/v1/errands", None, None).await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(anonymous.header(header::CONTENT_TYPE), "application/problem+json");
+    let wrong_key = t.api("GET", "/api/v1/errands", Some("porten_not-a-real-key-000000000000000"), None).await;
+    assert_eq!(wrong_key.status, StatusCode::UNAUTHORIZED);
+
+    let forbidden = t.api("POST", "/api/v1/errands", Some(&t.read_only_key), Some(pothole())).await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+
+    let mut bad = pothole();
+    bad["title"] = json!("");
+    bad["channel"] = json!("fax");
+    bad["stakeholders"][0]["personal_number"] = json!("19121212-1213");
+    let invalid = t.api("POST", "/api/v1/errands", Some(&t.key), Some(bad)).await;
+    assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(invalid.header(header::CONTENT_TYPE), "application/problem+json");
+    let fields: Vec<String> = invalid.json()["violations"].as_array().unwrap().iter().map(|v| v["field"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(fields, ["title", "channel", "stakeholders[0].personal_number"]);
+    assert!(!invalid.body.contains("1213"), "rejected personnummer is not echoed");
+
+    let unknown_service = t.api("POST", "/api/v1/errands", Some(&t.key), Some(json!({"service_code": "nope", "title": "x", "description": "y"}))).await;
+    assert_eq!(unknown_service.json()["violations"][0]["field"], "service_code");
+
+    let malformed = t
+        .send(Request::post("/api/v1/errands").header(header::AUTHORIZATION, format!("Bearer {}", t.key)).header(header::CONTENT_TYPE, "application/json").body(Body::from("{not json")).unwrap())
+        .await;
+    assert_eq!(malformed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(malformed.json()["violations"][0]["field"], "body");
+
+    let bad_limit = t.api("GET", "/api/v1/errands?limit=5000&status=sleeping", Some(&t.key), None).await;
+    let fields: Vec<String> = bad_limit.json()["violations"].as_array().unwrap().iter().map(|v| v["field"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(fields, ["status", "limit"]);
+    t.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn lists_page_with_total_and_commands_use_optimistic_locking() {
+    let t = TestApp::new().await;
+    let mut ids = Vec::new();
+    for _ in 0..5 {
+        ids.push(t.api("POST", "/api/v1/errands", Some(&t.key), Some(pothole())).await.json()["id"].as_str().unwrap().to_owned());
+    }
+    let first = t.api("GET", "/api/v1/errands?limit=2&unit=TK", Some(&t.key), None).await.json();
+    assert_eq!(first["total"], 5);
+    assert_eq!(first["items"].as_array().unwrap().len(), 2);
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let second = t.api("GET", &format!("/api/v1/errands?limit=2&unit=TK&cursor={cursor}"), Some(&t.key), None).await.json();
+    assert_ne!(first["items"][0]["id"], second["items"][0]["id"]);
+
+    let id = &ids[0];
+    let progressed = t
+        .send(
+            Request::post(format!("/api/v1/errands/{id}/status"))
+                .header(header::AUTHORIZATION, format!("Bearer {}", t.key))
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::IF_MATCH, "\"1\"")
+                .body(Body::from(json!({"status": "in_progress"}).to_string()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(progressed.status, StatusCode::OK, "{}", progressed.body);
+    assert_eq!(progressed.json()["version"], 2);
+    let stale = t.api("POST", &format!("/api/v1/errands/{id}/notes"), Some(&t.key), Some(json!({"body": "Sen", "version": 1}))).await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    let moved = t.api("POST", &format!("/api/v1/errands/{id}/handover"), Some(&t.key), Some(json!({"unit": "KC", "reason": "Fel förvaltning"}))).await;
+    assert_eq!(moved.json()["unit"], "KC");
+    let timeline = t.api("GET", &format!("/api/v1/errands/{id}/timeline"), Some(&t.key), None).await.json();
+    let kinds: Vec<&str> = timeline.as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["registered", "status_changed", "handed_over"]);
+    t.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn confidential_errands_are_hidden_from_api_keys_and_other_units() {
+    let t = TestApp::new().await;
+    let created = t
+        .api("POST", "/api/v1/errands", Some(&t.key), Some(json!({"service_code": "financial-assistance", "title": "Ansökan", "description": "Behöver stöd"})))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    assert_eq!(created.json()["confidential"], true, "confidential service makes the errand confidential");
+    let id = created.json()["id"].as_str().unwrap().to_owned();
+    let read = t.api("GET", &format!("/api/v1/errands/{id}"), Some(&t.key), None).await;
+    assert_eq!(read.status, StatusCode::NOT_FOUND);
+    let list = t.api("GET", "/api/v1/errands", Some(&t.key), None).await.json();
+    assert_eq!(list["items"][0]["title"], "Sekretessmarkerat ärende");
+
+    let agent = t.sign_in("agent").await;
+    assert_eq!(t.page("GET", &format!("/staff/errands/{id}"), &agent, None).await.status, StatusCode::NOT_FOUND);
+    t.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn pages_sign_in_with_csrf_and_show_errands_to_staff_only() {
+    let t = TestApp::new().await;
+    let home = t.page("GET", "/", "", None).await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains("<html lang=\"sv\""));
+    assert!(home.cookie("porten_csrf").is_some(), "visitors get a CSRF cookie");
+    assert!(t.page("GET", "/?lang=en", "", None).await.body.contains("<html lang=\"en\""));
+
+    let no_token = t.page("POST", "/login", "porten_csrf=abcdefghijklmnopqrstuvwxyz0123456789ABCD", Some("csrf=wrong&username=agent&password=x")).await;
+    assert_eq!(no_token.status, StatusCode::BAD_REQUEST);
+
+    let csrf = "d".repeat(43);
+    let wrong = t.page("POST", "/login", &format!("porten_csrf={csrf}"), Some(&format!("csrf={csrf}&username=agent&password=wrong"))).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.body.contains("role=\"alert\""), "error summary");
+    assert!(wrong.body.contains("value=\"agent\""), "keeps the typed username");
+
+    assert_eq!(t.page("GET", "/staff/errands", "", None).await.header(header::LOCATION), "/login");
+    let citizen = t.sign_in("citizen").await;
+    assert_eq!(t.page("GET", "/staff/errands", &citizen, None).await.status, StatusCode::FORBIDDEN);
+
+    let id = t.api("POST", "/api/v1/errands", Some(&t.key), Some(pothole())).await.json()["id"].as_str().unwrap().to_owned();
+    let officer = t.sign_in("officer").await;
+    let list = t.page("GET", "/staff/errands", &officer, None).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains(&format!("/staff/errands/{id}")));
+    let page = t.page("GET", &format!("/staff/errands/{id}"), &officer, None).await;
+    assert!(page.body.contains("19121212-****") && !page.body.contains("19121212-1212"));
+
+    // An empty note re-renders with an error summary; a real one redirects (PRG).
+    let empty = t.page("POST", &format!("/staff/errands/{id}/note"), &officer, Some(&format!("csrf={}&version=1&body=+", "c".repeat(43)))).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.body.contains("error-summary"));
+    let saved = t.page("POST", &format!("/staff/errands/{id}/note"), &officer, Some(&format!("csrf={}&version=1&body=Ringt+upp", "c".repeat(43)))).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let forged = t.page("POST", &format!("/staff/errands/{id}/note"), &officer, Some("csrf=forged&version=2&body=x")).await;
+    assert_eq!(forged.status, StatusCode::BAD_REQUEST);
+    let stale = t.page("POST", &format!("/staff/errands/{id}/note"), &officer, Some(&format!("csrf={}&version=1&body=Igen", "c".repeat(43)))).await;
+    assert!(stale.header(header::LOCATION).ends_with("?conflict=1"));
+    t.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn operations_endpoints_and_security_headers() {
+    let t = TestApp::new().await;
+    let health = t.page("GET", "/healthz", "", None).await;
+    assert_eq!((health.status, health.body.as_str()), (StatusCode::OK, "ok"));
+    assert_eq!(t.page("GET", "/readyz", "", None).await.status, StatusCode::OK);
+    let missing = t.page("GET", "/no/such/page", "", None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.header(header::REFERRER_POLICY), "no-referrer");
+    assert!(missing.header(header::CONTENT_SECURITY_POLICY).contains("default-src 'self'"));
+    t.db.cleanup().await;
+}
+
+#[test]
+fn openapi_document_is_stable() {
+    let doc: Value = serde_json::from_str(&porten_web::openapi_json()).unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    insta::assert_snapshot!("openapi", porten_web::openapi_json());
+}
