@@ -142,7 +142,7 @@ impl Rng {
 fn synthetic_personal_number(rng: &mut Rng, birth_year: i32) -> String {
     let month = 1 + rng.below(12) as u32;
     let day = 1 + rng.below(28) as u32;
-    let serial = 980 + rng.below(20) as u32;
+    let serial = 980 + rng.below(10) as u32;
     let nine = format!("{:02}{month:02}{day:02}{serial:03}", birth_year % 100);
     let check = porten_domain::personnummer::luhn_check_digit(nine.as_bytes()) as char;
     format!("{birth_year}{month:02}{day:02}-{serial:03}{check}")
