@@ -4,8 +4,8 @@
 //! random bits; only their SHA-256 hashes are stored, so a database leak
 //! does not leak working credentials.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Duration;
@@ -50,14 +50,12 @@ impl App {
     pub async fn authenticate(&self, username: &str, password: &str) -> Result<User> {
         static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
         let user = self.store.user_by_username(username.trim()).await?;
+        let dummy = || DUMMY.get_or_init(|| hash_password("not a real password")).as_str();
+        let hash = user.as_ref().map_or_else(dummy, |u| u.password_hash.as_str());
+        let password_ok = verify_password(password, hash);
         match user {
-            Some(u) if !u.disabled && verify_password(password, &u.password_hash) => Ok(u),
-            Some(_) => Err(AppError::Unauthenticated),
-            None => {
-                let dummy = DUMMY.get_or_init(|| hash_password("not a real password"));
-                let _ = verify_password(password, dummy);
-                Err(AppError::Unauthenticated)
-            }
+            Some(u) if password_ok && !u.disabled => Ok(u),
+            _ => Err(AppError::Unauthenticated),
         }
     }
 
@@ -93,7 +91,9 @@ impl App {
         let key = match secret {
             Some(s) if s.starts_with(API_KEY_PREFIX) && s.len() >= 32 => s.to_owned(),
             Some(_) => {
-                return Err(AppError::Rejected(format!("an API key must start with {API_KEY_PREFIX} and have at least 32 characters")));
+                return Err(AppError::Rejected(format!(
+                    "an API key must start with {API_KEY_PREFIX} and have at least 32 characters"
+                )));
             }
             None => format!("{API_KEY_PREFIX}{}", new_token()),
         };

@@ -112,10 +112,6 @@ impl Lifecycle {
             Self::Closed => "Arkiverad",
         }
     }
-    /// True while the city still has work to do.
-    pub fn is_active(self) -> bool {
-        !matches!(self, Self::Resolved | Self::Closed)
-    }
     /// Which state changes are allowed. A closed errand can only be reopened.
     pub fn can_become(self, to: Lifecycle) -> bool {
         use Lifecycle::*;
@@ -231,8 +227,9 @@ pub struct NewErrand {
     pub form: BTreeMap<String, String>,
 }
 
-/// Unvalidated party input, as it arrives from a form or the API.
-#[derive(Clone, Debug, Default, Deserialize)]
+/// Unvalidated party input, as it arrives from a form or the API. Its
+/// `Debug` output leaves out the personal identity number.
+#[derive(Clone, Default, Deserialize)]
 pub struct RawParty {
     pub role: Option<String>,
     pub name: String,
@@ -240,6 +237,17 @@ pub struct RawParty {
     pub organisation_number: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
+}
+
+impl std::fmt::Debug for RawParty {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawParty")
+            .field("role", &self.role)
+            .field("name", &self.name)
+            .field("personal_number", &self.personal_number.as_ref().map(|_| "<redacted>"))
+            .field("organisation_number", &self.organisation_number)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Unvalidated errand input.
@@ -425,10 +433,6 @@ impl EventKind {
             Self::HandedOver { .. } => "handed_over",
             Self::Escalated { .. } => "escalated",
         }
-    }
-    /// Internal notes are for staff only; everything else may be shown to the errand's own parties.
-    pub fn is_internal(&self) -> bool {
-        matches!(self, Self::Note { .. } | Self::Assigned { .. } | Self::Escalated { .. })
     }
 }
 

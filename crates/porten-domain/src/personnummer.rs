@@ -83,6 +83,10 @@ pub struct OrganisationNumber(String);
 pub enum InvalidOrganisationNumber {
     #[error("must be 10 digits written as NNNNNN-NNNN")]
     Format,
+    /// The third digit is below 2: this is a personnummer (a sole trader's
+    /// number), which must be given as a personal identity number instead.
+    #[error("this is a personal identity number; give it as such")]
+    PersonalNumber,
     #[error("the check digit does not match")]
     Checksum,
 }
@@ -92,6 +96,9 @@ impl OrganisationNumber {
         let digits: Vec<u8> = input.trim().bytes().filter(|b| *b != b'-').collect();
         if digits.len() != 10 || !digits.iter().all(u8::is_ascii_digit) {
             return Err(InvalidOrganisationNumber::Format);
+        }
+        if digits[2] < b'2' {
+            return Err(InvalidOrganisationNumber::PersonalNumber);
         }
         if !luhn_valid(&digits) {
             return Err(InvalidOrganisationNumber::Checksum);
@@ -121,7 +128,7 @@ fn luhn_valid(digits: &[u8]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Computes the Luhn check digit for nine ASCII digits. Used to build
@@ -196,5 +203,6 @@ mod tests {
         assert_eq!(OrganisationNumber::parse(&s).unwrap().as_str(), s);
         assert_eq!(OrganisationNumber::parse("5566778899").is_ok(), c == '9');
         assert!(OrganisationNumber::parse("55667").is_err());
+        assert_eq!(OrganisationNumber::parse("121212-1212"), Err(InvalidOrganisationNumber::PersonalNumber));
     }
 }

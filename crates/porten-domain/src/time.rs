@@ -6,7 +6,7 @@
 //! rule for display and for calendar questions such as "which year is this
 //! registration in".
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone, Utc};
 
 fn last_sunday(year: i32, month: u32) -> NaiveDate {
     let first_next =
@@ -34,11 +34,6 @@ pub fn to_stockholm(t: DateTime<Utc>) -> DateTime<FixedOffset> {
 /// The calendar year in Stockholm at instant `t`; registry numbers use it.
 pub fn stockholm_year(t: DateTime<Utc>) -> i32 {
     to_stockholm(t).year()
-}
-
-/// True on Saturdays and Sundays (public holidays come with the SLA calendar).
-pub fn is_weekend(d: NaiveDate) -> bool {
-    matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
 }
 
 #[cfg(test)]

@@ -111,8 +111,9 @@ pub struct ErrandFilter {
     pub assignee: Option<i64>,
     pub created_from: Option<DateTime<Utc>>,
     pub created_to: Option<DateTime<Utc>>,
-    /// Only errands that have this party (used for "Mina ärenden").
-    pub party_id: Option<i64>,
+    /// When set, confidential errands are listed only if one of these units
+    /// owns them (an empty list hides every confidential errand).
+    pub confidential_units: Option<Vec<UnitCode>>,
 }
 
 /// A position in the newest-first order of errands: (created_at, id).
@@ -188,13 +189,6 @@ pub struct AuditEntry {
     pub purpose: Option<String>,
 }
 
-/// Counts by day used by dashboards and the demo.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Stats {
-    pub errands: u64,
-    pub active: u64,
-}
-
 /// Porten's storage. One implementation per backend; both pass the same
 /// contract tests.
 #[async_trait]
@@ -224,8 +218,10 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> Result<Page<ErrandSummary>>;
     async fn timeline(&self, errand_id: i64) -> Result<Vec<TimelineEvent>>;
-    /// Applies a command under a row lock. With `expected_version`, fails with
-    /// [`StoreError::Conflict`] when the errand has moved on.
+    /// Applies a command under a row lock. `authorize` is asked about the
+    /// locked row; when it says no, the answer is [`StoreError::NotFound`].
+    /// With `expected_version`, fails with [`StoreError::Conflict`] when the
+    /// errand has moved on.
     async fn apply_command(
         &self,
         public_id: PublicId,
@@ -233,14 +229,13 @@ pub trait Store: Send + Sync + 'static {
         actor: &Actor,
         command: Command,
         now: DateTime<Utc>,
+        authorize: &(dyn for<'e> Fn(&'e Errand) -> bool + Send + Sync),
     ) -> Result<Errand>;
-    async fn stats(&self) -> Result<Stats>;
 
     // Users, sessions and API keys.
     async fn create_user(&self, user: &NewUser, now: DateTime<Utc>) -> Result<i64>;
     async fn user_by_username(&self, username: &str) -> Result<Option<User>>;
     async fn user_by_id(&self, id: i64) -> Result<Option<User>>;
-    async fn list_users(&self) -> Result<Vec<User>>;
     async fn create_session(
         &self,
         token_hash: &[u8],

@@ -15,7 +15,17 @@ pub struct PostgresStore {
 
 impl PostgresStore {
     pub async fn open(url: &str) -> crate::Result<Self> {
-        let pool = PgPoolOptions::new().max_connections(16).connect(url).await?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            // An acknowledged write must be on disk whatever the server's default is.
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    sqlx::query("SET synchronous_commit = on").execute(conn).await?;
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await?;
         Ok(Self { pool })
     }
 

@@ -21,6 +21,15 @@ pub(crate) const ERRAND_COLUMNS: &str = "id, public_id, registry_unit, registry_
 pub(crate) const SUMMARY_COLUMNS: &str = "id, public_id, registry_unit, registry_year, registry_serial, service_code, \
      title, channel, priority, lifecycle, unit_code, assignee_id, confidential, created_at, updated_at";
 
+/// Maps a unique-constraint violation to [`StoreError::Duplicate`].
+pub(crate) fn duplicate(e: sqlx::Error, what: &'static str) -> StoreError {
+    if e.as_database_error().is_some_and(|d| d.is_unique_violation()) {
+        StoreError::Duplicate(what)
+    } else {
+        StoreError::Database(e)
+    }
+}
+
 pub(crate) fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(what.to_owned())
 }
@@ -119,7 +128,7 @@ macro_rules! impl_store {
         use $crate::sql::*;
         use $crate::{
             from_micros, micros, ApiKey, AuditEntry, Backend, Cursor, ErrandFilter, ErrandSummary, NewUser, Page,
-            Registration, Result, Stats, StoreError, User,
+            Registration, Result, StoreError, User,
         };
 
         fn errand_row(row: &$row) -> Result<Errand> {
@@ -224,8 +233,8 @@ macro_rules! impl_store {
             E: sqlx::Executor<'e, Database = $db>,
         {
             let rows = sqlx::query(
-                "SELECT ep.role, p.name, p.personal_number, p.organisation_number, p.contacts \
-                 FROM errand_parties ep JOIN parties p ON p.id = ep.party_id \
+                "SELECT ep.role, ep.name, p.personal_number, ep.organisation_number, ep.contacts \
+                 FROM errand_parties ep LEFT JOIN parties p ON p.id = ep.party_id \
                  WHERE ep.errand_id = $1 ORDER BY ep.position",
             )
             .bind(errand_id)
@@ -300,8 +309,17 @@ macro_rules! impl_store {
             if let Some(t) = f.created_to {
                 qb.push(" AND created_at < ").push_bind(micros(t));
             }
-            if let Some(p) = f.party_id {
-                qb.push(" AND id IN (SELECT errand_id FROM errand_parties WHERE party_id = ").push_bind(p).push(")");
+            if let Some(units) = &f.confidential_units {
+                qb.push(" AND (NOT confidential");
+                if !units.is_empty() {
+                    qb.push(" OR unit_code IN (");
+                    let mut list = qb.separated(", ");
+                    for unit in units {
+                        list.push_bind(unit.as_str().to_owned());
+                    }
+                    qb.push(")");
+                }
+                qb.push(")");
             }
         }
 
@@ -460,26 +478,34 @@ macro_rules! impl_store {
                 .fetch_one(&mut *tx)
                 .await?;
                 for (position, p) in new.parties.iter().enumerate() {
-                    let party_id: i64 = sqlx::query_scalar(
-                        "INSERT INTO parties (personal_number, organisation_number, name, contacts) \
-                         VALUES ($1, $2, $3, $4) \
-                         ON CONFLICT (personal_number) DO UPDATE SET name = excluded.name, \
-                         organisation_number = excluded.organisation_number, contacts = excluded.contacts \
-                         RETURNING id",
-                    )
-                    .bind(p.personal_number.as_ref().map(|n| n.expose().to_owned()))
-                    .bind(p.organisation_number.as_ref().map(|n| n.as_str().to_owned()))
-                    .bind(&p.name)
-                    .bind(json(&p.contacts))
-                    .fetch_one(&mut *tx)
-                    .await?;
+                    let party_id: Option<i64> = match &p.personal_number {
+                        Some(number) => {
+                            sqlx::query(
+                                "INSERT INTO parties (personal_number) VALUES ($1) ON CONFLICT (personal_number) DO NOTHING",
+                            )
+                            .bind(number.expose())
+                            .execute(&mut *tx)
+                            .await?;
+                            Some(
+                                sqlx::query_scalar("SELECT id FROM parties WHERE personal_number = $1")
+                                    .bind(number.expose())
+                                    .fetch_one(&mut *tx)
+                                    .await?,
+                            )
+                        }
+                        None => None,
+                    };
                     sqlx::query(
-                        "INSERT INTO errand_parties (errand_id, position, party_id, role) VALUES ($1, $2, $3, $4)",
+                        "INSERT INTO errand_parties (errand_id, position, party_id, role, name, organisation_number, \
+                         contacts) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                     )
                     .bind(id)
                     .bind(position as i64)
                     .bind(party_id)
                     .bind(p.role.as_str())
+                    .bind(&p.name)
+                    .bind(p.organisation_number.as_ref().map(|n| n.as_str().to_owned()))
+                    .bind(json(&p.contacts))
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -589,6 +615,7 @@ macro_rules! impl_store {
                 actor: &Actor,
                 command: Command,
                 now: DateTime<Utc>,
+                authorize: &(dyn for<'e> Fn(&'e Errand) -> bool + Send + Sync),
             ) -> Result<Errand> {
                 let mut tx = self.begin_write().await?;
                 let sql = format!("SELECT {ERRAND_COLUMNS} FROM errands WHERE public_id = $1{}", $for_update);
@@ -598,6 +625,10 @@ macro_rules! impl_store {
                     .await?
                     .ok_or(StoreError::NotFound)?;
                 let mut errand = errand_row(&row)?;
+                // Checked on the locked row, so a concurrent handover cannot slip past it.
+                if !authorize(&errand) {
+                    return Err(StoreError::NotFound);
+                }
                 if let Some(expected) = expected_version
                     && expected != errand.version
                 {
@@ -629,7 +660,7 @@ macro_rules! impl_store {
                 let next = transition.errand;
                 sqlx::query(
                     "UPDATE errands SET priority = $1, lifecycle = $2, unit_code = $3, assignee_id = $4, \
-                     version = $5, updated_at = $6, resolved_at = $7 WHERE id = $8 AND version = $9",
+                     version = $5, updated_at = $6, resolved_at = $7 WHERE id = $8",
                 )
                 .bind(next.priority.as_str())
                 .bind(next.lifecycle.as_str())
@@ -639,7 +670,6 @@ macro_rules! impl_store {
                 .bind(micros(next.updated_at))
                 .bind(next.resolved_at.map(micros))
                 .bind(next.id)
-                .bind(errand.version)
                 .execute(&mut *tx)
                 .await?;
                 append_events(&mut tx, next.id, actor, now, &transition.events).await?;
@@ -647,28 +677,8 @@ macro_rules! impl_store {
                 Ok(next)
             }
 
-            async fn stats(&self) -> Result<Stats> {
-                let row = sqlx::query(
-                    "SELECT COUNT(*) AS total, \
-                     COALESCE(SUM(CASE WHEN lifecycle NOT IN ('resolved', 'closed') THEN 1 ELSE 0 END), 0) AS active \
-                     FROM errands",
-                )
-                .fetch_one(self.reader())
-                .await?;
-                let total: i64 = row.try_get("total")?;
-                let active: i64 = row.try_get("active")?;
-                Ok(Stats { errands: total as u64, active: active as u64 })
-            }
-
             async fn create_user(&self, u: &NewUser, now: DateTime<Utc>) -> Result<i64> {
                 let mut tx = self.begin_write().await?;
-                let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
-                    .bind(&u.username)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if taken.is_some() {
-                    return Err(StoreError::Duplicate("username"));
-                }
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO users (username, display_name, email, role, unit_code, password_hash, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -681,7 +691,8 @@ macro_rules! impl_store {
                 .bind(&u.password_hash)
                 .bind(micros(now))
                 .fetch_one(&mut *tx)
-                .await?;
+                .await
+                .map_err(|e| duplicate(e, "username"))?;
                 tx.commit().await?;
                 Ok(id)
             }
@@ -698,11 +709,6 @@ macro_rules! impl_store {
                 let row =
                     sqlx::query("SELECT * FROM users WHERE id = $1").bind(id).fetch_optional(self.reader()).await?;
                 row.as_ref().map(user_row).transpose()
-            }
-
-            async fn list_users(&self) -> Result<Vec<User>> {
-                let rows = sqlx::query("SELECT * FROM users ORDER BY username").fetch_all(self.reader()).await?;
-                rows.iter().map(user_row).collect()
             }
 
             async fn create_session(
@@ -752,13 +758,6 @@ macro_rules! impl_store {
                 now: DateTime<Utc>,
             ) -> Result<i64> {
                 let mut tx = self.begin_write().await?;
-                let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM api_keys WHERE key_hash = $1")
-                    .bind(key_hash)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if existing.is_some() {
-                    return Err(StoreError::Duplicate("api key"));
-                }
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO api_keys (name, key_hash, scopes, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
                 )
@@ -767,7 +766,8 @@ macro_rules! impl_store {
                 .bind(scopes_json(scopes))
                 .bind(micros(now))
                 .fetch_one(&mut *tx)
-                .await?;
+                .await
+                .map_err(|e| duplicate(e, "api key"))?;
                 tx.commit().await?;
                 Ok(id)
             }

@@ -29,7 +29,7 @@ impl SqliteStore {
         if let Some(dir) = options.get_filename().parent()
             && !dir.as_os_str().is_empty()
         {
-            std::fs::create_dir_all(dir).map_err(|e| sqlx::Error::Io(e))?;
+            std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
         }
         let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
         let reader = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
@@ -44,8 +44,14 @@ impl SqliteStore {
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 
+    /// sqlx takes no lock for SQLite migrations, so two processes starting on
+    /// a fresh file can both try to apply the first migration; the one that
+    /// loses the write lock fails. Running again then finds it applied.
     async fn run_migrations(&self) -> crate::Result<()> {
-        sqlx::migrate!("./migrations/sqlite").run(&self.writer).await?;
+        let migrator = sqlx::migrate!("./migrations/sqlite");
+        if migrator.run(&self.writer).await.is_err() {
+            migrator.run(&self.writer).await?;
+        }
         Ok(())
     }
 }

@@ -25,6 +25,10 @@ fn random_id() -> PublicId {
     PublicId::from_random_bytes(*uuid::Uuid::new_v4().as_bytes())
 }
 
+fn allow(_: &Errand) -> bool {
+    true
+}
+
 fn system() -> Actor {
     Actor::System { name: "contract-test".into() }
 }
@@ -226,19 +230,19 @@ async fn commands_keep_state_and_timeline_in_step_with_optimistic_locking() {
     let now = t(2026, 3, 2, 9);
 
     let assigned = s
-        .apply_command(e.public_id, Some(1), &officer, Command::Assign { assignee: Some(officer_id) }, now)
+        .apply_command(e.public_id, Some(1), &officer, Command::Assign { assignee: Some(officer_id) }, now, &allow)
         .await
         .unwrap();
     assert_eq!((assigned.version, assigned.lifecycle, assigned.assignee), (2, Lifecycle::Open, Some(officer_id)));
 
     let stale = s
-        .apply_command(e.public_id, Some(1), &officer, Command::AddNote { body: "Gammal version".into() }, now)
+        .apply_command(e.public_id, Some(1), &officer, Command::AddNote { body: "Gammal version".into() }, now, &allow)
         .await
         .unwrap_err();
     assert!(matches!(stale, StoreError::Conflict { current: 2 }), "{stale:?}");
 
     let unknown_user =
-        s.apply_command(e.public_id, None, &officer, Command::Assign { assignee: Some(9999) }, now).await;
+        s.apply_command(e.public_id, None, &officer, Command::Assign { assignee: Some(9999) }, now, &allow).await;
     assert!(matches!(unknown_user, Err(StoreError::UnknownReference("user"))));
 
     s.apply_command(
@@ -247,6 +251,7 @@ async fn commands_keep_state_and_timeline_in_step_with_optimistic_locking() {
         &officer,
         Command::AddMessage { direction: Direction::Out, body: "Vi lagar hålet".into() },
         now,
+        &allow,
     )
     .await
     .unwrap();
@@ -257,12 +262,20 @@ async fn commands_keep_state_and_timeline_in_step_with_optimistic_locking() {
             &officer,
             Command::ChangeStatus { to: Lifecycle::Resolved, reason: None },
             now,
+            &allow,
         )
         .await
         .unwrap();
     assert_eq!(resolved.resolved_at, Some(now));
     let closed = s
-        .apply_command(e.public_id, None, &officer, Command::ChangeStatus { to: Lifecycle::Closed, reason: None }, now)
+        .apply_command(
+            e.public_id,
+            None,
+            &officer,
+            Command::ChangeStatus { to: Lifecycle::Closed, reason: None },
+            now,
+            &allow,
+        )
         .await
         .unwrap();
     let illegal = s
@@ -272,6 +285,7 @@ async fn commands_keep_state_and_timeline_in_step_with_optimistic_locking() {
             &officer,
             Command::ChangeStatus { to: Lifecycle::InProgress, reason: None },
             now,
+            &allow,
         )
         .await
         .unwrap_err();
@@ -308,6 +322,7 @@ async fn handover_moves_errand_to_existing_units_only() {
             &system(),
             Command::HandOver { to_unit: code("TK"), reason: "Gäller vägunderhåll".into() },
             t(2026, 3, 1, 10),
+            &allow,
         )
         .await
         .unwrap();
@@ -320,6 +335,7 @@ async fn handover_moves_errand_to_existing_units_only() {
             &system(),
             Command::HandOver { to_unit: code("XYZ"), reason: "x".into() },
             t(2026, 3, 1, 10),
+            &allow,
         )
         .await
         .unwrap_err();
@@ -471,5 +487,76 @@ async fn migrations_are_idempotent_and_data_survives_reopening() {
     reopened.migrate().await.unwrap();
     assert_eq!(reopened.get_errand(e.public_id).await.unwrap().unwrap().registry_number, e.registry_number);
     reopened.ping().await.unwrap();
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_later_registration_never_rewrites_an_earlier_party() {
+    let db = TestDb::new().await;
+    let s = db.store.as_ref();
+    seed(s).await;
+    let party = |name: &str, email: &str| Party {
+        role: PartyRole::Applicant,
+        name: name.into(),
+        personal_number: Some(PersonalIdentityNumber::parse("19121212-1212").unwrap()),
+        organisation_number: None,
+        contacts: vec![ContactChannel::Email(email.into())],
+    };
+    let mut first = new_errand("pothole", "Första", Channel::Web);
+    first.parties = vec![party("Tolvan Tolvansson", "tolvan@example.com")];
+    let mut second = new_errand("pothole", "Andra", Channel::Web);
+    second.parties = vec![party("Någon Annan", "annan@example.com")];
+    let mut stored = Vec::new();
+    for new in [&first, &second] {
+        stored.push(
+            s.register_errand(Registration {
+                public_id: random_id(),
+                errand: new,
+                unit: &code("TK"),
+                actor: &system(),
+                at: t(2026, 3, 1, 9),
+            })
+            .await
+            .unwrap(),
+        );
+    }
+    let reread = s.get_errand(stored[0].public_id).await.unwrap().unwrap();
+    assert_eq!(reread.parties, first.parties, "the first errand keeps the name and contacts it was registered with");
+    let reread = s.get_errand(stored[1].public_id).await.unwrap().unwrap();
+    assert_eq!(reread.parties[0].name, "Någon Annan");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn commands_are_authorized_on_the_locked_row_and_confidential_lists_are_filtered() {
+    let db = TestDb::new().await;
+    let s = db.store.as_ref();
+    seed(s).await;
+    let e = register(s, "pothole", "TK", t(2026, 3, 1, 9)).await;
+    let deny = |_: &Errand| false;
+    let refused = s
+        .apply_command(e.public_id, None, &system(), Command::AddNote { body: "x".into() }, t(2026, 3, 1, 10), &deny)
+        .await;
+    assert!(matches!(refused, Err(StoreError::NotFound)));
+    assert_eq!(s.timeline(e.id).await.unwrap().len(), 1, "a refused command leaves no event");
+
+    let mut secret = new_errand("general-question", "Hemligt", Channel::Phone);
+    secret.confidential = true;
+    s.register_errand(Registration {
+        public_id: random_id(),
+        errand: &secret,
+        unit: &code("KC"),
+        actor: &system(),
+        at: t(2026, 3, 1, 9),
+    })
+    .await
+    .unwrap();
+    let count = |units: Option<Vec<UnitCode>>| async move {
+        s.list_errands(&ErrandFilter { confidential_units: units, ..Default::default() }, None, 50).await.unwrap().total
+    };
+    assert_eq!(count(None).await, 2);
+    assert_eq!(count(Some(vec![])).await, 1, "no confidential errands");
+    assert_eq!(count(Some(vec![code("TK")])).await, 1, "confidential errands of other units are not counted");
+    assert_eq!(count(Some(vec![code("TK"), code("KC")])).await, 2);
     db.cleanup().await;
 }

@@ -42,13 +42,14 @@ pub fn routes() -> Router<AppState> {
         .route("/errands/{id}/status", post(change_status))
         .route("/errands/{id}/assignment", post(assign))
         .route("/errands/{id}/handover", post(hand_over))
+        .route("/errands/{id}/escalation", post(escalate))
         .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "not-found", "No such API endpoint") })
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Porten API", version = "1", description = "Errands, units and services of the city. Errors are application/problem+json."),
-    paths(list_units, list_services, create_errand, list_errands, get_errand, get_timeline, add_message, add_note, change_status, assign, hand_over),
+    paths(list_units, list_services, create_errand, list_errands, get_errand, get_timeline, add_message, add_note, change_status, assign, hand_over, escalate),
     modifiers(&BearerAuth),
     security(("api_key" = []))
 )]
@@ -74,9 +75,30 @@ async fn openapi() -> Response {
 fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, AppErrorResponse> {
     body.map(|Json(v)| v).map_err(|e| {
         let mut v = Violations::new();
-        v.push("body", "malformed", e.body_text());
+        match &e {
+            JsonRejection::JsonDataError(_) => {
+                let (field, message) = data_error(&e.body_text());
+                v.push(field, "invalid", message);
+            }
+            _ => v.push("body", "malformed", e.body_text()),
+        }
         AppErrorResponse(AppError::Invalid(v))
     })
+}
+
+/// Turns serde's message into a field violation without the rejected value,
+/// which may be personal data (serde quotes it in type errors).
+fn data_error(text: &str) -> (String, String) {
+    let detail = text.split_once("target type: ").map_or(text, |(_, rest)| rest);
+    if detail.starts_with("missing field") || detail.starts_with("unknown field") {
+        let name = detail.split('`').nth(1).unwrap_or("body");
+        let message = if detail.starts_with("missing") { "is required" } else { "is not a known field" };
+        return (name.to_owned(), message.to_owned());
+    }
+    match detail.split_once(": ") {
+        Some((path, _)) if !path.contains(' ') => (path.to_owned(), "has the wrong type or format".to_owned()),
+        _ => ("body".to_owned(), "has a value of the wrong type or format".to_owned()),
+    }
 }
 
 fn parse_id(id: &str) -> Result<PublicId, AppErrorResponse> {
@@ -99,7 +121,12 @@ async fn list_units(State(state): State<AppState>, ApiCaller(_): ApiCaller) -> A
     Ok(Json(
         units
             .into_iter()
-            .map(|u| UnitOut { code: u.code.to_string(), name_sv: u.name_sv, name_en: u.name_en, contact_center: u.contact_center })
+            .map(|u| UnitOut {
+                code: u.code.to_string(),
+                name_sv: u.name_sv,
+                name_en: u.name_en,
+                contact_center: u.contact_center,
+            })
             .collect(),
     ))
 }
@@ -271,7 +298,8 @@ fn errand_out(e: Errand, status_name: String) -> ErrandOut {
 
 async fn with_status_name(state: &AppState, e: Errand) -> ApiResult<ErrandOut> {
     let service = state.app.store().get_service(&e.service_code).await.map_err(AppError::from)?;
-    let name = service.map(|s| s.status_name_sv(e.lifecycle).to_owned()).unwrap_or_else(|| e.lifecycle.name_sv().to_owned());
+    let name =
+        service.map(|s| s.status_name_sv(e.lifecycle).to_owned()).unwrap_or_else(|| e.lifecycle.name_sv().to_owned());
     Ok(errand_out(e, name))
 }
 
@@ -383,9 +411,10 @@ pub struct ErrandPage {
 /// Parses list parameters into a filter, collecting every violation.
 pub fn parse_filter(p: &ListParams) -> Result<ListQuery, Violations> {
     let mut v = Violations::new();
-    let unit = p.unit.as_deref().filter(|s| !s.is_empty()).and_then(|u| {
-        UnitCode::parse(u).map_err(|_| v.push("unit", "invalid", "a unit code is 2–5 letters A–Z")).ok()
-    });
+    let unit =
+        p.unit.as_deref().filter(|s| !s.is_empty()).and_then(|u| {
+            UnitCode::parse(u).map_err(|_| v.push("unit", "invalid", "a unit code is 2–5 letters A–Z")).ok()
+        });
     let lifecycle = p.status.as_deref().filter(|s| !s.is_empty()).and_then(|s| {
         Lifecycle::parse(s).or_else(|| {
             v.push("status", "invalid", "must be a lifecycle class such as new or in_progress");
@@ -417,7 +446,7 @@ pub fn parse_filter(p: &ListParams) -> Result<ListQuery, Violations> {
         assignee: p.assignee_id,
         created_from: p.created_from,
         created_to: p.created_to,
-        party_id: None,
+        confidential_units: None,
     };
     v.into_result(ListQuery { filter, after, limit })
 }
@@ -464,7 +493,11 @@ async fn list_errands(
 /// Read one errand. Reading an errand with personal data is audited.
 #[utoipa::path(get, path = "/api/v1/errands/{id}", tag = "errands", params(("id" = String, Path, description = "Public errand id")),
     responses((status = 200, body = ErrandOut), (status = 404, body = Problem)))]
-async fn get_errand(State(state): State<AppState>, ApiCaller(actor): ApiCaller, Path(id): Path<String>) -> ApiResult<Response> {
+async fn get_errand(
+    State(state): State<AppState>,
+    ApiCaller(actor): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     let view = state.app.read_errand(&actor, parse_id(&id)?, Some("api")).await?;
     Ok(errand_response(StatusCode::OK, with_status_name(&state, view.errand).await?))
 }
@@ -516,7 +549,13 @@ fn expected_version(headers: &HeaderMap, body_version: Option<i64>) -> Option<i6
         .or(body_version)
 }
 
-async fn act(state: &AppState, actor: &porten_domain::Actor, id: &str, version: Option<i64>, command: Command) -> ApiResult<Response> {
+async fn act(
+    state: &AppState,
+    actor: &porten_domain::Actor,
+    id: &str,
+    version: Option<i64>,
+    command: Command,
+) -> ApiResult<Response> {
     let errand = state.app.act_on_errand(actor, parse_id(id)?, version, command).await?;
     Ok(errand_response(StatusCode::OK, with_status_name(state, errand).await?))
 }
@@ -550,7 +589,14 @@ async fn add_message(
             return Err(AppError::Invalid(v).into());
         }
     };
-    act(&state, &actor, &id, expected_version(&headers, input.version), Command::AddMessage { direction, body: input.body }).await
+    act(
+        &state,
+        &actor,
+        &id,
+        expected_version(&headers, input.version),
+        Command::AddMessage { direction, body: input.body },
+    )
+    .await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -599,7 +645,14 @@ async fn change_status(
         v.push("status", "invalid", "must be open, in_progress, waiting_for_citizen, resolved or closed");
         AppError::Invalid(v)
     })?;
-    act(&state, &actor, &id, expected_version(&headers, input.version), Command::ChangeStatus { to, reason: input.reason }).await
+    act(
+        &state,
+        &actor,
+        &id,
+        expected_version(&headers, input.version),
+        Command::ChangeStatus { to, reason: input.reason },
+    )
+    .await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -621,7 +674,8 @@ async fn assign(
     body: Result<Json<AssignIn>, JsonRejection>,
 ) -> ApiResult<Response> {
     let input = json_body(body)?;
-    act(&state, &actor, &id, expected_version(&headers, input.version), Command::Assign { assignee: input.assignee_id }).await
+    act(&state, &actor, &id, expected_version(&headers, input.version), Command::Assign { assignee: input.assignee_id })
+        .await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -649,5 +703,55 @@ async fn hand_over(
         v.push("unit", "invalid", "a unit code is 2–5 letters A–Z");
         AppError::Invalid(v)
     })?;
-    act(&state, &actor, &id, expected_version(&headers, input.version), Command::HandOver { to_unit, reason: input.reason }).await
+    act(
+        &state,
+        &actor,
+        &id,
+        expected_version(&headers, input.version),
+        Command::HandOver { to_unit, reason: input.reason },
+    )
+    .await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EscalationIn {
+    pub reason: String,
+    pub version: Option<i64>,
+}
+
+/// Escalate the errand: raises its priority one step and records why.
+#[utoipa::path(post, path = "/api/v1/errands/{id}/escalation", tag = "errands", request_body = EscalationIn, params(("id" = String, Path, description = "Public errand id")),
+    responses((status = 200, body = ErrandOut), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn escalate(
+    State(state): State<AppState>,
+    ApiCaller(actor): ApiCaller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Json<EscalationIn>, JsonRejection>,
+) -> ApiResult<Response> {
+    let input = json_body(body)?;
+    act(&state, &actor, &id, expected_version(&headers, input.version), Command::Escalate { reason: input.reason })
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::data_error;
+
+    #[test]
+    fn data_errors_name_the_field_but_never_the_value() {
+        let (field, message) = data_error(
+            "Failed to deserialize the JSON body into the target type: stakeholders[0].personal_number: \
+             invalid type: integer `191212121212`, expected a string at line 1 column 80",
+        );
+        assert_eq!(field, "stakeholders[0].personal_number");
+        assert!(!message.contains("1912"));
+        let (field, message) =
+            data_error("Failed to deserialize the JSON body into the target type: missing field `title`");
+        assert_eq!((field.as_str(), message.as_str()), ("title", "is required"));
+        let (field, _) =
+            data_error("Failed to deserialize the JSON body into the target type: invalid type: integer `1`");
+        assert_eq!(field, "body");
+    }
 }

@@ -107,3 +107,16 @@ impl FromRequestParts<AppState> for ApiCaller {
         Ok(ApiCaller(state.app.api_key_actor(bearer).await?))
     }
 }
+
+/// The client's address as the socket saw it (not a forwarding header, which
+/// the client controls). `None` when the server runs without connect info,
+/// as in tests that call the router directly.
+pub struct ClientIp(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let info = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
+        Ok(ClientIp(info.map(|c| c.0.ip())))
+    }
+}

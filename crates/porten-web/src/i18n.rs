@@ -56,6 +56,8 @@ impl Lang {
 pub struct Tr {
     pub lang: Lang,
     pub city: String,
+    /// Path and query of the page being shown (without `lang=`), for the language switch.
+    pub here: String,
 }
 
 impl Tr {
@@ -71,6 +73,29 @@ impl Tr {
             map.insert(Cow::Borrowed(*k), FluentValue::from(v.clone()));
         }
         LOCALES.lookup_with_args(self.lang.id(), key, &map)
+    }
+
+    /// Looks up `key` with a number argument, so plural rules apply.
+    pub fn count(&self, key: &str, name: &'static str, n: u64) -> String {
+        let mut map: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
+        map.insert(Cow::Borrowed(name), FluentValue::from(n));
+        LOCALES.lookup_with_args(self.lang.id(), key, &map)
+    }
+
+    /// The same page in the other language.
+    pub fn switch_href(&self) -> String {
+        let other = match self.lang {
+            Lang::Sv => "en",
+            Lang::En => "sv",
+        };
+        let sep = if self.here.contains('?') { '&' } else { '?' };
+        format!("{}{sep}lang={other}", self.here)
+    }
+
+    /// Shows the page as if it were at `path` (used when a POST re-renders a page).
+    pub fn at(mut self, path: String) -> Self {
+        self.here = path;
+        self
     }
 
     /// Looks up `key` with one argument.
@@ -90,28 +115,32 @@ impl Tr {
 impl FromRequestParts<crate::AppState> for Tr {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, state: &crate::AppState) -> Result<Self, Self::Rejection> {
-        let from_query = parts
+        let from_query =
+            parts.uri.query().and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("lang="))).and_then(Lang::parse);
+        let from_cookie = crate::auth::cookie(&parts.headers, "lang").and_then(Lang::parse);
+        let rest: Vec<&str> = parts
             .uri
             .query()
-            .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("lang=")))
-            .and_then(Lang::parse);
-        let from_cookie = crate::auth::cookie(&parts.headers, "lang").and_then(Lang::parse);
+            .map(|q| q.split('&').filter(|kv| !kv.starts_with("lang=") && !kv.is_empty()).collect())
+            .unwrap_or_default();
+        let here = if rest.is_empty() {
+            parts.uri.path().to_owned()
+        } else {
+            format!("{}?{}", parts.uri.path(), rest.join("&"))
+        };
         let lang = from_query.or(from_cookie).unwrap_or(Lang::Sv);
         let city = match lang {
             Lang::Sv => state.config.city_name_sv.clone(),
             Lang::En => state.config.city_name_en.clone(),
         };
-        Ok(Tr { lang, city })
+        Ok(Tr { lang, city, here })
     }
 }
 
 /// Remembers a language chosen with `?lang=` in a cookie.
 pub async fn remember_lang(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
-    let chosen = req
-        .uri()
-        .query()
-        .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("lang=")))
-        .and_then(Lang::parse);
+    let chosen =
+        req.uri().query().and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("lang="))).and_then(Lang::parse);
     let mut res = next.run(req).await;
     if let Some(lang) = chosen {
         let cookie = format!("lang={}; Path=/; SameSite=Lax; Max-Age=31536000", lang.code());
@@ -143,9 +172,12 @@ mod tests {
 
     #[test]
     fn looks_up_with_arguments() {
-        let t = Tr { lang: Lang::Sv, city: "Norrhamns stad".into() };
+        let t = Tr { lang: Lang::Sv, city: "Norrhamns stad".into(), here: "/staff/errands?unit=TK".into() };
         assert_eq!(t.get("home-title"), "Välkommen till Norrhamns stad");
+        assert_eq!(t.count("errands-total", "total", 1), "1 ärende");
+        assert_eq!(t.count("errands-total", "total", 3), "3 ärenden");
+        assert_eq!(t.switch_href(), "/staff/errands?unit=TK&lang=en");
         let e = Tr { lang: Lang::En, ..t };
-        assert_eq!(e.with("errands-total", &[("total", "3".into())]), "3 errands");
+        assert_eq!(e.count("errands-total", "total", 3), "3 errands");
     }
 }

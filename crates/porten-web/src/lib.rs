@@ -19,8 +19,8 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
-use tower_http::set_header::SetResponseHeaderLayer;
 use porten_app::App;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use api::openapi_json;
 pub use ops::install_metrics;
@@ -74,6 +74,9 @@ pub fn router(state: AppState) -> Router {
         .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
         .layer(header_layer(header::REFERRER_POLICY, "no-referrer"))
+        // Pages and answers hold personal data: keep them out of shared caches
+        // and the browser's history cache (static assets set their own policy).
+        .layer(header_layer(header::CACHE_CONTROL, "no-store"))
         .layer(header_layer(
             header::CONTENT_SECURITY_POLICY,
             "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",

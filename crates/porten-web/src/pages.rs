@@ -4,11 +4,11 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use porten_app::{AppError, auth::user_actor};
 use porten_domain::{Audience, Channel, Command, EventKind, Lifecycle, PublicId, Role};
 use porten_store::User;
@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::api::{ListParams, parse_filter};
-use crate::auth::{CsrfToken, MaybeUser, clear_session_cookie, session_cookie};
+use crate::auth::{ClientIp, CsrfToken, MaybeUser, clear_session_cookie, session_cookie};
 use crate::i18n::{Tr, local_time};
 
 pub fn routes() -> Router<AppState> {
@@ -73,9 +73,11 @@ fn error_page(t: Tr, nav: Nav, status: StatusCode) -> Response {
         StatusCode::NOT_FOUND => "not-found",
         StatusCode::FORBIDDEN => "forbidden",
         StatusCode::BAD_REQUEST => "csrf",
+        StatusCode::UNPROCESSABLE_ENTITY => "invalid",
         _ => "internal",
     };
-    let page = ErrorPage { title: t.get(&format!("error-{key}-title")), text: t.get(&format!("error-{key}-text")), t, nav };
+    let page =
+        ErrorPage { title: t.get(&format!("error-{key}-title")), text: t.get(&format!("error-{key}-text")), t, nav };
     (status, page).into_response()
 }
 
@@ -216,16 +218,20 @@ async fn login(
     State(state): State<AppState>,
     t: Tr,
     csrf: CsrfToken,
-    headers: axum::http::HeaderMap,
+    ClientIp(ip): ClientIp,
     Form(input): Form<LoginInput>,
 ) -> Response {
     let nav = Nav::new(None, &csrf);
     if !csrf.matches(&input.csrf) {
         return error_page(t, nav, StatusCode::BAD_REQUEST);
     }
-    let client = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).unwrap_or("direct").to_owned();
-    let key = format!("login:{}:{client}", input.username.trim().to_lowercase());
-    if !state.limiter.allow(&key, 10, std::time::Duration::from_secs(15 * 60)) {
+    // Per account (against guessing one password) and per client address
+    // (against trying many accounts); the address is the socket's, not a header.
+    let window = std::time::Duration::from_secs(15 * 60);
+    let account = format!("login-user:{}", input.username.trim().to_lowercase());
+    let client = format!("login-ip:{}", ip.map(|i| i.to_string()).unwrap_or_default());
+    let allowed = state.limiter.allow(&account, 10, window) & state.limiter.allow(&client, 100, window);
+    if !allowed {
         let error = Some(t.get("login-rate-limited"));
         return (StatusCode::TOO_MANY_REQUESTS, LoginPage { t, nav, username: input.username, error }).into_response();
     }
@@ -275,10 +281,12 @@ async fn logout(
 }
 
 /// The signed-in staff member of a staff page, or the response to send instead.
-fn require_staff(user: Option<User>, t: &Tr, csrf: &CsrfToken) -> Result<User, Response> {
+fn require_staff(user: Option<User>, t: &Tr, csrf: &CsrfToken) -> Result<User, Box<Response>> {
     match user {
-        None => Err(Redirect::to("/login").into_response()),
-        Some(u) if !u.role.is_staff() => Err(error_page(t.clone(), Nav::new(Some(&u), csrf), StatusCode::FORBIDDEN)),
+        None => Err(Box::new(Redirect::to("/login").into_response())),
+        Some(u) if !u.role.is_staff() => {
+            Err(Box::new(error_page(t.clone(), Nav::new(Some(&u), csrf), StatusCode::FORBIDDEN)))
+        }
         Some(u) => Ok(u),
     }
 }
@@ -316,12 +324,8 @@ struct ErrandListPage {
 }
 
 fn query_string(params: &[(&str, String)]) -> String {
-    let parts: Vec<String> = params
-        .iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{k}={}", v.replace('%', "%25").replace('&', "%26").replace(' ', "%20")))
-        .collect();
-    if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) }
+    let set: Vec<_> = params.iter().filter(|(_, v)| !v.is_empty()).collect();
+    if set.is_empty() { String::new() } else { format!("?{}", serde_urlencoded::to_string(set).unwrap_or_default()) }
 }
 
 async fn errand_list(
@@ -333,7 +337,7 @@ async fn errand_list(
 ) -> Response {
     let user = match require_staff(user, &t, &csrf) {
         Ok(u) => u,
-        Err(res) => return res,
+        Err(res) => return *res,
     };
     let nav = Nav::new(Some(&user), &csrf);
     let actor = user_actor(&user);
@@ -343,7 +347,7 @@ async fn errand_list(
             Err(AppError::Forbidden) => return error_page(t, nav, StatusCode::FORBIDDEN),
             Err(e) => return app_error_page(t, nav, e),
         },
-        Err(v) => (None, Some(v.to_string())),
+        Err(_) => (None, Some(t.get("errands-filter-invalid"))),
     };
     let units = match state.app.store().list_units().await {
         Ok(u) => u,
@@ -379,6 +383,7 @@ async fn errand_list(
         ("unit", params.unit.clone().unwrap_or_default()),
         ("status", params.status.clone().unwrap_or_default()),
         ("channel", params.channel.clone().unwrap_or_default()),
+        ("limit", params.limit.map(|l| l.to_string()).unwrap_or_default()),
     ];
     let (rows, total, next_href) = match page {
         Some(p) => {
@@ -452,13 +457,17 @@ struct ErrandPage {
     error_field: String,
     notice: Option<String>,
     note_text: String,
+    reason_text: String,
 }
 
+/// What a re-rendered errand page tells the user, and what they had typed.
 #[derive(Default)]
 struct Feedback {
+    /// The message and the id of the field it is about.
     error: Option<(String, &'static str)>,
     notice: Option<String>,
     note_text: String,
+    reason_text: String,
 }
 
 #[derive(Deserialize)]
@@ -477,7 +486,7 @@ async fn errand_page(
 ) -> Response {
     let user = match require_staff(user, &t, &csrf) {
         Ok(u) => u,
-        Err(res) => return res,
+        Err(res) => return *res,
     };
     let notice = if flash.conflict.is_some() {
         Some(t.get("errand-conflict"))
@@ -489,7 +498,14 @@ async fn errand_page(
     render_errand(&state, t, &csrf, &user, &id, Feedback { notice, ..Default::default() }).await
 }
 
-async fn render_errand(state: &AppState, t: Tr, csrf: &CsrfToken, user: &User, id: &str, feedback: Feedback) -> Response {
+async fn render_errand(
+    state: &AppState,
+    t: Tr,
+    csrf: &CsrfToken,
+    user: &User,
+    id: &str,
+    feedback: Feedback,
+) -> Response {
     let nav = Nav::new(Some(user), csrf);
     let Ok(public_id) = PublicId::parse(id) else { return error_page(t, nav, StatusCode::NOT_FOUND) };
     let view = match state.app.read_errand(&user_actor(user), public_id, None).await {
@@ -526,11 +542,16 @@ async fn render_errand(state: &AppState, t: Tr, csrf: &CsrfToken, user: &User, i
         .iter()
         .map(|ev| {
             let (label, text) = match &ev.kind {
-                EventKind::Registered { channel, .. } => {
-                    (t.with1("event-registered", "channel", t.get(&format!("channel-{}", channel.as_str()))), String::new())
-                }
+                EventKind::Registered { channel, .. } => (
+                    t.with1("event-registered", "channel", t.get(&format!("channel-{}", channel.as_str()))),
+                    String::new(),
+                ),
                 EventKind::Message { direction, body } => {
-                    let key = if *direction == porten_domain::Direction::In { "event-message-in" } else { "event-message-out" };
+                    let key = if *direction == porten_domain::Direction::In {
+                        "event-message-in"
+                    } else {
+                        "event-message-out"
+                    };
                     (t.get(key), body.clone())
                 }
                 EventKind::Note { body } => (t.get("event-note"), body.clone()),
@@ -555,7 +576,11 @@ async fn render_errand(state: &AppState, t: Tr, csrf: &CsrfToken, user: &User, i
     let next_states = Lifecycle::ALL
         .into_iter()
         .filter(|l| e.lifecycle.can_become(*l))
-        .map(|l| SelectOption { value: l.as_str().into(), label: t.get(&format!("state-{}", l.as_str())), selected: false })
+        .map(|l| SelectOption {
+            value: l.as_str().into(),
+            label: t.get(&format!("state-{}", l.as_str())),
+            selected: false,
+        })
         .collect();
     let (error, error_field) = match feedback.error {
         Some((m, f)) => (Some(m), f.to_owned()),
@@ -582,6 +607,7 @@ async fn render_errand(state: &AppState, t: Tr, csrf: &CsrfToken, user: &User, i
         error_field,
         notice: feedback.notice,
         note_text: feedback.note_text,
+        reason_text: feedback.reason_text,
         t,
         nav,
     };
@@ -610,6 +636,15 @@ struct VersionForm {
     version: Option<i64>,
 }
 
+/// A command posted from the errand page, with what the user typed.
+struct StaffAction {
+    form_csrf: String,
+    version: Option<i64>,
+    command: Command,
+    note_text: String,
+    reason_text: String,
+}
+
 /// Runs a staff command from a form and answers with post/redirect/get, or
 /// re-renders the errand with an error summary that keeps the typed text.
 async fn staff_command(
@@ -618,35 +653,43 @@ async fn staff_command(
     csrf: &CsrfToken,
     user: Option<User>,
     id: &str,
-    form_csrf: &str,
-    version: Option<i64>,
-    command: Command,
-    keep_note: String,
+    action: StaffAction,
 ) -> Response {
     let user = match require_staff(user, &t, csrf) {
         Ok(u) => u,
-        Err(res) => return res,
+        Err(res) => return *res,
     };
-    if !csrf.matches(form_csrf) {
+    if !csrf.matches(&action.form_csrf) {
         return error_page(t, Nav::new(Some(&user), csrf), StatusCode::BAD_REQUEST);
     }
     let Ok(public_id) = PublicId::parse(id) else {
         return error_page(t, Nav::new(Some(&user), csrf), StatusCode::NOT_FOUND);
     };
-    match state.app.act_on_errand(&user_actor(&user), public_id, version, command).await {
-        Ok(_) => Redirect::to(&format!("/staff/errands/{public_id}?saved=1")).into_response(),
-        Err(AppError::Conflict { .. }) => Redirect::to(&format!("/staff/errands/{public_id}?conflict=1")).into_response(),
+    let t = t.at(format!("/staff/errands/{public_id}"));
+    let keep = |error: Option<(String, &'static str)>, notice: Option<String>| Feedback {
+        error,
+        notice,
+        note_text: action.note_text.clone(),
+        reason_text: action.reason_text.clone(),
+    };
+    let feedback = match state.app.act_on_errand(&user_actor(&user), public_id, action.version, action.command).await {
+        Ok(_) => return Redirect::to(&format!("/staff/errands/{public_id}?saved=1")).into_response(),
+        Err(AppError::Conflict { .. }) => keep(None, Some(t.get("errand-conflict-kept"))),
         Err(AppError::Invalid(v)) => {
-            let field = if v.0.iter().any(|f| f.field == "body") { "note" } else { "status" };
-            let message = v.0.first().map(|f| f.message.clone()).unwrap_or_default();
-            let message = if field == "note" { format!("{}: {message}", t.get("errand-note-label")) } else { message };
-            render_errand(state, t, csrf, &user, id, Feedback { error: Some((message, field)), notice: None, note_text: keep_note }).await
+            let first = v.0.first();
+            let (field, label_key) = match first.map(|f| f.field.as_str()) {
+                Some("body") => ("note", "errand-note-label"),
+                Some("reason") => ("reason", "errand-reason-label"),
+                _ => ("status", "errand-status-label"),
+            };
+            let code = first.map_or("invalid", |f| f.code);
+            let message = t.with1(&format!("violation-{code}"), "field", t.get(label_key));
+            keep(Some((message, field)), None)
         }
-        Err(AppError::Rejected(message)) => {
-            render_errand(state, t, csrf, &user, id, Feedback { error: Some((message, "status")), ..Default::default() }).await
-        }
-        Err(e) => app_error_page(t, Nav::new(Some(&user), csrf), e),
-    }
+        Err(AppError::Rejected(_)) => keep(Some((t.get("errand-rejected"), "status")), None),
+        Err(e) => return app_error_page(t, Nav::new(Some(&user), csrf), e),
+    };
+    render_errand(state, t, csrf, &user, id, feedback).await
 }
 
 async fn add_note(
@@ -657,8 +700,14 @@ async fn add_note(
     Path(id): Path<String>,
     Form(form): Form<NoteForm>,
 ) -> Response {
-    let command = Command::AddNote { body: form.body.clone() };
-    staff_command(&state, t, &csrf, user, &id, &form.csrf, form.version, command, form.body).await
+    let action = StaffAction {
+        form_csrf: form.csrf,
+        version: form.version,
+        command: Command::AddNote { body: form.body.clone() },
+        note_text: form.body,
+        reason_text: String::new(),
+    };
+    staff_command(&state, t, &csrf, user, &id, action).await
 }
 
 async fn change_status(
@@ -672,8 +721,15 @@ async fn change_status(
     let Some(to) = Lifecycle::parse(&form.status) else {
         return error_page(t, Nav::new(user.as_ref(), &csrf), StatusCode::UNPROCESSABLE_ENTITY);
     };
-    let command = Command::ChangeStatus { to, reason: form.reason };
-    staff_command(&state, t, &csrf, user, &id, &form.csrf, form.version, command, String::new()).await
+    let reason_text = form.reason.clone().unwrap_or_default();
+    let action = StaffAction {
+        form_csrf: form.csrf,
+        version: form.version,
+        command: Command::ChangeStatus { to, reason: form.reason },
+        note_text: String::new(),
+        reason_text,
+    };
+    staff_command(&state, t, &csrf, user, &id, action).await
 }
 
 async fn assign_me(
@@ -684,6 +740,12 @@ async fn assign_me(
     Path(id): Path<String>,
     Form(form): Form<VersionForm>,
 ) -> Response {
-    let command = Command::Assign { assignee: user.as_ref().map(|u| u.id) };
-    staff_command(&state, t, &csrf, user, &id, &form.csrf, form.version, command, String::new()).await
+    let action = StaffAction {
+        form_csrf: form.csrf,
+        version: form.version,
+        command: Command::Assign { assignee: user.as_ref().map(|u| u.id) },
+        note_text: String::new(),
+        reason_text: String::new(),
+    };
+    staff_command(&state, t, &csrf, user, &id, action).await
 }

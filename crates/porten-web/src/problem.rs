@@ -44,11 +44,10 @@ impl Problem {
     }
     pub fn invalid(v: Violations) -> Self {
         let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "The request has invalid fields");
-        p.violations = v
-            .0
-            .into_iter()
-            .map(|f| Violation { field: f.field, code: f.code.to_owned(), message: f.message })
-            .collect();
+        p.violations =
+            v.0.into_iter()
+                .map(|f| Violation { field: f.field, code: f.code.to_owned(), message: f.message })
+                .collect();
         p
     }
 }
@@ -65,8 +64,10 @@ impl IntoResponse for Problem {
 impl From<AppError> for Problem {
     fn from(e: AppError) -> Self {
         match e {
-            AppError::Unauthenticated => Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", "Authentication required")
-                .detail("send an API key as 'Authorization: Bearer porten_…'"),
+            AppError::Unauthenticated => {
+                Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", "Authentication required")
+                    .detail("send an API key as 'Authorization: Bearer porten_…'")
+            }
             AppError::Forbidden => Problem::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed"),
             AppError::NotFound => Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found"),
             AppError::Invalid(v) => Problem::invalid(v),

@@ -14,7 +14,9 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Datelike, Duration, TimeZone, Timelike, Utc};
 use porten_app::App;
 use porten_domain::errand::{Direction, RawErrand, RawParty};
-use porten_domain::{Actor, Audience, Channel, Command, Lifecycle, NewErrand, PublicId, Role, Scope, Service, Unit, UnitCode};
+use porten_domain::{
+    Actor, Audience, Channel, Command, Lifecycle, NewErrand, PublicId, Role, Scope, Service, Unit, UnitCode,
+};
 use porten_store::Registration;
 use serde::Deserialize;
 
@@ -194,7 +196,14 @@ async fn seed_catalogue(app: &App, file: &CityFile) -> Result<()> {
     let store = app.store();
     for u in &file.units {
         let code = UnitCode::parse(&u.code).map_err(|e| anyhow::anyhow!("unit {}: {e}", u.code))?;
-        store.upsert_unit(&Unit { code, name_sv: u.name_sv.clone(), name_en: u.name_en.clone(), contact_center: u.contact_center }).await?;
+        store
+            .upsert_unit(&Unit {
+                code,
+                name_sv: u.name_sv.clone(),
+                name_en: u.name_en.clone(),
+                contact_center: u.contact_center,
+            })
+            .await?;
     }
     for s in &file.services {
         let service = Service {
@@ -237,7 +246,15 @@ async fn seed_users(app: &App, file: &CityFile) -> Result<BTreeMap<String, (i64,
         let username = format!("handlaggare-{}", u.code.to_lowercase());
         let name = format!("Handläggare {}", u.code);
         let role = if u.contact_center { Role::Agent } else { Role::CaseOfficer };
-        let id = app.create_user(&username, &name, role, Some(UnitCode::parse(&u.code).map_err(|e| anyhow::anyhow!("{e}"))?), DEMO_PASSWORD).await?;
+        let id = app
+            .create_user(
+                &username,
+                &name,
+                role,
+                Some(UnitCode::parse(&u.code).map_err(|e| anyhow::anyhow!("{e}"))?),
+                DEMO_PASSWORD,
+            )
+            .await?;
         officers.insert(u.code.clone(), (id, name));
     }
     Ok(officers)
@@ -307,7 +324,9 @@ async fn seed_errands(app: &App, file: &CityFile, officers: &BTreeMap<String, (i
     for (at, service) in planned {
         let example = rng.pick(&service.examples);
         let channel = pick_channel(&mut rng, &service.channels);
-        let party = if service.audiences == [Audience::Business] || (service.audiences.contains(&Audience::Business) && rng.chance(50)) {
+        let party = if service.audiences == [Audience::Business]
+            || (service.audiences.contains(&Audience::Business) && rng.chance(50))
+        {
             let b = rng.pick(&file.businesses);
             RawParty {
                 role: Some("applicant".into()),
@@ -321,7 +340,8 @@ async fn seed_errands(app: &App, file: &CityFile, officers: &BTreeMap<String, (i
             RawParty {
                 role: Some(if service.open311_code.is_some() { "reporter" } else { "applicant" }.into()),
                 name: format!("{} {}", p.given_name, p.family_name),
-                personal_number: (channel != Channel::Open311).then(|| synthetic_personal_number(&mut rng, p.birth_year)),
+                personal_number: (channel != Channel::Open311)
+                    .then(|| synthetic_personal_number(&mut rng, p.birth_year)),
                 email: p.email.clone(),
                 phone: p.phone.clone(),
                 ..Default::default()
@@ -342,12 +362,23 @@ async fn seed_errands(app: &App, file: &CityFile, officers: &BTreeMap<String, (i
         let unit = UnitCode::parse(&service.unit).map_err(|e| anyhow::anyhow!("{e}"))?;
         let errand = app
             .store()
-            .register_errand(Registration { public_id: PublicId::from_random_bytes(porten_app::random_bytes()), errand: &new, unit: &unit, actor: &system, at })
+            .register_errand(Registration {
+                public_id: PublicId::from_random_bytes(porten_app::random_bytes()),
+                errand: &new,
+                unit: &unit,
+                actor: &system,
+                at,
+            })
             .await?;
         // Older errands have come further.
         let age_days = (now - at).num_days();
         let Some((officer_id, officer_name)) = officers.get(&service.unit) else { continue };
-        let officer = Actor::User { id: *officer_id, name: officer_name.clone(), role: Role::CaseOfficer, unit: Some(unit.clone()) };
+        let officer = Actor::User {
+            id: *officer_id,
+            name: officer_name.clone(),
+            role: Role::CaseOfficer,
+            unit: Some(unit.clone()),
+        };
         let mut t = at + Duration::minutes(30 + rng.below(600) as i64);
         let mut steps: Vec<Command> = Vec::new();
         if age_days >= 1 && rng.chance(85) {
@@ -355,22 +386,36 @@ async fn seed_errands(app: &App, file: &CityFile, officers: &BTreeMap<String, (i
             steps.push(Command::ChangeStatus { to: Lifecycle::InProgress, reason: None });
         }
         if age_days >= 3 && rng.chance(20) {
-            steps.push(Command::ChangeStatus { to: Lifecycle::WaitingForCitizen, reason: Some("Vi behöver fler uppgifter".into()) });
-            steps.push(Command::AddMessage { direction: Direction::Out, body: "Hej! Kan du komplettera med fler uppgifter, till exempel en bild eller en närmare platsangivelse?".into() });
+            steps.push(Command::ChangeStatus {
+                to: Lifecycle::WaitingForCitizen,
+                reason: Some("Vi behöver fler uppgifter".into()),
+            });
+            steps.push(Command::AddMessage {
+                direction: Direction::Out,
+                body:
+                    "Hej! Kan du komplettera med fler uppgifter, till exempel en bild eller en närmare platsangivelse?"
+                        .into(),
+            });
             if rng.chance(70) {
-                steps.push(Command::AddMessage { direction: Direction::In, body: "Här kommer kompletteringen. Tack för hjälpen!".into() });
+                steps.push(Command::AddMessage {
+                    direction: Direction::In,
+                    body: "Här kommer kompletteringen. Tack för hjälpen!".into(),
+                });
             }
         }
         if age_days >= 7 && rng.chance(70) {
             steps.push(Command::AddNote { body: "Ärendet är utrett. Åtgärd beställd.".into() });
-            steps.push(Command::AddMessage { direction: Direction::Out, body: "Tack för ditt ärende. Vi har nu åtgärdat det och avslutar ärendet.".into() });
+            steps.push(Command::AddMessage {
+                direction: Direction::Out,
+                body: "Tack för ditt ärende. Vi har nu åtgärdat det och avslutar ärendet.".into(),
+            });
             steps.push(Command::ChangeStatus { to: Lifecycle::Resolved, reason: Some("Åtgärdat".into()) });
         }
         for command in steps {
             if t >= now {
                 break;
             }
-            app.store().apply_command(errand.public_id, None, &officer, command, t).await?;
+            app.store().apply_command(errand.public_id, None, &officer, command, t, &|_| true).await?;
             t += Duration::hours(2 + rng.below(48) as i64);
         }
     }

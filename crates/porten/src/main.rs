@@ -103,7 +103,17 @@ fn init_tracing(format: &str) {
     }
 }
 
-fn main() -> Result<()> {
+fn main() -> std::process::ExitCode {
+    match run_cli() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_cli() -> Result<()> {
     let cli = Cli::parse();
     if let Command::Staffing(args) = cli.command {
         return staffing::run(args);
@@ -144,7 +154,8 @@ async fn run(command: Command, file: Config) -> Result<()> {
             let app = open_app(&args.db, &file).await?;
             let role = Role::parse(&args.role).context("unknown role")?;
             let unit = args.unit.as_deref().map(UnitCode::parse).transpose().map_err(|e| anyhow::anyhow!("{e}"))?;
-            let password = std::env::var("PORTEN_PASSWORD").context("set PORTEN_PASSWORD to the new user's password")?;
+            let password =
+                std::env::var("PORTEN_PASSWORD").context("set PORTEN_PASSWORD to the new user's password")?;
             let id = app.create_user(&args.username, &args.display_name, role, unit, &password).await?;
             println!("created user {} (id {id})", args.username);
             Ok(())
@@ -182,7 +193,9 @@ async fn serve(args: ServeArgs, file: Config) -> Result<()> {
     let addr = listener.local_addr()?;
     println!("porten listening on http://{addr}");
     tracing::info!(%addr, "serving");
-    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     Ok(())
 }
 
@@ -208,7 +221,10 @@ async fn shutdown_signal() {
 mod tests {
     #[test]
     fn redacts_passwords_in_urls() {
-        assert_eq!(super::redact_url("postgres://porten:hemligt@db:5432/porten"), "postgres://porten:***@db:5432/porten");
+        assert_eq!(
+            super::redact_url("postgres://porten:hemligt@db:5432/porten"),
+            "postgres://porten:***@db:5432/porten"
+        );
         assert_eq!(super::redact_url("sqlite://porten-data/porten.db"), "sqlite://porten-data/porten.db");
     }
 }

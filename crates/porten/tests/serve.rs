@@ -2,86 +2,13 @@
 //! and gapless registry numbers with two processes on one database. They run
 //! on SQLite by default and on PostgreSQL when `TEST_DATABASE_URL` is set.
 
-use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod support;
 
-use porten_app::App;
-use porten_domain::{Audience, Channel, Scope, Service, Unit, UnitCode};
+use std::collections::BTreeSet;
+
 use porten_store::testing::TestDb;
 use serde_json::{Value, json};
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    /// Starts `porten serve` on a free port and waits until it says it listens.
-    fn start(database_url: &str) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_porten"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--database-url", database_url])
-            .env("PORTEN_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start porten");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let base = loop {
-            match lines.next() {
-                Some(Ok(line)) => {
-                    if let Some(url) = line.strip_prefix("porten listening on ") {
-                        break url.trim().to_owned();
-                    }
-                }
-                other => panic!("porten exited before listening: {other:?}"),
-            }
-        };
-        // Keep draining stdout so the server never blocks on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
-        Server { child, base }
-    }
-
-    /// SIGKILL: no shutdown hooks, no flushing.
-    fn kill_hard(mut self) {
-        self.child.kill().expect("kill -9");
-        self.child.wait().expect("reap");
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A database with one unit, one service and an API key; returns the key.
-async fn prepare(db: &TestDb) -> String {
-    let store = db.store.clone();
-    store
-        .upsert_unit(&Unit { code: UnitCode::parse("TK").unwrap(), name_sv: "Trafikkontoret".into(), name_en: "Traffic".into(), contact_center: false })
-        .await
-        .unwrap();
-    store
-        .upsert_service(&Service {
-            code: "pothole".into(),
-            unit: UnitCode::parse("TK").unwrap(),
-            name_sv: "Potthål".into(),
-            name_en: "Pothole".into(),
-            description_sv: "Hål i vägen.".into(),
-            description_en: "Hole in the road.".into(),
-            audiences: vec![Audience::Resident],
-            channels: vec![Channel::Web, Channel::Api],
-            open311_code: Some("pothole".into()),
-            confidential: false,
-            status_names_sv: Default::default(),
-        })
-        .await
-        .unwrap();
-    App::new(store).create_api_key("Test", &Scope::ALL, None).await.unwrap()
-}
+use support::{Server, prepare};
 
 async fn register(client: &reqwest::Client, base: &str, key: &str, title: &str) -> Value {
     let res = client
@@ -138,4 +65,24 @@ async fn two_processes_hand_out_fifty_distinct_gapless_numbers() {
     assert_eq!(numbers, (1..=50).collect::<BTreeSet<u32>>(), "distinct and gapless");
     drop((a, b));
     db.cleanup().await;
+}
+
+#[test]
+fn two_processes_can_start_together_on_a_fresh_sqlite_file() {
+    // Both migrate at start; sqlx takes no migration lock on SQLite, so the
+    // store retries when it loses the race. Neither process may fail.
+    let dir = std::env::temp_dir().join(format!("porten-fresh-{}", std::process::id()));
+    let url = format!("sqlite://{}/porten.db", dir.display());
+    let starters: Vec<_> = (0..2)
+        .map(|_| {
+            std::thread::spawn({
+                let url = url.clone();
+                move || Server::start(&url)
+            })
+        })
+        .collect();
+    let servers: Vec<Server> = starters.into_iter().map(|h| h.join().expect("server started")).collect();
+    assert_eq!(servers.len(), 2);
+    drop(servers);
+    let _ = std::fs::remove_dir_all(dir);
 }

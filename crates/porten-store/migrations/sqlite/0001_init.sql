@@ -70,19 +70,21 @@ CREATE INDEX errands_by_unit ON errands (unit_code, lifecycle, created_at DESC, 
 CREATE INDEX errands_by_assignee ON errands (assignee_id, created_at DESC, id DESC);
 
 -- A personal identity number is stored here once, and referred to by party id.
+-- Names and contact details are kept per errand (errand_parties), as they were
+-- given for that errand, so a later registration never rewrites an earlier record.
 CREATE TABLE parties (
     id                  INTEGER PRIMARY KEY AUTOINCREMENT,
-    personal_number     TEXT UNIQUE,
-    organisation_number TEXT,
-    name                TEXT NOT NULL,
-    contacts            TEXT NOT NULL
+    personal_number     TEXT NOT NULL UNIQUE
 );
 
 CREATE TABLE errand_parties (
-    errand_id       INTEGER NOT NULL REFERENCES errands(id),
-    position        INTEGER NOT NULL,
-    party_id        INTEGER NOT NULL REFERENCES parties(id),
-    role            TEXT NOT NULL,
+    errand_id           INTEGER NOT NULL REFERENCES errands(id),
+    position            INTEGER NOT NULL,
+    party_id            INTEGER REFERENCES parties(id),
+    role                TEXT NOT NULL,
+    name                TEXT NOT NULL,
+    organisation_number TEXT,
+    contacts            TEXT NOT NULL,
     PRIMARY KEY (errand_id, position)
 );
 CREATE INDEX errand_parties_by_party ON errand_parties (party_id);

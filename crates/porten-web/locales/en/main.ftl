@@ -45,7 +45,10 @@ errands-filter-state = Status
 errands-filter-channel = Channel
 errands-filter-any = All
 errands-filter-submit = Show
-errands-total = { $total } errands
+errands-total = { $total ->
+    [one] { $total } errand
+   *[other] { $total } errands
+}
 errands-none = No errands match.
 errands-next = Next page
 errands-first = First page
@@ -101,3 +104,15 @@ error-internal-title = Something went wrong
 error-internal-text = Please try again in a moment. Contact the contact center if the problem persists.
 error-csrf-title = The form has expired
 error-csrf-text = Reload the page and try again.
+
+nav-main = Main menu
+errands-pages = Pages
+errands-filter-invalid = The filter has an invalid value. Choose again from the lists.
+errand-rejected = This change cannot be made in the errand's current state.
+errand-conflict-kept = Someone else changed this errand while you were writing. Your text is kept below – read the latest version and save again.
+yes = Yes
+violation-required = { $field } must be filled in.
+violation-too_long = { $field } is too long.
+violation-invalid = { $field } has an invalid value.
+error-invalid-title = Could not save
+error-invalid-text = The information could not be saved. Go back and check it.

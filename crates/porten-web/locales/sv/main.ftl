@@ -45,7 +45,10 @@ errands-filter-state = Status
 errands-filter-channel = Kanal
 errands-filter-any = Alla
 errands-filter-submit = Visa
-errands-total = { $total } ärenden
+errands-total = { $total ->
+    [one] { $total } ärende
+   *[other] { $total } ärenden
+}
 errands-none = Inga ärenden matchar.
 errands-next = Nästa sida
 errands-first = Första sidan
@@ -101,3 +104,15 @@ error-internal-title = Något gick fel
 error-internal-text = Försök igen om en stund. Kontakta kontaktcenter om felet finns kvar.
 error-csrf-title = Formuläret har gått ut
 error-csrf-text = Ladda om sidan och försök igen.
+
+nav-main = Huvudmeny
+errands-pages = Sidor
+errands-filter-invalid = Filtret innehåller ett ogiltigt värde. Välj igen i listorna.
+errand-rejected = Ändringen går inte att göra i ärendets nuvarande läge.
+errand-conflict-kept = Ärendet har ändrats av någon annan medan du skrev. Din text finns kvar nedan – läs den senaste versionen och spara igen.
+yes = Ja
+violation-required = { $field } måste fyllas i.
+violation-too_long = { $field } är för lång.
+violation-invalid = { $field } har ett ogiltigt värde.
+error-invalid-title = Det gick inte att spara
+error-invalid-text = Uppgifterna kunde inte sparas. Gå tillbaka och kontrollera dem.
