@@ -39,6 +39,13 @@ pub fn new_token() -> String {
     URL_SAFE_NO_PAD.encode(random_bytes::<32>())
 }
 
+/// A newly created API key.
+pub struct IssuedKey {
+    pub id: i64,
+    /// The key itself; only its hash is stored.
+    pub secret: String,
+}
+
 /// A user's identity as an actor.
 pub fn user_actor(user: &User) -> Actor {
     Actor::User { id: user.id, name: user.display_name.clone(), role: user.role, unit: user.unit.clone() }
@@ -86,8 +93,8 @@ impl App {
 
     /// Creates an API key. With `secret` the given key is registered (it
     /// must start with `porten_` and be at least 32 characters); otherwise a
-    /// random one is made. Returns the key text, which is shown only once.
-    pub async fn create_api_key(&self, name: &str, scopes: &[Scope], secret: Option<&str>) -> Result<String> {
+    /// random one is made. Returns the key's id and its text, which is shown only once.
+    pub async fn create_api_key(&self, name: &str, scopes: &[Scope], secret: Option<&str>) -> Result<IssuedKey> {
         let key = match secret {
             Some(s) if s.starts_with(API_KEY_PREFIX) && s.len() >= 32 => s.to_owned(),
             Some(_) => {
@@ -97,8 +104,8 @@ impl App {
             }
             None => format!("{API_KEY_PREFIX}{}", new_token()),
         };
-        self.store.create_api_key(name, &sha256(&key), scopes, self.now()).await?;
-        Ok(key)
+        let id = self.store.create_api_key(name, &sha256(&key), scopes, self.now()).await?;
+        Ok(IssuedKey { id, secret: key })
     }
 
     /// Creates a local account with an Argon2id-hashed password.

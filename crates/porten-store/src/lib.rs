@@ -248,6 +248,8 @@ pub trait Store: Send + Sync + 'static {
     async fn delete_session(&self, token_hash: &[u8]) -> Result<()>;
     async fn create_api_key(&self, name: &str, key_hash: &[u8], scopes: &[Scope], now: DateTime<Utc>) -> Result<i64>;
     async fn api_key_by_hash(&self, key_hash: &[u8]) -> Result<Option<ApiKey>>;
+    /// Revokes a key at once on every node. Returns false when no active key has that id.
+    async fn revoke_api_key(&self, id: i64, now: DateTime<Utc>) -> Result<bool>;
 
     // Audit.
     async fn record_audit(&self, entry: &AuditEntry) -> Result<()>;

@@ -784,6 +784,17 @@ macro_rules! impl_store {
                 .transpose()
             }
 
+            async fn revoke_api_key(&self, id: i64, now: DateTime<Utc>) -> Result<bool> {
+                let mut tx = self.begin_write().await?;
+                let done = sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                    .bind(micros(now))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(done.rows_affected() == 1)
+            }
+
             async fn record_audit(&self, e: &AuditEntry) -> Result<()> {
                 let mut tx = self.begin_write().await?;
                 sqlx::query(

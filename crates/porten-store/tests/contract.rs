@@ -448,6 +448,9 @@ async fn sessions_expire_and_api_keys_resolve_by_hash() {
     let key = s.api_key_by_hash(&[1u8; 32]).await.unwrap().unwrap();
     assert_eq!((key.id, key.scopes), (key_id, vec![Scope::ErrandsWrite, Scope::ErrandsRead]));
     assert!(s.api_key_by_hash(&[2u8; 32]).await.unwrap().is_none());
+    assert!(s.revoke_api_key(key_id, t(2026, 1, 2, 0)).await.unwrap());
+    assert!(s.api_key_by_hash(&[1u8; 32]).await.unwrap().is_none(), "a revoked key no longer works");
+    assert!(!s.revoke_api_key(key_id, t(2026, 1, 2, 0)).await.unwrap(), "revoking twice reports nothing to do");
     db.cleanup().await;
 }
 

@@ -93,8 +93,9 @@ impl TestApp {
             .await
             .unwrap();
         }
-        let key = app.create_api_key("Contractor", &[Scope::ErrandsRead, Scope::ErrandsWrite], None).await.unwrap();
-        let read_only_key = app.create_api_key("Dashboard", &[Scope::ErrandsRead], None).await.unwrap();
+        let key =
+            app.create_api_key("Contractor", &[Scope::ErrandsRead, Scope::ErrandsWrite], None).await.unwrap().secret;
+        let read_only_key = app.create_api_key("Dashboard", &[Scope::ErrandsRead], None).await.unwrap().secret;
         let state = porten_web::AppState::new(app.clone(), porten_web::WebConfig::default(), None);
         TestApp { db, router: porten_web::router(state), app, key, read_only_key }
     }

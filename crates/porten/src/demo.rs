@@ -169,11 +169,21 @@ const USERS: [(&str, &str, Role, Option<&str>); 5] = [
 pub async fn seed(app: &App) -> Result<City> {
     let file: CityFile = toml::from_str(CITY_TOML).context("demo/city.toml")?;
     let store = app.store();
-    if store.claim_once("demo_seeded", &Utc::now().to_rfc3339()).await? {
-        tracing::info!("creating the demo city");
-        seed_catalogue(app, &file).await?;
-        let officers = seed_users(app, &file).await?;
-        seed_errands(app, &file, &officers).await?;
+    // Two markers: one node claims the work, and the finished marker tells
+    // later starts (and other nodes) that the city is complete.
+    if store.meta("demo_seeded").await?.is_none() {
+        if store.claim_once("demo_seeding", &Utc::now().to_rfc3339()).await? {
+            tracing::info!("creating the demo city");
+            seed_catalogue(app, &file).await?;
+            let officers = seed_users(app, &file).await?;
+            seed_errands(app, &file, &officers).await?;
+            store.claim_once("demo_seeded", &Utc::now().to_rfc3339()).await?;
+        } else {
+            tracing::warn!(
+                "another node is creating the demo city, or an earlier start was interrupted while doing so; \
+                 if the demo looks incomplete, remove the database and start again"
+            );
+        }
     }
     for (username, _, role, _) in USERS {
         println!("demo login: role={} username={username} password={DEMO_PASSWORD}", role.as_str());
@@ -186,7 +196,7 @@ pub async fn seed(app: &App) -> Result<City> {
                 Err(e) => return Err(e).context("PORTEN_DEMO_API_KEY"),
             }
         }
-        None => app.create_api_key("Demo integration", &Scope::ALL, None).await?,
+        None => app.create_api_key("Demo integration", &Scope::ALL, None).await?.secret,
     };
     println!("demo api key: {key}");
     Ok(file.city)

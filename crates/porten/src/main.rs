@@ -16,7 +16,11 @@ use crate::config::Config;
 
 /// Porten – en väg in: the city's portal, contact center and errand registry.
 #[derive(Parser, Debug)]
-#[command(name = "porten", version, about, long_about = None)]
+#[command(
+    name = "porten",
+    version,
+    about = "Porten – en väg in: the city's portal, contact center and errand registry."
+)]
 struct Cli {
     /// Configuration file (TOML). Default: ./porten.toml when it exists.
     #[arg(long, global = true, env = "PORTEN_CONFIG", value_name = "FILE")]
@@ -38,6 +42,8 @@ enum Command {
     UserAdd(UserAddArgs),
     /// Create an API key for an external system and print it (shown once).
     ApikeyCreate(ApiKeyArgs),
+    /// Revoke an API key by its id (printed by apikey-create); takes effect on every node at once.
+    ApikeyRevoke(ApiKeyRevokeArgs),
     /// Print the OpenAPI document of the JSON API.
     Openapi,
     /// Dimension a contact-center queue with Erlang C/A (see `porten staffing --help`).
@@ -90,6 +96,15 @@ struct ApiKeyArgs {
     /// Scopes: errands:read, errands:write, catalogue:read (repeatable).
     #[arg(long = "scope", required = true)]
     scopes: Vec<String>,
+}
+
+#[derive(clap::Args, Debug)]
+struct ApiKeyRevokeArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// The key's id.
+    #[arg(long)]
+    id: i64,
 }
 
 fn init_tracing(format: &str) {
@@ -167,7 +182,17 @@ async fn run(command: Command, file: Config) -> Result<()> {
                 .iter()
                 .map(|s| Scope::parse(s).with_context(|| format!("unknown scope {s}")))
                 .collect::<Result<Vec<_>>>()?;
-            println!("{}", app.create_api_key(&args.name, &scopes, None).await?);
+            let issued = app.create_api_key(&args.name, &scopes, None).await?;
+            eprintln!("created API key id {} for {}; store the key now, it is not shown again", issued.id, args.name);
+            println!("{}", issued.secret);
+            Ok(())
+        }
+        Command::ApikeyRevoke(args) => {
+            let app = open_app(&args.db, &file).await?;
+            if !app.store().revoke_api_key(args.id, app.now()).await? {
+                bail!("no active API key has id {}", args.id);
+            }
+            println!("revoked API key {}", args.id);
             Ok(())
         }
         Command::Openapi => {

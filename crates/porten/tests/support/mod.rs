@@ -86,5 +86,5 @@ pub async fn prepare(db: &TestDb) -> String {
         })
         .await
         .unwrap();
-    App::new(store).create_api_key("Test", &Scope::ALL, None).await.unwrap()
+    App::new(store).create_api_key("Test", &Scope::ALL, None).await.unwrap().secret
 }
