@@ -8,6 +8,7 @@
 
 pub mod auth;
 mod errands;
+pub mod planning;
 
 use std::sync::Arc;
 

@@ -189,6 +189,16 @@ pub struct AuditEntry {
     pub purpose: Option<String>,
 }
 
+/// Errands registered in one time bucket through one channel: the measured
+/// contact volume that planning forecasts from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContactCount {
+    /// Start of the bucket (UTC).
+    pub bucket_start: DateTime<Utc>,
+    pub channel: Channel,
+    pub count: u64,
+}
+
 /// Porten's storage. One implementation per backend; both pass the same
 /// contract tests.
 #[async_trait]
@@ -218,6 +228,16 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> Result<Page<ErrandSummary>>;
     async fn timeline(&self, errand_id: i64) -> Result<Vec<TimelineEvent>>;
+    /// Errands registered in `[from, to)`, counted per channel and per bucket
+    /// of `bucket_minutes` (at least 1; buckets are aligned to the Unix epoch,
+    /// so 60 gives whole UTC hours). Ordered by bucket, then channel; buckets
+    /// without errands are left out. Counts only: no personal data is read.
+    async fn contact_counts(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        bucket_minutes: u32,
+    ) -> Result<Vec<ContactCount>>;
     /// Applies a command under a row lock. `authorize` is asked about the
     /// locked row; when it says no, the answer is [`StoreError::NotFound`].
     /// With `expected_version`, fails with [`StoreError::Conflict`] when the

@@ -127,7 +127,7 @@ macro_rules! impl_store {
 
         use $crate::sql::*;
         use $crate::{
-            from_micros, micros, ApiKey, AuditEntry, Backend, Cursor, ErrandFilter, ErrandSummary, NewUser, Page,
+            from_micros, micros, ApiKey, AuditEntry, Backend, ContactCount, Cursor, ErrandFilter, ErrandSummary, NewUser, Page,
             Registration, Result, StoreError, User,
         };
 
@@ -603,6 +603,33 @@ macro_rules! impl_store {
                             actor_id: r.try_get("actor_id")?,
                             actor_name: r.try_get("actor_name")?,
                             kind: event(r.try_get("kind")?, r.try_get("data")?)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn contact_counts(
+                &self,
+                from: DateTime<Utc>,
+                to: DateTime<Utc>,
+                bucket_minutes: u32,
+            ) -> Result<Vec<ContactCount>> {
+                let bucket = i64::from(bucket_minutes.max(1)) * 60_000_000;
+                let rows = sqlx::query(
+                    "SELECT CAST((created_at / $1) * $1 AS BIGINT) AS bucket, channel, COUNT(*) AS n FROM errands \
+                     WHERE created_at >= $2 AND created_at < $3 GROUP BY 1, 2 ORDER BY 1, 2",
+                )
+                .bind(bucket)
+                .bind(micros(from))
+                .bind(micros(to))
+                .fetch_all(self.reader())
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(ContactCount {
+                            bucket_start: from_micros(r.try_get("bucket")?)?,
+                            channel: channel(r.try_get("channel")?)?,
+                            count: u64::try_from(r.try_get::<i64, _>("n")?).map_err(|_| corrupt("count"))?,
                         })
                     })
                     .collect()

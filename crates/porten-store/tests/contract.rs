@@ -563,3 +563,47 @@ async fn commands_are_authorized_on_the_locked_row_and_confidential_lists_are_fi
     assert_eq!(count(Some(vec![code("TK"), code("KC")])).await, 2);
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn contact_counts_group_errands_per_bucket_and_channel() {
+    let db = TestDb::new().await;
+    let s = db.store.as_ref();
+    seed(s).await;
+    let at = |h: u32, m: u32| Utc.with_ymd_and_hms(2026, 3, 2, h, m, 0).unwrap();
+    for (when, channel) in [
+        (at(8, 0), Channel::Phone),
+        (at(8, 59), Channel::Phone),
+        (at(8, 30), Channel::Web),
+        (at(9, 15), Channel::Phone),
+        (at(11, 45), Channel::Email),
+        (at(7, 59), Channel::Phone), // before the window
+        (at(12, 0), Channel::Phone), // the window's end is exclusive
+    ] {
+        let new = new_errand("general-question", "Samtal", channel);
+        s.register_errand(Registration {
+            public_id: random_id(),
+            errand: &new,
+            unit: &code("KC"),
+            actor: &system(),
+            at: when,
+        })
+        .await
+        .unwrap();
+    }
+    let counts = s.contact_counts(at(8, 0), at(12, 0), 60).await.unwrap();
+    let got: Vec<(DateTime<Utc>, Channel, u64)> = counts.iter().map(|c| (c.bucket_start, c.channel, c.count)).collect();
+    assert_eq!(
+        got,
+        [
+            (at(8, 0), Channel::Phone, 2),
+            (at(8, 0), Channel::Web, 1),
+            (at(9, 0), Channel::Phone, 1),
+            (at(11, 0), Channel::Email, 1)
+        ]
+    );
+    let quarters = s.contact_counts(at(8, 0), at(9, 0), 15).await.unwrap();
+    let got: Vec<(DateTime<Utc>, u64)> = quarters.iter().map(|c| (c.bucket_start, c.count)).collect();
+    assert_eq!(got, [(at(8, 0), 1), (at(8, 30), 1), (at(8, 45), 1)]);
+    assert!(s.contact_counts(at(13, 0), at(14, 0), 60).await.unwrap().is_empty());
+    db.cleanup().await;
+}

@@ -11,6 +11,7 @@ mod auth;
 mod i18n;
 mod ops;
 mod pages;
+mod planning;
 mod problem;
 mod ratelimit;
 
@@ -64,6 +65,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(
             pages::routes()
+                .merge(planning::routes())
                 .layer(axum::middleware::from_fn(auth::csrf_cookie))
                 .layer(axum::middleware::from_fn(i18n::remember_lang)),
         )

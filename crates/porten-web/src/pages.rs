@@ -38,14 +38,16 @@ pub fn routes() -> Router<AppState> {
 pub struct Nav {
     pub user_name: Option<String>,
     pub is_staff: bool,
+    pub can_plan: bool,
     pub csrf: String,
 }
 
 impl Nav {
-    fn new(user: Option<&User>, csrf: &CsrfToken) -> Self {
+    pub(crate) fn new(user: Option<&User>, csrf: &CsrfToken) -> Self {
         Nav {
             user_name: user.map(|u| u.display_name.clone()),
             is_staff: user.is_some_and(|u| u.role.is_staff()),
+            can_plan: user.is_some_and(|u| porten_app::planning::may_plan(u.role)),
             csrf: csrf.0.clone(),
         }
     }
@@ -68,7 +70,7 @@ struct ErrorPage {
     text: String,
 }
 
-fn error_page(t: Tr, nav: Nav, status: StatusCode) -> Response {
+pub(crate) fn error_page(t: Tr, nav: Nav, status: StatusCode) -> Response {
     let key = match status {
         StatusCode::NOT_FOUND => "not-found",
         StatusCode::FORBIDDEN => "forbidden",
@@ -81,7 +83,7 @@ fn error_page(t: Tr, nav: Nav, status: StatusCode) -> Response {
     (status, page).into_response()
 }
 
-fn app_error_page(t: Tr, nav: Nav, e: AppError) -> Response {
+pub(crate) fn app_error_page(t: Tr, nav: Nav, e: AppError) -> Response {
     let status = match e {
         AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::Forbidden | AppError::Unauthenticated => StatusCode::FORBIDDEN,
@@ -527,7 +529,7 @@ async fn render_errand(
         .parties
         .iter()
         .map(|p| {
-            let mut s = format!("{} ({})", p.name, p.role.as_str());
+            let mut s = format!("{} ({})", p.name, t.get(&format!("party-{}", p.role.as_str())));
             if let Some(n) = &p.personal_number {
                 s.push_str(&format!(", {}", n.masked()));
             }
@@ -592,7 +594,13 @@ async fn render_errand(
         title: e.title.clone(),
         status,
         service: service.map(|s| t.pick(&s.name_sv, &s.name_en).to_owned()).unwrap_or_else(|| e.service_code.clone()),
-        unit: e.unit.to_string(),
+        unit: store
+            .list_units()
+            .await
+            .ok()
+            .and_then(|units| units.into_iter().find(|u| u.code == e.unit))
+            .map(|u| t.pick(&u.name_sv, &u.name_en).to_owned())
+            .unwrap_or_else(|| e.unit.to_string()),
         channel: t.get(&format!("channel-{}", e.channel.as_str())),
         assignee,
         created: local_time(e.created_at),
