@@ -57,6 +57,7 @@ pub struct RawPlanningInput {
     pub aht_seconds: Option<String>,
     pub shrinkage: Option<String>,
     pub shift: Option<String>,
+    pub digital_aht_seconds: Option<String>,
     pub cost_per_hour: Option<String>,
 }
 
@@ -74,6 +75,9 @@ pub struct PlanningInput {
     /// Share of the channel's contacts moving to e-services and self-help in
     /// the scenario, in [0, 0.9].
     pub shift: f64,
+    /// Handling time of one shifted contact once it arrives digitally (an
+    /// e-service errand still needs some staff time), seconds.
+    pub digital_aht_seconds: f64,
     /// Cost of one scheduled agent-hour, SEK.
     pub cost_per_hour: f64,
 }
@@ -87,6 +91,7 @@ impl Default for PlanningInput {
             aht_seconds: 300.0,
             shrinkage: 0.3,
             shift: 0.0,
+            digital_aht_seconds: 60.0,
             cost_per_hour: 450.0,
         }
     }
@@ -141,9 +146,21 @@ impl PlanningInput {
         let aht_seconds = field("aht_seconds", &raw.aht_seconds, d.aht_seconds, &|x| (1.0..=7200.0).contains(&x));
         let shrinkage = field("shrinkage", &raw.shrinkage, d.shrinkage, &|x| (0.0..=0.9).contains(&x));
         let shift = field("shift", &raw.shift, d.shift, &|x| (0.0..=0.9).contains(&x));
+        let digital_aht_seconds = field("digital_aht_seconds", &raw.digital_aht_seconds, d.digital_aht_seconds, &|x| {
+            (0.0..=7200.0).contains(&x)
+        });
         let cost_per_hour =
             field("cost_per_hour", &raw.cost_per_hour, d.cost_per_hour, &|x| (0.0..=100_000.0).contains(&x));
-        v.into_result(Self { channel, service_level, target_seconds, aht_seconds, shrinkage, shift, cost_per_hour })
+        v.into_result(Self {
+            channel,
+            service_level,
+            target_seconds,
+            aht_seconds,
+            shrinkage,
+            shift,
+            digital_aht_seconds,
+            cost_per_hour,
+        })
     }
 }
 
@@ -175,7 +192,10 @@ pub struct ScenarioTotals {
     pub agent_hours: f64,
     /// Scheduled agent-hours (after shrinkage).
     pub scheduled_hours: f64,
-    /// Scheduled agent-hours × cost per hour, SEK.
+    /// Scheduled hours for handling the shifted contacts digitally (no
+    /// queue, so workload ÷ (1 − shrinkage)); zero without a shift.
+    pub digital_hours: f64,
+    /// (Scheduled + digital hours) × cost per hour, SEK.
     pub cost_sek: f64,
 }
 
@@ -361,8 +381,10 @@ pub fn build_plan(
             scheduled_after,
         });
     }
+    let shifted = before.calls - after.calls;
+    after.digital_hours = shifted * input.digital_aht_seconds / 3600.0 / (1.0 - input.shrinkage);
     before.cost_sek = before.scheduled_hours * input.cost_per_hour;
-    after.cost_sek = after.scheduled_hours * input.cost_per_hour;
+    after.cost_sek = (after.scheduled_hours + after.digital_hours) * input.cost_per_hour;
     let backtest = if weeks >= MIN_WEEKS_BACKTEST {
         let bt = backtest_last_week(&series, None).map_err(|e| e.to_string())?;
         let held_out = &series.intervals()[series.len() - HOURS_PER_WEEK..];
@@ -445,6 +467,7 @@ mod tests {
             aht_seconds: get("aht_seconds"),
             shrinkage: get("shrinkage"),
             shift: get("shift"),
+            digital_aht_seconds: get("digital_aht_seconds"),
             cost_per_hour: get("cost_per_hour"),
         }
     }
@@ -535,6 +558,11 @@ mod tests {
         assert_eq!((night.agents, night.scheduled), (0, 0));
         assert!(f.after.calls < f.before.calls && f.after.cost_sek < f.before.cost_sek);
         assert_eq!(f.before.cost_sek, f.before.scheduled_hours * 450.0);
+        // The shifted half still costs 60 s of staff time each, scheduled after shrinkage.
+        let shifted = f.before.calls - f.after.calls;
+        assert!((f.after.digital_hours - shifted * 60.0 / 3600.0 / 0.7).abs() < 1e-9);
+        assert!((f.after.cost_sek - (f.after.scheduled_hours + f.after.digital_hours) * 450.0).abs() < 1e-6);
+        assert_eq!(f.before.digital_hours, 0.0);
         assert!((f.heatmap[3][9] - nine.calls).abs() < 1e-9);
         let bt = f.backtest.as_ref().expect("eight weeks allow a backtest");
         assert_eq!(bt.points.len(), 168);

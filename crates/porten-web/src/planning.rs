@@ -40,8 +40,8 @@ fn require_planner(user: Option<User>, t: &Tr, csrf: &CsrfToken) -> Result<User,
 }
 
 /// The numeric fields of the form, in order.
-const NUMBER_FIELDS: [&str; 6] =
-    ["service_level", "target_seconds", "aht_seconds", "shrinkage", "shift", "cost_per_hour"];
+const NUMBER_FIELDS: [&str; 7] =
+    ["service_level", "target_seconds", "aht_seconds", "shrinkage", "shift", "digital_aht_seconds", "cost_per_hour"];
 
 /// `x` with `decimals` decimals, grouped thousands, in the page's language.
 fn num(lang: Lang, x: f64, decimals: usize) -> String {
@@ -197,6 +197,7 @@ fn typed(raw: &RawPlanningInput, id: &str) -> Option<String> {
         "aht_seconds" => raw.aht_seconds.clone(),
         "shrinkage" => raw.shrinkage.clone(),
         "shift" => raw.shift.clone(),
+        "digital_aht_seconds" => raw.digital_aht_seconds.clone(),
         "cost_per_hour" => raw.cost_per_hour.clone(),
         _ => None,
     }
@@ -209,6 +210,7 @@ fn value_of(input: &PlanningInput, id: &str) -> f64 {
         "aht_seconds" => input.aht_seconds,
         "shrinkage" => input.shrinkage,
         "shift" => input.shift,
+        "digital_aht_seconds" => input.digital_aht_seconds,
         _ => input.cost_per_hour,
     }
 }
@@ -227,6 +229,7 @@ fn query_of(input: &PlanningInput) -> String {
         ("aht_seconds", plain(Lang::En, input.aht_seconds)),
         ("shrinkage", plain(Lang::En, input.shrinkage)),
         ("shift", plain(Lang::En, input.shift)),
+        ("digital_aht_seconds", plain(Lang::En, input.digital_aht_seconds)),
         ("cost_per_hour", plain(Lang::En, input.cost_per_hour)),
     ];
     serde_urlencoded::to_string(pairs).unwrap_or_default()
@@ -376,9 +379,10 @@ fn ready(t: &Tr, plan: &Plan, f: &porten_app::planning::Forecast) -> Ready {
         row("planning-row-contacts", f.before.calls, f.after.calls, 0),
         row("planning-row-agent-hours", f.before.agent_hours, f.after.agent_hours, 0),
         row("planning-row-scheduled-hours", f.before.scheduled_hours, f.after.scheduled_hours, 0),
+        row("planning-row-digital-hours", f.before.digital_hours, f.after.digital_hours, 0),
         row("planning-row-cost", f.before.cost_sek, f.after.cost_sek, 0),
     ];
-    let saving = if plan.input.shift > 0.0 && f.after.scheduled_hours >= f.before.scheduled_hours {
+    let saving = if plan.input.shift > 0.0 && f.after.cost_sek >= f.before.cost_sek {
         t.with1("planning-saving-none", "share", share.clone())
     } else if plan.input.shift > 0.0 {
         t.with(
@@ -386,7 +390,16 @@ fn ready(t: &Tr, plan: &Plan, f: &porten_app::planning::Forecast) -> Ready {
             &[
                 ("share", share.clone()),
                 ("amount", num(lang, f.before.cost_sek - f.after.cost_sek, 0)),
-                ("hours", num(lang, f.before.scheduled_hours - f.after.scheduled_hours, 0)),
+                (
+                    "hours",
+                    num(
+                        lang,
+                        f.before.scheduled_hours + f.before.digital_hours
+                            - f.after.scheduled_hours
+                            - f.after.digital_hours,
+                        0,
+                    ),
+                ),
             ],
         )
     } else {

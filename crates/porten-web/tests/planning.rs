@@ -248,7 +248,7 @@ async fn measured_volumes_are_forecast_staffed_compared_and_exported() {
     assert!(lines.iter().any(|l| l.contains(" 10:00,") && l.contains(",3.00,2,3,1.50,")), "{}", csv.body);
 
     let small_shift = t.get("/staff/planning?shift=0.1", &jar).await;
-    assert!(small_shift.body.contains("En kanalflytt på 10 % ändrar inte bemanningen"), "{}", small_shift.body);
+    assert!(small_shift.body.contains("En kanalflytt på 10 % sänker inte kostnaden"), "{}", small_shift.body);
 
     let en = t.get("/staff/planning?lang=en", &jar).await;
     assert!(en.body.contains("Forecast against actual") && en.body.contains("Agents on the line"));
