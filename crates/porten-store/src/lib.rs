@@ -61,6 +61,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("unsupported database URL (use sqlite:// or postgres://)")]
     UnsupportedUrl,
+    #[error("not supported on this backend: {0}")]
+    Unsupported(&'static str),
 }
 
 /// Which backend a store runs on.
@@ -279,6 +281,10 @@ pub trait Store: Send + Sync + 'static {
     /// one caller that inserted it: used to run one-time work such as demo
     /// seeding exactly once across processes.
     async fn claim_once(&self, key: &str, value: &str) -> Result<bool>;
+    /// Writes a consistent copy of the whole database to a new file while the
+    /// database stays in use (SQLite: `VACUUM INTO`). PostgreSQL answers
+    /// [`StoreError::Unsupported`]: use `pg_dump` there.
+    async fn backup(&self, target: &std::path::Path) -> Result<()>;
     async fn meta(&self, key: &str) -> Result<Option<String>>;
 }
 

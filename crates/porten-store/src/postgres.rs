@@ -37,6 +37,10 @@ impl PostgresStore {
         Ok(self.pool.begin().await?)
     }
 
+    async fn backup_to(&self, _target: &std::path::Path) -> crate::Result<()> {
+        Err(crate::StoreError::Unsupported("back up PostgreSQL with pg_dump"))
+    }
+
     async fn run_migrations(&self) -> crate::Result<()> {
         sqlx::migrate!("./migrations/postgres").run(&self.pool).await?;
         Ok(())

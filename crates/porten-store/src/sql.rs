@@ -860,6 +860,10 @@ macro_rules! impl_store {
                 Ok(done.rows_affected() == 1)
             }
 
+            async fn backup(&self, target: &std::path::Path) -> Result<()> {
+                self.backup_to(target).await
+            }
+
             async fn meta(&self, key: &str) -> Result<Option<String>> {
                 Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
                     .bind(key)

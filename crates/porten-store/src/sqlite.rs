@@ -44,6 +44,17 @@ impl SqliteStore {
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 
+    /// `VACUUM INTO` writes a transactionally consistent, compacted copy; it
+    /// refuses to overwrite an existing file.
+    async fn backup_to(&self, target: &std::path::Path) -> crate::Result<()> {
+        if target.exists() {
+            return Err(crate::StoreError::Duplicate("backup file"));
+        }
+        let path = target.to_str().ok_or(crate::StoreError::Unsupported("backup paths must be UTF-8"))?;
+        sqlx::query("VACUUM INTO $1").bind(path).execute(&self.reader).await?;
+        Ok(())
+    }
+
     /// sqlx takes no lock for SQLite migrations, so two processes starting on
     /// a fresh file can both try to apply the first migration; the one that
     /// loses the write lock fails. Running again then finds it applied.

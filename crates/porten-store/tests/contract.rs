@@ -607,3 +607,27 @@ async fn contact_counts_group_errands_per_bucket_and_channel() {
     assert!(s.contact_counts(at(13, 0), at(14, 0), 60).await.unwrap().is_empty());
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_backup_is_a_complete_database_or_a_clear_refusal() {
+    let db = TestDb::new().await;
+    let s = db.store.as_ref();
+    seed(s).await;
+    let e = register(s, "pothole", "TK", t(2026, 3, 1, 9)).await;
+    let dir = std::env::temp_dir().join(format!("porten-backup-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let target = dir.join("copy.db");
+    match s.backend() {
+        porten_store::Backend::Sqlite => {
+            s.backup(&target).await.unwrap();
+            let copy = porten_store::open(&format!("sqlite://{}", target.display())).await.unwrap();
+            assert_eq!(copy.get_errand(e.public_id).await.unwrap().unwrap().registry_number, e.registry_number);
+            assert!(matches!(s.backup(&target).await, Err(StoreError::Duplicate(_))), "never overwrites");
+        }
+        porten_store::Backend::Postgres => {
+            assert!(matches!(s.backup(&target).await, Err(StoreError::Unsupported(_))));
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir);
+    db.cleanup().await;
+}

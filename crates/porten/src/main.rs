@@ -44,6 +44,9 @@ enum Command {
     ApikeyCreate(ApiKeyArgs),
     /// Revoke an API key by its id (printed by apikey-create); takes effect on every node at once.
     ApikeyRevoke(ApiKeyRevokeArgs),
+    /// Write a consistent copy of the SQLite database to a new file while Porten keeps running
+    /// (on PostgreSQL use pg_dump).
+    Backup(BackupArgs),
     /// Print the OpenAPI document of the JSON API.
     Openapi,
     /// Dimension a contact-center queue with Erlang C/A (see `porten staffing --help`).
@@ -96,6 +99,15 @@ struct ApiKeyArgs {
     /// Scopes: errands:read, errands:write, catalogue:read (repeatable).
     #[arg(long = "scope", required = true)]
     scopes: Vec<String>,
+}
+
+#[derive(clap::Args, Debug)]
+struct BackupArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// The file to create; it must not exist.
+    #[arg(long, value_name = "FILE")]
+    to: PathBuf,
 }
 
 #[derive(clap::Args, Debug)]
@@ -193,6 +205,12 @@ async fn run(command: Command, file: Config) -> Result<()> {
                 bail!("no active API key has id {}", args.id);
             }
             println!("revoked API key {}", args.id);
+            Ok(())
+        }
+        Command::Backup(args) => {
+            let app = open_app(&args.db, &file).await?;
+            app.store().backup(&args.to).await.with_context(|| format!("backing up to {}", args.to.display()))?;
+            println!("backup written to {}", args.to.display());
             Ok(())
         }
         Command::Openapi => {
