@@ -284,9 +284,20 @@ async fn logout(
 
 /// The signed-in staff member of a staff page, or the response to send instead.
 fn require_staff(user: Option<User>, t: &Tr, csrf: &CsrfToken) -> Result<User, Box<Response>> {
+    require_role(user, t, csrf, Role::is_staff)
+}
+
+/// The signed-in user if `allowed` accepts their role; otherwise the answer to
+/// send instead: anonymous visitors sign in first, other roles get 403.
+pub(crate) fn require_role(
+    user: Option<User>,
+    t: &Tr,
+    csrf: &CsrfToken,
+    allowed: fn(Role) -> bool,
+) -> Result<User, Box<Response>> {
     match user {
         None => Err(Box::new(Redirect::to("/login").into_response())),
-        Some(u) if !u.role.is_staff() => {
+        Some(u) if !allowed(u.role) => {
             Err(Box::new(error_page(t.clone(), Nav::new(Some(&u), csrf), StatusCode::FORBIDDEN)))
         }
         Some(u) => Ok(u),

@@ -8,7 +8,7 @@ use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use porten_app::AppError;
 use porten_app::auth::user_actor;
@@ -21,22 +21,15 @@ use porten_store::User;
 use crate::AppState;
 use crate::auth::{CsrfToken, MaybeUser};
 use crate::i18n::{Lang, Tr, local_time};
-use crate::pages::{Nav, app_error_page, error_page};
+use crate::pages::{Nav, app_error_page, error_page, require_role};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/staff/planning", get(planning_page)).route("/staff/planning.csv", get(planning_csv))
 }
 
-/// The signed-in planner, or the response to send instead: anonymous users
-/// sign in first, other roles get 403.
+/// The signed-in planner, or the response to send instead.
 fn require_planner(user: Option<User>, t: &Tr, csrf: &CsrfToken) -> Result<User, Box<Response>> {
-    match user {
-        None => Err(Box::new(Redirect::to("/login").into_response())),
-        Some(u) if !may_plan(u.role) => {
-            Err(Box::new(error_page(t.clone(), Nav::new(Some(&u), csrf), StatusCode::FORBIDDEN)))
-        }
-        Some(u) => Ok(u),
-    }
+    require_role(user, t, csrf, may_plan)
 }
 
 /// The numeric fields of the form, in order.
