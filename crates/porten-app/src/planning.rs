@@ -238,10 +238,21 @@ pub enum PlanOutcome {
     Ready(Box<Forecast>),
 }
 
+/// Where the measured volumes of the planned channel come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContactSource {
+    /// Errands registered through the channel.
+    Errands,
+    /// Imported ACD statistics (`porten import acd`), which count every
+    /// offered contact, not only those that became errands.
+    Acd,
+}
+
 /// The planning view.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Plan {
     pub input: PlanningInput,
+    pub source: ContactSource,
     /// The history used: `[history_from, history_to)`.
     pub history_from: DateTime<Utc>,
     pub history_to: DateTime<Utc>,
@@ -328,7 +339,15 @@ pub fn build_plan(
     let skip = hours - weeks * HOURS_PER_WEEK;
     let history_from = from + Duration::hours(skip as i64);
     let contacts = channel_counts[skip..].iter().sum::<f64>() as u64;
-    let plan = |outcome| Plan { input, history_from, history_to: to, weeks, contacts, outcome };
+    let plan = |outcome| Plan {
+        input,
+        source: ContactSource::Errands,
+        history_from,
+        history_to: to,
+        weeks,
+        contacts,
+        outcome,
+    };
     if contacts == 0 {
         return Ok(plan(PlanOutcome::NoContacts));
     }
@@ -440,6 +459,21 @@ pub fn staffing_csv(plan: &Plan) -> String {
     out
 }
 
+/// Imported ACD intervals as offered contacts per hour (rounded), in the
+/// shape the errand counts have, so one planning path serves both sources.
+pub fn acd_hourly(intervals: &[porten_store::AcdInterval]) -> Vec<ContactCount> {
+    let mut hours: std::collections::BTreeMap<DateTime<Utc>, f64> = std::collections::BTreeMap::new();
+    for i in intervals {
+        let hour = Utc.timestamp_opt(i.start.timestamp().div_euclid(3600) * 3600, 0).single().unwrap_or(i.start);
+        *hours.entry(hour).or_default() += i.offered;
+    }
+    hours
+        .into_iter()
+        .filter(|(_, n)| *n >= 0.5)
+        .map(|(bucket_start, n)| ContactCount { bucket_start, channel: intervals[0].channel, count: n.round() as u64 })
+        .collect()
+}
+
 impl App {
     /// The planning view at this moment for contact-center agents and
     /// administrators (others: [`AppError::Forbidden`]). Reads contact
@@ -449,8 +483,18 @@ impl App {
             return Err(AppError::Forbidden);
         }
         let (from, to) = history_window(self.now());
-        let counts = self.store.contact_counts(from, to, INTERVAL_MINUTES).await?;
-        build_plan(input, &counts, from, to).map_err(AppError::Rejected)
+        let mut counts = self.store.contact_counts(from, to, INTERVAL_MINUTES).await?;
+        let acd = self.store.acd_intervals(input.channel, from, to).await?;
+        let source = if acd.is_empty() {
+            ContactSource::Errands
+        } else {
+            counts.retain(|c| c.channel != input.channel);
+            counts.extend(acd_hourly(&acd));
+            ContactSource::Acd
+        };
+        let mut plan = build_plan(input, &counts, from, to).map_err(AppError::Rejected)?;
+        plan.source = source;
+        Ok(plan)
     }
 }
 
@@ -607,5 +651,27 @@ mod tests {
             assert_eq!(may_plan(role), ok, "{role:?}");
         }
         assert!(!actor_may_plan(&Actor::ApiKey { id: 1, name: "k".into(), scopes: vec![] }));
+    }
+}
+
+#[cfg(test)]
+mod acd_tests {
+    use super::*;
+
+    #[test]
+    fn acd_quarter_hours_add_up_to_hourly_counts() {
+        let at = |h: u32, m: u32| Utc.with_ymd_and_hms(2026, 3, 2, h, m, 0).unwrap();
+        let q = |h, m, offered| porten_store::AcdInterval {
+            channel: Channel::Phone,
+            start: at(h, m),
+            minutes: 15,
+            offered,
+            answered: offered,
+            abandoned: 0.0,
+            aht_seconds: 300.0,
+        };
+        let hourly = acd_hourly(&[q(8, 0, 3.0), q(8, 15, 4.0), q(8, 45, 2.0), q(9, 0, 0.0), q(10, 30, 6.0)]);
+        let pairs: Vec<_> = hourly.iter().map(|c| (c.bucket_start, c.count)).collect();
+        assert_eq!(pairs, vec![(at(8, 0), 9), (at(10, 0), 6)], "empty hours are left out, like errand counts");
     }
 }

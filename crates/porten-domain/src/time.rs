@@ -6,7 +6,7 @@
 //! rule for display and for calendar questions such as "which year is this
 //! registration in".
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
 fn last_sunday(year: i32, month: u32) -> NaiveDate {
     let first_next =
@@ -36,6 +36,16 @@ pub fn stockholm_year(t: DateTime<Utc>) -> i32 {
     to_stockholm(t).year()
 }
 
+/// The instant of a Stockholm wall-clock time. In the autumn hour that
+/// happens twice the first (summer-time) instant is chosen; a time in the
+/// spring hour that does not exist gives `None`.
+pub fn from_stockholm_local(local: NaiveDateTime) -> Option<DateTime<Utc>> {
+    [2, 1].into_iter().find_map(|hours| {
+        let utc = Utc.from_utc_datetime(&(local - chrono::Duration::hours(hours)));
+        (stockholm_offset(utc).local_minus_utc() == i32::try_from(hours * 3600).ok()?).then_some(utc)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -52,6 +62,21 @@ mod tests {
         assert_eq!(stockholm_offset(utc(2026, 10, 25, 0, 59)).local_minus_utc(), 7200);
         assert_eq!(stockholm_offset(utc(2026, 10, 25, 1, 0)).local_minus_utc(), 3600);
         assert_eq!(stockholm_offset(utc(2027, 3, 28, 1, 0)).local_minus_utc(), 7200);
+    }
+
+    #[test]
+    fn local_times_map_back_to_instants_across_daylight_saving() {
+        let local =
+            |d: u32, m: u32, h: u32| NaiveDate::from_ymd_opt(2026, m, d).unwrap().and_hms_opt(h, 30, 0).unwrap();
+        assert_eq!(from_stockholm_local(local(15, 1, 12)), Some(utc(2026, 1, 15, 11, 30)));
+        assert_eq!(from_stockholm_local(local(15, 7, 12)), Some(utc(2026, 7, 15, 10, 30)));
+        assert_eq!(from_stockholm_local(local(29, 3, 2)), None, "02:30 does not exist on 29 March 2026");
+        assert_eq!(from_stockholm_local(local(25, 10, 2)), Some(utc(2026, 10, 25, 0, 30)), "the first 02:30");
+        for t in [utc(2026, 3, 29, 0, 30), utc(2026, 3, 29, 1, 30), utc(2026, 10, 25, 1, 30), utc(2026, 12, 31, 23, 0)]
+        {
+            let back = from_stockholm_local(to_stockholm(t).naive_local()).unwrap();
+            assert_eq!(to_stockholm(back).naive_local(), to_stockholm(t).naive_local());
+        }
     }
 
     #[test]

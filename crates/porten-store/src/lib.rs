@@ -201,6 +201,19 @@ pub struct ContactCount {
     pub count: u64,
 }
 
+/// One interval of imported ACD statistics (*samtalsstatistik*) for a channel.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AcdInterval {
+    pub channel: Channel,
+    pub start: DateTime<Utc>,
+    pub minutes: u32,
+    pub offered: f64,
+    pub answered: f64,
+    pub abandoned: f64,
+    /// Average handle time of the answered contacts, seconds.
+    pub aht_seconds: f64,
+}
+
 /// Porten's storage. One implementation per backend; both pass the same
 /// contract tests.
 #[async_trait]
@@ -240,6 +253,12 @@ pub trait Store: Send + Sync + 'static {
         to: DateTime<Utc>,
         bucket_minutes: u32,
     ) -> Result<Vec<ContactCount>>;
+    /// Stores imported ACD intervals in one transaction; an interval already
+    /// stored for the same channel and start is replaced. Returns how many.
+    async fn import_acd(&self, intervals: &[AcdInterval]) -> Result<u64>;
+    /// Imported ACD intervals of a channel starting in `[from, to)`, in time order.
+    async fn acd_intervals(&self, channel: Channel, from: DateTime<Utc>, to: DateTime<Utc>)
+    -> Result<Vec<AcdInterval>>;
     /// Applies a command under a row lock. `authorize` is asked about the
     /// locked row; when it says no, the answer is [`StoreError::NotFound`].
     /// With `expected_version`, fails with [`StoreError::Conflict`] when the

@@ -127,7 +127,7 @@ macro_rules! impl_store {
 
         use $crate::sql::*;
         use $crate::{
-            from_micros, micros, ApiKey, AuditEntry, Backend, ContactCount, Cursor, ErrandFilter, ErrandSummary, NewUser, Page,
+            from_micros, micros, AcdInterval, ApiKey, AuditEntry, Backend, ContactCount, Cursor, ErrandFilter, ErrandSummary, NewUser, Page,
             Registration, Result, StoreError, User,
         };
 
@@ -630,6 +630,60 @@ macro_rules! impl_store {
                             bucket_start: from_micros(r.try_get("bucket")?)?,
                             channel: channel(r.try_get("channel")?)?,
                             count: u64::try_from(r.try_get::<i64, _>("n")?).map_err(|_| corrupt("count"))?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn import_acd(&self, intervals: &[AcdInterval]) -> Result<u64> {
+                let mut tx = self.begin_write().await?;
+                for i in intervals {
+                    sqlx::query(
+                        "INSERT INTO acd_intervals (channel, start_at, minutes, offered, answered, abandoned, aht_seconds) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                         ON CONFLICT (channel, start_at) DO UPDATE SET minutes = excluded.minutes, \
+                         offered = excluded.offered, answered = excluded.answered, abandoned = excluded.abandoned, \
+                         aht_seconds = excluded.aht_seconds",
+                    )
+                    .bind(i.channel.as_str())
+                    .bind(micros(i.start))
+                    .bind(i64::from(i.minutes))
+                    .bind(i.offered)
+                    .bind(i.answered)
+                    .bind(i.abandoned)
+                    .bind(i.aht_seconds)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(intervals.len() as u64)
+            }
+
+            async fn acd_intervals(
+                &self,
+                channel_: porten_domain::Channel,
+                from: DateTime<Utc>,
+                to: DateTime<Utc>,
+            ) -> Result<Vec<AcdInterval>> {
+                let rows = sqlx::query(
+                    "SELECT channel, start_at, minutes, offered, answered, abandoned, aht_seconds FROM acd_intervals \
+                     WHERE channel = $1 AND start_at >= $2 AND start_at < $3 ORDER BY start_at",
+                )
+                .bind(channel_.as_str())
+                .bind(micros(from))
+                .bind(micros(to))
+                .fetch_all(self.reader())
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(AcdInterval {
+                            channel: channel(r.try_get("channel")?)?,
+                            start: from_micros(r.try_get("start_at")?)?,
+                            minutes: u32::try_from(r.try_get::<i64, _>("minutes")?).map_err(|_| corrupt("minutes"))?,
+                            offered: r.try_get("offered")?,
+                            answered: r.try_get("answered")?,
+                            abandoned: r.try_get("abandoned")?,
+                            aht_seconds: r.try_get("aht_seconds")?,
                         })
                     })
                     .collect()

@@ -631,3 +631,27 @@ async fn a_backup_is_a_complete_database_or_a_clear_refusal() {
     let _ = std::fs::remove_dir_all(dir);
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn imported_acd_intervals_are_stored_replaced_and_read_back_by_channel() {
+    let db = TestDb::new().await;
+    let s = db.store.as_ref();
+    let row = |h: u32, offered: f64, channel: Channel| porten_store::AcdInterval {
+        channel,
+        start: t(2026, 3, 2, h),
+        minutes: 60,
+        offered,
+        answered: offered - 1.0,
+        abandoned: 1.0,
+        aht_seconds: 287.5,
+    };
+    let first = vec![row(8, 10.0, Channel::Phone), row(9, 20.0, Channel::Phone), row(9, 3.0, Channel::Visit)];
+    assert_eq!(s.import_acd(&first).await.unwrap(), 3);
+    // Importing the same interval again replaces it.
+    s.import_acd(&[row(9, 25.0, Channel::Phone)]).await.unwrap();
+    let phone = s.acd_intervals(Channel::Phone, t(2026, 3, 2, 0), t(2026, 3, 3, 0)).await.unwrap();
+    assert_eq!(phone, vec![row(8, 10.0, Channel::Phone), row(9, 25.0, Channel::Phone)]);
+    let window = s.acd_intervals(Channel::Phone, t(2026, 3, 2, 9), t(2026, 3, 2, 10)).await.unwrap();
+    assert_eq!(window.len(), 1, "the window is half-open");
+    db.cleanup().await;
+}

@@ -13,7 +13,7 @@ use axum::routing::get;
 use porten_app::AppError;
 use porten_app::auth::user_actor;
 use porten_app::planning::{
-    PLANNING_CHANNELS, Plan, PlanOutcome, PlanningInput, RawPlanningInput, may_plan, staffing_csv,
+    ContactSource, PLANNING_CHANNELS, Plan, PlanOutcome, PlanningInput, RawPlanningInput, may_plan, staffing_csv,
 };
 use porten_domain::Violations;
 use porten_store::User;
@@ -477,7 +477,11 @@ async fn planning_page(
     };
     let t = &page.t;
     let channel = t.get(&format!("channel-{}", input.channel.as_str()));
-    page.basis = Some(t.with(
+    let source_key = match plan.source {
+        ContactSource::Errands => "planning-source-errands",
+        ContactSource::Acd => "planning-source-acd",
+    };
+    let basis = t.with(
         "planning-basis",
         &[
             ("channel", channel.clone()),
@@ -486,7 +490,8 @@ async fn planning_page(
             ("from", local_time(plan.history_from)[..10].to_owned()),
             ("to", local_time(plan.history_to - chrono::Duration::seconds(1))[..10].to_owned()),
         ],
-    ));
+    );
+    page.basis = Some(format!("{basis} {}", t.get(source_key)));
     match &plan.outcome {
         PlanOutcome::NoContacts => page.notice = Some(t.with1("planning-no-contacts", "channel", channel)),
         PlanOutcome::TooLittleHistory { weeks, needed } => {

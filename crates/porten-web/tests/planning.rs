@@ -276,3 +276,39 @@ async fn bad_input_gets_an_error_summary_and_keeps_what_was_typed() {
     assert_eq!(csv.status, StatusCode::UNPROCESSABLE_ENTITY);
     t.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn imported_acd_statistics_replace_errand_counts_for_their_channel() {
+    let t = TestApp::new().await;
+    let jar = t.sign_in("agent").await;
+    // Four weeks of ACD data: 20 offered calls in every weekday office hour,
+    // in quarter-hours, far more than the (zero) phone errands.
+    let (_, to) = porten_app::planning::history_window(chrono::Utc::now());
+    let mut intervals = Vec::new();
+    for q in 0..4 * 168 * 4 {
+        let start = to - Duration::minutes(15 * (4 * 168 * 4 - q));
+        let local = porten_domain::time::to_stockholm(start);
+        let weekday = chrono::Datelike::weekday(&local).num_days_from_monday();
+        let offered = if weekday < 5 && (9..16).contains(&local.hour()) { 5.0 } else { 0.0 };
+        intervals.push(porten_store::AcdInterval {
+            channel: Channel::Phone,
+            start,
+            minutes: 15,
+            offered,
+            answered: offered,
+            abandoned: 0.0,
+            aht_seconds: 240.0,
+        });
+    }
+    t.app.store().import_acd(&intervals).await.unwrap();
+    let page = t.get("/staff/planning", &jar).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("importerad samtalsstatistik (ACD)"), "{}", page.body);
+    let csv = t.get("/staff/planning.csv", &jar).await;
+    // 20 calls an hour at 300 s (the form's AHT) is 1.67 Erlang: 80 % within 20 s needs 4 agents.
+    assert!(csv.body.lines().any(|l| l.contains(" 10:00,") && l.contains(",20.00,4,")), "{}", csv.body);
+    // The web channel still plans from errands.
+    let web = t.get("/staff/planning?channel=web", &jar).await;
+    assert!(web.body.contains("ärenden som registrerats via kanalen"), "{}", web.body);
+    t.db.cleanup().await;
+}

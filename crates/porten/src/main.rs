@@ -2,6 +2,7 @@
 
 mod config;
 mod demo;
+mod import;
 mod staffing;
 
 use std::net::SocketAddr;
@@ -44,6 +45,8 @@ enum Command {
     ApikeyCreate(ApiKeyArgs),
     /// Revoke an API key by its id (printed by apikey-create); takes effect on every node at once.
     ApikeyRevoke(ApiKeyRevokeArgs),
+    /// Import data from other systems (see `porten import acd --help`).
+    Import(ImportArgs),
     /// Write a consistent copy of the SQLite database to a new file while Porten keeps running
     /// (on PostgreSQL use pg_dump).
     Backup(BackupArgs),
@@ -99,6 +102,33 @@ struct ApiKeyArgs {
     /// Scopes: errands:read, errands:write, catalogue:read (repeatable).
     #[arg(long = "scope", required = true)]
     scopes: Vec<String>,
+}
+
+#[derive(clap::Args, Debug)]
+struct ImportArgs {
+    #[command(subcommand)]
+    what: ImportWhat,
+}
+
+#[derive(Subcommand, Debug)]
+enum ImportWhat {
+    /// ACD interval statistics as CSV (interval_start,offered,answered,abandoned,aht_seconds), used by the
+    /// planning page instead of registered errands for that channel. Times without an offset are Stockholm time.
+    Acd(AcdImportArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct AcdImportArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// The channel the statistics describe: phone, visit, email or web.
+    #[arg(long, default_value = "phone")]
+    channel: String,
+    /// Interval length in minutes (15, 30 or 60); default: the shortest step in the file.
+    #[arg(long)]
+    interval_minutes: Option<u32>,
+    /// The CSV file.
+    file: PathBuf,
 }
 
 #[derive(clap::Args, Debug)]
@@ -205,6 +235,12 @@ async fn run(command: Command, file: Config) -> Result<()> {
                 bail!("no active API key has id {}", args.id);
             }
             println!("revoked API key {}", args.id);
+            Ok(())
+        }
+        Command::Import(ImportArgs { what: ImportWhat::Acd(args) }) => {
+            let app = open_app(&args.db, &file).await?;
+            let n = import::acd(&app, &args.channel, &args.file, args.interval_minutes).await?;
+            println!("imported {n} intervals");
             Ok(())
         }
         Command::Backup(args) => {

@@ -204,3 +204,5 @@ planning-digital_aht_seconds = Digital handling time (seconds)
 planning-digital_aht_seconds-hint = Staff time a contact still needs after moving to an e-service, for example 60.
 planning-error-digital_aht_seconds = Digital handling time must be a number of seconds from 0 to 7200.
 planning-row-digital-hours = Hours of digital handling
+planning-source-errands = The basis is the errands registered through the channel.
+planning-source-acd = The basis is imported call statistics (ACD), which count every offered contact.

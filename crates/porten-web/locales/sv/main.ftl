@@ -204,3 +204,5 @@ planning-digital_aht_seconds = Digital handläggningstid (sekunder)
 planning-digital_aht_seconds-hint = Tid som en kontakt som flyttat till e-tjänst ändå kräver av personal, till exempel 60.
 planning-error-digital_aht_seconds = Digital handläggningstid måste vara ett antal sekunder från 0 till 7200.
 planning-row-digital-hours = Timmar för digital handläggning
+planning-source-errands = Underlaget är de ärenden som registrerats via kanalen.
+planning-source-acd = Underlaget är importerad samtalsstatistik (ACD), som räknar alla erbjudna kontakter.
