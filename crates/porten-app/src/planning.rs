@@ -253,6 +253,9 @@ pub enum ContactSource {
 pub struct Plan {
     pub input: PlanningInput,
     pub source: ContactSource,
+    /// Average handle time measured in the imported statistics (weighted by
+    /// answered contacts), shown so the planner can use it.
+    pub measured_aht_seconds: Option<f64>,
     /// The history used: `[history_from, history_to)`.
     pub history_from: DateTime<Utc>,
     pub history_to: DateTime<Utc>,
@@ -342,6 +345,7 @@ pub fn build_plan(
     let plan = |outcome| Plan {
         input,
         source: ContactSource::Errands,
+        measured_aht_seconds: None,
         history_from,
         history_to: to,
         weeks,
@@ -474,6 +478,12 @@ pub fn acd_hourly(intervals: &[porten_store::AcdInterval]) -> Vec<ContactCount> 
         .collect()
 }
 
+/// Average handle time over imported intervals, weighted by answered contacts.
+pub fn measured_aht(intervals: &[porten_store::AcdInterval]) -> Option<f64> {
+    let answered: f64 = intervals.iter().map(|i| i.answered).sum();
+    (answered > 0.0).then(|| intervals.iter().map(|i| i.aht_seconds * i.answered).sum::<f64>() / answered)
+}
+
 impl App {
     /// The planning view at this moment for contact-center agents and
     /// administrators (others: [`AppError::Forbidden`]). Reads contact
@@ -494,6 +504,7 @@ impl App {
         };
         let mut plan = build_plan(input, &counts, from, to).map_err(AppError::Rejected)?;
         plan.source = source;
+        plan.measured_aht_seconds = measured_aht(&acd);
         Ok(plan)
     }
 }
@@ -673,5 +684,11 @@ mod acd_tests {
         let hourly = acd_hourly(&[q(8, 0, 3.0), q(8, 15, 4.0), q(8, 45, 2.0), q(9, 0, 0.0), q(10, 30, 6.0)]);
         let pairs: Vec<_> = hourly.iter().map(|c| (c.bucket_start, c.count)).collect();
         assert_eq!(pairs, vec![(at(8, 0), 9), (at(10, 0), 6)], "empty hours are left out, like errand counts");
+        let mut long = q(11, 0, 1.0);
+        long.aht_seconds = 600.0;
+        // (3·300 + 4·300 + 2·300 + 6·300 + 1·600) / 16 = 318.75
+        let all = [q(8, 0, 3.0), q(8, 15, 4.0), q(8, 45, 2.0), q(9, 0, 0.0), q(10, 30, 6.0), long];
+        assert_eq!(measured_aht(&all), Some(318.75));
+        assert_eq!(measured_aht(&[q(9, 0, 0.0)]), None, "nothing answered, nothing measured");
     }
 }

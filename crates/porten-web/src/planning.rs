@@ -491,7 +491,11 @@ async fn planning_page(
             ("to", local_time(plan.history_to - chrono::Duration::seconds(1))[..10].to_owned()),
         ],
     );
-    page.basis = Some(format!("{basis} {}", t.get(source_key)));
+    let measured = plan
+        .measured_aht_seconds
+        .map(|aht| format!(" {}", t.with1("planning-measured-aht", "seconds", num(lang, aht, 0))))
+        .unwrap_or_default();
+    page.basis = Some(format!("{basis} {}{measured}", t.get(source_key)));
     match &plan.outcome {
         PlanOutcome::NoContacts => page.notice = Some(t.with1("planning-no-contacts", "channel", channel)),
         PlanOutcome::TooLittleHistory { weeks, needed } => {

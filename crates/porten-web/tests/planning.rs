@@ -304,6 +304,7 @@ async fn imported_acd_statistics_replace_errand_counts_for_their_channel() {
     let page = t.get("/staff/planning", &jar).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("importerad samtalsstatistik (ACD)"), "{}", page.body);
+    assert!(page.body.contains("uppmätta hanteringstiden i statistiken är 240 sekunder"), "{}", page.body);
     let csv = t.get("/staff/planning.csv", &jar).await;
     // 20 calls an hour at 300 s (the form's AHT) is 1.67 Erlang: 80 % within 20 s needs 4 agents.
     assert!(csv.body.lines().any(|l| l.contains(" 10:00,") && l.contains(",20.00,4,")), "{}", csv.body);

@@ -206,3 +206,4 @@ planning-error-digital_aht_seconds = Digital handling time must be a number of s
 planning-row-digital-hours = Hours of digital handling
 planning-source-errands = The basis is the errands registered through the channel.
 planning-source-acd = The basis is imported call statistics (ACD), which count every offered contact.
+planning-measured-aht = The measured handle time in the statistics is { $seconds } seconds; enter it above to plan with it.

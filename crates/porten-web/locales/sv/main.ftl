@@ -206,3 +206,4 @@ planning-error-digital_aht_seconds = Digital handläggningstid måste vara ett a
 planning-row-digital-hours = Timmar för digital handläggning
 planning-source-errands = Underlaget är de ärenden som registrerats via kanalen.
 planning-source-acd = Underlaget är importerad samtalsstatistik (ACD), som räknar alla erbjudna kontakter.
+planning-measured-aht = Den uppmätta hanteringstiden i statistiken är { $seconds } sekunder; skriv in den ovan för att räkna med den.
