@@ -12,6 +12,11 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+/// SQLITE_BUSY, including its extended codes.
+fn is_busy(e: &dyn sqlx::error::DatabaseError) -> bool {
+    e.code().and_then(|c| c.parse::<i32>().ok()).is_some_and(|c| c & 0xff == 5)
+}
+
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
@@ -31,8 +36,24 @@ impl SqliteStore {
         {
             std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
         }
+        // Switching a new file to WAL needs a lock that SQLite does not wait
+        // for with the busy timeout, so a second process creating the same file
+        // at the same moment can get SQLITE_BUSY here. Retry that briefly.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match Self::connect(&options).await {
+                Err(sqlx::Error::Database(e)) if is_busy(e.as_ref()) && attempt < 20 => {
+                    tokio::time::sleep(Duration::from_millis(25 * attempt)).await;
+                }
+                other => return other.map_err(Into::into),
+            }
+        }
+    }
+
+    async fn connect(options: &SqliteConnectOptions) -> Result<Self, sqlx::Error> {
         let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
-        let reader = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        let reader = SqlitePoolOptions::new().max_connections(4).connect_with(options.clone()).await?;
         Ok(Self { writer, reader })
     }
 
