@@ -12,6 +12,7 @@
 
 pub mod access;
 pub mod catalogue;
+pub mod contact;
 pub mod errand;
 pub mod ids;
 pub mod personnummer;
@@ -21,6 +22,7 @@ pub mod validation;
 
 pub use access::{Actor, Role, Scope};
 pub use catalogue::{Audience, Service, Unit, UnitCode};
+pub use contact::{ContactOutcome, ContactTopic, LoggedContact, RawLoggedContact};
 pub use errand::{
     Channel, Command, CommandError, ContactChannel, Direction, Errand, EventKind, Lifecycle, NewErrand, Party,
     PartyRole, Priority, RawErrand, RawParty, TimelineEvent, Transition,

@@ -29,8 +29,8 @@ use chrono::{DateTime, Utc};
 use porten_domain::RegistryNumber;
 use porten_domain::errand::CommandError;
 use porten_domain::{
-    Actor, Channel, Command, Errand, Lifecycle, NewErrand, Priority, PublicId, Role, Scope, Service, TimelineEvent,
-    Unit, UnitCode,
+    Actor, Channel, Command, Errand, Lifecycle, LoggedContact, NewErrand, Priority, PublicId, Role, Scope, Service,
+    TimelineEvent, Unit, UnitCode,
 };
 
 pub use postgres::PostgresStore;
@@ -191,7 +191,9 @@ pub struct AuditEntry {
     pub purpose: Option<String>,
 }
 
-/// Errands registered in one time bucket through one channel: the measured
+/// Contacts in one time bucket through one channel: errands registered plus
+/// logged contacts that did not become an errand (a contact logged with the
+/// outcome `errand` is counted through its errand, not twice). The measured
 /// contact volume that planning forecasts from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ContactCount {
@@ -199,6 +201,30 @@ pub struct ContactCount {
     pub bucket_start: DateTime<Utc>,
     pub channel: Channel,
     pub count: u64,
+}
+
+/// A contact logged by the contact center (*kontaktlogg*), as stored. No
+/// personal data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContactLogEntry {
+    pub contact: LoggedContact,
+    pub started_at: DateTime<Utc>,
+    /// The user who logged it.
+    pub agent_id: Option<i64>,
+}
+
+/// Contacts through one channel about one service (`None`: general help,
+/// technical help, or an errand-less contact without a service) over a
+/// period, with the handle time logged for them: the service mix that
+/// channel-shift scenarios are built on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceMix {
+    pub service_code: Option<String>,
+    /// Errands plus logged contacts that did not become an errand.
+    pub contacts: u64,
+    /// Logged contacts with a handle time, and the sum of those times.
+    pub timed: u64,
+    pub handle_seconds: f64,
 }
 
 /// One interval of imported ACD statistics (*samtalsstatistik*) for a channel.
@@ -255,6 +281,13 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<ContactCount>>;
     /// Stores imported ACD intervals in one transaction; an interval already
     /// stored for the same channel and start is replaced. Returns how many.
+    /// Contacts per channel and service over `[from, to)` (see [`ServiceMix`]),
+    /// most contacts first.
+    async fn contact_mix(&self, channel: Channel, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<ServiceMix>>;
+    /// Appends contacts to the contact log in one transaction.
+    async fn log_contacts(&self, entries: &[ContactLogEntry]) -> Result<u64>;
+    /// The latest contacts one user logged, newest first.
+    async fn contacts_logged_by(&self, agent_id: i64, limit: u32) -> Result<Vec<ContactLogEntry>>;
     async fn import_acd(&self, intervals: &[AcdInterval]) -> Result<u64>;
     /// Imported ACD intervals of a channel starting in `[from, to)`, in time order.
     async fn acd_intervals(&self, channel: Channel, from: DateTime<Utc>, to: DateTime<Utc>)

@@ -127,7 +127,7 @@ macro_rules! impl_store {
 
         use $crate::sql::*;
         use $crate::{
-            from_micros, micros, AcdInterval, ApiKey, AuditEntry, Backend, ContactCount, Cursor, ErrandFilter, ErrandSummary, NewUser, Page,
+            from_micros, micros, AcdInterval, ApiKey, AuditEntry, Backend, ContactCount, ContactLogEntry, Cursor, ServiceMix, ErrandFilter, ErrandSummary, NewUser, Page,
             Registration, Result, StoreError, User,
         };
 
@@ -615,9 +615,14 @@ macro_rules! impl_store {
                 bucket_minutes: u32,
             ) -> Result<Vec<ContactCount>> {
                 let bucket = i64::from(bucket_minutes.max(1)) * 60_000_000;
+                // Errands, plus logged contacts that did not become one.
                 let rows = sqlx::query(
-                    "SELECT CAST((created_at / $1) * $1 AS BIGINT) AS bucket, channel, COUNT(*) AS n FROM errands \
-                     WHERE created_at >= $2 AND created_at < $3 GROUP BY 1, 2 ORDER BY 1, 2",
+                    "SELECT CAST((t / $1) * $1 AS BIGINT) AS bucket, channel, COUNT(*) AS n FROM ( \
+                       SELECT created_at AS t, channel FROM errands WHERE created_at >= $2 AND created_at < $3 \
+                       UNION ALL \
+                       SELECT started_at AS t, channel FROM contact_log \
+                       WHERE started_at >= $2 AND started_at < $3 AND outcome <> 'errand' \
+                     ) c GROUP BY 1, 2 ORDER BY 1, 2",
                 )
                 .bind(bucket)
                 .bind(micros(from))
@@ -630,6 +635,106 @@ macro_rules! impl_store {
                             bucket_start: from_micros(r.try_get("bucket")?)?,
                             channel: channel(r.try_get("channel")?)?,
                             count: u64::try_from(r.try_get::<i64, _>("n")?).map_err(|_| corrupt("count"))?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn contact_mix(
+                &self,
+                channel_: porten_domain::Channel,
+                from: DateTime<Utc>,
+                to: DateTime<Utc>,
+            ) -> Result<Vec<ServiceMix>> {
+                let rows = sqlx::query(
+                    "SELECT service_code, CAST(SUM(counted) AS BIGINT) AS n, COUNT(handle_seconds) AS timed, \
+                       CAST(COALESCE(SUM(handle_seconds), 0) AS DOUBLE PRECISION) AS seconds FROM ( \
+                       SELECT service_code, 1 AS counted, CAST(NULL AS BIGINT) AS handle_seconds FROM errands \
+                       WHERE channel = $1 AND created_at >= $2 AND created_at < $3 \
+                       UNION ALL \
+                       SELECT service_code, CASE WHEN outcome = 'errand' THEN 0 ELSE 1 END, handle_seconds \
+                       FROM contact_log WHERE channel = $1 AND started_at >= $2 AND started_at < $3 \
+                     ) c GROUP BY service_code ORDER BY n DESC, service_code",
+                )
+                .bind(channel_.as_str())
+                .bind(micros(from))
+                .bind(micros(to))
+                .fetch_all(self.reader())
+                .await?;
+                // A logged contact that became an errand is counted through
+                // the errand, but its handle time still measures the work.
+                let mut mix: Vec<ServiceMix> = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    let count = |name: &str| -> Result<u64> {
+                        u64::try_from(r.try_get::<i64, _>(name)?).map_err(|_| corrupt("count"))
+                    };
+                    mix.push(ServiceMix {
+                        service_code: r.try_get("service_code")?,
+                        contacts: count("n")?,
+                        timed: count("timed")?,
+                        handle_seconds: r.try_get("seconds")?,
+                    });
+                }
+                Ok(mix)
+            }
+
+            async fn log_contacts(&self, entries: &[ContactLogEntry]) -> Result<u64> {
+                let mut tx = self.begin_write().await?;
+                for chunk in entries.chunks(500) {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "INSERT INTO contact_log (channel, service_code, tech_help, outcome, handle_seconds, started_at, agent_id) ",
+                    );
+                    q.push_values(chunk, |mut b, e| {
+                        let (service, tech) = match &e.contact.topic {
+                            porten_domain::ContactTopic::Service(code) => (Some(code.clone()), false),
+                            porten_domain::ContactTopic::General => (None, false),
+                            porten_domain::ContactTopic::TechHelp => (None, true),
+                        };
+                        b.push_bind(e.contact.channel.as_str())
+                            .push_bind(service)
+                            .push_bind(tech)
+                            .push_bind(e.contact.outcome.as_str())
+                            .push_bind(e.contact.handle_seconds.map(i64::from))
+                            .push_bind(micros(e.started_at))
+                            .push_bind(e.agent_id);
+                    });
+                    q.build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(entries.len() as u64)
+            }
+
+            async fn contacts_logged_by(&self, agent_id: i64, limit: u32) -> Result<Vec<ContactLogEntry>> {
+                let rows = sqlx::query(
+                    "SELECT channel, service_code, tech_help, outcome, handle_seconds, started_at, agent_id \
+                     FROM contact_log WHERE agent_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2",
+                )
+                .bind(agent_id)
+                .bind(i64::from(limit))
+                .fetch_all(self.reader())
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        let service: Option<String> = r.try_get("service_code")?;
+                        let topic = match (service, r.try_get::<bool, _>("tech_help")?) {
+                            (Some(code), _) => porten_domain::ContactTopic::Service(code),
+                            (None, true) => porten_domain::ContactTopic::TechHelp,
+                            (None, false) => porten_domain::ContactTopic::General,
+                        };
+                        let outcome: String = r.try_get("outcome")?;
+                        let seconds: Option<i64> = r.try_get("handle_seconds")?;
+                        Ok(ContactLogEntry {
+                            contact: porten_domain::LoggedContact {
+                                channel: channel(r.try_get("channel")?)?,
+                                topic,
+                                outcome: porten_domain::ContactOutcome::parse(&outcome)
+                                    .ok_or_else(|| corrupt("contact outcome"))?,
+                                handle_seconds: seconds
+                                    .map(|s| u32::try_from(s).map_err(|_| corrupt("handle time")))
+                                    .transpose()?,
+                            },
+                            started_at: from_micros(r.try_get("started_at")?)?,
+                            agent_id: r.try_get("agent_id")?,
                         })
                     })
                     .collect()
