@@ -1,34 +1,48 @@
 //! Dimensioning the contact center from measured volumes: the supervisor's
 //! planning view.
 //!
-//! [`App::plan`] reads the contacts registered per hour over the last
-//! [`HISTORY_WEEKS`] weeks (from the store, as counts only), builds an hourly
-//! series in Stockholm local time, forecasts the coming week with the weekly
-//! Holt-Winters model of `porten-forecast`, measures that model against the
-//! held-out last week, staffs every forecast hour with Erlang C
-//! (`porten-erlang`) and compares it with a channel-shift scenario in which a
-//! share of the contacts moves to e-services and self-help.
+//! [`App::plan`] reads the measured contacts of one channel over the last
+//! [`HISTORY_WEEKS`] weeks (registered errands plus logged contacts, or the
+//! imported ACD statistics when the channel has them), builds a series of
+//! 15-, 30- or 60-minute intervals in Stockholm local time, fits the weekly
+//! Holt-Winters model of `porten-forecast`, measures it against the held-out
+//! last week, forecasts a chosen week, staffs every open interval with Erlang
+//! C or, given a patience, Erlang A (`porten-erlang`), and compares up to
+//! [`MAX_SCENARIOS`] channel-shift scenarios side by side, each moving a
+//! share of every service's contacts to e-services and self-help.
 //!
-//! Everything but the store read is a pure function of its inputs
+//! Everything but the store reads is a pure function of its inputs
 //! ([`build_plan`]), so it is tested without a database.
 
-use chrono::{DateTime, Datelike, Duration, TimeZone, Timelike, Utc};
-use porten_domain::time::{stockholm_offset, to_stockholm};
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Timelike, Utc};
+use porten_domain::time::{from_stockholm_local, stockholm_offset, to_stockholm};
 use porten_domain::{Actor, Channel, Role, Violations};
 use porten_erlang::{Queue, StaffingTarget, scheduled_agents};
 use porten_forecast::{AcdInterval, IntervalSeries, Timestamp, backtest_last_week, fit};
-use porten_store::ContactCount;
+use porten_store::{ContactCount, ServiceMix};
 
 use crate::{App, AppError, Result};
 
 /// Weeks of measured history the forecast is fitted to.
 pub const HISTORY_WEEKS: i64 = 8;
-/// Planning interval length in minutes.
-pub const INTERVAL_MINUTES: u32 = 60;
-const HOURS_PER_WEEK: usize = 7 * 24;
+/// How many weeks ahead a plan can be made for.
+pub const WEEKS_AHEAD: usize = 6;
+/// Channel-shift scenarios compared side by side with the baseline.
+pub const MAX_SCENARIOS: usize = 3;
+/// Interval lengths a plan can be made in, minutes.
+pub const INTERVALS: [u32; 3] = [15, 30, 60];
+/// Handle time used when none is typed and none has been measured, seconds.
+pub const DEFAULT_AHT_SECONDS: f64 = 300.0;
+/// Handle time of a contact once it arrives digitally, unless typed, seconds.
+pub const DEFAULT_DIGITAL_AHT_SECONDS: f64 = 60.0;
 /// Weeks the model needs to forecast at all, and to be backtested too.
 pub const MIN_WEEKS_FORECAST: usize = 2;
 pub const MIN_WEEKS_BACKTEST: usize = 3;
+/// The key standing for contacts without a service (general questions and
+/// technical help) in the service mix and in scenario field names.
+pub const NO_SERVICE: &str = "_general";
 
 /// The channels a plan can be made for (contacts that a person handles).
 pub const PLANNING_CHANNELS: [Channel; 4] = [Channel::Phone, Channel::Visit, Channel::Web, Channel::Email];
@@ -47,53 +61,110 @@ fn actor_may_plan(actor: &Actor) -> bool {
     }
 }
 
-/// The planning form as typed: every field optional text (absent means the
-/// default).
+/// The planning form as typed: field name → text. Absent fields take their
+/// defaults; scenario shares are named `shift<k>-<service code>` (k = 1…3)
+/// and digital handle times `digital-<service code>`, with [`NO_SERVICE`]
+/// for contacts without a service.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
-pub struct RawPlanningInput {
-    pub channel: Option<String>,
-    pub service_level: Option<String>,
-    pub target_seconds: Option<String>,
-    pub aht_seconds: Option<String>,
-    pub shrinkage: Option<String>,
-    pub shift: Option<String>,
-    pub digital_aht_seconds: Option<String>,
-    pub cost_per_hour: Option<String>,
+#[serde(transparent)]
+pub struct RawPlanningInput(pub BTreeMap<String, String>);
+
+impl RawPlanningInput {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+}
+
+/// Opening days of the planned channel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpenDays {
+    /// Monday to Friday.
+    Weekdays,
+    /// Every day.
+    All,
 }
 
 /// Validated planning settings.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PlanningInput {
     pub channel: Channel,
+    /// Interval length, minutes (15, 30 or 60).
+    pub interval_minutes: u32,
+    /// Monday of the week to plan; `None`: the first week offered.
+    pub week: Option<NaiveDate>,
     /// Share of contacts answered within `target_seconds`, in (0, 1).
     pub service_level: f64,
     pub target_seconds: f64,
-    /// Average handle time of one contact, seconds.
-    pub aht_seconds: f64,
+    /// Average handle time of one contact, seconds; `None`: the measured one.
+    pub aht_seconds: Option<f64>,
+    /// Mean patience of callers, seconds; given, the plan uses Erlang A.
+    pub patience_seconds: Option<f64>,
+    /// Cap on the share of callers abandoning (needs a patience).
+    pub max_abandon: Option<f64>,
+    /// Cap on agent occupancy, in (0, 1].
+    pub max_occupancy: Option<f64>,
     /// Share of paid time not available for contacts, in [0, 0.9].
     pub shrinkage: f64,
-    /// Share of the channel's contacts moving to e-services and self-help in
-    /// the scenario, in [0, 0.9].
-    pub shift: f64,
-    /// Handling time of one shifted contact once it arrives digitally (an
-    /// e-service errand still needs some staff time), seconds.
-    pub digital_aht_seconds: f64,
+    /// Opening hours: from `opens` to `closes` o'clock, local time.
+    pub opens: u32,
+    pub closes: u32,
+    pub days: OpenDays,
     /// Cost of one scheduled agent-hour, SEK.
     pub cost_per_hour: f64,
+    /// Per scenario (index 0 = scenario 1): service key → share of its
+    /// contacts moving to e-services and self-help, in [0, 1].
+    pub scenarios: [BTreeMap<String, f64>; MAX_SCENARIOS],
+    /// Service key → handle time of one shifted contact once it arrives
+    /// digitally (an e-service errand still takes some staff time), seconds.
+    pub digital_aht: BTreeMap<String, f64>,
 }
 
 impl Default for PlanningInput {
     fn default() -> Self {
         Self {
             channel: Channel::Phone,
+            interval_minutes: 60,
+            week: None,
             service_level: 0.8,
             target_seconds: 20.0,
-            aht_seconds: 300.0,
+            aht_seconds: None,
+            patience_seconds: None,
+            max_abandon: None,
+            max_occupancy: None,
             shrinkage: 0.3,
-            shift: 0.0,
-            digital_aht_seconds: 60.0,
+            opens: 8,
+            closes: 17,
+            days: OpenDays::Weekdays,
             cost_per_hour: 450.0,
+            scenarios: Default::default(),
+            digital_aht: BTreeMap::new(),
         }
+    }
+}
+
+impl PlanningInput {
+    /// The digital handle time of a service's shifted contacts.
+    pub fn digital_aht_of(&self, key: &str) -> f64 {
+        self.digital_aht.get(key).copied().unwrap_or(DEFAULT_DIGITAL_AHT_SECONDS)
+    }
+
+    /// Whether scenario `k` (0-based) moves anything.
+    pub fn scenario_is_set(&self, k: usize) -> bool {
+        self.scenarios[k].values().any(|s| *s > 0.0)
+    }
+
+    fn target(&self) -> StaffingTarget {
+        StaffingTarget {
+            max_abandon: self.max_abandon,
+            max_occupancy: self.max_occupancy,
+            ..StaffingTarget::new(self.service_level, self.target_seconds)
+        }
+    }
+
+    /// Whether the channel is open in the interval starting at local `ts`.
+    pub fn is_open(&self, ts: &Timestamp) -> bool {
+        let day_ok = self.days == OpenDays::All || ts.weekday() < 5;
+        day_ok && (self.opens * 60..self.closes * 60).contains(&ts.minute_of_day())
     }
 }
 
@@ -103,68 +174,155 @@ fn number(text: &str) -> Option<f64> {
     v.is_finite().then_some(v)
 }
 
-impl PlanningInput {
-    /// Validates the form, collecting every problem. Field names in the
-    /// violations are the form's field names; the code is `required`,
-    /// `invalid` (not a number or unknown channel) or `out_of_range`.
-    pub fn parse(raw: &RawPlanningInput) -> Result<Self, Violations> {
-        let mut v = Violations::new();
-        let d = Self::default();
-        let channel = match raw.channel.as_deref().map(str::trim) {
-            None | Some("") => d.channel,
-            Some(s) => match Channel::parse(s).filter(|c| PLANNING_CHANNELS.contains(c)) {
-                Some(c) => c,
-                None => {
-                    v.push("channel", "invalid", "unknown channel");
-                    d.channel
-                }
-            },
-        };
-        let mut field = |name: &str, value: &Option<String>, default: f64, ok: &dyn Fn(f64) -> bool| -> f64 {
-            match value.as_deref() {
-                None => default,
-                Some(s) if s.trim().is_empty() => {
-                    v.push(name, "required", "must not be empty");
-                    default
-                }
-                Some(s) => match number(s) {
-                    None => {
-                        v.push(name, "invalid", "must be a number");
-                        default
-                    }
-                    Some(x) if !ok(x) => {
-                        v.push(name, "out_of_range", "is out of range");
-                        default
-                    }
-                    Some(x) => x,
-                },
+/// The Mondays a plan made on local date `today` can be for: the week that
+/// starts on or after today, and the weeks after it.
+pub fn plannable_weeks(today: NaiveDate) -> Vec<NaiveDate> {
+    let first = today + Duration::days(i64::from((7 - today.weekday().num_days_from_monday()) % 7));
+    (0..WEEKS_AHEAD as i64).map(|w| first + Duration::weeks(w)).collect()
+}
+
+/// Collects violations while reading fields of a [`RawPlanningInput`].
+struct Reader<'a> {
+    raw: &'a RawPlanningInput,
+    v: Violations,
+}
+
+impl Reader<'_> {
+    /// A number in range: absent is `default`, empty is `required`.
+    fn number(&mut self, name: &str, default: f64, ok: impl Fn(f64) -> bool) -> f64 {
+        match self.raw.get(name) {
+            None => default,
+            Some(s) if s.trim().is_empty() => {
+                self.v.push(name, "required", "must not be empty");
+                default
             }
-        };
-        let service_level = field("service_level", &raw.service_level, d.service_level, &|x| x > 0.0 && x < 1.0);
-        let target_seconds =
-            field("target_seconds", &raw.target_seconds, d.target_seconds, &|x| (0.0..=3600.0).contains(&x));
-        let aht_seconds = field("aht_seconds", &raw.aht_seconds, d.aht_seconds, &|x| (1.0..=7200.0).contains(&x));
-        let shrinkage = field("shrinkage", &raw.shrinkage, d.shrinkage, &|x| (0.0..=0.9).contains(&x));
-        let shift = field("shift", &raw.shift, d.shift, &|x| (0.0..=0.9).contains(&x));
-        let digital_aht_seconds = field("digital_aht_seconds", &raw.digital_aht_seconds, d.digital_aht_seconds, &|x| {
-            (0.0..=7200.0).contains(&x)
-        });
-        let cost_per_hour =
-            field("cost_per_hour", &raw.cost_per_hour, d.cost_per_hour, &|x| (0.0..=100_000.0).contains(&x));
-        v.into_result(Self {
+            Some(s) => self.parse(name, s, &ok).unwrap_or(default),
+        }
+    }
+
+    /// An optional number: absent or empty is `None`.
+    fn optional(&mut self, name: &str, ok: impl Fn(f64) -> bool) -> Option<f64> {
+        match self.raw.get(name) {
+            None => None,
+            Some(s) if s.trim().is_empty() => None,
+            Some(s) => self.parse(name, s, &ok),
+        }
+    }
+
+    fn parse(&mut self, name: &str, s: &str, ok: &dyn Fn(f64) -> bool) -> Option<f64> {
+        match number(s) {
+            None => {
+                self.v.push(name, "invalid", "must be a number");
+                None
+            }
+            Some(x) if !ok(x) => {
+                self.v.push(name, "out_of_range", "is out of range");
+                None
+            }
+            Some(x) => Some(x),
+        }
+    }
+
+    /// One of `options` (by its text), absent is `default`.
+    fn choice<T: Copy>(&mut self, name: &str, default: T, options: &[(&str, T)]) -> T {
+        match self.raw.get(name).map(str::trim) {
+            None | Some("") => default,
+            Some(s) => options.iter().find(|(text, _)| *text == s).map(|(_, t)| *t).unwrap_or_else(|| {
+                self.v.push(name, "invalid", "is not one of the options");
+                default
+            }),
+        }
+    }
+}
+
+impl PlanningInput {
+    /// Validates the form for a plan made on local date `today`, collecting
+    /// every problem. Field names in the violations are the form's field
+    /// names; the code is `required`, `invalid` (not a number, not one of the
+    /// options) or `out_of_range`.
+    pub fn parse(raw: &RawPlanningInput, today: NaiveDate) -> Result<Self, Violations> {
+        let d = Self::default();
+        let mut r = Reader { raw, v: Violations::new() };
+        let channels: Vec<(&str, Channel)> = PLANNING_CHANNELS.iter().map(|c| (c.as_str(), *c)).collect();
+        let channel = r.choice("channel", d.channel, &channels);
+        let intervals = [("15", 15), ("30", 30), ("60", 60)];
+        let interval_minutes = r.choice("interval", d.interval_minutes, &intervals);
+        let weeks: Vec<(String, NaiveDate)> = plannable_weeks(today).into_iter().map(|m| (m.to_string(), m)).collect();
+        let week_options: Vec<(&str, Option<NaiveDate>)> = weeks.iter().map(|(s, m)| (s.as_str(), Some(*m))).collect();
+        let week = r.choice("week", None, &week_options);
+        let service_level = r.number("service_level", d.service_level, |x| x > 0.0 && x < 1.0);
+        let target_seconds = r.number("target_seconds", d.target_seconds, |x| (0.0..=3600.0).contains(&x));
+        let aht_seconds = r.optional("aht_seconds", |x| (1.0..=7200.0).contains(&x));
+        let patience_seconds = r.optional("patience_seconds", |x| x > 0.0 && x <= 7200.0);
+        let max_abandon = r.optional("max_abandon", |x| x > 0.0 && x <= 1.0);
+        let max_occupancy = r.optional("max_occupancy", |x| x > 0.0 && x <= 1.0);
+        if max_abandon.is_some() && patience_seconds.is_none() {
+            r.v.push("max_abandon", "requires_patience", "an abandonment cap needs the callers' patience");
+        }
+        let shrinkage = r.number("shrinkage", d.shrinkage, |x| (0.0..=0.9).contains(&x));
+        let hours: Vec<(String, u32)> = (0..=24).map(|h| (h.to_string(), h)).collect();
+        let hour_options: Vec<(&str, u32)> = hours.iter().map(|(s, h)| (s.as_str(), *h)).collect();
+        let opens = r.choice("opens", d.opens, &hour_options[..24]);
+        let closes = r.choice("closes", d.closes, &hour_options[1..]);
+        if closes <= opens {
+            r.v.push("closes", "out_of_range", "must be after the opening hour");
+        }
+        let days = r.choice("days", d.days, &[("weekdays", OpenDays::Weekdays), ("all", OpenDays::All)]);
+        let cost_per_hour = r.number("cost_per_hour", d.cost_per_hour, |x| (0.0..=100_000.0).contains(&x));
+        let mut scenarios: [BTreeMap<String, f64>; MAX_SCENARIOS] = Default::default();
+        let mut digital_aht = BTreeMap::new();
+        for name in raw.0.keys() {
+            if let Some(key) = name.strip_prefix("digital-") {
+                if let Some(x) = r.optional(name, |x| (0.0..=7200.0).contains(&x)) {
+                    digital_aht.insert(key.to_owned(), x);
+                }
+                continue;
+            }
+            for (k, shares) in scenarios.iter_mut().enumerate() {
+                if let Some(key) = name.strip_prefix(&format!("shift{}-", k + 1))
+                    && let Some(x) = r.optional(name, |x| (0.0..=1.0).contains(&x))
+                {
+                    shares.insert(key.to_owned(), x);
+                }
+            }
+        }
+        r.v.into_result(Self {
             channel,
+            interval_minutes,
+            week,
             service_level,
             target_seconds,
             aht_seconds,
+            patience_seconds,
+            max_abandon,
+            max_occupancy,
             shrinkage,
-            shift,
-            digital_aht_seconds,
+            opens,
+            closes,
+            days,
             cost_per_hour,
+            scenarios,
+            digital_aht,
         })
     }
 }
 
-/// One staffed hour of the forecast week.
+/// How one interval is staffed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Staffing {
+    /// Agents needed on the line, before shrinkage.
+    pub agents: u32,
+    /// Agents to schedule after shrinkage.
+    pub scheduled: u32,
+    /// Achieved service level (among all offered contacts).
+    pub service_level: f64,
+    pub asa_seconds: f64,
+    pub occupancy: f64,
+    /// Share of callers abandoning (Erlang A only).
+    pub abandon_rate: Option<f64>,
+}
+
+/// One interval of the planned week.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StaffedInterval {
     /// Local start (Stockholm), `YYYY-MM-DD HH:MM`.
@@ -172,55 +330,72 @@ pub struct StaffedInterval {
     /// 0 = Monday … 6 = Sunday.
     pub weekday: u8,
     pub hour: u8,
+    /// Inside opening hours.
+    pub open: bool,
     /// Forecast contacts.
     pub calls: f64,
-    /// Agents needed on the line (Erlang C), before shrinkage.
-    pub agents: u32,
-    /// Agents to schedule after shrinkage.
-    pub scheduled: u32,
-    /// The same after the channel shift.
-    pub calls_after: f64,
-    pub agents_after: u32,
-    pub scheduled_after: u32,
+    /// `None` outside opening hours.
+    pub staffing: Option<Staffing>,
+    /// Per set scenario: forecast contacts left in the channel, and their staffing.
+    pub scenarios: Vec<(f64, Option<Staffing>)>,
 }
 
-/// Totals of one scenario over the forecast week.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+/// Totals of the baseline or of one scenario over the planned week.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ScenarioTotals {
+    /// 0 = baseline, k = scenario k.
+    pub number: usize,
+    /// Share of the channel's contacts moved away.
+    pub moved_share: f64,
+    /// Forecast contacts left in the channel.
     pub calls: f64,
+    /// Of those, forecast outside opening hours (not staffed).
+    pub calls_closed: f64,
     /// Agent-hours on the line.
     pub agent_hours: f64,
     /// Scheduled agent-hours (after shrinkage).
     pub scheduled_hours: f64,
-    /// Scheduled hours for handling the shifted contacts digitally (no
-    /// queue, so workload ÷ (1 − shrinkage)); zero without a shift.
+    /// Most agents scheduled in one interval.
+    pub peak_scheduled: u32,
+    /// Scheduled hours for handling the moved contacts digitally (no queue,
+    /// so workload ÷ (1 − shrinkage)).
     pub digital_hours: f64,
     /// (Scheduled + digital hours) × cost per hour, SEK.
     pub cost_sek: f64,
 }
 
+/// One service's part of the channel's contacts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MixShare {
+    /// Service code, or [`NO_SERVICE`].
+    pub key: String,
+    pub contacts: u64,
+    /// Share of the channel's contacts, in [0, 1].
+    pub share: f64,
+}
+
 /// The model measured against the held-out last week.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BacktestView {
-    /// Per hour of the held-out week: (local start, actual, forecast).
+    /// Per interval of the held-out week: (local start, actual, forecast).
     pub points: Vec<(String, f64, f64)>,
     /// Per day: (date `YYYY-MM-DD`, weekday, actual, forecast).
     pub days: Vec<(String, u8, f64, f64)>,
-    /// `None` when undefined (no hour with contacts).
+    /// `None` when undefined (no interval with contacts).
     pub mape: Option<f64>,
     pub wape: Option<f64>,
-    /// WAPE of "same hour last week", for comparison.
+    /// WAPE of "same interval last week", for comparison.
     pub naive_wape: Option<f64>,
 }
 
-/// A forecast week, staffed.
+/// A planned week, staffed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Forecast {
     pub intervals: Vec<StaffedInterval>,
     /// Forecast contacts by weekday (0 = Monday) × hour.
     pub heatmap: [[f64; 24]; 7],
-    pub before: ScenarioTotals,
-    pub after: ScenarioTotals,
+    /// The baseline first, then each set scenario.
+    pub totals: Vec<ScenarioTotals>,
     /// `None` when the history is too short to hold out a week.
     pub backtest: Option<BacktestView>,
 }
@@ -241,11 +416,77 @@ pub enum PlanOutcome {
 /// Where the measured volumes of the planned channel come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ContactSource {
-    /// Errands registered through the channel.
-    Errands,
+    /// Errands registered through the channel and contacts logged by the
+    /// contact center.
+    Platform,
     /// Imported ACD statistics (`porten import acd`), which count every
-    /// offered contact, not only those that became errands.
+    /// offered contact, answered or not.
     Acd,
+}
+
+/// Where the handle time the plan uses comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AhtSource {
+    Typed,
+    /// Measured in imported ACD statistics.
+    Acd,
+    /// Measured in the contact log.
+    Log,
+    /// Nothing measured: [`DEFAULT_AHT_SECONDS`].
+    Default,
+}
+
+/// The measured history of one channel, in intervals.
+#[derive(Clone, Debug, PartialEq)]
+pub struct History {
+    /// `[from, to)`, a whole number of weeks.
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub interval_minutes: u32,
+    /// Contacts in the planned channel per interval.
+    pub volume: Vec<f64>,
+    /// Whether the interval had a contact in any channel (the platform was in use).
+    pub active: Vec<bool>,
+}
+
+impl History {
+    /// Buckets contact counts (any channel) and the planned channel's
+    /// volumes (`(start, contacts, minutes covered)`, spread evenly over the
+    /// intervals they cover) over `[from, to)`.
+    pub fn new(
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        interval_minutes: u32,
+        activity: &[ContactCount],
+        volumes: impl IntoIterator<Item = (DateTime<Utc>, f64, u32)>,
+    ) -> Self {
+        let n = usize::try_from((to - from).num_minutes() / i64::from(interval_minutes)).unwrap_or(0);
+        let index = |t: DateTime<Utc>| {
+            let i = (t - from).num_minutes().div_euclid(i64::from(interval_minutes));
+            usize::try_from(i).ok().filter(|i| *i < n)
+        };
+        let mut volume = vec![0.0; n];
+        let mut active = vec![false; n];
+        for c in activity {
+            if let Some(i) = index(c.bucket_start) {
+                active[i] |= c.count > 0;
+            }
+        }
+        for (start, contacts, minutes) in volumes {
+            let parts = minutes.div_ceil(interval_minutes).max(1);
+            for p in 0..parts {
+                if let Some(i) = index(start + Duration::minutes(i64::from(p * interval_minutes))) {
+                    volume[i] += contacts / f64::from(parts);
+                    active[i] |= contacts > 0.0;
+                }
+            }
+        }
+        Self { from, to, interval_minutes, volume, active }
+    }
+
+    fn per_week(&self) -> usize {
+        (7 * 24 * 60 / self.interval_minutes) as usize
+    }
 }
 
 /// The planning view.
@@ -253,9 +494,11 @@ pub enum ContactSource {
 pub struct Plan {
     pub input: PlanningInput,
     pub source: ContactSource,
-    /// Average handle time measured in the imported statistics (weighted by
-    /// answered contacts), shown so the planner can use it.
-    pub measured_aht_seconds: Option<f64>,
+    /// The handle time planned with, and where it comes from.
+    pub aht_seconds: f64,
+    pub aht_source: AhtSource,
+    /// The planned week's Monday.
+    pub week: NaiveDate,
     /// The history used: `[history_from, history_to)`.
     pub history_from: DateTime<Utc>,
     pub history_to: DateTime<Utc>,
@@ -263,6 +506,8 @@ pub struct Plan {
     pub weeks: usize,
     /// Contacts in the channel over that history.
     pub contacts: u64,
+    /// The channel's contacts by service, most first.
+    pub mix: Vec<MixShare>,
     pub outcome: PlanOutcome,
 }
 
@@ -281,6 +526,10 @@ pub fn history_window(now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
     (to - Duration::hours(HISTORY_WEEKS * 24 * 7), to)
 }
 
+fn local_midnight(day: NaiveDate) -> DateTime<Utc> {
+    from_stockholm_local(day.and_hms_opt(0, 0, 0).expect("midnight exists")).expect("Stockholm midnight exists")
+}
+
 fn timestamp(t: DateTime<Utc>) -> Timestamp {
     let local = to_stockholm(t);
     Timestamp {
@@ -297,59 +546,91 @@ fn local_label(ts: &Timestamp) -> String {
     format!("{:04}-{:02}-{:02} {:02}:{:02}", ts.year, ts.month, ts.day, ts.hour, ts.minute)
 }
 
-/// Staffs `calls` contacts in one hour: (agents, scheduled). No contacts need nobody.
-fn staff_hour(calls: f64, input: &PlanningInput) -> Result<(u32, u32), String> {
-    if calls < 1e-9 {
-        return Ok((0, 0));
+/// Staffs `calls` contacts offered in one open interval. An open line has
+/// at least one agent, even when no contact is forecast.
+fn staff(calls: f64, aht_seconds: f64, input: &PlanningInput) -> Result<Staffing, String> {
+    let scheduled = |agents| scheduled_agents(agents, input.shrinkage).map_err(|e| e.to_string());
+    if calls < 1e-6 {
+        let abandon_rate = input.patience_seconds.map(|_| 0.0);
+        return Ok(Staffing {
+            agents: 1,
+            scheduled: scheduled(1)?,
+            service_level: 1.0,
+            asa_seconds: 0.0,
+            occupancy: 0.0,
+            abandon_rate,
+        });
     }
-    let target = StaffingTarget::new(input.service_level, input.target_seconds);
-    let queue = Queue::from_interval(calls, f64::from(INTERVAL_MINUTES * 60), input.aht_seconds, None)
+    let interval_seconds = f64::from(input.interval_minutes * 60);
+    let queue = Queue::from_interval(calls, interval_seconds, aht_seconds, input.patience_seconds)
         .map_err(|e| e.to_string())?;
-    let agents = queue.staff(&target).map_err(|e| e.to_string())?.agents;
-    Ok((agents, scheduled_agents(agents, input.shrinkage).map_err(|e| e.to_string())?))
+    let m = queue.staff(&input.target()).map_err(|e| e.to_string())?;
+    Ok(Staffing {
+        agents: m.agents,
+        scheduled: scheduled(m.agents)?,
+        service_level: m.service_level,
+        asa_seconds: m.asa,
+        occupancy: m.occupancy,
+        abandon_rate: input.patience_seconds.map(|_| m.abandon_rate),
+    })
 }
 
 fn fraction(x: f64) -> Option<f64> {
     x.is_finite().then_some(x)
 }
 
-/// Makes the plan from hourly contact counts (all channels, as the store
-/// returns them) over `[from, to)`, a whole number of weeks of whole hours.
-/// Pure. Leading weeks without any contact in any channel (before the
-/// platform was in use) are left out of the history.
+/// The channel's service mix as shares.
+pub fn mix_shares(mix: &[ServiceMix]) -> Vec<MixShare> {
+    let total: u64 = mix.iter().map(|m| m.contacts).sum();
+    let mut out: Vec<MixShare> = Vec::new();
+    for m in mix.iter().filter(|m| m.contacts > 0) {
+        let key = m.service_code.clone().unwrap_or_else(|| NO_SERVICE.to_owned());
+        out.push(MixShare { key, contacts: m.contacts, share: m.contacts as f64 / total as f64 });
+    }
+    out
+}
+
+/// The handle time to plan with: typed, else measured (ACD first), else the default.
+pub fn choose_aht(typed: Option<f64>, acd: Option<f64>, log: Option<f64>) -> (f64, AhtSource) {
+    match (typed, acd, log) {
+        (Some(t), _, _) => (t, AhtSource::Typed),
+        (None, Some(a), _) => (a, AhtSource::Acd),
+        (None, None, Some(l)) => (l, AhtSource::Log),
+        (None, None, None) => (DEFAULT_AHT_SECONDS, AhtSource::Default),
+    }
+}
+
+/// Makes the plan for the week starting on local Monday `week` from the
+/// measured `history`. Pure. Leading weeks without any contact in any
+/// channel (before the platform was in use) are left out of the history.
 pub fn build_plan(
     input: PlanningInput,
-    counts: &[ContactCount],
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
+    history: &History,
+    mix: Vec<MixShare>,
+    (aht_seconds, aht_source): (f64, AhtSource),
+    week: NaiveDate,
 ) -> Result<Plan, String> {
-    let hours = usize::try_from((to - from).num_hours()).unwrap_or(0);
-    let index = |t: DateTime<Utc>| usize::try_from((t - from).num_hours()).ok().filter(|i| *i < hours);
-    let mut channel_counts = vec![0.0; hours];
-    let mut any_counts = vec![0u64; hours];
-    for c in counts {
-        let Some(i) = index(c.bucket_start) else { continue };
-        any_counts[i] += c.count;
-        if c.channel == input.channel {
-            channel_counts[i] += c.count as f64;
-        }
-    }
-    let total_weeks = hours / HOURS_PER_WEEK;
+    let per_week = history.per_week();
+    let total_weeks = history.volume.len() / per_week;
     let first_active_week = (0..total_weeks)
-        .find(|w| any_counts[w * HOURS_PER_WEEK..(w + 1) * HOURS_PER_WEEK].iter().any(|n| *n > 0))
+        .find(|w| history.active[w * per_week..(w + 1) * per_week].iter().any(|a| *a))
         .unwrap_or(total_weeks);
     let weeks = total_weeks - first_active_week;
-    let skip = hours - weeks * HOURS_PER_WEEK;
-    let history_from = from + Duration::hours(skip as i64);
-    let contacts = channel_counts[skip..].iter().sum::<f64>() as u64;
+    let skip = history.volume.len() - weeks * per_week;
+    let step = Duration::minutes(i64::from(history.interval_minutes));
+    let history_from = history.from + step * skip as i32;
+    let contacts = history.volume[skip..].iter().sum::<f64>().round() as u64;
     let plan = |outcome| Plan {
-        input,
-        source: ContactSource::Errands,
-        measured_aht_seconds: None,
+        input: input.clone(),
+        source: ContactSource::Platform,
+        aht_seconds,
+        aht_source,
+        week,
         history_from,
-        history_to: to,
+        history_to: history.to,
         weeks,
         contacts,
+        mix: mix.clone(),
         outcome,
     };
     if contacts == 0 {
@@ -358,59 +639,87 @@ pub fn build_plan(
     if weeks < MIN_WEEKS_FORECAST {
         return Ok(plan(PlanOutcome::TooLittleHistory { weeks, needed: MIN_WEEKS_FORECAST }));
     }
-    let intervals: Vec<AcdInterval> = (skip..hours)
+    let intervals: Vec<AcdInterval> = (skip..history.volume.len())
         .map(|i| {
-            let n = channel_counts[i];
-            AcdInterval {
-                start: timestamp(from + Duration::hours(i as i64)),
-                offered: n,
-                answered: n,
-                abandoned: 0.0,
-                aht_seconds: input.aht_seconds,
-            }
+            let n = history.volume[i];
+            let start = timestamp(history.from + step * i as i32);
+            AcdInterval { start, offered: n, answered: n, abandoned: 0.0, aht_seconds }
         })
         .collect();
-    let series = IntervalSeries::new(INTERVAL_MINUTES, intervals).map_err(|e| e.to_string())?;
+    let series = IntervalSeries::new(history.interval_minutes, intervals).map_err(|e| e.to_string())?;
     let model = fit(&series, None).map_err(|e| e.to_string())?;
+
+    // Per set scenario: the share of the channel's contacts it moves, and
+    // the staff time the moved contacts take per forecast contact.
+    let set: Vec<usize> = (0..MAX_SCENARIOS).filter(|k| input.scenario_is_set(*k)).collect();
+    let moves: Vec<(f64, f64)> = set
+        .iter()
+        .map(|k| {
+            mix.iter().fold((0.0, 0.0), |(moved, seconds), m| {
+                let share = m.share * input.scenarios[*k].get(&m.key).copied().unwrap_or(0.0);
+                (moved + share, seconds + share * input.digital_aht_of(&m.key))
+            })
+        })
+        .collect();
+    let mut totals: Vec<ScenarioTotals> = std::iter::once(0)
+        .chain(set.iter().map(|k| k + 1))
+        .zip(std::iter::once(0.0).chain(moves.iter().map(|m| m.0)))
+        .map(|(number, moved_share)| ScenarioTotals { number, moved_share, ..ScenarioTotals::default() })
+        .collect();
+    let hours_per_interval = f64::from(history.interval_minutes) / 60.0;
+    let (week_from, week_to) = (local_midnight(week), local_midnight(week + Duration::weeks(1)));
+    let ahead = (week_from - history.to).num_minutes() / i64::from(history.interval_minutes);
     let mut heatmap = [[0.0; 24]; 7];
-    let mut before = ScenarioTotals::default();
-    let mut after = ScenarioTotals::default();
-    let hours_per_interval = f64::from(INTERVAL_MINUTES) / 60.0;
-    let mut staffed = Vec::with_capacity(HOURS_PER_WEEK);
-    for point in model.forecast(HOURS_PER_WEEK) {
+    let mut staffed = Vec::new();
+    let mut t = week_from;
+    let mut h = usize::try_from(ahead).map_err(|_| "the week to plan has begun".to_owned())?;
+    let mut forecast_total = 0.0;
+    while t < week_to {
+        h += 1;
+        let point = model.forecast_at(h, timestamp(t));
         let calls = point.offered;
-        let calls_after = calls * (1.0 - input.shift);
-        let (agents, scheduled) = staff_hour(calls, &input)?;
-        let (agents_after, scheduled_after) = staff_hour(calls_after, &input)?;
+        forecast_total += calls;
+        let open = input.is_open(&point.start);
         let weekday = point.start.weekday();
-        let hour = point.start.hour;
-        heatmap[usize::from(weekday)][usize::from(hour)] += calls;
-        for (totals, calls, agents, scheduled) in
-            [(&mut before, calls, agents, scheduled), (&mut after, calls_after, agents_after, scheduled_after)]
-        {
-            totals.calls += calls;
-            totals.agent_hours += f64::from(agents) * hours_per_interval;
-            totals.scheduled_hours += f64::from(scheduled) * hours_per_interval;
-        }
-        staffed.push(StaffedInterval {
+        heatmap[usize::from(weekday)][usize::from(point.start.hour)] += calls;
+        let mut row = StaffedInterval {
             local_start: local_label(&point.start),
             weekday,
-            hour,
+            hour: point.start.hour,
+            open,
             calls,
-            agents,
-            scheduled,
-            calls_after,
-            agents_after,
-            scheduled_after,
-        });
+            staffing: None,
+            scenarios: Vec::new(),
+        };
+        for (i, totals) in totals.iter_mut().enumerate() {
+            let left = calls * (1.0 - totals.moved_share);
+            let staffing = if open { Some(staff(left, aht_seconds, &input)?) } else { None };
+            totals.calls += left;
+            match staffing {
+                Some(s) => {
+                    totals.agent_hours += f64::from(s.agents) * hours_per_interval;
+                    totals.scheduled_hours += f64::from(s.scheduled) * hours_per_interval;
+                    totals.peak_scheduled = totals.peak_scheduled.max(s.scheduled);
+                }
+                None => totals.calls_closed += left,
+            }
+            if i == 0 {
+                row.staffing = staffing;
+            } else {
+                row.scenarios.push((left, staffing));
+            }
+        }
+        staffed.push(row);
+        t += step;
     }
-    let shifted = before.calls - after.calls;
-    after.digital_hours = shifted * input.digital_aht_seconds / 3600.0 / (1.0 - input.shrinkage);
-    before.cost_sek = before.scheduled_hours * input.cost_per_hour;
-    after.cost_sek = (after.scheduled_hours + after.digital_hours) * input.cost_per_hour;
+    for (i, totals) in totals.iter_mut().enumerate() {
+        let digital_seconds = if i == 0 { 0.0 } else { forecast_total * moves[i - 1].1 };
+        totals.digital_hours = digital_seconds / 3600.0 / (1.0 - input.shrinkage);
+        totals.cost_sek = (totals.scheduled_hours + totals.digital_hours) * input.cost_per_hour;
+    }
     let backtest = if weeks >= MIN_WEEKS_BACKTEST {
         let bt = backtest_last_week(&series, None).map_err(|e| e.to_string())?;
-        let held_out = &series.intervals()[series.len() - HOURS_PER_WEEK..];
+        let held_out = &series.intervals()[series.len() - per_week..];
         let points: Vec<(String, f64, f64)> =
             held_out.iter().zip(&bt.forecast).map(|(i, f)| (local_label(&i.start), i.offered, f.offered)).collect();
         let mut days: Vec<(String, u8, f64, f64)> = Vec::new();
@@ -434,48 +743,53 @@ pub fn build_plan(
     } else {
         None
     };
-    Ok(plan(PlanOutcome::Ready(Box::new(Forecast { intervals: staffed, heatmap, before, after, backtest }))))
+    Ok(plan(PlanOutcome::Ready(Box::new(Forecast { intervals: staffed, heatmap, totals, backtest }))))
 }
 
-/// The staffing table as CSV (one row per forecast hour, decimal point,
-/// header line first).
+/// The staffing table as CSV: one row per interval of the planned week,
+/// decimal point, header line first; a block of columns per set scenario.
 pub fn staffing_csv(plan: &Plan) -> String {
     let mut out = String::from(
-        "interval_start,weekday,hour,forecast_contacts,agents,scheduled_agents,\
-         forecast_contacts_after_shift,agents_after_shift,scheduled_agents_after_shift\n",
+        "interval_start,weekday,hour,open,forecast_contacts,agents,scheduled_agents,service_level,asa_seconds,\
+         occupancy,abandon_rate",
     );
-    if let PlanOutcome::Ready(f) = &plan.outcome {
-        for r in &f.intervals {
-            out += &format!(
-                "{},{},{},{:.2},{},{},{:.2},{},{}\n",
-                r.local_start,
-                r.weekday + 1,
-                r.hour,
-                r.calls,
-                r.agents,
-                r.scheduled,
-                r.calls_after,
-                r.agents_after,
-                r.scheduled_after
-            );
+    let PlanOutcome::Ready(f) = &plan.outcome else {
+        return out + "\n";
+    };
+    for t in &f.totals[1..] {
+        let k = t.number;
+        out += &format!(",scenario{k}_contacts,scenario{k}_agents,scenario{k}_scheduled_agents");
+    }
+    out.push('\n');
+    let staffing = |s: &Option<Staffing>| match s {
+        Some(s) => format!(
+            "{},{},{:.4},{:.1},{:.4},{}",
+            s.agents,
+            s.scheduled,
+            s.service_level,
+            s.asa_seconds,
+            s.occupancy,
+            s.abandon_rate.map(|a| format!("{a:.4}")).unwrap_or_default()
+        ),
+        None => "0,0,,,,".to_owned(),
+    };
+    for r in &f.intervals {
+        out += &format!(
+            "{},{},{},{},{:.2},{}",
+            r.local_start,
+            r.weekday + 1,
+            r.hour,
+            r.open,
+            r.calls,
+            staffing(&r.staffing)
+        );
+        for (calls, s) in &r.scenarios {
+            let (agents, scheduled) = s.map(|s| (s.agents, s.scheduled)).unwrap_or((0, 0));
+            out += &format!(",{calls:.2},{agents},{scheduled}");
         }
+        out.push('\n');
     }
     out
-}
-
-/// Imported ACD intervals as offered contacts per hour (rounded), in the
-/// shape the errand counts have, so one planning path serves both sources.
-pub fn acd_hourly(intervals: &[porten_store::AcdInterval]) -> Vec<ContactCount> {
-    let mut hours: std::collections::BTreeMap<DateTime<Utc>, f64> = std::collections::BTreeMap::new();
-    for i in intervals {
-        let hour = Utc.timestamp_opt(i.start.timestamp().div_euclid(3600) * 3600, 0).single().unwrap_or(i.start);
-        *hours.entry(hour).or_default() += i.offered;
-    }
-    hours
-        .into_iter()
-        .filter(|(_, n)| *n >= 0.5)
-        .map(|(bucket_start, n)| ContactCount { bucket_start, channel: intervals[0].channel, count: n.round() as u64 })
-        .collect()
 }
 
 /// Average handle time over imported intervals, weighted by answered contacts.
@@ -484,211 +798,53 @@ pub fn measured_aht(intervals: &[porten_store::AcdInterval]) -> Option<f64> {
     (answered > 0.0).then(|| intervals.iter().map(|i| i.aht_seconds * i.answered).sum::<f64>() / answered)
 }
 
+/// Average handle time of the logged contacts that were timed.
+pub fn logged_aht(mix: &[ServiceMix]) -> Option<f64> {
+    let timed: u64 = mix.iter().map(|m| m.timed).sum();
+    (timed > 0).then(|| mix.iter().map(|m| m.handle_seconds).sum::<f64>() / timed as f64)
+}
+
 impl App {
-    /// The planning view at this moment for contact-center agents and
-    /// administrators (others: [`AppError::Forbidden`]). Reads contact
-    /// counts only, so no audit entry is written.
-    pub async fn plan(&self, actor: &Actor, input: PlanningInput) -> Result<Plan> {
+    /// The measured service mix of one channel over the planning history,
+    /// for planners only.
+    pub async fn planning_mix(&self, actor: &Actor, channel: Channel) -> Result<Vec<MixShare>> {
         if !actor_may_plan(actor) {
             return Err(AppError::Forbidden);
         }
         let (from, to) = history_window(self.now());
-        let mut counts = self.store.contact_counts(from, to, INTERVAL_MINUTES).await?;
+        Ok(mix_shares(&self.store.contact_mix(channel, from, to).await?))
+    }
+
+    /// The planning view at this moment for contact-center agents and
+    /// administrators (others: [`AppError::Forbidden`]). Reads counts and
+    /// statistics only, no personal data, so no audit entry is written.
+    pub async fn plan(&self, actor: &Actor, input: PlanningInput) -> Result<Plan> {
+        if !actor_may_plan(actor) {
+            return Err(AppError::Forbidden);
+        }
+        let now = self.now();
+        let (from, to) = history_window(now);
+        let minutes = input.interval_minutes;
+        let counts = self.store.contact_counts(from, to, minutes).await?;
         let acd = self.store.acd_intervals(input.channel, from, to).await?;
-        let source = if acd.is_empty() {
-            ContactSource::Errands
+        let mix = self.store.contact_mix(input.channel, from, to).await?;
+        let (history, source) = if acd.is_empty() {
+            let own = counts.iter().filter(|c| c.channel == input.channel);
+            let volumes: Vec<_> = own.map(|c| (c.bucket_start, c.count as f64, minutes)).collect();
+            (History::new(from, to, minutes, &counts, volumes), ContactSource::Platform)
         } else {
-            counts.retain(|c| c.channel != input.channel);
-            counts.extend(acd_hourly(&acd));
-            ContactSource::Acd
+            let volumes = acd.iter().map(|i| (i.start, i.offered, i.minutes));
+            let others: Vec<ContactCount> = counts.into_iter().filter(|c| c.channel != input.channel).collect();
+            (History::new(from, to, minutes, &others, volumes), ContactSource::Acd)
         };
-        let mut plan = build_plan(input, &counts, from, to).map_err(AppError::Rejected)?;
+        let aht = choose_aht(input.aht_seconds, measured_aht(&acd), logged_aht(&mix));
+        let today = to_stockholm(now).date_naive();
+        let week = input.week.unwrap_or_else(|| plannable_weeks(today)[0]);
+        let mut plan = build_plan(input, &history, mix_shares(&mix), aht, week).map_err(AppError::Rejected)?;
         plan.source = source;
-        plan.measured_aht_seconds = measured_aht(&acd);
         Ok(plan)
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn raw(pairs: &[(&str, &str)]) -> RawPlanningInput {
-        let get = |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned());
-        RawPlanningInput {
-            channel: get("channel"),
-            service_level: get("service_level"),
-            target_seconds: get("target_seconds"),
-            aht_seconds: get("aht_seconds"),
-            shrinkage: get("shrinkage"),
-            shift: get("shift"),
-            digital_aht_seconds: get("digital_aht_seconds"),
-            cost_per_hour: get("cost_per_hour"),
-        }
-    }
-
-    #[test]
-    fn parse_defaults_and_collects_every_problem() {
-        assert_eq!(PlanningInput::parse(&RawPlanningInput::default()).unwrap(), PlanningInput::default());
-        let ok =
-            PlanningInput::parse(&raw(&[("channel", "visit"), ("service_level", "0,9"), ("shift", " 0.25 ")])).unwrap();
-        assert_eq!((ok.channel, ok.service_level, ok.shift), (Channel::Visit, 0.9, 0.25));
-        let bad = PlanningInput::parse(&raw(&[
-            ("channel", "open311"),
-            ("service_level", "1"),
-            ("target_seconds", "abc"),
-            ("aht_seconds", ""),
-            ("shrinkage", "0.95"),
-            ("shift", "-0.1"),
-            ("cost_per_hour", "NaN"),
-        ]))
-        .unwrap_err();
-        let got: Vec<(&str, &str)> = bad.0.iter().map(|v| (v.field.as_str(), v.code)).collect();
-        assert_eq!(
-            got,
-            [
-                ("channel", "invalid"),
-                ("service_level", "out_of_range"),
-                ("target_seconds", "invalid"),
-                ("aht_seconds", "required"),
-                ("shrinkage", "out_of_range"),
-                ("shift", "out_of_range"),
-                ("cost_per_hour", "invalid"),
-            ]
-        );
-    }
-
-    fn utc(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap()
-    }
-
-    #[test]
-    fn the_window_ends_at_local_midnight() {
-        // 26 November 2026 is winter time (UTC+1): midnight is 23:00 UTC the day before.
-        let (from, to) = history_window(Utc.with_ymd_and_hms(2026, 11, 26, 15, 30, 0).unwrap());
-        assert_eq!(to, utc(2026, 11, 25, 23));
-        assert_eq!(to - from, Duration::weeks(8));
-        // Summer time (UTC+2), shortly after local midnight.
-        assert_eq!(start_of_local_day(Utc.with_ymd_and_hms(2026, 7, 1, 22, 30, 0).unwrap()), utc(2026, 7, 1, 22));
-    }
-
-    /// Office-hours phone traffic: `per_hour` contacts 08–16 on weekdays, 1 at noon on weekends.
-    fn office_counts(from: DateTime<Utc>, weeks: i64, per_hour: u64) -> Vec<ContactCount> {
-        let mut out = Vec::new();
-        for h in 0..weeks * 168 {
-            let t = from + Duration::hours(h);
-            let local = to_stockholm(t);
-            let weekend = local.weekday().num_days_from_monday() >= 5;
-            let count = match (weekend, local.hour()) {
-                (false, 8..=15) => per_hour,
-                (true, 12) => 1,
-                _ => 0,
-            };
-            if count > 0 {
-                out.push(ContactCount { bucket_start: t, channel: Channel::Phone, count });
-                out.push(ContactCount { bucket_start: t, channel: Channel::Web, count: 2 });
-            }
-        }
-        out
-    }
-
-    #[test]
-    fn a_regular_week_is_forecast_backtested_and_staffed() {
-        let (from, to) = history_window(Utc.with_ymd_and_hms(2026, 3, 5, 12, 0, 0).unwrap());
-        let counts = office_counts(from, 8, 12);
-        let input = PlanningInput { shift: 0.5, ..PlanningInput::default() };
-        let plan = build_plan(input, &counts, from, to).unwrap();
-        assert_eq!(plan.weeks, 8);
-        let PlanOutcome::Ready(f) = &plan.outcome else { panic!("{:?}", plan.outcome) };
-        assert_eq!(f.intervals.len(), 168);
-        // Thursday 5 March 2026, 09:00 local.
-        let nine = f.intervals.iter().find(|r| r.local_start == "2026-03-05 09:00").unwrap();
-        assert_eq!((nine.weekday, nine.hour), (3, 9));
-        assert!((nine.calls - 12.0).abs() < 0.5, "{}", nine.calls);
-        // 12 calls of 300 s in an hour: 1 Erlang; 80 % in 20 s needs 3 agents; 30 % shrinkage: 5.
-        let expected = staff_hour(nine.calls, &input).unwrap();
-        assert_eq!((nine.agents, nine.scheduled), expected);
-        assert_eq!((nine.agents, nine.scheduled), (3, 5));
-        let night = f.intervals.iter().find(|r| r.local_start == "2026-03-05 03:00").unwrap();
-        assert_eq!((night.agents, night.scheduled), (0, 0));
-        assert!(f.after.calls < f.before.calls && f.after.cost_sek < f.before.cost_sek);
-        assert_eq!(f.before.cost_sek, f.before.scheduled_hours * 450.0);
-        // The shifted half still costs 60 s of staff time each, scheduled after shrinkage.
-        let shifted = f.before.calls - f.after.calls;
-        assert!((f.after.digital_hours - shifted * 60.0 / 3600.0 / 0.7).abs() < 1e-9);
-        assert!((f.after.cost_sek - (f.after.scheduled_hours + f.after.digital_hours) * 450.0).abs() < 1e-6);
-        assert_eq!(f.before.digital_hours, 0.0);
-        assert!((f.heatmap[3][9] - nine.calls).abs() < 1e-9);
-        let bt = f.backtest.as_ref().expect("eight weeks allow a backtest");
-        assert_eq!(bt.points.len(), 168);
-        assert_eq!(bt.days.len(), 7);
-        assert!(bt.wape.unwrap() < 0.05, "{:?}", bt.wape);
-        let csv = staffing_csv(&plan);
-        assert_eq!(csv.lines().count(), 169);
-        assert!(csv.contains("\n2026-03-05 09:00,4,9,"), "{csv}");
-    }
-
-    #[test]
-    fn sparse_history_is_explained_not_failed() {
-        let (from, to) = history_window(Utc.with_ymd_and_hms(2026, 3, 5, 12, 0, 0).unwrap());
-        let empty = build_plan(PlanningInput::default(), &[], from, to).unwrap();
-        assert_eq!((&empty.outcome, empty.weeks, empty.contacts), (&PlanOutcome::NoContacts, 0, 0));
-        // Only the last week has contacts: not enough to forecast.
-        let recent = office_counts(to - Duration::weeks(1), 1, 3);
-        let short = build_plan(PlanningInput::default(), &recent, from, to).unwrap();
-        assert_eq!(short.outcome, PlanOutcome::TooLittleHistory { weeks: 1, needed: 2 });
-        assert_eq!(short.history_from, to - Duration::weeks(1));
-        // Two weeks: a forecast, but no week to hold out.
-        let two = office_counts(to - Duration::weeks(2), 2, 3);
-        let PlanOutcome::Ready(f) = build_plan(PlanningInput::default(), &two, from, to).unwrap().outcome else {
-            panic!("two weeks are enough to forecast")
-        };
-        assert!(f.backtest.is_none());
-        // Web only: no phone contacts at all.
-        let web_only: Vec<ContactCount> = recent.into_iter().filter(|c| c.channel == Channel::Web).collect();
-        assert_eq!(build_plan(PlanningInput::default(), &web_only, from, to).unwrap().outcome, PlanOutcome::NoContacts);
-        assert_eq!(staffing_csv(&empty).lines().count(), 1);
-    }
-
-    #[test]
-    fn only_planners_may_plan() {
-        for (role, ok) in [
-            (Role::Citizen, false),
-            (Role::Agent, true),
-            (Role::CaseOfficer, false),
-            (Role::UnitAdmin, true),
-            (Role::SystemAdmin, true),
-        ] {
-            assert_eq!(may_plan(role), ok, "{role:?}");
-        }
-        assert!(!actor_may_plan(&Actor::ApiKey { id: 1, name: "k".into(), scopes: vec![] }));
-    }
-}
-
-#[cfg(test)]
-mod acd_tests {
-    use super::*;
-
-    #[test]
-    fn acd_quarter_hours_add_up_to_hourly_counts() {
-        let at = |h: u32, m: u32| Utc.with_ymd_and_hms(2026, 3, 2, h, m, 0).unwrap();
-        let q = |h, m, offered| porten_store::AcdInterval {
-            channel: Channel::Phone,
-            start: at(h, m),
-            minutes: 15,
-            offered,
-            answered: offered,
-            abandoned: 0.0,
-            aht_seconds: 300.0,
-        };
-        let hourly = acd_hourly(&[q(8, 0, 3.0), q(8, 15, 4.0), q(8, 45, 2.0), q(9, 0, 0.0), q(10, 30, 6.0)]);
-        let pairs: Vec<_> = hourly.iter().map(|c| (c.bucket_start, c.count)).collect();
-        assert_eq!(pairs, vec![(at(8, 0), 9), (at(10, 0), 6)], "empty hours are left out, like errand counts");
-        let mut long = q(11, 0, 1.0);
-        long.aht_seconds = 600.0;
-        // (3·300 + 4·300 + 2·300 + 6·300 + 1·600) / 16 = 318.75
-        let all = [q(8, 0, 3.0), q(8, 15, 4.0), q(8, 45, 2.0), q(9, 0, 0.0), q(10, 30, 6.0), long];
-        assert_eq!(measured_aht(&all), Some(318.75));
-        assert_eq!(measured_aht(&[q(9, 0, 0.0)]), None, "nothing answered, nothing measured");
-    }
-}
+mod tests;

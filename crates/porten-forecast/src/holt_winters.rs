@@ -171,15 +171,23 @@ pub fn fit(series: &IntervalSeries, params: Option<Params>) -> Result<Model, For
 
 impl Model {
     /// Forecasts the `horizon` intervals after the training data:
-    /// `ℓ + h·b + s(slot)`, clamped at zero.
+    /// `ℓ + h·b + s(slot)`, clamped at zero. Interval starts keep the UTC
+    /// offset of the last training interval; across a daylight-saving change
+    /// use [`Model::forecast_at`] with the true local starts.
     pub fn forecast(&self, horizon: usize) -> Vec<ForecastPoint> {
         (1..=horizon)
-            .map(|h| {
-                let start = self.last_start.plus_minutes(h as i64 * i64::from(self.interval_minutes));
-                let k = slot(&start, self.interval_minutes);
-                let offered = (self.level + h as f64 * self.trend + self.seasonal[k]).max(0.0);
-                ForecastPoint { start, offered, aht_seconds: self.aht_profile[k] }
-            })
+            .map(|h| self.forecast_at(h, self.last_start.plus_minutes(h as i64 * i64::from(self.interval_minutes))))
             .collect()
+    }
+
+    /// The forecast for the interval `h` steps after the training data
+    /// (h ≥ 1), starting at local time `start`: the trend counts the steps,
+    /// the season is the weekday × interval slot of `start`, so a caller that
+    /// knows the time zone labels and profiles the hours after a
+    /// daylight-saving change correctly.
+    pub fn forecast_at(&self, h: usize, start: Timestamp) -> ForecastPoint {
+        let k = slot(&start, self.interval_minutes);
+        let offered = (self.level + h as f64 * self.trend + self.seasonal[k]).max(0.0);
+        ForecastPoint { start, offered, aht_seconds: self.aht_profile[k] }
     }
 }

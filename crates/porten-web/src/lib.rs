@@ -8,6 +8,7 @@
 
 mod api;
 mod auth;
+mod contacts;
 mod i18n;
 mod ops;
 mod pages;
@@ -66,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .merge(
             pages::routes()
                 .merge(planning::routes())
+                .merge(contacts::routes())
                 .layer(axum::middleware::from_fn(auth::csrf_cookie))
                 .layer(axum::middleware::from_fn(i18n::remember_lang)),
         )

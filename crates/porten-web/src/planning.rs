@@ -1,7 +1,10 @@
-//! The supervisor's planning page: forecast, staffing, channel-shift scenario
-//! and CSV export (`/staff/planning`, `/staff/planning.csv`). The numbers come
-//! from `porten_app::planning`; this module only validates the query, checks
-//! who is asking and renders (tables, inline SVG with text alternatives).
+//! The supervisor's planning page: forecast, staffing per interval for a
+//! chosen week, channel-shift scenarios side by side, and CSV export
+//! (`/staff/planning`, `/staff/planning.csv`). The numbers come from
+//! `porten_app::planning`; this module only reads the query, checks who is
+//! asking and renders (tables, inline SVG with text alternatives).
+
+use std::collections::BTreeMap;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -10,13 +13,15 @@ use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use chrono::{Datelike, Duration, NaiveDate};
 use porten_app::AppError;
 use porten_app::auth::user_actor;
 use porten_app::planning::{
-    ContactSource, PLANNING_CHANNELS, Plan, PlanOutcome, PlanningInput, RawPlanningInput, may_plan, staffing_csv,
+    AhtSource, BacktestView, ContactSource, Forecast, MAX_SCENARIOS, MixShare, NO_SERVICE, PLANNING_CHANNELS, Plan,
+    PlanOutcome, PlanningInput, RawPlanningInput, ScenarioTotals, Staffing, may_plan, plannable_weeks, staffing_csv,
 };
-use porten_domain::Violations;
-use porten_store::User;
+use porten_domain::time::to_stockholm;
+use porten_domain::{Channel, Violations};
 
 use crate::AppState;
 use crate::auth::{CsrfToken, MaybeUser};
@@ -27,17 +32,8 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/staff/planning", get(planning_page)).route("/staff/planning.csv", get(planning_csv))
 }
 
-/// The signed-in planner, or the response to send instead.
-fn require_planner(user: Option<User>, t: &Tr, csrf: &CsrfToken) -> Result<User, Box<Response>> {
-    require_role(user, t, csrf, may_plan)
-}
-
-/// The numeric fields of the form, in order.
-const NUMBER_FIELDS: [&str; 7] =
-    ["service_level", "target_seconds", "aht_seconds", "shrinkage", "shift", "digital_aht_seconds", "cost_per_hour"];
-
 /// `x` with `decimals` decimals, grouped thousands, in the page's language.
-fn num(lang: Lang, x: f64, decimals: usize) -> String {
+pub(crate) fn num(lang: Lang, x: f64, decimals: usize) -> String {
     let text = format!("{:.*}", decimals, x.abs());
     let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
     let (group, point) = match lang {
@@ -59,9 +55,15 @@ fn num(lang: Lang, x: f64, decimals: usize) -> String {
     if negative { format!("−{out}") } else { out }
 }
 
-/// A share as a whole percentage (0.25 → "25").
-fn percent(lang: Lang, share: f64) -> String {
-    num(lang, share * 100.0, 0)
+/// A share as a percentage (0.25 → "25").
+fn percent(lang: Lang, share: f64, decimals: usize) -> String {
+    num(lang, share * 100.0, decimals)
+}
+
+/// A plain decimal for a form field (no grouping).
+fn plain(lang: Lang, x: f64) -> String {
+    let s = format!("{}", (x * 1e6).round() / 1e6);
+    if lang == Lang::Sv { s.replace('.', ",") } else { s }
 }
 
 fn weekday(t: &Tr, day: u8) -> String {
@@ -72,18 +74,33 @@ fn weekday_short(t: &Tr, day: u8) -> String {
     t.get(&format!("weekday-short-{}", day + 1))
 }
 
-struct ChannelOption {
-    value: &'static str,
+struct Opt {
+    value: String,
     label: String,
     selected: bool,
 }
 
-struct Field {
-    id: &'static str,
+/// A form control: a text input when `options` is empty, else a select.
+struct Control {
+    id: String,
     label: String,
     hint: String,
     value: String,
+    options: Vec<Opt>,
     invalid: bool,
+}
+
+struct Fieldset {
+    legend: String,
+    controls: Vec<Control>,
+}
+
+/// One service's row of the channel-shift table: a share input per
+/// scenario and the digital handle time.
+struct ShiftRow {
+    name: String,
+    share: String,
+    inputs: Vec<Control>,
 }
 
 struct ErrorLink {
@@ -91,11 +108,9 @@ struct ErrorLink {
     message: String,
 }
 
-struct ScenarioRow {
+struct TotalsRow {
     label: String,
-    before: String,
-    after: String,
-    diff: String,
+    values: Vec<String>,
 }
 
 struct Cell {
@@ -118,10 +133,15 @@ struct HeatRow {
 struct StaffRow {
     date: String,
     weekday: String,
-    hour: String,
+    time: String,
     calls: String,
     agents: u32,
     scheduled: u32,
+    service_level: String,
+    asa: String,
+    occupancy: String,
+    abandon: String,
+    scenarios: Vec<u32>,
 }
 
 struct DayRow {
@@ -145,9 +165,9 @@ struct Chart {
 
 struct Ready {
     week: String,
-    scenario: Vec<ScenarioRow>,
-    scenario_after: String,
-    saving: String,
+    totals_head: Vec<String>,
+    totals: Vec<TotalsRow>,
+    summary: Vec<String>,
     heat_cells: Vec<Cell>,
     heat_days: Vec<AxisLabel>,
     heat_hours: Vec<AxisLabel>,
@@ -155,7 +175,10 @@ struct Ready {
     heat_rows: Vec<HeatRow>,
     hours: Vec<String>,
     chart: Option<Chart>,
+    erlang_a: bool,
+    scenario_heads: Vec<String>,
     rows: Vec<StaffRow>,
+    closed_note: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -163,10 +186,11 @@ struct Ready {
 struct PlanningPage {
     t: Tr,
     nav: Nav,
-    channels: Vec<ChannelOption>,
-    fields: Vec<Field>,
+    fieldsets: Vec<Fieldset>,
+    scenario_cols: Vec<String>,
+    shift_rows: Vec<ShiftRow>,
     errors: Vec<ErrorLink>,
-    basis: Option<String>,
+    basis: Vec<String>,
     notice: Option<String>,
     ready: Option<Ready>,
     csv_href: String,
@@ -183,77 +207,174 @@ const CHART_TOP: usize = 12;
 const CHART_WIDTH: usize = 672;
 const CHART_HEIGHT: usize = 200;
 
-fn typed(raw: &RawPlanningInput, id: &str) -> Option<String> {
-    match id {
-        "service_level" => raw.service_level.clone(),
-        "target_seconds" => raw.target_seconds.clone(),
-        "aht_seconds" => raw.aht_seconds.clone(),
-        "shrinkage" => raw.shrinkage.clone(),
-        "shift" => raw.shift.clone(),
-        "digital_aht_seconds" => raw.digital_aht_seconds.clone(),
-        "cost_per_hour" => raw.cost_per_hour.clone(),
-        _ => None,
+/// The value a number field shows: what was typed, else the setting.
+fn shown(raw: &RawPlanningInput, lang: Lang, id: &str, value: Option<f64>) -> String {
+    match raw.get(id) {
+        Some(typed) => typed.to_owned(),
+        None => value.map(|v| plain(lang, v)).unwrap_or_default(),
     }
 }
 
-fn value_of(input: &PlanningInput, id: &str) -> f64 {
-    match id {
-        "service_level" => input.service_level,
-        "target_seconds" => input.target_seconds,
-        "aht_seconds" => input.aht_seconds,
-        "shrinkage" => input.shrinkage,
-        "shift" => input.shift,
-        "digital_aht_seconds" => input.digital_aht_seconds,
-        _ => input.cost_per_hour,
+struct FormContext<'a> {
+    t: &'a Tr,
+    raw: &'a RawPlanningInput,
+    errors: &'a Violations,
+}
+
+impl FormContext<'_> {
+    fn invalid(&self, id: &str) -> bool {
+        self.errors.0.iter().any(|v| v.field == id)
+    }
+
+    fn text(&self, id: &str, value: Option<f64>) -> Control {
+        Control {
+            id: id.to_owned(),
+            label: self.t.get(&format!("planning-{id}")),
+            hint: self.t.get(&format!("planning-{id}-hint")),
+            value: shown(self.raw, self.t.lang, id, value),
+            options: Vec::new(),
+            invalid: self.invalid(id),
+        }
+    }
+
+    fn select(&self, id: &str, current: &str, options: Vec<(String, String)>) -> Control {
+        let chosen = self.raw.get(id).unwrap_or(current).to_owned();
+        Control {
+            id: id.to_owned(),
+            label: self.t.get(&format!("planning-{id}")),
+            hint: self.t.get(&format!("planning-{id}-hint")),
+            value: chosen.clone(),
+            options: options
+                .into_iter()
+                .map(|(value, label)| Opt { selected: value == chosen, value, label })
+                .collect(),
+            invalid: self.invalid(id),
+        }
     }
 }
 
-/// A plain decimal for a query string or a form field (no grouping).
-fn plain(lang: Lang, x: f64) -> String {
-    let s = format!("{}", (x * 1e6).round() / 1e6);
-    if lang == Lang::Sv { s.replace('.', ",") } else { s }
+fn week_label(t: &Tr, monday: NaiveDate) -> String {
+    let sunday = monday + Duration::days(6);
+    t.with(
+        "planning-week-option",
+        &[("week", monday.iso_week().week().to_string()), ("from", monday.to_string()), ("to", sunday.to_string())],
+    )
 }
 
-fn query_of(input: &PlanningInput) -> String {
-    let pairs = [
-        ("channel", input.channel.as_str().to_owned()),
-        ("service_level", plain(Lang::En, input.service_level)),
-        ("target_seconds", plain(Lang::En, input.target_seconds)),
-        ("aht_seconds", plain(Lang::En, input.aht_seconds)),
-        ("shrinkage", plain(Lang::En, input.shrinkage)),
-        ("shift", plain(Lang::En, input.shift)),
-        ("digital_aht_seconds", plain(Lang::En, input.digital_aht_seconds)),
-        ("cost_per_hour", plain(Lang::En, input.cost_per_hour)),
-    ];
-    serde_urlencoded::to_string(pairs).unwrap_or_default()
+fn fieldsets(cx: &FormContext, input: &PlanningInput, today: NaiveDate, week: NaiveDate) -> Vec<Fieldset> {
+    let t = cx.t;
+    let channels =
+        PLANNING_CHANNELS.iter().map(|c| (c.as_str().to_owned(), t.get(&format!("channel-{}", c.as_str())))).collect();
+    let intervals = [15, 30, 60].iter().map(|m| (m.to_string(), t.with1("planning-minutes", "n", m.to_string())));
+    let weeks = plannable_weeks(today).into_iter().map(|m| (m.to_string(), week_label(t, m))).collect();
+    let hours = |range: std::ops::RangeInclusive<u32>| range.map(|h| (h.to_string(), format!("{h:02}:00"))).collect();
+    let days = ["weekdays", "all"].iter().map(|d| ((*d).to_owned(), t.get(&format!("planning-days-{d}")))).collect();
+    let days_now = match input.days {
+        porten_app::planning::OpenDays::Weekdays => "weekdays",
+        porten_app::planning::OpenDays::All => "all",
+    };
+    vec![
+        Fieldset {
+            legend: t.get("planning-legend-what"),
+            controls: vec![
+                cx.select("channel", input.channel.as_str(), channels),
+                cx.select("week", &week.to_string(), weeks),
+                cx.select("interval", &input.interval_minutes.to_string(), intervals.collect()),
+            ],
+        },
+        Fieldset {
+            legend: t.get("planning-legend-hours"),
+            controls: vec![
+                cx.select("opens", &input.opens.to_string(), hours(0..=23)),
+                cx.select("closes", &input.closes.to_string(), hours(1..=24)),
+                cx.select("days", days_now, days),
+            ],
+        },
+        Fieldset {
+            legend: t.get("planning-legend-goal"),
+            controls: vec![
+                cx.text("service_level", Some(input.service_level)),
+                cx.text("target_seconds", Some(input.target_seconds)),
+                cx.text("patience_seconds", input.patience_seconds),
+                cx.text("max_abandon", input.max_abandon),
+                cx.text("max_occupancy", input.max_occupancy),
+            ],
+        },
+        Fieldset {
+            legend: t.get("planning-legend-resources"),
+            controls: vec![
+                cx.text("aht_seconds", input.aht_seconds),
+                cx.text("shrinkage", Some(input.shrinkage)),
+                cx.text("cost_per_hour", Some(input.cost_per_hour)),
+            ],
+        },
+    ]
 }
 
-fn form(
-    t: &Tr,
-    raw: &RawPlanningInput,
-    shown: &PlanningInput,
-    errors: &Violations,
-) -> (Vec<ChannelOption>, Vec<Field>) {
-    let channel_typed = raw.channel.as_deref().unwrap_or(shown.channel.as_str());
-    let channels = PLANNING_CHANNELS
-        .into_iter()
-        .map(|c| ChannelOption {
-            value: c.as_str(),
-            label: t.get(&format!("channel-{}", c.as_str())),
-            selected: c.as_str() == channel_typed,
+/// The name of a mix key in the page's language.
+fn service_name(t: &Tr, names: &BTreeMap<String, (String, String)>, key: &str) -> String {
+    if key == NO_SERVICE {
+        return t.get("planning-no-service");
+    }
+    match names.get(key) {
+        Some((sv, en)) => (if t.lang == Lang::Sv { sv } else { en }).clone(),
+        None => key.to_owned(),
+    }
+}
+
+fn shift_rows(
+    cx: &FormContext,
+    input: &PlanningInput,
+    mix: &[MixShare],
+    names: &BTreeMap<String, (String, String)>,
+) -> Vec<ShiftRow> {
+    let t = cx.t;
+    mix.iter()
+        .map(|m| {
+            let name = service_name(t, names, &m.key);
+            let mut inputs: Vec<Control> = (0..MAX_SCENARIOS)
+                .map(|k| {
+                    let id = format!("shift{}-{}", k + 1, m.key);
+                    let value = input.scenarios[k].get(&m.key).copied();
+                    Control {
+                        label: t.with(
+                            "planning-shift-label",
+                            &[("scenario", (k + 1).to_string()), ("service", name.clone())],
+                        ),
+                        hint: String::new(),
+                        value: shown(cx.raw, t.lang, &id, value),
+                        options: Vec::new(),
+                        invalid: cx.invalid(&id),
+                        id,
+                    }
+                })
+                .collect();
+            let id = format!("digital-{}", m.key);
+            inputs.push(Control {
+                label: t.with1("planning-digital-label", "service", name.clone()),
+                hint: String::new(),
+                value: shown(cx.raw, t.lang, &id, Some(input.digital_aht_of(&m.key))),
+                options: Vec::new(),
+                invalid: cx.invalid(&id),
+                id,
+            });
+            ShiftRow { name, share: percent(t.lang, m.share, 1), inputs }
         })
-        .collect();
-    let fields = NUMBER_FIELDS
-        .into_iter()
-        .map(|id| Field {
-            id,
-            label: t.get(&format!("planning-{id}")),
-            hint: t.get(&format!("planning-{id}-hint")),
-            value: typed(raw, id).unwrap_or_else(|| plain(t.lang, value_of(shown, id))),
-            invalid: errors.0.iter().any(|v| v.field == id),
-        })
-        .collect();
-    (channels, fields)
+        .collect()
+}
+
+/// The error summary's message for a field (scenario fields share one).
+fn error_message(t: &Tr, field: &str, code: &str) -> String {
+    if field.starts_with("shift") {
+        return t.get("planning-error-shift");
+    }
+    if field.starts_with("digital-") {
+        return t.get("planning-error-digital");
+    }
+    if code == "requires_patience" {
+        return t.get("planning-error-max_abandon-patience");
+    }
+    t.get(&format!("planning-error-{field}"))
 }
 
 fn heatmap(t: &Tr, heat: &[[f64; 24]; 7]) -> (Vec<Cell>, Vec<AxisLabel>, Vec<AxisLabel>, Vec<HeatRow>, String) {
@@ -298,7 +419,7 @@ fn heatmap(t: &Tr, heat: &[[f64; 24]; 7]) -> (Vec<Cell>, Vec<AxisLabel>, Vec<Axi
     (cells, days, hours, rows, desc)
 }
 
-fn chart(t: &Tr, bt: &porten_app::planning::BacktestView) -> Chart {
+fn chart(t: &Tr, bt: &BacktestView) -> Chart {
     let lang = t.lang;
     let n = bt.points.len().max(2);
     let max = bt.points.iter().flat_map(|(_, a, f)| [*a, *f]).fold(1.0, f64::max).ceil();
@@ -316,17 +437,28 @@ fn chart(t: &Tr, bt: &porten_app::planning::BacktestView) -> Chart {
         .into_iter()
         .map(|v| AxisLabel { x: CHART_LEFT - 6, y: y(v).round() as usize + 4, text: num(lang, v, 1) })
         .collect();
+    // Where each day starts among the points (a day can have 23 or 25 hours).
+    let mut day_starts = Vec::new();
+    for (i, p) in bt.points.iter().enumerate() {
+        if i == 0 || bt.points[i - 1].0[..10] != p.0[..10] {
+            day_starts.push(i);
+        }
+    }
     let x_labels = bt
         .days
         .iter()
+        .zip(&day_starts)
         .enumerate()
-        .map(|(i, d)| AxisLabel {
-            x: x(i * 24 + 12).round() as usize,
-            y: CHART_TOP + CHART_HEIGHT + 18,
-            text: weekday_short(t, d.1),
+        .map(|(k, (d, start))| {
+            let end = day_starts.get(k + 1).copied().unwrap_or(bt.points.len());
+            AxisLabel {
+                x: x((start + end) / 2).round() as usize,
+                y: CHART_TOP + CHART_HEIGHT + 18,
+                text: weekday_short(t, d.1),
+            }
         })
         .collect();
-    let gridlines = (1..bt.days.len()).map(|i| x(i * 24).round() as usize).collect();
+    let gridlines = day_starts.iter().skip(1).map(|i| x(*i).round() as usize).collect();
     let fmt_share = |v: Option<f64>| v.map(|v| num(lang, v * 100.0, 1)).unwrap_or_else(|| "–".into());
     let (first, last) = (bt.points.first().map(|p| p.0.clone()), bt.points.last().map(|p| p.0.clone()));
     let total_actual: f64 = bt.points.iter().map(|p| p.1).sum();
@@ -359,70 +491,75 @@ fn chart(t: &Tr, bt: &porten_app::planning::BacktestView) -> Chart {
     }
 }
 
-fn ready(t: &Tr, plan: &Plan, f: &porten_app::planning::Forecast) -> Ready {
+fn scenario_name(t: &Tr, number: usize) -> String {
+    if number == 0 { t.get("planning-baseline") } else { t.with1("planning-scenario", "n", number.to_string()) }
+}
+
+fn totals_table(t: &Tr, totals: &[ScenarioTotals]) -> (Vec<String>, Vec<TotalsRow>, Vec<String>) {
     let lang = t.lang;
-    let share = percent(lang, plan.input.shift);
-    let row = |key: &str, before: f64, after: f64, decimals: usize| ScenarioRow {
+    let base = &totals[0];
+    let row = |key: &str, value: &dyn Fn(&ScenarioTotals) -> String| TotalsRow {
         label: t.get(key),
-        before: num(lang, before, decimals),
-        after: num(lang, after, decimals),
-        diff: num(lang, after - before, decimals),
+        values: totals.iter().map(value).collect(),
     };
-    let scenario = vec![
-        row("planning-row-contacts", f.before.calls, f.after.calls, 0),
-        row("planning-row-agent-hours", f.before.agent_hours, f.after.agent_hours, 0),
-        row("planning-row-scheduled-hours", f.before.scheduled_hours, f.after.scheduled_hours, 0),
-        row("planning-row-digital-hours", f.before.digital_hours, f.after.digital_hours, 0),
-        row("planning-row-cost", f.before.cost_sek, f.after.cost_sek, 0),
+    let rows = vec![
+        row("planning-row-moved", &|s| format!("{} %", percent(lang, s.moved_share, 1))),
+        row("planning-row-contacts", &|s| num(lang, s.calls, 0)),
+        row("planning-row-closed", &|s| num(lang, s.calls_closed, 0)),
+        row("planning-row-agent-hours", &|s| num(lang, s.agent_hours, 1)),
+        row("planning-row-scheduled-hours", &|s| num(lang, s.scheduled_hours, 1)),
+        row("planning-row-peak", &|s| s.peak_scheduled.to_string()),
+        row("planning-row-digital-hours", &|s| num(lang, s.digital_hours, 1)),
+        row("planning-row-cost", &|s| num(lang, s.cost_sek, 0)),
+        row("planning-row-cost-diff", &|s| num(lang, s.cost_sek - base.cost_sek, 0)),
     ];
-    let saving = if plan.input.shift > 0.0 && f.after.cost_sek >= f.before.cost_sek {
-        t.with1("planning-saving-none", "share", share.clone())
-    } else if plan.input.shift > 0.0 {
-        t.with(
-            "planning-saving",
-            &[
-                ("share", share.clone()),
-                ("amount", num(lang, f.before.cost_sek - f.after.cost_sek, 0)),
-                (
-                    "hours",
-                    num(
-                        lang,
-                        f.before.scheduled_hours + f.before.digital_hours
-                            - f.after.scheduled_hours
-                            - f.after.digital_hours,
-                        0,
-                    ),
-                ),
-            ],
-        )
-    } else {
-        t.get("planning-no-shift")
-    };
-    let (heat_cells, heat_days, heat_hours, heat_rows, heat_desc) = heatmap(t, &f.heatmap);
-    let rows: Vec<StaffRow> = f
-        .intervals
+    let summary = totals[1..]
         .iter()
-        .map(|r| StaffRow {
-            date: r.local_start[..10].to_owned(),
-            weekday: weekday(t, r.weekday),
-            hour: r.local_start[11..].to_owned(),
-            calls: num(lang, r.calls, 1),
-            agents: r.agents,
-            scheduled: r.scheduled,
+        .map(|s| {
+            let hours = base.scheduled_hours - s.scheduled_hours - s.digital_hours;
+            let key = if s.cost_sek < base.cost_sek { "planning-saving" } else { "planning-saving-none" };
+            t.with(
+                key,
+                &[
+                    ("scenario", s.number.to_string()),
+                    ("share", percent(lang, s.moved_share, 1)),
+                    ("hours", num(lang, hours, 1)),
+                    ("amount", num(lang, base.cost_sek - s.cost_sek, 0)),
+                ],
+            )
         })
         .collect();
-    let week = t.with(
-        "planning-forecast-week",
-        &[
-            ("from", rows.first().map(|r| r.date.clone()).unwrap_or_default()),
-            ("to", rows.last().map(|r| r.date.clone()).unwrap_or_default()),
-        ],
-    );
+    (totals.iter().map(|s| scenario_name(t, s.number)).collect(), rows, summary)
+}
+
+fn staff_row(t: &Tr, r: &porten_app::planning::StaffedInterval, s: &Staffing) -> StaffRow {
+    let lang = t.lang;
+    StaffRow {
+        date: r.local_start[..10].to_owned(),
+        weekday: weekday(t, r.weekday),
+        time: r.local_start[11..].to_owned(),
+        calls: num(lang, r.calls, 1),
+        agents: s.agents,
+        scheduled: s.scheduled,
+        service_level: percent(lang, s.service_level, 1),
+        asa: num(lang, s.asa_seconds, 0),
+        occupancy: percent(lang, s.occupancy, 0),
+        abandon: s.abandon_rate.map(|a| percent(lang, a, 1)).unwrap_or_default(),
+        scenarios: r.scenarios.iter().map(|(_, s)| s.map(|s| s.scheduled).unwrap_or(0)).collect(),
+    }
+}
+
+fn ready(t: &Tr, plan: &Plan, f: &Forecast) -> Ready {
+    let lang = t.lang;
+    let (totals_head, totals, summary) = totals_table(t, &f.totals);
+    let (heat_cells, heat_days, heat_hours, heat_rows, heat_desc) = heatmap(t, &f.heatmap);
+    let rows: Vec<StaffRow> =
+        f.intervals.iter().filter_map(|r| r.staffing.as_ref().map(|s| staff_row(t, r, s))).collect();
     Ready {
-        week,
-        scenario,
-        scenario_after: t.with1("planning-col-after", "share", share),
-        saving,
+        week: t.with1("planning-forecast-week", "week", week_label(t, plan.week)),
+        totals_head,
+        totals,
+        summary,
         heat_cells,
         heat_days,
         heat_hours,
@@ -430,8 +567,47 @@ fn ready(t: &Tr, plan: &Plan, f: &porten_app::planning::Forecast) -> Ready {
         heat_rows,
         hours: (0..24).map(|h| format!("{h:02}")).collect(),
         chart: f.backtest.as_ref().map(|bt| chart(t, bt)),
+        erlang_a: plan.input.patience_seconds.is_some(),
+        scenario_heads: f.totals[1..].iter().map(|s| scenario_name(t, s.number)).collect(),
         rows,
+        closed_note: t.with1("planning-closed-note", "contacts", num(lang, f.totals[0].calls_closed, 0)),
     }
+}
+
+fn basis(t: &Tr, plan: &Plan) -> Vec<String> {
+    let lang = t.lang;
+    let channel = t.get(&format!("channel-{}", plan.input.channel.as_str()));
+    let source = match plan.source {
+        ContactSource::Platform => "planning-source-platform",
+        ContactSource::Acd => "planning-source-acd",
+    };
+    let aht = match plan.aht_source {
+        AhtSource::Typed => "planning-aht-typed",
+        AhtSource::Acd => "planning-aht-acd",
+        AhtSource::Log => "planning-aht-log",
+        AhtSource::Default => "planning-aht-default",
+    };
+    let model = if plan.input.patience_seconds.is_some() { "planning-model-a" } else { "planning-model-c" };
+    vec![
+        t.with(
+            "planning-basis",
+            &[
+                ("channel", channel),
+                ("contacts", num(lang, plan.contacts as f64, 0)),
+                ("weeks", plan.weeks.to_string()),
+                ("from", local_time(plan.history_from)[..10].to_owned()),
+                ("to", local_time(plan.history_to - chrono::Duration::seconds(1))[..10].to_owned()),
+            ],
+        ),
+        t.get(source),
+        t.with1(aht, "seconds", num(lang, plan.aht_seconds, 0)),
+        t.get(model),
+    ]
+}
+
+async fn service_names(state: &AppState) -> BTreeMap<String, (String, String)> {
+    let services = state.app.store().list_services().await.unwrap_or_default();
+    services.into_iter().map(|s| (s.code, (s.name_sv, s.name_en))).collect()
 }
 
 async fn planning_page(
@@ -441,61 +617,66 @@ async fn planning_page(
     MaybeUser(user): MaybeUser,
     Query(raw): Query<RawPlanningInput>,
 ) -> Response {
-    let user = match require_planner(user, &t, &csrf) {
+    let user = match require_role(user, &t, &csrf, may_plan) {
         Ok(u) => u,
         Err(res) => return *res,
     };
     let nav = Nav::new(Some(&user), &csrf);
-    let lang = t.lang;
-    let (input, errors) = match PlanningInput::parse(&raw) {
+    let today = to_stockholm(state.app.now()).date_naive();
+    let (input, errors) = match PlanningInput::parse(&raw, today) {
         Ok(i) => (i, Violations::new()),
         Err(v) => (PlanningInput::default(), v),
     };
-    let (channels, fields) = form(&t, &raw, &input, &errors);
+    let actor = user_actor(&user);
+    // With errors the page still shows the channel's service mix, so the
+    // scenario table keeps what was typed.
+    let planned = if errors.is_empty() { Some(state.app.plan(&actor, input.clone()).await) } else { None };
+    let (mix, week) = match &planned {
+        Some(Ok(plan)) => (plan.mix.clone(), plan.week),
+        _ => {
+            // The page still shows the typed channel's service mix, so the
+            // scenario table keeps what was typed.
+            let typed = raw.get("channel").and_then(Channel::parse).filter(|c| PLANNING_CHANNELS.contains(c));
+            let mix = state.app.planning_mix(&actor, typed.unwrap_or(input.channel)).await.unwrap_or_default();
+            (mix, input.week.unwrap_or_else(|| plannable_weeks(today)[0]))
+        }
+    };
+    let names = service_names(&state).await;
+    let cx = FormContext { t: &t, raw: &raw, errors: &errors };
+    let fieldsets = fieldsets(&cx, &input, today, week);
+    let shift_rows = shift_rows(&cx, &input, &mix, &names);
+    let error_links = errors
+        .0
+        .iter()
+        .map(|v| ErrorLink { id: v.field.clone(), message: error_message(&t, &v.field, v.code) })
+        .collect();
     let mut page = PlanningPage {
-        errors: errors
-            .0
-            .iter()
-            .map(|v| ErrorLink { id: v.field.clone(), message: t.get(&format!("planning-error-{}", v.field)) })
-            .collect(),
-        channels,
-        fields,
-        basis: None,
+        fieldsets,
+        scenario_cols: (1..=MAX_SCENARIOS).map(|k| scenario_name(&t, k)).collect(),
+        shift_rows,
+        errors: error_links,
+        basis: Vec::new(),
         notice: None,
         ready: None,
-        csv_href: format!("/staff/planning.csv?{}", query_of(&input)),
+        csv_href: format!("/staff/planning.csv?{}", serde_urlencoded::to_string(&raw.0).unwrap_or_default()),
         t,
         nav,
     };
-    if !errors.is_empty() {
+    let Some(planned) = planned else {
         return (StatusCode::UNPROCESSABLE_ENTITY, page).into_response();
-    }
-    let plan = match state.app.plan(&user_actor(&user), input).await {
+    };
+    let plan = match planned {
         Ok(p) => p,
         Err(AppError::Forbidden) => return error_page(page.t, page.nav, StatusCode::FORBIDDEN),
+        Err(AppError::Rejected(reason)) => {
+            page.notice = Some(page.t.with1("planning-infeasible", "reason", reason));
+            return (StatusCode::UNPROCESSABLE_ENTITY, page).into_response();
+        }
         Err(e) => return app_error_page(page.t, page.nav, e),
     };
     let t = &page.t;
-    let channel = t.get(&format!("channel-{}", input.channel.as_str()));
-    let source_key = match plan.source {
-        ContactSource::Errands => "planning-source-errands",
-        ContactSource::Acd => "planning-source-acd",
-    };
-    let basis = t.with(
-        "planning-basis",
-        &[
-            ("channel", channel.clone()),
-            ("contacts", num(lang, plan.contacts as f64, 0)),
-            ("weeks", plan.weeks.to_string()),
-            ("from", local_time(plan.history_from)[..10].to_owned()),
-            ("to", local_time(plan.history_to - chrono::Duration::seconds(1))[..10].to_owned()),
-        ],
-    );
-    let measured = plan
-        .measured_aht_seconds
-        .map(|aht| format!(" {}", t.with1("planning-measured-aht", "seconds", num(lang, aht, 0))))
-        .unwrap_or_default();
-    page.basis = Some(format!("{basis} {}{measured}", t.get(source_key)));
+    page.basis = basis(t, &plan);
+    let channel = t.get(&format!("channel-{}", plan.input.channel.as_str()));
     match &plan.outcome {
         PlanOutcome::NoContacts => page.notice = Some(t.with1("planning-no-contacts", "channel", channel)),
         PlanOutcome::TooLittleHistory { weeks, needed } => {
@@ -514,20 +695,17 @@ async fn planning_csv(
     MaybeUser(user): MaybeUser,
     Query(raw): Query<RawPlanningInput>,
 ) -> Response {
-    let user = match require_planner(user, &t, &csrf) {
+    let user = match require_role(user, &t, &csrf, may_plan) {
         Ok(u) => u,
         Err(res) => return *res,
     };
-    let input = match PlanningInput::parse(&raw) {
+    let plain_error = |status, text: String| {
+        (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text + "\n").into_response()
+    };
+    let today = to_stockholm(state.app.now()).date_naive();
+    let input = match PlanningInput::parse(&raw, today) {
         Ok(i) => i,
-        Err(v) => {
-            return (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-                format!("invalid input: {v}\n"),
-            )
-                .into_response();
-        }
+        Err(v) => return plain_error(StatusCode::UNPROCESSABLE_ENTITY, format!("invalid input: {v}")),
     };
     match state.app.plan(&user_actor(&user), input).await {
         Ok(plan) => (
@@ -535,12 +713,17 @@ async fn planning_csv(
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
                 (
                     header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"porten-staffing-{}.csv\"", input.channel.as_str()),
+                    format!(
+                        "attachment; filename=\"porten-staffing-{}-{}.csv\"",
+                        plan.input.channel.as_str(),
+                        plan.week
+                    ),
                 ),
             ],
             staffing_csv(&plan),
         )
             .into_response(),
+        Err(AppError::Rejected(reason)) => plain_error(StatusCode::UNPROCESSABLE_ENTITY, reason),
         Err(e) => app_error_page(t, Nav::new(Some(&user), &csrf), e),
     }
 }
@@ -556,7 +739,7 @@ mod tests {
         assert_eq!(num(Lang::En, -1500.0, 0), "−1,500");
         assert_eq!(num(Lang::Sv, -0.01, 0), "0");
         assert_eq!(num(Lang::En, 999.0, 0), "999");
-        assert_eq!(percent(Lang::Sv, 0.3), "30");
+        assert_eq!(percent(Lang::Sv, 0.3, 0), "30");
         assert_eq!(plain(Lang::Sv, 0.8), "0,8");
         assert_eq!(plain(Lang::En, 450.0), "450");
     }

@@ -1,0 +1,44 @@
+//! The contact log (*kontaktlogg*): staff record every contact they handle
+//! (phone, visit, e-mail, chat) without personal data, which feeds
+//! dimensioning (volumes, handle times, the service mix for channel shift).
+
+use chrono::Duration;
+use porten_domain::{Actor, LoggedContact, RawLoggedContact, Role};
+use porten_store::ContactLogEntry;
+
+use crate::{App, AppError, Result};
+
+/// How many of their own latest contacts a user sees.
+pub const RECENT_CONTACTS: u32 = 10;
+
+/// Whether `role` may log contacts: staff who meet the public.
+pub fn may_log_contacts(role: Role) -> bool {
+    role.is_staff()
+}
+
+fn staff_user(actor: &Actor) -> Result<i64> {
+    match actor {
+        Actor::User { id, role, .. } if may_log_contacts(*role) => Ok(*id),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+impl App {
+    /// Logs one contact that ends now; it started its handle time ago.
+    /// Bad input: [`AppError::Invalid`] with every problem.
+    pub async fn log_contact(&self, actor: &Actor, raw: &RawLoggedContact) -> Result<ContactLogEntry> {
+        let agent = staff_user(actor)?;
+        let codes: Vec<String> = self.store.list_services().await?.into_iter().map(|s| s.code).collect();
+        let contact = LoggedContact::parse(raw, |code| codes.iter().any(|c| c == code)).map_err(AppError::Invalid)?;
+        let took = Duration::seconds(i64::from(contact.handle_seconds.unwrap_or(0)));
+        let entry = ContactLogEntry { contact, started_at: self.now() - took, agent_id: Some(agent) };
+        self.store.log_contacts(std::slice::from_ref(&entry)).await?;
+        Ok(entry)
+    }
+
+    /// The latest contacts the actor logged, newest first.
+    pub async fn my_logged_contacts(&self, actor: &Actor) -> Result<Vec<ContactLogEntry>> {
+        let agent = staff_user(actor)?;
+        Ok(self.store.contacts_logged_by(agent, RECENT_CONTACTS).await?)
+    }
+}

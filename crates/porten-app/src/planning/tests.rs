@@ -1,0 +1,347 @@
+use super::*;
+
+fn raw(pairs: &[(&str, &str)]) -> RawPlanningInput {
+    RawPlanningInput(pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect())
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn utc(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap()
+}
+
+const TODAY: (i32, u32, u32) = (2026, 11, 26);
+
+fn today() -> NaiveDate {
+    day(TODAY.0, TODAY.1, TODAY.2)
+}
+
+#[test]
+fn parse_defaults_and_collects_every_problem() {
+    assert_eq!(PlanningInput::parse(&RawPlanningInput::default(), today()).unwrap(), PlanningInput::default());
+    let ok = PlanningInput::parse(
+        &raw(&[
+            ("channel", "visit"),
+            ("interval", "15"),
+            ("week", "2026-12-07"),
+            ("service_level", "0,9"),
+            ("aht_seconds", ""),
+            ("patience_seconds", "120"),
+            ("max_abandon", "0,05"),
+            ("opens", "9"),
+            ("closes", "16"),
+            ("days", "all"),
+            ("shift2-bygglov", " 0.25 "),
+            ("shift1-bygglov", ""),
+            ("digital-bygglov", "90"),
+        ]),
+        today(),
+    )
+    .unwrap();
+    assert_eq!((ok.channel, ok.interval_minutes, ok.week), (Channel::Visit, 15, Some(day(2026, 12, 7))));
+    assert_eq!((ok.service_level, ok.aht_seconds, ok.patience_seconds), (0.9, None, Some(120.0)));
+    assert_eq!((ok.max_abandon, ok.opens, ok.closes, ok.days), (Some(0.05), 9, 16, OpenDays::All));
+    assert_eq!(ok.scenarios[1].get("bygglov"), Some(&0.25));
+    assert!(ok.scenarios[0].is_empty(), "an empty share is no share");
+    assert!(!ok.scenario_is_set(0) && ok.scenario_is_set(1));
+    assert_eq!((ok.digital_aht_of("bygglov"), ok.digital_aht_of("other")), (90.0, DEFAULT_DIGITAL_AHT_SECONDS));
+
+    let bad = PlanningInput::parse(
+        &raw(&[
+            ("channel", "open311"),
+            ("interval", "20"),
+            ("week", "2026-11-23"),
+            ("service_level", "1"),
+            ("target_seconds", "abc"),
+            ("shrinkage", ""),
+            ("max_abandon", "0.1"),
+            ("opens", "18"),
+            ("closes", "9"),
+            ("cost_per_hour", "NaN"),
+            ("shift3-bygglov", "1.5"),
+            ("digital-bygglov", "snabbt"),
+        ]),
+        today(),
+    )
+    .unwrap_err();
+    let mut got: Vec<(&str, &str)> = bad.0.iter().map(|v| (v.field.as_str(), v.code)).collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("channel", "invalid"),
+            ("closes", "out_of_range"),
+            ("cost_per_hour", "invalid"),
+            ("digital-bygglov", "invalid"),
+            ("interval", "invalid"),
+            ("max_abandon", "requires_patience"),
+            ("service_level", "out_of_range"),
+            ("shift3-bygglov", "out_of_range"),
+            ("shrinkage", "required"),
+            ("target_seconds", "invalid"),
+            ("week", "invalid"),
+        ]
+    );
+}
+
+#[test]
+fn weeks_are_offered_from_the_next_monday_or_today() {
+    let weeks = plannable_weeks(today()); // a Thursday
+    assert_eq!(weeks.len(), WEEKS_AHEAD);
+    assert_eq!((weeks[0], weeks[5]), (day(2026, 11, 30), day(2027, 1, 4)));
+    assert_eq!(plannable_weeks(day(2026, 11, 30))[0], day(2026, 11, 30), "on a Monday, this week");
+}
+
+#[test]
+fn the_window_ends_at_local_midnight() {
+    // 26 November 2026 is winter time (UTC+1): midnight is 23:00 UTC the day before.
+    let (from, to) = history_window(Utc.with_ymd_and_hms(2026, 11, 26, 15, 30, 0).unwrap());
+    assert_eq!(to, utc(2026, 11, 25, 23));
+    assert_eq!(to - from, Duration::weeks(8));
+    // Summer time (UTC+2), shortly after local midnight.
+    assert_eq!(start_of_local_day(Utc.with_ymd_and_hms(2026, 7, 1, 22, 30, 0).unwrap()), utc(2026, 7, 1, 22));
+}
+
+/// Office-hours phone traffic in local time: `per_hour` contacts 08–16 on
+/// weekdays, 1 at noon on weekends; web contacts alongside.
+fn office_counts(from: DateTime<Utc>, weeks: i64, per_hour: u64) -> Vec<ContactCount> {
+    let mut out = Vec::new();
+    for h in 0..weeks * 168 + 1 {
+        let t = from + Duration::hours(h);
+        let local = to_stockholm(t);
+        let weekend = local.weekday().num_days_from_monday() >= 5;
+        let count = match (weekend, local.hour()) {
+            (false, 8..=15) => per_hour,
+            (true, 12) => 1,
+            _ => 0,
+        };
+        if count > 0 {
+            out.push(ContactCount { bucket_start: t, channel: Channel::Phone, count });
+            out.push(ContactCount { bucket_start: t, channel: Channel::Web, count: 2 });
+        }
+    }
+    out
+}
+
+fn history(from: DateTime<Utc>, to: DateTime<Utc>, minutes: u32, counts: &[ContactCount]) -> History {
+    let phone = counts.iter().filter(|c| c.channel == Channel::Phone).map(|c| (c.bucket_start, c.count as f64, 60));
+    History::new(from, to, minutes, counts, phone)
+}
+
+fn plan_at(now: DateTime<Utc>, input: PlanningInput, mix: Vec<MixShare>, week: NaiveDate) -> Plan {
+    let (from, to) = history_window(now);
+    let counts = office_counts(from, 8, 12);
+    let h = history(from, to, input.interval_minutes, &counts);
+    let aht = choose_aht(input.aht_seconds, None, None);
+    build_plan(input, &h, mix, aht, week).unwrap()
+}
+
+fn ready(plan: &Plan) -> &Forecast {
+    match &plan.outcome {
+        PlanOutcome::Ready(f) => f,
+        other => panic!("{other:?}"),
+    }
+}
+
+fn at<'a>(f: &'a Forecast, label: &str) -> &'a StaffedInterval {
+    f.intervals.iter().find(|r| r.local_start == label).unwrap_or_else(|| panic!("no interval {label}"))
+}
+
+#[test]
+fn a_regular_week_is_forecast_backtested_and_staffed_in_opening_hours() {
+    let now = Utc.with_ymd_and_hms(2026, 3, 5, 12, 0, 0).unwrap();
+    let plan = plan_at(now, PlanningInput::default(), vec![], day(2026, 3, 9));
+    assert_eq!((plan.weeks, plan.aht_seconds, plan.aht_source), (8, 300.0, AhtSource::Default));
+    let f = ready(&plan);
+    assert_eq!(f.intervals.len(), 168);
+    assert_eq!(f.intervals[0].local_start, "2026-03-09 00:00");
+    // Thursday 12 March 2026, 09:00 local.
+    let nine = at(f, "2026-03-12 09:00");
+    assert_eq!((nine.weekday, nine.hour, nine.open), (3, 9, true));
+    assert!((nine.calls - 12.0).abs() < 0.5, "{}", nine.calls);
+    // 12 calls of 300 s in an hour: 1 Erlang; 80 % in 20 s needs 3 agents; 30 % shrinkage: 5.
+    let s = nine.staffing.unwrap();
+    assert_eq!((s.agents, s.scheduled), (3, 5));
+    assert!(s.service_level >= 0.8 && s.asa_seconds > 0.0 && s.abandon_rate.is_none());
+    // Open but quiet: one agent. Closed at night and at the weekend: nobody, and the weekend call is reported.
+    assert_eq!(at(f, "2026-03-12 16:00").staffing.map(|s| s.agents), Some(1));
+    assert_eq!(at(f, "2026-03-12 03:00").staffing, None);
+    let saturday_noon = at(f, "2026-03-14 12:00");
+    assert!(!saturday_noon.open && saturday_noon.calls > 0.5);
+    let base = &f.totals[0];
+    assert_eq!(f.totals.len(), 1, "no scenario set");
+    assert!((base.calls_closed - 2.0).abs() < 0.5, "{}", base.calls_closed);
+    assert_eq!(
+        base.scheduled_hours,
+        f.intervals.iter().filter_map(|r| r.staffing).map(|s| f64::from(s.scheduled)).sum::<f64>()
+    );
+    assert_eq!(base.cost_sek, base.scheduled_hours * 450.0);
+    assert_eq!(base.peak_scheduled, 5);
+    assert!((f.heatmap[3][9] - nine.calls).abs() < 1e-9);
+    let bt = f.backtest.as_ref().expect("eight weeks allow a backtest");
+    assert_eq!((bt.points.len(), bt.days.len()), (168, 7));
+    assert!(bt.wape.unwrap() < 0.05, "{:?}", bt.wape);
+    let csv = staffing_csv(&plan);
+    assert_eq!(csv.lines().count(), 169);
+    assert!(csv.contains("\n2026-03-12 09:00,4,9,true,12."), "{csv}");
+    assert!(csv.contains("\n2026-03-12 03:00,4,3,false,0.00,0,0,,,,\n"), "{csv}");
+}
+
+#[test]
+fn scenarios_move_each_services_share_and_are_compared_side_by_side() {
+    let now = Utc.with_ymd_and_hms(2026, 3, 5, 12, 0, 0).unwrap();
+    let mix = mix_shares(&[
+        ServiceMix { service_code: Some("bygglov".into()), contacts: 300, timed: 0, handle_seconds: 0.0 },
+        ServiceMix { service_code: None, contacts: 100, timed: 0, handle_seconds: 0.0 },
+    ]);
+    assert_eq!((mix[0].share, mix[1].key.as_str(), mix[1].share), (0.75, NO_SERVICE, 0.25));
+    let mut input = PlanningInput::default();
+    input.scenarios[0].insert("bygglov".into(), 0.4); // moves 0.75 · 0.4 = 30 %
+    input.scenarios[2].insert(NO_SERVICE.into(), 1.0); // moves 25 %
+    input.scenarios[2].insert("bygglov".into(), 0.0);
+    input.digital_aht.insert(NO_SERVICE.into(), 0.0); // self-help: no staff time
+    let plan = plan_at(now, input, mix, day(2026, 3, 9));
+    let f = ready(&plan);
+    let numbers: Vec<usize> = f.totals.iter().map(|t| t.number).collect();
+    assert_eq!(numbers, [0, 1, 3], "scenario 2 is not set");
+    let (base, one, three) = (&f.totals[0], &f.totals[1], &f.totals[2]);
+    assert!((one.moved_share - 0.3).abs() < 1e-12 && (three.moved_share - 0.25).abs() < 1e-12);
+    assert!((one.calls - base.calls * 0.7).abs() < 1e-6);
+    assert!(one.scheduled_hours < base.scheduled_hours && one.cost_sek < base.cost_sek);
+    // Moved contacts still take 60 s each of staff time, scheduled after shrinkage; self-help takes none.
+    assert!((one.digital_hours - base.calls * 0.3 * 60.0 / 3600.0 / 0.7).abs() < 1e-9);
+    assert_eq!(three.digital_hours, 0.0);
+    assert!((one.cost_sek - (one.scheduled_hours + one.digital_hours) * 450.0).abs() < 1e-6);
+    let nine = at(f, "2026-03-12 09:00");
+    assert_eq!(nine.scenarios.len(), 2);
+    assert!((nine.scenarios[0].0 - nine.calls * 0.7).abs() < 1e-9);
+    let csv = staffing_csv(&plan);
+    assert!(csv.lines().next().unwrap().ends_with(",scenario3_contacts,scenario3_agents,scenario3_scheduled_agents"));
+}
+
+#[test]
+fn quarter_hours_and_erlang_a_are_planned() {
+    let now = Utc.with_ymd_and_hms(2026, 3, 5, 12, 0, 0).unwrap();
+    let quarters = PlanningInput { interval_minutes: 15, ..PlanningInput::default() };
+    let plan = plan_at(now, quarters.clone(), vec![], day(2026, 3, 9));
+    let f = ready(&plan);
+    assert_eq!(f.intervals.len(), 672);
+    let q = at(f, "2026-03-12 09:15");
+    // An hour's 12 calls were spread over its quarters: 3 per quarter.
+    assert!((q.calls - 3.0).abs() < 0.2, "{}", q.calls);
+    assert_eq!(staff(q.calls, 300.0, &quarters).unwrap(), q.staffing.unwrap());
+    assert_eq!(f.backtest.as_ref().unwrap().points.len(), 672);
+
+    let patient = PlanningInput { patience_seconds: Some(60.0), max_abandon: Some(0.05), ..PlanningInput::default() };
+    let plan_a = plan_at(now, patient, vec![], day(2026, 3, 9));
+    let a = at(ready(&plan_a), "2026-03-12 09:00").staffing.unwrap();
+    let c = at(ready(&plan_at(now, PlanningInput::default(), vec![], day(2026, 3, 9))), "2026-03-12 09:00").staffing;
+    let abandon = a.abandon_rate.expect("Erlang A reports abandonment");
+    assert!(abandon <= 0.05 && a.service_level >= 0.8);
+    assert!(a.agents <= c.unwrap().agents, "abandoning callers never need more agents");
+}
+
+#[test]
+fn hours_after_a_daylight_saving_change_keep_their_local_profile() {
+    // Planned on Monday 26 October 2026, the day after summer time ended:
+    // eight weeks of summer-time history, a winter-time week ahead.
+    let now = Utc.with_ymd_and_hms(2026, 10, 26, 10, 0, 0).unwrap();
+    let f = plan_at(now, PlanningInput::default(), vec![], day(2026, 10, 26)).outcome;
+    let PlanOutcome::Ready(f) = f else { panic!() };
+    assert!(at(&f, "2026-10-26 08:00").calls > 11.0, "opening hour, local time");
+    assert!(at(&f, "2026-10-26 15:00").calls > 11.0);
+    assert!(at(&f, "2026-10-26 07:00").calls < 1.0 && at(&f, "2026-10-26 16:00").calls < 1.0);
+    // The week with the change itself has a 25-hour Sunday, with 02:00 twice.
+    let before = Utc.with_ymd_and_hms(2026, 10, 19, 10, 0, 0).unwrap();
+    let g = plan_at(before, PlanningInput::default(), vec![], day(2026, 10, 19)).outcome;
+    let PlanOutcome::Ready(g) = g else { panic!() };
+    assert_eq!(g.intervals.len(), 169);
+    assert_eq!(g.intervals.iter().filter(|r| r.local_start == "2026-10-25 02:00").count(), 2);
+    assert_eq!(g.intervals.last().unwrap().local_start, "2026-10-25 23:00");
+    // And spring's 23-hour Sunday has no 02:00.
+    let spring = Utc.with_ymd_and_hms(2026, 3, 23, 10, 0, 0).unwrap();
+    let PlanOutcome::Ready(s) = plan_at(spring, PlanningInput::default(), vec![], day(2026, 3, 23)).outcome else {
+        panic!()
+    };
+    assert_eq!(s.intervals.len(), 167);
+    assert!(s.intervals.iter().all(|r| r.local_start != "2026-03-29 02:00"));
+}
+
+#[test]
+fn sparse_history_is_explained_not_failed() {
+    let (from, to) = history_window(Utc.with_ymd_and_hms(2026, 3, 5, 12, 0, 0).unwrap());
+    let week = day(2026, 3, 9);
+    let aht = (300.0, AhtSource::Default);
+    let input = PlanningInput::default;
+    let empty = build_plan(input(), &history(from, to, 60, &[]), vec![], aht, week).unwrap();
+    assert_eq!((&empty.outcome, empty.weeks, empty.contacts), (&PlanOutcome::NoContacts, 0, 0));
+    // Only the last week has contacts: not enough to forecast.
+    let recent = office_counts(to - Duration::weeks(1), 1, 3);
+    let short = build_plan(input(), &history(from, to, 60, &recent), vec![], aht, week).unwrap();
+    assert_eq!(short.outcome, PlanOutcome::TooLittleHistory { weeks: 1, needed: 2 });
+    assert_eq!(short.history_from, to - Duration::weeks(1));
+    // Two weeks: a forecast, but no week to hold out.
+    let two = office_counts(to - Duration::weeks(2), 2, 3);
+    let plan = build_plan(input(), &history(from, to, 60, &two), vec![], aht, week).unwrap();
+    assert!(ready(&plan).backtest.is_none());
+    // Web only: no phone contacts at all.
+    let web_only: Vec<ContactCount> = recent.into_iter().filter(|c| c.channel == Channel::Web).collect();
+    let none = build_plan(input(), &history(from, to, 60, &web_only), vec![], aht, week).unwrap();
+    assert_eq!(none.outcome, PlanOutcome::NoContacts);
+    assert_eq!(staffing_csv(&empty).lines().count(), 1);
+}
+
+#[test]
+fn only_planners_may_plan() {
+    for (role, ok) in [
+        (Role::Citizen, false),
+        (Role::Agent, true),
+        (Role::CaseOfficer, false),
+        (Role::UnitAdmin, true),
+        (Role::SystemAdmin, true),
+    ] {
+        assert_eq!(may_plan(role), ok, "{role:?}");
+    }
+    assert!(!actor_may_plan(&Actor::ApiKey { id: 1, name: "k".into(), scopes: vec![] }));
+}
+
+#[test]
+fn imported_intervals_fill_the_planning_intervals_they_cover() {
+    let at = |h: u32, m: u32| Utc.with_ymd_and_hms(2026, 3, 2, h, m, 0).unwrap();
+    // An hour-long export row spreads over quarters; quarter rows add up to hours.
+    let quarters = History::new(at(8, 0), at(10, 0), 15, &[], [(at(8, 0), 8.0, 60), (at(9, 30), 2.0, 15)]);
+    assert_eq!(quarters.volume, [2.0, 2.0, 2.0, 2.0, 0.0, 0.0, 2.0, 0.0]);
+    assert_eq!(quarters.active.iter().filter(|a| **a).count(), 5);
+    let hours = History::new(at(8, 0), at(10, 0), 60, &[], [(at(8, 15), 3.0, 15), (at(8, 45), 4.0, 15)]);
+    assert_eq!(hours.volume, [7.0, 0.0]);
+    let outside = History::new(at(8, 0), at(9, 0), 60, &[], [(at(7, 45), 3.0, 15), (at(9, 0), 1.0, 15)]);
+    assert_eq!(outside.volume, [0.0], "rows outside the window are left out");
+}
+
+#[test]
+fn the_handle_time_is_typed_measured_or_the_default() {
+    let q = |offered: f64, aht: f64| porten_store::AcdInterval {
+        channel: Channel::Phone,
+        start: utc(2026, 3, 2, 8),
+        minutes: 15,
+        offered,
+        answered: offered,
+        abandoned: 0.0,
+        aht_seconds: aht,
+    };
+    // (3·300 + 1·600) / 4 = 375
+    assert_eq!(measured_aht(&[q(3.0, 300.0), q(1.0, 600.0), q(0.0, 900.0)]), Some(375.0));
+    assert_eq!(measured_aht(&[q(0.0, 300.0)]), None, "nothing answered, nothing measured");
+    let mix = [
+        ServiceMix { service_code: Some("a".into()), contacts: 10, timed: 2, handle_seconds: 500.0 },
+        ServiceMix { service_code: None, contacts: 5, timed: 3, handle_seconds: 700.0 },
+    ];
+    assert_eq!(logged_aht(&mix), Some(240.0));
+    assert_eq!(logged_aht(&mix[..0]), None);
+    assert_eq!(choose_aht(Some(200.0), Some(375.0), Some(240.0)), (200.0, AhtSource::Typed));
+    assert_eq!(choose_aht(None, Some(375.0), Some(240.0)), (375.0, AhtSource::Acd));
+    assert_eq!(choose_aht(None, None, Some(240.0)), (240.0, AhtSource::Log));
+    assert_eq!(choose_aht(None, None, None), (DEFAULT_AHT_SECONDS, AhtSource::Default));
+}

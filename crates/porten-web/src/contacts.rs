@@ -1,0 +1,190 @@
+//! The contact log page (`/staff/contacts`): staff log every phone call,
+//! visit, e-mail or chat they handle, without personal data, and see their
+//! latest entries. The rules live in `porten_app::contacts`.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Form, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use porten_app::AppError;
+use porten_app::auth::user_actor;
+use porten_app::contacts::may_log_contacts;
+use porten_domain::contact::LOGGED_CHANNELS;
+use porten_domain::{ContactOutcome, ContactTopic, RawLoggedContact, Violations};
+use porten_store::{ContactLogEntry, User};
+
+use crate::AppState;
+use crate::auth::{CsrfToken, MaybeUser};
+use crate::i18n::{Lang, Tr, local_time};
+use crate::pages::{Nav, app_error_page, error_page, require_role};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/staff/contacts", get(contacts_page).post(log_contact))
+}
+
+struct Choice {
+    value: String,
+    label: String,
+    checked: bool,
+}
+
+struct ErrorLink {
+    id: String,
+    message: String,
+}
+
+struct Row {
+    at: String,
+    channel: String,
+    topic: String,
+    outcome: String,
+    minutes: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "contacts.html")]
+struct ContactsPage {
+    t: Tr,
+    nav: Nav,
+    saved: bool,
+    errors: Vec<ErrorLink>,
+    channels: Vec<Choice>,
+    topics: Vec<Choice>,
+    outcomes: Vec<Choice>,
+    minutes: String,
+    recent: Vec<Row>,
+}
+
+#[derive(serde::Deserialize)]
+struct Saved {
+    saved: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct LogForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(flatten)]
+    contact: RawLoggedContact,
+}
+
+fn topic_name(t: &Tr, names: &[(String, String)], topic: &ContactTopic) -> String {
+    match topic {
+        ContactTopic::General => t.get("contacts-topic-general"),
+        ContactTopic::TechHelp => t.get("contacts-topic-tech_help"),
+        ContactTopic::Service(code) => {
+            names.iter().find(|(c, _)| c == code).map(|(_, n)| n.clone()).unwrap_or_else(|| code.clone())
+        }
+    }
+}
+
+async fn render(
+    state: &AppState,
+    t: Tr,
+    nav: Nav,
+    user: &User,
+    typed: &RawLoggedContact,
+    errors: &Violations,
+    saved: bool,
+) -> Response {
+    let services = match state.app.store().list_services().await {
+        Ok(s) => s,
+        Err(e) => return app_error_page(t, nav, e.into()),
+    };
+    let mut names: Vec<(String, String)> =
+        services.into_iter().map(|s| (s.code, if t.lang == Lang::Sv { s.name_sv } else { s.name_en })).collect();
+    names.sort_by(|a, b| a.1.cmp(&b.1));
+    let recent = match state.app.my_logged_contacts(&user_actor(user)).await {
+        Ok(r) => r,
+        Err(e) => return app_error_page(t, nav, e),
+    };
+    let choose = |typed: &Option<String>, options: Vec<(String, String)>| -> Vec<Choice> {
+        options
+            .into_iter()
+            .map(|(value, label)| Choice { checked: typed.as_deref() == Some(value.as_str()), value, label })
+            .collect()
+    };
+    let channels = LOGGED_CHANNELS
+        .iter()
+        .map(|c| (c.as_str().to_owned(), t.get(&format!("contacts-channel-{}", c.as_str()))))
+        .collect();
+    let mut topics = vec![
+        (String::new(), t.get("contacts-topic-choose")),
+        ("general".to_owned(), t.get("contacts-topic-general")),
+        ("tech_help".to_owned(), t.get("contacts-topic-tech_help")),
+    ];
+    topics.extend(names.iter().map(|(code, name)| (format!("service:{code}"), name.clone())));
+    let outcomes =
+        ContactOutcome::ALL.iter().map(|o| (o.as_str().to_owned(), t.get(&format!("contacts-outcome-{}", o.as_str()))));
+    let row = |e: &ContactLogEntry| Row {
+        at: local_time(e.started_at),
+        channel: t.get(&format!("contacts-channel-{}", e.contact.channel.as_str())),
+        topic: topic_name(&t, &names, &e.contact.topic),
+        outcome: t.get(&format!("contacts-outcome-{}", e.contact.outcome.as_str())),
+        minutes: e.contact.handle_seconds.map(|s| (s / 60).to_string()).unwrap_or_else(|| "–".into()),
+    };
+    let page = ContactsPage {
+        saved,
+        errors: errors
+            .0
+            .iter()
+            .map(|v| ErrorLink {
+                // Radio groups are reached through their first button.
+                id: match v.field.as_str() {
+                    "channel" | "outcome" => format!("{}-first", v.field),
+                    other => other.to_owned(),
+                },
+                message: t.get(&format!("contacts-error-{}", v.field)),
+            })
+            .collect(),
+        channels: choose(&typed.channel, channels),
+        topics: choose(&typed.topic, topics),
+        outcomes: choose(&typed.outcome, outcomes.collect()),
+        minutes: typed.minutes.clone().unwrap_or_default(),
+        recent: recent.iter().map(row).collect(),
+        t,
+        nav,
+    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    (status, page).into_response()
+}
+
+async fn contacts_page(
+    State(state): State<AppState>,
+    t: Tr,
+    csrf: CsrfToken,
+    MaybeUser(user): MaybeUser,
+    Query(q): Query<Saved>,
+) -> Response {
+    let user = match require_role(user, &t, &csrf, may_log_contacts) {
+        Ok(u) => u,
+        Err(res) => return *res,
+    };
+    let nav = Nav::new(Some(&user), &csrf);
+    render(&state, t, nav, &user, &RawLoggedContact::default(), &Violations::new(), q.saved.is_some()).await
+}
+
+async fn log_contact(
+    State(state): State<AppState>,
+    t: Tr,
+    csrf: CsrfToken,
+    MaybeUser(user): MaybeUser,
+    Form(form): Form<LogForm>,
+) -> Response {
+    let user = match require_role(user, &t, &csrf, may_log_contacts) {
+        Ok(u) => u,
+        Err(res) => return *res,
+    };
+    let nav = Nav::new(Some(&user), &csrf);
+    if !csrf.matches(&form.csrf) {
+        return error_page(t, nav, StatusCode::BAD_REQUEST);
+    }
+    match state.app.log_contact(&user_actor(&user), &form.contact).await {
+        Ok(_) => Redirect::to("/staff/contacts?saved=1").into_response(),
+        Err(AppError::Invalid(v)) => render(&state, t, nav, &user, &form.contact, &v, false).await,
+        Err(e) => app_error_page(t, nav, e),
+    }
+}

@@ -1,0 +1,174 @@
+//! What the page tests share: an app on a fresh test database (SQLite, or
+//! PostgreSQL when `TEST_DATABASE_URL` is set) with two units, one service
+//! and a user per role, driven through the real router.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use chrono::{Duration, Timelike};
+use porten_app::App;
+use porten_domain::errand::NewErrand;
+use porten_domain::{Actor, Audience, Channel, Priority, PublicId, Role, Service, Unit, UnitCode};
+use porten_store::Registration;
+use porten_store::testing::TestDb;
+use tower::ServiceExt;
+
+/// The CSRF token `sign_in` puts in the cookie jar; forms must send it.
+pub const CSRF: &str = "ccccccccccccccccccccccccccccccccccccccccccc";
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub db: TestDb,
+    pub app: App,
+    pub router: axum::Router,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: header::HeaderName) -> &str {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|c| c.strip_prefix(&format!("{name}=")))
+            .map(|c| c.split(';').next().unwrap_or("").to_owned())
+    }
+}
+
+pub fn code(s: &str) -> UnitCode {
+    UnitCode::parse(s).unwrap()
+}
+
+impl TestApp {
+    pub async fn new() -> TestApp {
+        let db = TestDb::new().await;
+        let store = db.store.clone();
+        for (c, cc) in [("TK", false), ("KC", true)] {
+            store
+                .upsert_unit(&Unit {
+                    code: code(c),
+                    name_sv: format!("Enhet {c}"),
+                    name_en: format!("Unit {c}"),
+                    contact_center: cc,
+                })
+                .await
+                .unwrap();
+        }
+        store
+            .upsert_service(&Service {
+                code: "general-question".into(),
+                unit: code("KC"),
+                name_sv: "Allmän fråga".into(),
+                name_en: "General question".into(),
+                description_sv: "Beskrivning.".into(),
+                description_en: "Description.".into(),
+                audiences: vec![Audience::Resident],
+                channels: vec![Channel::Web, Channel::Phone],
+                open311_code: None,
+                confidential: false,
+                status_names_sv: BTreeMap::new(),
+            })
+            .await
+            .unwrap();
+        let app = App::new(store);
+        for (username, role, unit) in [
+            ("agent", Role::Agent, Some("KC")),
+            ("officer", Role::CaseOfficer, Some("TK")),
+            ("unitadmin", Role::UnitAdmin, Some("TK")),
+            ("citizen", Role::Citizen, None),
+        ] {
+            app.create_user(username, &format!("User {username}"), role, unit.map(code), PASSWORD).await.unwrap();
+        }
+        let state = porten_web::AppState::new(app.clone(), porten_web::WebConfig::default(), None);
+        TestApp { db, router: porten_web::router(state), app }
+    }
+
+    /// Phone contacts on weekdays 09–15 Stockholm time (`per_hour` each hour)
+    /// and one web contact a day, over the `weeks` weeks before the planning
+    /// window ends.
+    pub async fn seed_contacts(&self, weeks: i64, per_hour: usize) {
+        let (_, to) = porten_app::planning::history_window(chrono::Utc::now());
+        let system = Actor::System { name: "test".into() };
+        for h in 0..weeks * 168 {
+            let at = to - Duration::hours(weeks * 168 - h);
+            let local = porten_domain::time::to_stockholm(at);
+            let weekday = chrono::Datelike::weekday(&local).num_days_from_monday();
+            let mut channels = Vec::new();
+            if weekday < 5 && (9..16).contains(&local.hour()) {
+                channels.extend(std::iter::repeat_n(Channel::Phone, per_hour));
+            }
+            if local.hour() == 12 {
+                channels.push(Channel::Web);
+            }
+            for (i, channel) in channels.into_iter().enumerate() {
+                let new = NewErrand {
+                    service_code: "general-question".into(),
+                    title: "Fråga".into(),
+                    description: "Fråga om parkering".into(),
+                    channel,
+                    priority: Priority::Normal,
+                    parties: vec![],
+                    confidential: false,
+                    labels: vec![],
+                    form: BTreeMap::new(),
+                };
+                self.app
+                    .store()
+                    .register_errand(Registration {
+                        public_id: PublicId::from_random_bytes(porten_app::random_bytes()),
+                        errand: &new,
+                        unit: &code("KC"),
+                        actor: &system,
+                        at: at + Duration::minutes(5 * i as i64 + 1),
+                    })
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+
+    pub async fn get(&self, uri: &str, cookies: &str) -> Reply {
+        let req = Request::builder().uri(uri).header(header::COOKIE, cookies).body(Body::empty()).unwrap();
+        self.send(req).await
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> Reply {
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = axum::body::to_bytes(res.into_body(), 1 << 22).await.unwrap();
+        Reply { status, headers, body: String::from_utf8(bytes.to_vec()).unwrap() }
+    }
+
+    /// Posts a form (`application/x-www-form-urlencoded`) with the cookies of `jar`.
+    pub async fn post_form(&self, uri: &str, jar: &str, body: &str) -> Reply {
+        let req = Request::builder()
+            .method("POST")
+            .uri(uri)
+            .header(header::COOKIE, jar)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body.to_owned()))
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// Signs in through the real form and returns the cookie header to send afterwards.
+    pub async fn sign_in(&self, username: &str) -> String {
+        let csrf = CSRF;
+        let jar = format!("porten_csrf={csrf}");
+        let form = format!("csrf={csrf}&username={username}&password={}", PASSWORD.replace(' ', "+"));
+        let res = self.post_form("/login", &jar, &form).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+        format!("{jar}; porten_session={}", res.cookie("porten_session").expect("session cookie"))
+    }
+}
