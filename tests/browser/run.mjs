@@ -18,7 +18,7 @@
 //   PORTEN_BIN              server binary (default: target/debug/porten)
 //   CHROMIUM_PATH           browser (default: /usr/bin/chromium)
 //   BROWSER_MAX_PAGES       page cap per crawl (default: 60)
-//   BROWSER_USERS           comma list of parts to run: anonymous, en, login-error
+//   BROWSER_USERS           comma list of parts to run: anonymous, en, login-error, agent-forms
 //                           and/or demo roles (citizen, agent, case_officer, ...)
 //   BROWSER_ARTIFACTS       report/screenshot dir (default: tests/browser/artifacts)
 //   BROWSER_TIMEOUT_MINUTES overall watchdog (default: 30)
@@ -667,6 +667,86 @@ async function wrongPasswordTest(browser, server) {
   await context.close();
 }
 
+// The agent's forms, driven with the keyboard like a person without a mouse:
+// the contact log (empty submit -> error summary; filled -> saved and
+// listed) and the planning page (a channel-shift scenario, then a bad
+// service level -> error summary keeping the typed value). Each result page
+// gets the same checks as crawled pages (axe, keyboard focus, headings).
+async function agentFormsTest(browser, server) {
+  const crawlName = 'agent-forms';
+  const user = server.logins.find((l) => l.role === 'agent');
+  if (!user) return;
+  const context = await newContext(browser);
+  const before = failures.length;
+  if (!(await login(context, server, { ...user, role: crawlName }))) {
+    await context.close();
+    return;
+  }
+  const page = await context.newPage();
+  page.setDefaultTimeout(NAV_TIMEOUT_MS);
+  const state = {};
+  watchConsole(page, state);
+  const submit = async (selector) => {
+    await page.locator(selector).focus();
+    const [resp] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.keyboard.press('Enter')]);
+    return resp;
+  };
+  const expect = (ok, rule, message) => {
+    if (!ok) fail(crawlName, displayUrl(page.url()), 'form', `form:${rule}`, message);
+  };
+  try {
+    await page.goto(new URL('/staff/contacts', server.baseUrl).href, { waitUntil: 'load' });
+    let resp = await submit('form[action="/staff/contacts"] button[type="submit"]');
+    expect(resp && resp.status() === 422, 'contact-empty-status', `empty contact form answered HTTP ${resp && resp.status()}, not 422`);
+    expect((await errorSummary(page)).found, 'contact-empty-summary', 'empty contact form: no error summary');
+    await checkPage(page, state, crawlName, '/staff/contacts (empty submit)', { docStatus: 422, allowDocStatus: true });
+    await page.locator('#channel-first').focus();
+    await page.keyboard.press('Space');
+    await page.locator('#topic').focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await page.locator('#outcome-first').focus();
+    await page.keyboard.press('Space');
+    await page.locator('#minutes').focus();
+    await page.keyboard.type('6');
+    resp = await submit('form[action="/staff/contacts"] button[type="submit"]');
+    expect(page.url().endsWith('/staff/contacts?saved=1'), 'contact-saved', `after a valid contact the page is ${displayUrl(page.url())}`);
+    expect((await page.locator('[role="status"]').count()) === 1, 'contact-status', 'no status message after saving a contact');
+    expect((await page.locator('table tbody tr').count()) >= 1, 'contact-listed', 'the saved contact is not listed');
+    await checkPage(page, state, crawlName, '/staff/contacts?saved=1');
+
+    await page.goto(new URL('/staff/planning', server.baseUrl).href, { waitUntil: 'load' });
+    const share = page.locator('input[id^="shift1-"]').first();
+    expect((await share.count()) === 1, 'planning-shift-input', 'no channel-shift input on the planning page');
+    await share.focus();
+    await page.keyboard.type('0,3');
+    resp = await submit('form.planning-form button[type="submit"]');
+    expect(resp && resp.status() === 200, 'planning-status', `planning with a scenario answered HTTP ${resp && resp.status()}`);
+    expect((await page.getByText('Scenario 1:', { exact: false }).count()) >= 1, 'planning-scenario', 'the scenario is not compared');
+    await checkPage(page, state, crawlName, '/staff/planning (scenario 1)');
+    await page.locator('#service_level').fill('');
+    await page.locator('#service_level').focus();
+    await page.keyboard.type('2');
+    resp = await submit('form.planning-form button[type="submit"]');
+    expect(resp && resp.status() === 422, 'planning-bad-status', `a service level of 2 answered HTTP ${resp && resp.status()}`);
+    expect((await errorSummary(page)).found, 'planning-bad-summary', 'bad service level: no error summary');
+    expect((await page.locator('#service_level').inputValue()) === '2', 'planning-kept', 'bad service level: the typed value is lost');
+    expect((await page.locator('input[id^="shift1-"]').first().inputValue()) === '0,3', 'planning-kept-shift', 'bad service level: the scenario share is lost');
+    await checkPage(page, state, crawlName, '/staff/planning (bad service level)', { docStatus: 422, allowDocStatus: true });
+    stats(crawlName).checked++;
+    log(`  [${crawlName}] contact log and planning forms checked`);
+  } catch (e) {
+    fail(crawlName, displayUrl(page.url()), 'form', 'form:harness', `agent forms test failed: ${short(e.message, 400)}`);
+  }
+  if (failures.length > before) {
+    failedTests++;
+    await screenshot(page, crawlName);
+  } else {
+    passedTests++;
+  }
+  await context.close();
+}
+
 function newContext(browser) {
   return browser.newContext({
     viewport: { width: 1280, height: 900 },
@@ -768,6 +848,10 @@ async function main() {
     if (want('login-error')) {
       log('\n-- login with a wrong password');
       await wrongPasswordTest(browser, server);
+    }
+    if (want('agent-forms')) {
+      log('\n-- the agent\'s forms, by keyboard');
+      await agentFormsTest(browser, server);
     }
     for (const user of server.logins) {
       if (!want(user.role)) continue;

@@ -1,6 +1,9 @@
 //! `porten serve --demo`: a fictional city (Lindhamn) with its
-//! administrations, services, staff, an API key and a few hundred errands
-//! spread over the last eight weeks.
+//! administrations, services, staff, an API key, a few hundred errands
+//! spread over the last eight weeks, and the contact center's measured
+//! traffic for the same weeks: telephony (ACD) statistics per quarter-hour
+//! and the contact log of every call and visit handled, so the planning page
+//! has realistic volumes to forecast and staff.
 //!
 //! The content lives in `demo/city.toml`. The data is created once per
 //! database (guarded by a meta row, so several nodes can start at once);
@@ -138,6 +141,23 @@ impl Rng {
     fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len() as u64) as usize]
     }
+    /// Uniform in [0, 1).
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    /// A Poisson-distributed count with mean `lambda` (Knuth; fine for the
+    /// small means of one quarter-hour).
+    fn poisson(&mut self, lambda: f64) -> u32 {
+        let limit = (-lambda).exp();
+        let (mut k, mut p) = (0, 1.0);
+        loop {
+            p *= self.unit();
+            if p <= limit {
+                return k;
+            }
+            k += 1;
+        }
+    }
 }
 
 /// A clearly synthetic personnummer: a real date, serial 98x, valid check digit.
@@ -177,6 +197,7 @@ pub async fn seed(app: &App) -> Result<City> {
             seed_catalogue(app, &file).await?;
             let officers = seed_users(app, &file).await?;
             seed_errands(app, &file, &officers).await?;
+            seed_contact_center(app, &file).await?;
             store.claim_once("demo_seeded", &Utc::now().to_rfc3339()).await?;
         } else {
             tracing::warn!(
@@ -429,6 +450,127 @@ async fn seed_errands(app: &App, file: &CityFile, officers: &BTreeMap<String, (i
             t += Duration::hours(2 + rng.below(48) as i64);
         }
     }
+    Ok(())
+}
+
+/// Calls offered to the switchboard on an average weekday, before the
+/// weekday factor; the demo city has about 60,000 inhabitants.
+const CALLS_PER_DAY: f64 = 420.0;
+/// Monday to Friday: Mondays are busiest.
+const WEEKDAY_FACTOR: [f64; 5] = [1.3, 1.1, 1.0, 0.95, 0.75];
+/// Share of a day's calls per opening hour, 08–17: peaks after opening and after lunch.
+const HOUR_SHARE: [f64; 9] = [0.09, 0.15, 0.14, 0.12, 0.08, 0.12, 0.11, 0.10, 0.09];
+/// Calls fall by this share a week as e-services take over (the channel shift).
+const WEEKLY_DECLINE: f64 = 0.01;
+
+/// The contact center's measured traffic over the demo's eight weeks: ACD
+/// statistics for the phone queue (08–17 on weekdays, per quarter-hour, with
+/// abandoned calls), a contact-log entry for every answered call (service,
+/// outcome, handle time) and the walk-in visits of the service desk.
+async fn seed_contact_center(app: &App, file: &CityFile) -> Result<()> {
+    use porten_domain::time::{from_stockholm_local, to_stockholm};
+    use porten_domain::{ContactOutcome, ContactTopic, LoggedContact};
+    use porten_store::{AcdInterval, ContactLogEntry};
+
+    let mut rng = Rng(0xACD_2026);
+    let store = app.store();
+    let agent = store.user_by_username("agent").await?.map(|u| u.id);
+    let phone_services: Vec<&ServiceDef> =
+        file.services.iter().filter(|s| s.channels.contains(&Channel::Phone) && !s.confidential).collect();
+    let weight_total: u64 = phone_services.iter().map(|s| u64::from(s.weight)).sum();
+    let topic = |rng: &mut Rng| -> ContactTopic {
+        match rng.below(100) {
+            0..12 => ContactTopic::TechHelp,
+            12..30 => ContactTopic::General,
+            _ => {
+                let mut roll = rng.below(weight_total);
+                let service = phone_services
+                    .iter()
+                    .find(|s| {
+                        let hit = roll < u64::from(s.weight);
+                        roll = roll.saturating_sub(u64::from(s.weight));
+                        hit
+                    })
+                    .unwrap_or(&phone_services[0]);
+                ContactTopic::Service(service.code.clone())
+            }
+        }
+    };
+    let outcome = |rng: &mut Rng| match rng.below(100) {
+        0..72 => ContactOutcome::Resolved,
+        72..90 => ContactOutcome::Referred,
+        _ => ContactOutcome::Errand,
+    };
+    // Handle times roughly exponential around `mean` seconds, logged in whole minutes.
+    let minutes =
+        |rng: &mut Rng, mean: f64| -> u32 { ((-(1.0 - rng.unit()).ln() * mean / 60.0).ceil() as u32).clamp(1, 60) };
+
+    let today = to_stockholm(Utc::now()).date_naive();
+    let mut acd = Vec::new();
+    let mut log = Vec::new();
+    for days_ago in 1..=DAYS {
+        let date = today - Duration::days(days_ago);
+        let weekday = date.weekday().num_days_from_monday() as usize;
+        if weekday >= 5 {
+            continue;
+        }
+        let trend = 1.0 + WEEKLY_DECLINE * (days_ago / 7) as f64;
+        let day_calls = CALLS_PER_DAY * WEEKDAY_FACTOR[weekday] * trend;
+        for (h, share) in HOUR_SHARE.iter().enumerate() {
+            for quarter in 0..4 {
+                let local = date.and_hms_opt(8 + h as u32, 15 * quarter, 0).expect("a valid time");
+                let Some(start) = from_stockholm_local(local) else { continue };
+                let offered = rng.poisson(day_calls * share / 4.0);
+                let abandoned = (0..offered).filter(|_| rng.chance(5)).count() as u32;
+                let answered = offered - abandoned;
+                let mut handled = 0;
+                for _ in 0..answered {
+                    let m = minutes(&mut rng, 270.0);
+                    handled += m * 60;
+                    log.push(ContactLogEntry {
+                        contact: LoggedContact {
+                            channel: Channel::Phone,
+                            topic: topic(&mut rng),
+                            outcome: outcome(&mut rng),
+                            handle_seconds: Some(m * 60),
+                        },
+                        started_at: start + Duration::seconds(rng.below(900) as i64),
+                        agent_id: agent,
+                    });
+                }
+                acd.push(AcdInterval {
+                    channel: Channel::Phone,
+                    start,
+                    minutes: 15,
+                    offered: f64::from(offered),
+                    answered: f64::from(answered),
+                    abandoned: f64::from(abandoned),
+                    aht_seconds: if answered > 0 { f64::from(handled) / f64::from(answered) } else { 0.0 },
+                });
+            }
+        }
+        // The service desk: about 30 visits a day, 10–16.
+        for hour in 10..16 {
+            let Some(start) = from_stockholm_local(date.and_hms_opt(hour, 0, 0).expect("a valid time")) else {
+                continue;
+            };
+            for _ in 0..rng.poisson(5.0 * trend) {
+                log.push(ContactLogEntry {
+                    contact: LoggedContact {
+                        channel: Channel::Visit,
+                        topic: topic(&mut rng),
+                        outcome: outcome(&mut rng),
+                        handle_seconds: Some(minutes(&mut rng, 480.0) * 60),
+                    },
+                    started_at: start + Duration::seconds(rng.below(3600) as i64),
+                    agent_id: agent,
+                });
+            }
+        }
+    }
+    store.import_acd(&acd).await?;
+    store.log_contacts(&log).await?;
+    tracing::info!(intervals = acd.len(), contacts = log.len(), "demo contact-center traffic");
     Ok(())
 }
 
