@@ -16,8 +16,9 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Timelike, Utc};
-use porten_domain::time::{from_stockholm_local, stockholm_offset, to_stockholm};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc};
+use porten_domain::calendar::swedish_holiday;
+use porten_domain::time::{from_stockholm_local, to_stockholm};
 use porten_domain::{Actor, Channel, Role, Violations};
 use porten_erlang::{Queue, StaffingTarget, scheduled_agents};
 use porten_forecast::{AcdInterval, IntervalSeries, Timestamp, backtest_last_week, fit};
@@ -161,10 +162,14 @@ impl PlanningInput {
         }
     }
 
-    /// Whether the channel is open in the interval starting at local `ts`.
+    /// Whether the channel is open in the interval starting at local `ts`:
+    /// inside the opening hours on an open day that is not a public holiday
+    /// or a non-working eve.
     pub fn is_open(&self, ts: &Timestamp) -> bool {
+        let date = NaiveDate::from_ymd_opt(ts.year, ts.month.into(), ts.day.into());
+        let holiday = date.is_some_and(|d| swedish_holiday(d).is_some());
         let day_ok = self.days == OpenDays::All || ts.weekday() < 5;
-        day_ok && (self.opens * 60..self.closes * 60).contains(&ts.minute_of_day())
+        !holiday && day_ok && (self.opens * 60..self.closes * 60).contains(&ts.minute_of_day())
     }
 }
 
@@ -239,8 +244,10 @@ impl PlanningInput {
     /// Validates the form for a plan made on local date `today`, collecting
     /// every problem. Field names in the violations are the form's field
     /// names; the code is `required`, `invalid` (not a number, not one of the
-    /// options) or `out_of_range`.
-    pub fn parse(raw: &RawPlanningInput, today: NaiveDate) -> Result<Self, Violations> {
+    /// options) or `out_of_range`. Scenario fields for a service `known`
+    /// does not accept (not in the channel's mix) are ignored, so they can
+    /// neither change the plan nor flood the error summary.
+    pub fn parse(raw: &RawPlanningInput, today: NaiveDate, known: impl Fn(&str) -> bool) -> Result<Self, Violations> {
         let d = Self::default();
         let mut r = Reader { raw, v: Violations::new() };
         let channels: Vec<(&str, Channel)> = PLANNING_CHANNELS.iter().map(|c| (c.as_str(), *c)).collect();
@@ -273,13 +280,16 @@ impl PlanningInput {
         let mut digital_aht = BTreeMap::new();
         for name in raw.0.keys() {
             if let Some(key) = name.strip_prefix("digital-") {
-                if let Some(x) = r.optional(name, |x| (0.0..=7200.0).contains(&x)) {
+                if known(key)
+                    && let Some(x) = r.optional(name, |x| (0.0..=7200.0).contains(&x))
+                {
                     digital_aht.insert(key.to_owned(), x);
                 }
                 continue;
             }
             for (k, shares) in scenarios.iter_mut().enumerate() {
                 if let Some(key) = name.strip_prefix(&format!("shift{}-", k + 1))
+                    && known(key)
                     && let Some(x) = r.optional(name, |x| (0.0..=1.0).contains(&x))
                 {
                     shares.insert(key.to_owned(), x);
@@ -327,6 +337,9 @@ pub struct Staffing {
 pub struct StaffedInterval {
     /// Local start (Stockholm), `YYYY-MM-DD HH:MM`.
     pub local_start: String,
+    /// The same with its UTC offset, ISO 8601: unambiguous in the autumn
+    /// hour that happens twice.
+    pub start: Timestamp,
     /// 0 = Monday … 6 = Sunday.
     pub weekday: u8,
     pub hour: u8,
@@ -357,8 +370,8 @@ pub struct ScenarioTotals {
     pub scheduled_hours: f64,
     /// Most agents scheduled in one interval.
     pub peak_scheduled: u32,
-    /// Scheduled hours for handling the moved contacts digitally (no queue,
-    /// so workload ÷ (1 − shrinkage)).
+    /// Scheduled hours for handling the contacts moved from opening hours
+    /// digitally (no queue, so workload ÷ (1 − shrinkage)).
     pub digital_hours: f64,
     /// (Scheduled + digital hours) × cost per hour, SEK.
     pub cost_sek: f64,
@@ -396,6 +409,8 @@ pub struct Forecast {
     pub heatmap: [[f64; 24]; 7],
     /// The baseline first, then each set scenario.
     pub totals: Vec<ScenarioTotals>,
+    /// Public holidays and non-working eves in the planned week (closed).
+    pub holidays: Vec<(NaiveDate, &'static str)>,
     /// `None` when the history is too short to hold out a week.
     pub backtest: Option<BacktestView>,
 }
@@ -513,10 +528,7 @@ pub struct Plan {
 
 /// Local midnight (Stockholm) starting the day of `now`, as a UTC instant.
 pub fn start_of_local_day(now: DateTime<Utc>) -> DateTime<Utc> {
-    let local = to_stockholm(now).date_naive().and_hms_opt(0, 0, 0).expect("midnight exists");
-    // The offset at midnight can differ from now's on a switch day; one refinement settles it.
-    let guess = Utc.from_utc_datetime(&local) - Duration::seconds(i64::from(stockholm_offset(now).local_minus_utc()));
-    Utc.from_utc_datetime(&local) - Duration::seconds(i64::from(stockholm_offset(guess).local_minus_utc()))
+    local_midnight(to_stockholm(now).date_naive())
 }
 
 /// The window of history a plan made at `now` reads: the last
@@ -649,22 +661,24 @@ pub fn build_plan(
     let series = IntervalSeries::new(history.interval_minutes, intervals).map_err(|e| e.to_string())?;
     let model = fit(&series, None).map_err(|e| e.to_string())?;
 
-    // Per set scenario: the share of the channel's contacts it moves, and
-    // the staff time the moved contacts take per forecast contact.
-    let set: Vec<usize> = (0..MAX_SCENARIOS).filter(|k| input.scenario_is_set(*k)).collect();
-    let moves: Vec<(f64, f64)> = set
-        .iter()
-        .map(|k| {
-            mix.iter().fold((0.0, 0.0), |(moved, seconds), m| {
-                let share = m.share * input.scenarios[*k].get(&m.key).copied().unwrap_or(0.0);
+    // The baseline, then each set scenario: (number, share of the channel's
+    // contacts it moves, staff seconds the moved contacts take per contact).
+    let scenarios: Vec<(usize, f64, f64)> = std::iter::once((0, 0.0, 0.0))
+        .chain((0..MAX_SCENARIOS).filter(|k| input.scenario_is_set(*k)).map(|k| {
+            let (moved, seconds) = mix.iter().fold((0.0, 0.0), |(moved, seconds), m| {
+                let share = m.share * input.scenarios[k].get(&m.key).copied().unwrap_or(0.0);
                 (moved + share, seconds + share * input.digital_aht_of(&m.key))
-            })
-        })
+            });
+            (k + 1, moved, seconds)
+        }))
         .collect();
-    let mut totals: Vec<ScenarioTotals> = std::iter::once(0)
-        .chain(set.iter().map(|k| k + 1))
-        .zip(std::iter::once(0.0).chain(moves.iter().map(|m| m.0)))
-        .map(|(number, moved_share)| ScenarioTotals { number, moved_share, ..ScenarioTotals::default() })
+    let mut totals: Vec<ScenarioTotals> = scenarios
+        .iter()
+        .map(|(number, moved_share, _)| ScenarioTotals {
+            number: *number,
+            moved_share: *moved_share,
+            ..ScenarioTotals::default()
+        })
         .collect();
     let hours_per_interval = f64::from(history.interval_minutes) / 60.0;
     let (week_from, week_to) = (local_midnight(week), local_midnight(week + Duration::weeks(1)));
@@ -673,17 +687,21 @@ pub fn build_plan(
     let mut staffed = Vec::new();
     let mut t = week_from;
     let mut h = usize::try_from(ahead).map_err(|_| "the week to plan has begun".to_owned())?;
-    let mut forecast_total = 0.0;
+    // Contacts forecast inside opening hours: the ones a scenario moves.
+    let mut open_total = 0.0;
     while t < week_to {
         h += 1;
         let point = model.forecast_at(h, timestamp(t));
         let calls = point.offered;
-        forecast_total += calls;
         let open = input.is_open(&point.start);
+        if open {
+            open_total += calls;
+        }
         let weekday = point.start.weekday();
         heatmap[usize::from(weekday)][usize::from(point.start.hour)] += calls;
         let mut row = StaffedInterval {
             local_start: local_label(&point.start),
+            start: point.start,
             weekday,
             hour: point.start.hour,
             open,
@@ -712,9 +730,8 @@ pub fn build_plan(
         staffed.push(row);
         t += step;
     }
-    for (i, totals) in totals.iter_mut().enumerate() {
-        let digital_seconds = if i == 0 { 0.0 } else { forecast_total * moves[i - 1].1 };
-        totals.digital_hours = digital_seconds / 3600.0 / (1.0 - input.shrinkage);
+    for (totals, (_, _, seconds)) in totals.iter_mut().zip(&scenarios) {
+        totals.digital_hours = open_total * seconds / 3600.0 / (1.0 - input.shrinkage);
         totals.cost_sek = (totals.scheduled_hours + totals.digital_hours) * input.cost_per_hour;
     }
     let backtest = if weeks >= MIN_WEEKS_BACKTEST {
@@ -743,11 +760,14 @@ pub fn build_plan(
     } else {
         None
     };
-    Ok(plan(PlanOutcome::Ready(Box::new(Forecast { intervals: staffed, heatmap, totals, backtest }))))
+    let holidays =
+        (0..7).map(|d| week + Duration::days(d)).filter_map(|d| swedish_holiday(d).map(|n| (d, n))).collect();
+    Ok(plan(PlanOutcome::Ready(Box::new(Forecast { intervals: staffed, heatmap, totals, holidays, backtest }))))
 }
 
-/// The staffing table as CSV: one row per interval of the planned week,
-/// decimal point, header line first; a block of columns per set scenario.
+/// The staffing table as CSV: one row per interval of the planned week
+/// (`interval_start` in ISO 8601 with its UTC offset), decimal point, header
+/// line first; a block of columns per set scenario.
 pub fn staffing_csv(plan: &Plan) -> String {
     let mut out = String::from(
         "interval_start,weekday,hour,open,forecast_contacts,agents,scheduled_agents,service_level,asa_seconds,\
@@ -774,15 +794,7 @@ pub fn staffing_csv(plan: &Plan) -> String {
         None => "0,0,,,,".to_owned(),
     };
     for r in &f.intervals {
-        out += &format!(
-            "{},{},{},{},{:.2},{}",
-            r.local_start,
-            r.weekday + 1,
-            r.hour,
-            r.open,
-            r.calls,
-            staffing(&r.staffing)
-        );
+        out += &format!("{},{},{},{},{:.2},{}", r.start, r.weekday + 1, r.hour, r.open, r.calls, staffing(&r.staffing));
         for (calls, s) in &r.scenarios {
             let (agents, scheduled) = s.map(|s| (s.agents, s.scheduled)).unwrap_or((0, 0));
             out += &format!(",{calls:.2},{agents},{scheduled}");
@@ -825,17 +837,18 @@ impl App {
         let now = self.now();
         let (from, to) = history_window(now);
         let minutes = input.interval_minutes;
-        let counts = self.store.contact_counts(from, to, minutes).await?;
         let acd = self.store.acd_intervals(input.channel, from, to).await?;
         let mix = self.store.contact_mix(input.channel, from, to).await?;
         let (history, source) = if acd.is_empty() {
+            let counts = self.store.contact_counts(from, to, minutes).await?;
             let own = counts.iter().filter(|c| c.channel == input.channel);
             let volumes: Vec<_> = own.map(|c| (c.bucket_start, c.count as f64, minutes)).collect();
             (History::new(from, to, minutes, &counts, volumes), ContactSource::Platform)
         } else {
+            // The statistics alone say since when the channel has been
+            // measured: weeks before the first import are not zero calls.
             let volumes = acd.iter().map(|i| (i.start, i.offered, i.minutes));
-            let others: Vec<ContactCount> = counts.into_iter().filter(|c| c.channel != input.channel).collect();
-            (History::new(from, to, minutes, &others, volumes), ContactSource::Acd)
+            (History::new(from, to, minutes, &[], volumes), ContactSource::Acd)
         };
         let aht = choose_aht(input.aht_seconds, measured_aht(&acd), logged_aht(&mix));
         let today = to_stockholm(now).date_naive();

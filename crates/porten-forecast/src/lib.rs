@@ -153,7 +153,10 @@ pub fn backtest_last_week(series: &IntervalSeries, params: Option<Params>) -> Re
     }
     let (train, test) = series.split_last(m);
     let model = fit(&train, params)?;
-    let forecast = model.forecast(m);
+    // The held-out intervals carry their true local starts, so a
+    // daylight-saving change inside the week keeps each hour's profile.
+    let forecast: Vec<ForecastPoint> =
+        test.intervals().iter().enumerate().map(|(i, iv)| model.forecast_at(i + 1, iv.start)).collect();
     let actual = test.offered();
     let predicted: Vec<f64> = forecast.iter().map(|p| p.offered).collect();
     let accuracy = accuracy(&actual, &predicted)?;

@@ -204,7 +204,9 @@ pub struct ContactCount {
 }
 
 /// A contact logged by the contact center (*kontaktlogg*), as stored. No
-/// personal data.
+/// personal data about the person who made contact; the agent's id and the
+/// times are personal data about the employee, used only to show each
+/// agent their own latest entries.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ContactLogEntry {
     pub contact: LoggedContact,
@@ -269,25 +271,26 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> Result<Page<ErrandSummary>>;
     async fn timeline(&self, errand_id: i64) -> Result<Vec<TimelineEvent>>;
-    /// Errands registered in `[from, to)`, counted per channel and per bucket
+    /// Contacts in `[from, to)` (see [`ContactCount`]: errands plus logged
+    /// contacts that did not become one), counted per channel and per bucket
     /// of `bucket_minutes` (at least 1; buckets are aligned to the Unix epoch,
-    /// so 60 gives whole UTC hours). Ordered by bucket, then channel; buckets
-    /// without errands are left out. Counts only: no personal data is read.
+    /// so 60 gives whole UTC hours). Ordered by bucket, then channel; empty
+    /// buckets are left out. Counts only: no personal data is read.
     async fn contact_counts(
         &self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         bucket_minutes: u32,
     ) -> Result<Vec<ContactCount>>;
-    /// Stores imported ACD intervals in one transaction; an interval already
-    /// stored for the same channel and start is replaced. Returns how many.
     /// Contacts per channel and service over `[from, to)` (see [`ServiceMix`]),
-    /// most contacts first.
+    /// most contacts first, contacts without a service last among equals.
     async fn contact_mix(&self, channel: Channel, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<ServiceMix>>;
     /// Appends contacts to the contact log in one transaction.
     async fn log_contacts(&self, entries: &[ContactLogEntry]) -> Result<u64>;
     /// The latest contacts one user logged, newest first.
     async fn contacts_logged_by(&self, agent_id: i64, limit: u32) -> Result<Vec<ContactLogEntry>>;
+    /// Stores imported ACD intervals in one transaction; an interval already
+    /// stored for the same channel and start is replaced. Returns how many.
     async fn import_acd(&self, intervals: &[AcdInterval]) -> Result<u64>;
     /// Imported ACD intervals of a channel starting in `[from, to)`, in time order.
     async fn acd_intervals(&self, channel: Channel, from: DateTime<Utc>, to: DateTime<Utc>)

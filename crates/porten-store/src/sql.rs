@@ -654,7 +654,7 @@ macro_rules! impl_store {
                        UNION ALL \
                        SELECT service_code, CASE WHEN outcome = 'errand' THEN 0 ELSE 1 END, handle_seconds \
                        FROM contact_log WHERE channel = $1 AND started_at >= $2 AND started_at < $3 \
-                     ) c GROUP BY service_code ORDER BY n DESC, service_code",
+                     ) c GROUP BY service_code ORDER BY n DESC, service_code IS NULL, service_code",
                 )
                 .bind(channel_.as_str())
                 .bind(micros(from))

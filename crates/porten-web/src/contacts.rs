@@ -19,7 +19,7 @@ use porten_store::{ContactLogEntry, User};
 use crate::AppState;
 use crate::auth::{CsrfToken, MaybeUser};
 use crate::i18n::{Lang, Tr, local_time};
-use crate::pages::{Nav, app_error_page, error_page, require_role};
+use crate::pages::{ErrorLink, Nav, app_error_page, error_page, require_role};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/staff/contacts", get(contacts_page).post(log_contact))
@@ -29,11 +29,6 @@ struct Choice {
     value: String,
     label: String,
     checked: bool,
-}
-
-struct ErrorLink {
-    id: String,
-    message: String,
 }
 
 struct Row {
@@ -51,6 +46,11 @@ struct ContactsPage {
     nav: Nav,
     saved: bool,
     errors: Vec<ErrorLink>,
+    /// Inline error text per field (empty: no error).
+    channel_error: String,
+    topic_error: String,
+    outcome_error: String,
+    minutes_error: String,
     channels: Vec<Choice>,
     topics: Vec<Choice>,
     outcomes: Vec<Choice>,
@@ -126,7 +126,18 @@ async fn render(
         outcome: t.get(&format!("contacts-outcome-{}", e.contact.outcome.as_str())),
         minutes: e.contact.handle_seconds.map(|s| (s / 60).to_string()).unwrap_or_else(|| "–".into()),
     };
+    let message = |field: &str| {
+        if errors.0.iter().any(|v| v.field == field) {
+            t.get(&format!("contacts-error-{field}"))
+        } else {
+            String::new()
+        }
+    };
     let page = ContactsPage {
+        channel_error: message("channel"),
+        topic_error: message("topic"),
+        outcome_error: message("outcome"),
+        minutes_error: message("minutes"),
         saved,
         errors: errors
             .0

@@ -83,6 +83,12 @@ pub(crate) fn error_page(t: Tr, nav: Nav, status: StatusCode) -> Response {
     (status, page).into_response()
 }
 
+/// One line of a page's error summary: a link to the field and what is wrong.
+pub(crate) struct ErrorLink {
+    pub id: String,
+    pub message: String,
+}
+
 pub(crate) fn app_error_page(t: Tr, nav: Nav, e: AppError) -> Response {
     let status = match e {
         AppError::NotFound => StatusCode::NOT_FOUND,

@@ -26,7 +26,7 @@ use porten_domain::{Channel, Violations};
 use crate::AppState;
 use crate::auth::{CsrfToken, MaybeUser};
 use crate::i18n::{Lang, Tr, local_time};
-use crate::pages::{Nav, app_error_page, error_page, require_role};
+use crate::pages::{ErrorLink, Nav, app_error_page, require_role};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/staff/planning", get(planning_page)).route("/staff/planning.csv", get(planning_csv))
@@ -103,11 +103,6 @@ struct ShiftRow {
     inputs: Vec<Control>,
 }
 
-struct ErrorLink {
-    id: String,
-    message: String,
-}
-
 struct TotalsRow {
     label: String,
     values: Vec<String>,
@@ -179,6 +174,7 @@ struct Ready {
     scenario_heads: Vec<String>,
     rows: Vec<StaffRow>,
     closed_note: String,
+    holidays: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -371,8 +367,10 @@ fn error_message(t: &Tr, field: &str, code: &str) -> String {
     if field.starts_with("digital-") {
         return t.get("planning-error-digital");
     }
-    if code == "requires_patience" {
-        return t.get("planning-error-max_abandon-patience");
+    match (field, code) {
+        ("max_abandon", "requires_patience") => return t.get("planning-error-max_abandon-patience"),
+        ("closes", "invalid") => return t.get("planning-error-closes-choice"),
+        _ => {}
     }
     t.get(&format!("planning-error-{field}"))
 }
@@ -571,6 +569,11 @@ fn ready(t: &Tr, plan: &Plan, f: &Forecast) -> Ready {
         scenario_heads: f.totals[1..].iter().map(|s| scenario_name(t, s.number)).collect(),
         rows,
         closed_note: t.with1("planning-closed-note", "contacts", num(lang, f.totals[0].calls_closed, 0)),
+        holidays: (!f.holidays.is_empty()).then(|| {
+            let days: Vec<String> =
+                f.holidays.iter().map(|(d, key)| format!("{} ({d})", t.get(&format!("holiday-{key}")))).collect();
+            t.with1("planning-holidays", "days", days.join(", "))
+        }),
     }
 }
 
@@ -605,9 +608,23 @@ fn basis(t: &Tr, plan: &Plan) -> Vec<String> {
     ]
 }
 
-async fn service_names(state: &AppState) -> BTreeMap<String, (String, String)> {
-    let services = state.app.store().list_services().await.unwrap_or_default();
-    services.into_iter().map(|s| (s.code, (s.name_sv, s.name_en))).collect()
+async fn service_names(state: &AppState) -> Result<BTreeMap<String, (String, String)>, AppError> {
+    let services = state.app.store().list_services().await?;
+    Ok(services.into_iter().map(|s| (s.code, (s.name_sv, s.name_en))).collect())
+}
+
+/// Reads the query against the typed channel's measured service mix (which
+/// scenario fields exist): the settings or what is wrong, and the mix.
+async fn read_query(
+    state: &AppState,
+    actor: &porten_domain::Actor,
+    raw: &RawPlanningInput,
+    today: NaiveDate,
+) -> Result<(Result<PlanningInput, Violations>, Vec<MixShare>), AppError> {
+    let typed = raw.get("channel").and_then(|c| Channel::parse(c.trim())).filter(|c| PLANNING_CHANNELS.contains(c));
+    let mix = state.app.planning_mix(actor, typed.unwrap_or(PlanningInput::default().channel)).await?;
+    let input = PlanningInput::parse(raw, today, |key| mix.iter().any(|m| m.key == key));
+    Ok((input, mix))
 }
 
 async fn planning_page(
@@ -623,25 +640,20 @@ async fn planning_page(
     };
     let nav = Nav::new(Some(&user), &csrf);
     let today = to_stockholm(state.app.now()).date_naive();
-    let (input, errors) = match PlanningInput::parse(&raw, today) {
-        Ok(i) => (i, Violations::new()),
-        Err(v) => (PlanningInput::default(), v),
-    };
     let actor = user_actor(&user);
-    // With errors the page still shows the channel's service mix, so the
-    // scenario table keeps what was typed.
-    let planned = if errors.is_empty() { Some(state.app.plan(&actor, input.clone()).await) } else { None };
-    let (mix, week) = match &planned {
-        Some(Ok(plan)) => (plan.mix.clone(), plan.week),
-        _ => {
-            // The page still shows the typed channel's service mix, so the
-            // scenario table keeps what was typed.
-            let typed = raw.get("channel").and_then(Channel::parse).filter(|c| PLANNING_CHANNELS.contains(c));
-            let mix = state.app.planning_mix(&actor, typed.unwrap_or(input.channel)).await.unwrap_or_default();
-            (mix, input.week.unwrap_or_else(|| plannable_weeks(today)[0]))
-        }
+    let read = match read_query(&state, &actor, &raw, today).await {
+        Ok(read) => read,
+        Err(e) => return app_error_page(t, nav, e),
     };
-    let names = service_names(&state).await;
+    let names = match service_names(&state).await {
+        Ok(names) => names,
+        Err(e) => return app_error_page(t, nav, e),
+    };
+    let (input, errors, mix) = match read {
+        (Ok(input), mix) => (input, Violations::new(), mix),
+        (Err(v), mix) => (PlanningInput::default(), v, mix),
+    };
+    let week = input.week.unwrap_or_else(|| plannable_weeks(today)[0]);
     let cx = FormContext { t: &t, raw: &raw, errors: &errors };
     let fieldsets = fieldsets(&cx, &input, today, week);
     let shift_rows = shift_rows(&cx, &input, &mix, &names);
@@ -662,12 +674,11 @@ async fn planning_page(
         t,
         nav,
     };
-    let Some(planned) = planned else {
+    if !errors.is_empty() {
         return (StatusCode::UNPROCESSABLE_ENTITY, page).into_response();
-    };
-    let plan = match planned {
+    }
+    let plan = match state.app.plan(&actor, input).await {
         Ok(p) => p,
-        Err(AppError::Forbidden) => return error_page(page.t, page.nav, StatusCode::FORBIDDEN),
         Err(AppError::Rejected(reason)) => {
             page.notice = Some(page.t.with1("planning-infeasible", "reason", reason));
             return (StatusCode::UNPROCESSABLE_ENTITY, page).into_response();
@@ -703,11 +714,13 @@ async fn planning_csv(
         (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text + "\n").into_response()
     };
     let today = to_stockholm(state.app.now()).date_naive();
-    let input = match PlanningInput::parse(&raw, today) {
-        Ok(i) => i,
-        Err(v) => return plain_error(StatusCode::UNPROCESSABLE_ENTITY, format!("invalid input: {v}")),
+    let actor = user_actor(&user);
+    let input = match read_query(&state, &actor, &raw, today).await {
+        Ok((Ok(input), _)) => input,
+        Ok((Err(v), _)) => return plain_error(StatusCode::UNPROCESSABLE_ENTITY, format!("invalid input: {v}")),
+        Err(e) => return app_error_page(t, Nav::new(Some(&user), &csrf), e),
     };
-    match state.app.plan(&user_actor(&user), input).await {
+    match state.app.plan(&actor, input).await {
         Ok(plan) => (
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),

@@ -96,12 +96,12 @@ async fn measured_volumes_are_forecast_staffed_compared_and_exported() {
     assert_eq!(body.matches("<tr><td>").count(), 45, "one row per open hour");
     let row = |time: &str, calls: &str, agents: u32, scheduled: u32| {
         format!(
-            "<td>{time}</td><td class=\"num\">{calls}</td><td class=\"num\">{agents}</td><td class=\"num\">{scheduled}</td>"
+            "<th scope=\"row\">{time}</th><td class=\"num\">{calls}</td><td class=\"num\">{agents}</td><td class=\"num\">{scheduled}</td>"
         )
     };
     assert!(body.contains(&row("10:00", "3,0", 2, 3)), "{body}");
     assert!(body.contains(&row("08:00", "0,0", 1, 2)), "{body}");
-    assert!(!body.contains("<td>03:00</td>"), "closed hours are not staffed");
+    assert!(!body.contains(">03:00</th>"), "closed hours are not staffed");
     // Charts are images with a name and a description, and tables carry their data.
     assert_eq!(body.matches("role=\"img\"").count(), 2);
     assert!(body.contains("aria-labelledby=\"heatmap-svg-title heatmap-svg-desc\""));
@@ -129,7 +129,7 @@ async fn measured_volumes_are_forecast_staffed_compared_and_exported() {
     assert!(
         lines
             .iter()
-            .any(|l| l.contains(" 10:00,") && l.contains(",true,3.00,2,3,") && l.contains(",1.50,1,2,2.70,2,3")),
+            .any(|l| l.contains("T10:00:00") && l.contains(",true,3.00,2,3,") && l.contains(",1.50,1,2,2.70,2,3")),
         "{}",
         csv.body
     );
@@ -204,10 +204,10 @@ async fn imported_acd_statistics_replace_platform_counts_for_their_channel() {
     assert!(page.body.contains("Hanteringstid: 240 sekunder, uppmätt i samtalsstatistiken."), "{}", page.body);
     // 20 calls an hour at the measured 240 s is 1.33 Erlang: 80 % within 20 s needs 3 agents, 5 scheduled.
     let csv = t.get("/staff/planning.csv", &jar).await;
-    assert!(csv.body.lines().any(|l| l.contains(" 10:00,") && l.contains(",true,20.00,3,5,")), "{}", csv.body);
+    assert!(csv.body.lines().any(|l| l.contains("T10:00:00") && l.contains(",true,20.00,3,5,")), "{}", csv.body);
     // A typed handle time wins: 300 s is 1.67 Erlang, 4 agents, 6 scheduled.
     let typed = t.get("/staff/planning.csv?aht_seconds=300", &jar).await;
-    assert!(typed.body.lines().any(|l| l.contains(" 10:00,") && l.contains(",true,20.00,4,6,")), "{}", typed.body);
+    assert!(typed.body.lines().any(|l| l.contains("T10:00:00") && l.contains(",true,20.00,4,6,")), "{}", typed.body);
     // The web channel still plans from the platform's own contacts.
     let web = t.get("/staff/planning?channel=web", &jar).await;
     assert!(web.body.contains("de kontakter som kontaktcenter loggat"), "{}", web.body);

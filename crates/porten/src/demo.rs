@@ -511,7 +511,7 @@ async fn seed_contact_center(app: &App, file: &CityFile) -> Result<()> {
     for days_ago in 1..=DAYS {
         let date = today - Duration::days(days_ago);
         let weekday = date.weekday().num_days_from_monday() as usize;
-        if weekday >= 5 {
+        if weekday >= 5 || porten_domain::calendar::swedish_holiday(date).is_some() {
             continue;
         }
         let trend = 1.0 + WEEKLY_DECLINE * (days_ago / 7) as f64;

@@ -1,4 +1,5 @@
 use super::*;
+use chrono::TimeZone;
 
 fn raw(pairs: &[(&str, &str)]) -> RawPlanningInput {
     RawPlanningInput(pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect())
@@ -20,7 +21,10 @@ fn today() -> NaiveDate {
 
 #[test]
 fn parse_defaults_and_collects_every_problem() {
-    assert_eq!(PlanningInput::parse(&RawPlanningInput::default(), today()).unwrap(), PlanningInput::default());
+    assert_eq!(
+        PlanningInput::parse(&RawPlanningInput::default(), today(), |_| true).unwrap(),
+        PlanningInput::default()
+    );
     let ok = PlanningInput::parse(
         &raw(&[
             ("channel", "visit"),
@@ -36,8 +40,11 @@ fn parse_defaults_and_collects_every_problem() {
             ("shift2-bygglov", " 0.25 "),
             ("shift1-bygglov", ""),
             ("digital-bygglov", "90"),
+            ("shift1-gone", "0.5"),
+            ("digital-gone", "no"),
         ]),
         today(),
+        |key| key != "gone",
     )
     .unwrap();
     assert_eq!((ok.channel, ok.interval_minutes, ok.week), (Channel::Visit, 15, Some(day(2026, 12, 7))));
@@ -47,6 +54,7 @@ fn parse_defaults_and_collects_every_problem() {
     assert!(ok.scenarios[0].is_empty(), "an empty share is no share");
     assert!(!ok.scenario_is_set(0) && ok.scenario_is_set(1));
     assert_eq!((ok.digital_aht_of("bygglov"), ok.digital_aht_of("other")), (90.0, DEFAULT_DIGITAL_AHT_SECONDS));
+    assert!(!ok.scenarios[0].contains_key("gone"), "fields of services outside the mix are ignored");
 
     let bad = PlanningInput::parse(
         &raw(&[
@@ -64,6 +72,7 @@ fn parse_defaults_and_collects_every_problem() {
             ("digital-bygglov", "snabbt"),
         ]),
         today(),
+        |_| true,
     )
     .unwrap_err();
     let mut got: Vec<(&str, &str)> = bad.0.iter().map(|v| (v.field.as_str(), v.code)).collect();
@@ -185,8 +194,8 @@ fn a_regular_week_is_forecast_backtested_and_staffed_in_opening_hours() {
     assert!(bt.wape.unwrap() < 0.05, "{:?}", bt.wape);
     let csv = staffing_csv(&plan);
     assert_eq!(csv.lines().count(), 169);
-    assert!(csv.contains("\n2026-03-12 09:00,4,9,true,12."), "{csv}");
-    assert!(csv.contains("\n2026-03-12 03:00,4,3,false,0.00,0,0,,,,\n"), "{csv}");
+    assert!(csv.contains("\n2026-03-12T09:00:00+01:00,4,9,true,12."), "{csv}");
+    assert!(csv.contains("\n2026-03-12T03:00:00+01:00,4,3,false,0.00,0,0,,,,\n"), "{csv}");
 }
 
 #[test]
@@ -210,8 +219,11 @@ fn scenarios_move_each_services_share_and_are_compared_side_by_side() {
     assert!((one.moved_share - 0.3).abs() < 1e-12 && (three.moved_share - 0.25).abs() < 1e-12);
     assert!((one.calls - base.calls * 0.7).abs() < 1e-6);
     assert!(one.scheduled_hours < base.scheduled_hours && one.cost_sek < base.cost_sek);
-    // Moved contacts still take 60 s each of staff time, scheduled after shrinkage; self-help takes none.
-    assert!((one.digital_hours - base.calls * 0.3 * 60.0 / 3600.0 / 0.7).abs() < 1e-9);
+    // Contacts moved from opening hours still take 60 s each of staff time, scheduled after
+    // shrinkage; self-help takes none.
+    let open_calls = base.calls - base.calls_closed;
+    assert!(base.calls_closed > 1.0);
+    assert!((one.digital_hours - open_calls * 0.3 * 60.0 / 3600.0 / 0.7).abs() < 1e-9);
     assert_eq!(three.digital_hours, 0.0);
     assert!((one.cost_sek - (one.scheduled_hours + one.digital_hours) * 450.0).abs() < 1e-6);
     let nine = at(f, "2026-03-12 09:00");
@@ -260,6 +272,8 @@ fn hours_after_a_daylight_saving_change_keep_their_local_profile() {
     assert_eq!(g.intervals.len(), 169);
     assert_eq!(g.intervals.iter().filter(|r| r.local_start == "2026-10-25 02:00").count(), 2);
     assert_eq!(g.intervals.last().unwrap().local_start, "2026-10-25 23:00");
+    let csv = staffing_csv(&plan_at(before, PlanningInput::default(), vec![], day(2026, 10, 19)));
+    assert!(csv.contains("\n2026-10-25T02:00:00+02:00,7,2,") && csv.contains("\n2026-10-25T02:00:00+01:00,7,2,"));
     // And spring's 23-hour Sunday has no 02:00.
     let spring = Utc.with_ymd_and_hms(2026, 3, 23, 10, 0, 0).unwrap();
     let PlanOutcome::Ready(s) = plan_at(spring, PlanningInput::default(), vec![], day(2026, 3, 23)).outcome else {
@@ -267,6 +281,35 @@ fn hours_after_a_daylight_saving_change_keep_their_local_profile() {
     };
     assert_eq!(s.intervals.len(), 167);
     assert!(s.intervals.iter().all(|r| r.local_start != "2026-03-29 02:00"));
+}
+
+#[test]
+fn a_held_out_week_with_a_daylight_saving_change_is_measured_in_local_time() {
+    // Planned on Wednesday 28 October 2026: the held-out week, 21–27 October, has the change.
+    let now = Utc.with_ymd_and_hms(2026, 10, 28, 10, 0, 0).unwrap();
+    let PlanOutcome::Ready(f) = plan_at(now, PlanningInput::default(), vec![], day(2026, 11, 2)).outcome else {
+        panic!()
+    };
+    let bt = f.backtest.unwrap();
+    assert!(bt.wape.unwrap() < 0.05, "off by an hour after the change: {:?}", bt.wape);
+    let monday_eight = bt.points.iter().find(|p| p.0 == "2026-10-26 08:00").unwrap();
+    assert!(monday_eight.1 > 11.0 && monday_eight.2 > 11.0, "{monday_eight:?}");
+}
+
+#[test]
+fn public_holidays_are_closed() {
+    // Planned on 14 December 2026 for the week of Christmas: 24–26 December are closed.
+    let now = Utc.with_ymd_and_hms(2026, 12, 14, 10, 0, 0).unwrap();
+    let f = plan_at(now, PlanningInput::default(), vec![], day(2026, 12, 21)).outcome;
+    let PlanOutcome::Ready(f) = f else { panic!() };
+    let names: Vec<&str> = f.holidays.iter().map(|(_, n)| *n).collect();
+    assert_eq!(names, ["christmas-eve", "christmas-day", "boxing-day"]);
+    let open_days: Vec<&str> =
+        f.intervals.iter().filter(|r| r.open && r.hour == 9).map(|r| &r.local_start[..10]).collect();
+    assert_eq!(open_days, ["2026-12-21", "2026-12-22", "2026-12-23"]);
+    // The contacts forecast for Christmas Eve are reported as outside opening hours, not staffed.
+    assert!(at(&f, "2026-12-24 09:00").staffing.is_none() && at(&f, "2026-12-24 09:00").calls > 10.0);
+    assert!(f.totals[0].calls_closed > 80.0, "{}", f.totals[0].calls_closed);
 }
 
 #[test]
