@@ -9,9 +9,10 @@ use porten_app::App;
 use porten_domain::{Audience, Channel, Role, Scope, Service, Unit, UnitCode};
 use porten_store::testing::TestDb;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
-const PASSWORD: &str = "correct horse battery";
+mod support;
+
+use support::{PASSWORD, Reply};
 
 struct TestApp {
     db: TestDb,
@@ -19,29 +20,6 @@ struct TestApp {
     router: axum::Router,
     key: String,
     read_only_key: String,
-}
-
-struct Reply {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: String,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
-    }
-    fn header(&self, name: header::HeaderName) -> &str {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
-    }
-    fn cookie(&self, name: &str) -> Option<String> {
-        self.headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(|c| c.strip_prefix(&format!("{name}=")))
-            .map(|c| c.split(';').next().unwrap_or("").to_owned())
-    }
 }
 
 impl TestApp {
@@ -101,11 +79,7 @@ impl TestApp {
     }
 
     async fn send(&self, req: Request<Body>) -> Reply {
-        let res = self.router.clone().oneshot(req).await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = axum::body::to_bytes(res.into_body(), 1 << 22).await.unwrap();
-        Reply { status, headers, body: String::from_utf8(bytes.to_vec()).unwrap() }
+        support::send(&self.router, req).await
     }
 
     async fn api(&self, method: &str, uri: &str, key: Option<&str>, body: Option<Value>) -> Reply {
@@ -133,18 +107,7 @@ impl TestApp {
 
     /// Signs in through the real form and returns the cookie header to send afterwards.
     async fn sign_in(&self, username: &str) -> String {
-        let csrf = "c".repeat(43);
-        let jar = format!("porten_csrf={csrf}");
-        let res = self
-            .page(
-                "POST",
-                "/login",
-                &jar,
-                Some(&format!("csrf={csrf}&username={username}&password={}", PASSWORD.replace(' ', "+"))),
-            )
-            .await;
-        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-        format!("{jar}; porten_session={}", res.cookie("porten_session").expect("session cookie"))
+        support::sign_in(&self.router, username).await
     }
 }
 

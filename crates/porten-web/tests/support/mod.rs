@@ -32,6 +32,9 @@ pub struct Reply {
 }
 
 impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
     pub fn header(&self, name: header::HeaderName) -> &str {
         self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
     }
@@ -143,11 +146,7 @@ impl TestApp {
     }
 
     pub async fn send(&self, req: Request<Body>) -> Reply {
-        let res = self.router.clone().oneshot(req).await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = axum::body::to_bytes(res.into_body(), 1 << 22).await.unwrap();
-        Reply { status, headers, body: String::from_utf8(bytes.to_vec()).unwrap() }
+        send(&self.router, req).await
     }
 
     /// Posts a form (`application/x-www-form-urlencoded`) with the cookies of `jar`.
@@ -164,11 +163,32 @@ impl TestApp {
 
     /// Signs in through the real form and returns the cookie header to send afterwards.
     pub async fn sign_in(&self, username: &str) -> String {
-        let csrf = CSRF;
-        let jar = format!("porten_csrf={csrf}");
-        let form = format!("csrf={csrf}&username={username}&password={}", PASSWORD.replace(' ', "+"));
-        let res = self.post_form("/login", &jar, &form).await;
-        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-        format!("{jar}; porten_session={}", res.cookie("porten_session").expect("session cookie"))
+        sign_in(&self.router, username).await
     }
+}
+
+/// Sends a request through the router and reads the whole answer.
+pub async fn send(router: &axum::Router, req: Request<Body>) -> Reply {
+    let res = router.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = axum::body::to_bytes(res.into_body(), 1 << 22).await.unwrap();
+    Reply { status, headers, body: String::from_utf8(bytes.to_vec()).unwrap() }
+}
+
+/// Signs in through the real login form (password [`PASSWORD`]) and returns
+/// the cookie header to send afterwards.
+pub async fn sign_in(router: &axum::Router, username: &str) -> String {
+    let jar = format!("porten_csrf={CSRF}");
+    let form = format!("csrf={CSRF}&username={username}&password={}", PASSWORD.replace(' ', "+"));
+    let req = Request::builder()
+        .method("POST")
+        .uri("/login")
+        .header(header::COOKIE, &jar)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(form))
+        .unwrap();
+    let res = send(router, req).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    format!("{jar}; porten_session={}", res.cookie("porten_session").expect("session cookie"))
 }
