@@ -166,11 +166,15 @@ impl PlanningInput {
     /// inside the opening hours on an open day that is not a public holiday
     /// or a non-working eve.
     pub fn is_open(&self, ts: &Timestamp) -> bool {
-        let date = NaiveDate::from_ymd_opt(ts.year, ts.month.into(), ts.day.into());
-        let holiday = date.is_some_and(|d| swedish_holiday(d).is_some());
         let day_ok = self.days == OpenDays::All || ts.weekday() < 5;
-        !holiday && day_ok && (self.opens * 60..self.closes * 60).contains(&ts.minute_of_day())
+        !is_holiday(ts) && day_ok && (self.opens * 60..self.closes * 60).contains(&ts.minute_of_day())
     }
+}
+
+/// Whether `ts` falls on a Swedish public holiday (or an eve the city keeps
+/// closed, see [`swedish_holiday`]).
+fn is_holiday(ts: &Timestamp) -> bool {
+    NaiveDate::from_ymd_opt(ts.year, ts.month.into(), ts.day.into()).is_some_and(|d| swedish_holiday(d).is_some())
 }
 
 /// A decimal number as typed: decimal point or comma, optional surrounding space.
@@ -347,6 +351,8 @@ pub struct StaffedInterval {
     pub open: bool,
     /// Forecast contacts.
     pub calls: f64,
+    /// The handle time planned with in this interval, seconds.
+    pub aht_seconds: f64,
     /// `None` outside opening hours.
     pub staffing: Option<Staffing>,
     /// Per set scenario: forecast contacts left in the channel, and their staffing.
@@ -462,6 +468,9 @@ pub struct History {
     pub volume: Vec<f64>,
     /// Whether the interval had a contact in any channel (the platform was in use).
     pub active: Vec<bool>,
+    /// Measured per interval, if known: (answered contacts, their handle
+    /// seconds in all).
+    pub handled: Option<Vec<(f64, f64)>>,
 }
 
 impl History {
@@ -476,27 +485,51 @@ impl History {
         volumes: impl IntoIterator<Item = (DateTime<Utc>, f64, u32)>,
     ) -> Self {
         let n = usize::try_from((to - from).num_minutes() / i64::from(interval_minutes)).unwrap_or(0);
-        let index = |t: DateTime<Utc>| {
-            let i = (t - from).num_minutes().div_euclid(i64::from(interval_minutes));
-            usize::try_from(i).ok().filter(|i| *i < n)
-        };
-        let mut volume = vec![0.0; n];
-        let mut active = vec![false; n];
+        let mut history =
+            Self { from, to, interval_minutes, volume: vec![0.0; n], active: vec![false; n], handled: None };
         for c in activity {
-            if let Some(i) = index(c.bucket_start) {
-                active[i] |= c.count > 0;
+            if let Some(i) = history.index(c.bucket_start) {
+                history.active[i] |= c.count > 0;
             }
         }
         for (start, contacts, minutes) in volumes {
-            let parts = minutes.div_ceil(interval_minutes).max(1);
-            for p in 0..parts {
-                if let Some(i) = index(start + Duration::minutes(i64::from(p * interval_minutes))) {
-                    volume[i] += contacts / f64::from(parts);
-                    active[i] |= contacts > 0.0;
-                }
+            for (i, part) in history.covered(start, minutes) {
+                history.volume[i] += contacts * part;
+                history.active[i] |= contacts > 0.0;
             }
         }
-        Self { from, to, interval_minutes, volume, active }
+        history
+    }
+
+    /// Adds measured handle times, `(start, answered contacts, their average
+    /// handle seconds, minutes covered)`, spread like the volumes: the plan
+    /// then uses each interval's own handle time profile.
+    pub fn with_handle_times(mut self, measured: impl IntoIterator<Item = (DateTime<Utc>, f64, f64, u32)>) -> Self {
+        let mut handled = vec![(0.0, 0.0); self.volume.len()];
+        for (start, answered, aht, minutes) in measured {
+            for (i, part) in self.covered(start, minutes) {
+                handled[i].0 += answered * part;
+                handled[i].1 += answered * aht * part;
+            }
+        }
+        self.handled = Some(handled);
+        self
+    }
+
+    /// The interval holding instant `t`, if inside the history.
+    fn index(&self, t: DateTime<Utc>) -> Option<usize> {
+        let i = (t - self.from).num_minutes().div_euclid(i64::from(self.interval_minutes));
+        usize::try_from(i).ok().filter(|i| *i < self.volume.len())
+    }
+
+    /// The intervals a measurement of `minutes` from `start` covers, each
+    /// with its share of it.
+    fn covered(&self, start: DateTime<Utc>, minutes: u32) -> Vec<(usize, f64)> {
+        let parts = minutes.div_ceil(self.interval_minutes).max(1);
+        (0..parts)
+            .filter_map(|p| self.index(start + Duration::minutes(i64::from(p * self.interval_minutes))))
+            .map(|i| (i, 1.0 / f64::from(parts)))
+            .collect()
     }
 
     fn per_week(&self) -> usize {
@@ -614,7 +647,8 @@ pub fn choose_aht(typed: Option<f64>, acd: Option<f64>, log: Option<f64>) -> (f6
 
 /// Makes the plan for the week starting on local Monday `week` from the
 /// measured `history`. Pure. Leading weeks without any contact in any
-/// channel (before the platform was in use) are left out of the history.
+/// channel (before the platform was in use) are left out of the history;
+/// public holidays in it are left out of fitting and of the backtest.
 pub fn build_plan(
     input: PlanningInput,
     history: &History,
@@ -651,14 +685,24 @@ pub fn build_plan(
     if weeks < MIN_WEEKS_FORECAST {
         return Ok(plan(PlanOutcome::TooLittleHistory { weeks, needed: MIN_WEEKS_FORECAST }));
     }
+    // Measured handle times give each interval its own (the model's
+    // weekday × interval profile); otherwise one handle time for all.
+    let profile = history.handled.as_ref().filter(|_| aht_source == AhtSource::Acd);
     let intervals: Vec<AcdInterval> = (skip..history.volume.len())
         .map(|i| {
             let n = history.volume[i];
             let start = timestamp(history.from + step * i as i32);
-            AcdInterval { start, offered: n, answered: n, abandoned: 0.0, aht_seconds }
+            let (answered, aht) = match profile {
+                Some(h) => (h[i].0, if h[i].0 > 0.0 { h[i].1 / h[i].0 } else { 0.0 }),
+                None => (n, aht_seconds),
+            };
+            AcdInterval { start, offered: n, answered, abandoned: 0.0, aht_seconds: aht }
         })
         .collect();
-    let series = IntervalSeries::new(history.interval_minutes, intervals).map_err(|e| e.to_string())?;
+    // Holidays in the history say nothing about an ordinary week.
+    let series = IntervalSeries::new(history.interval_minutes, intervals)
+        .map_err(|e| e.to_string())?
+        .exclude(|i| is_holiday(&i.start));
     let model = fit(&series, None).map_err(|e| e.to_string())?;
 
     // The baseline, then each set scenario: (number, share of the channel's
@@ -693,6 +737,7 @@ pub fn build_plan(
         h += 1;
         let point = model.forecast_at(h, timestamp(t));
         let calls = point.offered;
+        let aht = if profile.is_some() { point.aht_seconds } else { aht_seconds };
         let open = input.is_open(&point.start);
         if open {
             open_total += calls;
@@ -706,12 +751,13 @@ pub fn build_plan(
             hour: point.start.hour,
             open,
             calls,
+            aht_seconds: aht,
             staffing: None,
             scenarios: Vec::new(),
         };
         for (i, totals) in totals.iter_mut().enumerate() {
             let left = calls * (1.0 - totals.moved_share);
-            let staffing = if open { Some(staff(left, aht_seconds, &input)?) } else { None };
+            let staffing = if open { Some(staff(left, aht, &input)?) } else { None };
             totals.calls += left;
             match staffing {
                 Some(s) => {
@@ -770,7 +816,7 @@ pub fn build_plan(
 /// line first; a block of columns per set scenario.
 pub fn staffing_csv(plan: &Plan) -> String {
     let mut out = String::from(
-        "interval_start,weekday,hour,open,forecast_contacts,agents,scheduled_agents,service_level,asa_seconds,\
+        "interval_start,weekday,hour,open,forecast_contacts,aht_seconds,agents,scheduled_agents,service_level,asa_seconds,\
          occupancy,abandon_rate",
     );
     let PlanOutcome::Ready(f) = &plan.outcome else {
@@ -794,7 +840,8 @@ pub fn staffing_csv(plan: &Plan) -> String {
         None => "0,0,,,,".to_owned(),
     };
     for r in &f.intervals {
-        out += &format!("{},{},{},{},{:.2},{}", r.start, r.weekday + 1, r.hour, r.open, r.calls, staffing(&r.staffing));
+        let (start, day, hour, open, calls, aht) = (r.start, r.weekday + 1, r.hour, r.open, r.calls, r.aht_seconds);
+        out += &format!("{start},{day},{hour},{open},{calls:.2},{aht:.0},{}", staffing(&r.staffing));
         for (calls, s) in &r.scenarios {
             let (agents, scheduled) = s.map(|s| (s.agents, s.scheduled)).unwrap_or((0, 0));
             out += &format!(",{calls:.2},{agents},{scheduled}");
@@ -848,7 +895,8 @@ impl App {
             // The statistics alone say since when the channel has been
             // measured: weeks before the first import are not zero calls.
             let volumes = acd.iter().map(|i| (i.start, i.offered, i.minutes));
-            (History::new(from, to, minutes, &[], volumes), ContactSource::Acd)
+            let handled = acd.iter().map(|i| (i.start, i.answered, i.aht_seconds, i.minutes));
+            (History::new(from, to, minutes, &[], volumes).with_handle_times(handled), ContactSource::Acd)
         };
         let aht = choose_aht(input.aht_seconds, measured_aht(&acd), logged_aht(&mix));
         let today = to_stockholm(now).date_naive();

@@ -27,6 +27,9 @@ pub struct IntervalSeries {
     interval_minutes: u32,
     intervals: Vec<AcdInterval>,
     filled: usize,
+    /// Per interval: whether it is left out of fitting and measuring
+    /// ([`IntervalSeries::exclude`]).
+    excluded: Vec<bool>,
 }
 
 const COLUMNS: [&str; 5] = ["interval_start", "offered", "answered", "abandoned", "aht_seconds"];
@@ -144,7 +147,8 @@ pub fn parse_acd_csv(text: &str, interval_minutes: Option<u32>) -> Result<Interv
         }
         intervals.push(*row);
     }
-    Ok(IntervalSeries { interval_minutes: interval, intervals, filled })
+    let excluded = vec![false; intervals.len()];
+    Ok(IntervalSeries { interval_minutes: interval, intervals, filled, excluded })
 }
 
 impl IntervalSeries {
@@ -153,7 +157,24 @@ impl IntervalSeries {
         if !SUPPORTED_INTERVALS.contains(&interval_minutes) {
             return Err(ForecastError::UnsupportedInterval(interval_minutes));
         }
-        Ok(Self { interval_minutes, intervals, filled: 0 })
+        let excluded = vec![false; intervals.len()];
+        Ok(Self { interval_minutes, intervals, filled: 0, excluded })
+    }
+
+    /// Marks the intervals for which `is_exceptional` holds as saying nothing
+    /// about ordinary demand (a public holiday, a closure, a telephony
+    /// outage): the model neither learns from them nor is measured on them.
+    /// Marks add up over calls.
+    pub fn exclude(mut self, is_exceptional: impl Fn(&AcdInterval) -> bool) -> Self {
+        for (flag, interval) in self.excluded.iter_mut().zip(&self.intervals) {
+            *flag |= is_exceptional(interval);
+        }
+        self
+    }
+
+    /// Per interval, whether it is excluded ([`IntervalSeries::exclude`]).
+    pub fn excluded(&self) -> &[bool] {
+        &self.excluded
     }
 
     /// Interval length in minutes.
@@ -195,23 +216,28 @@ impl IntervalSeries {
     /// Splits off the last `n` intervals (e.g. a held-out week).
     pub fn split_last(&self, n: usize) -> (Self, Self) {
         let cut = self.intervals.len().saturating_sub(n);
-        let part =
-            |v: &[AcdInterval]| Self { interval_minutes: self.interval_minutes, intervals: v.to_vec(), filled: 0 };
-        (part(&self.intervals[..cut]), part(&self.intervals[cut..]))
+        let part = |range: std::ops::Range<usize>| Self {
+            interval_minutes: self.interval_minutes,
+            intervals: self.intervals[range.clone()].to_vec(),
+            filled: 0,
+            excluded: self.excluded[range].to_vec(),
+        };
+        (part(0..cut), part(cut..self.intervals.len()))
     }
 
     /// The same data in longer intervals (15 → 30 or 60, 30 → 60), grouped
     /// by local wall-clock time. Counts are summed; AHT is weighted by
-    /// answered calls.
+    /// answered calls; a longer interval is excluded if any part of it was.
     pub fn aggregate(&self, minutes: u32) -> Result<Self, ForecastError> {
         if !SUPPORTED_INTERVALS.contains(&minutes) || !minutes.is_multiple_of(self.interval_minutes) {
             return Err(ForecastError::UnsupportedInterval(minutes));
         }
         let step = i64::from(minutes);
         let mut out: Vec<AcdInterval> = Vec::new();
+        let mut excluded: Vec<bool> = Vec::new();
         let mut handled_seconds = 0.0;
         let mut key = None;
-        for i in &self.intervals {
+        for (i, &skip) in self.intervals.iter().zip(&self.excluded) {
             let k = (i.start.instant().div_euclid(step), i.start.local_minutes().div_euclid(step));
             if key != Some(k) {
                 if let Some(last) = out.last_mut() {
@@ -227,7 +253,9 @@ impl IntervalSeries {
                     abandoned: 0.0,
                     aht_seconds: 0.0,
                 });
+                excluded.push(false);
             }
+            *excluded.last_mut().expect("pushed above") |= skip;
             let last = out.last_mut().expect("pushed above");
             last.offered += i.offered;
             last.answered += i.answered;
@@ -237,7 +265,7 @@ impl IntervalSeries {
         if let Some(last) = out.last_mut() {
             last.aht_seconds = if last.answered > 0.0 { handled_seconds / last.answered } else { 0.0 };
         }
-        Ok(Self { interval_minutes: minutes, intervals: out, filled: 0 })
+        Ok(Self { interval_minutes: minutes, intervals: out, filled: 0, excluded })
     }
 }
 

@@ -63,8 +63,15 @@ pub struct ForecastPoint {
 
 /// The initial state from the first two weeks: trend from the difference of
 /// the weekly means, level and seasonal terms with that trend removed, so
-/// an exactly linear-plus-weekly series is reproduced exactly.
-fn initial_state(y: &[f64], slots: &[usize], m: usize) -> (f64, f64, Vec<f64>) {
+/// an exactly linear-plus-weekly series is reproduced exactly. An excluded
+/// interval takes the value of the same interval in the other week.
+fn initial_state(y: &[f64], excluded: &[bool], slots: &[usize], m: usize) -> (f64, f64, Vec<f64>) {
+    let y: Vec<f64> = (0..2 * m)
+        .map(|t| {
+            let twin = (t + m) % (2 * m);
+            if excluded[t] && !excluded[twin] { y[twin] } else { y[t] }
+        })
+        .collect();
     let mean = |s: &[f64]| s.iter().sum::<f64>() / s.len() as f64;
     let (w1, w2) = (mean(&y[..m]), mean(&y[m..2 * m]));
     let trend = (w2 - w1) / m as f64;
@@ -88,11 +95,17 @@ fn initial_state(y: &[f64], slots: &[usize], m: usize) -> (f64, f64, Vec<f64>) {
     (level, trend, seasonal)
 }
 
-/// Runs the recursions over `y`; returns the final state and the SSE.
-fn run(y: &[f64], slots: &[usize], m: usize, p: Params) -> (f64, f64, Vec<f64>, f64) {
-    let (mut level, mut trend, mut seasonal) = initial_state(y, slots, m);
+/// Runs the recursions over `y`; returns the final state and the SSE. An
+/// excluded interval is treated as missing: the state moves on by the trend
+/// and learns nothing (no error, no update of the season).
+fn run(y: &[f64], excluded: &[bool], slots: &[usize], m: usize, p: Params) -> (f64, f64, Vec<f64>, f64) {
+    let (mut level, mut trend, mut seasonal) = initial_state(y, excluded, slots, m);
     let mut sse = 0.0;
-    for (&obs, &k) in y.iter().zip(slots) {
+    for ((&obs, &k), &skip) in y.iter().zip(slots).zip(excluded) {
+        if skip {
+            level += trend;
+            continue;
+        }
         let predicted = level + trend + seasonal[k];
         let e = obs - predicted;
         sse += e * e;
@@ -122,7 +135,8 @@ const GAMMAS: [f64; 6] = [0.01, 0.03, 0.1, 0.2, 0.35, 0.5];
 /// The season is indexed by the weekday × interval-of-day slot of the local
 /// interval start (not by position), so weeks with daylight-saving changes
 /// stay aligned. Additive (not multiplicative) seasonality copes with night
-/// intervals of zero calls. With `params = None` α, β, γ are chosen by a
+/// intervals of zero calls. Excluded intervals ([`IntervalSeries::exclude`])
+/// are treated as missing observations. With `params = None` α, β, γ are chosen by a
 /// grid search minimising the one-step-ahead squared error. Needs at least
 /// two full weeks.
 pub fn fit(series: &IntervalSeries, params: Option<Params>) -> Result<Model, ForecastError> {
@@ -133,6 +147,7 @@ pub fn fit(series: &IntervalSeries, params: Option<Params>) -> Result<Model, For
     }
     let interval = series.interval_minutes();
     let slots: Vec<usize> = series.intervals().iter().map(|i| slot(&i.start, interval)).collect();
+    let excluded = series.excluded();
     let params = match params {
         Some(p) => {
             p.validate()?;
@@ -144,7 +159,7 @@ pub fn fit(series: &IntervalSeries, params: Option<Params>) -> Result<Model, For
                 for &beta in &BETAS {
                     for &gamma in &GAMMAS {
                         let p = Params { alpha, beta, gamma };
-                        let sse = run(&y, &slots, m, p).3;
+                        let sse = run(&y, excluded, &slots, m, p).3;
                         if sse < best.0 {
                             best = (sse, p);
                         }
@@ -154,11 +169,12 @@ pub fn fit(series: &IntervalSeries, params: Option<Params>) -> Result<Model, For
             best.1
         }
     };
-    let (level, trend, seasonal, sse) = run(&y, &slots, m, params);
+    let (level, trend, seasonal, sse) = run(&y, excluded, &slots, m, params);
     // AHT profile, weighted by answered calls.
     let mut handled = vec![0.0; m];
     let mut answered = vec![0.0; m];
-    for (i, &k) in series.intervals().iter().zip(&slots) {
+    let kept = series.intervals().iter().zip(&slots).zip(excluded).filter(|(_, skip)| !**skip);
+    for ((i, &k), _) in kept {
         handled[k] += i.aht_seconds * i.answered;
         answered[k] += i.answered;
     }

@@ -145,7 +145,8 @@ pub struct Backtest {
 }
 
 /// Holds out the last week of `series`, fits on the rest (needs at least
-/// three weeks in all) and measures the forecast against the held-out week.
+/// three weeks in all) and measures the forecast against the held-out week,
+/// leaving out its excluded intervals.
 pub fn backtest_last_week(series: &IntervalSeries, params: Option<Params>) -> Result<Backtest, ForecastError> {
     let m = series.week_len();
     if series.len() < 3 * m {
@@ -158,10 +159,18 @@ pub fn backtest_last_week(series: &IntervalSeries, params: Option<Params>) -> Re
     let forecast: Vec<ForecastPoint> =
         test.intervals().iter().enumerate().map(|(i, iv)| model.forecast_at(i + 1, iv.start)).collect();
     let actual = test.offered();
-    let predicted: Vec<f64> = forecast.iter().map(|p| p.offered).collect();
-    let accuracy = accuracy(&actual, &predicted)?;
     let train_offered = train.offered();
-    let naive = &train_offered[train_offered.len() - m..];
-    let naive_accuracy = self::accuracy(&actual, naive)?;
+    let naive_all = &train_offered[train_offered.len() - m..];
+    // (actual, forecast, naive) of the intervals measured.
+    let (mut measured, mut predicted, mut naive) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, skip) in test.excluded().iter().enumerate() {
+        if !skip {
+            measured.push(actual[i]);
+            predicted.push(forecast[i].offered);
+            naive.push(naive_all[i]);
+        }
+    }
+    let accuracy = accuracy(&measured, &predicted)?;
+    let naive_accuracy = self::accuracy(&measured, &naive)?;
     Ok(Backtest { model, forecast, actual, accuracy, naive_accuracy })
 }

@@ -190,6 +190,52 @@ fn exact_on_a_noise_free_linear_weekly_series() {
 }
 
 #[test]
+fn excluded_holidays_teach_the_model_nothing() {
+    // The noise-free series of the test above over five weeks, with a
+    // public holiday (no calls all day) on the third Wednesday and a closed
+    // Friday afternoon in the last week. Excluded, they leave the model
+    // exact; counted as demand, they throw it off.
+    let start = Timestamp::parse("2026-01-05T00:00:00+01:00").unwrap(); // a Monday
+    let pattern = |k: usize| 40.0 + 30.0 * ((k as f64) * 0.7).sin();
+    let value = |i: usize| 100.0 + 0.01 * i as f64 + pattern(slot(&start.plus_minutes(15 * i as i64), 15));
+    let holiday = |i: usize| {
+        (2 * 672 + 2 * 96..2 * 672 + 3 * 96).contains(&i) || (4 * 672 + 4 * 96 + 52..4 * 672 + 5 * 96).contains(&i)
+    };
+    let intervals: Vec<AcdInterval> = (0..5 * 672)
+        .map(|i| AcdInterval {
+            start: start.plus_minutes(15 * i as i64),
+            offered: if holiday(i) { 0.0 } else { value(i) },
+            answered: 0.0,
+            abandoned: 0.0,
+            aht_seconds: 0.0,
+        })
+        .collect();
+    let first = intervals[0].start;
+    let series = IntervalSeries::new(15, intervals).unwrap();
+    let index = |t: &Timestamp| ((t.instant() - first.instant()) / 15) as usize;
+    let marked = series.clone().exclude(|i| holiday(index(&i.start)));
+    assert_eq!(marked.excluded().iter().filter(|x| **x).count(), 96 + 44);
+    let p = Params { alpha: 0.3, beta: 0.1, gamma: 0.2 };
+
+    let model = fit(&marked, Some(p)).unwrap();
+    assert!(model.sse < 1e-12, "{}", model.sse);
+    let wednesday = 5 * 672 + 2 * 96 + 40;
+    let point = model.forecast(672)[wednesday - 5 * 672];
+    assert!((point.offered - value(wednesday)).abs() < 1e-8, "{} vs {}", point.offered, value(wednesday));
+    let unmarked = fit(&series, Some(p)).unwrap();
+    let off = unmarked.forecast(672)[wednesday - 5 * 672].offered - value(wednesday);
+    assert!(unmarked.sse > 1e5 && off.abs() > 1.0, "{} {off}", unmarked.sse);
+
+    // The backtest measures the held-out week without its closed afternoon,
+    // and the hourly series keeps the marks.
+    let b = backtest_last_week(&marked, Some(p)).unwrap();
+    assert_eq!(b.accuracy.intervals, 672 - 44);
+    assert!(b.accuracy.wape < 1e-12, "{:?}", b.accuracy);
+    let hourly = marked.aggregate(60).unwrap();
+    assert_eq!(hourly.excluded().iter().filter(|x| **x).count(), 24 + 11);
+}
+
+#[test]
 fn backtest_beats_the_seasonal_naive_forecast() {
     // Six weeks of Poisson calls with ±10 % extra noise; the last week is
     // held out.

@@ -91,12 +91,12 @@ async fn measured_volumes_are_forecast_staffed_compared_and_exported() {
     assert!(body.contains("Kontakter via telefon: 420 under 4 hela veckor"), "{body}");
     assert!(body.contains("Hanteringstid: 360 sekunder, uppmätt i kontaktloggen."), "{body}");
     assert!(body.contains("Erlang C"));
-    // Staffing table: the open hours only, 08–17 on weekdays. 3 calls of 360 s in an hour
+    // Staffing table: the open hours only, 08–17 on weekdays, with the handle time used. 3 calls of 360 s in an hour
     // need 2 agents for 80 % in 20 s, 3 scheduled after 30 % shrinkage; an open, quiet hour has 1.
     assert_eq!(body.matches("<tr><td>").count(), 45, "one row per open hour");
     let row = |time: &str, calls: &str, agents: u32, scheduled: u32| {
         format!(
-            "<th scope=\"row\">{time}</th><td class=\"num\">{calls}</td><td class=\"num\">{agents}</td><td class=\"num\">{scheduled}</td>"
+            "<th scope=\"row\">{time}</th><td class=\"num\">{calls}</td><td class=\"num\">360</td><td class=\"num\">{agents}</td><td class=\"num\">{scheduled}</td>"
         )
     };
     assert!(body.contains(&row("10:00", "3,0", 2, 3)), "{body}");
@@ -123,13 +123,15 @@ async fn measured_volumes_are_forecast_staffed_compared_and_exported() {
     assert_eq!(csv.header(header::CONTENT_DISPOSITION), disposition);
     let lines: Vec<&str> = csv.body.lines().collect();
     assert!((167..=169).contains(&(lines.len() - 1)), "one row per hour of the week");
-    assert!(lines[0].starts_with("interval_start,weekday,hour,open,forecast_contacts,agents,scheduled_agents"));
+    assert!(
+        lines[0].starts_with("interval_start,weekday,hour,open,forecast_contacts,aht_seconds,agents,scheduled_agents")
+    );
     assert!(lines[0].ends_with(",scenario2_contacts,scenario2_agents,scenario2_scheduled_agents"));
     // 1.5 calls of 360 s an hour need only one agent (two scheduled).
     assert!(
         lines
             .iter()
-            .any(|l| l.contains("T10:00:00") && l.contains(",true,3.00,2,3,") && l.contains(",1.50,1,2,2.70,2,3")),
+            .any(|l| l.contains("T10:00:00") && l.contains(",true,3.00,360,2,3,") && l.contains(",1.50,1,2,2.70,2,3")),
         "{}",
         csv.body
     );
@@ -179,7 +181,8 @@ async fn imported_acd_statistics_replace_platform_counts_for_their_channel() {
     let t = TestApp::new().await;
     let jar = t.sign_in("agent").await;
     // Four weeks of ACD data: 20 offered calls in every weekday office hour,
-    // in quarter-hours, far more than the (zero) phone errands.
+    // in quarter-hours, far more than the (zero) phone errands; calls take
+    // 240 s in the morning and 480 s after noon.
     let (_, to) = history_window(chrono::Utc::now());
     let mut intervals = Vec::new();
     for q in 0..4 * 168 * 4 {
@@ -194,20 +197,26 @@ async fn imported_acd_statistics_replace_platform_counts_for_their_channel() {
             offered,
             answered: offered,
             abandoned: 0.0,
-            aht_seconds: 240.0,
+            aht_seconds: if local.hour() < 12 { 240.0 } else { 480.0 },
         });
     }
     t.app.store().import_acd(&intervals).await.unwrap();
     let page = t.get("/staff/planning", &jar).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("importerad samtalsstatistik (ACD)"), "{}", page.body);
-    assert!(page.body.contains("Hanteringstid: 240 sekunder, uppmätt i samtalsstatistiken."), "{}", page.body);
-    // 20 calls an hour at the measured 240 s is 1.33 Erlang: 80 % within 20 s needs 3 agents, 5 scheduled.
+    // (3 hours · 240 s + 4 hours · 480 s) / 7 hours = 377 s on average.
+    assert!(page.body.contains("i genomsnitt 377 sekunder"), "{}", page.body);
+    // Each interval is planned with its own measured handle time: 20 calls
+    // an hour at 240 s is 1.33 Erlang: 80 % within 20 s needs 3 agents, 5
+    // scheduled; at 480 s 2.67 Erlang needs 5 agents, 8 scheduled.
     let csv = t.get("/staff/planning.csv", &jar).await;
-    assert!(csv.body.lines().any(|l| l.contains("T10:00:00") && l.contains(",true,20.00,3,5,")), "{}", csv.body);
+    let line = |body: &str, time: &str, rest: &str| body.lines().any(|l| l.contains(time) && l.contains(rest));
+    assert!(line(&csv.body, "T10:00:00", ",true,20.00,240,3,5,"), "{}", csv.body);
+    assert!(line(&csv.body, "T14:00:00", ",true,20.00,480,5,8,"), "{}", csv.body);
     // A typed handle time wins: 300 s is 1.67 Erlang, 4 agents, 6 scheduled.
     let typed = t.get("/staff/planning.csv?aht_seconds=300", &jar).await;
-    assert!(typed.body.lines().any(|l| l.contains("T10:00:00") && l.contains(",true,20.00,4,6,")), "{}", typed.body);
+    assert!(line(&typed.body, "T10:00:00", ",true,20.00,300,4,6,"), "{}", typed.body);
+    assert!(line(&typed.body, "T14:00:00", ",true,20.00,300,4,6,"), "{}", typed.body);
     // The web channel still plans from the platform's own contacts.
     let web = t.get("/staff/planning?channel=web", &jar).await;
     assert!(web.body.contains("de kontakter som kontaktcenter loggat"), "{}", web.body);

@@ -195,7 +195,7 @@ fn a_regular_week_is_forecast_backtested_and_staffed_in_opening_hours() {
     let csv = staffing_csv(&plan);
     assert_eq!(csv.lines().count(), 169);
     assert!(csv.contains("\n2026-03-12T09:00:00+01:00,4,9,true,12."), "{csv}");
-    assert!(csv.contains("\n2026-03-12T03:00:00+01:00,4,3,false,0.00,0,0,,,,\n"), "{csv}");
+    assert!(csv.contains("\n2026-03-12T03:00:00+01:00,4,3,false,0.00,300,0,0,,,,\n"), "{csv}");
 }
 
 #[test]
@@ -313,6 +313,27 @@ fn public_holidays_are_closed() {
 }
 
 #[test]
+fn holidays_in_the_history_do_not_lower_the_forecast() {
+    // Planned on 11 January 2027: the history holds Christmas, New Year and
+    // Epiphany (Wednesday 6 January, in the held-out week), with no calls.
+    let now = Utc.with_ymd_and_hms(2027, 1, 11, 10, 0, 0).unwrap();
+    let (from, to) = history_window(now);
+    let counts: Vec<ContactCount> = office_counts(from, 8, 12)
+        .into_iter()
+        .filter(|c| swedish_holiday(to_stockholm(c.bucket_start).date_naive()).is_none())
+        .collect();
+    let h = history(from, to, 60, &counts);
+    let plan = build_plan(PlanningInput::default(), &h, vec![], (300.0, AhtSource::Default), day(2027, 1, 18)).unwrap();
+    let f = ready(&plan);
+    for label in ["2027-01-20 09:00", "2027-01-21 09:00", "2027-01-22 09:00"] {
+        assert!((at(f, label).calls - 12.0).abs() < 0.5, "{label}: {}", at(f, label).calls);
+    }
+    // The held-out week is measured without its holiday.
+    let bt = f.backtest.as_ref().unwrap();
+    assert!(bt.wape.unwrap() < 0.05, "{:?}", bt.wape);
+}
+
+#[test]
 fn sparse_history_is_explained_not_failed() {
     let (from, to) = history_window(Utc.with_ymd_and_hms(2026, 3, 5, 12, 0, 0).unwrap());
     let week = day(2026, 3, 9);
@@ -361,6 +382,9 @@ fn imported_intervals_fill_the_planning_intervals_they_cover() {
     assert_eq!(hours.volume, [7.0, 0.0]);
     let outside = History::new(at(8, 0), at(9, 0), 60, &[], [(at(7, 45), 3.0, 15), (at(9, 0), 1.0, 15)]);
     assert_eq!(outside.volume, [0.0], "rows outside the window are left out");
+    // Handle times spread the same way: answered contacts and their handle seconds.
+    let timed = History::new(at(8, 0), at(9, 0), 30, &[], []).with_handle_times([(at(8, 0), 4.0, 300.0, 60)]);
+    assert_eq!(timed.handled, Some(vec![(2.0, 600.0), (2.0, 600.0)]));
 }
 
 #[test]
