@@ -571,6 +571,24 @@ pub fn history_window(now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
     (to - Duration::hours(HISTORY_WEEKS * 24 * 7), to)
 }
 
+/// Where the platform's own history of a channel starts: the window's
+/// `from`, or, when contact logging began inside the window, the first whole
+/// week after the first logged contact (before it only errands were counted,
+/// too few), as long as that leaves [`MIN_WEEKS_FORECAST`] weeks.
+pub fn logged_history_start(
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    first_logged: Option<DateTime<Utc>>,
+) -> DateTime<Utc> {
+    let week = Duration::hours(24 * 7);
+    let Some(first) = first_logged.filter(|f| *f > from) else {
+        return from;
+    };
+    let (into, per_week) = ((first - from).num_minutes(), week.num_minutes());
+    let start = from + week * ((into + per_week - 1) / per_week) as i32;
+    if to - start >= week * MIN_WEEKS_FORECAST as i32 { start } else { from }
+}
+
 fn local_midnight(day: NaiveDate) -> DateTime<Utc> {
     from_stockholm_local(day.and_hms_opt(0, 0, 0).expect("midnight exists")).expect("Stockholm midnight exists")
 }
@@ -887,6 +905,8 @@ impl App {
         let acd = self.store.acd_intervals(input.channel, from, to).await?;
         let mix = self.store.contact_mix(input.channel, from, to).await?;
         let (history, source) = if acd.is_empty() {
+            let first_logged = self.store.first_logged_contact(input.channel).await?;
+            let from = logged_history_start(from, to, first_logged);
             let counts = self.store.contact_counts(from, to, minutes).await?;
             let own = counts.iter().filter(|c| c.channel == input.channel);
             let volumes: Vec<_> = own.map(|c| (c.bucket_start, c.count as f64, minutes)).collect();

@@ -285,6 +285,9 @@ pub trait Store: Send + Sync + 'static {
     /// Contacts per channel and service over `[from, to)` (see [`ServiceMix`]),
     /// most contacts first, contacts without a service last among equals.
     async fn contact_mix(&self, channel: Channel, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<ServiceMix>>;
+    /// When the first contact in `channel` was logged, if one was: before
+    /// it, the channel's contacts were not logged, so counts are too low.
+    async fn first_logged_contact(&self, channel: Channel) -> Result<Option<DateTime<Utc>>>;
     /// Appends contacts to the contact log in one transaction.
     async fn log_contacts(&self, entries: &[ContactLogEntry]) -> Result<u64>;
     /// The latest contacts one user logged, newest first.

@@ -678,6 +678,14 @@ macro_rules! impl_store {
                 Ok(mix)
             }
 
+            async fn first_logged_contact(&self, channel_: porten_domain::Channel) -> Result<Option<DateTime<Utc>>> {
+                let first: Option<i64> = sqlx::query_scalar("SELECT MIN(started_at) FROM contact_log WHERE channel = $1")
+                    .bind(channel_.as_str())
+                    .fetch_one(self.reader())
+                    .await?;
+                first.map(from_micros).transpose()
+            }
+
             async fn log_contacts(&self, entries: &[ContactLogEntry]) -> Result<u64> {
                 let mut tx = self.begin_write().await?;
                 for chunk in entries.chunks(500) {

@@ -714,6 +714,9 @@ async fn logged_contacts_count_once_and_give_the_service_mix() {
     // pothole: two logged (resolved, referred) + one errand; the errand's logged 6 minutes still count as work.
     assert_eq!(got, [(Some("pothole"), 3, 2, 600.0), (None, 1, 1, 600.0)]);
     assert!(s.contact_mix(Channel::Email, at(8, 0), at(10, 0)).await.unwrap().is_empty());
+    assert_eq!(s.first_logged_contact(Channel::Visit).await.unwrap(), Some(at(9, 30)));
+    assert_eq!(s.first_logged_contact(Channel::Phone).await.unwrap(), Some(at(8, 5)));
+    assert_eq!(s.first_logged_contact(Channel::Email).await.unwrap(), None);
 
     let mine = s.contacts_logged_by(agent, 2).await.unwrap();
     assert_eq!(mine.len(), 2);

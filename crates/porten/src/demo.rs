@@ -525,12 +525,20 @@ async fn seed_contact_center(app: &App, file: &CityFile) -> Result<()> {
                 let answered = offered - abandoned;
                 let mut handled = 0;
                 for _ in 0..answered {
-                    let m = minutes(&mut rng, 270.0);
+                    // E-ID trouble takes longest; afternoon calls run longer
+                    // (the morning's quick questions are done).
+                    let topic = topic(&mut rng);
+                    let mean = match topic {
+                        ContactTopic::TechHelp => 420.0,
+                        ContactTopic::General => 180.0,
+                        ContactTopic::Service(_) => 270.0,
+                    } * if h >= 4 { 1.2 } else { 1.0 };
+                    let m = minutes(&mut rng, mean);
                     handled += m * 60;
                     log.push(ContactLogEntry {
                         contact: LoggedContact {
                             channel: Channel::Phone,
-                            topic: topic(&mut rng),
+                            topic,
                             outcome: outcome(&mut rng),
                             handle_seconds: Some(m * 60),
                         },

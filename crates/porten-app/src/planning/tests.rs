@@ -372,6 +372,21 @@ fn only_planners_may_plan() {
 }
 
 #[test]
+fn the_history_starts_when_contact_logging_began() {
+    let (from, to) = history_window(utc(2026, 11, 26, 10));
+    let week = Duration::hours(168);
+    assert_eq!(logged_history_start(from, to, None), from, "nothing logged: errands alone");
+    assert_eq!(logged_history_start(from, to, Some(from - week)), from, "logged all along");
+    assert_eq!(logged_history_start(from, to, Some(from)), from);
+    // Logging began a minute into the third week: the whole weeks after it.
+    assert_eq!(logged_history_start(from, to, Some(from + week * 2 + Duration::minutes(1))), from + week * 3);
+    assert_eq!(logged_history_start(from, to, Some(to - week * 2)), to - week * 2);
+    // Too recent to forecast from: the whole window, errands and all.
+    assert_eq!(logged_history_start(from, to, Some(to - week * 2 + Duration::minutes(1))), from);
+    assert_eq!(logged_history_start(from, to, Some(to + week)), from);
+}
+
+#[test]
 fn imported_intervals_fill_the_planning_intervals_they_cover() {
     let at = |h: u32, m: u32| Utc.with_ymd_and_hms(2026, 3, 2, h, m, 0).unwrap();
     // An hour-long export row spreads over quarters; quarter rows add up to hours.
