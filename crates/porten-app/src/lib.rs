@@ -7,6 +7,7 @@
 //! access rules and auditing hold whichever way a request comes in.
 
 pub mod auth;
+pub mod calendar;
 pub mod contacts;
 mod errands;
 pub mod planning;

@@ -17,7 +17,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc};
-use porten_domain::calendar::swedish_holiday;
+use porten_domain::calendar::{BusinessCalendar, Closure};
 use porten_domain::time::{from_stockholm_local, to_stockholm};
 use porten_domain::{Actor, Channel, Role, Violations};
 use porten_erlang::{Queue, StaffingTarget, scheduled_agents};
@@ -165,16 +165,16 @@ impl PlanningInput {
     /// Whether the channel is open in the interval starting at local `ts`:
     /// inside the opening hours on an open day that is not a public holiday
     /// or a non-working eve.
-    pub fn is_open(&self, ts: &Timestamp) -> bool {
+    pub fn is_open(&self, ts: &Timestamp, calendar: &BusinessCalendar) -> bool {
         let day_ok = self.days == OpenDays::All || ts.weekday() < 5;
-        !is_holiday(ts) && day_ok && (self.opens * 60..self.closes * 60).contains(&ts.minute_of_day())
+        !is_closed_day(ts, calendar) && day_ok && (self.opens * 60..self.closes * 60).contains(&ts.minute_of_day())
     }
 }
 
-/// Whether `ts` falls on a Swedish public holiday (or an eve the city keeps
-/// closed, see [`swedish_holiday`]).
-fn is_holiday(ts: &Timestamp) -> bool {
-    NaiveDate::from_ymd_opt(ts.year, ts.month.into(), ts.day.into()).is_some_and(|d| swedish_holiday(d).is_some())
+/// Whether `ts` falls on a day the business calendar keeps closed (a
+/// public holiday or eve, or a decided closure).
+fn is_closed_day(ts: &Timestamp, calendar: &BusinessCalendar) -> bool {
+    NaiveDate::from_ymd_opt(ts.year, ts.month.into(), ts.day.into()).is_some_and(|d| calendar.is_closed(d))
 }
 
 /// A decimal number as typed: decimal point or comma, optional surrounding space.
@@ -415,8 +415,8 @@ pub struct Forecast {
     pub heatmap: [[f64; 24]; 7],
     /// The baseline first, then each set scenario.
     pub totals: Vec<ScenarioTotals>,
-    /// Public holidays and non-working eves in the planned week (closed).
-    pub holidays: Vec<(NaiveDate, &'static str)>,
+    /// The days the business calendar keeps closed in the planned week, and why.
+    pub holidays: Vec<(NaiveDate, Closure)>,
     /// `None` when the history is too short to hold out a week.
     pub backtest: Option<BacktestView>,
 }
@@ -666,13 +666,15 @@ pub fn choose_aht(typed: Option<f64>, acd: Option<f64>, log: Option<f64>) -> (f6
 /// Makes the plan for the week starting on local Monday `week` from the
 /// measured `history`. Pure. Leading weeks without any contact in any
 /// channel (before the platform was in use) are left out of the history;
-/// public holidays in it are left out of fitting and of the backtest.
+/// days the business `calendar` keeps closed are left out of fitting and of
+/// the backtest, and are not staffed in the planned week.
 pub fn build_plan(
     input: PlanningInput,
     history: &History,
     mix: Vec<MixShare>,
     (aht_seconds, aht_source): (f64, AhtSource),
     week: NaiveDate,
+    calendar: &BusinessCalendar,
 ) -> Result<Plan, String> {
     let per_week = history.per_week();
     let total_weeks = history.volume.len() / per_week;
@@ -717,10 +719,10 @@ pub fn build_plan(
             AcdInterval { start, offered: n, answered, abandoned: 0.0, aht_seconds: aht }
         })
         .collect();
-    // Holidays in the history say nothing about an ordinary week.
+    // Closed days in the history say nothing about an ordinary week.
     let series = IntervalSeries::new(history.interval_minutes, intervals)
         .map_err(|e| e.to_string())?
-        .exclude(|i| is_holiday(&i.start));
+        .exclude(|i| is_closed_day(&i.start, calendar));
     let model = fit(&series, None).map_err(|e| e.to_string())?;
 
     // The baseline, then each set scenario: (number, share of the channel's
@@ -756,7 +758,7 @@ pub fn build_plan(
         let point = model.forecast_at(h, timestamp(t));
         let calls = point.offered;
         let aht = if profile.is_some() { point.aht_seconds } else { aht_seconds };
-        let open = input.is_open(&point.start);
+        let open = input.is_open(&point.start, calendar);
         if open {
             open_total += calls;
         }
@@ -825,7 +827,7 @@ pub fn build_plan(
         None
     };
     let holidays =
-        (0..7).map(|d| week + Duration::days(d)).filter_map(|d| swedish_holiday(d).map(|n| (d, n))).collect();
+        (0..7).map(|d| week + Duration::days(d)).filter_map(|d| calendar.closure(d).map(|c| (d, c))).collect();
     Ok(plan(PlanOutcome::Ready(Box::new(Forecast { intervals: staffed, heatmap, totals, holidays, backtest }))))
 }
 
@@ -921,7 +923,10 @@ impl App {
         let aht = choose_aht(input.aht_seconds, measured_aht(&acd), logged_aht(&mix));
         let today = to_stockholm(now).date_naive();
         let week = input.week.unwrap_or_else(|| plannable_weeks(today)[0]);
-        let mut plan = build_plan(input, &history, mix_shares(&mix), aht, week).map_err(AppError::Rejected)?;
+        let first_day = to_stockholm(from).date_naive();
+        let calendar = self.business_calendar(first_day, week + Duration::weeks(1)).await?;
+        let mut plan =
+            build_plan(input, &history, mix_shares(&mix), aht, week, &calendar).map_err(AppError::Rejected)?;
         plan.source = source;
         Ok(plan)
     }

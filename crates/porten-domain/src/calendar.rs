@@ -2,8 +2,18 @@
 //! helgdagar) and the eves that are non-working days in practice
 //! (*midsommarafton*, *julafton*, *nyårsafton*), computed without a table.
 //! Used where the city is closed: a contact center does not staff them.
+//! Administrators decide exceptions (*avvikelser*): julafton kept open, a
+//! bridge day (*klämdag*) closed; [`BusinessCalendar`] combines the two.
+
+use std::collections::BTreeMap;
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use serde::Deserialize;
+
+use crate::Violations;
+
+/// The longest note on a decided day, in characters.
+pub const MAX_NOTE_CHARS: usize = 200;
 
 /// Easter Sunday of `year` (Gregorian calendar; the anonymous algorithm in
 /// Meeus, *Astronomical Algorithms*, ch. 8).
@@ -67,6 +77,98 @@ pub fn swedish_holiday(date: NaiveDate) -> Option<&'static str> {
     moving.into_iter().find(|(when, _)| *when == date).map(|(_, name)| name)
 }
 
+/// A day an administrator decided differently from the computed calendar.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DayException {
+    pub date: NaiveDate,
+    /// Open (on a holiday or eve) or closed (on an ordinary day).
+    pub open: bool,
+    /// Why, for colleagues and planners (may be empty).
+    pub note: String,
+}
+
+/// A day exception as typed in a form: `date` as `YYYY-MM-DD`, `open` as
+/// `open` or `closed`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+pub struct RawDayException {
+    pub date: Option<String>,
+    pub open: Option<String>,
+    pub note: Option<String>,
+}
+
+impl DayException {
+    /// Parses a typed exception; every problem is reported at once. Dates
+    /// are limited to the years 2000–2100.
+    pub fn parse(raw: &RawDayException) -> Result<Self, Violations> {
+        let mut v = Violations::new();
+        let date = match raw.date.as_deref().map(str::trim) {
+            None | Some("") => {
+                v.push("date", "required", "must not be empty");
+                None
+            }
+            Some(text) => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+                Ok(d) if (2000..=2100).contains(&d.year()) => Some(d),
+                _ => {
+                    v.push("date", "invalid", "must be a date YYYY-MM-DD in the years 2000–2100");
+                    None
+                }
+            },
+        };
+        let open = match raw.open.as_deref() {
+            Some("open") => Some(true),
+            Some("closed") => Some(false),
+            _ => {
+                v.push("open", "required", "must be open or closed");
+                None
+            }
+        };
+        let note = raw.note.as_deref().map(str::trim).unwrap_or("");
+        if note.chars().count() > MAX_NOTE_CHARS {
+            v.push("note", "too_long", format!("must be at most {MAX_NOTE_CHARS} characters"));
+        }
+        match (date, open) {
+            (Some(date), Some(open)) => v.into_result(DayException { date, open, note: note.to_owned() }),
+            _ => Err(v),
+        }
+    }
+}
+
+/// Why a day is closed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Closure {
+    /// A public holiday or non-working eve ([`swedish_holiday`]'s key).
+    Holiday(&'static str),
+    /// Closed by an administrator's decision, with its note.
+    Decided(String),
+}
+
+/// The business calendar (*verksamhetskalender*): the computed holidays and
+/// eves, overridden day by day by the exceptions administrators decided.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BusinessCalendar {
+    exceptions: BTreeMap<NaiveDate, DayException>,
+}
+
+impl BusinessCalendar {
+    pub fn new(exceptions: impl IntoIterator<Item = DayException>) -> Self {
+        Self { exceptions: exceptions.into_iter().map(|e| (e.date, e)).collect() }
+    }
+
+    /// Why `date` is closed, if it is: a decision wins over the computed
+    /// holidays.
+    pub fn closure(&self, date: NaiveDate) -> Option<Closure> {
+        match self.exceptions.get(&date) {
+            Some(e) if e.open => None,
+            Some(e) => Some(Closure::Decided(e.note.clone())),
+            None => swedish_holiday(date).map(Closure::Holiday),
+        }
+    }
+
+    pub fn is_closed(&self, date: NaiveDate) -> bool {
+        self.closure(date).is_some()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,5 +213,34 @@ mod tests {
         assert_eq!(swedish_holiday(day(2027, 6, 25)), Some("midsummer-eve"));
         assert_eq!(swedish_holiday(day(2027, 11, 6)), Some("all-saints-day"));
         assert_eq!(swedish_holiday(day(2026, 11, 30)), None);
+    }
+
+    #[test]
+    fn decisions_override_the_computed_calendar() {
+        let raw = |date: &str, open: &str, note: &str| RawDayException {
+            date: Some(date.into()),
+            open: Some(open.into()),
+            note: Some(note.into()),
+        };
+        let open_eve = DayException::parse(&raw("2026-12-24", "open", " Öppet 8–12 ")).unwrap();
+        assert_eq!((open_eve.open, open_eve.note.as_str()), (true, "Öppet 8–12"));
+        let bridge = DayException::parse(&raw(" 2026-05-15 ", "closed", "")).unwrap();
+        let calendar = BusinessCalendar::new([open_eve, bridge]);
+        assert_eq!(calendar.closure(day(2026, 12, 24)), None, "julafton kept open");
+        assert_eq!(calendar.closure(day(2026, 5, 15)), Some(Closure::Decided(String::new())), "klämdag closed");
+        assert_eq!(calendar.closure(day(2026, 12, 25)), Some(Closure::Holiday("christmas-day")));
+        assert!(!calendar.is_closed(day(2026, 5, 18)));
+
+        let bad = DayException::parse(&RawDayException {
+            date: Some("2026-02-30".into()),
+            open: Some("maybe".into()),
+            note: Some("x".repeat(MAX_NOTE_CHARS + 1)),
+        })
+        .unwrap_err();
+        let fields: Vec<(&str, &str)> = bad.0.iter().map(|v| (v.field.as_str(), v.code)).collect();
+        assert_eq!(fields, [("date", "invalid"), ("open", "required"), ("note", "too_long")]);
+        let missing = DayException::parse(&RawDayException::default()).unwrap_err();
+        assert_eq!(missing.0.iter().map(|v| v.code).collect::<Vec<_>>(), ["required", "required"]);
+        assert!(DayException::parse(&raw("1999-12-31", "closed", "")).is_err());
     }
 }

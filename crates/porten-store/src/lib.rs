@@ -25,8 +25,9 @@ pub mod testing;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use porten_domain::RegistryNumber;
+use porten_domain::calendar::DayException;
 use porten_domain::errand::CommandError;
 use porten_domain::{
     Actor, Channel, Command, Errand, Lifecycle, LoggedContact, NewErrand, Priority, PublicId, Role, Scope, Service,
@@ -288,6 +289,13 @@ pub trait Store: Send + Sync + 'static {
     /// When the first contact in `channel` was logged, if one was: before
     /// it, the channel's contacts were not logged, so counts are too low.
     async fn first_logged_contact(&self, channel: Channel) -> Result<Option<DateTime<Utc>>>;
+    /// The decided exceptions to the business calendar on days in
+    /// `[from, to)`, by date.
+    async fn day_exceptions(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<DayException>>;
+    /// Records (or replaces) the exception for its day, decided by user `by`.
+    async fn set_day_exception(&self, exception: &DayException, by: i64, at: DateTime<Utc>) -> Result<()>;
+    /// Removes the exception for `date`; whether there was one.
+    async fn delete_day_exception(&self, date: NaiveDate) -> Result<bool>;
     /// Appends contacts to the contact log in one transaction.
     async fn log_contacts(&self, entries: &[ContactLogEntry]) -> Result<u64>;
     /// The latest contacts one user logged, newest first.

@@ -678,6 +678,61 @@ macro_rules! impl_store {
                 Ok(mix)
             }
 
+            async fn day_exceptions(
+                &self,
+                from: chrono::NaiveDate,
+                to: chrono::NaiveDate,
+            ) -> Result<Vec<porten_domain::calendar::DayException>> {
+                let rows = sqlx::query("SELECT day, open, note FROM day_exceptions WHERE day >= $1 AND day < $2 ORDER BY day")
+                    .bind(from.to_string())
+                    .bind(to.to_string())
+                    .fetch_all(self.reader())
+                    .await?;
+                rows.iter()
+                    .map(|r| {
+                        let day: String = r.try_get("day")?;
+                        Ok(porten_domain::calendar::DayException {
+                            date: day.parse().map_err(|_| corrupt("calendar day"))?,
+                            open: r.try_get("open")?,
+                            note: r.try_get("note")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn set_day_exception(
+                &self,
+                e: &porten_domain::calendar::DayException,
+                by: i64,
+                at: DateTime<Utc>,
+            ) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    "INSERT INTO day_exceptions (day, open, note, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (day) DO UPDATE SET open = excluded.open, note = excluded.note, \
+                     updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+                )
+                .bind(e.date.to_string())
+                .bind(e.open)
+                .bind(&e.note)
+                .bind(by)
+                .bind(micros(at))
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn delete_day_exception(&self, date: chrono::NaiveDate) -> Result<bool> {
+                let mut tx = self.begin_write().await?;
+                let done = sqlx::query("DELETE FROM day_exceptions WHERE day = $1")
+                    .bind(date.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(done.rows_affected() > 0)
+            }
+
             async fn first_logged_contact(&self, channel_: porten_domain::Channel) -> Result<Option<DateTime<Utc>>> {
                 let first: Option<i64> = sqlx::query_scalar("SELECT MIN(started_at) FROM contact_log WHERE channel = $1")
                     .bind(channel_.as_str())

@@ -8,6 +8,7 @@
 
 mod api;
 mod auth;
+mod calendar;
 mod contacts;
 mod i18n;
 mod ops;
@@ -68,6 +69,7 @@ pub fn router(state: AppState) -> Router {
             pages::routes()
                 .merge(planning::routes())
                 .merge(contacts::routes())
+                .merge(calendar::routes())
                 .layer(axum::middleware::from_fn(auth::csrf_cookie))
                 .layer(axum::middleware::from_fn(i18n::remember_lang)),
         )

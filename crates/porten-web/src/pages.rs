@@ -39,6 +39,7 @@ pub struct Nav {
     pub user_name: Option<String>,
     pub is_staff: bool,
     pub can_plan: bool,
+    pub can_edit_calendar: bool,
     pub csrf: String,
 }
 
@@ -48,6 +49,7 @@ impl Nav {
             user_name: user.map(|u| u.display_name.clone()),
             is_staff: user.is_some_and(|u| u.role.is_staff()),
             can_plan: user.is_some_and(|u| porten_app::planning::may_plan(u.role)),
+            can_edit_calendar: user.is_some_and(|u| porten_app::calendar::may_edit_calendar(u.role)),
             csrf: csrf.0.clone(),
         }
     }

@@ -25,6 +25,7 @@ use porten_domain::{Channel, Violations};
 
 use crate::AppState;
 use crate::auth::{CsrfToken, MaybeUser};
+use crate::calendar::closure_name;
 use crate::i18n::{Lang, Tr, local_time};
 use crate::pages::{ErrorLink, Nav, app_error_page, require_role};
 
@@ -66,7 +67,7 @@ fn plain(lang: Lang, x: f64) -> String {
     if lang == Lang::Sv { s.replace('.', ",") } else { s }
 }
 
-fn weekday(t: &Tr, day: u8) -> String {
+pub(crate) fn weekday(t: &Tr, day: u8) -> String {
     t.get(&format!("weekday-{}", day + 1))
 }
 
@@ -573,7 +574,7 @@ fn ready(t: &Tr, plan: &Plan, f: &Forecast) -> Ready {
         closed_note: t.with1("planning-closed-note", "contacts", num(lang, f.totals[0].calls_closed, 0)),
         holidays: (!f.holidays.is_empty()).then(|| {
             let days: Vec<String> =
-                f.holidays.iter().map(|(d, key)| format!("{} ({d})", t.get(&format!("holiday-{key}")))).collect();
+                f.holidays.iter().map(|(d, closure)| format!("{} ({d})", closure_name(t, closure))).collect();
             t.with1("planning-holidays", "days", days.join(", "))
         }),
     }

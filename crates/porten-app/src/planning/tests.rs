@@ -1,5 +1,6 @@
 use super::*;
 use chrono::TimeZone;
+use porten_domain::calendar::DayException;
 
 fn raw(pairs: &[(&str, &str)]) -> RawPlanningInput {
     RawPlanningInput(pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect())
@@ -144,7 +145,7 @@ fn plan_at(now: DateTime<Utc>, input: PlanningInput, mix: Vec<MixShare>, week: N
     let counts = office_counts(from, 8, 12);
     let h = history(from, to, input.interval_minutes, &counts);
     let aht = choose_aht(input.aht_seconds, None, None);
-    build_plan(input, &h, mix, aht, week).unwrap()
+    build_plan(input, &h, mix, aht, week, &BusinessCalendar::default()).unwrap()
 }
 
 fn ready(plan: &Plan) -> &Forecast {
@@ -302,14 +303,31 @@ fn public_holidays_are_closed() {
     let now = Utc.with_ymd_and_hms(2026, 12, 14, 10, 0, 0).unwrap();
     let f = plan_at(now, PlanningInput::default(), vec![], day(2026, 12, 21)).outcome;
     let PlanOutcome::Ready(f) = f else { panic!() };
-    let names: Vec<&str> = f.holidays.iter().map(|(_, n)| *n).collect();
-    assert_eq!(names, ["christmas-eve", "christmas-day", "boxing-day"]);
+    let names: Vec<&Closure> = f.holidays.iter().map(|(_, c)| c).collect();
+    assert_eq!(
+        names,
+        [&Closure::Holiday("christmas-eve"), &Closure::Holiday("christmas-day"), &Closure::Holiday("boxing-day")]
+    );
     let open_days: Vec<&str> =
         f.intervals.iter().filter(|r| r.open && r.hour == 9).map(|r| &r.local_start[..10]).collect();
     assert_eq!(open_days, ["2026-12-21", "2026-12-22", "2026-12-23"]);
     // The contacts forecast for Christmas Eve are reported as outside opening hours, not staffed.
     assert!(at(&f, "2026-12-24 09:00").staffing.is_none() && at(&f, "2026-12-24 09:00").calls > 10.0);
     assert!(f.totals[0].calls_closed > 80.0, "{}", f.totals[0].calls_closed);
+
+    // Administrators decided to keep julafton open and close the 23rd.
+    let (from, to) = history_window(now);
+    let counts = office_counts(from, 8, 12);
+    let h = history(from, to, 60, &counts);
+    let decided = |d, open| DayException { date: day(2026, 12, d), open, note: "Beslut".into() };
+    let calendar = BusinessCalendar::new([decided(24, true), decided(23, false)]);
+    let aht = (300.0, AhtSource::Default);
+    let plan = build_plan(PlanningInput::default(), &h, vec![], aht, day(2026, 12, 21), &calendar).unwrap();
+    let f = ready(&plan);
+    let open_days: Vec<&str> =
+        f.intervals.iter().filter(|r| r.open && r.hour == 9).map(|r| &r.local_start[..10]).collect();
+    assert_eq!(open_days, ["2026-12-21", "2026-12-22", "2026-12-24"]);
+    assert_eq!(f.holidays[0], (day(2026, 12, 23), Closure::Decided("Beslut".into())));
 }
 
 #[test]
@@ -320,10 +338,18 @@ fn holidays_in_the_history_do_not_lower_the_forecast() {
     let (from, to) = history_window(now);
     let counts: Vec<ContactCount> = office_counts(from, 8, 12)
         .into_iter()
-        .filter(|c| swedish_holiday(to_stockholm(c.bucket_start).date_naive()).is_none())
+        .filter(|c| porten_domain::calendar::swedish_holiday(to_stockholm(c.bucket_start).date_naive()).is_none())
         .collect();
     let h = history(from, to, 60, &counts);
-    let plan = build_plan(PlanningInput::default(), &h, vec![], (300.0, AhtSource::Default), day(2027, 1, 18)).unwrap();
+    let plan = build_plan(
+        PlanningInput::default(),
+        &h,
+        vec![],
+        (300.0, AhtSource::Default),
+        day(2027, 1, 18),
+        &BusinessCalendar::default(),
+    )
+    .unwrap();
     let f = ready(&plan);
     for label in ["2027-01-20 09:00", "2027-01-21 09:00", "2027-01-22 09:00"] {
         assert!((at(f, label).calls - 12.0).abs() < 0.5, "{label}: {}", at(f, label).calls);
@@ -339,20 +365,24 @@ fn sparse_history_is_explained_not_failed() {
     let week = day(2026, 3, 9);
     let aht = (300.0, AhtSource::Default);
     let input = PlanningInput::default;
-    let empty = build_plan(input(), &history(from, to, 60, &[]), vec![], aht, week).unwrap();
+    let empty =
+        build_plan(input(), &history(from, to, 60, &[]), vec![], aht, week, &BusinessCalendar::default()).unwrap();
     assert_eq!((&empty.outcome, empty.weeks, empty.contacts), (&PlanOutcome::NoContacts, 0, 0));
     // Only the last week has contacts: not enough to forecast.
     let recent = office_counts(to - Duration::weeks(1), 1, 3);
-    let short = build_plan(input(), &history(from, to, 60, &recent), vec![], aht, week).unwrap();
+    let short =
+        build_plan(input(), &history(from, to, 60, &recent), vec![], aht, week, &BusinessCalendar::default()).unwrap();
     assert_eq!(short.outcome, PlanOutcome::TooLittleHistory { weeks: 1, needed: 2 });
     assert_eq!(short.history_from, to - Duration::weeks(1));
     // Two weeks: a forecast, but no week to hold out.
     let two = office_counts(to - Duration::weeks(2), 2, 3);
-    let plan = build_plan(input(), &history(from, to, 60, &two), vec![], aht, week).unwrap();
+    let plan =
+        build_plan(input(), &history(from, to, 60, &two), vec![], aht, week, &BusinessCalendar::default()).unwrap();
     assert!(ready(&plan).backtest.is_none());
     // Web only: no phone contacts at all.
     let web_only: Vec<ContactCount> = recent.into_iter().filter(|c| c.channel == Channel::Web).collect();
-    let none = build_plan(input(), &history(from, to, 60, &web_only), vec![], aht, week).unwrap();
+    let none = build_plan(input(), &history(from, to, 60, &web_only), vec![], aht, week, &BusinessCalendar::default())
+        .unwrap();
     assert_eq!(none.outcome, PlanOutcome::NoContacts);
     assert_eq!(staffing_csv(&empty).lines().count(), 1);
 }

@@ -1,0 +1,231 @@
+//! The business calendar page (`/staff/calendar`): administrators see a
+//! year's holidays and eves and decide exceptions (julafton open, a bridge
+//! day closed). The rules live in `porten_app::calendar`.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Form, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::{Datelike, NaiveDate};
+use porten_app::AppError;
+use porten_app::auth::user_actor;
+use porten_app::calendar::{CalendarDay, may_edit_calendar};
+use porten_domain::Violations;
+use porten_domain::calendar::{Closure, RawDayException};
+use porten_domain::time::to_stockholm;
+use porten_store::User;
+
+use crate::AppState;
+use crate::auth::{CsrfToken, MaybeUser};
+use crate::i18n::Tr;
+use crate::pages::{ErrorLink, Nav, app_error_page, error_page, require_role};
+use crate::planning::weekday;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/staff/calendar", get(calendar_page).post(decide_day))
+        .route("/staff/calendar/remove", post(remove_decision))
+}
+
+/// What a closed day is called on a page.
+pub(crate) fn closure_name(t: &Tr, closure: &Closure) -> String {
+    match closure {
+        Closure::Holiday(key) => t.get(&format!("holiday-{key}")),
+        Closure::Decided(note) if note.is_empty() => t.get("calendar-closed-by-decision"),
+        Closure::Decided(note) => note.clone(),
+    }
+}
+
+struct Row {
+    date: String,
+    weekday: String,
+    holiday: String,
+    decision: String,
+    decided: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "calendar.html")]
+struct CalendarPage {
+    t: Tr,
+    nav: Nav,
+    year: i32,
+    previous: Option<i32>,
+    next: Option<i32>,
+    saved: bool,
+    errors: Vec<ErrorLink>,
+    date_error: String,
+    open_error: String,
+    note_error: String,
+    date: String,
+    open: String,
+    note: String,
+    rows: Vec<Row>,
+}
+
+#[derive(serde::Deserialize)]
+struct YearQuery {
+    year: Option<String>,
+    saved: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct DecideForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(flatten)]
+    day: RawDayException,
+}
+
+#[derive(serde::Deserialize)]
+struct RemoveForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    date: String,
+}
+
+/// The years the page offers: last year to two years ahead.
+fn years(state: &AppState) -> std::ops::RangeInclusive<i32> {
+    let this = to_stockholm(state.app.now()).year();
+    this - 1..=this + 2
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render(
+    state: &AppState,
+    t: Tr,
+    nav: Nav,
+    user: &User,
+    year: i32,
+    typed: &RawDayException,
+    errors: &Violations,
+    saved: bool,
+) -> Response {
+    let days = match state.app.calendar_year(&user_actor(user), year).await {
+        Ok(d) => d,
+        Err(e) => return app_error_page(t, nav, e),
+    };
+    let row = |d: &CalendarDay| Row {
+        date: d.date.to_string(),
+        weekday: weekday(&t, d.date.weekday().num_days_from_monday() as u8),
+        holiday: d.holiday.map(|k| t.get(&format!("holiday-{k}"))).unwrap_or_else(|| "–".into()),
+        decision: match &d.exception {
+            Some(e) => {
+                let state = t.get(if e.open { "calendar-open" } else { "calendar-closed" });
+                if e.note.is_empty() { state } else { format!("{state}: {}", e.note) }
+            }
+            None => t.get("calendar-closed-holiday"),
+        },
+        decided: d.exception.is_some(),
+    };
+    let message = |field: &str| {
+        if errors.0.iter().any(|v| v.field == field) {
+            t.get(&format!("calendar-error-{field}"))
+        } else {
+            String::new()
+        }
+    };
+    let range = years(state);
+    let page = CalendarPage {
+        year,
+        previous: Some(year - 1).filter(|y| range.contains(y)),
+        next: Some(year + 1).filter(|y| range.contains(y)),
+        saved,
+        errors: errors
+            .0
+            .iter()
+            .map(|v| ErrorLink {
+                id: if v.field == "open" { "open-first".to_owned() } else { v.field.clone() },
+                message: t.get(&format!("calendar-error-{}", v.field)),
+            })
+            .collect(),
+        date_error: message("date"),
+        open_error: message("open"),
+        note_error: message("note"),
+        date: typed.date.clone().unwrap_or_default(),
+        open: typed.open.clone().unwrap_or_default(),
+        note: typed.note.clone().unwrap_or_default(),
+        rows: days.iter().map(row).collect(),
+        t,
+        nav,
+    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    (status, page).into_response()
+}
+
+async fn calendar_page(
+    State(state): State<AppState>,
+    t: Tr,
+    csrf: CsrfToken,
+    MaybeUser(user): MaybeUser,
+    Query(q): Query<YearQuery>,
+) -> Response {
+    let user = match require_role(user, &t, &csrf, may_edit_calendar) {
+        Ok(u) => u,
+        Err(res) => return *res,
+    };
+    let nav = Nav::new(Some(&user), &csrf);
+    let range = years(&state);
+    let year = match q.year.as_deref().map(str::parse::<i32>) {
+        None => *range.start() + 1,
+        Some(Ok(y)) if range.contains(&y) => y,
+        Some(_) => return error_page(t, nav, StatusCode::NOT_FOUND),
+    };
+    render(&state, t, nav, &user, year, &RawDayException::default(), &Violations::new(), q.saved.is_some()).await
+}
+
+async fn decide_day(
+    State(state): State<AppState>,
+    t: Tr,
+    csrf: CsrfToken,
+    MaybeUser(user): MaybeUser,
+    Query(q): Query<YearQuery>,
+    Form(form): Form<DecideForm>,
+) -> Response {
+    let user = match require_role(user, &t, &csrf, may_edit_calendar) {
+        Ok(u) => u,
+        Err(res) => return *res,
+    };
+    let nav = Nav::new(Some(&user), &csrf);
+    if !csrf.matches(&form.csrf) {
+        return error_page(t, nav, StatusCode::BAD_REQUEST);
+    }
+    let range = years(&state);
+    let shown = q.year.and_then(|y| y.parse().ok()).filter(|y| range.contains(y)).unwrap_or(*range.start() + 1);
+    match state.app.set_day_exception(&user_actor(&user), &form.day).await {
+        Ok(e) => {
+            let year = Some(e.date.year()).filter(|y| range.contains(y)).unwrap_or(shown);
+            Redirect::to(&format!("/staff/calendar?year={year}&saved=1")).into_response()
+        }
+        Err(AppError::Invalid(v)) => render(&state, t, nav, &user, shown, &form.day, &v, false).await,
+        Err(e) => app_error_page(t, nav, e),
+    }
+}
+
+async fn remove_decision(
+    State(state): State<AppState>,
+    t: Tr,
+    csrf: CsrfToken,
+    MaybeUser(user): MaybeUser,
+    Form(form): Form<RemoveForm>,
+) -> Response {
+    let user = match require_role(user, &t, &csrf, may_edit_calendar) {
+        Ok(u) => u,
+        Err(res) => return *res,
+    };
+    let nav = Nav::new(Some(&user), &csrf);
+    if !csrf.matches(&form.csrf) {
+        return error_page(t, nav, StatusCode::BAD_REQUEST);
+    }
+    let Ok(date) = NaiveDate::parse_from_str(&form.date, "%Y-%m-%d") else {
+        return error_page(t, nav, StatusCode::BAD_REQUEST);
+    };
+    match state.app.clear_day_exception(&user_actor(&user), date).await {
+        Ok(_) => Redirect::to(&format!("/staff/calendar?year={}&saved=1", date.year())).into_response(),
+        Err(e) => app_error_page(t, nav, e),
+    }
+}

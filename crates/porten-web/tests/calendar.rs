@@ -1,0 +1,78 @@
+//! The business calendar page (`/staff/calendar`) through the real router.
+
+mod support;
+
+use axum::http::{StatusCode, header};
+use chrono::{Datelike, Duration};
+use porten_app::planning::plannable_weeks;
+use porten_domain::time::to_stockholm;
+use support::{CSRF, TestApp};
+
+#[tokio::test]
+async fn admins_decide_days_that_planning_then_keeps_closed() {
+    let t = TestApp::new().await;
+    t.seed_contacts(4, 3).await;
+    assert_eq!(t.get("/staff/calendar", "").await.header(header::LOCATION), "/login");
+    let agent = t.sign_in("agent").await;
+    assert_eq!(t.get("/staff/calendar", &agent).await.status, StatusCode::FORBIDDEN);
+    let today = to_stockholm(t.app.now()).date_naive();
+    let wednesday = plannable_weeks(today)[0] + Duration::days(2);
+    let form = format!("csrf={CSRF}&date={wednesday}&open=closed&note=St%C3%A4ngt+f%C3%B6r+utbildning");
+    assert_eq!(t.post_form("/staff/calendar", &agent, &form).await.status, StatusCode::FORBIDDEN);
+
+    let jar = t.sign_in("unitadmin").await;
+    let page = t.get("/staff/calendar", &jar).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("href=\"/staff/calendar\""), "admins have the nav link");
+    let year = today.year();
+    let eve = chrono::NaiveDate::from_ymd_opt(year, 12, 24).unwrap();
+    let weekday = ["måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"]
+        [eve.weekday().num_days_from_monday() as usize];
+    let row = format!("<th scope=\"row\">{eve}</th><td>{weekday}</td><td>julafton</td><td>Stängt (helgdag)</td>");
+    assert!(page.body.contains(&row), "{}", page.body);
+    let forged = format!("csrf=wrong&date={wednesday}&open=closed");
+    assert_eq!(t.post_form("/staff/calendar", &jar, &forged).await.status, StatusCode::BAD_REQUEST);
+
+    let saved = t.post_form(&format!("/staff/calendar?year={year}"), &jar, &form).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let year_of_day = wednesday.year();
+    assert_eq!(saved.header(header::LOCATION), format!("/staff/calendar?year={year_of_day}&saved=1"));
+    let after = t.get(&format!("/staff/calendar?year={year_of_day}&saved=1"), &jar).await;
+    assert!(after.body.contains("Kalendern är sparad."));
+    assert!(after.body.contains("<td>Stängt: Stängt för utbildning</td>"), "{}", after.body);
+    assert!(after.body.contains(&format!("name=\"date\" value=\"{wednesday}\"")), "a remove button per decision");
+
+    // Planning keeps the decided day closed and says why.
+    let monday = wednesday - Duration::days(2);
+    let plan = t.get(&format!("/staff/planning?week={monday}"), &jar).await;
+    assert!(plan.body.contains(&format!("Stängt för utbildning ({wednesday})")), "{}", plan.body);
+    let csv = t.get(&format!("/staff/planning.csv?week={monday}"), &jar).await;
+    let day_rows: Vec<&str> = csv.body.lines().filter(|l| l.starts_with(&wednesday.to_string())).collect();
+    assert_eq!(day_rows.len(), 24);
+    assert!(day_rows.iter().all(|l| l.contains(",false,")), "no open hour on a closed day");
+
+    // Removing the decision brings the computed calendar back.
+    let removed = t.post_form("/staff/calendar/remove", &jar, &format!("csrf={CSRF}&date={wednesday}")).await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER);
+    let again = t.get(&format!("/staff/planning?week={monday}"), &jar).await;
+    assert!(!again.body.contains("Stängt för utbildning"));
+    t.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_bad_decision_gets_an_error_summary_and_keeps_what_was_typed() {
+    let t = TestApp::new().await;
+    let jar = t.sign_in("unitadmin").await;
+    let long = "x".repeat(201);
+    let page = t.post_form("/staff/calendar", &jar, &format!("csrf={CSRF}&date=2026-02-30&note={long}")).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let body = &page.body;
+    assert!(body.contains("<a href=\"#date\">Skriv ett datum som ÅÅÅÅ-MM-DD"), "{body}");
+    assert!(body.contains("<a href=\"#open-first\">Välj om dagen är öppen eller stängd.</a>"));
+    assert!(body.contains("<a href=\"#note\">Anteckningen får vara högst 200 tecken.</a>"));
+    assert!(body.contains("value=\"2026-02-30\" aria-describedby=\"date-hint date-error\" aria-invalid=\"true\""));
+    assert!(body.contains(&format!("value=\"{long}\"")), "the note is kept");
+    assert!(!body.contains("calendar/remove\""), "nothing was stored");
+    assert_eq!(t.get("/staff/calendar?year=1999", &jar).await.status, StatusCode::NOT_FOUND);
+    t.db.cleanup().await;
+}
