@@ -267,7 +267,9 @@ impl PlanningInput {
         let patience_seconds = r.optional("patience_seconds", |x| x > 0.0 && x <= 7200.0);
         let max_abandon = r.optional("max_abandon", |x| x > 0.0 && x <= 1.0);
         let max_occupancy = r.optional("max_occupancy", |x| x > 0.0 && x <= 1.0);
-        if max_abandon.is_some() && patience_seconds.is_none() {
+        // Only a missing patience, not a mistyped one, makes the cap unusable.
+        let no_patience = raw.get("patience_seconds").is_none_or(|p| p.trim().is_empty());
+        if max_abandon.is_some() && no_patience {
             r.v.push("max_abandon", "requires_patience", "an abandonment cap needs the callers' patience");
         }
         let shrinkage = r.number("shrinkage", d.shrinkage, |x| (0.0..=0.9).contains(&x));
@@ -372,7 +374,10 @@ pub struct ScenarioTotals {
     pub calls_closed: f64,
     /// Agent-hours on the line.
     pub agent_hours: f64,
-    /// Scheduled agent-hours (after shrinkage).
+    /// Paid hours to schedule: agent-hours ÷ (1 − shrinkage), summed over
+    /// the week before rounding (a single interval's head count is rounded
+    /// up, the week's hours are not, or every quiet interval would add a
+    /// whole extra person).
     pub scheduled_hours: f64,
     /// Most agents scheduled in one interval.
     pub peak_scheduled: u32,
@@ -782,7 +787,7 @@ pub fn build_plan(
             match staffing {
                 Some(s) => {
                     totals.agent_hours += f64::from(s.agents) * hours_per_interval;
-                    totals.scheduled_hours += f64::from(s.scheduled) * hours_per_interval;
+                    totals.scheduled_hours += f64::from(s.agents) * hours_per_interval / (1.0 - input.shrinkage);
                     totals.peak_scheduled = totals.peak_scheduled.max(s.scheduled);
                 }
                 None => totals.calls_closed += left,

@@ -88,7 +88,8 @@ struct Control {
     hint: String,
     value: String,
     options: Vec<Opt>,
-    invalid: bool,
+    /// The message shown by the field when its value is wrong (empty: none).
+    error: String,
 }
 
 struct Fieldset {
@@ -220,8 +221,8 @@ struct FormContext<'a> {
 }
 
 impl FormContext<'_> {
-    fn invalid(&self, id: &str) -> bool {
-        self.errors.0.iter().any(|v| v.field == id)
+    fn error(&self, id: &str) -> String {
+        self.errors.0.iter().find(|v| v.field == id).map(|v| error_message(self.t, id, v.code)).unwrap_or_default()
     }
 
     fn text(&self, id: &str, value: Option<f64>) -> Control {
@@ -231,7 +232,7 @@ impl FormContext<'_> {
             hint: self.t.get(&format!("planning-{id}-hint")),
             value: shown(self.raw, self.t.lang, id, value),
             options: Vec::new(),
-            invalid: self.invalid(id),
+            error: self.error(id),
         }
     }
 
@@ -246,7 +247,7 @@ impl FormContext<'_> {
                 .into_iter()
                 .map(|(value, label)| Opt { selected: value == chosen, value, label })
                 .collect(),
-            invalid: self.invalid(id),
+            error: self.error(id),
         }
     }
 }
@@ -342,7 +343,7 @@ fn shift_rows(
                         hint: String::new(),
                         value: shown(cx.raw, t.lang, &id, value),
                         options: Vec::new(),
-                        invalid: cx.invalid(&id),
+                        error: cx.error(&id),
                         id,
                     }
                 })
@@ -353,7 +354,7 @@ fn shift_rows(
                 hint: String::new(),
                 value: shown(cx.raw, t.lang, &id, Some(input.digital_aht_of(&m.key))),
                 options: Vec::new(),
-                invalid: cx.invalid(&id),
+                error: cx.error(&id),
                 id,
             });
             ShiftRow { name, share: percent(t.lang, m.share, 1), inputs }
@@ -503,7 +504,10 @@ fn totals_table(t: &Tr, totals: &[ScenarioTotals]) -> (Vec<String>, Vec<TotalsRo
         values: totals.iter().map(value).collect(),
     };
     let rows = vec![
-        row("planning-row-moved", &|s| format!("{} %", percent(lang, s.moved_share, 1))),
+        row("planning-row-moved", &|s| {
+            let share = percent(lang, s.moved_share, 1);
+            if lang == Lang::Sv { format!("{share} %") } else { format!("{share}%") }
+        }),
         row("planning-row-contacts", &|s| num(lang, s.calls, 0)),
         row("planning-row-closed", &|s| num(lang, s.calls_closed, 0)),
         row("planning-row-agent-hours", &|s| num(lang, s.agent_hours, 1)),
@@ -517,14 +521,19 @@ fn totals_table(t: &Tr, totals: &[ScenarioTotals]) -> (Vec<String>, Vec<TotalsRo
         .iter()
         .map(|s| {
             let hours = base.scheduled_hours - s.scheduled_hours - s.digital_hours;
-            let key = if s.cost_sek < base.cost_sek { "planning-saving" } else { "planning-saving-none" };
+            // Under half a krona either way is no change.
+            let key = match s.cost_sek - base.cost_sek {
+                d if d < -0.5 => "planning-saving",
+                d if d > 0.5 => "planning-saving-more",
+                _ => "planning-saving-none",
+            };
             t.with(
                 key,
                 &[
                     ("scenario", s.number.to_string()),
                     ("share", percent(lang, s.moved_share, 1)),
-                    ("hours", num(lang, hours, 1)),
-                    ("amount", num(lang, base.cost_sek - s.cost_sek, 0)),
+                    ("hours", num(lang, hours.abs(), 1)),
+                    ("amount", num(lang, (base.cost_sek - s.cost_sek).abs(), 0)),
                 ],
             )
         })
@@ -660,9 +669,13 @@ async fn planning_page(
     let cx = FormContext { t: &t, raw: &raw, errors: &errors };
     let fieldsets = fieldsets(&cx, &input, today, week);
     let shift_rows = shift_rows(&cx, &input, &mix, &names);
-    let error_links = errors
-        .0
-        .iter()
+    // The summary follows the form: its fields in order, then the shift table.
+    let position =
+        |field: &str| fieldsets.iter().flat_map(|fs| &fs.controls).position(|c| c.id == field).unwrap_or(usize::MAX);
+    let mut ordered: Vec<_> = errors.0.iter().collect();
+    ordered.sort_by_key(|v| position(&v.field));
+    let error_links = ordered
+        .into_iter()
         .map(|v| ErrorLink { id: v.field.clone(), message: error_message(&t, &v.field, v.code) })
         .collect();
     let mut page = PlanningPage {

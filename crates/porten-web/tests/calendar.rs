@@ -67,6 +67,7 @@ async fn a_bad_decision_gets_an_error_summary_and_keeps_what_was_typed() {
     let page = t.post_form("/staff/calendar", &jar, &format!("csrf={CSRF}&date=2026-02-30&note={long}")).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     let body = &page.body;
+    assert!(body.contains("<title>Fel: Verksamhetskalender"), "the title says something is wrong");
     assert!(body.contains("<a href=\"#date\">Skriv ett datum som ÅÅÅÅ-MM-DD"), "{body}");
     assert!(body.contains("<a href=\"#open-first\">Välj om dagen är öppen eller stängd.</a>"));
     assert!(body.contains("<a href=\"#note\">Anteckningen får vara högst 200 tecken.</a>"));

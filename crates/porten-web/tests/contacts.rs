@@ -51,6 +51,7 @@ async fn a_bad_contact_gets_an_error_summary_and_keeps_what_was_typed() {
     let page = t.post_form("/staff/contacts", &jar, &form).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     let body = &page.body;
+    assert!(body.contains("<title>Fel: "), "the title says something is wrong");
     assert!(body.contains("<a href=\"#topic\">Välj vad kontakten gällde.</a>"), "{body}");
     assert!(body.contains("<a href=\"#outcome-first\">Välj hur kontakten slutade.</a>"));
     assert!(body.contains("<a href=\"#minutes\">Hanteringstiden ska vara"));

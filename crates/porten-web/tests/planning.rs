@@ -111,7 +111,10 @@ async fn measured_volumes_are_forecast_staffed_compared_and_exported() {
     // Two scenarios side by side with now: half, and a tenth, of the general questions move.
     assert!(body.contains("<th scope=\"col\" class=\"num\">Nuläge</th><th scope=\"col\" class=\"num\">Scenario 1</th><th scope=\"col\" class=\"num\">Scenario 2</th>"), "{body}");
     assert!(body.contains("Scenario 1: när 50,0 % av kontakterna flyttar"), "{body}");
-    assert!(body.contains("Scenario 2: en flytt av 10,0 % sänker inte kostnaden"), "{body}");
+    // A tenth barely lowers the line staffing, while each moved contact still takes digital time: the cost rises.
+    let second = body.split("Scenario 2: när 10,0 % av kontakterna flyttar behövs ").nth(1).unwrap_or_default();
+    assert!(second.split('.').next().unwrap_or_default().contains("fler timmar"), "{body}");
+    assert!(second.contains("och kostnaden ökar med"), "{body}");
     assert!(body.contains("id=\"shift1-general-question\" name=\"shift1-general-question\" type=\"text\" inputmode=\"decimal\" size=\"5\" value=\"0,5\""), "the typed value is kept");
     assert!(body.contains("href=\"/staff/planning.csv?channel=phone&#38;shift1-general-question=0%2C5"), "{body}");
 
@@ -140,7 +143,7 @@ async fn measured_volumes_are_forecast_staffed_compared_and_exported() {
     assert_eq!(quarters.body.matches("<tr><td>").count(), 180, "{}", quarters.body);
     let patient = t.get("/staff/planning?patience_seconds=60&max_abandon=0%2C05&lang=en", &jar).await;
     assert!(patient.body.contains("Staffing uses Erlang A"), "{}", patient.body);
-    assert!(patient.body.contains("Hang up (%)") && patient.body.contains("Forecast against actual"));
+    assert!(patient.body.contains("Abandoned (%)") && patient.body.contains("Forecast against actual"));
     t.db.cleanup().await;
 }
 
@@ -165,7 +168,18 @@ async fn bad_input_gets_an_error_summary_and_keeps_what_was_typed() {
     assert!(body.contains("<a href=\"#week\">Välj en vecka i listan.</a>"));
     assert!(body.contains("<a href=\"#max_abandon\">En högsta andel som lägger på kräver att tålamod anges.</a>"));
     assert!(body.contains("<a href=\"#shift1-general-question\">Andelen som flyttar"));
-    assert!(body.contains("value=\"abc\" aria-describedby=\"aht_seconds-hint\" aria-invalid=\"true\""), "{body}");
+    assert!(
+        body.contains("value=\"abc\" aria-describedby=\"aht_seconds-hint aht_seconds-error\" aria-invalid=\"true\""),
+        "{body}"
+    );
+    assert!(
+        body.contains("<p id=\"aht_seconds-error\" class=\"error-message\">Hanteringstid måste vara"),
+        "inline too"
+    );
+    // The summary follows the form's order: the channel and week before the service level.
+    let at = |needle: &str| body.find(needle).unwrap_or(usize::MAX);
+    assert!(at("<a href=\"#channel\">") < at("<a href=\"#week\">"));
+    assert!(at("<a href=\"#week\">") < at("<a href=\"#service_level\">"), "{body}");
     assert!(
         body.contains("id=\"service_level\" name=\"service_level\" type=\"text\" inputmode=\"decimal\" value=\"2\"")
     );

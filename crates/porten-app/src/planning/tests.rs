@@ -183,10 +183,12 @@ fn a_regular_week_is_forecast_backtested_and_staffed_in_opening_hours() {
     let base = &f.totals[0];
     assert_eq!(f.totals.len(), 1, "no scenario set");
     assert!((base.calls_closed - 2.0).abs() < 0.5, "{}", base.calls_closed);
-    assert_eq!(
-        base.scheduled_hours,
-        f.intervals.iter().filter_map(|r| r.staffing).map(|s| f64::from(s.scheduled)).sum::<f64>()
-    );
+    let agent_hours: f64 = f.intervals.iter().filter_map(|r| r.staffing).map(|s| f64::from(s.agents)).sum();
+    assert_eq!(base.agent_hours, agent_hours);
+    // The week's paid hours are agent-hours ÷ (1 − 30 %), not a sum of rounded-up head counts.
+    assert!((base.scheduled_hours - agent_hours / 0.7).abs() < 1e-9, "{}", base.scheduled_hours);
+    let rounded: f64 = f.intervals.iter().filter_map(|r| r.staffing).map(|s| f64::from(s.scheduled)).sum();
+    assert!(base.scheduled_hours < rounded);
     assert_eq!(base.cost_sek, base.scheduled_hours * 450.0);
     assert_eq!(base.peak_scheduled, 5);
     assert!((f.heatmap[3][9] - nine.calls).abs() < 1e-9);
