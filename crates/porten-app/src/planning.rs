@@ -38,6 +38,9 @@ pub const INTERVALS: [u32; 3] = [15, 30, 60];
 pub const DEFAULT_AHT_SECONDS: f64 = 300.0;
 /// Handle time of a contact once it arrives digitally, unless typed, seconds.
 pub const DEFAULT_DIGITAL_AHT_SECONDS: f64 = 60.0;
+/// The occupancy a backlog channel (e-mail, web forms) is planned at when
+/// no cap is given: time for reading up, switching and follow-up.
+pub const DEFAULT_BACKLOG_OCCUPANCY: f64 = 0.85;
 /// Weeks the model needs to forecast at all, and to be backtested too.
 pub const MIN_WEEKS_FORECAST: usize = 2;
 pub const MIN_WEEKS_BACKTEST: usize = 3;
@@ -328,11 +331,16 @@ impl PlanningInput {
 pub struct Staffing {
     /// Agents needed on the line, before shrinkage.
     pub agents: u32,
+    /// The agents the week's hours count: `agents` on a live channel; on a
+    /// backlog channel the workload ÷ the occupancy cap, unrounded, since
+    /// the work of a quiet interval is part of someone's time, not a person.
+    pub agent_equivalents: f64,
     /// Agents to schedule after shrinkage.
     pub scheduled: u32,
-    /// Achieved service level (among all offered contacts).
-    pub service_level: f64,
-    pub asa_seconds: f64,
+    /// Achieved service level (among all offered contacts); `None` for a
+    /// backlog channel, where contacts do not wait on the line.
+    pub service_level: Option<f64>,
+    pub asa_seconds: Option<f64>,
     pub occupancy: f64,
     /// Share of callers abandoning (Erlang A only).
     pub abandon_rate: Option<f64>,
@@ -622,9 +630,10 @@ fn staff(calls: f64, aht_seconds: f64, input: &PlanningInput) -> Result<Staffing
         let abandon_rate = input.patience_seconds.map(|_| 0.0);
         return Ok(Staffing {
             agents: 1,
+            agent_equivalents: 1.0,
             scheduled: scheduled(1)?,
-            service_level: 1.0,
-            asa_seconds: 0.0,
+            service_level: Some(1.0),
+            asa_seconds: Some(0.0),
             occupancy: 0.0,
             abandon_rate,
         });
@@ -635,11 +644,31 @@ fn staff(calls: f64, aht_seconds: f64, input: &PlanningInput) -> Result<Staffing
     let m = queue.staff(&input.target()).map_err(|e| e.to_string())?;
     Ok(Staffing {
         agents: m.agents,
+        agent_equivalents: f64::from(m.agents),
         scheduled: scheduled(m.agents)?,
-        service_level: m.service_level,
-        asa_seconds: m.asa,
+        service_level: Some(m.service_level),
+        asa_seconds: Some(m.asa),
         occupancy: m.occupancy,
         abandon_rate: input.patience_seconds.map(|_| m.abandon_rate),
+    })
+}
+
+/// Staffing for a backlog channel (e-mail, web forms): `work_seconds` of
+/// handling in the interval at no more than the occupancy cap (default
+/// [`DEFAULT_BACKLOG_OCCUPANCY`]); no queue, so no minimum of one agent.
+fn staff_backlog(work_seconds: f64, input: &PlanningInput) -> Result<Staffing, String> {
+    let load = work_seconds / f64::from(input.interval_minutes * 60);
+    let cap = input.max_occupancy.unwrap_or(DEFAULT_BACKLOG_OCCUPANCY);
+    // A hair of tolerance so an exact multiple is not rounded up by float noise.
+    let agents = (load / cap - 1e-9).ceil().max(0.0) as u32;
+    Ok(Staffing {
+        agents,
+        agent_equivalents: load / cap,
+        scheduled: scheduled_agents(agents, input.shrinkage).map_err(|e| e.to_string())?,
+        service_level: None,
+        asa_seconds: None,
+        occupancy: if agents > 0 { load / f64::from(agents) } else { 0.0 },
+        abandon_rate: None,
     })
 }
 
@@ -754,19 +783,26 @@ pub fn build_plan(
     let ahead = (week_from - history.to).num_minutes() / i64::from(history.interval_minutes);
     let mut heatmap = [[0.0; 24]; 7];
     let mut staffed = Vec::new();
+    let h0 = usize::try_from(ahead).map_err(|_| "the week to plan has begun".to_owned())?;
+    // (forecast, handle time, open) for every interval of the week.
+    let mut points = Vec::new();
     let mut t = week_from;
-    let mut h = usize::try_from(ahead).map_err(|_| "the week to plan has begun".to_owned())?;
-    // Contacts forecast inside opening hours: the ones a scenario moves.
-    let mut open_total = 0.0;
     while t < week_to {
-        h += 1;
-        let point = model.forecast_at(h, timestamp(t));
-        let calls = point.offered;
+        let point = model.forecast_at(h0 + points.len() + 1, timestamp(t));
         let aht = if profile.is_some() { point.aht_seconds } else { aht_seconds };
-        let open = input.is_open(&point.start, calendar);
-        if open {
-            open_total += calls;
-        }
+        points.push((point, aht, input.is_open(&point.start, calendar)));
+        t += step;
+    }
+    // Contacts forecast inside opening hours: the ones a scenario moves.
+    let open_total: f64 = points.iter().filter(|p| p.2).map(|p| p.0.offered).sum();
+    // A backlog channel's work arriving while closed is done in opening
+    // hours, spread evenly: per scenario, the work each open interval takes on.
+    let live = input.channel.is_live();
+    let open_count = points.iter().filter(|p| p.2).count().max(1) as f64;
+    let closed_work: f64 = points.iter().filter(|p| !p.2).map(|p| p.0.offered * p.1).sum();
+    let carried: Vec<f64> = totals.iter().map(|s| closed_work * (1.0 - s.moved_share) / open_count).collect();
+    for (point, aht, open) in points {
+        let calls = point.offered;
         let weekday = point.start.weekday();
         heatmap[usize::from(weekday)][usize::from(point.start.hour)] += calls;
         let mut row = StaffedInterval {
@@ -782,12 +818,16 @@ pub fn build_plan(
         };
         for (i, totals) in totals.iter_mut().enumerate() {
             let left = calls * (1.0 - totals.moved_share);
-            let staffing = if open { Some(staff(left, aht, &input)?) } else { None };
+            let staffing = match (open, live) {
+                (false, _) => None,
+                (true, true) => Some(staff(left, aht, &input)?),
+                (true, false) => Some(staff_backlog(left * aht + carried[i], &input)?),
+            };
             totals.calls += left;
             match staffing {
                 Some(s) => {
-                    totals.agent_hours += f64::from(s.agents) * hours_per_interval;
-                    totals.scheduled_hours += f64::from(s.agents) * hours_per_interval / (1.0 - input.shrinkage);
+                    totals.agent_hours += s.agent_equivalents * hours_per_interval;
+                    totals.scheduled_hours += s.agent_equivalents * hours_per_interval / (1.0 - input.shrinkage);
                     totals.peak_scheduled = totals.peak_scheduled.max(s.scheduled);
                 }
                 None => totals.calls_closed += left,
@@ -799,7 +839,6 @@ pub fn build_plan(
             }
         }
         staffed.push(row);
-        t += step;
     }
     for (totals, (_, _, seconds)) in totals.iter_mut().zip(&scenarios) {
         totals.digital_hours = open_total * seconds / 3600.0 / (1.0 - input.shrinkage);
@@ -857,8 +896,8 @@ pub fn staffing_csv(plan: &Plan) -> String {
             "{},{},{:.4},{:.1},{:.4},{}",
             s.agents,
             s.scheduled,
-            s.service_level,
-            s.asa_seconds,
+            s.service_level.map(|x| format!("{x:.4}")).unwrap_or_default(),
+            s.asa_seconds.map(|x| format!("{x:.1}")).unwrap_or_default(),
             s.occupancy,
             s.abandon_rate.map(|a| format!("{a:.4}")).unwrap_or_default()
         ),

@@ -30,6 +30,13 @@ pub enum Channel {
 }
 
 impl Channel {
+    /// Whether contacts wait in real time (a caller on the line, a visitor
+    /// in the room), so queueing models apply; the others (e-mail, web
+    /// forms, systems) wait in a backlog and are staffed by workload.
+    pub fn is_live(self) -> bool {
+        matches!(self, Self::Phone | Self::Visit)
+    }
+
     pub const ALL: [Channel; 6] = [Self::Web, Self::Email, Self::Phone, Self::Visit, Self::Open311, Self::Api];
     pub fn as_str(self) -> &'static str {
         match self {

@@ -17,8 +17,9 @@ use chrono::{Datelike, Duration, NaiveDate};
 use porten_app::AppError;
 use porten_app::auth::user_actor;
 use porten_app::planning::{
-    AhtSource, BacktestView, ContactSource, Forecast, MAX_SCENARIOS, MixShare, NO_SERVICE, PLANNING_CHANNELS, Plan,
-    PlanOutcome, PlanningInput, RawPlanningInput, ScenarioTotals, Staffing, may_plan, plannable_weeks, staffing_csv,
+    AhtSource, BacktestView, ContactSource, DEFAULT_BACKLOG_OCCUPANCY, Forecast, MAX_SCENARIOS, MixShare, NO_SERVICE,
+    PLANNING_CHANNELS, Plan, PlanOutcome, PlanningInput, RawPlanningInput, ScenarioTotals, Staffing, may_plan,
+    plannable_weeks, staffing_csv,
 };
 use porten_domain::time::to_stockholm;
 use porten_domain::{Channel, Violations};
@@ -551,8 +552,8 @@ fn staff_row(t: &Tr, r: &porten_app::planning::StaffedInterval, s: &Staffing) ->
         aht: num(lang, r.aht_seconds, 0),
         agents: s.agents,
         scheduled: s.scheduled,
-        service_level: percent(lang, s.service_level, 1),
-        asa: num(lang, s.asa_seconds, 0),
+        service_level: s.service_level.map(|x| percent(lang, x, 1)).unwrap_or_else(|| "–".into()),
+        asa: s.asa_seconds.map(|x| num(lang, x, 0)).unwrap_or_else(|| "–".into()),
         occupancy: percent(lang, s.occupancy, 0),
         abandon: s.abandon_rate.map(|a| percent(lang, a, 1)).unwrap_or_default(),
         scenarios: r.scenarios.iter().map(|(_, s)| s.map(|s| s.scheduled).unwrap_or(0)).collect(),
@@ -580,7 +581,11 @@ fn ready(t: &Tr, plan: &Plan, f: &Forecast) -> Ready {
         erlang_a: plan.input.patience_seconds.is_some(),
         scenario_heads: f.totals[1..].iter().map(|s| scenario_name(t, s.number)).collect(),
         rows,
-        closed_note: t.with1("planning-closed-note", "contacts", num(lang, f.totals[0].calls_closed, 0)),
+        closed_note: t.with1(
+            if plan.input.channel.is_live() { "planning-closed-note" } else { "planning-closed-note-backlog" },
+            "contacts",
+            num(lang, f.totals[0].calls_closed, 0),
+        ),
         holidays: (!f.holidays.is_empty()).then(|| {
             let days: Vec<String> =
                 f.holidays.iter().map(|(d, closure)| format!("{} ({d})", closure_name(t, closure))).collect();
@@ -602,7 +607,15 @@ fn basis(t: &Tr, plan: &Plan) -> Vec<String> {
         AhtSource::Log => "planning-aht-log",
         AhtSource::Default => "planning-aht-default",
     };
-    let model = if plan.input.patience_seconds.is_some() { "planning-model-a" } else { "planning-model-c" };
+    let model = match (plan.input.channel.is_live(), plan.input.patience_seconds) {
+        (false, _) => t.with1(
+            "planning-model-backlog",
+            "occupancy",
+            percent(lang, plan.input.max_occupancy.unwrap_or(DEFAULT_BACKLOG_OCCUPANCY), 0),
+        ),
+        (true, Some(_)) => t.get("planning-model-a"),
+        (true, None) => t.get("planning-model-c"),
+    };
     vec![
         t.with(
             "planning-basis",
@@ -616,7 +629,7 @@ fn basis(t: &Tr, plan: &Plan) -> Vec<String> {
         ),
         t.get(source),
         t.with1(aht, "seconds", num(lang, plan.aht_seconds, 0)),
-        t.get(model),
+        model,
     ]
 }
 

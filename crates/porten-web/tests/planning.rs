@@ -234,5 +234,6 @@ async fn imported_acd_statistics_replace_platform_counts_for_their_channel() {
     // The web channel still plans from the platform's own contacts.
     let web = t.get("/staff/planning?channel=web", &jar).await;
     assert!(web.body.contains("de kontakter som kontaktcenter loggat"), "{}", web.body);
+    assert!(web.body.contains("Kanalens kontakter väntar i en ärendekö"), "a backlog channel: {}", web.body);
     t.db.cleanup().await;
 }
