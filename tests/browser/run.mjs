@@ -18,7 +18,7 @@
 //   PORTEN_BIN              server binary (default: target/debug/porten)
 //   CHROMIUM_PATH           browser (default: /usr/bin/chromium)
 //   BROWSER_MAX_PAGES       page cap per crawl (default: 60)
-//   BROWSER_USERS           comma list of parts to run: anonymous, en, login-error, agent-forms
+//   BROWSER_USERS           comma list of parts to run: anonymous, en, login-error, agent-forms, admin-calendar
 //                           and/or demo roles (citizen, agent, case_officer, ...)
 //   BROWSER_ARTIFACTS       report/screenshot dir (default: tests/browser/artifacts)
 //   BROWSER_TIMEOUT_MINUTES overall watchdog (default: 30)
@@ -672,9 +672,10 @@ async function wrongPasswordTest(browser, server) {
 // listed) and the planning page (a channel-shift scenario, then a bad
 // service level -> error summary keeping the typed value). Each result page
 // gets the same checks as crawled pages (axe, keyboard focus, headings).
-async function agentFormsTest(browser, server) {
-  const crawlName = 'agent-forms';
-  const user = server.logins.find((l) => l.role === 'agent');
+// Logs in as `role` and runs `steps({ page, state, submit, expect })`,
+// which drives forms by keyboard; any failed expectation fails the part.
+async function formsTest(browser, server, crawlName, role, steps) {
+  const user = server.logins.find((l) => l.role === role);
   if (!user) return;
   const context = await newContext(browser);
   const before = failures.length;
@@ -695,6 +696,25 @@ async function agentFormsTest(browser, server) {
     if (!ok) fail(crawlName, displayUrl(page.url()), 'form', `form:${rule}`, message);
   };
   try {
+    await steps({ page, state, submit, expect });
+    stats(crawlName).checked++;
+    log(`  [${crawlName}] forms checked`);
+  } catch (e) {
+    fail(crawlName, displayUrl(page.url()), 'form', 'form:harness', `${crawlName} test failed: ${short(e.message, 400)}`);
+  }
+  if (failures.length > before) {
+    failedTests++;
+    await screenshot(page, crawlName);
+  } else {
+    passedTests++;
+  }
+  await context.close();
+}
+
+// The agent's contact log and planning forms.
+function agentFormsTest(browser, server) {
+  const crawlName = 'agent-forms';
+  return formsTest(browser, server, crawlName, 'agent', async ({ page, state, submit, expect }) => {
     await page.goto(new URL('/staff/contacts', server.baseUrl).href, { waitUntil: 'load' });
     let resp = await submit('form[action="/staff/contacts"] button[type="submit"]');
     expect(resp && resp.status() === 422, 'contact-empty-status', `empty contact form answered HTTP ${resp && resp.status()}, not 422`);
@@ -733,18 +753,34 @@ async function agentFormsTest(browser, server) {
     expect((await page.locator('#service_level').inputValue()) === '2', 'planning-kept', 'bad service level: the typed value is lost');
     expect((await page.locator('input[id^="shift1-"]').first().inputValue()) === '0,3', 'planning-kept-shift', 'bad service level: the scenario share is lost');
     await checkPage(page, state, crawlName, '/staff/planning (bad service level)', { docStatus: 422, allowDocStatus: true });
-    stats(crawlName).checked++;
-    log(`  [${crawlName}] contact log and planning forms checked`);
-  } catch (e) {
-    fail(crawlName, displayUrl(page.url()), 'form', 'form:harness', `agent forms test failed: ${short(e.message, 400)}`);
-  }
-  if (failures.length > before) {
-    failedTests++;
-    await screenshot(page, crawlName);
-  } else {
-    passedTests++;
-  }
-  await context.close();
+  });
+}
+
+// The unit admin decides a day in the business calendar, and withdraws it.
+function adminCalendarTest(browser, server) {
+  const crawlName = 'admin-calendar';
+  return formsTest(browser, server, crawlName, 'unit_admin', async ({ page, state, submit, expect }) => {
+    await page.goto(new URL('/staff/calendar', server.baseUrl).href, { waitUntil: 'load' });
+    const save = 'form[action^="/staff/calendar?"] button[type="submit"]';
+    let resp = await submit(save);
+    expect(resp && resp.status() === 422, 'calendar-empty-status', `empty decision answered HTTP ${resp && resp.status()}, not 422`);
+    expect((await errorSummary(page)).found, 'calendar-empty-summary', 'empty decision: no error summary');
+    await checkPage(page, state, crawlName, '/staff/calendar (empty submit)', { docStatus: 422, allowDocStatus: true });
+    const day = `${new Date().getFullYear()}-12-23`;
+    await page.locator('#date').focus();
+    await page.keyboard.type(day);
+    await page.locator('#open-first').focus();
+    await page.keyboard.press('Space');
+    await page.locator('#note').focus();
+    await page.keyboard.type('Inventering');
+    resp = await submit(save);
+    expect(page.url().includes('saved=1'), 'calendar-saved', `after a valid decision the page is ${displayUrl(page.url())}`);
+    expect((await page.getByText('Inventering', { exact: false }).count()) >= 1, 'calendar-listed', 'the decided day is not listed');
+    await checkPage(page, state, crawlName, '/staff/calendar?saved=1');
+    resp = await submit(`form[action="/staff/calendar/remove"]:has(input[value="${day}"]) button`);
+    expect(page.url().includes('saved=1'), 'calendar-removed', `after removing, the page is ${displayUrl(page.url())}`);
+    expect((await page.getByText('Inventering', { exact: false }).count()) === 0, 'calendar-gone', 'the removed decision is still listed');
+  });
 }
 
 function newContext(browser) {
@@ -852,6 +888,10 @@ async function main() {
     if (want('agent-forms')) {
       log('\n-- the agent\'s forms, by keyboard');
       await agentFormsTest(browser, server);
+    }
+    if (want('admin-calendar')) {
+      log('\n-- the business calendar, by keyboard');
+      await adminCalendarTest(browser, server);
     }
     for (const user of server.logins) {
       if (!want(user.role)) continue;

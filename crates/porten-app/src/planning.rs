@@ -915,6 +915,12 @@ pub fn staffing_csv(plan: &Plan) -> String {
     out
 }
 
+/// The staffing table as CSV for a spreadsheet with Swedish settings:
+/// semicolons between fields and decimal commas (no field holds either).
+pub fn staffing_csv_swedish(plan: &Plan) -> String {
+    staffing_csv(plan).replace(',', ";").replace('.', ",")
+}
+
 /// Average handle time over imported intervals, weighted by answered contacts.
 pub fn measured_aht(intervals: &[porten_store::AcdInterval]) -> Option<f64> {
     let answered: f64 = intervals.iter().map(|i| i.answered).sum();

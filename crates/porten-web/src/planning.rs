@@ -19,7 +19,7 @@ use porten_app::auth::user_actor;
 use porten_app::planning::{
     AhtSource, BacktestView, ContactSource, DEFAULT_BACKLOG_OCCUPANCY, Forecast, MAX_SCENARIOS, MixShare, NO_SERVICE,
     PLANNING_CHANNELS, Plan, PlanOutcome, PlanningInput, RawPlanningInput, ScenarioTotals, Staffing, may_plan,
-    plannable_weeks, staffing_csv,
+    plannable_weeks, staffing_csv, staffing_csv_swedish,
 };
 use porten_domain::time::to_stockholm;
 use porten_domain::{Channel, Violations};
@@ -194,6 +194,8 @@ struct PlanningPage {
     notice: Option<String>,
     ready: Option<Ready>,
     csv_href: String,
+    /// The same, with semicolons and decimal commas.
+    csv_sv_href: String,
 }
 
 /// Heatmap colours, light to dark (the table carries the values).
@@ -680,6 +682,9 @@ async fn planning_page(
     };
     let week = input.week.unwrap_or_else(|| plannable_weeks(today)[0]);
     let cx = FormContext { t: &t, raw: &raw, errors: &errors };
+    let mut link_query = raw.0.clone();
+    link_query.remove("csv");
+    let query = serde_urlencoded::to_string(&link_query).unwrap_or_default();
     let fieldsets = fieldsets(&cx, &input, today, week);
     let shift_rows = shift_rows(&cx, &input, &mix, &names);
     // The summary follows the form: its fields in order, then the shift table.
@@ -699,7 +704,8 @@ async fn planning_page(
         basis: Vec::new(),
         notice: None,
         ready: None,
-        csv_href: format!("/staff/planning.csv?{}", serde_urlencoded::to_string(&raw.0).unwrap_or_default()),
+        csv_href: format!("/staff/planning.csv?{query}"),
+        csv_sv_href: format!("/staff/planning.csv?{query}&csv=sv"),
         t,
         nav,
     };
@@ -762,7 +768,7 @@ async fn planning_csv(
                     ),
                 ),
             ],
-            staffing_csv(&plan),
+            if raw.get("csv") == Some("sv") { staffing_csv_swedish(&plan) } else { staffing_csv(&plan) },
         )
             .into_response(),
         Err(AppError::Rejected(reason)) => plain_error(StatusCode::UNPROCESSABLE_ENTITY, reason),

@@ -118,6 +118,18 @@ async fn measured_volumes_are_forecast_staffed_compared_and_exported() {
     assert!(body.contains("id=\"shift1-general-question\" name=\"shift1-general-question\" type=\"text\" inputmode=\"decimal\" size=\"5\" value=\"0,5\""), "the typed value is kept");
     assert!(body.contains("href=\"/staff/planning.csv?channel=phone&#38;shift1-general-question=0%2C5"), "{body}");
 
+    assert!(body.contains("href=\"/staff/planning.csv?channel=phone&#38;shift1-general-question=0%2C5&#38;shift2-general-question=0.1&#38;csv=sv\""), "{body}");
+    let swedish = t.get(&format!("/staff/planning.csv?{query}&csv=sv"), &jar).await;
+    assert!(
+        swedish.body.starts_with("interval_start;weekday;hour;open;forecast_contacts;aht_seconds;"),
+        "{}",
+        swedish.body
+    );
+    assert!(
+        swedish.body.lines().any(|l| l.contains("T10:00:00") && l.contains(";true;3,00;360;2;3;")),
+        "{}",
+        swedish.body
+    );
     let csv = t.get(&format!("/staff/planning.csv?{query}"), &jar).await;
     assert_eq!(csv.status, StatusCode::OK);
     assert_eq!(csv.header(header::CONTENT_TYPE), "text/csv; charset=utf-8");

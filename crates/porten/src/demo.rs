@@ -198,6 +198,7 @@ pub async fn seed(app: &App) -> Result<City> {
             let officers = seed_users(app, &file).await?;
             seed_errands(app, &file, &officers).await?;
             seed_contact_center(app, &file).await?;
+            seed_calendar(app).await?;
             store.claim_once("demo_seeded", &Utc::now().to_rfc3339()).await?;
         } else {
             tracing::warn!(
@@ -467,6 +468,27 @@ const WEEKLY_DECLINE: f64 = 0.01;
 /// statistics for the phone queue (08–17 on weekdays, per quarter-hour, with
 /// abandoned calls), a contact-log entry for every answered call (service,
 /// outcome, handle time) and the walk-in visits of the service desk.
+/// The city closes the bridge day after Ascension Day (*klämdag*), this
+/// year and next: decisions in the business calendar.
+async fn seed_calendar(app: &App) -> Result<()> {
+    use porten_domain::calendar::{DayException, easter_sunday};
+    let store = app.store();
+    let Some(admin) = store.user_by_username("admin").await?.map(|u| u.id) else {
+        return Ok(());
+    };
+    let year = porten_domain::time::to_stockholm(Utc::now()).year();
+    for y in [year, year + 1] {
+        let Some(easter) = easter_sunday(y) else { continue };
+        let bridge_day = DayException {
+            date: easter + Duration::days(40),
+            open: false,
+            note: "Klämdag efter Kristi himmelsfärds dag".into(),
+        };
+        store.set_day_exception(&bridge_day, admin, Utc::now()).await?;
+    }
+    Ok(())
+}
+
 async fn seed_contact_center(app: &App, file: &CityFile) -> Result<()> {
     use porten_domain::time::{from_stockholm_local, to_stockholm};
     use porten_domain::{ContactOutcome, ContactTopic, LoggedContact};

@@ -268,6 +268,7 @@ planning-col-abandon = Abandoned (%)
 planning-col-scenario-scheduled = Scheduled, { $scenario }
 planning-holidays = Days closed in the business calendar are not staffed this week: { $days }.
 planning-csv = Download the staffing as CSV
+planning-csv-sv = Download for spreadsheets with Swedish settings (semicolons and decimal commas)
 nav-contacts = Log a contact
 contacts-title = Log a contact
 contacts-lead = Log every call, visit, e-mail and chat you handle. The log holds no personal data; it is used to staff the contact center and to follow how contacts move to e-services. If the contact needs more than an answer, register an errand.

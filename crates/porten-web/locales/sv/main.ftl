@@ -268,6 +268,7 @@ planning-col-abandon = Lägger på (%)
 planning-col-scenario-scheduled = Schemalagda, { $scenario }
 planning-holidays = Stängda dagar i veckan enligt verksamhetskalendern bemannas inte: { $days }.
 planning-csv = Ladda ned bemanningen som CSV
+planning-csv-sv = Ladda ned för kalkylprogram med svenska inställningar (semikolon och decimalkomma)
 nav-contacts = Logga kontakt
 contacts-title = Logga kontakt
 contacts-lead = Logga varje samtal, besök, e-postmeddelande och chatt du hanterar. Loggen innehåller inga personuppgifter; den används för att bemanna kontaktcenter och följa hur kontakterna flyttar till e-tjänster. Behöver kontakten mer än ett svar registrerar du ett ärende.
