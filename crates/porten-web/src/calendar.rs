@@ -21,7 +21,7 @@ use porten_store::User;
 use crate::AppState;
 use crate::auth::{CsrfToken, MaybeUser};
 use crate::i18n::Tr;
-use crate::pages::{ErrorLink, Nav, app_error_page, error_page, require_role};
+use crate::pages::{ErrorLink, Nav, app_error_page, error_page, require_role, require_role_post};
 use crate::planning::weekday;
 
 pub fn routes() -> Router<AppState> {
@@ -186,14 +186,10 @@ async fn decide_day(
     Query(q): Query<YearQuery>,
     Form(form): Form<DecideForm>,
 ) -> Response {
-    let user = match require_role(user, &t, &csrf, may_edit_calendar) {
-        Ok(u) => u,
+    let (user, nav) = match require_role_post(user, &t, &csrf, may_edit_calendar, &form.csrf) {
+        Ok(x) => x,
         Err(res) => return *res,
     };
-    let nav = Nav::new(Some(&user), &csrf);
-    if !csrf.matches(&form.csrf) {
-        return error_page(t, nav, StatusCode::BAD_REQUEST);
-    }
     let range = years(&state);
     let shown = q.year.and_then(|y| y.parse().ok()).filter(|y| range.contains(y)).unwrap_or(*range.start() + 1);
     match state.app.set_day_exception(&user_actor(&user), &form.day).await {
@@ -213,14 +209,10 @@ async fn remove_decision(
     MaybeUser(user): MaybeUser,
     Form(form): Form<RemoveForm>,
 ) -> Response {
-    let user = match require_role(user, &t, &csrf, may_edit_calendar) {
-        Ok(u) => u,
+    let (user, nav) = match require_role_post(user, &t, &csrf, may_edit_calendar, &form.csrf) {
+        Ok(x) => x,
         Err(res) => return *res,
     };
-    let nav = Nav::new(Some(&user), &csrf);
-    if !csrf.matches(&form.csrf) {
-        return error_page(t, nav, StatusCode::BAD_REQUEST);
-    }
     let Ok(date) = NaiveDate::parse_from_str(&form.date, "%Y-%m-%d") else {
         return error_page(t, nav, StatusCode::BAD_REQUEST);
     };

@@ -19,7 +19,7 @@ use porten_store::{ContactLogEntry, User};
 use crate::AppState;
 use crate::auth::{CsrfToken, MaybeUser};
 use crate::i18n::{Lang, Tr, local_time};
-use crate::pages::{ErrorLink, Nav, app_error_page, error_page, require_role};
+use crate::pages::{ErrorLink, Nav, app_error_page, require_role, require_role_post};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/staff/contacts", get(contacts_page).post(log_contact))
@@ -185,14 +185,10 @@ async fn log_contact(
     MaybeUser(user): MaybeUser,
     Form(form): Form<LogForm>,
 ) -> Response {
-    let user = match require_role(user, &t, &csrf, may_log_contacts) {
-        Ok(u) => u,
+    let (user, nav) = match require_role_post(user, &t, &csrf, may_log_contacts, &form.csrf) {
+        Ok(x) => x,
         Err(res) => return *res,
     };
-    let nav = Nav::new(Some(&user), &csrf);
-    if !csrf.matches(&form.csrf) {
-        return error_page(t, nav, StatusCode::BAD_REQUEST);
-    }
     match state.app.log_contact(&user_actor(&user), &form.contact).await {
         Ok(_) => Redirect::to("/staff/contacts?saved=1").into_response(),
         Err(AppError::Invalid(v)) => render(&state, t, nav, &user, &form.contact, &v, false).await,

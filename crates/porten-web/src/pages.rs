@@ -295,6 +295,25 @@ fn require_staff(user: Option<User>, t: &Tr, csrf: &CsrfToken) -> Result<User, B
     require_role(user, t, csrf, Role::is_staff)
 }
 
+/// For a form post: the signed-in user if `allowed` accepts their role and
+/// the form carries the CSRF token (`form_token`), with their navigation;
+/// otherwise the answer to send instead (as [`require_role`], or 400 for a
+/// missing or wrong token).
+pub(crate) fn require_role_post(
+    user: Option<User>,
+    t: &Tr,
+    csrf: &CsrfToken,
+    allowed: fn(Role) -> bool,
+    form_token: &str,
+) -> Result<(User, Nav), Box<Response>> {
+    let user = require_role(user, t, csrf, allowed)?;
+    let nav = Nav::new(Some(&user), csrf);
+    if !csrf.matches(form_token) {
+        return Err(Box::new(error_page(t.clone(), nav, StatusCode::BAD_REQUEST)));
+    }
+    Ok((user, nav))
+}
+
 /// The signed-in user if `allowed` accepts their role; otherwise the answer to
 /// send instead: anonymous visitors sign in first, other roles get 403.
 pub(crate) fn require_role(
@@ -682,15 +701,12 @@ async fn staff_command(
     id: &str,
     action: StaffAction,
 ) -> Response {
-    let user = match require_staff(user, &t, csrf) {
-        Ok(u) => u,
+    let (user, nav) = match require_role_post(user, &t, csrf, Role::is_staff, &action.form_csrf) {
+        Ok(x) => x,
         Err(res) => return *res,
     };
-    if !csrf.matches(&action.form_csrf) {
-        return error_page(t, Nav::new(Some(&user), csrf), StatusCode::BAD_REQUEST);
-    }
     let Ok(public_id) = PublicId::parse(id) else {
-        return error_page(t, Nav::new(Some(&user), csrf), StatusCode::NOT_FOUND);
+        return error_page(t, nav, StatusCode::NOT_FOUND);
     };
     let t = t.at(format!("/staff/errands/{public_id}"));
     let keep = |error: Option<(String, &'static str)>, notice: Option<String>| Feedback {
@@ -714,7 +730,7 @@ async fn staff_command(
             keep(Some((message, field)), None)
         }
         Err(AppError::Rejected(_)) => keep(Some((t.get("errand-rejected"), "status")), None),
-        Err(e) => return app_error_page(t, Nav::new(Some(&user), csrf), e),
+        Err(e) => return app_error_page(t, nav, e),
     };
     render_errand(state, t, csrf, &user, id, feedback).await
 }
