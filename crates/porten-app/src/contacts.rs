@@ -11,6 +11,11 @@ use crate::{App, AppError, Result};
 /// How many of their own latest contacts a user sees.
 pub const RECENT_CONTACTS: u32 = 10;
 
+/// Days the contact log keeps who logged a contact (*gallring*): long
+/// enough for agents to check their own recent entries; after that the
+/// entry counts, anonymous, toward volumes only.
+pub const DEFAULT_AGENT_RETENTION_DAYS: u32 = 30;
+
 /// Whether `role` may log contacts: staff who meet the public.
 pub fn may_log_contacts(role: Role) -> bool {
     role.is_staff()
@@ -34,6 +39,17 @@ impl App {
         let entry = ContactLogEntry { contact, started_at: self.now() - took, agent_id: Some(agent) };
         self.store.log_contacts(std::slice::from_ref(&entry)).await?;
         Ok(entry)
+    }
+
+    /// Forgets who logged the contacts older than `keep_days` days; run by
+    /// the server every hour (safe on several nodes at once). How many
+    /// entries were changed.
+    pub async fn forget_old_contact_agents(&self, keep_days: u32) -> Result<u64> {
+        // A retention longer than the calendar reaches forgets nothing.
+        let Some(before) = self.now().checked_sub_signed(Duration::days(i64::from(keep_days))) else {
+            return Ok(0);
+        };
+        Ok(self.store.forget_contact_agents(before).await?)
     }
 
     /// The latest contacts the actor logged, newest first.

@@ -296,6 +296,9 @@ pub trait Store: Send + Sync + 'static {
     async fn set_day_exception(&self, exception: &DayException, by: i64, at: DateTime<Utc>) -> Result<()>;
     /// Removes the exception for `date`; whether there was one.
     async fn delete_day_exception(&self, date: NaiveDate) -> Result<bool>;
+    /// Removes who logged the contacts started before `before` (retention
+    /// of staff data); the counts stay. How many entries were changed.
+    async fn forget_contact_agents(&self, before: DateTime<Utc>) -> Result<u64>;
     /// Appends contacts to the contact log in one transaction.
     async fn log_contacts(&self, entries: &[ContactLogEntry]) -> Result<u64>;
     /// The latest contacts one user logged, newest first.

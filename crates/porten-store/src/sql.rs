@@ -733,6 +733,16 @@ macro_rules! impl_store {
                 Ok(done.rows_affected() > 0)
             }
 
+            async fn forget_contact_agents(&self, before: DateTime<Utc>) -> Result<u64> {
+                let mut tx = self.begin_write().await?;
+                let done = sqlx::query("UPDATE contact_log SET agent_id = NULL WHERE agent_id IS NOT NULL AND started_at < $1")
+                    .bind(micros(before))
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(done.rows_affected())
+            }
+
             async fn first_logged_contact(&self, channel_: porten_domain::Channel) -> Result<Option<DateTime<Utc>>> {
                 let first: Option<i64> = sqlx::query_scalar("SELECT MIN(started_at) FROM contact_log WHERE channel = $1")
                     .bind(channel_.as_str())

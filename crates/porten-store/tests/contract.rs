@@ -723,6 +723,13 @@ async fn logged_contacts_count_once_and_give_the_service_mix() {
     assert_eq!((mine[0].started_at, mine[0].contact.topic.clone()), (at(9, 30), ContactTopic::General));
     assert_eq!(mine[1].contact, entries[3].contact, "read back as written");
     assert!(s.contacts_logged_by(agent + 1, 10).await.unwrap().is_empty());
+
+    // Retention: who logged the early contacts is forgotten; they still count.
+    assert_eq!(s.forget_contact_agents(at(8, 30)).await.unwrap(), 2);
+    assert_eq!(s.forget_contact_agents(at(8, 30)).await.unwrap(), 0, "nothing left to forget");
+    assert_eq!(s.contacts_logged_by(agent, 10).await.unwrap().len(), 3);
+    let mix = s.contact_mix(Channel::Phone, at(8, 0), at(10, 0)).await.unwrap();
+    assert_eq!(mix.iter().map(|m| m.contacts).sum::<u64>(), 4);
     db.cleanup().await;
 }
 

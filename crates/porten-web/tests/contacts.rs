@@ -40,6 +40,14 @@ async fn staff_log_contacts_that_count_toward_planning() {
     let officer = t.sign_in("officer").await;
     let theirs = t.get("/staff/contacts", &officer).await;
     assert!(theirs.body.contains("Du har inte loggat några kontakter ännu."), "each sees their own");
+
+    // Retention: who logged it is forgotten, the contact still counts.
+    assert_eq!(t.app.forget_old_contact_agents(u32::MAX).await.unwrap(), 0, "nothing is that old");
+    assert_eq!(t.app.forget_old_contact_agents(0).await.unwrap(), 1);
+    let mine = t.get("/staff/contacts", &jar).await;
+    assert!(mine.body.contains("Du har inte loggat några kontakter ännu."), "{}", mine.body);
+    let mix = t.app.store().contact_mix(Channel::Phone, now - chrono::Duration::hours(1), now).await.unwrap();
+    assert_eq!(mix[0].contacts, 1);
     t.db.cleanup().await;
 }
 

@@ -26,6 +26,8 @@ pub struct Config {
     pub secure_cookies: bool,
     pub city_name_sv: Option<String>,
     pub city_name_en: Option<String>,
+    /// Days the contact log keeps who logged each contact.
+    pub contact_agent_retention_days: Option<u32>,
 }
 
 impl Config {

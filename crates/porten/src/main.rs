@@ -266,6 +266,8 @@ async fn serve(args: ServeArgs, file: Config) -> Result<()> {
         web.city_name_en = city.name_en;
     }
     let listen = args.listen.or(file.listen).unwrap_or_else(|| "127.0.0.1:8080".parse().expect("valid address"));
+    let keep_days = file.contact_agent_retention_days.unwrap_or(porten_app::contacts::DEFAULT_AGENT_RETENTION_DAYS);
+    tokio::spawn(retention(app.clone(), keep_days));
     let state = porten_web::AppState::new(app, web, porten_web::install_metrics());
     let router = porten_web::router(state);
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
@@ -276,6 +278,21 @@ async fn serve(args: ServeArgs, file: Config) -> Result<()> {
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())
+}
+
+/// Applies the retention rules now and then every hour, for as long as the
+/// server runs. Each run is one idempotent statement, so several nodes may
+/// run it at once.
+async fn retention(app: porten_app::App, keep_days: u32) {
+    let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        hourly.tick().await;
+        match app.forget_old_contact_agents(keep_days).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(entries = n, keep_days, "forgot who logged old contacts"),
+            Err(e) => tracing::warn!(error = %e, "contact log retention failed; retrying in an hour"),
+        }
+    }
 }
 
 async fn shutdown_signal() {
