@@ -8,7 +8,8 @@ use porten_domain::{Actor, Role};
 
 use crate::{App, AppError, Result};
 
-/// Whether `role` may decide exceptions to the business calendar.
+/// Whether `role` may decide exceptions to the business calendar (one
+/// calendar for the whole city; each decision is audited).
 pub fn may_edit_calendar(role: Role) -> bool {
     matches!(role, Role::UnitAdmin | Role::SystemAdmin)
 }
@@ -65,6 +66,8 @@ impl App {
         let by = calendar_editor(actor)?;
         let exception = DayException::parse(raw).map_err(AppError::Invalid)?;
         self.store.set_day_exception(&exception, by, self.now()).await?;
+        let decision = format!("{} {}", exception.date, if exception.open { "open" } else { "closed" });
+        self.audit(actor, "calendar.decide", None, Some(&decision)).await?;
         Ok(exception)
     }
 
@@ -72,6 +75,10 @@ impl App {
     /// again; whether there was one.
     pub async fn clear_day_exception(&self, actor: &Actor, date: NaiveDate) -> Result<bool> {
         calendar_editor(actor)?;
-        Ok(self.store.delete_day_exception(date).await?)
+        let removed = self.store.delete_day_exception(date).await?;
+        if removed {
+            self.audit(actor, "calendar.withdraw", None, Some(&date.to_string())).await?;
+        }
+        Ok(removed)
     }
 }

@@ -149,7 +149,13 @@ impl App {
         Ok(errand)
     }
 
-    async fn audit(&self, actor: &Actor, action: &str, errand_id: Option<i64>, purpose: Option<&str>) -> Result<()> {
+    pub(crate) async fn audit(
+        &self,
+        actor: &Actor,
+        action: &str,
+        errand_id: Option<i64>,
+        purpose: Option<&str>,
+    ) -> Result<()> {
         self.store
             .record_audit(&AuditEntry {
                 at: self.now(),

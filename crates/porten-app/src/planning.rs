@@ -389,8 +389,9 @@ pub struct ScenarioTotals {
     pub scheduled_hours: f64,
     /// Most agents scheduled in one interval.
     pub peak_scheduled: u32,
-    /// Scheduled hours for handling the contacts moved from opening hours
-    /// digitally (no queue, so workload ÷ (1 − shrinkage)).
+    /// Scheduled hours for handling the moved contacts digitally (no queue,
+    /// so workload ÷ (1 − shrinkage)): those in opening hours on a live
+    /// channel, all of them on a backlog channel.
     pub digital_hours: f64,
     /// (Scheduled + digital hours) × cost per hour, SEK.
     pub cost_sek: f64,
@@ -793,11 +794,12 @@ pub fn build_plan(
         points.push((point, aht, input.is_open(&point.start, calendar)));
         t += step;
     }
-    // Contacts forecast inside opening hours: the ones a scenario moves.
-    let open_total: f64 = points.iter().filter(|p| p.2).map(|p| p.0.offered).sum();
+    // The contacts a scenario moves: those in opening hours on a live
+    // channel (the rest are not served), all of them on a backlog channel.
+    let live = input.channel.is_live();
+    let moved_base: f64 = points.iter().filter(|p| p.2 || !live).map(|p| p.0.offered).sum();
     // A backlog channel's work arriving while closed is done in opening
     // hours, spread evenly: per scenario, the work each open interval takes on.
-    let live = input.channel.is_live();
     let open_count = points.iter().filter(|p| p.2).count().max(1) as f64;
     let closed_work: f64 = points.iter().filter(|p| !p.2).map(|p| p.0.offered * p.1).sum();
     let carried: Vec<f64> = totals.iter().map(|s| closed_work * (1.0 - s.moved_share) / open_count).collect();
@@ -841,7 +843,7 @@ pub fn build_plan(
         staffed.push(row);
     }
     for (totals, (_, _, seconds)) in totals.iter_mut().zip(&scenarios) {
-        totals.digital_hours = open_total * seconds / 3600.0 / (1.0 - input.shrinkage);
+        totals.digital_hours = moved_base * seconds / 3600.0 / (1.0 - input.shrinkage);
         totals.cost_sek = (totals.scheduled_hours + totals.digital_hours) * input.cost_per_hour;
     }
     let backtest = if weeks >= MIN_WEEKS_BACKTEST {
@@ -875,50 +877,75 @@ pub fn build_plan(
     Ok(plan(PlanOutcome::Ready(Box::new(Forecast { intervals: staffed, heatmap, totals, holidays, backtest }))))
 }
 
-/// The staffing table as CSV: one row per interval of the planned week
-/// (`interval_start` in ISO 8601 with its UTC offset), decimal point, header
-/// line first; a block of columns per set scenario.
-pub fn staffing_csv(plan: &Plan) -> String {
-    let mut out = String::from(
-        "interval_start,weekday,hour,open,forecast_contacts,aht_seconds,agents,scheduled_agents,service_level,asa_seconds,\
-         occupancy,abandon_rate",
-    );
-    let PlanOutcome::Ready(f) = &plan.outcome else {
-        return out + "\n";
-    };
-    for t in &f.totals[1..] {
-        let k = t.number;
-        out += &format!(",scenario{k}_contacts,scenario{k}_agents,scenario{k}_scheduled_agents");
-    }
-    out.push('\n');
-    let staffing = |s: &Option<Staffing>| match s {
-        Some(s) => format!(
-            "{},{},{:.4},{:.1},{:.4},{}",
-            s.agents,
-            s.scheduled,
-            s.service_level.map(|x| format!("{x:.4}")).unwrap_or_default(),
-            s.asa_seconds.map(|x| format!("{x:.1}")).unwrap_or_default(),
-            s.occupancy,
-            s.abandon_rate.map(|a| format!("{a:.4}")).unwrap_or_default()
-        ),
-        None => "0,0,,,,".to_owned(),
-    };
-    for r in &f.intervals {
-        let (start, day, hour, open, calls, aht) = (r.start, r.weekday + 1, r.hour, r.open, r.calls, r.aht_seconds);
-        out += &format!("{start},{day},{hour},{open},{calls:.2},{aht:.0},{}", staffing(&r.staffing));
-        for (calls, s) in &r.scenarios {
-            let (agents, scheduled) = s.map(|s| (s.agents, s.scheduled)).unwrap_or((0, 0));
-            out += &format!(",{calls:.2},{agents},{scheduled}");
-        }
-        out.push('\n');
-    }
-    out
+/// How a CSV file separates fields and writes decimals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CsvStyle {
+    /// Commas and decimal points (RFC 4180, most tools).
+    Plain,
+    /// Semicolons and decimal commas, as a spreadsheet with Swedish settings
+    /// reads it.
+    Swedish,
 }
 
-/// The staffing table as CSV for a spreadsheet with Swedish settings:
-/// semicolons between fields and decimal commas (no field holds either).
-pub fn staffing_csv_swedish(plan: &Plan) -> String {
-    staffing_csv(plan).replace(',', ";").replace('.', ",")
+/// The staffing table as CSV: one row per interval of the planned week
+/// (`interval_start` in ISO 8601 with its UTC offset), header line first; a
+/// block of columns per set scenario. No field holds a separator.
+pub fn staffing_csv(plan: &Plan, style: CsvStyle) -> String {
+    let (separator, decimal) = match style {
+        CsvStyle::Plain => (",", '.'),
+        CsvStyle::Swedish => (";", ','),
+    };
+    let num = |x: f64, decimals: usize| format!("{x:.decimals$}").replace('.', &decimal.to_string());
+    let opt = |x: Option<f64>, decimals: usize| x.map(|x| num(x, decimals)).unwrap_or_default();
+    let mut header: Vec<String> = [
+        "interval_start",
+        "weekday",
+        "hour",
+        "open",
+        "forecast_contacts",
+        "aht_seconds",
+        "agents",
+        "scheduled_agents",
+        "service_level",
+        "asa_seconds",
+        "occupancy",
+        "abandon_rate",
+    ]
+    .map(str::to_owned)
+    .into();
+    let mut rows = Vec::new();
+    if let PlanOutcome::Ready(f) = &plan.outcome {
+        for t in &f.totals[1..] {
+            let k = t.number;
+            header.extend([
+                format!("scenario{k}_contacts"),
+                format!("scenario{k}_agents"),
+                format!("scenario{k}_scheduled_agents"),
+            ]);
+        }
+        for r in &f.intervals {
+            let mut row =
+                vec![r.start.to_string(), (r.weekday + 1).to_string(), r.hour.to_string(), r.open.to_string()];
+            row.extend([num(r.calls, 2), num(r.aht_seconds, 0)]);
+            match &r.staffing {
+                Some(s) => row.extend([
+                    s.agents.to_string(),
+                    s.scheduled.to_string(),
+                    opt(s.service_level, 4),
+                    opt(s.asa_seconds, 1),
+                    num(s.occupancy, 4),
+                    opt(s.abandon_rate, 4),
+                ]),
+                None => row.extend(["0", "0", "", "", "", ""].map(str::to_owned)),
+            }
+            for (calls, s) in &r.scenarios {
+                let (agents, scheduled) = s.map(|s| (s.agents, s.scheduled)).unwrap_or((0, 0));
+                row.extend([num(*calls, 2), agents.to_string(), scheduled.to_string()]);
+            }
+            rows.push(row);
+        }
+    }
+    std::iter::once(header).chain(rows).map(|fields| fields.join(separator) + "\n").collect()
 }
 
 /// Average handle time over imported intervals, weighted by answered contacts.
@@ -957,7 +984,12 @@ impl App {
         let acd = self.store.acd_intervals(input.channel, from, to).await?;
         let mix = self.store.contact_mix(input.channel, from, to).await?;
         let (history, source) = if acd.is_empty() {
-            let first_logged = self.store.first_logged_contact(input.channel).await?;
+            // On the line and at the desk most contacts are logged, not
+            // registered; e-mail and web are recorded as errands anyway.
+            let first_logged = match input.channel.is_live() {
+                true => self.store.first_logged_contact(input.channel).await?,
+                false => None,
+            };
             let from = logged_history_start(from, to, first_logged);
             let counts = self.store.contact_counts(from, to, minutes).await?;
             let own = counts.iter().filter(|c| c.channel == input.channel);

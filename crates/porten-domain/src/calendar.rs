@@ -14,6 +14,8 @@ use crate::Violations;
 
 /// The longest note on a decided day, in characters.
 pub const MAX_NOTE_CHARS: usize = 200;
+/// The years a day can be decided in.
+pub const DECIDABLE_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
 
 /// Easter Sunday of `year` (Gregorian calendar; the anonymous algorithm in
 /// Meeus, *Astronomical Algorithms*, ch. 8).
@@ -107,7 +109,7 @@ impl DayException {
                 None
             }
             Some(text) => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-                Ok(d) if (2000..=2100).contains(&d.year()) => Some(d),
+                Ok(d) if DECIDABLE_YEARS.contains(&d.year()) => Some(d),
                 _ => {
                     v.push("date", "invalid", "must be a date YYYY-MM-DD in the years 2000–2100");
                     None

@@ -64,14 +64,21 @@ pub struct ForecastPoint {
 /// The initial state from the first two weeks: trend from the difference of
 /// the weekly means, level and seasonal terms with that trend removed, so
 /// an exactly linear-plus-weekly series is reproduced exactly. An excluded
-/// interval takes the value of the same interval in the other week.
+/// interval takes the nearest kept value of its slot in a later week (or
+/// else the week before), moved back by the trend measured on the slots kept
+/// in both weeks: Christmas and New Year, a week apart, leave no hole.
 fn initial_state(y: &[f64], excluded: &[bool], slots: &[usize], m: usize) -> (f64, f64, Vec<f64>) {
-    let y: Vec<f64> = (0..2 * m)
-        .map(|t| {
-            let twin = (t + m) % (2 * m);
-            if excluded[t] && !excluded[twin] { y[twin] } else { y[t] }
-        })
-        .collect();
+    let pairs: Vec<f64> = (0..m).filter(|&t| !excluded[t] && !excluded[t + m]).map(|t| y[t + m] - y[t]).collect();
+    let step_trend = if pairs.is_empty() { 0.0 } else { pairs.iter().sum::<f64>() / pairs.len() as f64 / m as f64 };
+    let filled = |t: usize| -> f64 {
+        let later = (t..y.len()).step_by(m).find(|&u| !excluded[u]);
+        let earlier = t.checked_sub(m).filter(|&u| !excluded[u]);
+        match later.or(earlier) {
+            Some(u) => y[u] - step_trend * (u as f64 - t as f64),
+            None => y[t],
+        }
+    };
+    let y: Vec<f64> = (0..2 * m).map(filled).collect();
     let mean = |s: &[f64]| s.iter().sum::<f64>() / s.len() as f64;
     let (w1, w2) = (mean(&y[..m]), mean(&y[m..2 * m]));
     let trend = (w2 - w1) / m as f64;

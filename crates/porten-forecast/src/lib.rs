@@ -146,7 +146,8 @@ pub struct Backtest {
 
 /// Holds out the last week of `series`, fits on the rest (needs at least
 /// three weeks in all) and measures the forecast against the held-out week,
-/// leaving out its excluded intervals.
+/// leaving out its excluded intervals and those whose week-before twin (the
+/// naive forecast) was excluded.
 pub fn backtest_last_week(series: &IntervalSeries, params: Option<Params>) -> Result<Backtest, ForecastError> {
     let m = series.week_len();
     if series.len() < 3 * m {
@@ -161,10 +162,12 @@ pub fn backtest_last_week(series: &IntervalSeries, params: Option<Params>) -> Re
     let actual = test.offered();
     let train_offered = train.offered();
     let naive_all = &train_offered[train_offered.len() - m..];
-    // (actual, forecast, naive) of the intervals measured.
+    let naive_excluded = &train.excluded()[train.len() - m..];
+    // (actual, forecast, naive) of the intervals measured: neither the
+    // interval nor the one the naive forecast copies was excluded.
     let (mut measured, mut predicted, mut naive) = (Vec::new(), Vec::new(), Vec::new());
     for (i, skip) in test.excluded().iter().enumerate() {
-        if !skip {
+        if !skip && !naive_excluded[i] {
             measured.push(actual[i]);
             predicted.push(forecast[i].offered);
             naive.push(naive_all[i]);

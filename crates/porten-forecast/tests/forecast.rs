@@ -191,15 +191,20 @@ fn exact_on_a_noise_free_linear_weekly_series() {
 
 #[test]
 fn excluded_holidays_teach_the_model_nothing() {
-    // The noise-free series of the test above over five weeks, with a
-    // public holiday (no calls all day) on the third Wednesday and a closed
+    // The noise-free series of the test above over five weeks, with
+    // holidays (no calls all day) on the first two Thursdays, a week apart
+    // like Christmas and New Year, and on the third Wednesday, and a closed
     // Friday afternoon in the last week. Excluded, they leave the model
     // exact; counted as demand, they throw it off.
     let start = Timestamp::parse("2026-01-05T00:00:00+01:00").unwrap(); // a Monday
     let pattern = |k: usize| 40.0 + 30.0 * ((k as f64) * 0.7).sin();
     let value = |i: usize| 100.0 + 0.01 * i as f64 + pattern(slot(&start.plus_minutes(15 * i as i64), 15));
+    let thursday = |week: usize| week * 672 + 3 * 96..week * 672 + 4 * 96;
     let holiday = |i: usize| {
-        (2 * 672 + 2 * 96..2 * 672 + 3 * 96).contains(&i) || (4 * 672 + 4 * 96 + 52..4 * 672 + 5 * 96).contains(&i)
+        thursday(0).contains(&i)
+            || thursday(1).contains(&i)
+            || (2 * 672 + 2 * 96..2 * 672 + 3 * 96).contains(&i)
+            || (4 * 672 + 4 * 96 + 52..4 * 672 + 5 * 96).contains(&i)
     };
     let intervals: Vec<AcdInterval> = (0..5 * 672)
         .map(|i| AcdInterval {
@@ -214,7 +219,7 @@ fn excluded_holidays_teach_the_model_nothing() {
     let series = IntervalSeries::new(15, intervals).unwrap();
     let index = |t: &Timestamp| ((t.instant() - first.instant()) / 15) as usize;
     let marked = series.clone().exclude(|i| holiday(index(&i.start)));
-    assert_eq!(marked.excluded().iter().filter(|x| **x).count(), 96 + 44);
+    assert_eq!(marked.excluded().iter().filter(|x| **x).count(), 3 * 96 + 44);
     let p = Params { alpha: 0.3, beta: 0.1, gamma: 0.2 };
 
     let model = fit(&marked, Some(p)).unwrap();
@@ -232,7 +237,7 @@ fn excluded_holidays_teach_the_model_nothing() {
     assert_eq!(b.accuracy.intervals, 672 - 44);
     assert!(b.accuracy.wape < 1e-12, "{:?}", b.accuracy);
     let hourly = marked.aggregate(60).unwrap();
-    assert_eq!(hourly.excluded().iter().filter(|x| **x).count(), 24 + 11);
+    assert_eq!(hourly.excluded().iter().filter(|x| **x).count(), 3 * 24 + 11);
 }
 
 #[test]

@@ -14,7 +14,7 @@ use porten_app::AppError;
 use porten_app::auth::user_actor;
 use porten_app::calendar::{CalendarDay, may_edit_calendar};
 use porten_domain::Violations;
-use porten_domain::calendar::{Closure, RawDayException};
+use porten_domain::calendar::{Closure, DECIDABLE_YEARS, RawDayException};
 use porten_domain::time::to_stockholm;
 use porten_store::User;
 
@@ -88,10 +88,12 @@ struct RemoveForm {
     date: String,
 }
 
-/// The years the page offers: last year to two years ahead.
-fn years(state: &AppState) -> std::ops::RangeInclusive<i32> {
-    let this = to_stockholm(state.app.now()).year();
-    this - 1..=this + 2
+/// The years the page shows: those a decision can be made for.
+const YEARS: std::ops::RangeInclusive<i32> = DECIDABLE_YEARS;
+
+/// The year shown by default: this one.
+fn this_year(state: &AppState) -> i32 {
+    to_stockholm(state.app.now()).year()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -129,11 +131,10 @@ async fn render(
             String::new()
         }
     };
-    let range = years(state);
     let page = CalendarPage {
         year,
-        previous: Some(year - 1).filter(|y| range.contains(y)),
-        next: Some(year + 1).filter(|y| range.contains(y)),
+        previous: Some(year - 1).filter(|y| YEARS.contains(y)),
+        next: Some(year + 1).filter(|y| YEARS.contains(y)),
         saved,
         errors: errors
             .0
@@ -169,10 +170,9 @@ async fn calendar_page(
         Err(res) => return *res,
     };
     let nav = Nav::new(Some(&user), &csrf);
-    let range = years(&state);
     let year = match q.year.as_deref().map(str::parse::<i32>) {
-        None => *range.start() + 1,
-        Some(Ok(y)) if range.contains(&y) => y,
+        None => this_year(&state),
+        Some(Ok(y)) if YEARS.contains(&y) => y,
         Some(_) => return error_page(t, nav, StatusCode::NOT_FOUND),
     };
     render(&state, t, nav, &user, year, &RawDayException::default(), &Violations::new(), q.saved.is_some()).await
@@ -190,13 +190,9 @@ async fn decide_day(
         Ok(x) => x,
         Err(res) => return *res,
     };
-    let range = years(&state);
-    let shown = q.year.and_then(|y| y.parse().ok()).filter(|y| range.contains(y)).unwrap_or(*range.start() + 1);
+    let shown = q.year.and_then(|y| y.parse().ok()).filter(|y| YEARS.contains(y)).unwrap_or_else(|| this_year(&state));
     match state.app.set_day_exception(&user_actor(&user), &form.day).await {
-        Ok(e) => {
-            let year = Some(e.date.year()).filter(|y| range.contains(y)).unwrap_or(shown);
-            Redirect::to(&format!("/staff/calendar?year={year}&saved=1")).into_response()
-        }
+        Ok(e) => Redirect::to(&format!("/staff/calendar?year={}&saved=1", e.date.year())).into_response(),
         Err(AppError::Invalid(v)) => render(&state, t, nav, &user, shown, &form.day, &v, false).await,
         Err(e) => app_error_page(t, nav, e),
     }

@@ -17,9 +17,9 @@ use chrono::{Datelike, Duration, NaiveDate};
 use porten_app::AppError;
 use porten_app::auth::user_actor;
 use porten_app::planning::{
-    AhtSource, BacktestView, ContactSource, DEFAULT_BACKLOG_OCCUPANCY, Forecast, MAX_SCENARIOS, MixShare, NO_SERVICE,
-    PLANNING_CHANNELS, Plan, PlanOutcome, PlanningInput, RawPlanningInput, ScenarioTotals, Staffing, may_plan,
-    plannable_weeks, staffing_csv, staffing_csv_swedish,
+    AhtSource, BacktestView, ContactSource, CsvStyle, DEFAULT_BACKLOG_OCCUPANCY, Forecast, MAX_SCENARIOS, MixShare,
+    NO_SERVICE, PLANNING_CHANNELS, Plan, PlanOutcome, PlanningInput, RawPlanningInput, ScenarioTotals, Staffing,
+    may_plan, plannable_weeks, staffing_csv,
 };
 use porten_domain::time::to_stockholm;
 use porten_domain::{Channel, Violations};
@@ -189,6 +189,8 @@ struct PlanningPage {
     fieldsets: Vec<Fieldset>,
     scenario_cols: Vec<String>,
     shift_rows: Vec<ShiftRow>,
+    /// The distinct messages of the shift table's wrong fields.
+    shift_errors: Vec<String>,
     errors: Vec<ErrorLink>,
     basis: Vec<String>,
     notice: Option<String>,
@@ -524,10 +526,10 @@ fn totals_table(t: &Tr, totals: &[ScenarioTotals]) -> (Vec<String>, Vec<TotalsRo
         .iter()
         .map(|s| {
             let hours = base.scheduled_hours - s.scheduled_hours - s.digital_hours;
-            // Under half a krona either way is no change.
-            let key = match s.cost_sek - base.cost_sek {
-                d if d < -0.5 => "planning-saving",
-                d if d > 0.5 => "planning-saving-more",
+            // Under a minute either way is no change.
+            let key = match hours {
+                h if h > 1.0 / 60.0 => "planning-saving",
+                h if h < -1.0 / 60.0 => "planning-saving-more",
                 _ => "planning-saving-none",
             };
             t.with(
@@ -687,6 +689,9 @@ async fn planning_page(
     let query = serde_urlencoded::to_string(&link_query).unwrap_or_default();
     let fieldsets = fieldsets(&cx, &input, today, week);
     let shift_rows = shift_rows(&cx, &input, &mix, &names);
+    let mut shift_errors: Vec<String> =
+        shift_rows.iter().flat_map(|r| &r.inputs).map(|c| c.error.clone()).filter(|e| !e.is_empty()).collect();
+    shift_errors.dedup();
     // The summary follows the form: its fields in order, then the shift table.
     let position =
         |field: &str| fieldsets.iter().flat_map(|fs| &fs.controls).position(|c| c.id == field).unwrap_or(usize::MAX);
@@ -699,6 +704,7 @@ async fn planning_page(
     let mut page = PlanningPage {
         fieldsets,
         scenario_cols: (1..=MAX_SCENARIOS).map(|k| scenario_name(&t, k)).collect(),
+        shift_errors,
         shift_rows,
         errors: error_links,
         basis: Vec::new(),
@@ -768,7 +774,7 @@ async fn planning_csv(
                     ),
                 ),
             ],
-            if raw.get("csv") == Some("sv") { staffing_csv_swedish(&plan) } else { staffing_csv(&plan) },
+            staffing_csv(&plan, if raw.get("csv") == Some("sv") { CsvStyle::Swedish } else { CsvStyle::Plain }),
         )
             .into_response(),
         Err(AppError::Rejected(reason)) => plain_error(StatusCode::UNPROCESSABLE_ENTITY, reason),

@@ -28,7 +28,8 @@ async fn admins_decide_days_that_planning_then_keeps_closed() {
     let eve = chrono::NaiveDate::from_ymd_opt(year, 12, 24).unwrap();
     let weekday = ["måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"]
         [eve.weekday().num_days_from_monday() as usize];
-    let row = format!("<th scope=\"row\">{eve}</th><td>{weekday}</td><td>julafton</td><td>Stängt (helgdag)</td>");
+    let row =
+        format!("<th scope=\"row\">{eve}</th><td>{weekday}</td><td>julafton</td><td>Stängt (helgdag eller afton)</td>");
     assert!(page.body.contains(&row), "{}", page.body);
     let forged = format!("csrf=wrong&date={wednesday}&open=closed");
     assert_eq!(t.post_form("/staff/calendar", &jar, &forged).await.status, StatusCode::BAD_REQUEST);

@@ -195,7 +195,11 @@ async fn bad_input_gets_an_error_summary_and_keeps_what_was_typed() {
     assert!(
         body.contains("id=\"service_level\" name=\"service_level\" type=\"text\" inputmode=\"decimal\" value=\"2\"")
     );
-    assert!(body.contains("size=\"5\" value=\"2\" aria-describedby=\"shift-hint\" aria-invalid=\"true\""), "{body}");
+    assert!(
+        body.contains("size=\"5\" value=\"2\" aria-describedby=\"shift-hint shift-error\" aria-invalid=\"true\""),
+        "{body}"
+    );
+    assert!(body.contains("<div id=\"shift-error\" class=\"error-message\"><p>Andelen som flyttar"), "{body}");
     assert!(body.contains("value=\"20\" aria-describedby=\"target_seconds-hint\">"), "untouched fields keep defaults");
     let csv = t.get("/staff/planning.csv?service_level=2", &jar).await;
     assert_eq!(csv.status, StatusCode::UNPROCESSABLE_ENTITY);

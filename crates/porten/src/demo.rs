@@ -464,10 +464,6 @@ const HOUR_SHARE: [f64; 9] = [0.09, 0.15, 0.14, 0.12, 0.08, 0.12, 0.11, 0.10, 0.
 /// Calls fall by this share a week as e-services take over (the channel shift).
 const WEEKLY_DECLINE: f64 = 0.01;
 
-/// The contact center's measured traffic over the demo's eight weeks: ACD
-/// statistics for the phone queue (08–17 on weekdays, per quarter-hour, with
-/// abandoned calls), a contact-log entry for every answered call (service,
-/// outcome, handle time) and the walk-in visits of the service desk.
 /// The city closes the bridge day after Ascension Day (*klämdag*), this
 /// year and next: decisions in the business calendar.
 async fn seed_calendar(app: &App) -> Result<()> {
@@ -489,6 +485,10 @@ async fn seed_calendar(app: &App) -> Result<()> {
     Ok(())
 }
 
+/// The contact center's measured traffic over the demo's eight weeks: ACD
+/// statistics for the phone queue (08–17 on weekdays, per quarter-hour, with
+/// abandoned calls), a contact-log entry for every answered call (service,
+/// outcome, handle time) and the walk-in visits of the service desk.
 async fn seed_contact_center(app: &App, file: &CityFile) -> Result<()> {
     use porten_domain::time::{from_stockholm_local, to_stockholm};
     use porten_domain::{ContactOutcome, ContactTopic, LoggedContact};

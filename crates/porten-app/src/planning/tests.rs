@@ -195,10 +195,23 @@ fn a_regular_week_is_forecast_backtested_and_staffed_in_opening_hours() {
     let bt = f.backtest.as_ref().expect("eight weeks allow a backtest");
     assert_eq!((bt.points.len(), bt.days.len()), (168, 7));
     assert!(bt.wape.unwrap() < 0.05, "{:?}", bt.wape);
-    let csv = staffing_csv(&plan);
+    let csv = staffing_csv(&plan, CsvStyle::Plain);
     assert_eq!(csv.lines().count(), 169);
     assert!(csv.contains("\n2026-03-12T09:00:00+01:00,4,9,true,12."), "{csv}");
     assert!(csv.contains("\n2026-03-12T03:00:00+01:00,4,3,false,0.00,300,0,0,,,,\n"), "{csv}");
+    let (sl, asa, occupancy) = (s.service_level.unwrap(), s.asa_seconds.unwrap(), s.occupancy);
+    let figures = format!(",300,3,5,{sl:.4},{asa:.1},{occupancy:.4},\n");
+    assert!(
+        csv.lines().any(|l| l.starts_with("2026-03-12T09:00:00") && (l.to_owned() + "\n").ends_with(&figures)),
+        "{csv}"
+    );
+    let swedish = staffing_csv(&plan, CsvStyle::Swedish);
+    assert!(swedish.starts_with("interval_start;weekday;hour;open;forecast_contacts;"));
+    let figures = figures.replace(',', ";").replace('.', ",");
+    assert!(
+        swedish.lines().any(|l| l.starts_with("2026-03-12T09:00:00") && (l.to_owned() + "\n").ends_with(&figures)),
+        "{swedish}"
+    );
 }
 
 #[test]
@@ -232,7 +245,7 @@ fn scenarios_move_each_services_share_and_are_compared_side_by_side() {
     let nine = at(f, "2026-03-12 09:00");
     assert_eq!(nine.scenarios.len(), 2);
     assert!((nine.scenarios[0].0 - nine.calls * 0.7).abs() < 1e-9);
-    let csv = staffing_csv(&plan);
+    let csv = staffing_csv(&plan, CsvStyle::Plain);
     assert!(csv.lines().next().unwrap().ends_with(",scenario3_contacts,scenario3_agents,scenario3_scheduled_agents"));
 }
 
@@ -257,7 +270,7 @@ fn backlog_channels_are_staffed_by_workload_not_as_a_queue() {
     // Far fewer paid hours than queueing the same contacts like calls.
     let phone = plan_at(now, PlanningInput::default(), vec![], day(2026, 3, 9));
     assert!(base.scheduled_hours < 0.8 * ready(&phone).totals[0].scheduled_hours);
-    let csv = staffing_csv(&plan);
+    let csv = staffing_csv(&plan, CsvStyle::Plain);
     assert!(csv.contains("\n2026-03-12T09:00:00+01:00,4,9,true,12."), "{csv}");
     assert!(csv.lines().any(|l| l.starts_with("2026-03-12T09:00:00+01:00") && l.contains(",2,3,,,")), "{csv}");
 }
@@ -301,7 +314,7 @@ fn hours_after_a_daylight_saving_change_keep_their_local_profile() {
     assert_eq!(g.intervals.len(), 169);
     assert_eq!(g.intervals.iter().filter(|r| r.local_start == "2026-10-25 02:00").count(), 2);
     assert_eq!(g.intervals.last().unwrap().local_start, "2026-10-25 23:00");
-    let csv = staffing_csv(&plan_at(before, PlanningInput::default(), vec![], day(2026, 10, 19)));
+    let csv = staffing_csv(&plan_at(before, PlanningInput::default(), vec![], day(2026, 10, 19)), CsvStyle::Plain);
     assert!(csv.contains("\n2026-10-25T02:00:00+02:00,7,2,") && csv.contains("\n2026-10-25T02:00:00+01:00,7,2,"));
     // And spring's 23-hour Sunday has no 02:00.
     let spring = Utc.with_ymd_and_hms(2026, 3, 23, 10, 0, 0).unwrap();
@@ -412,7 +425,7 @@ fn sparse_history_is_explained_not_failed() {
     let none = build_plan(input(), &history(from, to, 60, &web_only), vec![], aht, week, &BusinessCalendar::default())
         .unwrap();
     assert_eq!(none.outcome, PlanOutcome::NoContacts);
-    assert_eq!(staffing_csv(&empty).lines().count(), 1);
+    assert_eq!(staffing_csv(&empty, CsvStyle::Plain).lines().count(), 1);
 }
 
 #[test]
