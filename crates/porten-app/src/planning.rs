@@ -586,16 +586,18 @@ pub fn history_window(now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
 }
 
 /// Where the platform's own history of a channel starts: the window's
-/// `from`, or, when contact logging began inside the window, the first whole
-/// week after the first logged contact (before it only errands were counted,
-/// too few), as long as that leaves [`MIN_WEEKS_FORECAST`] weeks.
+/// `from`, or, when contact logging began after the window's first day, the
+/// first whole week after the first logged contact (before it only errands
+/// were counted, too few), as long as that leaves [`MIN_WEEKS_FORECAST`]
+/// weeks. A first contact on the first day (the center opens in the
+/// morning) means logging covered the whole window.
 pub fn logged_history_start(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     first_logged: Option<DateTime<Utc>>,
 ) -> DateTime<Utc> {
     let week = Duration::hours(24 * 7);
-    let Some(first) = first_logged.filter(|f| *f > from) else {
+    let Some(first) = first_logged.filter(|f| *f >= from + Duration::days(1)) else {
         return from;
     };
     let (into, per_week) = ((first - from).num_minutes(), week.num_minutes());

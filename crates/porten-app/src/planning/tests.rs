@@ -449,6 +449,7 @@ fn the_history_starts_when_contact_logging_began() {
     assert_eq!(logged_history_start(from, to, None), from, "nothing logged: errands alone");
     assert_eq!(logged_history_start(from, to, Some(from - week)), from, "logged all along");
     assert_eq!(logged_history_start(from, to, Some(from)), from);
+    assert_eq!(logged_history_start(from, to, Some(from + Duration::hours(10))), from, "from the first morning");
     // Logging began a minute into the third week: the whole weeks after it.
     assert_eq!(logged_history_start(from, to, Some(from + week * 2 + Duration::minutes(1))), from + week * 3);
     assert_eq!(logged_history_start(from, to, Some(to - week * 2)), to - week * 2);
