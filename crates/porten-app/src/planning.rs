@@ -346,6 +346,19 @@ pub struct Staffing {
     pub abandon_rate: Option<f64>,
 }
 
+impl Staffing {
+    /// People on duty and scheduled, as a planner reads them: whole people
+    /// on a live channel, the unrounded need on a backlog channel (a quiet
+    /// interval's mail is part of someone's time), with the decimals to show.
+    pub fn heads(&self, live: bool, shrinkage: f64) -> (f64, f64, usize) {
+        if live {
+            (f64::from(self.agents), f64::from(self.scheduled), 0)
+        } else {
+            (self.agent_equivalents, self.agent_equivalents / (1.0 - shrinkage), 2)
+        }
+    }
+}
+
 /// One interval of the planned week.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StaffedInterval {
@@ -832,7 +845,8 @@ pub fn build_plan(
                 Some(s) => {
                     totals.agent_hours += s.agent_equivalents * hours_per_interval;
                     totals.scheduled_hours += s.agent_equivalents * hours_per_interval / (1.0 - input.shrinkage);
-                    totals.peak_scheduled = totals.peak_scheduled.max(s.scheduled);
+                    let (_, scheduled, _) = s.heads(live, input.shrinkage);
+                    totals.peak_scheduled = totals.peak_scheduled.max(scheduled.ceil() as u32);
                 }
                 None => totals.calls_closed += left,
             }
@@ -893,6 +907,7 @@ pub enum CsvStyle {
 /// (`interval_start` in ISO 8601 with its UTC offset), header line first; a
 /// block of columns per set scenario. No field holds a separator.
 pub fn staffing_csv(plan: &Plan, style: CsvStyle) -> String {
+    let (live, shrinkage) = (plan.input.channel.is_live(), plan.input.shrinkage);
     let (separator, decimal) = match style {
         CsvStyle::Plain => (",", '.'),
         CsvStyle::Swedish => (";", ','),
@@ -930,19 +945,24 @@ pub fn staffing_csv(plan: &Plan, style: CsvStyle) -> String {
                 vec![r.start.to_string(), (r.weekday + 1).to_string(), r.hour.to_string(), r.open.to_string()];
             row.extend([num(r.calls, 2), num(r.aht_seconds, 0)]);
             match &r.staffing {
+                Some(s) => row.extend({
+                    let (agents, scheduled, decimals) = s.heads(live, shrinkage);
+                    [num(agents, decimals), num(scheduled, decimals)]
+                }),
+                None => row.extend(["0", "0"].map(str::to_owned)),
+            }
+            match &r.staffing {
                 Some(s) => row.extend([
-                    s.agents.to_string(),
-                    s.scheduled.to_string(),
                     opt(s.service_level, 4),
                     opt(s.asa_seconds, 1),
                     num(s.occupancy, 4),
                     opt(s.abandon_rate, 4),
                 ]),
-                None => row.extend(["0", "0", "", "", "", ""].map(str::to_owned)),
+                None => row.extend(["", "", "", ""].map(str::to_owned)),
             }
             for (calls, s) in &r.scenarios {
-                let (agents, scheduled) = s.map(|s| (s.agents, s.scheduled)).unwrap_or((0, 0));
-                row.extend([num(*calls, 2), agents.to_string(), scheduled.to_string()]);
+                let (agents, scheduled, decimals) = s.map(|s| s.heads(live, shrinkage)).unwrap_or((0.0, 0.0, 0));
+                row.extend([num(*calls, 2), num(agents, decimals), num(scheduled, decimals)]);
             }
             rows.push(row);
         }

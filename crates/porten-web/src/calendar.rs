@@ -209,8 +209,9 @@ async fn remove_decision(
         Ok(x) => x,
         Err(res) => return *res,
     };
+    // The form's hidden date names a decision; anything else names none.
     let Ok(date) = NaiveDate::parse_from_str(&form.date, "%Y-%m-%d") else {
-        return error_page(t, nav, StatusCode::BAD_REQUEST);
+        return error_page(t, nav, StatusCode::NOT_FOUND);
     };
     match state.app.clear_day_exception(&user_actor(&user), date).await {
         Ok(_) => Redirect::to(&format!("/staff/calendar?year={}&saved=1", date.year())).into_response(),

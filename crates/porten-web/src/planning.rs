@@ -134,13 +134,13 @@ struct StaffRow {
     time: String,
     calls: String,
     aht: String,
-    agents: u32,
-    scheduled: u32,
+    agents: String,
+    scheduled: String,
     service_level: String,
     asa: String,
     occupancy: String,
     abandon: String,
-    scenarios: Vec<u32>,
+    scenarios: Vec<String>,
 }
 
 struct DayRow {
@@ -526,10 +526,10 @@ fn totals_table(t: &Tr, totals: &[ScenarioTotals]) -> (Vec<String>, Vec<TotalsRo
         .iter()
         .map(|s| {
             let hours = base.scheduled_hours - s.scheduled_hours - s.digital_hours;
-            // Under a minute either way is no change.
+            // Under a tenth of an hour (what one decimal shows) is no change.
             let key = match hours {
-                h if h > 1.0 / 60.0 => "planning-saving",
-                h if h < -1.0 / 60.0 => "planning-saving-more",
+                h if h >= 0.05 => "planning-saving",
+                h if h <= -0.05 => "planning-saving-more",
                 _ => "planning-saving-none",
             };
             t.with(
@@ -546,21 +546,30 @@ fn totals_table(t: &Tr, totals: &[ScenarioTotals]) -> (Vec<String>, Vec<TotalsRo
     (totals.iter().map(|s| scenario_name(t, s.number)).collect(), rows, summary)
 }
 
-fn staff_row(t: &Tr, r: &porten_app::planning::StaffedInterval, s: &Staffing) -> StaffRow {
+fn staff_row(t: &Tr, input: &PlanningInput, r: &porten_app::planning::StaffedInterval, s: &Staffing) -> StaffRow {
     let lang = t.lang;
+    let (live, shrinkage) = (input.channel.is_live(), input.shrinkage);
+    let (agents, scheduled, decimals) = s.heads(live, shrinkage);
     StaffRow {
         date: r.local_start[..10].to_owned(),
         weekday: weekday(t, r.weekday),
         time: r.local_start[11..].to_owned(),
         calls: num(lang, r.calls, 1),
         aht: num(lang, r.aht_seconds, 0),
-        agents: s.agents,
-        scheduled: s.scheduled,
+        agents: num(lang, agents, decimals),
+        scheduled: num(lang, scheduled, decimals),
         service_level: s.service_level.map(|x| percent(lang, x, 1)).unwrap_or_else(|| "–".into()),
         asa: s.asa_seconds.map(|x| num(lang, x, 0)).unwrap_or_else(|| "–".into()),
         occupancy: percent(lang, s.occupancy, 0),
         abandon: s.abandon_rate.map(|a| percent(lang, a, 1)).unwrap_or_default(),
-        scenarios: r.scenarios.iter().map(|(_, s)| s.map(|s| s.scheduled).unwrap_or(0)).collect(),
+        scenarios: r
+            .scenarios
+            .iter()
+            .map(|(_, s)| {
+                let (_, scheduled, decimals) = s.map(|s| s.heads(live, shrinkage)).unwrap_or((0.0, 0.0, 0));
+                num(lang, scheduled, decimals)
+            })
+            .collect(),
     }
 }
 
@@ -569,7 +578,8 @@ fn ready(t: &Tr, plan: &Plan, f: &Forecast) -> Ready {
     let (totals_head, totals, summary) = totals_table(t, &f.totals);
     let (heat_cells, heat_days, heat_hours, heat_rows, heat_desc) = heatmap(t, &f.heatmap);
     let rows: Vec<StaffRow> =
-        f.intervals.iter().filter_map(|r| r.staffing.as_ref().map(|s| staff_row(t, r, s))).collect();
+        f.intervals.iter().filter_map(|r| r.staffing.as_ref().map(|s| staff_row(t, &plan.input, r, s))).collect();
+    let none_open = rows.is_empty();
     Ready {
         week: t.with1("planning-forecast-week", "week", week_label(t, plan.week)),
         totals_head,
@@ -586,13 +596,23 @@ fn ready(t: &Tr, plan: &Plan, f: &Forecast) -> Ready {
         scenario_heads: f.totals[1..].iter().map(|s| scenario_name(t, s.number)).collect(),
         rows,
         closed_note: t.with1(
-            if plan.input.channel.is_live() { "planning-closed-note" } else { "planning-closed-note-backlog" },
+            match (none_open, plan.input.channel.is_live()) {
+                (true, _) => "planning-no-open",
+                (false, true) => "planning-closed-note",
+                (false, false) => "planning-closed-note-backlog",
+            },
             "contacts",
             num(lang, f.totals[0].calls_closed, 0),
         ),
         holidays: (!f.holidays.is_empty()).then(|| {
-            let days: Vec<String> =
-                f.holidays.iter().map(|(d, closure)| format!("{} ({d})", closure_name(t, closure))).collect();
+            let days: Vec<String> = f
+                .holidays
+                .iter()
+                .map(|(d, closure)| {
+                    let day = weekday(t, d.weekday().num_days_from_monday() as u8);
+                    format!("{day} {d}: {}", closure_name(t, closure))
+                })
+                .collect();
             t.with1("planning-holidays", "days", days.join(", "))
         }),
     }
@@ -692,14 +712,23 @@ async fn planning_page(
     let mut shift_errors: Vec<String> =
         shift_rows.iter().flat_map(|r| &r.inputs).map(|c| c.error.clone()).filter(|e| !e.is_empty()).collect();
     shift_errors.dedup();
-    // The summary follows the form: its fields in order, then the shift table.
-    let position =
-        |field: &str| fieldsets.iter().flat_map(|fs| &fs.controls).position(|c| c.id == field).unwrap_or(usize::MAX);
-    let mut ordered: Vec<_> = errors.0.iter().collect();
-    ordered.sort_by_key(|v| position(&v.field));
+    // The summary follows the form: its fields in order, then the shift
+    // table row by row; a table cell is named by its label.
+    let controls: Vec<&Control> =
+        fieldsets.iter().flat_map(|fs| &fs.controls).chain(shift_rows.iter().flat_map(|r| &r.inputs)).collect();
+    let mut ordered: Vec<(usize, &porten_domain::FieldViolation)> =
+        errors.0.iter().map(|v| (controls.iter().position(|c| c.id == v.field).unwrap_or(usize::MAX), v)).collect();
+    ordered.sort_by_key(|(position, _)| *position);
     let error_links = ordered
         .into_iter()
-        .map(|v| ErrorLink { id: v.field.clone(), message: error_message(&t, &v.field, v.code) })
+        .map(|(position, v)| {
+            let message = error_message(&t, &v.field, v.code);
+            let message = match controls.get(position) {
+                Some(c) if c.hint.is_empty() => format!("{}: {message}", c.label),
+                _ => message,
+            };
+            ErrorLink { id: v.field.clone(), message }
+        })
         .collect();
     let mut page = PlanningPage {
         fieldsets,
@@ -761,6 +790,7 @@ async fn planning_csv(
         Ok((Err(v), _)) => return plain_error(StatusCode::UNPROCESSABLE_ENTITY, format!("invalid input: {v}")),
         Err(e) => return app_error_page(t, Nav::new(Some(&user), &csrf), e),
     };
+    let style = if raw.get("csv") == Some("sv") { CsvStyle::Swedish } else { CsvStyle::Plain };
     match state.app.plan(&actor, input).await {
         Ok(plan) => (
             [
@@ -768,13 +798,14 @@ async fn planning_csv(
                 (
                     header::CONTENT_DISPOSITION,
                     format!(
-                        "attachment; filename=\"porten-staffing-{}-{}.csv\"",
+                        "attachment; filename=\"porten-staffing-{}-{}{}.csv\"",
                         plan.input.channel.as_str(),
-                        plan.week
+                        plan.week,
+                        if style == CsvStyle::Swedish { "-sv" } else { "" }
                     ),
                 ),
             ],
-            staffing_csv(&plan, if raw.get("csv") == Some("sv") { CsvStyle::Swedish } else { CsvStyle::Plain }),
+            staffing_csv(&plan, style),
         )
             .into_response(),
         Err(AppError::Rejected(reason)) => plain_error(StatusCode::UNPROCESSABLE_ENTITY, reason),

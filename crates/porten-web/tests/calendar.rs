@@ -39,18 +39,33 @@ async fn admins_decide_days_that_planning_then_keeps_closed() {
     let year_of_day = wednesday.year();
     assert_eq!(saved.header(header::LOCATION), format!("/staff/calendar?year={year_of_day}&saved=1"));
     let after = t.get(&format!("/staff/calendar?year={year_of_day}&saved=1"), &jar).await;
-    assert!(after.body.contains("Kalendern är sparad."));
+    assert!(after.body.contains("Beslutet är sparat."));
     assert!(after.body.contains("<td>Stängt: Stängt för utbildning</td>"), "{}", after.body);
     assert!(after.body.contains(&format!("name=\"date\" value=\"{wednesday}\"")), "a remove button per decision");
 
     // Planning keeps the decided day closed and says why.
     let monday = wednesday - Duration::days(2);
     let plan = t.get(&format!("/staff/planning?week={monday}"), &jar).await;
-    assert!(plan.body.contains(&format!("Stängt för utbildning ({wednesday})")), "{}", plan.body);
+    assert!(plan.body.contains(&format!("onsdag {wednesday}: Stängt för utbildning")), "{}", plan.body);
     let csv = t.get(&format!("/staff/planning.csv?week={monday}"), &jar).await;
     let day_rows: Vec<&str> = csv.body.lines().filter(|l| l.starts_with(&wednesday.to_string())).collect();
     assert_eq!(day_rows.len(), 24);
     assert!(day_rows.iter().all(|l| l.contains(",false,")), "no open hour on a closed day");
+
+    // A week with every weekday closed staffs nobody, and says so.
+    for d in 0..5 {
+        let day = monday + Duration::days(d);
+        let close = format!("csrf={CSRF}&date={day}&open=closed&note=St%C3%A4ngt+f%C3%B6r+utbildning");
+        assert_eq!(t.post_form("/staff/calendar", &jar, &close).await.status, StatusCode::SEE_OTHER);
+    }
+    let closed = t.get(&format!("/staff/planning?week={monday}"), &jar).await;
+    assert!(closed.body.contains("Kanalen har inga öppna intervall den här veckan"), "{}", closed.body);
+    for d in [0, 1, 3, 4] {
+        let day = monday + Duration::days(d);
+        t.post_form("/staff/calendar/remove", &jar, &format!("csrf={CSRF}&date={day}")).await;
+    }
+    let garbage = t.post_form("/staff/calendar/remove", &jar, &format!("csrf={CSRF}&date=garbage")).await;
+    assert_eq!(garbage.status, StatusCode::NOT_FOUND);
 
     // Removing the decision brings the computed calendar back.
     let removed = t.post_form("/staff/calendar/remove", &jar, &format!("csrf={CSRF}&date={wednesday}")).await;

@@ -179,7 +179,12 @@ async fn bad_input_gets_an_error_summary_and_keeps_what_was_typed() {
     assert!(body.contains("<a href=\"#shrinkage\">"));
     assert!(body.contains("<a href=\"#week\">Välj en vecka i listan.</a>"));
     assert!(body.contains("<a href=\"#max_abandon\">En högsta andel som lägger på kräver att tålamod anges.</a>"));
-    assert!(body.contains("<a href=\"#shift1-general-question\">Andelen som flyttar"));
+    assert!(
+        body.contains(
+            "<a href=\"#shift1-general-question\">Scenario 1: andel av Allmän fråga som flyttar: Andelen som flyttar"
+        ),
+        "the summary names the cell: {body}"
+    );
     assert!(
         body.contains("value=\"abc\" aria-describedby=\"aht_seconds-hint aht_seconds-error\" aria-invalid=\"true\""),
         "{body}"
@@ -196,10 +201,12 @@ async fn bad_input_gets_an_error_summary_and_keeps_what_was_typed() {
         body.contains("id=\"service_level\" name=\"service_level\" type=\"text\" inputmode=\"decimal\" value=\"2\"")
     );
     assert!(
-        body.contains("size=\"5\" value=\"2\" aria-describedby=\"shift-hint shift-error\" aria-invalid=\"true\""),
+        body.contains(
+            "size=\"5\" value=\"2\" aria-describedby=\"shift-hint shift1-general-question-error\" aria-invalid=\"true\""
+        ),
         "{body}"
     );
-    assert!(body.contains("<div id=\"shift-error\" class=\"error-message\"><p>Andelen som flyttar"), "{body}");
+    assert!(body.contains("<div class=\"error-message\"><p>Andelen som flyttar"), "{body}");
     assert!(body.contains("value=\"20\" aria-describedby=\"target_seconds-hint\">"), "untouched fields keep defaults");
     let csv = t.get("/staff/planning.csv?service_level=2", &jar).await;
     assert_eq!(csv.status, StatusCode::UNPROCESSABLE_ENTITY);
