@@ -444,6 +444,9 @@ pub struct Forecast {
     pub totals: Vec<ScenarioTotals>,
     /// The days the business calendar keeps closed in the planned week, and why.
     pub holidays: Vec<(NaiveDate, Closure)>,
+    /// Holidays and eves in the planned week that a decision keeps open:
+    /// (day, holiday key, the decision's note).
+    pub kept_open: Vec<(NaiveDate, &'static str, String)>,
     /// `None` when the history is too short to hold out a week.
     pub backtest: Option<BacktestView>,
 }
@@ -888,9 +891,18 @@ pub fn build_plan(
     } else {
         None
     };
-    let holidays =
-        (0..7).map(|d| week + Duration::days(d)).filter_map(|d| calendar.closure(d).map(|c| (d, c))).collect();
-    Ok(plan(PlanOutcome::Ready(Box::new(Forecast { intervals: staffed, heatmap, totals, holidays, backtest }))))
+    let days = (0..7).map(|d| week + Duration::days(d));
+    let holidays = days.clone().filter_map(|d| calendar.closure(d).map(|c| (d, c))).collect();
+    let kept_open =
+        days.filter_map(|d| calendar.kept_open(d).map(|(holiday, note)| (d, holiday, note.to_owned()))).collect();
+    Ok(plan(PlanOutcome::Ready(Box::new(Forecast {
+        intervals: staffed,
+        heatmap,
+        totals,
+        holidays,
+        kept_open,
+        backtest,
+    }))))
 }
 
 /// How a CSV file separates fields and writes decimals.

@@ -169,6 +169,13 @@ impl BusinessCalendar {
     pub fn is_closed(&self, date: NaiveDate) -> bool {
         self.closure(date).is_some()
     }
+
+    /// The holiday or eve on `date` that a decision keeps open, with the
+    /// decision's note.
+    pub fn kept_open(&self, date: NaiveDate) -> Option<(&'static str, &str)> {
+        let decision = self.exceptions.get(&date).filter(|e| e.open)?;
+        swedish_holiday(date).map(|holiday| (holiday, decision.note.as_str()))
+    }
 }
 
 #[cfg(test)]
@@ -229,6 +236,8 @@ mod tests {
         let bridge = DayException::parse(&raw(" 2026-05-15 ", "closed", "")).unwrap();
         let calendar = BusinessCalendar::new([open_eve, bridge]);
         assert_eq!(calendar.closure(day(2026, 12, 24)), None, "julafton kept open");
+        assert_eq!(calendar.kept_open(day(2026, 12, 24)), Some(("christmas-eve", "Öppet 8–12")));
+        assert_eq!(calendar.kept_open(day(2026, 5, 15)), None, "closed, not kept open");
         assert_eq!(calendar.closure(day(2026, 5, 15)), Some(Closure::Decided(String::new())), "klämdag closed");
         assert_eq!(calendar.closure(day(2026, 12, 25)), Some(Closure::Holiday("christmas-day")));
         assert!(!calendar.is_closed(day(2026, 5, 18)));

@@ -214,7 +214,10 @@ async fn remove_decision(
         return error_page(t, nav, StatusCode::NOT_FOUND);
     };
     match state.app.clear_day_exception(&user_actor(&user), date).await {
-        Ok(_) => Redirect::to(&format!("/staff/calendar?year={}&saved=1", date.year())).into_response(),
+        Ok(removed) => {
+            let saved = if removed { "&saved=1" } else { "" };
+            Redirect::to(&format!("/staff/calendar?year={}{saved}", date.year())).into_response()
+        }
         Err(e) => app_error_page(t, nav, e),
     }
 }

@@ -179,6 +179,8 @@ struct Ready {
     rows: Vec<StaffRow>,
     closed_note: String,
     holidays: Option<String>,
+    /// Holidays and eves kept open by decision.
+    kept_open: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -604,6 +606,18 @@ fn ready(t: &Tr, plan: &Plan, f: &Forecast) -> Ready {
             "contacts",
             num(lang, f.totals[0].calls_closed, 0),
         ),
+        kept_open: (!f.kept_open.is_empty()).then(|| {
+            let days: Vec<String> = f
+                .kept_open
+                .iter()
+                .map(|(d, holiday, note)| {
+                    let day = weekday(t, d.weekday().num_days_from_monday() as u8);
+                    let name = t.get(&format!("holiday-{holiday}"));
+                    if note.is_empty() { format!("{day} {d}: {name}") } else { format!("{day} {d}: {name} ({note})") }
+                })
+                .collect();
+            t.with1("planning-kept-open", "days", days.join(", "))
+        }),
         holidays: (!f.holidays.is_empty()).then(|| {
             let days: Vec<String> = f
                 .holidays

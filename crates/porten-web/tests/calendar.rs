@@ -72,6 +72,12 @@ async fn admins_decide_days_that_planning_then_keeps_closed() {
     assert_eq!(removed.status, StatusCode::SEE_OTHER);
     let again = t.get(&format!("/staff/planning?week={monday}"), &jar).await;
     assert!(!again.body.contains("Stängt för utbildning"));
+    let twice = t.post_form("/staff/calendar/remove", &jar, &format!("csrf={CSRF}&date={wednesday}")).await;
+    assert_eq!(
+        twice.header(header::LOCATION),
+        format!("/staff/calendar?year={year_of_day}"),
+        "nothing to remove, nothing saved"
+    );
     t.db.cleanup().await;
 }
 

@@ -375,6 +375,7 @@ fn public_holidays_are_closed() {
         f.intervals.iter().filter(|r| r.open && r.hour == 9).map(|r| &r.local_start[..10]).collect();
     assert_eq!(open_days, ["2026-12-21", "2026-12-22", "2026-12-24"]);
     assert_eq!(f.holidays[0], (day(2026, 12, 23), Closure::Decided("Beslut".into())));
+    assert_eq!(f.kept_open, [(day(2026, 12, 24), "christmas-eve", "Beslut".to_owned())]);
 }
 
 #[test]

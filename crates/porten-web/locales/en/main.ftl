@@ -345,3 +345,4 @@ calendar-error-open = Choose whether the day is open or closed.
 calendar-error-note = The note can be at most 200 characters.
 title-error = Error
 planning-no-open = The channel has no open intervals this week, so nobody is staffed. Contacts expected: { $contacts }; for e-mail and web the work waits for the next open day.
+planning-kept-open = Holidays and eves kept open by a decision in the business calendar, staffed as ordinary days: { $days }.

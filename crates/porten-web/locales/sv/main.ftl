@@ -345,3 +345,4 @@ calendar-error-open = Välj om dagen är öppen eller stängd.
 calendar-error-note = Anteckningen får vara högst 200 tecken.
 title-error = Fel
 planning-no-open = Kanalen har inga öppna intervall den här veckan, så inget bemannas. Kontakter som väntas: { $contacts }; i e-post och webb väntar arbetet till nästa öppna dag.
+planning-kept-open = Helgdagar och aftnar som hålls öppna enligt beslut i verksamhetskalendern och bemannas som vanliga dagar: { $days }.
