@@ -22,7 +22,7 @@ use crate::AppState;
 use crate::auth::{CsrfToken, MaybeUser};
 use crate::i18n::Tr;
 use crate::pages::{ErrorLink, Nav, app_error_page, error_page, require_role, require_role_post};
-use crate::planning::weekday;
+use crate::planning::weekday_of;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -88,9 +88,6 @@ struct RemoveForm {
     date: String,
 }
 
-/// The years the page shows: those a decision can be made for.
-const YEARS: std::ops::RangeInclusive<i32> = DECIDABLE_YEARS;
-
 /// The year shown by default: this one.
 fn this_year(state: &AppState) -> i32 {
     to_stockholm(state.app.now()).year()
@@ -113,7 +110,7 @@ async fn render(
     };
     let row = |d: &CalendarDay| Row {
         date: d.date.to_string(),
-        weekday: weekday(&t, d.date.weekday().num_days_from_monday() as u8),
+        weekday: weekday_of(&t, d.date),
         holiday: d.holiday.map(|k| t.get(&format!("holiday-{k}"))).unwrap_or_else(|| "–".into()),
         decision: match &d.exception {
             Some(e) => {
@@ -133,8 +130,8 @@ async fn render(
     };
     let page = CalendarPage {
         year,
-        previous: Some(year - 1).filter(|y| YEARS.contains(y)),
-        next: Some(year + 1).filter(|y| YEARS.contains(y)),
+        previous: Some(year - 1).filter(|y| DECIDABLE_YEARS.contains(y)),
+        next: Some(year + 1).filter(|y| DECIDABLE_YEARS.contains(y)),
         saved,
         errors: errors
             .0
@@ -172,7 +169,7 @@ async fn calendar_page(
     let nav = Nav::new(Some(&user), &csrf);
     let year = match q.year.as_deref().map(str::parse::<i32>) {
         None => this_year(&state),
-        Some(Ok(y)) if YEARS.contains(&y) => y,
+        Some(Ok(y)) if DECIDABLE_YEARS.contains(&y) => y,
         Some(_) => return error_page(t, nav, StatusCode::NOT_FOUND),
     };
     render(&state, t, nav, &user, year, &RawDayException::default(), &Violations::new(), q.saved.is_some()).await
@@ -190,7 +187,11 @@ async fn decide_day(
         Ok(x) => x,
         Err(res) => return *res,
     };
-    let shown = q.year.and_then(|y| y.parse().ok()).filter(|y| YEARS.contains(y)).unwrap_or_else(|| this_year(&state));
+    let shown = q
+        .year
+        .and_then(|y| y.parse().ok())
+        .filter(|y| DECIDABLE_YEARS.contains(y))
+        .unwrap_or_else(|| this_year(&state));
     match state.app.set_day_exception(&user_actor(&user), &form.day).await {
         Ok(e) => Redirect::to(&format!("/staff/calendar?year={}&saved=1", e.date.year())).into_response(),
         Err(AppError::Invalid(v)) => render(&state, t, nav, &user, shown, &form.day, &v, false).await,

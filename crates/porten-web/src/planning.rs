@@ -72,6 +72,11 @@ pub(crate) fn weekday(t: &Tr, day: u8) -> String {
     t.get(&format!("weekday-{}", day + 1))
 }
 
+/// The weekday of `date`, written out.
+pub(crate) fn weekday_of(t: &Tr, date: NaiveDate) -> String {
+    weekday(t, date.weekday().num_days_from_monday() as u8)
+}
+
 fn weekday_short(t: &Tr, day: u8) -> String {
     t.get(&format!("weekday-short-{}", day + 1))
 }
@@ -611,7 +616,7 @@ fn ready(t: &Tr, plan: &Plan, f: &Forecast) -> Ready {
                 .kept_open
                 .iter()
                 .map(|(d, holiday, note)| {
-                    let day = weekday(t, d.weekday().num_days_from_monday() as u8);
+                    let day = weekday_of(t, *d);
                     let name = t.get(&format!("holiday-{holiday}"));
                     if note.is_empty() { format!("{day} {d}: {name}") } else { format!("{day} {d}: {name} ({note})") }
                 })
@@ -623,7 +628,7 @@ fn ready(t: &Tr, plan: &Plan, f: &Forecast) -> Ready {
                 .holidays
                 .iter()
                 .map(|(d, closure)| {
-                    let day = weekday(t, d.weekday().num_days_from_monday() as u8);
+                    let day = weekday_of(t, *d);
                     format!("{day} {d}: {}", closure_name(t, closure))
                 })
                 .collect();
@@ -723,9 +728,12 @@ async fn planning_page(
     let query = serde_urlencoded::to_string(&link_query).unwrap_or_default();
     let fieldsets = fieldsets(&cx, &input, today, week);
     let shift_rows = shift_rows(&cx, &input, &mix, &names);
-    let mut shift_errors: Vec<String> =
-        shift_rows.iter().flat_map(|r| &r.inputs).map(|c| c.error.clone()).filter(|e| !e.is_empty()).collect();
-    shift_errors.dedup();
+    let mut shift_errors: Vec<String> = Vec::new();
+    for c in shift_rows.iter().flat_map(|r| &r.inputs) {
+        if !c.error.is_empty() && !shift_errors.contains(&c.error) {
+            shift_errors.push(c.error.clone());
+        }
+    }
     // The summary follows the form: its fields in order, then the shift
     // table row by row; a table cell is named by its label.
     let controls: Vec<&Control> =
