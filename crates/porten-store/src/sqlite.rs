@@ -79,12 +79,22 @@ impl SqliteStore {
     /// sqlx takes no lock for SQLite migrations, so two processes starting on
     /// a fresh file can both try to apply the first migration; the one that
     /// loses the write lock fails. Running again then finds it applied.
+    /// sqlx takes no migration lock on SQLite, so when several processes
+    /// start on a new file together one may try a migration another is
+    /// applying. The loser's migration rolls back; it tries again after the
+    /// winner has committed and finds it applied. With several migrations
+    /// the race can repeat, so it retries a few times with a growing pause
+    /// (about 5 s in all) before it gives up with the error.
     async fn run_migrations(&self) -> crate::Result<()> {
         let migrator = sqlx::migrate!("./migrations/sqlite");
-        if migrator.run(&self.writer).await.is_err() {
-            migrator.run(&self.writer).await?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match migrator.run(&self.writer).await {
+                Err(_) if attempt < 20 => tokio::time::sleep(Duration::from_millis(25 * attempt)).await,
+                other => return Ok(other?),
+            }
         }
-        Ok(())
     }
 }
 
