@@ -21,7 +21,7 @@ use porten_store::User;
 use crate::AppState;
 use crate::auth::{CsrfToken, MaybeUser};
 use crate::i18n::Tr;
-use crate::pages::{ErrorLink, Nav, app_error_page, error_page, require_role, require_role_post};
+use crate::pages::{ErrorLink, FormErrors, Nav, app_error_page, error_page, require_role, require_role_post};
 use crate::planning::weekday_of;
 
 pub fn routes() -> Router<AppState> {
@@ -121,29 +121,16 @@ async fn render(
         },
         decided: d.exception.is_some(),
     };
-    let message = |field: &str| {
-        if errors.0.iter().any(|v| v.field == field) {
-            t.get(&format!("calendar-error-{field}"))
-        } else {
-            String::new()
-        }
-    };
+    let form = FormErrors { t: &t, errors, prefix: "calendar" };
     let page = CalendarPage {
         year,
         previous: Some(year - 1).filter(|y| DECIDABLE_YEARS.contains(y)),
         next: Some(year + 1).filter(|y| DECIDABLE_YEARS.contains(y)),
         saved,
-        errors: errors
-            .0
-            .iter()
-            .map(|v| ErrorLink {
-                id: if v.field == "open" { "open-first".to_owned() } else { v.field.clone() },
-                message: t.get(&format!("calendar-error-{}", v.field)),
-            })
-            .collect(),
-        date_error: message("date"),
-        open_error: message("open"),
-        note_error: message("note"),
+        errors: form.summary(&["open"]),
+        date_error: form.field("date"),
+        open_error: form.field("open"),
+        note_error: form.field("note"),
         date: typed.date.clone().unwrap_or_default(),
         open: typed.open.clone().unwrap_or_default(),
         note: typed.note.clone().unwrap_or_default(),

@@ -19,7 +19,7 @@ use porten_store::{ContactLogEntry, User};
 use crate::AppState;
 use crate::auth::{CsrfToken, MaybeUser};
 use crate::i18n::{Lang, Tr, local_time};
-use crate::pages::{ErrorLink, Nav, app_error_page, require_role, require_role_post};
+use crate::pages::{ErrorLink, FormErrors, Nav, app_error_page, require_role, require_role_post};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/staff/contacts", get(contacts_page).post(log_contact))
@@ -126,31 +126,14 @@ async fn render(
         outcome: t.get(&format!("contacts-outcome-{}", e.contact.outcome.as_str())),
         minutes: e.contact.handle_seconds.map(|s| (s / 60).to_string()).unwrap_or_else(|| "–".into()),
     };
-    let message = |field: &str| {
-        if errors.0.iter().any(|v| v.field == field) {
-            t.get(&format!("contacts-error-{field}"))
-        } else {
-            String::new()
-        }
-    };
+    let form = FormErrors { t: &t, errors, prefix: "contacts" };
     let page = ContactsPage {
-        channel_error: message("channel"),
-        topic_error: message("topic"),
-        outcome_error: message("outcome"),
-        minutes_error: message("minutes"),
+        channel_error: form.field("channel"),
+        topic_error: form.field("topic"),
+        outcome_error: form.field("outcome"),
+        minutes_error: form.field("minutes"),
         saved,
-        errors: errors
-            .0
-            .iter()
-            .map(|v| ErrorLink {
-                // Radio groups are reached through their first button.
-                id: match v.field.as_str() {
-                    "channel" | "outcome" => format!("{}-first", v.field),
-                    other => other.to_owned(),
-                },
-                message: t.get(&format!("contacts-error-{}", v.field)),
-            })
-            .collect(),
+        errors: form.summary(&["channel", "outcome"]),
         channels: choose(&typed.channel, channels),
         topics: choose(&typed.topic, topics),
         outcomes: choose(&typed.outcome, outcomes.collect()),

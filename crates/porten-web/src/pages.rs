@@ -10,7 +10,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use porten_app::{AppError, auth::user_actor};
-use porten_domain::{Audience, Channel, Command, EventKind, Lifecycle, PublicId, Role};
+use porten_domain::{Audience, Channel, Command, EventKind, Lifecycle, PublicId, Role, Violations};
 use porten_store::User;
 use serde::Deserialize;
 
@@ -89,6 +89,40 @@ pub(crate) fn error_page(t: Tr, nav: Nav, status: StatusCode) -> Response {
 pub(crate) struct ErrorLink {
     pub id: String,
     pub message: String,
+}
+
+/// A simple form's errors, with each field's text in the Fluent message
+/// `{prefix}-error-{field}`.
+pub(crate) struct FormErrors<'a> {
+    pub t: &'a Tr,
+    pub errors: &'a Violations,
+    pub prefix: &'static str,
+}
+
+impl FormErrors<'_> {
+    /// The text shown by `field`, empty when it is fine.
+    pub fn field(&self, field: &str) -> String {
+        match self.errors.0.iter().any(|v| v.field == field) {
+            true => self.t.get(&format!("{}-error-{field}", self.prefix)),
+            false => String::new(),
+        }
+    }
+
+    /// The error summary; a radio group in `radio_groups` is reached
+    /// through its first button (id `{field}-first`).
+    pub fn summary(&self, radio_groups: &[&str]) -> Vec<ErrorLink> {
+        self.errors
+            .0
+            .iter()
+            .map(|v| ErrorLink {
+                id: match radio_groups.contains(&v.field.as_str()) {
+                    true => format!("{}-first", v.field),
+                    false => v.field.clone(),
+                },
+                message: self.field(&v.field),
+            })
+            .collect()
+    }
 }
 
 pub(crate) fn app_error_page(t: Tr, nav: Nav, e: AppError) -> Response {
