@@ -1,16 +1,17 @@
 //! PostgreSQL backend, for several Porten nodes sharing one database.
 //!
-//! Registry counters and errands are locked with row locks inside the
-//! writing transaction (`INSERT … ON CONFLICT DO UPDATE … RETURNING` on the
+//! Writes go through the group-commit writer. Registry counters and errands
+//! are locked with row locks inside the writing transaction (`INSERT … ON CONFLICT DO UPDATE … RETURNING` on the
 //! counter, `SELECT … FOR UPDATE` on the errand). Migrations take sqlx's
 //! advisory lock, so nodes may start at the same time.
 
-use std::collections::BTreeMap;
-
 use sqlx::postgres::{PgPool, PgPoolOptions};
+
+use crate::writer::Writer;
 
 pub struct PostgresStore {
     pool: PgPool,
+    writer: Writer<sqlx::Postgres>,
 }
 
 impl PostgresStore {
@@ -26,15 +27,16 @@ impl PostgresStore {
             })
             .connect(url)
             .await?;
-        Ok(Self { pool })
+        let writer = Writer::spawn(pool.clone(), "BEGIN");
+        Ok(Self { pool, writer })
     }
 
     fn reader(&self) -> &PgPool {
         &self.pool
     }
 
-    async fn begin_write(&self) -> crate::Result<sqlx::Transaction<'static, sqlx::Postgres>> {
-        Ok(self.pool.begin().await?)
+    fn writer(&self) -> &Writer<sqlx::Postgres> {
+        &self.writer
     }
 
     async fn backup_to(&self, _target: &std::path::Path) -> crate::Result<()> {
@@ -47,10 +49,12 @@ impl PostgresStore {
     }
 }
 
-crate::sql::impl_store!(
-    PostgresStore,
-    sqlx::Postgres,
-    sqlx::postgres::PgRow,
-    Backend::Postgres,
-    for_update = " FOR UPDATE"
-);
+crate::ops::impl_ops!(PostgresStore, crate::Backend::Postgres);
+crate::catalogue::impl_catalogue!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
+crate::errands::impl_errands!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow, postgres);
+crate::identity::impl_identity!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
+crate::contacts::impl_contacts!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
+crate::calendar::impl_calendar!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
+crate::planning::impl_planning!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
+crate::audit::impl_audit!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
+crate::jobs::impl_jobs!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow, postgres);

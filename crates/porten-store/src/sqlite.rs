@@ -1,12 +1,11 @@
 //! SQLite backend: one file, WAL mode, `synchronous=FULL`.
 //!
-//! All writes go through a single writer connection and start with
-//! `BEGIN IMMEDIATE`, which takes SQLite's write lock up front. Other
-//! processes on the same file wait on the lock (busy timeout) instead of
-//! failing, so registry serials stay gapless across processes too. Reads use
-//! a separate pool and run concurrently with the writer thanks to WAL.
+//! All writes go through the group-commit writer on a single connection;
+//! each batch starts with `BEGIN IMMEDIATE`, which takes SQLite's write lock
+//! up front. Other processes on the same file wait on the lock (busy timeout)
+//! instead of failing, so registry serials stay gapless across processes too.
+//! Reads use a separate pool and run concurrently with the writer thanks to WAL.
 
-use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -17,8 +16,12 @@ fn is_busy(e: &dyn sqlx::error::DatabaseError) -> bool {
     e.code().and_then(|c| c.parse::<i32>().ok()).is_some_and(|c| c & 0xff == 5)
 }
 
+use crate::writer::Writer;
+
 pub struct SqliteStore {
-    writer: SqlitePool,
+    /// The one write connection, used by the writer task and migrations.
+    pool: SqlitePool,
+    writer: Writer<sqlx::Sqlite>,
     reader: SqlitePool,
 }
 
@@ -52,17 +55,18 @@ impl SqliteStore {
     }
 
     async fn connect(options: &SqliteConnectOptions) -> Result<Self, sqlx::Error> {
-        let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
         let reader = SqlitePoolOptions::new().max_connections(4).connect_with(options.clone()).await?;
-        Ok(Self { writer, reader })
+        let writer = Writer::spawn(pool.clone(), "BEGIN IMMEDIATE");
+        Ok(Self { pool, writer, reader })
     }
 
     fn reader(&self) -> &SqlitePool {
         &self.reader
     }
 
-    async fn begin_write(&self) -> crate::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    fn writer(&self) -> &Writer<sqlx::Sqlite> {
+        &self.writer
     }
 
     /// `VACUUM INTO` writes a transactionally consistent, compacted copy; it
@@ -76,9 +80,6 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// sqlx takes no lock for SQLite migrations, so two processes starting on
-    /// a fresh file can both try to apply the first migration; the one that
-    /// loses the write lock fails. Running again then finds it applied.
     /// sqlx takes no migration lock on SQLite, so when several processes
     /// start on a new file together one may try a migration another is
     /// applying. The loser's migration rolls back; it tries again after the
@@ -90,7 +91,7 @@ impl SqliteStore {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match migrator.run(&self.writer).await {
+            match migrator.run(&self.pool).await {
                 Err(_) if attempt < 20 => tokio::time::sleep(Duration::from_millis(25 * attempt)).await,
                 other => return Ok(other?),
             }
@@ -98,4 +99,12 @@ impl SqliteStore {
     }
 }
 
-crate::sql::impl_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow, Backend::Sqlite, for_update = "");
+crate::ops::impl_ops!(SqliteStore, crate::Backend::Sqlite);
+crate::catalogue::impl_catalogue!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
+crate::errands::impl_errands!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow, sqlite);
+crate::identity::impl_identity!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
+crate::contacts::impl_contacts!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
+crate::calendar::impl_calendar!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
+crate::planning::impl_planning!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
+crate::audit::impl_audit!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
+crate::jobs::impl_jobs!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow, sqlite);

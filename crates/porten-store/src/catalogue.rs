@@ -1,0 +1,155 @@
+//! The catalogue (*tjänstekatalog*): units (*förvaltningar*) and the services
+//! they own. Public information, read on nearly every page.
+
+use async_trait::async_trait;
+use porten_domain::{Service, Unit};
+
+use crate::Result;
+
+#[async_trait]
+pub trait CatalogueStore: Send + Sync {
+    async fn upsert_unit(&self, unit: &Unit) -> Result<()>;
+    async fn list_units(&self) -> Result<Vec<Unit>>;
+    /// Creates or replaces a service; its unit must exist.
+    async fn upsert_service(&self, service: &Service) -> Result<()>;
+    async fn list_services(&self) -> Result<Vec<Service>>;
+    async fn get_service(&self, code: &str) -> Result<Option<Service>>;
+}
+
+/// Expands to `impl CatalogueStore` for a backend (see `sqlite.rs`).
+macro_rules! impl_catalogue {
+    ($store:ty, $db:ty, $row:ty) => {
+        const _: () = {
+            use std::collections::BTreeMap;
+
+            use porten_domain::{Service, Unit};
+            use sqlx::Row;
+
+            use $crate::Result;
+            use $crate::StoreError;
+            use $crate::codec::*;
+
+            fn service_row(row: &$row) -> Result<Service> {
+                let status_names: BTreeMap<String, String> =
+                    from_json(row.try_get("status_names_sv")?, "status names")?;
+                Ok(Service {
+                    code: row.try_get("code")?,
+                    unit: unit_code(row.try_get("unit_code")?)?,
+                    name_sv: row.try_get("name_sv")?,
+                    name_en: row.try_get("name_en")?,
+                    description_sv: row.try_get("description_sv")?,
+                    description_en: row.try_get("description_en")?,
+                    audiences: from_json(row.try_get("audiences")?, "audiences")?,
+                    channels: from_json(row.try_get("channels")?, "channels")?,
+                    open311_code: row.try_get("open311_code")?,
+                    confidential: row.try_get("confidential")?,
+                    status_names_sv: status_names
+                        .into_iter()
+                        .map(|(k, v)| Ok((lifecycle(&k)?, v)))
+                        .collect::<Result<_>>()?,
+                })
+            }
+
+            #[async_trait::async_trait]
+            impl $crate::CatalogueStore for $store {
+                async fn upsert_unit(&self, unit: &Unit) -> Result<()> {
+                    let unit = unit.clone();
+                    self.writer()
+                        .write(move |c| {
+                            Box::pin(async move {
+                                sqlx::query(
+                                    "INSERT INTO units (code, name_sv, name_en, contact_center) VALUES ($1, $2, $3, $4) \
+                                     ON CONFLICT (code) DO UPDATE SET name_sv = excluded.name_sv, \
+                                     name_en = excluded.name_en, contact_center = excluded.contact_center",
+                                )
+                                .bind(unit.code.as_str())
+                                .bind(&unit.name_sv)
+                                .bind(&unit.name_en)
+                                .bind(unit.contact_center)
+                                .execute(&mut *c)
+                                .await?;
+                                Ok(())
+                            })
+                        })
+                        .await
+                }
+
+                async fn list_units(&self) -> Result<Vec<Unit>> {
+                    let rows = sqlx::query("SELECT code, name_sv, name_en, contact_center FROM units ORDER BY code")
+                        .fetch_all(self.reader())
+                        .await?;
+                    rows.iter()
+                        .map(|r| {
+                            Ok(Unit {
+                                code: unit_code(r.try_get("code")?)?,
+                                name_sv: r.try_get("name_sv")?,
+                                name_en: r.try_get("name_en")?,
+                                contact_center: r.try_get("contact_center")?,
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn upsert_service(&self, s: &Service) -> Result<()> {
+                    let s = s.clone();
+                    self.writer()
+                        .write(move |c| {
+                            Box::pin(async move {
+                                let status_names: BTreeMap<&str, &str> =
+                                    s.status_names_sv.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                                let unit_exists: Option<i64> =
+                                    sqlx::query_scalar("SELECT CAST(1 AS BIGINT) FROM units WHERE code = $1")
+                                        .bind(s.unit.as_str())
+                                        .fetch_optional(&mut *c)
+                                        .await?;
+                                if unit_exists.is_none() {
+                                    return Err(StoreError::UnknownReference("unit"));
+                                }
+                                sqlx::query(
+                                    "INSERT INTO services (code, unit_code, name_sv, name_en, description_sv, \
+                                     description_en, audiences, channels, open311_code, confidential, status_names_sv) \
+                                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                                     ON CONFLICT (code) DO UPDATE SET unit_code = excluded.unit_code, \
+                                     name_sv = excluded.name_sv, name_en = excluded.name_en, \
+                                     description_sv = excluded.description_sv, description_en = excluded.description_en, \
+                                     audiences = excluded.audiences, channels = excluded.channels, \
+                                     open311_code = excluded.open311_code, confidential = excluded.confidential, \
+                                     status_names_sv = excluded.status_names_sv",
+                                )
+                                .bind(&s.code)
+                                .bind(s.unit.as_str())
+                                .bind(&s.name_sv)
+                                .bind(&s.name_en)
+                                .bind(&s.description_sv)
+                                .bind(&s.description_en)
+                                .bind(json(&s.audiences))
+                                .bind(json(&s.channels))
+                                .bind(&s.open311_code)
+                                .bind(s.confidential)
+                                .bind(json(&status_names))
+                                .execute(&mut *c)
+                                .await?;
+                                Ok(())
+                            })
+                        })
+                        .await
+                }
+
+                async fn list_services(&self) -> Result<Vec<Service>> {
+                    let rows = sqlx::query("SELECT * FROM services ORDER BY code").fetch_all(self.reader()).await?;
+                    rows.iter().map(service_row).collect()
+                }
+
+                async fn get_service(&self, code: &str) -> Result<Option<Service>> {
+                    let row = sqlx::query("SELECT * FROM services WHERE code = $1")
+                        .bind(code)
+                        .fetch_optional(self.reader())
+                        .await?;
+                    row.as_ref().map(service_row).transpose()
+                }
+            }
+        };
+    };
+}
+
+pub(crate) use impl_catalogue;

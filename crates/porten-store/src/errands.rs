@@ -1,0 +1,576 @@
+//! Errands (*ärenden*) and the registry (*diariet*): registration with a
+//! registry number (*diarienummer*), the timeline, commands, lists.
+//!
+//! The registry serial is taken from a counter row per (unit, year) inside
+//! the transaction (here: the savepoint of the group commit) that inserts
+//! the errand, so a command that fails gives its number back and serials
+//! stay gapless across processes.
+//!
+//! What differs per backend is the row lock taken when a command reads the
+//! errand it changes: see [`sqlite`] and [`postgres`] at the end of this file.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use porten_domain::{
+    Actor, Channel, Command, Errand, Lifecycle, NewErrand, Priority, PublicId, RegistryNumber, TimelineEvent,
+    UnitCode,
+};
+
+use crate::Result;
+
+/// Everything needed to register an errand. The registry number and the row
+/// id are assigned by the store.
+#[derive(Clone, Debug)]
+pub struct Registration<'a> {
+    pub public_id: PublicId,
+    pub errand: &'a NewErrand,
+    /// The unit that owns the errand and whose registry series numbers it.
+    pub unit: &'a UnitCode,
+    pub actor: &'a Actor,
+    pub at: DateTime<Utc>,
+}
+
+/// One row of an errand list: no parties, so listing reads no personal data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ErrandSummary {
+    pub public_id: PublicId,
+    pub registry_number: RegistryNumber,
+    pub service_code: String,
+    pub title: String,
+    pub channel: Channel,
+    pub priority: Priority,
+    pub lifecycle: Lifecycle,
+    pub unit: UnitCode,
+    pub assignee: Option<i64>,
+    pub confidential: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Filters for listing errands. All set filters must match.
+#[derive(Clone, Debug, Default)]
+pub struct ErrandFilter {
+    pub unit: Option<UnitCode>,
+    pub lifecycle: Option<Lifecycle>,
+    /// Only errands the city still works on (not resolved or closed).
+    pub active: Option<bool>,
+    pub service_code: Option<String>,
+    pub channel: Option<Channel>,
+    pub assignee: Option<i64>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_to: Option<DateTime<Utc>>,
+    /// When set, confidential errands are listed only if one of these units
+    /// owns them (an empty list hides every confidential errand).
+    pub confidential_units: Option<Vec<UnitCode>>,
+}
+
+/// A position in the newest-first order of errands: (created_at, id).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cursor {
+    pub created_at_micros: i64,
+    pub id: i64,
+}
+
+impl Cursor {
+    /// Opaque text form used in API `next` links.
+    pub fn encode(&self) -> String {
+        format!("{}.{}", self.created_at_micros, self.id)
+    }
+    pub fn decode(s: &str) -> Option<Self> {
+        let (a, b) = s.split_once('.')?;
+        Some(Self { created_at_micros: a.parse().ok()?, id: b.parse().ok()? })
+    }
+}
+
+/// Largest page a caller may ask for.
+pub const MAX_PAGE_SIZE: u32 = 200;
+
+#[derive(Clone, Debug)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Number of errands matching the filter, over all pages.
+    pub total: u64,
+    /// Where the next page starts, if there is one.
+    pub next: Option<Cursor>,
+}
+
+/// Decides, on the locked row, whether a command may go ahead.
+pub type Authorize = Arc<dyn Fn(&Errand) -> bool + Send + Sync>;
+
+#[async_trait]
+pub trait ErrandStore: Send + Sync {
+    /// Registers an errand: assigns its registry number and writes the row,
+    /// its parties and the `registered` event in one durable transaction.
+    async fn register_errand(&self, registration: Registration<'_>) -> Result<Errand>;
+    async fn get_errand(&self, public_id: PublicId) -> Result<Option<Errand>>;
+    async fn list_errands(
+        &self,
+        filter: &ErrandFilter,
+        after: Option<Cursor>,
+        limit: u32,
+    ) -> Result<Page<ErrandSummary>>;
+    async fn timeline(&self, errand_id: i64) -> Result<Vec<TimelineEvent>>;
+    /// Applies a command under a row lock. `authorize` is asked about the
+    /// locked row; when it says no, the answer is [`crate::StoreError::NotFound`].
+    /// With `expected_version`, fails with [`crate::StoreError::Conflict`] when the
+    /// errand has moved on.
+    async fn apply_command(
+        &self,
+        public_id: PublicId,
+        expected_version: Option<i64>,
+        actor: &Actor,
+        command: Command,
+        now: DateTime<Utc>,
+        authorize: Authorize,
+    ) -> Result<Errand>;
+}
+
+/// The row lock a command takes on SQLite: none is needed, the writer holds
+/// the database's write lock (`BEGIN IMMEDIATE`) for the whole batch.
+pub(crate) mod sqlite {
+    pub const LOCK_ROW: &str = "";
+}
+
+/// The row lock a command takes on PostgreSQL, so that commands on one
+/// errand from several nodes run one after the other.
+pub(crate) mod postgres {
+    pub const LOCK_ROW: &str = " FOR UPDATE";
+}
+
+/// Expands to `impl ErrandStore` for a backend; `$dialect` is [`sqlite`] or [`postgres`].
+macro_rules! impl_errands {
+    ($store:ty, $db:ty, $row:ty, $dialect:ident) => {
+        const _: () = {
+            use chrono::{DateTime, Utc};
+            use porten_domain::{Actor, Command, Errand, EventKind, Lifecycle, PublicId, TimelineEvent};
+            use sqlx::{QueryBuilder, Row};
+
+            use $crate::codec::*;
+            use $crate::errands::$dialect::LOCK_ROW;
+            use $crate::{Authorize, Cursor, ErrandFilter, ErrandSummary, Page, Registration, Result, StoreError};
+            use $crate::{from_micros, micros};
+
+            fn errand_row(row: &$row) -> Result<Errand> {
+                Ok(Errand {
+                    id: row.try_get("id")?,
+                    public_id: public_id(row.try_get("public_id")?)?,
+                    registry_number: registry_number(
+                        row.try_get("registry_unit")?,
+                        row.try_get("registry_year")?,
+                        row.try_get("registry_serial")?,
+                    )?,
+                    service_code: row.try_get("service_code")?,
+                    title: row.try_get("title")?,
+                    description: row.try_get("description")?,
+                    channel: channel(row.try_get("channel")?)?,
+                    priority: priority(row.try_get("priority")?)?,
+                    lifecycle: lifecycle(row.try_get("lifecycle")?)?,
+                    unit: unit_code(row.try_get("unit_code")?)?,
+                    assignee: row.try_get("assignee_id")?,
+                    parties: Vec::new(),
+                    confidential: row.try_get("confidential")?,
+                    labels: from_json(row.try_get("labels")?, "labels")?,
+                    form: form(row.try_get("form")?)?,
+                    version: row.try_get("version")?,
+                    created_at: from_micros(row.try_get("created_at")?)?,
+                    updated_at: from_micros(row.try_get("updated_at")?)?,
+                    resolved_at: row.try_get::<Option<i64>, _>("resolved_at")?.map(from_micros).transpose()?,
+                })
+            }
+
+            fn summary_row(row: &$row) -> Result<(i64, ErrandSummary)> {
+                Ok((
+                    row.try_get("id")?,
+                    ErrandSummary {
+                        public_id: public_id(row.try_get("public_id")?)?,
+                        registry_number: registry_number(
+                            row.try_get("registry_unit")?,
+                            row.try_get("registry_year")?,
+                            row.try_get("registry_serial")?,
+                        )?,
+                        service_code: row.try_get("service_code")?,
+                        title: row.try_get("title")?,
+                        channel: channel(row.try_get("channel")?)?,
+                        priority: priority(row.try_get("priority")?)?,
+                        lifecycle: lifecycle(row.try_get("lifecycle")?)?,
+                        unit: unit_code(row.try_get("unit_code")?)?,
+                        assignee: row.try_get("assignee_id")?,
+                        confidential: row.try_get("confidential")?,
+                        created_at: from_micros(row.try_get("created_at")?)?,
+                        updated_at: from_micros(row.try_get("updated_at")?)?,
+                    },
+                ))
+            }
+
+
+            async fn load_parties<'e, E>(executor: E, errand_id: i64) -> Result<Vec<porten_domain::Party>>
+            where
+                E: sqlx::Executor<'e, Database = $db>,
+            {
+                let rows = sqlx::query(
+                    "SELECT ep.role, ep.name, p.personal_number, ep.organisation_number, ep.contacts \
+                     FROM errand_parties ep LEFT JOIN parties p ON p.id = ep.party_id \
+                     WHERE ep.errand_id = $1 ORDER BY ep.position",
+                )
+                .bind(errand_id)
+                .fetch_all(executor)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        party(
+                            r.try_get("role")?,
+                            r.try_get("name")?,
+                            r.try_get("personal_number")?,
+                            r.try_get("organisation_number")?,
+                            r.try_get("contacts")?,
+                        )
+                    })
+                    .collect()
+            }
+
+            async fn append_events(
+                c: &mut <$db as sqlx::Database>::Connection,
+                errand_id: i64,
+                actor: &Actor,
+                at: DateTime<Utc>,
+                events: &[EventKind],
+            ) -> Result<()> {
+                for event in events {
+                    sqlx::query(
+                        "INSERT INTO timeline (errand_id, at, actor_kind, actor_id, actor_name, kind, data) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(errand_id)
+                    .bind(micros(at))
+                    .bind(actor.kind())
+                    .bind(actor.id())
+                    .bind(actor.name())
+                    .bind(event.type_name())
+                    .bind(json(event))
+                    .execute(&mut *c)
+                    .await?;
+                }
+                Ok(())
+            }
+
+            fn push_filters(qb: &mut QueryBuilder<$db>, f: &ErrandFilter) {
+                if let Some(unit) = &f.unit {
+                    qb.push(" AND unit_code = ").push_bind(unit.as_str().to_owned());
+                }
+                if let Some(state) = f.lifecycle {
+                    qb.push(" AND lifecycle = ").push_bind(state.as_str());
+                }
+                match f.active {
+                    Some(true) => {
+                        qb.push(" AND lifecycle NOT IN ('resolved', 'closed')");
+                    }
+                    Some(false) => {
+                        qb.push(" AND lifecycle IN ('resolved', 'closed')");
+                    }
+                    None => {}
+                }
+                if let Some(code) = &f.service_code {
+                    qb.push(" AND service_code = ").push_bind(code.clone());
+                }
+                if let Some(c) = f.channel {
+                    qb.push(" AND channel = ").push_bind(c.as_str());
+                }
+                if let Some(a) = f.assignee {
+                    qb.push(" AND assignee_id = ").push_bind(a);
+                }
+                if let Some(t) = f.created_from {
+                    qb.push(" AND created_at >= ").push_bind(micros(t));
+                }
+                if let Some(t) = f.created_to {
+                    qb.push(" AND created_at < ").push_bind(micros(t));
+                }
+                if let Some(units) = &f.confidential_units {
+                    qb.push(" AND (NOT confidential");
+                    if !units.is_empty() {
+                        qb.push(" OR unit_code IN (");
+                        let mut list = qb.separated(", ");
+                        for unit in units {
+                            list.push_bind(unit.as_str().to_owned());
+                        }
+                        qb.push(")");
+                    }
+                    qb.push(")");
+                }
+            }
+
+
+            #[async_trait::async_trait]
+            impl $crate::ErrandStore for $store {
+                async fn register_errand(&self, reg: Registration<'_>) -> Result<Errand> {
+                    let new = reg.errand.clone();
+                    let unit_code_ = reg.unit.clone();
+                    let actor = reg.actor.clone();
+                    let (public_id_, at_) = (reg.public_id, reg.at);
+                    self.writer().write(move |c| Box::pin(async move {
+                        let year = porten_domain::time::stockholm_year(at_);
+                        let service: Option<i64> =
+                            sqlx::query_scalar("SELECT CAST(1 AS BIGINT) FROM services WHERE code = $1")
+                                .bind(&new.service_code)
+                                .fetch_optional(&mut *c)
+                                .await?;
+                        if service.is_none() {
+                            return Err(StoreError::UnknownReference("service"));
+                        }
+                        let unit: Option<i64> = sqlx::query_scalar("SELECT CAST(1 AS BIGINT) FROM units WHERE code = $1")
+                            .bind(unit_code_.as_str())
+                            .fetch_optional(&mut *c)
+                            .await?;
+                        if unit.is_none() {
+                            return Err(StoreError::UnknownReference("unit"));
+                        }
+                        // The counter row is locked until commit, so no other transaction can take
+                        // the same serial, and a rollback gives the serial back.
+                        let serial: i64 = sqlx::query_scalar(
+                            "INSERT INTO registry_counters (unit_code, year, last_serial) VALUES ($1, $2, 1) \
+                             ON CONFLICT (unit_code, year) DO UPDATE SET last_serial = registry_counters.last_serial + 1 \
+                             RETURNING last_serial",
+                        )
+                        .bind(unit_code_.as_str())
+                        .bind(i64::from(year))
+                        .fetch_one(&mut *c)
+                        .await?;
+                        let registry_number = registry_number(unit_code_.as_str(), i64::from(year), serial)?;
+                        let at = micros(at_);
+                        let id: i64 = sqlx::query_scalar(
+                            "INSERT INTO errands (public_id, registry_unit, registry_year, registry_serial, service_code, \
+                             title, description, channel, priority, lifecycle, unit_code, assignee_id, confidential, labels, \
+                             form, version, created_at, updated_at, resolved_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, $12, $13, $14, 1, $15, $15, NULL) \
+                             RETURNING id",
+                        )
+                        .bind(public_id_.to_string())
+                        .bind(unit_code_.as_str())
+                        .bind(i64::from(year))
+                        .bind(serial)
+                        .bind(&new.service_code)
+                        .bind(&new.title)
+                        .bind(&new.description)
+                        .bind(new.channel.as_str())
+                        .bind(new.priority.as_str())
+                        .bind(Lifecycle::New.as_str())
+                        .bind(unit_code_.as_str())
+                        .bind(new.confidential)
+                        .bind(json(&new.labels))
+                        .bind(json(&new.form))
+                        .bind(at)
+                        .fetch_one(&mut *c)
+                        .await?;
+                        for (position, p) in new.parties.iter().enumerate() {
+                            let party_id: Option<i64> = match &p.personal_number {
+                                Some(number) => {
+                                    sqlx::query(
+                                        "INSERT INTO parties (personal_number) VALUES ($1) \
+                                         ON CONFLICT (personal_number) DO NOTHING",
+                                    )
+                                    .bind(number.expose())
+                                    .execute(&mut *c)
+                                    .await?;
+                                    Some(
+                                        sqlx::query_scalar("SELECT id FROM parties WHERE personal_number = $1")
+                                            .bind(number.expose())
+                                            .fetch_one(&mut *c)
+                                            .await?,
+                                    )
+                                }
+                                None => None,
+                            };
+                            sqlx::query(
+                                "INSERT INTO errand_parties (errand_id, position, party_id, role, name, \
+                                 organisation_number, contacts) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                            )
+                            .bind(id)
+                            .bind(position as i64)
+                            .bind(party_id)
+                            .bind(p.role.as_str())
+                            .bind(&p.name)
+                            .bind(p.organisation_number.as_ref().map(|n| n.as_str().to_owned()))
+                            .bind(json(&p.contacts))
+                            .execute(&mut *c)
+                            .await?;
+                        }
+                        let registered =
+                            EventKind::Registered { registry_number: registry_number.to_string(), channel: new.channel };
+                        append_events(c, id, &actor, at_, &[registered]).await?;
+                        Ok(Errand {
+                            id,
+                            public_id: public_id_,
+                            registry_number,
+                            service_code: new.service_code,
+                            title: new.title,
+                            description: new.description,
+                            channel: new.channel,
+                            priority: new.priority,
+                            lifecycle: Lifecycle::New,
+                            unit: unit_code_,
+                            assignee: None,
+                            parties: new.parties,
+                            confidential: new.confidential,
+                            labels: new.labels,
+                            form: new.form,
+                            version: 1,
+                            created_at: from_micros(at)?,
+                            updated_at: from_micros(at)?,
+                            resolved_at: None,
+                        })
+                    }))
+                    .await
+                }
+
+    async fn get_errand(&self, id: PublicId) -> Result<Option<Errand>> {
+                    let sql = format!("SELECT {ERRAND_COLUMNS} FROM errands WHERE public_id = $1");
+                    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(id.to_string())
+                        .fetch_optional(self.reader())
+                        .await?;
+                    let Some(row) = row else { return Ok(None) };
+                    let mut errand = errand_row(&row)?;
+                    errand.parties = load_parties(self.reader(), errand.id).await?;
+                    Ok(Some(errand))
+                }
+
+                async fn list_errands(
+                    &self,
+                    filter: &ErrandFilter,
+                    after: Option<Cursor>,
+                    limit: u32,
+                ) -> Result<Page<ErrandSummary>> {
+                    let limit = limit.clamp(1, $crate::MAX_PAGE_SIZE);
+                    let mut count = QueryBuilder::<$db>::new("SELECT COUNT(*) FROM errands WHERE 1 = 1");
+                    push_filters(&mut count, filter);
+                    let total: i64 = count.build_query_scalar().fetch_one(self.reader()).await?;
+
+                    let mut qb = QueryBuilder::<$db>::new(format!("SELECT {SUMMARY_COLUMNS} FROM errands WHERE 1 = 1"));
+                    push_filters(&mut qb, filter);
+                    if let Some(c) = after {
+                        qb.push(" AND (created_at < ")
+                            .push_bind(c.created_at_micros)
+                            .push(" OR (created_at = ")
+                            .push_bind(c.created_at_micros)
+                            .push(" AND id < ")
+                            .push_bind(c.id)
+                            .push("))");
+                    }
+                    qb.push(" ORDER BY created_at DESC, id DESC LIMIT ").push_bind(i64::from(limit) + 1);
+                    let rows = qb.build().fetch_all(self.reader()).await?;
+                    let mut items = rows.iter().map(summary_row).collect::<Result<Vec<_>>>()?;
+                    let next = if items.len() > limit as usize {
+                        items.truncate(limit as usize);
+                        items.last().map(|(id, s)| Cursor { created_at_micros: micros(s.created_at), id: *id })
+                    } else {
+                        None
+                    };
+                    Ok(Page {
+                        items: items.into_iter().map(|(_, s)| s).collect(),
+                        total: u64::try_from(total).unwrap_or(0),
+                        next,
+                    })
+                }
+
+                async fn timeline(&self, errand_id: i64) -> Result<Vec<TimelineEvent>> {
+                    let rows = sqlx::query(
+                        "SELECT id, at, actor_kind, actor_id, actor_name, kind, data FROM timeline \
+                         WHERE errand_id = $1 ORDER BY id",
+                    )
+                    .bind(errand_id)
+                    .fetch_all(self.reader())
+                    .await?;
+                    rows.iter()
+                        .map(|r| {
+                            Ok(TimelineEvent {
+                                id: r.try_get("id")?,
+                                at: from_micros(r.try_get("at")?)?,
+                                actor_kind: r.try_get("actor_kind")?,
+                                actor_id: r.try_get("actor_id")?,
+                                actor_name: r.try_get("actor_name")?,
+                                kind: event(r.try_get("kind")?, r.try_get("data")?)?,
+                            })
+                        })
+                        .collect()
+                }
+
+
+                async fn apply_command(
+                    &self,
+                    id: PublicId,
+                    expected_version: Option<i64>,
+                    actor: &Actor,
+                    command: Command,
+                    now: DateTime<Utc>,
+                    authorize: Authorize,
+                ) -> Result<Errand> {
+                    let actor = actor.clone();
+                    self.writer().write(move |c| Box::pin(async move {
+                        let sql = format!("SELECT {ERRAND_COLUMNS} FROM errands WHERE public_id = $1{LOCK_ROW}");
+                        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                            .bind(id.to_string())
+                            .fetch_optional(&mut *c)
+                            .await?
+                            .ok_or(StoreError::NotFound)?;
+                        let mut errand = errand_row(&row)?;
+                        // Checked on the locked row, so a concurrent handover cannot slip past it.
+                        if !authorize(&errand) {
+                            return Err(StoreError::NotFound);
+                        }
+                        if let Some(expected) = expected_version
+                            && expected != errand.version
+                        {
+                            return Err(StoreError::Conflict { current: errand.version });
+                        }
+                        match &command {
+                            Command::HandOver { to_unit, .. } => {
+                                let exists: Option<i64> =
+                                    sqlx::query_scalar("SELECT CAST(1 AS BIGINT) FROM units WHERE code = $1")
+                                        .bind(to_unit.as_str())
+                                        .fetch_optional(&mut *c)
+                                        .await?;
+                                if exists.is_none() {
+                                    return Err(StoreError::UnknownReference("unit"));
+                                }
+                            }
+                            Command::Assign { assignee: Some(user) } => {
+                                let exists: Option<i64> =
+                                    sqlx::query_scalar("SELECT CAST(1 AS BIGINT) FROM users WHERE id = $1")
+                                        .bind(*user)
+                                        .fetch_optional(&mut *c)
+                                        .await?;
+                                if exists.is_none() {
+                                    return Err(StoreError::UnknownReference("user"));
+                                }
+                            }
+                            _ => {}
+                        }
+                        errand.parties = load_parties(&mut *c, errand.id).await?;
+                        let transition = errand.apply(command, now)?;
+                        let next = transition.errand;
+                        sqlx::query(
+                            "UPDATE errands SET priority = $1, lifecycle = $2, unit_code = $3, assignee_id = $4, \
+                             version = $5, updated_at = $6, resolved_at = $7 WHERE id = $8",
+                        )
+                        .bind(next.priority.as_str())
+                        .bind(next.lifecycle.as_str())
+                        .bind(next.unit.as_str())
+                        .bind(next.assignee)
+                        .bind(next.version)
+                        .bind(micros(next.updated_at))
+                        .bind(next.resolved_at.map(micros))
+                        .bind(next.id)
+                        .execute(&mut *c)
+                        .await?;
+                        append_events(c, next.id, &actor, now, &transition.events).await?;
+                        Ok(next)
+                    }))
+                    .await
+                }
+            }
+        };
+    };
+}
+
+pub(crate) use impl_errands;

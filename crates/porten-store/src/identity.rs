@@ -1,0 +1,215 @@
+//! Identity and access: users (staff and citizens with local accounts),
+//! sessions and API keys. Session tokens and API keys are stored only as
+//! SHA-256 hashes, passwords only as Argon2id hashes.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use porten_domain::{Role, Scope, UnitCode};
+
+use crate::Result;
+
+/// A user account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub role: Role,
+    pub unit: Option<UnitCode>,
+    pub password_hash: String,
+    pub disabled: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub role: Role,
+    pub unit: Option<UnitCode>,
+    pub password_hash: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiKey {
+    pub id: i64,
+    pub name: String,
+    pub scopes: Vec<Scope>,
+}
+
+#[async_trait]
+pub trait IdentityStore: Send + Sync {
+    async fn create_user(&self, user: &NewUser, now: DateTime<Utc>) -> Result<i64>;
+    async fn user_by_username(&self, username: &str) -> Result<Option<User>>;
+    async fn user_by_id(&self, id: i64) -> Result<Option<User>>;
+    async fn create_session(
+        &self,
+        token_hash: &[u8],
+        user_id: i64,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// The user of an unexpired session.
+    async fn session_user(&self, token_hash: &[u8], now: DateTime<Utc>) -> Result<Option<User>>;
+    async fn delete_session(&self, token_hash: &[u8]) -> Result<()>;
+    async fn create_api_key(&self, name: &str, key_hash: &[u8], scopes: &[Scope], now: DateTime<Utc>) -> Result<i64>;
+    async fn api_key_by_hash(&self, key_hash: &[u8]) -> Result<Option<ApiKey>>;
+    /// Revokes a key at once on every node. Returns false when no active key has that id.
+    async fn revoke_api_key(&self, id: i64, now: DateTime<Utc>) -> Result<bool>;
+}
+
+/// Expands to `impl IdentityStore` for a backend.
+macro_rules! impl_identity {
+    ($store:ty, $db:ty, $row:ty) => {
+        const _: () = {
+            use chrono::{DateTime, Utc};
+            use porten_domain::Scope;
+            use sqlx::Row;
+
+            use $crate::codec::*;
+            use $crate::{micros, ApiKey, NewUser, Result, User};
+
+            fn user_row(row: &$row) -> Result<User> {
+                Ok(User {
+                    id: row.try_get("id")?,
+                    username: row.try_get("username")?,
+                    display_name: row.try_get("display_name")?,
+                    email: row.try_get("email")?,
+                    role: role(row.try_get("role")?)?,
+                    unit: row.try_get::<Option<&str>, _>("unit_code")?.map(unit_code).transpose()?,
+                    password_hash: row.try_get("password_hash")?,
+                    disabled: row.try_get("disabled")?,
+                })
+            }
+
+
+            #[async_trait::async_trait]
+            impl $crate::IdentityStore for $store {
+                async fn create_user(&self, u: &NewUser, now: DateTime<Utc>) -> Result<i64> {
+                    let u = u.clone();
+                    self.writer().write(move |c| Box::pin(async move {
+                        let id: i64 = sqlx::query_scalar(
+                            "INSERT INTO users (username, display_name, email, role, unit_code, password_hash, created_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                        )
+                        .bind(&u.username)
+                        .bind(&u.display_name)
+                        .bind(&u.email)
+                        .bind(u.role.as_str())
+                        .bind(u.unit.as_ref().map(|c| c.as_str().to_owned()))
+                        .bind(&u.password_hash)
+                        .bind(micros(now))
+                        .fetch_one(&mut *c)
+                        .await
+                        .map_err(|e| duplicate(e, "username"))?;
+                        Ok(id)
+                    })).await
+                }
+
+                async fn user_by_username(&self, username: &str) -> Result<Option<User>> {
+                    let row = sqlx::query("SELECT * FROM users WHERE username = $1")
+                        .bind(username)
+                        .fetch_optional(self.reader())
+                        .await?;
+                    row.as_ref().map(user_row).transpose()
+                }
+
+                async fn user_by_id(&self, id: i64) -> Result<Option<User>> {
+                    let row =
+                        sqlx::query("SELECT * FROM users WHERE id = $1").bind(id).fetch_optional(self.reader()).await?;
+                    row.as_ref().map(user_row).transpose()
+                }
+
+                async fn create_session(
+                    &self,
+                    token_hash: &[u8],
+                    user_id: i64,
+                    now: DateTime<Utc>,
+                    expires_at: DateTime<Utc>,
+                ) -> Result<()> {
+                    let token_hash = token_hash.to_vec();
+                    self.writer().write(move |c| Box::pin(async move {
+                        sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(micros(now)).execute(&mut *c).await?;
+                        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+                            .bind(token_hash)
+                            .bind(user_id)
+                            .bind(micros(now))
+                            .bind(micros(expires_at))
+                            .execute(&mut *c)
+                            .await?;
+                        Ok(())
+                    })).await
+                }
+
+                async fn session_user(&self, token_hash: &[u8], now: DateTime<Utc>) -> Result<Option<User>> {
+                    let row = sqlx::query(
+                        "SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id \
+                         WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT u.disabled",
+                    )
+                    .bind(token_hash)
+                    .bind(micros(now))
+                    .fetch_optional(self.reader())
+                    .await?;
+                    row.as_ref().map(user_row).transpose()
+                }
+
+                async fn delete_session(&self, token_hash: &[u8]) -> Result<()> {
+                    let token_hash = token_hash.to_vec();
+                    self.writer().write(move |c| Box::pin(async move {
+                        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&mut *c).await?;
+                        Ok(())
+                    })).await
+                }
+
+                async fn create_api_key(
+                    &self,
+                    name: &str,
+                    key_hash: &[u8],
+                    scopes: &[Scope],
+                    now: DateTime<Utc>,
+                ) -> Result<i64> {
+                    let (name, key_hash, scopes_) = (name.to_owned(), key_hash.to_vec(), scopes.to_vec());
+                    self.writer().write(move |c| Box::pin(async move {
+                        let id: i64 = sqlx::query_scalar(
+                            "INSERT INTO api_keys (name, key_hash, scopes, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                        )
+                        .bind(&name)
+                        .bind(key_hash)
+                        .bind(scopes_json(&scopes_))
+                        .bind(micros(now))
+                        .fetch_one(&mut *c)
+                        .await
+                        .map_err(|e| duplicate(e, "api key"))?;
+                        Ok(id)
+                    })).await
+                }
+
+                async fn api_key_by_hash(&self, key_hash: &[u8]) -> Result<Option<ApiKey>> {
+                    let row =
+                        sqlx::query("SELECT id, name, scopes FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL")
+                            .bind(key_hash)
+                            .fetch_optional(self.reader())
+                            .await?;
+                    row.map(|r| {
+                        Ok(ApiKey { id: r.try_get("id")?, name: r.try_get("name")?, scopes: scopes(r.try_get("scopes")?)? })
+                    })
+                    .transpose()
+                }
+
+                async fn revoke_api_key(&self, id: i64, now: DateTime<Utc>) -> Result<bool> {
+                    self.writer().write(move |c| Box::pin(async move {
+                        let done = sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                            .bind(micros(now))
+                            .bind(id)
+                            .execute(&mut *c)
+                            .await?;
+                        Ok(done.rows_affected() == 1)
+                    })).await
+                }
+            }
+        };
+    };
+}
+
+pub(crate) use impl_identity;

@@ -1,0 +1,173 @@
+//! The group-commit writer: every write command of a store goes through it.
+//!
+//! Commands that arrive while a batch is being committed wait in a queue;
+//! the writer then takes up to [`MAX_BATCH`] of them and runs them in one
+//! transaction with one commit (one fsync on SQLite, one WAL flush on
+//! PostgreSQL). Each command runs inside its own savepoint, so a command that
+//! fails — validation, conflict, access, a constraint — is rolled back alone
+//! (a registry serial it took goes back to the counter) and the others
+//! commit. Nobody is answered before the batch's commit; a commit that fails
+//! fails every command of the batch.
+//!
+//! The batch is bounded by size, and by waiting time in the simplest way:
+//! the writer never waits for more commands. A lone client's command is
+//! committed at once, and under load the queue that builds up during one
+//! commit becomes the next batch.
+
+use std::any::Any;
+use std::future::Future;
+use std::pin::Pin;
+
+use sqlx::{Database, Executor, Pool};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::{Result, StoreError};
+
+/// The most commands committed together.
+pub const MAX_BATCH: usize = 256;
+
+/// A boxed future borrowing the writer's connection.
+pub type BoxFut<'c, T> = Pin<Box<dyn Future<Output = T> + Send + 'c>>;
+
+type Outcome = Result<Box<dyn Any + Send>>;
+type Op<DB> = Box<dyn for<'c> FnOnce(&'c mut <DB as Database>::Connection) -> BoxFut<'c, Outcome> + Send>;
+
+struct Pending<DB: Database> {
+    op: Op<DB>,
+    reply: oneshot::Sender<Outcome>,
+}
+
+/// The handle the store keeps; cheap to clone. The writer task stops when
+/// every handle is gone.
+pub struct Writer<DB: Database> {
+    queue: mpsc::UnboundedSender<Pending<DB>>,
+}
+
+impl<DB: Database> Clone for Writer<DB> {
+    fn clone(&self) -> Self {
+        Self { queue: self.queue.clone() }
+    }
+}
+
+impl<DB> Writer<DB>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+{
+    /// Starts the writer task on the current Tokio runtime. `begin` is the
+    /// statement that opens a write transaction (`BEGIN IMMEDIATE` on SQLite).
+    pub fn spawn(pool: Pool<DB>, begin: &'static str) -> Self {
+        let (queue, rx) = mpsc::unbounded_channel();
+        tokio::spawn(run(pool, begin, rx));
+        Self { queue }
+    }
+
+    /// Runs `op` in the next batch and returns its outcome after the batch
+    /// has committed.
+    pub async fn write<T, F>(&self, op: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut DB::Connection) -> BoxFut<'c, Result<T>> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let op: Op<DB> = Box::new(move |conn| {
+            let fut = op(conn);
+            Box::pin(async move { fut.await.map(|v| Box::new(v) as Box<dyn Any + Send>) })
+        });
+        self.queue.send(Pending { op, reply }).map_err(|_| StoreError::WriterGone)?;
+        let boxed = answer.await.map_err(|_| StoreError::WriterGone)??;
+        Ok(*boxed.downcast::<T>().expect("the writer answers with the op's own type"))
+    }
+}
+
+async fn run<DB>(pool: Pool<DB>, begin: &'static str, mut rx: mpsc::UnboundedReceiver<Pending<DB>>)
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+{
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(p) => batch.push(p),
+                Err(_) => break,
+            }
+        }
+        tracing::trace!(commands = batch.len(), "write batch");
+        commit_batch(&pool, begin, batch).await;
+    }
+}
+
+async fn exec<DB>(conn: &mut DB::Connection, sql: &'static str) -> Result<()>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+{
+    sqlx::raw_sql(sql).execute(conn).await?;
+    Ok(())
+}
+
+async fn commit_batch<DB>(pool: &Pool<DB>, begin: &'static str, batch: Vec<Pending<DB>>)
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+{
+    let mut conn = match pool.acquire().await {
+        Ok(c) => c,
+        Err(e) => return fail_all(batch.into_iter().map(|p| p.reply), &e.into()),
+    };
+    if let Err(e) = exec::<DB>(&mut conn, begin).await {
+        return fail_all(batch.into_iter().map(|p| p.reply), &e);
+    }
+    let mut answers = Vec::with_capacity(batch.len());
+    let mut broken: Option<StoreError> = None;
+    for Pending { op, reply } in batch {
+        if broken.is_some() {
+            answers.push((reply, Err(StoreError::BatchFailed("an earlier command broke the batch".into()))));
+            continue;
+        }
+        if let Err(e) = exec::<DB>(&mut conn, "SAVEPOINT command").await {
+            broken = Some(e);
+            answers.push((reply, Err(StoreError::BatchFailed("could not start the command".into()))));
+            continue;
+        }
+        let outcome = op(&mut conn).await;
+        let end = if outcome.is_ok() {
+            exec::<DB>(&mut conn, "RELEASE SAVEPOINT command").await
+        } else {
+            match exec::<DB>(&mut conn, "ROLLBACK TO SAVEPOINT command").await {
+                Ok(()) => exec::<DB>(&mut conn, "RELEASE SAVEPOINT command").await,
+                Err(e) => Err(e),
+            }
+        };
+        if let Err(e) = end {
+            broken = Some(e);
+        }
+        answers.push((reply, outcome));
+    }
+    let committed = match broken {
+        Some(e) => Err(e),
+        None => exec::<DB>(&mut conn, "COMMIT").await,
+    };
+    match committed {
+        Ok(()) => {
+            for (reply, outcome) in answers {
+                let _ = reply.send(outcome);
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, commands = answers.len(), "write batch failed; rolling back");
+            if exec::<DB>(&mut conn, "ROLLBACK").await.is_err() {
+                // A connection in an unknown state must not serve the next batch.
+                drop(conn.detach());
+            }
+            fail_all(answers.into_iter().map(|(reply, _)| reply), &e);
+        }
+    }
+}
+
+fn fail_all(replies: impl Iterator<Item = oneshot::Sender<Outcome>>, cause: &StoreError) {
+    for reply in replies {
+        let _ = reply.send(Err(StoreError::BatchFailed(cause.to_string())));
+    }
+}

@@ -1,0 +1,78 @@
+use super::*;
+
+#[tokio::test]
+async fn logged_contacts_count_once_and_give_the_service_mix() {
+    use porten_domain::{ContactOutcome, ContactTopic, LoggedContact};
+    use porten_store::ContactLogEntry;
+    let db = TestDb::new().await;
+    let s = db.store.as_ref();
+    seed(s).await;
+    let at = |h: u32, m: u32| Utc.with_ymd_and_hms(2026, 3, 2, h, m, 0).unwrap();
+    let agent = s
+        .create_user(
+            &NewUser {
+                username: "agent".into(),
+                display_name: "Agent".into(),
+                email: None,
+                role: Role::Agent,
+                unit: Some(code("KC")),
+                password_hash: "x".into(),
+            },
+            at(7, 0),
+        )
+        .await
+        .unwrap();
+    let entry = |h, m, channel, topic, outcome, minutes: Option<u32>| ContactLogEntry {
+        contact: LoggedContact { channel, topic, outcome, handle_seconds: minutes.map(|m| m * 60) },
+        started_at: at(h, m),
+        agent_id: Some(agent),
+    };
+    let pothole = || ContactTopic::Service("pothole".into());
+    let entries = [
+        entry(8, 5, Channel::Phone, pothole(), ContactOutcome::Resolved, Some(4)),
+        entry(8, 20, Channel::Phone, ContactTopic::TechHelp, ContactOutcome::Resolved, Some(10)),
+        entry(8, 40, Channel::Phone, pothole(), ContactOutcome::Referred, None),
+        // Became an errand: counted through the errand registered below.
+        entry(9, 10, Channel::Phone, pothole(), ContactOutcome::Errand, Some(6)),
+        entry(9, 30, Channel::Visit, ContactTopic::General, ContactOutcome::Resolved, Some(15)),
+    ];
+    assert_eq!(s.log_contacts(&entries).await.unwrap(), 5);
+    let new = new_errand("pothole", "Hål i vägen", Channel::Phone);
+    s.register_errand(Registration {
+        public_id: random_id(),
+        errand: &new,
+        unit: &code("TK"),
+        actor: &system(),
+        at: at(9, 12),
+    })
+    .await
+    .unwrap();
+
+    let counts = s.contact_counts(at(8, 0), at(10, 0), 60).await.unwrap();
+    let got: Vec<(DateTime<Utc>, Channel, u64)> = counts.iter().map(|c| (c.bucket_start, c.channel, c.count)).collect();
+    assert_eq!(got, [(at(8, 0), Channel::Phone, 3), (at(9, 0), Channel::Phone, 1), (at(9, 0), Channel::Visit, 1)]);
+
+    let mix = s.contact_mix(Channel::Phone, at(8, 0), at(10, 0)).await.unwrap();
+    let got: Vec<(Option<&str>, u64, u64, f64)> =
+        mix.iter().map(|m| (m.service_code.as_deref(), m.contacts, m.timed, m.handle_seconds)).collect();
+    // pothole: two logged (resolved, referred) + one errand; the errand's logged 6 minutes still count as work.
+    assert_eq!(got, [(Some("pothole"), 3, 2, 600.0), (None, 1, 1, 600.0)]);
+    assert!(s.contact_mix(Channel::Email, at(8, 0), at(10, 0)).await.unwrap().is_empty());
+    assert_eq!(s.first_logged_contact(Channel::Visit).await.unwrap(), Some(at(9, 30)));
+    assert_eq!(s.first_logged_contact(Channel::Phone).await.unwrap(), Some(at(8, 5)));
+    assert_eq!(s.first_logged_contact(Channel::Email).await.unwrap(), None);
+
+    let mine = s.contacts_logged_by(agent, 2).await.unwrap();
+    assert_eq!(mine.len(), 2);
+    assert_eq!((mine[0].started_at, mine[0].contact.topic.clone()), (at(9, 30), ContactTopic::General));
+    assert_eq!(mine[1].contact, entries[3].contact, "read back as written");
+    assert!(s.contacts_logged_by(agent + 1, 10).await.unwrap().is_empty());
+
+    // Retention: who logged the early contacts is forgotten; they still count.
+    assert_eq!(s.forget_contact_agents(at(8, 30)).await.unwrap(), 2);
+    assert_eq!(s.forget_contact_agents(at(8, 30)).await.unwrap(), 0, "nothing left to forget");
+    assert_eq!(s.contacts_logged_by(agent, 10).await.unwrap().len(), 3);
+    let mix = s.contact_mix(Channel::Phone, at(8, 0), at(10, 0)).await.unwrap();
+    assert_eq!(mix.iter().map(|m| m.contacts).sum::<u64>(), 4);
+    db.cleanup().await;
+}

@@ -1,0 +1,85 @@
+//! The group-commit writer: commands that arrive together commit together,
+//! each with its own outcome.
+
+use super::*;
+
+#[tokio::test]
+async fn a_failing_command_in_a_batch_leaves_the_others_and_their_numbers_intact() {
+    let db = TestDb::new().await;
+    seed(db.store.as_ref()).await;
+    // Forty registrations at once; every fourth names a service that does not
+    // exist and fails inside the batch after the others have started.
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let store: Arc<dyn Store> = db.store.clone();
+        tasks.push(tokio::spawn(async move {
+            let service = if i % 4 == 3 { "no-such-service" } else { "pothole" };
+            let new = new_errand(service, "Samtidigt", Channel::Api);
+            store
+                .register_errand(Registration {
+                    public_id: random_id(),
+                    errand: &new,
+                    unit: &code("TK"),
+                    actor: &system(),
+                    at: t(2026, 5, 4, 9),
+                })
+                .await
+        }));
+    }
+    let mut serials = BTreeSet::new();
+    let mut refused = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(e) => assert!(serials.insert(e.registry_number.serial)),
+            Err(StoreError::UnknownReference("service")) => refused += 1,
+            Err(other) => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(refused, 10);
+    assert_eq!(serials, (1..=30).collect::<BTreeSet<u32>>(), "gapless despite the failures");
+    let page = db.store.list_errands(&ErrandFilter::default(), None, 200).await.unwrap();
+    assert_eq!(page.total, 30, "a failed registration leaves no errand behind");
+    let next = register(db.store.as_ref(), "pothole", "TK", t(2026, 5, 4, 10)).await;
+    assert_eq!(next.registry_number.serial, 31);
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn concurrent_commands_on_one_errand_each_get_their_own_outcome() {
+    let db = TestDb::new().await;
+    let s = db.store.clone();
+    seed(s.as_ref()).await;
+    let e = register(s.as_ref(), "pothole", "TK", t(2026, 5, 4, 9)).await;
+    // Ten notes against version 1 at once: exactly one wins, the rest conflict.
+    let mut tasks = Vec::new();
+    for i in 0..10 {
+        let store = s.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .apply_command(
+                    e.public_id,
+                    Some(1),
+                    &system(),
+                    Command::AddNote { body: format!("Anteckning {i}") },
+                    t(2026, 5, 4, 10),
+                    Arc::new(allow),
+                )
+                .await
+        }));
+    }
+    let mut won = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(errand) => {
+                won += 1;
+                assert_eq!(errand.version, 2);
+            }
+            Err(StoreError::Conflict { current: 2 }) => {}
+            Err(other) => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(won, 1);
+    let timeline = s.timeline(e.id).await.unwrap();
+    assert_eq!(timeline.len(), 2, "registered plus the one note that won");
+    db.cleanup().await;
+}
