@@ -13,7 +13,7 @@ use porten_domain::{Actor, Role, Scope};
 use porten_store::{NewUser, User};
 use sha2::{Digest, Sha256};
 
-use crate::{App, AppError, Result, random_bytes};
+use crate::{App, AppError, Result, random_bytes, require_admin};
 
 /// How long a sign-in lasts.
 pub const SESSION_LIFETIME_HOURS: i64 = 12;
@@ -91,10 +91,18 @@ impl App {
         Ok(Actor::ApiKey { id: key.id, name: key.name, scopes: key.scopes })
     }
 
-    /// Creates an API key. With `secret` the given key is registered (it
-    /// must start with `porten_` and be at least 32 characters); otherwise a
-    /// random one is made. Returns the key's id and its text, which is shown only once.
-    pub async fn create_api_key(&self, name: &str, scopes: &[Scope], secret: Option<&str>) -> Result<IssuedKey> {
+    /// Creates an API key (Porten itself and system admins; audited). With
+    /// `secret` the given key is registered (it must start with `porten_` and
+    /// be at least 32 characters); otherwise a random one is made. Returns the
+    /// key's id and its text, which is shown only once.
+    pub async fn create_api_key(
+        &self,
+        actor: &Actor,
+        name: &str,
+        scopes: &[Scope],
+        secret: Option<&str>,
+    ) -> Result<IssuedKey> {
+        require_admin(actor)?;
         let key = match secret {
             Some(s) if s.starts_with(API_KEY_PREFIX) && s.len() >= 32 => s.to_owned(),
             Some(_) => {
@@ -105,18 +113,32 @@ impl App {
             None => format!("{API_KEY_PREFIX}{}", new_token()),
         };
         let id = self.store.create_api_key(name, &sha256(&key), scopes, self.now()).await?;
+        self.audit(actor, "apikey.create", None, Some(&format!("key {id}"))).await?;
         Ok(IssuedKey { id, secret: key })
     }
 
-    /// Creates a local account with an Argon2id-hashed password.
+    /// Revokes an API key at once on every node (Porten itself and system
+    /// admins; audited). Not found when no active key has that id.
+    pub async fn revoke_api_key(&self, actor: &Actor, id: i64) -> Result<()> {
+        require_admin(actor)?;
+        if !self.store.revoke_api_key(id, self.now()).await? {
+            return Err(AppError::NotFound);
+        }
+        self.audit(actor, "apikey.revoke", None, Some(&format!("key {id}"))).await
+    }
+
+    /// Creates a local account with an Argon2id-hashed password (Porten
+    /// itself and system admins; audited). Returns the new user's id.
     pub async fn create_user(
         &self,
+        actor: &Actor,
         username: &str,
         display_name: &str,
         role: Role,
         unit: Option<porten_domain::UnitCode>,
         password: &str,
     ) -> Result<i64> {
+        require_admin(actor)?;
         if password.chars().count() < 10 {
             return Err(AppError::Rejected("a password needs at least 10 characters".into()));
         }
@@ -128,6 +150,8 @@ impl App {
             unit,
             password_hash: hash_password(password),
         };
-        Ok(self.store.create_user(&user, self.now()).await?)
+        let id = self.store.create_user(&user, self.now()).await?;
+        self.audit(actor, "user.create", None, Some(&format!("user {id} ({})", role.as_str()))).await?;
+        Ok(id)
     }
 }

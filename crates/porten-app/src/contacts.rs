@@ -6,7 +6,7 @@ use chrono::Duration;
 use porten_domain::{Actor, LoggedContact, RawLoggedContact, Role};
 use porten_store::ContactLogEntry;
 
-use crate::{App, AppError, Result};
+use crate::{App, AppError, Result, require_admin};
 
 /// How many of their own latest contacts a user sees.
 pub const RECENT_CONTACTS: u32 = 10;
@@ -50,6 +50,16 @@ impl App {
             return Ok(0);
         };
         Ok(self.store.forget_contact_agents(before).await?)
+    }
+
+    /// Imports contacts logged elsewhere (an earlier contact-center system,
+    /// the demo's history) in one write; how many. Porten itself and system
+    /// admins only; audited.
+    pub async fn import_contacts(&self, actor: &Actor, entries: &[ContactLogEntry]) -> Result<u64> {
+        require_admin(actor)?;
+        let n = self.store.log_contacts(entries).await?;
+        self.audit(actor, "contacts.import", None, Some(&format!("{n} contacts"))).await?;
+        Ok(n)
     }
 
     /// The latest contacts the actor logged, newest first.

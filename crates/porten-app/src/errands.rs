@@ -10,9 +10,11 @@
 //! - Citizens may register errands; reading their own comes with "Mina ärenden".
 //! - Every read of an errand with personal data leaves an audit entry.
 
+use std::sync::Arc;
+
 use porten_domain::errand::RawErrand;
-use porten_domain::{Actor, Command, Errand, NewErrand, PublicId, Role, Scope, TimelineEvent, UnitCode};
-use porten_store::{AuditEntry, Cursor, ErrandFilter, ErrandSummary, Page, Registration};
+use porten_domain::{Actor, Command, Errand, NewErrand, PublicId, Role, Scope, Service, TimelineEvent, Unit, UnitCode};
+use porten_store::{Cursor, ErrandFilter, ErrandSummary, Page, Registration};
 
 use crate::{App, AppError, Result, random_bytes};
 
@@ -21,6 +23,14 @@ use crate::{App, AppError, Result, random_bytes};
 pub struct ErrandView {
     pub errand: Errand,
     pub timeline: Vec<TimelineEvent>,
+    /// The errand's service, if the catalogue still has it.
+    pub service: Option<Service>,
+    /// The unit that owns the errand.
+    pub unit: Option<Unit>,
+    /// The display name of the assigned staff member.
+    pub assignee_name: Option<String>,
+    /// The status in the service's own Swedish words (*Åtgärdas*).
+    pub status_name_sv: String,
 }
 
 /// A list request: filters plus keyset position.
@@ -32,7 +42,7 @@ pub struct ListQuery {
 }
 
 /// Whether `actor` may read an errand owned by `unit` with the given secrecy marking.
-fn may_see(actor: &Actor, unit: &UnitCode, confidential: bool) -> bool {
+pub fn may_see(actor: &Actor, unit: &UnitCode, confidential: bool) -> bool {
     match actor {
         Actor::System { .. } => true,
         Actor::ApiKey { .. } => actor.has_scope(Scope::ErrandsRead) && !confidential,
@@ -93,7 +103,20 @@ impl App {
             self.audit(actor, "errand.read", Some(errand.id), purpose).await?;
         }
         let timeline = self.store.timeline(errand.id).await?;
-        Ok(ErrandView { errand, timeline })
+        let service = self.store.get_service(&errand.service_code).await?;
+        let assignee_name = match errand.assignee {
+            Some(id) => self.store.user_by_id(id).await?.map(|u| u.display_name),
+            None => None,
+        };
+        let unit = self.store.list_units().await?.into_iter().find(|u| u.code == errand.unit);
+        let status_name_sv = status_name_sv(service.as_ref(), &errand);
+        Ok(ErrandView { errand, timeline, service, unit, assignee_name, status_name_sv })
+    }
+
+    /// The status of an errand in its service's own Swedish words.
+    pub async fn status_name_sv(&self, errand: &Errand) -> Result<String> {
+        let service = self.store.get_service(&errand.service_code).await?;
+        Ok(status_name_sv(service.as_ref(), errand))
     }
 
     /// Lists errands the actor may see. Case officers are limited to their
@@ -141,32 +164,16 @@ impl App {
                 return Err(AppError::Invalid(v));
             }
         }
-        let authorize = |e: &Errand| may_write(actor, e);
-        let errand = self.store.apply_command(id, expected_version, actor, command, self.now(), &authorize).await?;
+        let allowed = actor.clone();
+        let authorize = Arc::new(move |e: &Errand| may_write(&allowed, e));
+        let errand = self.store.apply_command(id, expected_version, actor, command, self.now(), authorize).await?;
         if errand.has_personal_data() {
             self.audit(actor, "errand.update", Some(errand.id), None).await?;
         }
         Ok(errand)
     }
+}
 
-    pub(crate) async fn audit(
-        &self,
-        actor: &Actor,
-        action: &str,
-        errand_id: Option<i64>,
-        purpose: Option<&str>,
-    ) -> Result<()> {
-        self.store
-            .record_audit(&AuditEntry {
-                at: self.now(),
-                actor_kind: actor.kind().to_owned(),
-                actor_id: actor.id(),
-                actor_name: actor.name().to_owned(),
-                action: action.to_owned(),
-                errand_id,
-                purpose: purpose.map(str::to_owned),
-            })
-            .await?;
-        Ok(())
-    }
+fn status_name_sv(service: Option<&Service>, errand: &Errand) -> String {
+    service.map_or_else(|| errand.lifecycle.name_sv(), |s| s.status_name_sv(errand.lifecycle)).to_owned()
 }

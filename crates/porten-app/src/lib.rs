@@ -1,24 +1,34 @@
 //! # porten-app
 //!
-//! Porten's use cases. Every entry point takes the acting [`Actor`], checks
-//! what that actor may do, calls the domain and the store, and writes the
-//! audit trail. HTTP handlers (pages, JSON API, Open311) and CLI commands
-//! call this crate; none of them talks to the store for errands directly, so
-//! access rules and auditing hold whichever way a request comes in.
+//! Porten's use cases, one module per capability: `catalogue`, `errands`
+//! (and the registry), `auth` (identity and access: users, sessions, API
+//! keys), `contacts` (the contact log), `calendar`, `planning` (with `acd`,
+//! its imports), `jobs` (the background job runner) and `ops`. Every entry
+//! point takes the acting [`Actor`], checks what that actor may do, calls the
+//! domain and the store, and writes the audit trail. [`App`] is the only
+//! door to the store: HTTP handlers (pages, JSON API, Open311) and CLI
+//! commands call this crate, so access rules and auditing hold whichever way
+//! a request comes in. App reads the time from an injected [`Clock`].
 
+pub mod acd;
 pub mod auth;
 pub mod calendar;
+pub mod catalogue;
+pub mod clock;
 pub mod contacts;
 mod errands;
+pub mod jobs;
+pub mod ops;
 pub mod planning;
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use porten_domain::Violations;
-use porten_store::{Store, StoreError};
+use porten_domain::{Actor, Violations};
+use porten_store::{AuditEntry, Store, StoreError};
 
-pub use errands::{ErrandView, ListQuery};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use errands::{ErrandView, ListQuery, may_see};
 
 /// Why a use case refused or failed. Messages are safe to show: they never
 /// contain personal data.
@@ -69,20 +79,62 @@ pub type Result<T, E = AppError> = std::result::Result<T, E>;
 #[derive(Clone)]
 pub struct App {
     store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
 }
 
 impl App {
+    /// An App on the system clock.
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store }
+        Self::with_clock(store, Arc::new(SystemClock))
     }
 
-    /// The store, for catalogue reads and operations that carry no access rules.
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
+    pub fn with_clock(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+        Self { store, clock }
+    }
+
+    /// The same App on another clock (the demo seeder writes the past).
+    pub fn on_clock(&self, clock: Arc<dyn Clock>) -> Self {
+        Self { store: self.store.clone(), clock }
     }
 
     pub fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        self.clock.now()
+    }
+
+    /// Appends an audit entry: who did or read what, to which errand, why.
+    pub(crate) async fn audit(
+        &self,
+        actor: &Actor,
+        action: &str,
+        errand_id: Option<i64>,
+        purpose: Option<&str>,
+    ) -> Result<()> {
+        self.store
+            .record_audit(&AuditEntry {
+                at: self.now(),
+                actor_kind: actor.kind().to_owned(),
+                actor_id: actor.id(),
+                actor_name: actor.name().to_owned(),
+                action: action.to_owned(),
+                errand_id,
+                purpose: purpose.map(str::to_owned),
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// The audit trail of one errand, for system admins (and checks).
+    pub async fn audit_trail(&self, actor: &Actor, errand: &porten_domain::Errand) -> Result<Vec<AuditEntry>> {
+        require_admin(actor)?;
+        Ok(self.store.audit_for_errand(errand.id).await?)
+    }
+}
+
+/// Porten itself or a system admin: the actors that administer the installation.
+pub(crate) fn require_admin(actor: &Actor) -> Result<()> {
+    match actor {
+        Actor::System { .. } | Actor::User { role: porten_domain::Role::SystemAdmin, .. } => Ok(()),
+        _ => Err(AppError::Forbidden),
     }
 }
 

@@ -113,4 +113,3 @@ pub(crate) fn event(kind: &str, data: &str) -> Result<EventKind> {
 pub(crate) fn form(s: &str) -> Result<BTreeMap<String, String>> {
     from_json(s, "form")
 }
-

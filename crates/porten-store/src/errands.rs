@@ -14,8 +14,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use porten_domain::{
-    Actor, Channel, Command, Errand, Lifecycle, NewErrand, Priority, PublicId, RegistryNumber, TimelineEvent,
-    UnitCode,
+    Actor, Channel, Command, Errand, Lifecycle, NewErrand, Priority, PublicId, RegistryNumber, TimelineEvent, UnitCode,
 };
 
 use crate::Result;

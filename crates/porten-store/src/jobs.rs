@@ -81,9 +81,14 @@ pub enum JobEnd {
     /// Done for now; run it again at this time (a recurring job).
     Again(DateTime<Utc>),
     /// Failed; try again at this time.
-    Retry { error: String, at: DateTime<Utc> },
+    Retry {
+        error: String,
+        at: DateTime<Utc>,
+    },
     /// Failed for good: parked as dead with its error.
-    Dead { error: String },
+    Dead {
+        error: String,
+    },
 }
 
 #[async_trait]
@@ -133,9 +138,9 @@ macro_rules! impl_jobs {
             use sqlx::Row;
 
             use $crate::codec::*;
-            use $crate::jobs::$dialect::CLAIM;
             use $crate::jobs::JOB_COLUMNS;
-            use $crate::{from_micros, micros, Job, JobEnd, JobState, NewJob, Result};
+            use $crate::jobs::$dialect::CLAIM;
+            use $crate::{Job, JobEnd, JobState, NewJob, Result, from_micros, micros};
 
             fn job_row(r: &$row) -> Result<Job> {
                 let count = |name: &str| -> Result<u32> {
@@ -261,10 +266,8 @@ macro_rules! impl_jobs {
 
                 async fn list_jobs(&self, limit: u32) -> Result<Vec<Job>> {
                     let sql = format!("SELECT {JOB_COLUMNS} FROM jobs ORDER BY id DESC LIMIT $1");
-                    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(i64::from(limit))
-                        .fetch_all(self.reader())
-                        .await?;
+                    let rows =
+                        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(i64::from(limit)).fetch_all(self.reader()).await?;
                     rows.iter().map(job_row).collect()
                 }
 

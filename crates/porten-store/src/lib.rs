@@ -45,8 +45,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use porten_domain::errand::CommandError;
 use porten_domain::Channel;
+use porten_domain::errand::CommandError;
 
 pub use audit::{AuditEntry, AuditStore};
 pub use calendar::CalendarStore;
@@ -58,16 +58,6 @@ pub use jobs::{Job, JobEnd, JobState, JobStore, NewJob};
 pub use planning::PlanningStore;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
-
-/// Every capability trait, for `use porten_store::prelude::*`: calling a
-/// capability's method on an `Arc<dyn Store>` needs its trait in scope.
-pub mod prelude {
-    pub use crate::{
-        AuditStore, CalendarStore, CatalogueStore, ContactStore, ErrandStore, IdentityStore, JobStore, PlanningStore,
-        Store,
-    };
-}
-
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 

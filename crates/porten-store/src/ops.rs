@@ -24,14 +24,20 @@ macro_rules! impl_ops {
 
                 async fn claim_once(&self, key: &str, value: &str) -> Result<bool> {
                     let (key, value) = (key.to_owned(), value.to_owned());
-                    self.writer().write(move |c| Box::pin(async move {
-                        let done = sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
-                            .bind(key)
-                            .bind(value)
-                            .execute(&mut *c)
-                            .await?;
-                        Ok(done.rows_affected() == 1)
-                    })).await
+                    self.writer()
+                        .write(move |c| {
+                            Box::pin(async move {
+                                let done = sqlx::query(
+                                    "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+                                )
+                                .bind(key)
+                                .bind(value)
+                                .execute(&mut *c)
+                                .await?;
+                                Ok(done.rows_affected() == 1)
+                            })
+                        })
+                        .await
                 }
 
                 async fn backup(&self, target: &std::path::Path) -> Result<()> {

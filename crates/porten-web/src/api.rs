@@ -115,9 +115,9 @@ pub struct UnitOut {
 }
 
 /// List administrations (förvaltningar).
-#[utoipa::path(get, path = "/api/v1/units", tag = "catalogue", responses((status = 200, body = [UnitOut]), (status = 401, body = Problem)))]
-async fn list_units(State(state): State<AppState>, ApiCaller(_): ApiCaller) -> ApiResult<Json<Vec<UnitOut>>> {
-    let units = state.app.store().list_units().await.map_err(AppError::from)?;
+#[utoipa::path(get, path = "/api/v1/units", tag = "catalogue", description = "Needs the `catalogue:read` scope.", responses((status = 200, body = [UnitOut]), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn list_units(State(state): State<AppState>, ApiCaller(caller): ApiCaller) -> ApiResult<Json<Vec<UnitOut>>> {
+    let units = state.app.units(Some(&caller)).await?;
     Ok(Json(
         units
             .into_iter()
@@ -149,9 +149,12 @@ pub struct ServiceOut {
 }
 
 /// List catalogue services.
-#[utoipa::path(get, path = "/api/v1/services", tag = "catalogue", responses((status = 200, body = [ServiceOut]), (status = 401, body = Problem)))]
-async fn list_services(State(state): State<AppState>, ApiCaller(_): ApiCaller) -> ApiResult<Json<Vec<ServiceOut>>> {
-    let services = state.app.store().list_services().await.map_err(AppError::from)?;
+#[utoipa::path(get, path = "/api/v1/services", tag = "catalogue", description = "Needs the `catalogue:read` scope.", responses((status = 200, body = [ServiceOut]), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn list_services(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+) -> ApiResult<Json<Vec<ServiceOut>>> {
+    let services = state.app.services(Some(&caller)).await?;
     Ok(Json(
         services
             .into_iter()
@@ -297,9 +300,7 @@ fn errand_out(e: Errand, status_name: String) -> ErrandOut {
 }
 
 async fn with_status_name(state: &AppState, e: Errand) -> ApiResult<ErrandOut> {
-    let service = state.app.store().get_service(&e.service_code).await.map_err(AppError::from)?;
-    let name =
-        service.map(|s| s.status_name_sv(e.lifecycle).to_owned()).unwrap_or_else(|| e.lifecycle.name_sv().to_owned());
+    let name = state.app.status_name_sv(&e).await?;
     Ok(errand_out(e, name))
 }
 

@@ -90,9 +90,9 @@ async fn render(
     errors: &Violations,
     saved: bool,
 ) -> Response {
-    let services = match state.app.store().list_services().await {
+    let services = match state.app.services(Some(&user_actor(user))).await {
         Ok(s) => s,
-        Err(e) => return app_error_page(t, nav, e.into()),
+        Err(e) => return app_error_page(t, nav, e),
     };
     let mut names: Vec<(String, String)> =
         services.into_iter().map(|s| (s.code, if t.lang == Lang::Sv { s.name_sv } else { s.name_en })).collect();

@@ -26,7 +26,7 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
-    match state.app.store().ping().await {
+    match state.app.healthy().await {
         Ok(()) => "ready".into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");

@@ -164,9 +164,9 @@ struct HomePage {
 
 async fn home(State(state): State<AppState>, t: Tr, csrf: CsrfToken, MaybeUser(user): MaybeUser) -> Response {
     let nav = Nav::new(user.as_ref(), &csrf);
-    let services = match state.app.store().list_services().await {
+    let services = match state.app.services(None).await {
         Ok(s) => s,
-        Err(e) => return app_error_page(t, nav, e.into()),
+        Err(e) => return app_error_page(t, nav, e),
     };
     let groups = Audience::ALL
         .into_iter()
@@ -214,11 +214,10 @@ async fn service_page(
     Path(code): Path<String>,
 ) -> Response {
     let nav = Nav::new(user.as_ref(), &csrf);
-    let store = state.app.store();
-    let (service, units) = match (store.get_service(&code).await, store.list_units().await) {
+    let (service, units) = match (state.app.service(None, &code).await, state.app.units(None).await) {
         (Ok(Some(s)), Ok(u)) => (s, u),
         (Ok(None), _) => return error_page(t, nav, StatusCode::NOT_FOUND),
-        (Err(e), _) | (_, Err(e)) => return app_error_page(t, nav, e.into()),
+        (Err(e), _) | (_, Err(e)) => return app_error_page(t, nav, e),
     };
     let unit_name = units
         .iter()
@@ -423,14 +422,13 @@ async fn errand_list(
         },
         Err(_) => (None, Some(t.get("errands-filter-invalid"))),
     };
-    let units = match state.app.store().list_units().await {
+    let units = match state.app.workable_units(&actor).await {
         Ok(u) => u,
-        Err(e) => return app_error_page(t, nav, e.into()),
+        Err(e) => return app_error_page(t, nav, e),
     };
     let chosen = |value: &str, param: &Option<String>| param.as_deref() == Some(value);
     let unit_options = units
         .iter()
-        .filter(|u| user.role == Role::Agent || user.role == Role::SystemAdmin || user.unit.as_ref() == Some(&u.code))
         .map(|u| SelectOption {
             value: u.code.to_string(),
             label: t.pick(&u.name_sv, &u.name_en).to_owned(),
@@ -587,14 +585,13 @@ async fn render_errand(
         Err(e) => return app_error_page(t, nav, e),
     };
     let e = view.errand;
-    let store = state.app.store();
-    let service = store.get_service(&e.service_code).await.ok().flatten();
+    let service = view.service;
     let assignee = match e.assignee {
-        Some(uid) => store.user_by_id(uid).await.ok().flatten().map(|u| u.display_name).unwrap_or_default(),
+        Some(_) => view.assignee_name.unwrap_or_default(),
         None => t.get("errand-unassigned"),
     };
-    let status = match (&service, t.lang) {
-        (Some(s), crate::i18n::Lang::Sv) => s.status_name_sv(e.lifecycle).to_owned(),
+    let status = match t.lang {
+        crate::i18n::Lang::Sv => view.status_name_sv,
         _ => t.get(&format!("state-{}", e.lifecycle.as_str())),
     };
     let parties = e
@@ -666,13 +663,7 @@ async fn render_errand(
         title: e.title.clone(),
         status,
         service: service.map(|s| t.pick(&s.name_sv, &s.name_en).to_owned()).unwrap_or_else(|| e.service_code.clone()),
-        unit: store
-            .list_units()
-            .await
-            .ok()
-            .and_then(|units| units.into_iter().find(|u| u.code == e.unit))
-            .map(|u| t.pick(&u.name_sv, &u.name_en).to_owned())
-            .unwrap_or_else(|| e.unit.to_string()),
+        unit: view.unit.map(|u| t.pick(&u.name_sv, &u.name_en).to_owned()).unwrap_or_else(|| e.unit.to_string()),
         channel: t.get(&format!("channel-{}", e.channel.as_str())),
         assignee,
         created: local_time(e.created_at),

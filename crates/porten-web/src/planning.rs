@@ -677,7 +677,7 @@ fn basis(t: &Tr, plan: &Plan) -> Vec<String> {
 }
 
 async fn service_names(state: &AppState) -> Result<BTreeMap<String, (String, String)>, AppError> {
-    let services = state.app.store().list_services().await?;
+    let services = state.app.services(None).await?;
     Ok(services.into_iter().map(|s| (s.code, (s.name_sv, s.name_en))).collect())
 }
 

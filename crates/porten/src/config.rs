@@ -28,6 +28,8 @@ pub struct Config {
     pub city_name_en: Option<String>,
     /// Days the contact log keeps who logged each contact.
     pub contact_agent_retention_days: Option<u32>,
+    /// Seconds a node holds a background job before another may take it over.
+    pub job_lease_seconds: Option<u64>,
 }
 
 impl Config {

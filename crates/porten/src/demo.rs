@@ -7,20 +7,20 @@
 //!
 //! The content lives in `demo/city.toml`. The data is created once per
 //! database (guarded by a meta row, so several nodes can start at once);
-//! restarting keeps whatever users did. Personal identity numbers are
+//! restarting keeps whatever users did. Everything is written through
+//! [`App`], with its access rules and audit entries, like any other write:
+//! the past is written on a [`ManualClock`] set to each moment in turn. Personal identity numbers are
 //! synthetic: valid checksums, but every serial is in the 98x range and all
 //! names and addresses are invented.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Datelike, Duration, TimeZone, Timelike, Utc};
-use porten_app::App;
+use porten_app::{App, ManualClock};
 use porten_domain::errand::{Direction, RawErrand, RawParty};
-use porten_domain::{
-    Actor, Audience, Channel, Command, Lifecycle, NewErrand, PublicId, Role, Scope, Service, Unit, UnitCode,
-};
-use porten_store::Registration;
+use porten_domain::{Actor, Audience, Channel, Command, Lifecycle, Role, Scope, Service, Unit, UnitCode};
 use serde::Deserialize;
 
 const CITY_TOML: &str = include_str!("../demo/city.toml");
@@ -188,18 +188,18 @@ const USERS: [(&str, &str, Role, Option<&str>); 5] = [
 /// Creates the demo city once, prints how to sign in, and returns the city's names.
 pub async fn seed(app: &App) -> Result<City> {
     let file: CityFile = toml::from_str(CITY_TOML).context("demo/city.toml")?;
-    let store = app.store();
+    let demo = Actor::System { name: "Demo".into() };
     // Two markers: one node claims the work, and the finished marker tells
     // later starts (and other nodes) that the city is complete.
-    if store.meta("demo_seeded").await?.is_none() {
-        if store.claim_once("demo_seeding", &Utc::now().to_rfc3339()).await? {
+    if !app.claimed("demo_seeded").await? {
+        if app.claim_once(&demo, "demo_seeding").await? {
             tracing::info!("creating the demo city");
-            seed_catalogue(app, &file).await?;
-            let officers = seed_users(app, &file).await?;
-            seed_errands(app, &file, &officers).await?;
-            seed_contact_center(app, &file).await?;
-            seed_calendar(app).await?;
-            store.claim_once("demo_seeded", &Utc::now().to_rfc3339()).await?;
+            seed_catalogue(app, &demo, &file).await?;
+            let staff = seed_users(app, &demo, &file).await?;
+            seed_errands(app, &file, &staff.officers).await?;
+            seed_contact_center(app, &demo, &file, staff.agent).await?;
+            seed_calendar(app, &staff.admin).await?;
+            app.claim_once(&demo, "demo_seeded").await?;
         } else {
             tracing::warn!(
                 "another node is creating the demo city, or an earlier start was interrupted while doing so; \
@@ -213,29 +213,23 @@ pub async fn seed(app: &App) -> Result<City> {
     let key = match std::env::var("PORTEN_DEMO_API_KEY").ok().filter(|k| !k.is_empty()) {
         Some(key) => {
             // Registering the same key again is refused as a duplicate, which is fine on restart.
-            match app.create_api_key("Demo integration", &Scope::ALL, Some(&key)).await {
+            match app.create_api_key(&demo, "Demo integration", &Scope::ALL, Some(&key)).await {
                 Ok(_) | Err(porten_app::AppError::Store(porten_store::StoreError::Duplicate(_))) => key,
                 Err(e) => return Err(e).context("PORTEN_DEMO_API_KEY"),
             }
         }
-        None => app.create_api_key("Demo integration", &Scope::ALL, None).await?.secret,
+        None => app.create_api_key(&demo, "Demo integration", &Scope::ALL, None).await?.secret,
     };
     println!("demo api key: {key}");
     Ok(file.city)
 }
 
-async fn seed_catalogue(app: &App, file: &CityFile) -> Result<()> {
-    let store = app.store();
+async fn seed_catalogue(app: &App, demo: &Actor, file: &CityFile) -> Result<()> {
     for u in &file.units {
         let code = UnitCode::parse(&u.code).map_err(|e| anyhow::anyhow!("unit {}: {e}", u.code))?;
-        store
-            .upsert_unit(&Unit {
-                code,
-                name_sv: u.name_sv.clone(),
-                name_en: u.name_en.clone(),
-                contact_center: u.contact_center,
-            })
-            .await?;
+        let unit =
+            Unit { code, name_sv: u.name_sv.clone(), name_en: u.name_en.clone(), contact_center: u.contact_center };
+        app.define_unit(demo, &unit).await?;
     }
     for s in &file.services {
         let service = Service {
@@ -255,20 +249,35 @@ async fn seed_catalogue(app: &App, file: &CityFile) -> Result<()> {
                 .map(|(k, v)| Ok((Lifecycle::parse(k).with_context(|| format!("status {k}"))?, v.clone())))
                 .collect::<Result<_>>()?,
         };
-        service.validate().map_err(|v| anyhow::anyhow!("service {}: {v}", s.code))?;
-        store.upsert_service(&service).await?;
+        app.define_service(demo, &service).await.with_context(|| format!("service {}", s.code))?;
     }
     Ok(())
 }
 
-/// Creates the demo users plus one case officer per unit; returns officer ids by unit.
-async fn seed_users(app: &App, file: &CityFile) -> Result<BTreeMap<String, (i64, String)>> {
+/// The demo staff the seeder acts as.
+struct Staff {
+    /// Officer id and name by unit code.
+    officers: BTreeMap<String, (i64, String)>,
+    /// The contact-center agent's id.
+    agent: Option<i64>,
+    /// The system admin, who decides the business calendar.
+    admin: Actor,
+}
+
+/// Creates the demo users plus one case officer per unit.
+async fn seed_users(app: &App, demo: &Actor, file: &CityFile) -> Result<Staff> {
     let mut officers = BTreeMap::new();
+    let (mut agent, mut admin) = (None, None);
     for (username, name, role, unit) in USERS {
         let unit_code = unit.map(UnitCode::parse).transpose().map_err(|e| anyhow::anyhow!("{e}"))?;
-        let id = app.create_user(username, name, role, unit_code, DEMO_PASSWORD).await?;
-        if role == Role::CaseOfficer {
-            officers.insert(unit.unwrap_or_default().to_owned(), (id, name.to_owned()));
+        let id = app.create_user(demo, username, name, role, unit_code.clone(), DEMO_PASSWORD).await?;
+        match role {
+            Role::CaseOfficer => {
+                officers.insert(unit.unwrap_or_default().to_owned(), (id, name.to_owned()));
+            }
+            Role::Agent => agent = Some(id),
+            Role::SystemAdmin => admin = Some(Actor::User { id, name: name.into(), role, unit: unit_code }),
+            Role::Citizen | Role::UnitAdmin => {}
         }
     }
     for u in &file.units {
@@ -280,6 +289,7 @@ async fn seed_users(app: &App, file: &CityFile) -> Result<BTreeMap<String, (i64,
         let role = if u.contact_center { Role::Agent } else { Role::CaseOfficer };
         let id = app
             .create_user(
+                demo,
                 &username,
                 &name,
                 role,
@@ -289,7 +299,7 @@ async fn seed_users(app: &App, file: &CityFile) -> Result<BTreeMap<String, (i64,
             .await?;
         officers.insert(u.code.clone(), (id, name));
     }
-    Ok(officers)
+    Ok(Staff { officers, agent, admin: admin.context("the demo needs a system admin")? })
 }
 
 /// A plausible moment for a contact: weekdays more than weekends, office hours more than nights.
@@ -335,7 +345,9 @@ fn pick_channel(rng: &mut Rng, channels: &[Channel]) -> Channel {
 
 async fn seed_errands(app: &App, file: &CityFile, officers: &BTreeMap<String, (i64, String)>) -> Result<()> {
     let mut rng = Rng(0x5EED_2026);
-    let now = Utc::now();
+    let now = app.now();
+    let clock = Arc::new(ManualClock::new(now));
+    let past = app.on_clock(clock.clone());
     let total_weight: u64 = file.services.iter().map(|s| u64::from(s.weight)).sum();
     let mut planned = Vec::with_capacity(ERRANDS);
     for _ in 0..ERRANDS {
@@ -390,18 +402,10 @@ async fn seed_errands(app: &App, file: &CityFile, officers: &BTreeMap<String, (i
             labels: vec![],
             form: BTreeMap::new(),
         };
-        let new = NewErrand::parse(raw).map_err(|v| anyhow::anyhow!("demo errand for {}: {v}", service.code))?;
         let unit = UnitCode::parse(&service.unit).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let errand = app
-            .store()
-            .register_errand(Registration {
-                public_id: PublicId::from_random_bytes(porten_app::random_bytes()),
-                errand: &new,
-                unit: &unit,
-                actor: &system,
-                at,
-            })
-            .await?;
+        clock.set(at);
+        let errand =
+            past.register_errand(&system, raw).await.with_context(|| format!("demo errand for {}", service.code))?;
         // Older errands have come further.
         let age_days = (now - at).num_days();
         let Some((officer_id, officer_name)) = officers.get(&service.unit) else { continue };
@@ -447,7 +451,8 @@ async fn seed_errands(app: &App, file: &CityFile, officers: &BTreeMap<String, (i
             if t >= now {
                 break;
             }
-            app.store().apply_command(errand.public_id, None, &officer, command, t, &|_| true).await?;
+            clock.set(t);
+            past.act_on_errand(&officer, errand.public_id, None, command).await?;
             t += Duration::hours(2 + rng.below(48) as i64);
         }
     }
@@ -466,21 +471,17 @@ const WEEKLY_DECLINE: f64 = 0.01;
 
 /// The city closes the bridge day after Ascension Day (*klämdag*), this
 /// year and next: decisions in the business calendar.
-async fn seed_calendar(app: &App) -> Result<()> {
-    use porten_domain::calendar::{DayException, easter_sunday};
-    let store = app.store();
-    let Some(admin) = store.user_by_username("admin").await?.map(|u| u.id) else {
-        return Ok(());
-    };
-    let year = porten_domain::time::to_stockholm(Utc::now()).year();
+async fn seed_calendar(app: &App, admin: &Actor) -> Result<()> {
+    use porten_domain::calendar::{RawDayException, easter_sunday};
+    let year = porten_domain::time::to_stockholm(app.now()).year();
     for y in [year, year + 1] {
         let Some(easter) = easter_sunday(y) else { continue };
-        let bridge_day = DayException {
-            date: easter + Duration::days(40),
-            open: false,
-            note: "Klämdag efter Kristi himmelsfärds dag".into(),
+        let bridge_day = RawDayException {
+            date: Some((easter + Duration::days(40)).to_string()),
+            open: Some("closed".into()),
+            note: Some("Klämdag efter Kristi himmelsfärds dag".into()),
         };
-        store.set_day_exception(&bridge_day, admin, Utc::now()).await?;
+        app.set_day_exception(admin, &bridge_day).await?;
     }
     Ok(())
 }
@@ -489,14 +490,12 @@ async fn seed_calendar(app: &App) -> Result<()> {
 /// statistics for the phone queue (08–17 on weekdays, per quarter-hour, with
 /// abandoned calls), a contact-log entry for every answered call (service,
 /// outcome, handle time) and the walk-in visits of the service desk.
-async fn seed_contact_center(app: &App, file: &CityFile) -> Result<()> {
+async fn seed_contact_center(app: &App, demo: &Actor, file: &CityFile, agent: Option<i64>) -> Result<()> {
     use porten_domain::time::{from_stockholm_local, to_stockholm};
     use porten_domain::{ContactOutcome, ContactTopic, LoggedContact};
     use porten_store::{AcdInterval, ContactLogEntry};
 
     let mut rng = Rng(0xACD_2026);
-    let store = app.store();
-    let agent = store.user_by_username("agent").await?.map(|u| u.id);
     let phone_services: Vec<&ServiceDef> =
         file.services.iter().filter(|s| s.channels.contains(&Channel::Phone) && !s.confidential).collect();
     let weight_total: u64 = phone_services.iter().map(|s| u64::from(s.weight)).sum();
@@ -527,7 +526,7 @@ async fn seed_contact_center(app: &App, file: &CityFile) -> Result<()> {
     let minutes =
         |rng: &mut Rng, mean: f64| -> u32 { ((-(1.0 - rng.unit()).ln() * mean / 60.0).ceil() as u32).clamp(1, 60) };
 
-    let today = to_stockholm(Utc::now()).date_naive();
+    let today = to_stockholm(app.now()).date_naive();
     let mut acd = Vec::new();
     let mut log = Vec::new();
     for days_ago in 1..=DAYS {
@@ -598,8 +597,8 @@ async fn seed_contact_center(app: &App, file: &CityFile) -> Result<()> {
             }
         }
     }
-    store.import_acd(&acd).await?;
-    store.log_contacts(&log).await?;
+    app.import_acd(demo, &acd).await?;
+    app.import_contacts(demo, &log).await?;
     tracing::info!(intervals = acd.len(), contacts = log.len(), "demo contact-center traffic");
     Ok(())
 }

@@ -55,7 +55,8 @@ pub async fn acd(app: &App, channel: &str, file: &Path, interval_minutes: Option
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(app.store().import_acd(&intervals).await?)
+    let actor = porten_domain::Actor::System { name: "porten import acd".into() };
+    Ok(app.import_acd(&actor, &intervals).await?)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use porten_app::App;
+use porten_app::jobs::JobRunner;
 use porten_domain::{Role, Scope, UnitCode};
 
 use crate::config::Config;
@@ -54,6 +55,30 @@ enum Command {
     Openapi,
     /// Dimension a contact-center queue with Erlang C/A (see `porten staffing --help`).
     Staffing(staffing::StaffingArgs),
+    /// List the background jobs with their state, attempts and last error; `porten jobs retry --id N`
+    /// queues a dead job again.
+    Jobs(JobsArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct JobsArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// How many of the latest jobs to list.
+    #[arg(long, default_value_t = 50)]
+    limit: u32,
+    #[command(subcommand)]
+    action: Option<JobsAction>,
+}
+
+#[derive(Subcommand, Debug)]
+enum JobsAction {
+    /// Queue a dead job again, with its attempts reset.
+    Retry {
+        /// The job's id (from `porten jobs`).
+        #[arg(long)]
+        id: i64,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -74,6 +99,10 @@ struct ServeArgs {
     /// Create a fictional demo city (once) with users, services, errands and an API key.
     #[arg(long)]
     demo: bool,
+    /// Seconds a node holds a background job without renewing its lease before another node
+    /// takes the job over. Default: 60
+    #[arg(long, env = "PORTEN_JOB_LEASE_SECONDS", value_name = "S")]
+    job_lease_seconds: Option<u64>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -209,11 +238,12 @@ async fn run(command: Command, file: Config) -> Result<()> {
         }
         Command::UserAdd(args) => {
             let app = open_app(&args.db, &file).await?;
+            let cli = cli_actor();
             let role = Role::parse(&args.role).context("unknown role")?;
             let unit = args.unit.as_deref().map(UnitCode::parse).transpose().map_err(|e| anyhow::anyhow!("{e}"))?;
             let password =
                 std::env::var("PORTEN_PASSWORD").context("set PORTEN_PASSWORD to the new user's password")?;
-            let id = app.create_user(&args.username, &args.display_name, role, unit, &password).await?;
+            let id = app.create_user(&cli, &args.username, &args.display_name, role, unit, &password).await?;
             println!("created user {} (id {id})", args.username);
             Ok(())
         }
@@ -224,15 +254,16 @@ async fn run(command: Command, file: Config) -> Result<()> {
                 .iter()
                 .map(|s| Scope::parse(s).with_context(|| format!("unknown scope {s}")))
                 .collect::<Result<Vec<_>>>()?;
-            let issued = app.create_api_key(&args.name, &scopes, None).await?;
+            let issued = app.create_api_key(&cli_actor(), &args.name, &scopes, None).await?;
             eprintln!("created API key id {} for {}; store the key now, it is not shown again", issued.id, args.name);
             println!("{}", issued.secret);
             Ok(())
         }
         Command::ApikeyRevoke(args) => {
             let app = open_app(&args.db, &file).await?;
-            if !app.store().revoke_api_key(args.id, app.now()).await? {
-                bail!("no active API key has id {}", args.id);
+            match app.revoke_api_key(&cli_actor(), args.id).await {
+                Err(porten_app::AppError::NotFound) => bail!("no active API key has id {}", args.id),
+                other => other?,
             }
             println!("revoked API key {}", args.id);
             Ok(())
@@ -245,7 +276,7 @@ async fn run(command: Command, file: Config) -> Result<()> {
         }
         Command::Backup(args) => {
             let app = open_app(&args.db, &file).await?;
-            app.store().backup(&args.to).await.with_context(|| format!("backing up to {}", args.to.display()))?;
+            app.backup(&cli_actor(), &args.to).await.with_context(|| format!("backing up to {}", args.to.display()))?;
             println!("backup written to {}", args.to.display());
             Ok(())
         }
@@ -253,8 +284,47 @@ async fn run(command: Command, file: Config) -> Result<()> {
             println!("{}", porten_web::openapi_json());
             Ok(())
         }
+        Command::Jobs(args) => {
+            let app = open_app(&args.db, &file).await?;
+            match args.action {
+                Some(JobsAction::Retry { id }) => match app.retry_job(&cli_actor(), id).await {
+                    Err(porten_app::AppError::NotFound) => bail!("no dead job has id {id}"),
+                    other => {
+                        other?;
+                        println!("job {id} queued again");
+                    }
+                },
+                None => print!("{}", jobs_table(&app.jobs(&cli_actor(), args.limit).await?)),
+            }
+            Ok(())
+        }
         Command::Staffing(_) => bail!("handled before the runtime starts"),
     }
+}
+
+/// Who a command-line command acts as: whoever may run `porten` on the
+/// server administers the installation. Audit entries name the command.
+fn cli_actor() -> porten_domain::Actor {
+    porten_domain::Actor::System { name: "porten command line".into() }
+}
+
+/// `porten jobs` output: one line per job, tab-separated, with a header.
+fn jobs_table(jobs: &[porten_store::Job]) -> String {
+    let mut out = String::from("id\tkind\tstate\tattempts\trun_at\tlease_owner\tlast_error\n");
+    for j in jobs {
+        out.push_str(&format!(
+            "{}\t{}\t{}\t{}/{}\t{}\t{}\t{}\n",
+            j.id,
+            j.kind,
+            j.state.as_str(),
+            j.attempts,
+            j.max_attempts,
+            j.run_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            j.lease_owner.as_deref().unwrap_or("-"),
+            j.last_error.as_deref().unwrap_or("-").replace(['\t', '\n'], " "),
+        ));
+    }
+    out
 }
 
 async fn serve(args: ServeArgs, file: Config) -> Result<()> {
@@ -267,7 +337,10 @@ async fn serve(args: ServeArgs, file: Config) -> Result<()> {
     }
     let listen = args.listen.or(file.listen).unwrap_or_else(|| "127.0.0.1:8080".parse().expect("valid address"));
     let keep_days = file.contact_agent_retention_days.unwrap_or(porten_app::contacts::DEFAULT_AGENT_RETENTION_DAYS);
-    tokio::spawn(retention(app.clone(), keep_days));
+    let lease = args.job_lease_seconds.or(file.job_lease_seconds).unwrap_or(porten_app::jobs::DEFAULT_LEASE_SECONDS);
+    let runner = JobRunner::new(app.clone(), std::time::Duration::from_secs(lease.max(1)), keep_days);
+    runner.schedule_recurring().await.context("scheduling the recurring jobs")?;
+    tokio::spawn(runner.run());
     let state = porten_web::AppState::new(app, web, porten_web::install_metrics());
     let router = porten_web::router(state);
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
@@ -278,21 +351,6 @@ async fn serve(args: ServeArgs, file: Config) -> Result<()> {
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())
-}
-
-/// Applies the retention rules now and then every hour, for as long as the
-/// server runs. Each run is one idempotent statement, so several nodes may
-/// run it at once.
-async fn retention(app: porten_app::App, keep_days: u32) {
-    let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
-    loop {
-        hourly.tick().await;
-        match app.forget_old_contact_agents(keep_days).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(entries = n, keep_days, "forgot who logged old contacts"),
-            Err(e) => tracing::warn!(error = %e, "contact log retention failed; retrying in an hour"),
-        }
-    }
 }
 
 async fn shutdown_signal() {

@@ -15,7 +15,6 @@ async fn registry_numbers_are_per_unit_and_stockholm_year() {
     db.cleanup().await;
 }
 
-
 #[tokio::test]
 async fn concurrent_registrations_get_distinct_gapless_numbers() {
     let db = TestDb::new().await;
@@ -46,7 +45,6 @@ async fn concurrent_registrations_get_distinct_gapless_numbers() {
     assert_eq!(serials, (1..=50).collect::<BTreeSet<u32>>());
     db.cleanup().await;
 }
-
 
 #[tokio::test]
 async fn a_failed_registration_consumes_no_number() {
@@ -85,7 +83,6 @@ async fn a_failed_registration_consumes_no_number() {
     db.cleanup().await;
 }
 
-
 #[tokio::test]
 async fn errand_round_trips_with_parties_and_registered_event() {
     let db = TestDb::new().await;
@@ -120,7 +117,6 @@ async fn errand_round_trips_with_parties_and_registered_event() {
     db.cleanup().await;
 }
 
-
 #[tokio::test]
 async fn commands_keep_state_and_timeline_in_step_with_optimistic_locking() {
     let db = TestDb::new().await;
@@ -150,19 +146,34 @@ async fn commands_keep_state_and_timeline_in_step_with_optimistic_locking() {
     let now = t(2026, 3, 2, 9);
 
     let assigned = s
-        .apply_command(e.public_id, Some(1), &officer, Command::Assign { assignee: Some(officer_id) }, now, Arc::new(allow))
+        .apply_command(
+            e.public_id,
+            Some(1),
+            &officer,
+            Command::Assign { assignee: Some(officer_id) },
+            now,
+            Arc::new(allow),
+        )
         .await
         .unwrap();
     assert_eq!((assigned.version, assigned.lifecycle, assigned.assignee), (2, Lifecycle::Open, Some(officer_id)));
 
     let stale = s
-        .apply_command(e.public_id, Some(1), &officer, Command::AddNote { body: "Gammal version".into() }, now, Arc::new(allow))
+        .apply_command(
+            e.public_id,
+            Some(1),
+            &officer,
+            Command::AddNote { body: "Gammal version".into() },
+            now,
+            Arc::new(allow),
+        )
         .await
         .unwrap_err();
     assert!(matches!(stale, StoreError::Conflict { current: 2 }), "{stale:?}");
 
-    let unknown_user =
-        s.apply_command(e.public_id, None, &officer, Command::Assign { assignee: Some(9999) }, now, Arc::new(allow)).await;
+    let unknown_user = s
+        .apply_command(e.public_id, None, &officer, Command::Assign { assignee: Some(9999) }, now, Arc::new(allow))
+        .await;
     assert!(matches!(unknown_user, Err(StoreError::UnknownReference("user"))));
 
     s.apply_command(
@@ -229,7 +240,6 @@ async fn commands_keep_state_and_timeline_in_step_with_optimistic_locking() {
     db.cleanup().await;
 }
 
-
 #[tokio::test]
 async fn handover_moves_errand_to_existing_units_only() {
     let db = TestDb::new().await;
@@ -265,7 +275,6 @@ async fn handover_moves_errand_to_existing_units_only() {
     assert_eq!(tk.total, 1);
     db.cleanup().await;
 }
-
 
 #[tokio::test]
 async fn keyset_pages_cover_every_match_once_with_a_total() {
@@ -323,7 +332,6 @@ async fn keyset_pages_cover_every_match_once_with_a_total() {
     db.cleanup().await;
 }
 
-
 #[tokio::test]
 async fn a_later_registration_never_rewrites_an_earlier_party() {
     let db = TestDb::new().await;
@@ -361,7 +369,6 @@ async fn a_later_registration_never_rewrites_an_earlier_party() {
     db.cleanup().await;
 }
 
-
 #[tokio::test]
 async fn commands_are_authorized_on_the_locked_row_and_confidential_lists_are_filtered() {
     let db = TestDb::new().await;
@@ -370,7 +377,14 @@ async fn commands_are_authorized_on_the_locked_row_and_confidential_lists_are_fi
     let e = register(s, "pothole", "TK", t(2026, 3, 1, 9)).await;
     let deny = |_: &Errand| false;
     let refused = s
-        .apply_command(e.public_id, None, &system(), Command::AddNote { body: "x".into() }, t(2026, 3, 1, 10), Arc::new(deny))
+        .apply_command(
+            e.public_id,
+            None,
+            &system(),
+            Command::AddNote { body: "x".into() },
+            t(2026, 3, 1, 10),
+            Arc::new(deny),
+        )
         .await;
     assert!(matches!(refused, Err(StoreError::NotFound)));
     assert_eq!(s.timeline(e.id).await.unwrap().len(), 1, "a refused command leaves no event");

@@ -22,8 +22,7 @@ use porten_domain::{
     PublicId, Role, Scope, Service, Unit, UnitCode,
 };
 use porten_store::testing::TestDb;
-pub use porten_store::prelude::*;
-use porten_store::{AuditEntry, ErrandFilter, NewUser, Registration, StoreError};
+use porten_store::{AuditEntry, ErrandFilter, NewUser, Registration, Store, StoreError};
 
 pub fn t(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap()
@@ -95,4 +94,3 @@ pub async fn register(store: &dyn Store, service: &str, unit: &str, at: DateTime
         .await
         .unwrap()
 }
-

@@ -12,7 +12,6 @@ async fn migrations_are_idempotent_and_data_survives_reopening() {
     db.cleanup().await;
 }
 
-
 #[tokio::test]
 async fn a_backup_is_a_complete_database_or_a_clear_refusal() {
     let db = TestDb::new().await;

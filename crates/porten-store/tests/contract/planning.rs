@@ -44,7 +44,6 @@ async fn contact_counts_group_errands_per_bucket_and_channel() {
     db.cleanup().await;
 }
 
-
 #[tokio::test]
 async fn imported_acd_intervals_are_stored_replaced_and_read_back_by_channel() {
     let db = TestDb::new().await;

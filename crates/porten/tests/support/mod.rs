@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
 use porten_app::App;
-use porten_domain::{Audience, Channel, Scope, Service, Unit, UnitCode};
+use porten_domain::{Actor, Audience, Channel, Scope, Service, Unit, UnitCode};
 use porten_store::testing::TestDb;
 
 /// A running `porten serve`; killed when dropped.
@@ -18,9 +18,15 @@ impl Server {
     /// Starts `porten serve` on a free port and waits until it says it listens
     /// (it prints `porten listening on http://…` once ready).
     pub fn start(database_url: &str) -> Server {
+        Self::start_with(database_url, &[])
+    }
+
+    /// Starts `porten serve` with extra environment variables.
+    pub fn start_with(database_url: &str, env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_porten"))
             .args(["serve", "--listen", "127.0.0.1:0", "--database-url", database_url])
             .env("PORTEN_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -58,33 +64,30 @@ impl Drop for Server {
 }
 
 /// Gives the database one unit (TK) with one service (`pothole`) and returns
-/// a new API key with every scope.
+/// a new API key with every scope, all through App.
 pub async fn prepare(db: &TestDb) -> String {
-    let store = db.store.clone();
-    store
-        .upsert_unit(&Unit {
-            code: UnitCode::parse("TK").unwrap(),
-            name_sv: "Trafikkontoret".into(),
-            name_en: "Traffic".into(),
-            contact_center: false,
-        })
-        .await
-        .unwrap();
-    store
-        .upsert_service(&Service {
-            code: "pothole".into(),
-            unit: UnitCode::parse("TK").unwrap(),
-            name_sv: "Potthål".into(),
-            name_en: "Pothole".into(),
-            description_sv: "Hål i vägen.".into(),
-            description_en: "Hole in the road.".into(),
-            audiences: vec![Audience::Resident],
-            channels: vec![Channel::Web, Channel::Api],
-            open311_code: Some("pothole".into()),
-            confidential: false,
-            status_names_sv: Default::default(),
-        })
-        .await
-        .unwrap();
-    App::new(store).create_api_key("Test", &Scope::ALL, None).await.unwrap().secret
+    let app = App::new(db.store.clone());
+    let system = Actor::System { name: "test".into() };
+    let unit = Unit {
+        code: UnitCode::parse("TK").unwrap(),
+        name_sv: "Trafikkontoret".into(),
+        name_en: "Traffic".into(),
+        contact_center: false,
+    };
+    app.define_unit(&system, &unit).await.unwrap();
+    let service = Service {
+        code: "pothole".into(),
+        unit: UnitCode::parse("TK").unwrap(),
+        name_sv: "Potthål".into(),
+        name_en: "Pothole".into(),
+        description_sv: "Hål i vägen.".into(),
+        description_en: "Hole in the road.".into(),
+        audiences: vec![Audience::Resident],
+        channels: vec![Channel::Web, Channel::Api],
+        open311_code: Some("pothole".into()),
+        confidential: false,
+        status_names_sv: Default::default(),
+    };
+    app.define_service(&system, &service).await.unwrap();
+    app.create_api_key(&system, "Test", &Scope::ALL, None).await.unwrap().secret
 }

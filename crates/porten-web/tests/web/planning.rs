@@ -1,15 +1,13 @@
 //! The supervisor planning page (`/staff/planning`) and its CSV export,
 //! through the real router, on whichever backend `TEST_DATABASE_URL` names.
 
-mod support;
-
+use crate::support::TestApp;
 use axum::http::{StatusCode, header};
 use chrono::{Duration, Timelike};
 use porten_app::planning::{history_window, plannable_weeks};
 use porten_domain::time::to_stockholm;
 use porten_domain::{Channel, ContactOutcome, ContactTopic, LoggedContact};
 use porten_store::ContactLogEntry;
-use support::TestApp;
 
 #[tokio::test]
 async fn only_agents_and_admins_see_the_planning_page() {
@@ -74,7 +72,7 @@ async fn log_errand_contacts(t: &TestApp) {
             agent_id: None,
         })
         .collect();
-    t.app.store().log_contacts(&entries).await.unwrap();
+    t.app.import_contacts(&crate::support::system(), &entries).await.unwrap();
 }
 
 #[tokio::test]
@@ -237,7 +235,7 @@ async fn imported_acd_statistics_replace_platform_counts_for_their_channel() {
             aht_seconds: if local.hour() < 12 { 240.0 } else { 480.0 },
         });
     }
-    t.app.store().import_acd(&intervals).await.unwrap();
+    t.app.import_acd(&crate::support::system(), &intervals).await.unwrap();
     let page = t.get("/staff/planning", &jar).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("importerad samtalsstatistik (ACD)"), "{}", page.body);

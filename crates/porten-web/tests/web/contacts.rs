@@ -1,10 +1,8 @@
 //! The contact log page (`/staff/contacts`) through the real router.
 
-mod support;
-
+use crate::support::{CSRF, TestApp};
 use axum::http::{StatusCode, header};
 use porten_domain::Channel;
-use support::{CSRF, TestApp};
 
 #[tokio::test]
 async fn staff_log_contacts_that_count_toward_planning() {
@@ -35,7 +33,7 @@ async fn staff_log_contacts_that_count_toward_planning() {
 
     // The contact counts as measured phone volume, with its handle time.
     let now = chrono::Utc::now();
-    let mix = t.app.store().contact_mix(Channel::Phone, now - chrono::Duration::hours(1), now).await.unwrap();
+    let mix = t.db.store.contact_mix(Channel::Phone, now - chrono::Duration::hours(1), now).await.unwrap();
     assert_eq!((mix.len(), mix[0].contacts, mix[0].timed, mix[0].handle_seconds), (1, 1, 1, 420.0));
     let officer = t.sign_in("officer").await;
     let theirs = t.get("/staff/contacts", &officer).await;
@@ -46,7 +44,7 @@ async fn staff_log_contacts_that_count_toward_planning() {
     assert_eq!(t.app.forget_old_contact_agents(0).await.unwrap(), 1);
     let mine = t.get("/staff/contacts", &jar).await;
     assert!(mine.body.contains("Du har inte loggat några kontakter ännu."), "{}", mine.body);
-    let mix = t.app.store().contact_mix(Channel::Phone, now - chrono::Duration::hours(1), now).await.unwrap();
+    let mix = t.db.store.contact_mix(Channel::Phone, now - chrono::Duration::hours(1), now).await.unwrap();
     assert_eq!(mix[0].contacts, 1);
     t.db.cleanup().await;
 }

@@ -1,18 +1,21 @@
-//! What the page tests share: an app on a fresh test database (SQLite, or
-//! PostgreSQL when `TEST_DATABASE_URL` is set) with two units, one service
-//! and a user per role, driven through the real router.
+//! The one test app of the web tests: an App on a fresh test database
+//! (SQLite, or PostgreSQL when `TEST_DATABASE_URL` is set) with three units,
+//! three services (one confidential), a user per role and two API keys,
+//! driven through the real router. Everything is set up through App, as
+//! Porten itself would.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::{Duration, Timelike};
-use porten_app::App;
-use porten_domain::errand::NewErrand;
-use porten_domain::{Actor, Audience, Channel, Priority, PublicId, Role, Service, Unit, UnitCode};
-use porten_store::Registration;
+use porten_app::{App, ManualClock};
+use porten_domain::errand::RawErrand;
+use porten_domain::{Actor, Audience, Channel, Role, Scope, Service, Unit, UnitCode};
 use porten_store::testing::TestDb;
+use serde_json::Value;
 use tower::ServiceExt;
 
 /// The CSRF token `sign_in` puts in the cookie jar; forms must send it.
@@ -23,6 +26,15 @@ pub struct TestApp {
     pub db: TestDb,
     pub app: App,
     pub router: axum::Router,
+    /// An API key with `errands:read` and `errands:write` ("Contractor").
+    pub key: String,
+    /// An API key with `errands:read` only ("Dashboard").
+    pub read_only_key: String,
+}
+
+/// Porten itself, as the test's setup acts.
+pub fn system() -> Actor {
+    Actor::System { name: "test".into() }
 }
 
 pub struct Reply {
@@ -55,45 +67,48 @@ pub fn code(s: &str) -> UnitCode {
 impl TestApp {
     pub async fn new() -> TestApp {
         let db = TestDb::new().await;
-        let store = db.store.clone();
-        for (c, cc) in [("TK", false), ("KC", true)] {
-            store
-                .upsert_unit(&Unit {
-                    code: code(c),
-                    name_sv: format!("Enhet {c}"),
-                    name_en: format!("Unit {c}"),
-                    contact_center: cc,
-                })
-                .await
-                .unwrap();
+        let app = App::new(db.store.clone());
+        let system = system();
+        for (c, cc) in [("TK", false), ("KC", true), ("SOF", false)] {
+            let unit =
+                Unit { code: code(c), name_sv: format!("Enhet {c}"), name_en: format!("Unit {c}"), contact_center: cc };
+            app.define_unit(&system, &unit).await.unwrap();
         }
-        store
-            .upsert_service(&Service {
-                code: "general-question".into(),
-                unit: code("KC"),
-                name_sv: "Allmän fråga".into(),
-                name_en: "General question".into(),
+        for (service, name_sv, name_en, unit, confidential) in [
+            ("general-question", "Allmän fråga", "General question", "KC", false),
+            ("pothole", "Tjänst pothole", "Service pothole", "TK", false),
+            ("financial-assistance", "Tjänst financial-assistance", "Service financial-assistance", "SOF", true),
+        ] {
+            let service = Service {
+                code: service.into(),
+                unit: code(unit),
+                name_sv: name_sv.into(),
+                name_en: name_en.into(),
                 description_sv: "Beskrivning.".into(),
                 description_en: "Description.".into(),
                 audiences: vec![Audience::Resident],
                 channels: vec![Channel::Web, Channel::Phone],
                 open311_code: None,
-                confidential: false,
+                confidential,
                 status_names_sv: BTreeMap::new(),
-            })
-            .await
-            .unwrap();
-        let app = App::new(store);
+            };
+            app.define_service(&system, &service).await.unwrap();
+        }
         for (username, role, unit) in [
             ("agent", Role::Agent, Some("KC")),
             ("officer", Role::CaseOfficer, Some("TK")),
             ("unitadmin", Role::UnitAdmin, Some("TK")),
             ("citizen", Role::Citizen, None),
         ] {
-            app.create_user(username, &format!("User {username}"), role, unit.map(code), PASSWORD).await.unwrap();
+            app.create_user(&system, username, &format!("User {username}"), role, unit.map(code), PASSWORD)
+                .await
+                .unwrap();
         }
+        let writes = [Scope::ErrandsRead, Scope::ErrandsWrite];
+        let key = app.create_api_key(&system, "Contractor", &writes, None).await.unwrap().secret;
+        let read_only_key = app.create_api_key(&system, "Dashboard", &[Scope::ErrandsRead], None).await.unwrap().secret;
         let state = porten_web::AppState::new(app.clone(), porten_web::WebConfig::default(), None);
-        TestApp { db, router: porten_web::router(state), app }
+        TestApp { db, router: porten_web::router(state), app, key, read_only_key }
     }
 
     /// Phone contacts on weekdays 09–15 Stockholm time (`per_hour` each hour)
@@ -101,7 +116,9 @@ impl TestApp {
     /// window ends.
     pub async fn seed_contacts(&self, weeks: i64, per_hour: usize) {
         let (_, to) = porten_app::planning::history_window(chrono::Utc::now());
-        let system = Actor::System { name: "test".into() };
+        let system = system();
+        let clock = Arc::new(ManualClock::new(to));
+        let past = self.app.on_clock(clock.clone());
         for h in 0..weeks * 168 {
             let at = to - Duration::hours(weeks * 168 - h);
             let local = porten_domain::time::to_stockholm(at);
@@ -114,28 +131,15 @@ impl TestApp {
                 channels.push(Channel::Web);
             }
             for (i, channel) in channels.into_iter().enumerate() {
-                let new = NewErrand {
+                clock.set(at + Duration::minutes(5 * i as i64 + 1));
+                let raw = RawErrand {
                     service_code: "general-question".into(),
                     title: "Fråga".into(),
                     description: "Fråga om parkering".into(),
-                    channel,
-                    priority: Priority::Normal,
-                    parties: vec![],
-                    confidential: false,
-                    labels: vec![],
-                    form: BTreeMap::new(),
+                    channel: channel.as_str().into(),
+                    ..Default::default()
                 };
-                self.app
-                    .store()
-                    .register_errand(Registration {
-                        public_id: PublicId::from_random_bytes(porten_app::random_bytes()),
-                        errand: &new,
-                        unit: &code("KC"),
-                        actor: &system,
-                        at: at + Duration::minutes(5 * i as i64 + 1),
-                    })
-                    .await
-                    .unwrap();
+                past.register_errand(&system, raw).await.unwrap();
             }
         }
     }
@@ -164,6 +168,31 @@ impl TestApp {
     /// Signs in through the real form and returns the cookie header to send afterwards.
     pub async fn sign_in(&self, username: &str) -> String {
         sign_in(&self.router, username).await
+    }
+
+    /// Calls the JSON API with an optional bearer key and JSON body.
+    pub async fn api(&self, method: &str, uri: &str, key: Option<&str>, body: Option<Value>) -> Reply {
+        let mut req = Request::builder().method(method).uri(uri);
+        if let Some(k) = key {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {k}"));
+        }
+        let body = match body {
+            Some(v) => {
+                req = req.header(header::CONTENT_TYPE, "application/json");
+                Body::from(v.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(req.body(body).unwrap()).await
+    }
+
+    /// Sends a page request with cookies and, for a form, its body.
+    pub async fn page(&self, method: &str, uri: &str, cookies: &str, form: Option<&str>) -> Reply {
+        let mut req = Request::builder().method(method).uri(uri).header(header::COOKIE, cookies);
+        if form.is_some() {
+            req = req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        }
+        self.send(req.body(form.map(|f| Body::from(f.to_owned())).unwrap_or_default()).unwrap()).await
     }
 }
 

@@ -1,12 +1,10 @@
 //! The business calendar page (`/staff/calendar`) through the real router.
 
-mod support;
-
+use crate::support::{CSRF, TestApp};
 use axum::http::{StatusCode, header};
 use chrono::{Datelike, Duration};
 use porten_app::planning::plannable_weeks;
 use porten_domain::time::to_stockholm;
-use support::{CSRF, TestApp};
 
 #[tokio::test]
 async fn admins_decide_days_that_planning_then_keeps_closed() {

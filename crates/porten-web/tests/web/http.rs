@@ -1,115 +1,11 @@
 //! End-to-end tests of the HTTP surface through the real router (no socket),
 //! on whichever backend `TEST_DATABASE_URL` names (SQLite by default).
 
-use std::collections::BTreeMap;
-
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use porten_app::App;
-use porten_domain::{Audience, Channel, Role, Scope, Service, Unit, UnitCode};
-use porten_store::testing::TestDb;
 use serde_json::{Value, json};
 
-mod support;
-
-use support::{PASSWORD, Reply};
-
-struct TestApp {
-    db: TestDb,
-    app: App,
-    router: axum::Router,
-    key: String,
-    read_only_key: String,
-}
-
-impl TestApp {
-    async fn new() -> TestApp {
-        let db = TestDb::new().await;
-        let store = db.store.clone();
-        for (code, cc) in [("TK", false), ("KC", true), ("SOF", false)] {
-            store
-                .upsert_unit(&Unit {
-                    code: UnitCode::parse(code).unwrap(),
-                    name_sv: format!("Enhet {code}"),
-                    name_en: format!("Unit {code}"),
-                    contact_center: cc,
-                })
-                .await
-                .unwrap();
-        }
-        for (code, unit, confidential) in [("pothole", "TK", false), ("financial-assistance", "SOF", true)] {
-            store
-                .upsert_service(&Service {
-                    code: code.into(),
-                    unit: UnitCode::parse(unit).unwrap(),
-                    name_sv: format!("Tjänst {code}"),
-                    name_en: format!("Service {code}"),
-                    description_sv: "Beskrivning.".into(),
-                    description_en: "Description.".into(),
-                    audiences: vec![Audience::Resident],
-                    channels: vec![Channel::Web],
-                    open311_code: None,
-                    confidential,
-                    status_names_sv: BTreeMap::new(),
-                })
-                .await
-                .unwrap();
-        }
-        let app = App::new(store);
-        for (username, role, unit) in [
-            ("agent", Role::Agent, Some("KC")),
-            ("officer", Role::CaseOfficer, Some("TK")),
-            ("citizen", Role::Citizen, None),
-        ] {
-            app.create_user(
-                username,
-                &format!("User {username}"),
-                role,
-                unit.map(|u| UnitCode::parse(u).unwrap()),
-                PASSWORD,
-            )
-            .await
-            .unwrap();
-        }
-        let key =
-            app.create_api_key("Contractor", &[Scope::ErrandsRead, Scope::ErrandsWrite], None).await.unwrap().secret;
-        let read_only_key = app.create_api_key("Dashboard", &[Scope::ErrandsRead], None).await.unwrap().secret;
-        let state = porten_web::AppState::new(app.clone(), porten_web::WebConfig::default(), None);
-        TestApp { db, router: porten_web::router(state), app, key, read_only_key }
-    }
-
-    async fn send(&self, req: Request<Body>) -> Reply {
-        support::send(&self.router, req).await
-    }
-
-    async fn api(&self, method: &str, uri: &str, key: Option<&str>, body: Option<Value>) -> Reply {
-        let mut req = Request::builder().method(method).uri(uri);
-        if let Some(k) = key {
-            req = req.header(header::AUTHORIZATION, format!("Bearer {k}"));
-        }
-        let body = match body {
-            Some(v) => {
-                req = req.header(header::CONTENT_TYPE, "application/json");
-                Body::from(v.to_string())
-            }
-            None => Body::empty(),
-        };
-        self.send(req.body(body).unwrap()).await
-    }
-
-    async fn page(&self, method: &str, uri: &str, cookies: &str, form: Option<&str>) -> Reply {
-        let mut req = Request::builder().method(method).uri(uri).header(header::COOKIE, cookies);
-        if form.is_some() {
-            req = req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-        }
-        self.send(req.body(form.map(|f| Body::from(f.to_owned())).unwrap_or_default()).unwrap()).await
-    }
-
-    /// Signs in through the real form and returns the cookie header to send afterwards.
-    async fn sign_in(&self, username: &str) -> String {
-        support::sign_in(&self.router, username).await
-    }
-}
+use crate::support::TestApp;
 
 fn pothole() -> Value {
     json!({
@@ -139,8 +35,8 @@ async fn registering_through_the_api_returns_the_registry_number_and_audits_read
     let read = t.api("GET", &format!("/api/v1/errands/{id}"), Some(&t.key), None).await;
     assert_eq!(read.status, StatusCode::OK);
     assert_eq!(read.json()["title"], "Potthål på Sjögatan");
-    let errand = t.app.store().get_errand(porten_domain::PublicId::parse(&id).unwrap()).await.unwrap().unwrap();
-    let audit = t.app.store().audit_for_errand(errand.id).await.unwrap();
+    let errand = t.db.store.get_errand(porten_domain::PublicId::parse(&id).unwrap()).await.unwrap().unwrap();
+    let audit = t.db.store.audit_for_errand(errand.id).await.unwrap();
     assert_eq!(audit.len(), 1, "one audited read");
     assert_eq!(
         (audit[0].actor_kind.as_str(), audit[0].actor_name.as_str(), audit[0].action.as_str()),
@@ -394,4 +290,24 @@ fn openapi_document_is_stable() {
     let doc: Value = serde_json::from_str(&porten_web::openapi_json()).unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     insta::assert_snapshot!("openapi", porten_web::openapi_json());
+}
+
+#[tokio::test]
+async fn the_catalogue_needs_the_catalogue_scope_in_the_api_but_is_public_on_pages() {
+    let t = TestApp::new().await;
+    let system = crate::support::system();
+    let catalogue_key =
+        t.app.create_api_key(&system, "Kartportal", &[porten_domain::Scope::CatalogueRead], None).await.unwrap().secret;
+    for path in ["/api/v1/units", "/api/v1/services"] {
+        let refused = t.api("GET", path, Some(&t.key), None).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{path} without catalogue:read");
+        assert_eq!(refused.header(header::CONTENT_TYPE), "application/problem+json");
+        let allowed = t.api("GET", path, Some(&catalogue_key), None).await;
+        assert_eq!(allowed.status, StatusCode::OK, "{path}: {}", allowed.body);
+        assert_eq!(allowed.json().as_array().unwrap().len(), 3);
+    }
+    let home = t.get("/", "").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains("Allmän fråga"), "visitors see the catalogue without signing in");
+    t.db.cleanup().await;
 }

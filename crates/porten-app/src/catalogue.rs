@@ -1,0 +1,73 @@
+//! The catalogue (*tjänstekatalog*): units and their services.
+//!
+//! Access rule: the catalogue is public information, like Open311's service
+//! list, so visitors and every signed-in user may read it. An API key needs
+//! the `catalogue:read` scope. Only Porten itself and system admins define
+//! units and services, and each definition is audited.
+
+use porten_domain::{Actor, Role, Scope, Service, Unit};
+
+use crate::{App, AppError, Result, require_admin};
+
+/// Whether the catalogue may be read by `actor` (`None`: a visitor who has not signed in).
+pub fn may_read_catalogue(actor: Option<&Actor>) -> bool {
+    match actor {
+        Some(key @ Actor::ApiKey { .. }) => key.has_scope(Scope::CatalogueRead),
+        _ => true,
+    }
+}
+
+fn reader(actor: Option<&Actor>) -> Result<()> {
+    if may_read_catalogue(actor) { Ok(()) } else { Err(AppError::Forbidden) }
+}
+
+impl App {
+    /// Every unit, by code.
+    pub async fn units(&self, actor: Option<&Actor>) -> Result<Vec<Unit>> {
+        reader(actor)?;
+        Ok(self.store.list_units().await?)
+    }
+
+    /// Every service, by code.
+    pub async fn services(&self, actor: Option<&Actor>) -> Result<Vec<Service>> {
+        reader(actor)?;
+        Ok(self.store.list_services().await?)
+    }
+
+    /// One service, if it exists.
+    pub async fn service(&self, actor: Option<&Actor>, code: &str) -> Result<Option<Service>> {
+        reader(actor)?;
+        Ok(self.store.get_service(code).await?)
+    }
+
+    /// The units whose errands `actor` may list: all of them for the
+    /// contact center, system admins and systems; their own for case
+    /// officers and unit admins; none for citizens.
+    pub async fn workable_units(&self, actor: &Actor) -> Result<Vec<Unit>> {
+        let units = self.store.list_units().await?;
+        Ok(match actor {
+            Actor::User { role: Role::Citizen, .. } => Vec::new(),
+            Actor::User { role: Role::CaseOfficer | Role::UnitAdmin, unit, .. } => {
+                units.into_iter().filter(|u| unit.as_ref() == Some(&u.code)).collect()
+            }
+            Actor::User { role: Role::Agent | Role::SystemAdmin, .. } | Actor::ApiKey { .. } | Actor::System { .. } => {
+                units
+            }
+        })
+    }
+
+    /// Creates or replaces a unit.
+    pub async fn define_unit(&self, actor: &Actor, unit: &Unit) -> Result<()> {
+        require_admin(actor)?;
+        self.store.upsert_unit(unit).await?;
+        self.audit(actor, "catalogue.unit", None, Some(unit.code.as_str())).await
+    }
+
+    /// Creates or replaces a service after checking it (its unit must exist).
+    pub async fn define_service(&self, actor: &Actor, service: &Service) -> Result<()> {
+        require_admin(actor)?;
+        service.validate().map_err(AppError::Invalid)?;
+        self.store.upsert_service(service).await?;
+        self.audit(actor, "catalogue.service", None, Some(&service.code)).await
+    }
+}

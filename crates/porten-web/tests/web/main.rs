@@ -1,0 +1,9 @@
+//! The web crate's tests, one binary: pages, the JSON API and the staff
+//! tools through the real router (no socket), on whichever backend
+//! `TEST_DATABASE_URL` names (SQLite by default).
+
+mod calendar;
+mod contacts;
+mod http;
+mod planning;
+mod support;
