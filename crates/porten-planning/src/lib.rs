@@ -47,6 +47,9 @@ pub use plan::{
     BacktestDay, BacktestPoint, BacktestView, ClosedDay, ContactSource, Forecast, Heatmap, HeatmapCell, KeptOpenDay,
     Plan, PlanOutcome, ScenarioInterval, ScenarioTotals, StaffedInterval, build_plan,
 };
+/// The kinds of error a [`PlanningError`] carries.
+pub use porten_erlang::ErlangError;
+pub use porten_forecast::ForecastError;
 pub use record::{CSV_COLUMNS, Figure, StaffingRecord, model_name, staffing_summary};
 pub use staffing::{
     Heads, IntervalStaffing, NO_CONTACTS_BELOW, OPEN_MINIMUM_AGENTS, Staffing, StaffingGoal, StaffingRule,
