@@ -204,3 +204,62 @@ pub(crate) fn staff_backlog(work_seconds: f64, input: &PlanningInput) -> Result<
         abandon_rate: None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(goal: StaffingGoal, minimum_agents: u32) -> StaffingRule {
+        StaffingRule { interval_seconds: 1800.0, patience_seconds: None, goal, shrinkage: 0.3, minimum_agents }
+    }
+
+    const TEXTBOOK: StaffingGoal = StaffingGoal::Meet(StaffingTarget {
+        service_level: 0.8,
+        target_seconds: 20.0,
+        max_asa_seconds: None,
+        max_abandon: None,
+        max_occupancy: None,
+    });
+
+    #[test]
+    fn no_contacts_get_the_minimum_and_no_queue_figures() {
+        let standalone = staff_interval(0.0, 180.0, &rule(TEXTBOOK, 0)).unwrap();
+        assert_eq!((standalone.agents, standalone.scheduled, standalone.metrics), (0, 0, None));
+        let open = staff_interval(0.0, 0.0, &rule(TEXTBOOK, OPEN_MINIMUM_AGENTS)).unwrap();
+        assert_eq!((open.agents, open.scheduled, open.offered_load, open.metrics), (1, 2, 0.0, None));
+        // Rounding noise of a forecast is no traffic.
+        assert_eq!(staff_interval(NO_CONTACTS_BELOW / 2.0, 180.0, &rule(TEXTBOOK, 1)).unwrap(), open);
+        let evaluated = StaffingGoal::Evaluate { agents: 4, target_seconds: 20.0 };
+        assert_eq!(staff_interval(0.0, 180.0, &rule(evaluated, 0)).unwrap().agents, 4);
+    }
+
+    #[test]
+    fn with_contacts_the_search_decides_and_the_minimum_is_a_floor() {
+        // 100 calls in 30 minutes of 180 s: 10 Erlang, 14 agents for 80 % in 20 s.
+        let searched = staff_interval(100.0, 180.0, &rule(TEXTBOOK, 1)).unwrap();
+        assert_eq!((searched.agents, searched.scheduled), (14, 20));
+        assert!(searched.metrics.unwrap().service_level >= 0.8);
+        let floor = staff_interval(100.0, 180.0, &rule(TEXTBOOK, 16)).unwrap();
+        let m = floor.metrics.unwrap();
+        assert_eq!((floor.agents, m.agents), (16, 16));
+        assert!(m.service_level > searched.metrics.unwrap().service_level);
+        let err = staff_interval(100.0, 0.0, &rule(TEXTBOOK, 1)).unwrap_err();
+        assert!(matches!(err, PlanningError::Staffing(porten_erlang::ErlangError::InvalidHandlingTime(_))));
+    }
+
+    #[test]
+    fn the_page_and_the_cli_apply_the_same_rule() {
+        // An open interval of the page is staff_interval with the open minimum.
+        let input = PlanningInput { interval_minutes: 30, ..PlanningInput::default() };
+        let quiet = staff(0.0, 300.0, &input).unwrap();
+        let rule = input.open_interval_rule();
+        assert_eq!(rule.minimum_agents, OPEN_MINIMUM_AGENTS);
+        assert_eq!(quiet.agents, staff_interval(0.0, 300.0, &rule).unwrap().agents);
+        assert_eq!(
+            (quiet.agents, quiet.service_level, quiet.asa_seconds, quiet.occupancy),
+            (1, Some(1.0), Some(0.0), 0.0)
+        );
+        let busy = staff(100.0, 180.0, &input).unwrap();
+        assert_eq!(busy.agents, staff_interval(100.0, 180.0, &rule).unwrap().agents);
+    }
+}

@@ -897,6 +897,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn planning_errors_are_told_in_the_page_language_with_their_numbers() {
+        let sv = Tr { lang: Lang::Sv, city: "Lindhamn".into(), here: "/staff/planning".into() };
+        let en = Tr { lang: Lang::En, ..sv.clone() };
+        let infeasible = PlanningError::Staffing(ErlangError::NoFeasibleStaffing { limit: 10_000_000 });
+        assert_eq!(
+            planning_error(&sv, &infeasible),
+            "ingen bemanning upp till 10\u{a0}000\u{a0}000 personer når målen"
+        );
+        assert_eq!(planning_error(&en, &infeasible), "no staffing up to 10,000,000 people meets the goals");
+        let aht = PlanningError::Staffing(ErlangError::InvalidHandlingTime(0.0));
+        assert!(planning_error(&sv, &aht).contains("hanteringstiden i ett intervall med kontakter är 0 sekunder"));
+        let data = PlanningError::Forecast(ForecastError::NotEnoughData { needed: 336, got: 168 });
+        assert!(planning_error(&en, &data).starts_with("168 intervals of measured contacts are not enough"));
+        let begun = PlanningError::WeekHasBegun { week: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap() };
+        assert_eq!(
+            planning_error(&sv, &begun),
+            "v. 49 (2026-11-30 – 2026-12-06) har redan börjat, och en plan görs för en kommande vecka"
+        );
+        // Every kind has a message in both languages: none falls back to its key.
+        let other = PlanningError::Staffing(ErlangError::NoAgents);
+        for t in [&sv, &en] {
+            for e in [&infeasible, &aht, &data, &begun, &other] {
+                assert!(!planning_error(t, e).contains("planning-failure"), "{e:?}");
+            }
+        }
+    }
+
+    #[test]
     fn numbers_follow_the_language() {
         assert_eq!(num(Lang::Sv, 12345.678, 1), "12\u{a0}345,7");
         assert_eq!(num(Lang::En, 12345.678, 0), "12,346");
