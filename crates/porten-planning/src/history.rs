@@ -185,6 +185,11 @@ impl std::fmt::Display for LocalStart {
 /// Compares with the shown form, `YYYY-MM-DD HH:MM`.
 impl PartialEq<&str> for LocalStart {
     fn eq(&self, other: &&str) -> bool {
-        self.to_string() == *other
+        let Some((date, time)) = other.split_once(' ') else { return false };
+        let Some((hour, minute)) = time.split_once(':') else { return false };
+        (date.len(), hour.len(), minute.len()) == (10, 2, 2)
+            && date.parse() == Ok(self.date)
+            && hour.parse() == Ok(self.hour)
+            && minute.parse() == Ok(self.minute)
     }
 }

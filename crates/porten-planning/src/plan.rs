@@ -101,6 +101,10 @@ pub struct BacktestDay {
     pub weekday: u8,
     pub actual: f64,
     pub forecast: f64,
+    /// Its intervals among [`BacktestView::points`]: `point_count` from
+    /// `first_point` (a day has 23 or 25 hours when the clocks change).
+    pub first_point: usize,
+    pub point_count: usize,
 }
 
 /// A day of the planned week the business calendar keeps closed, and why.
@@ -397,17 +401,20 @@ pub fn build_plan(
             })
             .collect();
         let mut days: Vec<BacktestDay> = Vec::new();
-        for p in &points {
+        for (i, p) in points.iter().enumerate() {
             match days.last_mut() {
                 Some(d) if d.date == p.local_start.date => {
                     d.actual += p.actual;
                     d.forecast += p.forecast;
+                    d.point_count += 1;
                 }
                 _ => days.push(BacktestDay {
                     date: p.local_start.date,
                     weekday: p.local_start.date.weekday().num_days_from_monday() as u8,
                     actual: p.actual,
                     forecast: p.forecast,
+                    first_point: i,
+                    point_count: 1,
                 }),
             }
         }

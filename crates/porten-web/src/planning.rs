@@ -20,10 +20,9 @@ use porten_app::planning::{PlanError, may_plan};
 use porten_domain::time::to_stockholm;
 use porten_domain::{Channel, Violations};
 use porten_planning::{
-    AhtSource, BacktestPoint, BacktestView, ContactSource, CsvStyle, DEFAULT_BACKLOG_OCCUPANCY, ErlangError, Forecast,
-    ForecastError, Heads, Heatmap, MAX_SCENARIOS, MixShare, NO_SERVICE, OpenDays, PLANNING_CHANNELS, Plan, PlanOutcome,
-    PlanningError, PlanningInput, RawPlanningInput, ScenarioTotals, StaffedInterval, Staffing, plannable_weeks,
-    staffing_csv,
+    AhtSource, BacktestPoint, BacktestView, ContactSource, CsvStyle, DEFAULT_BACKLOG_OCCUPANCY, Forecast, Heads,
+    Heatmap, MAX_SCENARIOS, MixShare, NO_SERVICE, OpenDays, PLANNING_CHANNELS, Plan, PlanOutcome, PlanningError,
+    PlanningInput, RawPlanningInput, ScenarioTotals, StaffedInterval, Staffing, plannable_weeks, staffing_csv,
 };
 
 use crate::AppState;
@@ -463,28 +462,17 @@ fn chart(t: &Tr, bt: &BacktestView) -> Chart {
         .into_iter()
         .map(|v| AxisLabel { x: CHART_LEFT - 6, y: y(v).round() as usize + 4, text: num(lang, v, 1) })
         .collect();
-    // Where each day starts among the points (a day can have 23 or 25 hours).
-    let mut day_starts = Vec::new();
-    for (i, p) in bt.points.iter().enumerate() {
-        if i == 0 || bt.points[i - 1].local_start.date != p.local_start.date {
-            day_starts.push(i);
-        }
-    }
+    // Each day's label sits in the middle of its points (23, 24 or 25 hours).
     let x_labels = bt
         .days
         .iter()
-        .zip(&day_starts)
-        .enumerate()
-        .map(|(k, (d, start))| {
-            let end = day_starts.get(k + 1).copied().unwrap_or(bt.points.len());
-            AxisLabel {
-                x: x((start + end) / 2).round() as usize,
-                y: CHART_TOP + CHART_HEIGHT + 18,
-                text: weekday_short(t, d.weekday),
-            }
+        .map(|d| AxisLabel {
+            x: x(d.first_point + d.point_count / 2).round() as usize,
+            y: CHART_TOP + CHART_HEIGHT + 18,
+            text: weekday_short(t, d.weekday),
         })
         .collect();
-    let gridlines = day_starts.iter().skip(1).map(|i| x(*i).round() as usize).collect();
+    let gridlines = bt.days.iter().skip(1).map(|d| x(d.first_point).round() as usize).collect();
     let fmt_share = |v: Option<f64>| v.map(|v| num(lang, v * 100.0, 1)).unwrap_or_else(|| "–".into());
     let label = |p: Option<&BacktestPoint>| p.map(|p| p.local_start.to_string());
     let (first, last) = (label(bt.points.first()), label(bt.points.last()));
@@ -637,8 +625,7 @@ fn ready(t: &Tr, plan: &Plan, f: &Forecast) -> Ready {
                 .kept_open
                 .iter()
                 .map(|k| {
-                    let (d, note) = (k.date, &k.note);
-                    let day = weekday_of(t, d);
+                    let (d, note, day) = (k.date, &k.note, weekday_of(t, k.date));
                     let name = t.get(&format!("holiday-{}", k.holiday));
                     if note.is_empty() { format!("{day} {d}: {name}") } else { format!("{day} {d}: {name} ({note})") }
                 })
@@ -698,36 +685,15 @@ fn basis(t: &Tr, plan: &Plan) -> Vec<String> {
     ]
 }
 
-/// Why no plan could be made, in the page's language: a clause for
-/// `planning-infeasible`, with the numbers the error carries.
-fn planning_error(t: &Tr, e: &PlanningError) -> String {
-    let lang = t.lang;
-    let value = |v: f64| num(lang, v, if v.fract() == 0.0 { 0 } else { 2 });
-    match e {
-        PlanningError::Staffing(e) => match e {
-            ErlangError::NoFeasibleStaffing { limit } => {
-                t.with1("planning-failure-no-feasible-staffing", "limit", num(lang, f64::from(*limit), 0))
-            }
-            ErlangError::TooManyAgents { agents, limit } => t.with(
-                "planning-failure-too-many-agents",
-                &[("agents", num(lang, *agents, 0)), ("limit", num(lang, f64::from(*limit), 0))],
-            ),
-            ErlangError::InvalidHandlingTime(v) => t.with1("planning-failure-handling-time", "value", value(*v)),
-            ErlangError::InvalidArrivalRate(v) => t.with1("planning-failure-contacts", "value", value(*v)),
-            ErlangError::InvalidOfferedLoad(v) => t.with1("planning-failure-load", "value", value(*v)),
-            ErlangError::InvalidShrinkage(v) => t.with1("planning-failure-shrinkage", "value", value(*v)),
-            _ => t.get("planning-failure-staffing"),
-        },
-        PlanningError::Forecast(e) => match e {
-            ForecastError::NotEnoughData { needed, got } => t.with(
-                "planning-failure-not-enough-data",
-                &[("got", num(lang, *got as f64, 0)), ("needed", num(lang, *needed as f64, 0))],
-            ),
-            ForecastError::UnsupportedInterval(m) => t.with1("planning-failure-interval", "minutes", m.to_string()),
-            _ => t.get("planning-failure-forecast"),
-        },
-        PlanningError::WeekHasBegun { week } => t.with1("planning-failure-week-begun", "week", week_label(t, *week)),
+/// Why no plan could be made, in the page's language, with the numbers the
+/// error carries.
+fn infeasible(t: &Tr, e: &PlanningError) -> String {
+    let mut args: Vec<(&'static str, String)> =
+        e.numbers().into_iter().map(|(name, v)| (name, num(t.lang, v, if v.fract() == 0.0 { 0 } else { 2 }))).collect();
+    if let PlanningError::WeekHasBegun { week } = e {
+        args.push(("week", week_label(t, *week)));
     }
+    t.with1("planning-infeasible", "reason", t.with(&format!("planning-failure-{}", e.code()), &args))
 }
 
 async fn service_names(state: &AppState) -> Result<ServiceNames, AppError> {
@@ -826,7 +792,7 @@ async fn planning_page(
     let plan = match state.app.plan(&actor, input).await {
         Ok(p) => p,
         Err(PlanError::Planning(e)) => {
-            page.notice = Some(page.t.with1("planning-infeasible", "reason", planning_error(&page.t, &e)));
+            page.notice = Some(infeasible(&page.t, &e));
             return (StatusCode::UNPROCESSABLE_ENTITY, page).into_response();
         }
         Err(PlanError::App(e)) => return app_error_page(page.t, page.nav, e),
@@ -884,10 +850,7 @@ async fn planning_csv(
             staffing_csv(&plan, style),
         )
             .into_response(),
-        Err(PlanError::Planning(e)) => plain_error(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            t.with1("planning-infeasible", "reason", planning_error(&t, &e)),
-        ),
+        Err(PlanError::Planning(e)) => plain_error(StatusCode::UNPROCESSABLE_ENTITY, infeasible(&t, &e)),
         Err(PlanError::App(e)) => app_error_page(t, Nav::new(Some(&user), &csrf), e),
     }
 }
@@ -895,32 +858,29 @@ async fn planning_csv(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use porten_planning::{ErlangError, ForecastError};
 
     #[test]
     fn planning_errors_are_told_in_the_page_language_with_their_numbers() {
         let sv = Tr { lang: Lang::Sv, city: "Lindhamn".into(), here: "/staff/planning".into() };
         let en = Tr { lang: Lang::En, ..sv.clone() };
-        let infeasible = PlanningError::Staffing(ErlangError::NoFeasibleStaffing { limit: 10_000_000 });
+        let no_staffing = PlanningError::Staffing(ErlangError::NoFeasibleStaffing { limit: 10_000_000 });
         assert_eq!(
-            planning_error(&sv, &infeasible),
-            "ingen bemanning upp till 10\u{a0}000\u{a0}000 personer når målen"
+            infeasible(&sv, &no_staffing),
+            "Det går inte att bemanna med de här förutsättningarna: ingen bemanning upp till 10\u{a0}000\u{a0}000 \
+             personer når målen. Ändra målen och försök igen."
         );
-        assert_eq!(planning_error(&en, &infeasible), "no staffing up to 10,000,000 people meets the goals");
+        assert!(infeasible(&en, &no_staffing).contains(": no staffing up to 10,000,000 people meets the goals."));
         let aht = PlanningError::Staffing(ErlangError::InvalidHandlingTime(0.0));
-        assert!(planning_error(&sv, &aht).contains("hanteringstiden i ett intervall med kontakter är 0 sekunder"));
+        assert!(infeasible(&sv, &aht).contains("hanteringstiden i ett intervall med kontakter är 0 sekunder"));
         let data = PlanningError::Forecast(ForecastError::NotEnoughData { needed: 336, got: 168 });
-        assert!(planning_error(&en, &data).starts_with("168 intervals of measured contacts are not enough"));
+        assert!(infeasible(&en, &data).contains(": 168 intervals of measured contacts are not enough"));
         let begun = PlanningError::WeekHasBegun { week: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap() };
-        assert_eq!(
-            planning_error(&sv, &begun),
-            "v. 49 (2026-11-30 – 2026-12-06) har redan börjat, och en plan görs för en kommande vecka"
-        );
+        assert!(infeasible(&sv, &begun).contains(": v. 49 (2026-11-30 – 2026-12-06) har redan börjat"));
         // Every kind has a message in both languages: none falls back to its key.
         let other = PlanningError::Staffing(ErlangError::NoAgents);
-        for t in [&sv, &en] {
-            for e in [&infeasible, &aht, &data, &begun, &other] {
-                assert!(!planning_error(t, e).contains("planning-failure"), "{e:?}");
-            }
+        for (t, e) in [&sv, &en].into_iter().flat_map(|t| [&no_staffing, &aht, &data, &begun, &other].map(|e| (t, e))) {
+            assert!(!infeasible(t, e).contains("planning-failure"), "{e:?}");
         }
     }
 
