@@ -17,6 +17,7 @@ pub mod contact;
 pub mod errand;
 pub mod ids;
 pub mod personnummer;
+pub mod planning;
 pub mod registry;
 pub mod time;
 pub mod validation;

@@ -51,21 +51,30 @@ fn parse_count(field: &str, column: &str, separator: char) -> Result<f64, String
     }
 }
 
-/// Parses an ACD interval export.
+/// One data row of an ACD interval export, with the line it stands on.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AcdRow {
+    /// 1-based line number in the text.
+    pub line: usize,
+    /// The row's figures.
+    pub interval: AcdInterval,
+}
+
+/// Parses the rows of an ACD interval export, as they stand: the one
+/// parser of that format, for [`parse_acd_csv`] and for tools that take
+/// each row on its own (`porten staffing --input`).
 ///
 /// The header must name the columns `interval_start, offered, answered,
 /// abandoned, aht_seconds` (any order, case-insensitive; other columns are
-/// ignored; `;` with decimal commas is accepted too). Rows must be in time
-/// order and start on interval boundaries. The interval length is
-/// `interval_minutes`, or, if `None`, the shortest step between two rows; it
-/// must be 15, 30 or 60 minutes. Missing intervals are filled with zero calls
-/// (an export often leaves out empty intervals); their number is
-/// [`IntervalSeries::filled`]. An empty `aht_seconds` is allowed when nothing
-/// was answered.
+/// ignored; `;` with decimal commas is accepted too; a byte-order mark is
+/// skipped). Blank lines are skipped. `interval_start` is a date and time
+/// ([`Timestamp::parse`]); counts and handle times are numbers, zero or
+/// more; an empty `aht_seconds` is allowed (as 0) when nothing was
+/// answered.
 ///
 /// Every problem is reported as [`ForecastError::Csv`] with its 1-based line
-/// number.
-pub fn parse_acd_csv(text: &str, interval_minutes: Option<u32>) -> Result<IntervalSeries, ForecastError> {
+/// number, or [`ForecastError::EmptyInput`] when there is no header line.
+pub fn parse_acd_rows(text: &str) -> Result<Vec<AcdRow>, ForecastError> {
     let err = |line: usize, message: String| ForecastError::Csv { line, message };
     let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l)).filter(|(_, l)| !l.trim().is_empty());
     let (header_line, header) = lines.next().ok_or(ForecastError::EmptyInput)?;
@@ -78,7 +87,7 @@ pub fn parse_acd_csv(text: &str, interval_minutes: Option<u32>) -> Result<Interv
             err(header_line, format!("the header has no column {wanted:?} (expected {})", COLUMNS.join(",")))
         })?;
     }
-    let mut rows: Vec<(usize, AcdInterval)> = Vec::new();
+    let mut rows = Vec::new();
     for (number, line) in lines {
         let fields = split_fields(line, separator);
         if fields.len() != names.len() {
@@ -97,24 +106,47 @@ pub fn parse_acd_csv(text: &str, interval_minutes: Option<u32>) -> Result<Interv
         } else {
             parse_count(aht, "aht_seconds", separator).map_err(|e| err(number, e))?
         };
-        if let Some((prev_line, prev)) = rows.last()
-            && start.instant() <= prev.start.instant()
-        {
+        rows.push(AcdRow { line: number, interval: AcdInterval { start, offered, answered, abandoned, aht_seconds } });
+    }
+    Ok(rows)
+}
+
+/// Parses an ACD interval export into a series.
+///
+/// The rows are read by [`parse_acd_rows`]. They must be in time order and
+/// start on interval boundaries. The interval length is
+/// `interval_minutes`, or, if `None`, the shortest step between two rows; it
+/// must be 15, 30 or 60 minutes. Missing intervals are filled with zero calls
+/// (an export often leaves out empty intervals); their number is
+/// [`IntervalSeries::filled`].
+///
+/// Every problem is reported as [`ForecastError::Csv`] with its 1-based line
+/// number.
+pub fn parse_acd_csv(text: &str, interval_minutes: Option<u32>) -> Result<IntervalSeries, ForecastError> {
+    let err = |line: usize, message: String| ForecastError::Csv { line, message };
+    let rows = parse_acd_rows(text)?;
+    for pair in rows.windows(2) {
+        let (prev, row) = (&pair[0], &pair[1]);
+        let start = row.interval.start;
+        if start.instant() <= prev.interval.start.instant() {
             let hint = if start.offset_minutes.is_none() {
                 " (a local time without UTC offset repeats when daylight saving time ends; export with offsets)"
             } else {
                 ""
             };
             return Err(err(
-                number,
-                format!("interval {start} does not come after {} on line {prev_line}{hint}", prev.start),
+                row.line,
+                format!("interval {start} does not come after {} on line {}{hint}", prev.interval.start, prev.line),
             ));
         }
-        rows.push((number, AcdInterval { start, offered, answered, abandoned, aht_seconds }));
     }
     let interval = match interval_minutes {
         Some(m) => m,
-        None => rows.windows(2).map(|w| w[1].1.start.instant() - w[0].1.start.instant()).min().map_or(15, |m| m as u32),
+        None => rows
+            .windows(2)
+            .map(|w| w[1].interval.start.instant() - w[0].interval.start.instant())
+            .min()
+            .map_or(15, |m| m as u32),
     };
     if !SUPPORTED_INTERVALS.contains(&interval) {
         return Err(ForecastError::UnsupportedInterval(interval));
@@ -122,16 +154,16 @@ pub fn parse_acd_csv(text: &str, interval_minutes: Option<u32>) -> Result<Interv
     let step = i64::from(interval);
     let mut intervals = Vec::with_capacity(rows.len());
     let mut filled = 0;
-    for (i, (number, row)) in rows.iter().enumerate() {
+    for (i, AcdRow { line, interval: row }) in rows.iter().enumerate() {
         if !row.start.minute_of_day().is_multiple_of(interval) {
-            return Err(err(*number, format!("interval {} does not start on a {interval}-minute boundary", row.start)));
+            return Err(err(*line, format!("interval {} does not start on a {interval}-minute boundary", row.start)));
         }
         if i > 0 {
-            let prev = &rows[i - 1].1;
+            let prev = &rows[i - 1].interval;
             let gap = row.start.instant() - prev.start.instant();
             if gap % step != 0 {
                 return Err(err(
-                    *number,
+                    *line,
                     format!(
                         "interval {} is not a whole number of {interval}-minute steps after {}",
                         row.start, prev.start

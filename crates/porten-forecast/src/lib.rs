@@ -1,7 +1,7 @@
 //! # porten-forecast
 //!
 //! Forecasting contact-center call volumes per interval: import of ACD
-//! interval exports ([`parse_acd_csv`]), a weekday × interval-of-day profile
+//! interval exports ([`parse_acd_rows`], [`parse_acd_csv`]), a weekday × interval-of-day profile
 //! with level and trend by weekly seasonal Holt-Winters ([`fit`],
 //! [`Model::forecast`]) over 15-, 30- or 60-minute intervals, and forecast
 //! accuracy (MAPE, WAPE) against a held-out week ([`backtest_last_week`]).
@@ -31,7 +31,7 @@ mod time;
 
 use std::fmt;
 
-pub use acd::{AcdInterval, IntervalSeries, SUPPORTED_INTERVALS, parse_acd_csv, slot};
+pub use acd::{AcdInterval, AcdRow, IntervalSeries, SUPPORTED_INTERVALS, parse_acd_csv, parse_acd_rows, slot};
 pub use holt_winters::{ForecastPoint, Model, Params, fit};
 pub use time::Timestamp;
 

@@ -292,3 +292,19 @@ fn errors_for_too_little_data_and_bad_parameters() {
     let bad = Params { alpha: 1.5, beta: 0.0, gamma: 0.1 };
     assert_eq!(fit(&s, Some(bad)).unwrap_err(), ForecastError::InvalidParameter("alpha", 1.5));
 }
+
+#[test]
+fn rows_are_read_as_they_stand() {
+    // The row layer neither fills gaps nor checks order or boundaries; the
+    // series does.
+    let text = "interval_start;offered;answered;abandoned;aht_seconds\n\
+        2026-03-02 08:45;0;0;0;\n\
+        \n\
+        2026-03-02 08:07;2;2;0;180,5\n";
+    let rows = porten_forecast::parse_acd_rows(text).unwrap();
+    assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 4]);
+    assert_eq!((rows[0].interval.offered, rows[0].interval.aht_seconds), (0.0, 0.0));
+    assert_eq!((rows[1].interval.start.minute, rows[1].interval.aht_seconds), (7, 180.5));
+    let err = parse_acd_csv(text, Some(15)).unwrap_err();
+    assert!(matches!(err, ForecastError::Csv { line: 4, .. }), "{err}");
+}

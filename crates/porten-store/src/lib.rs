@@ -45,7 +45,6 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use porten_domain::Channel;
 use porten_domain::errand::CommandError;
 
 pub use audit::{AuditEntry, AuditStore};
@@ -56,6 +55,7 @@ pub use errands::{Authorize, Cursor, ErrandFilter, ErrandStore, ErrandSummary, M
 pub use identity::{ApiKey, IdentityStore, NewUser, User};
 pub use jobs::{Job, JobEnd, JobState, JobStore, NewJob};
 pub use planning::PlanningStore;
+pub use porten_domain::planning::{AcdInterval, ContactCount, ServiceMix};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
@@ -100,45 +100,6 @@ pub enum StoreError {
 pub enum Backend {
     Sqlite,
     Postgres,
-}
-
-/// Contacts in one time bucket through one channel: errands registered plus
-/// logged contacts that did not become an errand (a contact logged with the
-/// outcome `errand` is counted through its errand, not twice). The measured
-/// contact volume that planning forecasts from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ContactCount {
-    /// Start of the bucket (UTC).
-    pub bucket_start: DateTime<Utc>,
-    pub channel: Channel,
-    pub count: u64,
-}
-
-/// Contacts through one channel about one service (`None`: general help,
-/// technical help, or an errand-less contact without a service) over a
-/// period, with the handle time logged for them: the service mix that
-/// channel-shift scenarios are built on.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ServiceMix {
-    pub service_code: Option<String>,
-    /// Errands plus logged contacts that did not become an errand.
-    pub contacts: u64,
-    /// Logged contacts with a handle time, and the sum of those times.
-    pub timed: u64,
-    pub handle_seconds: f64,
-}
-
-/// One interval of imported ACD statistics (*samtalsstatistik*) for a channel.
-#[derive(Clone, Debug, PartialEq)]
-pub struct AcdInterval {
-    pub channel: Channel,
-    pub start: DateTime<Utc>,
-    pub minutes: u32,
-    pub offered: f64,
-    pub answered: f64,
-    pub abandoned: f64,
-    /// Average handle time of the answered contacts, seconds.
-    pub aht_seconds: f64,
 }
 
 /// Porten's storage: the sum of the capability traits, plus operations.

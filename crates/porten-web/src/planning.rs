@@ -16,18 +16,19 @@ use axum::routing::get;
 use chrono::{Datelike, Duration, NaiveDate};
 use porten_app::AppError;
 use porten_app::auth::user_actor;
-use porten_app::planning::{
-    AhtSource, BacktestView, ContactSource, CsvStyle, DEFAULT_BACKLOG_OCCUPANCY, Forecast, MAX_SCENARIOS, MixShare,
-    NO_SERVICE, PLANNING_CHANNELS, Plan, PlanOutcome, PlanningInput, RawPlanningInput, ScenarioTotals, Staffing,
-    may_plan, plannable_weeks, staffing_csv,
-};
+use porten_app::planning::{PlanError, may_plan};
 use porten_domain::time::to_stockholm;
 use porten_domain::{Channel, Violations};
+use porten_planning::{
+    AhtSource, BacktestPoint, BacktestView, ContactSource, CsvStyle, DEFAULT_BACKLOG_OCCUPANCY, Forecast, Heads,
+    Heatmap, MAX_SCENARIOS, MixShare, NO_SERVICE, OpenDays, PLANNING_CHANNELS, Plan, PlanOutcome, PlanningError,
+    PlanningInput, RawPlanningInput, ScenarioTotals, StaffedInterval, Staffing, plannable_weeks, staffing_csv,
+};
 
 use crate::AppState;
 use crate::auth::{CsrfToken, MaybeUser};
 use crate::calendar::closure_name;
-use crate::i18n::{Lang, Tr, local_time};
+use crate::i18n::{Lang, Tr};
 use crate::pages::{ErrorLink, Nav, app_error_page, require_role};
 
 pub fn routes() -> Router<AppState> {
@@ -281,8 +282,8 @@ fn fieldsets(cx: &FormContext, input: &PlanningInput, today: NaiveDate, week: Na
     let hours = |range: std::ops::RangeInclusive<u32>| range.map(|h| (h.to_string(), format!("{h:02}:00"))).collect();
     let days = ["weekdays", "all"].iter().map(|d| ((*d).to_owned(), t.get(&format!("planning-days-{d}")))).collect();
     let days_now = match input.days {
-        porten_app::planning::OpenDays::Weekdays => "weekdays",
-        porten_app::planning::OpenDays::All => "all",
+        OpenDays::Weekdays => "weekdays",
+        OpenDays::All => "all",
     };
     vec![
         Fieldset {
@@ -322,23 +323,27 @@ fn fieldsets(cx: &FormContext, input: &PlanningInput, today: NaiveDate, week: Na
     ]
 }
 
+/// A service's name in both languages.
+struct ServiceName {
+    sv: String,
+    en: String,
+}
+
+/// Service code → its names.
+type ServiceNames = BTreeMap<String, ServiceName>;
+
 /// The name of a mix key in the page's language.
-fn service_name(t: &Tr, names: &BTreeMap<String, (String, String)>, key: &str) -> String {
+fn service_name(t: &Tr, names: &ServiceNames, key: &str) -> String {
     if key == NO_SERVICE {
         return t.get("planning-no-service");
     }
     match names.get(key) {
-        Some((sv, en)) => (if t.lang == Lang::Sv { sv } else { en }).clone(),
+        Some(name) => (if t.lang == Lang::Sv { &name.sv } else { &name.en }).clone(),
         None => key.to_owned(),
     }
 }
 
-fn shift_rows(
-    cx: &FormContext,
-    input: &PlanningInput,
-    mix: &[MixShare],
-    names: &BTreeMap<String, (String, String)>,
-) -> Vec<ShiftRow> {
+fn shift_rows(cx: &FormContext, input: &PlanningInput, mix: &[MixShare], names: &ServiceNames) -> Vec<ShiftRow> {
     let t = cx.t;
     mix.iter()
         .map(|m| {
@@ -390,16 +395,21 @@ fn error_message(t: &Tr, field: &str, code: &str) -> String {
     t.get(&format!("planning-error-{field}"))
 }
 
-fn heatmap(t: &Tr, heat: &[[f64; 24]; 7]) -> (Vec<Cell>, Vec<AxisLabel>, Vec<AxisLabel>, Vec<HeatRow>, String) {
+/// The heatmap as drawn (cells and axis labels) and as a table.
+struct HeatmapView {
+    cells: Vec<Cell>,
+    days: Vec<AxisLabel>,
+    hours: Vec<AxisLabel>,
+    rows: Vec<HeatRow>,
+    desc: String,
+}
+
+fn heatmap(t: &Tr, heat: &Heatmap) -> HeatmapView {
     let lang = t.lang;
-    let max = heat.iter().flatten().copied().fold(0.0, f64::max);
+    let max = heat.max();
     let mut cells = Vec::new();
-    let mut peak = (0usize, 0usize);
-    for (d, row) in heat.iter().enumerate() {
+    for (d, row) in heat.contacts.iter().enumerate() {
         for (h, v) in row.iter().enumerate() {
-            if *v > heat[peak.0][peak.1] {
-                peak = (d, h);
-            }
             let shade =
                 if max <= 0.0 || *v <= 0.0 { 0 } else { 1 + ((v / max) * (SHADES.len() - 2) as f64).round() as usize };
             cells.push(Cell {
@@ -421,24 +431,26 @@ fn heatmap(t: &Tr, heat: &[[f64; 24]; 7]) -> (Vec<Cell>, Vec<AxisLabel>, Vec<Axi
         .map(|h| AxisLabel { x: HEAT_LEFT + h * HEAT_CELL + HEAT_CELL / 2, y: HEAT_TOP - 8, text: format!("{h:02}") })
         .collect();
     let rows = heat
+        .contacts
         .iter()
         .enumerate()
         .map(|(d, row)| HeatRow { day: weekday(t, d as u8), values: row.iter().map(|v| num(lang, *v, 1)).collect() })
         .collect();
+    let peak = heat.peak();
     let desc = t.with(
         "planning-heatmap-desc",
-        &[("max", num(lang, max, 1)), ("day", weekday(t, peak.0 as u8)), ("hour", format!("{:02}:00", peak.1))],
+        &[("max", num(lang, max, 1)), ("day", weekday(t, peak.weekday)), ("hour", format!("{:02}:00", peak.hour))],
     );
-    (cells, days, hours, rows, desc)
+    HeatmapView { cells, days, hours, rows, desc }
 }
 
 fn chart(t: &Tr, bt: &BacktestView) -> Chart {
     let lang = t.lang;
     let n = bt.points.len().max(2);
-    let max = bt.points.iter().flat_map(|(_, a, f)| [*a, *f]).fold(1.0, f64::max).ceil();
+    let max = bt.points.iter().flat_map(|p| [p.actual, p.forecast]).fold(1.0, f64::max).ceil();
     let x = |i: usize| CHART_LEFT as f64 + i as f64 * CHART_WIDTH as f64 / (n - 1) as f64;
     let y = |v: f64| CHART_TOP as f64 + CHART_HEIGHT as f64 * (1.0 - v / max);
-    let line = |pick: &dyn Fn(&(String, f64, f64)) -> f64| {
+    let line = |pick: &dyn Fn(&BacktestPoint) -> f64| {
         bt.points
             .iter()
             .enumerate()
@@ -450,32 +462,22 @@ fn chart(t: &Tr, bt: &BacktestView) -> Chart {
         .into_iter()
         .map(|v| AxisLabel { x: CHART_LEFT - 6, y: y(v).round() as usize + 4, text: num(lang, v, 1) })
         .collect();
-    // Where each day starts among the points (a day can have 23 or 25 hours).
-    let mut day_starts = Vec::new();
-    for (i, p) in bt.points.iter().enumerate() {
-        if i == 0 || bt.points[i - 1].0[..10] != p.0[..10] {
-            day_starts.push(i);
-        }
-    }
+    // Each day's label sits in the middle of its points (23, 24 or 25 hours).
     let x_labels = bt
         .days
         .iter()
-        .zip(&day_starts)
-        .enumerate()
-        .map(|(k, (d, start))| {
-            let end = day_starts.get(k + 1).copied().unwrap_or(bt.points.len());
-            AxisLabel {
-                x: x((start + end) / 2).round() as usize,
-                y: CHART_TOP + CHART_HEIGHT + 18,
-                text: weekday_short(t, d.1),
-            }
+        .map(|d| AxisLabel {
+            x: x(d.first_point + d.point_count / 2).round() as usize,
+            y: CHART_TOP + CHART_HEIGHT + 18,
+            text: weekday_short(t, d.weekday),
         })
         .collect();
-    let gridlines = day_starts.iter().skip(1).map(|i| x(*i).round() as usize).collect();
+    let gridlines = bt.days.iter().skip(1).map(|d| x(d.first_point).round() as usize).collect();
     let fmt_share = |v: Option<f64>| v.map(|v| num(lang, v * 100.0, 1)).unwrap_or_else(|| "–".into());
-    let (first, last) = (bt.points.first().map(|p| p.0.clone()), bt.points.last().map(|p| p.0.clone()));
-    let total_actual: f64 = bt.points.iter().map(|p| p.1).sum();
-    let total_forecast: f64 = bt.points.iter().map(|p| p.2).sum();
+    let label = |p: Option<&BacktestPoint>| p.map(|p| p.local_start.to_string());
+    let (first, last) = (label(bt.points.first()), label(bt.points.last()));
+    let total_actual: f64 = bt.points.iter().map(|p| p.actual).sum();
+    let total_forecast: f64 = bt.points.iter().map(|p| p.forecast).sum();
     Chart {
         title: t.with("planning-chart-title", &[("from", first.unwrap_or_default()), ("to", last.unwrap_or_default())]),
         desc: t.with(
@@ -486,8 +488,8 @@ fn chart(t: &Tr, bt: &BacktestView) -> Chart {
             "planning-backtest-accuracy",
             &[("wape", fmt_share(bt.wape)), ("mape", fmt_share(bt.mape)), ("naive", fmt_share(bt.naive_wape))],
         ),
-        actual_points: line(&|p| p.1),
-        forecast_points: line(&|p| p.2),
+        actual_points: line(&|p| p.actual),
+        forecast_points: line(&|p| p.forecast),
         y_labels,
         x_labels,
         gridlines,
@@ -495,10 +497,10 @@ fn chart(t: &Tr, bt: &BacktestView) -> Chart {
             .days
             .iter()
             .map(|d| DayRow {
-                date: d.0.clone(),
-                weekday: weekday(t, d.1),
-                actual: num(lang, d.2, 0),
-                forecast: num(lang, d.3, 1),
+                date: d.date.to_string(),
+                weekday: weekday(t, d.weekday),
+                actual: num(lang, d.actual, 0),
+                forecast: num(lang, d.forecast, 1),
             })
             .collect(),
     }
@@ -508,7 +510,14 @@ fn scenario_name(t: &Tr, number: usize) -> String {
     if number == 0 { t.get("planning-baseline") } else { t.with1("planning-scenario", "n", number.to_string()) }
 }
 
-fn totals_table(t: &Tr, totals: &[ScenarioTotals]) -> (Vec<String>, Vec<TotalsRow>, Vec<String>) {
+/// The week's totals side by side, and a sentence per scenario.
+struct TotalsView {
+    head: Vec<String>,
+    rows: Vec<TotalsRow>,
+    summary: Vec<String>,
+}
+
+fn totals_table(t: &Tr, totals: &[ScenarioTotals]) -> TotalsView {
     let lang = t.lang;
     let base = &totals[0];
     let row = |key: &str, value: &dyn Fn(&ScenarioTotals) -> String| TotalsRow {
@@ -550,21 +559,21 @@ fn totals_table(t: &Tr, totals: &[ScenarioTotals]) -> (Vec<String>, Vec<TotalsRo
             )
         })
         .collect();
-    (totals.iter().map(|s| scenario_name(t, s.number)).collect(), rows, summary)
+    TotalsView { head: totals.iter().map(|s| scenario_name(t, s.number)).collect(), rows, summary }
 }
 
-fn staff_row(t: &Tr, input: &PlanningInput, r: &porten_app::planning::StaffedInterval, s: &Staffing) -> StaffRow {
+fn staff_row(t: &Tr, input: &PlanningInput, r: &StaffedInterval, s: &Staffing) -> StaffRow {
     let lang = t.lang;
     let (live, shrinkage) = (input.channel.is_live(), input.shrinkage);
-    let (agents, scheduled, decimals) = s.heads(live, shrinkage);
+    let heads = s.heads(live, shrinkage);
     StaffRow {
-        date: r.local_start[..10].to_owned(),
+        date: r.local_start.date.to_string(),
         weekday: weekday(t, r.weekday),
-        time: r.local_start[11..].to_owned(),
+        time: r.local_start.time(),
         calls: num(lang, r.calls, 1),
         aht: num(lang, r.aht_seconds, 0),
-        agents: num(lang, agents, decimals),
-        scheduled: num(lang, scheduled, decimals),
+        agents: num(lang, heads.on_duty, heads.decimals),
+        scheduled: num(lang, heads.scheduled, heads.decimals),
         service_level: s.service_level.map(|x| percent(lang, x, 1)).unwrap_or_else(|| "–".into()),
         asa: s.asa_seconds.map(|x| num(lang, x, 0)).unwrap_or_else(|| "–".into()),
         occupancy: percent(lang, s.occupancy, 0),
@@ -572,9 +581,9 @@ fn staff_row(t: &Tr, input: &PlanningInput, r: &porten_app::planning::StaffedInt
         scenarios: r
             .scenarios
             .iter()
-            .map(|(_, s)| {
-                let (_, scheduled, decimals) = s.map(|s| s.heads(live, shrinkage)).unwrap_or((0.0, 0.0, 0));
-                num(lang, scheduled, decimals)
+            .map(|scenario| {
+                let heads = scenario.staffing.map_or(Heads::NONE, |s| s.heads(live, shrinkage));
+                num(lang, heads.scheduled, heads.decimals)
             })
             .collect(),
     }
@@ -582,21 +591,21 @@ fn staff_row(t: &Tr, input: &PlanningInput, r: &porten_app::planning::StaffedInt
 
 fn ready(t: &Tr, plan: &Plan, f: &Forecast) -> Ready {
     let lang = t.lang;
-    let (totals_head, totals, summary) = totals_table(t, &f.totals);
-    let (heat_cells, heat_days, heat_hours, heat_rows, heat_desc) = heatmap(t, &f.heatmap);
+    let totals = totals_table(t, &f.totals);
+    let heat = heatmap(t, &f.heatmap);
     let rows: Vec<StaffRow> =
         f.intervals.iter().filter_map(|r| r.staffing.as_ref().map(|s| staff_row(t, &plan.input, r, s))).collect();
     let none_open = rows.is_empty();
     Ready {
         week: t.with1("planning-forecast-week", "week", week_label(t, plan.week)),
-        totals_head,
-        totals,
-        summary,
-        heat_cells,
-        heat_days,
-        heat_hours,
-        heat_desc,
-        heat_rows,
+        totals_head: totals.head,
+        totals: totals.rows,
+        summary: totals.summary,
+        heat_cells: heat.cells,
+        heat_days: heat.days,
+        heat_hours: heat.hours,
+        heat_desc: heat.desc,
+        heat_rows: heat.rows,
         hours: (0..24).map(|h| format!("{h:02}")).collect(),
         chart: f.backtest.as_ref().map(|bt| chart(t, bt)),
         erlang_a: plan.input.patience_seconds.is_some(),
@@ -615,9 +624,9 @@ fn ready(t: &Tr, plan: &Plan, f: &Forecast) -> Ready {
             let days: Vec<String> = f
                 .kept_open
                 .iter()
-                .map(|(d, holiday, note)| {
-                    let day = weekday_of(t, *d);
-                    let name = t.get(&format!("holiday-{holiday}"));
+                .map(|k| {
+                    let (d, note, day) = (k.date, &k.note, weekday_of(t, k.date));
+                    let name = t.get(&format!("holiday-{}", k.holiday));
                     if note.is_empty() { format!("{day} {d}: {name}") } else { format!("{day} {d}: {name} ({note})") }
                 })
                 .collect();
@@ -627,9 +636,9 @@ fn ready(t: &Tr, plan: &Plan, f: &Forecast) -> Ready {
             let days: Vec<String> = f
                 .holidays
                 .iter()
-                .map(|(d, closure)| {
-                    let day = weekday_of(t, *d);
-                    format!("{day} {d}: {}", closure_name(t, closure))
+                .map(|c| {
+                    let day = weekday_of(t, c.date);
+                    format!("{day} {}: {}", c.date, closure_name(t, &c.closure))
                 })
                 .collect();
             t.with1("planning-holidays", "days", days.join(", "))
@@ -666,8 +675,8 @@ fn basis(t: &Tr, plan: &Plan) -> Vec<String> {
                 ("channel", channel),
                 ("contacts", num(lang, plan.contacts as f64, 0)),
                 ("weeks", plan.weeks.to_string()),
-                ("from", local_time(plan.history_from)[..10].to_owned()),
-                ("to", local_time(plan.history_to - chrono::Duration::seconds(1))[..10].to_owned()),
+                ("from", to_stockholm(plan.history_from).date_naive().to_string()),
+                ("to", to_stockholm(plan.history_to - chrono::Duration::seconds(1)).date_naive().to_string()),
             ],
         ),
         t.get(source),
@@ -676,9 +685,20 @@ fn basis(t: &Tr, plan: &Plan) -> Vec<String> {
     ]
 }
 
-async fn service_names(state: &AppState) -> Result<BTreeMap<String, (String, String)>, AppError> {
+/// Why no plan could be made, in the page's language, with the numbers the
+/// error carries.
+fn infeasible(t: &Tr, e: &PlanningError) -> String {
+    let mut args: Vec<(&'static str, String)> =
+        e.numbers().into_iter().map(|(name, v)| (name, num(t.lang, v, if v.fract() == 0.0 { 0 } else { 2 }))).collect();
+    if let PlanningError::WeekHasBegun { week } = e {
+        args.push(("week", week_label(t, *week)));
+    }
+    t.with1("planning-infeasible", "reason", t.with(&format!("planning-failure-{}", e.code()), &args))
+}
+
+async fn service_names(state: &AppState) -> Result<ServiceNames, AppError> {
     let services = state.app.services(None).await?;
-    Ok(services.into_iter().map(|s| (s.code, (s.name_sv, s.name_en))).collect())
+    Ok(services.into_iter().map(|s| (s.code, ServiceName { sv: s.name_sv, en: s.name_en })).collect())
 }
 
 /// Reads the query against the typed channel's measured service mix (which
@@ -771,11 +791,11 @@ async fn planning_page(
     }
     let plan = match state.app.plan(&actor, input).await {
         Ok(p) => p,
-        Err(AppError::Rejected(reason)) => {
-            page.notice = Some(page.t.with1("planning-infeasible", "reason", reason));
+        Err(PlanError::Planning(e)) => {
+            page.notice = Some(infeasible(&page.t, &e));
             return (StatusCode::UNPROCESSABLE_ENTITY, page).into_response();
         }
-        Err(e) => return app_error_page(page.t, page.nav, e),
+        Err(PlanError::App(e)) => return app_error_page(page.t, page.nav, e),
     };
     let t = &page.t;
     page.basis = basis(t, &plan);
@@ -830,14 +850,39 @@ async fn planning_csv(
             staffing_csv(&plan, style),
         )
             .into_response(),
-        Err(AppError::Rejected(reason)) => plain_error(StatusCode::UNPROCESSABLE_ENTITY, reason),
-        Err(e) => app_error_page(t, Nav::new(Some(&user), &csrf), e),
+        Err(PlanError::Planning(e)) => plain_error(StatusCode::UNPROCESSABLE_ENTITY, infeasible(&t, &e)),
+        Err(PlanError::App(e)) => app_error_page(t, Nav::new(Some(&user), &csrf), e),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use porten_planning::{ErlangError, ForecastError};
+
+    #[test]
+    fn planning_errors_are_told_in_the_page_language_with_their_numbers() {
+        let sv = Tr { lang: Lang::Sv, city: "Lindhamn".into(), here: "/staff/planning".into() };
+        let en = Tr { lang: Lang::En, ..sv.clone() };
+        let no_staffing = PlanningError::Staffing(ErlangError::NoFeasibleStaffing { limit: 10_000_000 });
+        assert_eq!(
+            infeasible(&sv, &no_staffing),
+            "Det går inte att bemanna med de här förutsättningarna: ingen bemanning upp till 10\u{a0}000\u{a0}000 \
+             personer når målen. Ändra målen och försök igen."
+        );
+        assert!(infeasible(&en, &no_staffing).contains(": no staffing up to 10,000,000 people meets the goals."));
+        let aht = PlanningError::Staffing(ErlangError::InvalidHandlingTime(0.0));
+        assert!(infeasible(&sv, &aht).contains("hanteringstiden i ett intervall med kontakter är 0 sekunder"));
+        let data = PlanningError::Forecast(ForecastError::NotEnoughData { needed: 336, got: 168 });
+        assert!(infeasible(&en, &data).contains(": 168 intervals of measured contacts are not enough"));
+        let begun = PlanningError::WeekHasBegun { week: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap() };
+        assert!(infeasible(&sv, &begun).contains(": v. 49 (2026-11-30 – 2026-12-06) har redan börjat"));
+        // Every kind has a message in both languages: none falls back to its key.
+        let other = PlanningError::Staffing(ErlangError::NoAgents);
+        for (t, e) in [&sv, &en].into_iter().flat_map(|t| [&no_staffing, &aht, &data, &begun, &other].map(|e| (t, e))) {
+            assert!(!infeasible(t, e).contains("planning-failure"), "{e:?}");
+        }
+    }
 
     #[test]
     fn numbers_follow_the_language() {

@@ -15,15 +15,20 @@
 //!   (`interval_start,offered,answered,abandoned,aht_seconds`) does either of
 //!   the above for every interval, as CSV or JSON lines.
 //!
-//! The mathematics lives in the `porten-erlang` crate.
+//! The staffing itself — the one staffing function with its zero-contact
+//! rule, and the records printed — is `porten-planning`
+//! ([`porten_planning::staff_interval`], [`StaffingRecord`]); the interval
+//! file is read by `porten-forecast`'s ACD parser
+//! ([`porten_forecast::parse_acd_rows`]), the same one `porten import acd`
+//! uses. This module only turns flags into a [`StaffingRule`] and writes.
 
-use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use porten_erlang::{ErlangError, Metrics, Queue, StaffingTarget, scheduled_agents};
-use serde::{Serialize, Serializer};
+use porten_erlang::{ErlangError, StaffingTarget, scheduled_agents};
+use porten_forecast::{ForecastError, parse_acd_rows};
+use porten_planning::{PlanningError, StaffingGoal, StaffingRecord, StaffingRule, staff_interval, staffing_summary};
 
 /// Output format of `porten staffing`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -49,8 +54,13 @@ Examples:
   porten staffing --input intervals.csv --interval-minutes 15 --target-seconds 20 --service-level 0.8 --format csv
 
 Input CSV header: interval_start,offered,answered,abandoned,aht_seconds
-(columns in any order, extra columns ignored; ';' as separator with decimal commas also accepted).
-An interval with 0 offered calls needs 0 agents; its per-call figures are empty/null.")]
+(columns in any order, extra columns ignored; ';' as separator with decimal commas also accepted;
+interval_start is a date and time such as 2026-03-02T08:15:00+01:00 or 2026-03-02 08:15).
+The same format and parser as `porten import acd`.
+
+Zero contacts: an interval with 0 offered calls gets --minimum-agents agents (default 0: this
+command knows no opening hours); its per-call figures are empty/null. The planning page staffs an
+interval inside opening hours with at least 1 agent (--minimum-agents 1) and one outside with 0.")]
 pub struct StaffingArgs {
     /// Calls offered in the interval.
     #[arg(
@@ -116,6 +126,12 @@ pub struct StaffingArgs {
     #[arg(long, value_name = "F", allow_negative_numbers = true, conflicts_with = "agents")]
     pub max_occupancy: Option<f64>,
 
+    /// Agents an interval gets even with no calls: 0 for a standalone
+    /// computation, 1 for an interval inside opening hours (as the planning
+    /// page staffs them).
+    #[arg(long, value_name = "K", default_value_t = 0, conflicts_with = "agents")]
+    pub minimum_agents: u32,
+
     /// ACD interval CSV to staff interval by interval
     /// (header: interval_start,offered,answered,abandoned,aht_seconds).
     #[arg(long, value_name = "FILE.csv")]
@@ -138,13 +154,7 @@ pub fn run(args: StaffingArgs) -> anyhow::Result<()> {
 /// What is asked for, validated.
 #[derive(Debug)]
 struct Settings {
-    interval_seconds: f64,
-    target_seconds: f64,
-    patience: Option<f64>,
-    shrinkage: f64,
-    /// `Some` when searching, `None` in evaluation mode.
-    target: Option<StaffingTarget>,
-    agents: Option<u32>,
+    rule: StaffingRule,
     format: OutputFormat,
 }
 
@@ -177,48 +187,24 @@ impl Settings {
             return Err(flag_error(ErlangError::InvalidPatience(p)));
         }
         scheduled_agents(0, args.shrinkage).map_err(flag_error)?;
-        if args.agents == Some(0) {
-            bail!("--agents must be at least 1");
-        }
-        Ok(Self {
-            interval_seconds: interval_minutes * 60.0,
-            target_seconds: t,
-            patience: args.patience_seconds,
-            shrinkage: args.shrinkage,
-            target,
-            agents: args.agents,
-            format: args.format,
-        })
-    }
-
-    fn model(&self) -> &'static str {
-        if self.patience.is_some() { "erlang_a" } else { "erlang_c" }
-    }
-
-    /// Staffs or evaluates one interval.
-    fn compute(&self, calls: f64, aht_seconds: f64) -> Result<Outcome, ErlangError> {
-        if calls == 0.0 {
-            // No traffic: nobody needed; per-call figures are undefined.
-            let agents = self.agents.unwrap_or(0);
-            return Ok(Outcome {
-                offered_load: 0.0,
-                agents,
-                scheduled_agents: scheduled_agents(agents, self.shrinkage)?,
-                metrics: None,
-            });
-        }
-        let queue = Queue::from_interval(calls, self.interval_seconds, aht_seconds, self.patience)?;
-        let metrics = match (&self.target, self.agents) {
-            (Some(target), _) => queue.staff(target)?,
-            (None, Some(agents)) => queue.evaluate(agents, self.target_seconds)?,
-            (None, None) => unreachable!("clap requires --service-level or --agents"),
+        let goal = match (target, args.agents) {
+            (_, Some(0)) => bail!("--agents must be at least 1"),
+            (Some(target), _) => StaffingGoal::Meet(target),
+            (None, Some(agents)) => StaffingGoal::Evaluate { agents, target_seconds: t },
+            (None, None) => bail!("--service-level or --agents is required"),
         };
-        Ok(Outcome {
-            offered_load: queue.offered_load(),
-            agents: metrics.agents,
-            scheduled_agents: scheduled_agents(metrics.agents, self.shrinkage)?,
-            metrics: Some(metrics),
-        })
+        let rule = StaffingRule {
+            interval_seconds: interval_minutes * 60.0,
+            patience_seconds: args.patience_seconds,
+            goal,
+            shrinkage: args.shrinkage,
+            minimum_agents: args.minimum_agents,
+        };
+        Ok(Self { rule, format: args.format })
+    }
+
+    fn erlang_a(&self) -> bool {
+        self.rule.patience_seconds.is_some()
     }
 }
 
@@ -241,155 +227,11 @@ fn flag_error(e: ErlangError) -> anyhow::Error {
     anyhow::anyhow!("invalid {flag}: {e}")
 }
 
-/// The result for one interval.
-#[derive(Debug)]
-struct Outcome {
-    offered_load: f64,
-    agents: u32,
-    scheduled_agents: u32,
-    /// `None` when no calls are offered.
-    metrics: Option<Metrics>,
-}
-
-/// A figure in the output: left out (Erlang-A-only figures under Erlang C),
-/// null/empty (undefined, e.g. ASA of an unstable queue or of an empty
-/// interval) or a number.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Figure {
-    Omitted,
-    Null,
-    Value(f64),
-}
-
-impl Figure {
-    fn of(v: Option<f64>) -> Self {
-        match v {
-            Some(v) if v.is_finite() => Self::Value(v),
-            _ => Self::Null,
-        }
-    }
-
-    fn is_omitted(&self) -> bool {
-        *self == Self::Omitted
-    }
-}
-
-impl Serialize for Figure {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Value(v) => s.serialize_f64(*v),
-            _ => s.serialize_none(),
-        }
-    }
-}
-
-/// One output record, in output order.
-#[derive(Debug, Serialize)]
-struct Record<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    interval_start: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    offered: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    aht_seconds: Option<f64>,
-    model: &'static str,
-    offered_load: f64,
-    agents: u32,
-    scheduled_agents: u32,
-    service_level: Figure,
-    asa_seconds: Figure,
-    occupancy: Figure,
-    p_wait: Figure,
-    #[serde(skip_serializing_if = "Figure::is_omitted")]
-    abandon_rate: Figure,
-    #[serde(skip_serializing_if = "Figure::is_omitted")]
-    service_level_answered: Figure,
-}
-
-impl<'a> Record<'a> {
-    fn new(settings: &Settings, outcome: &Outcome) -> Self {
-        let m = outcome.metrics.as_ref();
-        let erlang_a = settings.patience.is_some();
-        let only_a = |v: Option<f64>| if erlang_a { Figure::of(v) } else { Figure::Omitted };
-        let occupancy = match m {
-            Some(m) => Some(m.occupancy),
-            None if outcome.agents > 0 => Some(0.0),
-            None => None,
-        };
-        Self {
-            interval_start: None,
-            offered: None,
-            aht_seconds: None,
-            model: settings.model(),
-            offered_load: outcome.offered_load,
-            agents: outcome.agents,
-            scheduled_agents: outcome.scheduled_agents,
-            service_level: Figure::of(m.map(|m| m.service_level)),
-            asa_seconds: Figure::of(m.map(|m| m.asa)),
-            occupancy: Figure::of(occupancy),
-            p_wait: Figure::of(m.map(|m| m.p_wait)),
-            abandon_rate: only_a(m.map(|m| m.abandon_rate)),
-            service_level_answered: only_a(m.map(|m| m.service_level_answered)),
-        }
-    }
-
-    const CSV_COLUMNS: [&'static str; 12] = [
-        "interval_start",
-        "offered",
-        "aht_seconds",
-        "offered_load",
-        "agents",
-        "scheduled_agents",
-        "service_level",
-        "asa_seconds",
-        "occupancy",
-        "p_wait",
-        "abandon_rate",
-        "service_level_answered",
-    ];
-
-    fn csv_header(erlang_a: bool) -> String {
-        let n = if erlang_a { 12 } else { 10 };
-        Self::CSV_COLUMNS[..n].join(",")
-    }
-
-    fn csv_row(&self) -> String {
-        let mut row = String::new();
-        self.write_csv_row(&mut row);
-        row
-    }
-
-    /// Appends the CSV fields (no newline) to `row` without allocating per field.
-    fn write_csv_row(&self, row: &mut String) {
-        let start = self.interval_start.unwrap_or("");
-        if start.contains([',', '"', '\n', '\r']) {
-            let _ = write!(row, "\"{}\"", start.replace('"', "\"\""));
-        } else {
-            row.push_str(start);
-        }
-        let optional = |row: &mut String, v: Option<f64>| {
-            row.push(',');
-            if let Some(v) = v {
-                let _ = write!(row, "{v}");
-            }
-        };
-        optional(row, self.offered);
-        optional(row, self.aht_seconds);
-        let _ = write!(row, ",{},{},{}", self.offered_load, self.agents, self.scheduled_agents);
-        let figures = [
-            self.service_level,
-            self.asa_seconds,
-            self.occupancy,
-            self.p_wait,
-            self.abandon_rate,
-            self.service_level_answered,
-        ];
-        for f in figures.into_iter().filter(|f| !f.is_omitted()) {
-            row.push(',');
-            if let Figure::Value(v) = f {
-                let _ = write!(row, "{v}");
-            }
-        }
+/// A staffing error of the single computation, naming the flag it is about.
+fn single_error(e: PlanningError) -> anyhow::Error {
+    match e {
+        PlanningError::Staffing(e) => flag_error(e),
+        other => anyhow::Error::new(other),
     }
 }
 
@@ -413,147 +255,20 @@ fn run_single(settings: &Settings, calls: f64, aht: f64, out: &mut dyn Write) ->
     if !(aht.is_finite() && aht > 0.0) {
         return Err(flag_error(ErlangError::InvalidHandlingTime(aht)));
     }
-    let outcome = settings.compute(calls, aht).map_err(flag_error)?;
-    let record = Record::new(settings, &outcome);
+    let staffing = staff_interval(calls, aht, &settings.rule).map_err(single_error)?;
+    let record = StaffingRecord::new(&settings.rule, &staffing);
     match settings.format {
         OutputFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, &record)?;
             writeln!(out)?;
         }
         OutputFormat::Csv => {
-            let erlang_a = settings.patience.is_some();
-            let header = Record::csv_header(erlang_a);
-            // Drop the interval columns, which are empty here.
-            let skip = "interval_start,offered,aht_seconds,".len();
-            writeln!(out, "{}", &header[skip..])?;
-            let row = record.csv_row();
-            writeln!(out, "{}", row.trim_start_matches(",,,"))?;
+            writeln!(out, "{}", StaffingRecord::csv_header(settings.erlang_a(), false))?;
+            writeln!(out, "{}", record.csv_row())?;
         }
-        OutputFormat::Text => {
-            write!(out, "{}", single_text(settings, calls, aht, &outcome))?;
-        }
+        OutputFormat::Text => write!(out, "{}", staffing_summary(&settings.rule, calls, aht, &staffing))?,
     }
     Ok(())
-}
-
-fn pct(v: f64) -> String {
-    format!("{:.1} %", v * 100.0)
-}
-
-fn single_text(settings: &Settings, calls: f64, aht: f64, outcome: &Outcome) -> String {
-    let mut s = String::new();
-    let model = match settings.patience {
-        Some(p) => format!("Erlang A (mean patience {p} s)"),
-        None => "Erlang C (no abandonment)".to_owned(),
-    };
-    let _ = writeln!(s, "Model:                {model}");
-    let _ = writeln!(
-        s,
-        "Offered load:         {:.3} Erlang ({calls} calls in {} min, AHT {aht} s)",
-        outcome.offered_load,
-        settings.interval_seconds / 60.0
-    );
-    let label = if settings.target.is_some() { "Agents needed:" } else { "Agents:" };
-    let _ = writeln!(s, "{label:<22}{}", outcome.agents);
-    let _ = writeln!(s, "Scheduled agents:     {} (shrinkage {})", outcome.scheduled_agents, pct(settings.shrinkage));
-    if let Some(m) = &outcome.metrics {
-        let of = if settings.patience.is_some() { " of offered calls" } else { "" };
-        let _ = writeln!(
-            s,
-            "Service level:        {}{of} answered within {} s",
-            pct(m.service_level),
-            settings.target_seconds
-        );
-        if settings.patience.is_some() {
-            let _ = writeln!(s, "  among answered:     {}", pct(m.service_level_answered));
-            let _ = writeln!(s, "Abandoned:            {}", pct(m.abandon_rate));
-        }
-        let asa = if m.asa.is_finite() {
-            format!("{:.1} s", m.asa)
-        } else {
-            "unbounded (fewer agents than the offered load)".to_owned()
-        };
-        let _ = writeln!(s, "ASA:                  {asa}");
-        let _ = writeln!(s, "Occupancy:            {}", pct(m.occupancy));
-        let _ = writeln!(s, "Probability of wait:  {}", pct(m.p_wait));
-    }
-    s
-}
-
-// ---------------------------------------------------------------------------
-// Interval file
-// ---------------------------------------------------------------------------
-
-/// One parsed row of the ACD interval file.
-#[derive(Debug, PartialEq)]
-struct IntervalRow<'a> {
-    interval_start: &'a str,
-    offered: f64,
-    aht_seconds: f64,
-}
-
-const REQUIRED_COLUMNS: [&str; 5] = ["interval_start", "offered", "answered", "abandoned", "aht_seconds"];
-
-/// Column positions and separator, from the header line.
-struct Layout {
-    separator: char,
-    columns: [usize; 5],
-    width: usize,
-}
-
-fn split_fields(line: &str, separator: char) -> Vec<&str> {
-    line.split(separator)
-        .map(|f| {
-            let f = f.trim();
-            f.strip_prefix('"').and_then(|f| f.strip_suffix('"')).unwrap_or(f).trim()
-        })
-        .collect()
-}
-
-fn parse_header(header: &str) -> Result<Layout, String> {
-    let header = header.trim_start_matches('\u{feff}');
-    let separator = if !header.contains(',') && header.contains(';') { ';' } else { ',' };
-    let names: Vec<String> = split_fields(header, separator).iter().map(|n| n.to_ascii_lowercase()).collect();
-    let mut columns = [0; 5];
-    for (slot, wanted) in columns.iter_mut().zip(REQUIRED_COLUMNS) {
-        *slot = names
-            .iter()
-            .position(|n| n == wanted)
-            .ok_or_else(|| format!("the header has no column {wanted:?} (expected {})", REQUIRED_COLUMNS.join(",")))?;
-    }
-    Ok(Layout { separator, columns, width: names.len() })
-}
-
-fn parse_number(field: &str, column: &str, separator: char) -> Result<f64, String> {
-    let text = if separator == ';' { field.replace(',', ".") } else { field.to_owned() };
-    match text.parse::<f64>() {
-        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
-        _ => Err(format!("column {column}: expected a number, zero or more, got {field:?}")),
-    }
-}
-
-fn parse_row<'a>(layout: &Layout, line: &'a str) -> Result<IntervalRow<'a>, String> {
-    let fields = split_fields(line, layout.separator);
-    if fields.len() != layout.width {
-        return Err(format!("expected {} fields like the header, found {}", layout.width, fields.len()));
-    }
-    let [start, offered, answered, abandoned, aht] = layout.columns.map(|i| fields[i]);
-    if start.is_empty() {
-        return Err("column interval_start is empty".to_owned());
-    }
-    let offered = parse_number(offered, "offered", layout.separator)?;
-    parse_number(answered, "answered", layout.separator)?;
-    parse_number(abandoned, "abandoned", layout.separator)?;
-    let aht_seconds = if offered == 0.0 && aht.is_empty() {
-        0.0
-    } else {
-        let v = parse_number(aht, "aht_seconds", layout.separator)?;
-        if v == 0.0 && offered > 0.0 {
-            return Err(format!("column aht_seconds: must be greater than 0 when calls are offered, got {aht:?}"));
-        }
-        v
-    };
-    Ok(IntervalRow { interval_start: start, offered, aht_seconds })
 }
 
 fn run_file(settings: &Settings, path: &Path, out: &mut dyn Write) -> Result<()> {
@@ -561,32 +276,26 @@ fn run_file(settings: &Settings, path: &Path, out: &mut dyn Write) -> Result<()>
     staff_intervals(settings, &text, &path.display().to_string(), out)
 }
 
+/// Staffs every row of an ACD interval file as it stands, in file order.
 fn staff_intervals(settings: &Settings, text: &str, name: &str, out: &mut dyn Write) -> Result<()> {
-    let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
-    let (header_line, header) = lines
-        .by_ref()
-        .find(|(_, l)| !l.trim().is_empty())
-        .with_context(|| format!("{name}: the file is empty (expected a header line)"))?;
-    let layout = parse_header(header).map_err(|e| anyhow::anyhow!("{name}:{header_line}: {e}"))?;
-    let erlang_a = settings.patience.is_some();
+    let rows = parse_acd_rows(text).map_err(|e| match e {
+        ForecastError::Csv { line, message } => anyhow::anyhow!("{name}:{line}: {message}"),
+        other => anyhow::anyhow!("{name}: {other}"),
+    })?;
     match settings.format {
-        OutputFormat::Csv => writeln!(out, "{}", Record::csv_header(erlang_a))?,
-        OutputFormat::Text => writeln!(out, "{}", text_table_header(erlang_a))?,
+        OutputFormat::Csv => writeln!(out, "{}", StaffingRecord::csv_header(settings.erlang_a(), true))?,
+        OutputFormat::Text => writeln!(out, "{}", StaffingRecord::text_table_header(settings.erlang_a()))?,
         OutputFormat::Json => {}
     }
     let mut row_buf = String::with_capacity(256);
-    for (number, line) in lines {
-        if line.trim().is_empty() {
-            continue;
+    for row in rows {
+        let (line, i) = (row.line, row.interval);
+        if i.offered > 0.0 && i.aht_seconds == 0.0 {
+            bail!("{name}:{line}: column aht_seconds: must be greater than 0 when calls are offered");
         }
-        let row = parse_row(&layout, line).map_err(|e| anyhow::anyhow!("{name}:{number}: {e}"))?;
-        let outcome = settings
-            .compute(row.offered, row.aht_seconds)
-            .map_err(|e| anyhow::anyhow!("{name}:{number} (interval {}): {e}", row.interval_start))?;
-        let mut record = Record::new(settings, &outcome);
-        record.interval_start = Some(row.interval_start);
-        record.offered = Some(row.offered);
-        record.aht_seconds = Some(row.aht_seconds);
+        let staffing = staff_interval(i.offered, i.aht_seconds, &settings.rule)
+            .map_err(|e| anyhow::anyhow!("{name}:{line} (interval {}): {e}", i.start))?;
+        let record = StaffingRecord::new(&settings.rule, &staffing).for_interval(i.start, i.offered, i.aht_seconds);
         match settings.format {
             OutputFormat::Csv => {
                 row_buf.clear();
@@ -598,49 +307,10 @@ fn staff_intervals(settings: &Settings, text: &str, name: &str, out: &mut dyn Wr
                 serde_json::to_writer(&mut *out, &record)?;
                 writeln!(out)?;
             }
-            OutputFormat::Text => writeln!(out, "{}", text_table_row(&record))?,
+            OutputFormat::Text => writeln!(out, "{}", record.text_table_row())?,
         }
     }
     Ok(())
-}
-
-fn text_table_header(erlang_a: bool) -> String {
-    let mut s = format!(
-        "{:<25} {:>8} {:>7} {:>9} {:>7} {:>9} {:>7} {:>8} {:>7} {:>7}",
-        "interval_start", "offered", "aht_s", "load_E", "agents", "scheduled", "SL", "ASA_s", "occ", "p_wait"
-    );
-    if erlang_a {
-        let _ = write!(s, " {:>7} {:>7}", "aband", "SL_ans");
-    }
-    s
-}
-
-fn text_table_row(r: &Record<'_>) -> String {
-    let p = |f: Figure| match f {
-        Figure::Value(v) => pct(v),
-        _ => "-".to_owned(),
-    };
-    let asa = match r.asa_seconds {
-        Figure::Value(v) => format!("{v:.1}"),
-        _ => "-".to_owned(),
-    };
-    let mut s = format!(
-        "{:<25} {:>8} {:>7} {:>9.3} {:>7} {:>9} {:>7} {:>8} {:>7} {:>7}",
-        r.interval_start.unwrap_or(""),
-        r.offered.unwrap_or_default(),
-        r.aht_seconds.unwrap_or_default(),
-        r.offered_load,
-        r.agents,
-        r.scheduled_agents,
-        p(r.service_level),
-        asa,
-        p(r.occupancy),
-        p(r.p_wait)
-    );
-    if !r.abandon_rate.is_omitted() {
-        let _ = write!(s, " {:>7} {:>7}", p(r.abandon_rate), p(r.service_level_answered));
-    }
-    s
 }
 
 #[cfg(test)]
@@ -744,15 +414,14 @@ mod tests {
     }
 
     fn file_settings(patience: Option<f64>, format: OutputFormat) -> Settings {
-        Settings {
+        let rule = StaffingRule {
             interval_seconds: 900.0,
-            target_seconds: 20.0,
-            patience,
+            patience_seconds: patience,
+            goal: StaffingGoal::Meet(StaffingTarget::new(0.8, 20.0)),
             shrinkage: 0.3,
-            target: Some(StaffingTarget::new(0.8, 20.0)),
-            agents: None,
-            format,
-        }
+            minimum_agents: 0,
+        };
+        Settings { rule, format }
     }
 
     fn staff_text(settings: &Settings, text: &str) -> Result<String> {
@@ -807,20 +476,33 @@ mod tests {
         let s = file_settings(None, OutputFormat::Csv);
         let cases = [
             (
-                "interval_start,offered,answered,abandoned,aht_seconds\nx,1,1,0,180\ny,abc,1,0,180\n",
+                "interval_start,offered,answered,abandoned,aht_seconds\n2026-03-02 08:00,1,1,0,180\n2026-03-02 08:15,abc,1,0,180\n",
                 "in.csv:3",
                 "offered",
             ),
-            ("interval_start,offered,answered,abandoned,aht_seconds\nx,1,1,0\n", "in.csv:2", "expected 5 fields"),
             (
-                "interval_start,offered,answered,abandoned,aht_seconds\n\nx,1,1,0,180\nx,5,1,-1,180\n",
+                "interval_start,offered,answered,abandoned,aht_seconds\n2026-03-02 08:00,1,1,0\n",
+                "in.csv:2",
+                "expected 5 fields",
+            ),
+            (
+                "interval_start,offered,answered,abandoned,aht_seconds\n\n2026-03-02 08:00,1,1,0,180\n2026-03-02 08:15,5,1,-1,180\n",
                 "in.csv:4",
                 "abandoned",
             ),
-            ("interval_start,offered,answered,abandoned,aht_seconds\nx,1,1,0,0\n", "in.csv:2", "aht_seconds"),
+            (
+                "interval_start,offered,answered,abandoned,aht_seconds\n2026-03-02 08:00,1,1,0,0\n",
+                "in.csv:2",
+                "aht_seconds",
+            ),
             ("interval_start,offered,answered,abandoned,aht_seconds\n,1,1,0,10\n", "in.csv:2", "interval_start"),
-            ("interval_start,offered,answered,aht_seconds\nx,1,1,180\n", "in.csv:1", "abandoned"),
-            ("interval_start,offered,answered,abandoned,aht_seconds\nx,NaN,1,0,180\n", "in.csv:2", "offered"),
+            ("interval_start,offered,answered,abandoned,aht_seconds\nx,1,1,0,180\n", "in.csv:2", "interval_start"),
+            ("interval_start,offered,answered,aht_seconds\n2026-03-02 08:00,1,1,180\n", "in.csv:1", "abandoned"),
+            (
+                "interval_start,offered,answered,abandoned,aht_seconds\n2026-03-02 08:00,NaN,1,0,180\n",
+                "in.csv:2",
+                "offered",
+            ),
             ("", "in.csv", "empty"),
         ];
         for (text, at, what) in cases {
@@ -832,8 +514,8 @@ mod tests {
     #[test]
     fn infeasible_interval_names_its_line() {
         let s = file_settings(None, OutputFormat::Csv);
-        let text = "interval_start,offered,answered,abandoned,aht_seconds\nx,1,1,0,180\nbig,1e12,0,0,1000\n";
+        let text = "interval_start,offered,answered,abandoned,aht_seconds\n2026-03-02 08:00,1,1,0,180\n2026-03-02 08:15,1e12,0,0,1000\n";
         let e = staff_text(&s, text).unwrap_err().to_string();
-        assert!(e.starts_with("in.csv:3 (interval big)") && e.contains("no staffing"), "{e}");
+        assert!(e.starts_with("in.csv:3 (interval 2026-03-02T08:15:00)") && e.contains("no staffing"), "{e}");
     }
 }

@@ -106,6 +106,14 @@ fn evaluation_mode_reports_exactly_k_agents() {
 }
 
 #[test]
+fn help_states_the_zero_contact_rule() {
+    let help = ok(&["--help"]);
+    assert!(help.contains("--minimum-agents"), "{help}");
+    assert!(help.contains("0 offered calls gets --minimum-agents agents"), "{help}");
+    assert!(help.contains("porten import acd"), "{help}");
+}
+
+#[test]
 fn text_is_the_default_format() {
     let out = ok(&with(&["--service-level", "0.8"]));
     assert!(out.contains("Agents needed:") && out.contains("14"), "{out}");
@@ -159,6 +167,15 @@ fn interval_file_to_csv_and_json_lines() {
     assert!(rows[0]["abandon_rate"].is_number());
     assert_eq!(rows[1]["agents"], 0);
     assert!(rows[2]["agents"].as_u64().unwrap() > 14);
+
+    // Minimum staffing, as the planning page staffs an interval in opening
+    // hours: the empty interval gets one agent, the others what they need.
+    let mut args = common.to_vec();
+    args.extend(["--format", "json", "--minimum-agents", "1"]);
+    let rows: Vec<serde_json::Value> = ok(&args).lines().map(json).collect();
+    assert_eq!((rows[0]["agents"].as_u64(), rows[1]["agents"].as_u64()), (Some(14), Some(1)));
+    assert_eq!(rows[1]["scheduled_agents"], 2);
+    assert!(rows[1]["service_level"].is_null() && rows[1]["occupancy"] == 0.0);
 
     // Evaluation mode over a file.
     let out = ok(&[

@@ -346,3 +346,16 @@ calendar-error-note = The note can be at most 200 characters.
 title-error = Error
 planning-no-open = The channel has no open intervals this week, so nobody is staffed. Contacts expected: { $contacts }; for e-mail and web the work waits for the next open day.
 planning-kept-open = Holidays and eves kept open by a decision in the business calendar, staffed as ordinary days: { $days }.
+
+# Why no plan could be made: the reason in planning-infeasible.
+planning-failure-no-feasible-staffing = no staffing up to { $limit } people meets the goals
+planning-failure-too-many-agents = { $agents } people is more than the calculation handles (at most { $limit })
+planning-failure-handling-time = the handling time in an interval with contacts is { $value } seconds, but must be greater than 0
+planning-failure-contacts = the number of contacts in an interval is { $value }, but must be a number greater than 0
+planning-failure-load = the load in an interval is { $value } Erlangs, but must be a number greater than 0
+planning-failure-shrinkage = the shrinkage is { $value }, but must be at least 0 and below 1
+planning-failure-staffing = the staffing calculation does not accept these values
+planning-failure-not-enough-data = { $got } intervals of measured contacts are not enough for a forecast; at least { $needed } are needed
+planning-failure-interval = { $minutes }-minute intervals are not supported (choose 15, 30 or 60)
+planning-failure-forecast = the forecast could not be computed from the history
+planning-failure-week-begun = { $week } has already begun, and a plan is made for a week ahead

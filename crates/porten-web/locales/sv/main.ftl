@@ -346,3 +346,16 @@ calendar-error-note = Anteckningen får vara högst 200 tecken.
 title-error = Fel
 planning-no-open = Kanalen har inga öppna intervall den här veckan, så inget bemannas. Kontakter som väntas: { $contacts }; i e-post och webb väntar arbetet till nästa öppna dag.
 planning-kept-open = Helgdagar och aftnar som hålls öppna enligt beslut i verksamhetskalendern och bemannas som vanliga dagar: { $days }.
+
+# Why no plan could be made: the reason in planning-infeasible.
+planning-failure-no-feasible-staffing = ingen bemanning upp till { $limit } personer når målen
+planning-failure-too-many-agents = { $agents } personer är fler än vad beräkningen klarar (högst { $limit })
+planning-failure-handling-time = hanteringstiden i ett intervall med kontakter är { $value } sekunder, men måste vara större än 0
+planning-failure-contacts = antalet kontakter i ett intervall är { $value }, men måste vara ett tal större än 0
+planning-failure-load = belastningen i ett intervall är { $value } erlang, men måste vara ett tal större än 0
+planning-failure-shrinkage = frånvaron (shrinkage) är { $value }, men måste vara minst 0 och mindre än 1
+planning-failure-staffing = bemanningsberäkningen godtar inte de här värdena
+planning-failure-not-enough-data = { $got } intervall med mätta kontakter räcker inte för en prognos, det behövs minst { $needed }
+planning-failure-interval = intervall på { $minutes } minuter stöds inte (välj 15, 30 eller 60)
+planning-failure-forecast = prognosen kunde inte beräknas från historiken
+planning-failure-week-begun = { $week } har redan börjat, och en plan görs för en kommande vecka
