@@ -2,15 +2,14 @@
 //!
 //! Porten's use cases, one module per capability: `catalogue`, `errands`
 //! (and the registry), `auth` (identity and access: users, sessions, API
-//! keys), `contacts` (the contact log), `calendar`, `planning` (with `acd`,
-//! its imports), `jobs` (the background job runner) and `ops`. Every entry
+//! keys), `contacts` (the contact log), `calendar`, `planning` (with imported
+//! ACD statistics), `jobs` (the background job runner) and `ops`. Every entry
 //! point takes the acting [`Actor`], checks what that actor may do, calls the
 //! domain and the store, and writes the audit trail. [`App`] is the only
 //! door to the store: HTTP handlers (pages, JSON API, Open311) and CLI
 //! commands call this crate, so access rules and auditing hold whichever way
 //! a request comes in. App reads the time from an injected [`Clock`].
 
-pub mod acd;
 pub mod auth;
 pub mod calendar;
 pub mod catalogue;

@@ -7,15 +7,16 @@
 //! last [`HISTORY_WEEKS`] weeks (registered errands plus logged contacts, or
 //! the imported ACD statistics when the channel has them), the service mix
 //! and the business calendar, and hands them to [`build_plan`].
+//! [`App::import_acd`] stores imported ACD interval statistics.
 
 use chrono::Duration;
 use porten_domain::time::to_stockholm;
 use porten_domain::{Actor, Channel, Role};
-use porten_store::StoreError;
+use porten_store::{AcdInterval, StoreError};
 
 pub use porten_planning::*;
 
-use crate::{App, AppError, Result};
+use crate::{App, AppError, Result, require_admin};
 
 /// Whether `role` may open the planning view: contact-center agents and
 /// administrators, not case officers or citizens.
@@ -49,6 +50,22 @@ impl From<StoreError> for PlanError {
 }
 
 impl App {
+    /// Stores imported ACD intervals (an interval already stored for the
+    /// same channel and start is replaced); how many. Porten itself (the
+    /// `porten import acd` command) and system admins may import; audited.
+    pub async fn import_acd(&self, actor: &Actor, intervals: &[AcdInterval]) -> Result<u64> {
+        require_admin(actor)?;
+        let n = self.store.import_acd(intervals).await?;
+        let what = match (intervals.first(), intervals.last()) {
+            (Some(first), Some(last)) => {
+                format!("{} intervals of {} from {} to {}", n, first.channel.as_str(), first.start, last.start)
+            }
+            _ => "no intervals".to_owned(),
+        };
+        self.audit(actor, "planning.import_acd", None, Some(&what)).await?;
+        Ok(n)
+    }
+
     /// The measured service mix of one channel over the planning history,
     /// for planners only.
     pub async fn planning_mix(&self, actor: &Actor, channel: Channel) -> Result<Vec<MixShare>> {

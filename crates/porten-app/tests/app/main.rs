@@ -1,0 +1,5 @@
+//! The app crate's tests, one binary: use cases through [`porten_app::App`]
+//! on a fresh database (SQLite, or PostgreSQL when `TEST_DATABASE_URL` is set).
+
+mod access;
+mod support;
