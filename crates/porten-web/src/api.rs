@@ -37,12 +37,12 @@ pub fn routes() -> Router<AppState> {
         .route("/errands", post(create_errand).get(list_errands))
         .route("/errands/{id}", get(get_errand))
         .route("/errands/{id}/timeline", get(get_timeline))
-        .route("/errands/{id}/messages", post(add_message))
-        .route("/errands/{id}/notes", post(add_note))
-        .route("/errands/{id}/status", post(change_status))
-        .route("/errands/{id}/assignment", post(assign))
-        .route("/errands/{id}/handover", post(hand_over))
-        .route("/errands/{id}/escalation", post(escalate))
+        .route("/errands/{id}/messages", post(command::<MessageIn>))
+        .route("/errands/{id}/notes", post(command::<NoteIn>))
+        .route("/errands/{id}/status", post(command::<StatusIn>))
+        .route("/errands/{id}/assignment", post(command::<AssignIn>))
+        .route("/errands/{id}/handover", post(command::<HandoverIn>))
+        .route("/errands/{id}/escalation", post(command::<EscalationIn>))
         .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "not-found", "No such API endpoint") })
 }
 
@@ -550,15 +550,30 @@ fn expected_version(headers: &HeaderMap, body_version: Option<i64>) -> Option<i6
         .or(body_version)
 }
 
-async fn act(
-    state: &AppState,
-    actor: &porten_domain::Actor,
-    id: &str,
-    version: Option<i64>,
-    command: Command,
+/// A JSON body that asks for one command on an errand, with the version it
+/// was read at (the `If-Match` header wins over the body's `version`).
+trait CommandInput: serde::de::DeserializeOwned + Send {
+    fn into_command(self) -> Result<(Command, Option<i64>), Violations>;
+}
+
+/// The one handler behind every `POST /errands/{id}/<command>` route.
+async fn command<T: CommandInput>(
+    State(state): State<AppState>,
+    ApiCaller(actor): ApiCaller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Json<T>, JsonRejection>,
 ) -> ApiResult<Response> {
-    let errand = state.app.act_on_errand(actor, parse_id(id)?, version, command).await?;
-    Ok(errand_response(StatusCode::OK, with_status_name(state, errand).await?))
+    let (command, body_version) = json_body(body)?.into_command().map_err(AppError::Invalid)?;
+    let version = expected_version(&headers, body_version);
+    let errand = state.app.act_on_errand(&actor, parse_id(&id)?, version, command).await?;
+    Ok(errand_response(StatusCode::OK, with_status_name(&state, errand).await?))
+}
+
+fn invalid(field: &str, message: &str) -> Violations {
+    let mut v = Violations::new();
+    v.push(field, "invalid", message);
+    v
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -573,31 +588,18 @@ pub struct MessageIn {
 /// Add a message to or from the citizen.
 #[utoipa::path(post, path = "/api/v1/errands/{id}/messages", tag = "errands", request_body = MessageIn, params(("id" = String, Path, description = "Public errand id")),
     responses((status = 200, body = ErrandOut), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-async fn add_message(
-    State(state): State<AppState>,
-    ApiCaller(actor): ApiCaller,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Result<Json<MessageIn>, JsonRejection>,
-) -> ApiResult<Response> {
-    let input = json_body(body)?;
-    let direction = match input.direction.as_deref() {
-        None | Some("out") => Direction::Out,
-        Some("in") => Direction::In,
-        Some(_) => {
-            let mut v = Violations::new();
-            v.push("direction", "invalid", "must be in or out");
-            return Err(AppError::Invalid(v).into());
-        }
-    };
-    act(
-        &state,
-        &actor,
-        &id,
-        expected_version(&headers, input.version),
-        Command::AddMessage { direction, body: input.body },
-    )
-    .await
+#[allow(dead_code)] // documents the route; `command::<MessageIn>` serves it
+fn add_message() {}
+
+impl CommandInput for MessageIn {
+    fn into_command(self) -> Result<(Command, Option<i64>), Violations> {
+        let direction = match self.direction.as_deref() {
+            None | Some("out") => Direction::Out,
+            Some("in") => Direction::In,
+            Some(_) => return Err(invalid("direction", "must be in or out")),
+        };
+        Ok((Command::AddMessage { direction, body: self.body }, self.version))
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -610,15 +612,13 @@ pub struct NoteIn {
 /// Add an internal note (never shown to citizens).
 #[utoipa::path(post, path = "/api/v1/errands/{id}/notes", tag = "errands", request_body = NoteIn, params(("id" = String, Path, description = "Public errand id")),
     responses((status = 200, body = ErrandOut), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-async fn add_note(
-    State(state): State<AppState>,
-    ApiCaller(actor): ApiCaller,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Result<Json<NoteIn>, JsonRejection>,
-) -> ApiResult<Response> {
-    let input = json_body(body)?;
-    act(&state, &actor, &id, expected_version(&headers, input.version), Command::AddNote { body: input.body }).await
+#[allow(dead_code)] // documents the route; `command::<NoteIn>` serves it
+fn add_note() {}
+
+impl CommandInput for NoteIn {
+    fn into_command(self) -> Result<(Command, Option<i64>), Violations> {
+        Ok((Command::AddNote { body: self.body }, self.version))
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -633,27 +633,15 @@ pub struct StatusIn {
 /// Change the errand's status.
 #[utoipa::path(post, path = "/api/v1/errands/{id}/status", tag = "errands", request_body = StatusIn, params(("id" = String, Path, description = "Public errand id")),
     responses((status = 200, body = ErrandOut), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-async fn change_status(
-    State(state): State<AppState>,
-    ApiCaller(actor): ApiCaller,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Result<Json<StatusIn>, JsonRejection>,
-) -> ApiResult<Response> {
-    let input = json_body(body)?;
-    let to = Lifecycle::parse(&input.status).ok_or_else(|| {
-        let mut v = Violations::new();
-        v.push("status", "invalid", "must be open, in_progress, waiting_for_citizen, resolved or closed");
-        AppError::Invalid(v)
-    })?;
-    act(
-        &state,
-        &actor,
-        &id,
-        expected_version(&headers, input.version),
-        Command::ChangeStatus { to, reason: input.reason },
-    )
-    .await
+#[allow(dead_code)] // documents the route; `command::<StatusIn>` serves it
+fn change_status() {}
+
+impl CommandInput for StatusIn {
+    fn into_command(self) -> Result<(Command, Option<i64>), Violations> {
+        let to = Lifecycle::parse(&self.status)
+            .ok_or_else(|| invalid("status", "must be open, in_progress, waiting_for_citizen, resolved or closed"))?;
+        Ok((Command::ChangeStatus { to, reason: self.reason }, self.version))
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -667,16 +655,13 @@ pub struct AssignIn {
 /// Assign the errand to a staff member, or unassign it.
 #[utoipa::path(post, path = "/api/v1/errands/{id}/assignment", tag = "errands", request_body = AssignIn, params(("id" = String, Path, description = "Public errand id")),
     responses((status = 200, body = ErrandOut), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-async fn assign(
-    State(state): State<AppState>,
-    ApiCaller(actor): ApiCaller,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Result<Json<AssignIn>, JsonRejection>,
-) -> ApiResult<Response> {
-    let input = json_body(body)?;
-    act(&state, &actor, &id, expected_version(&headers, input.version), Command::Assign { assignee: input.assignee_id })
-        .await
+#[allow(dead_code)] // documents the route; `command::<AssignIn>` serves it
+fn assign() {}
+
+impl CommandInput for AssignIn {
+    fn into_command(self) -> Result<(Command, Option<i64>), Violations> {
+        Ok((Command::Assign { assignee: self.assignee_id }, self.version))
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -691,27 +676,14 @@ pub struct HandoverIn {
 /// Hand the errand over to another unit (överlämning).
 #[utoipa::path(post, path = "/api/v1/errands/{id}/handover", tag = "errands", request_body = HandoverIn, params(("id" = String, Path, description = "Public errand id")),
     responses((status = 200, body = ErrandOut), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-async fn hand_over(
-    State(state): State<AppState>,
-    ApiCaller(actor): ApiCaller,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Result<Json<HandoverIn>, JsonRejection>,
-) -> ApiResult<Response> {
-    let input = json_body(body)?;
-    let to_unit = UnitCode::parse(&input.unit).map_err(|_| {
-        let mut v = Violations::new();
-        v.push("unit", "invalid", "a unit code is 2–5 letters A–Z");
-        AppError::Invalid(v)
-    })?;
-    act(
-        &state,
-        &actor,
-        &id,
-        expected_version(&headers, input.version),
-        Command::HandOver { to_unit, reason: input.reason },
-    )
-    .await
+#[allow(dead_code)] // documents the route; `command::<HandoverIn>` serves it
+fn hand_over() {}
+
+impl CommandInput for HandoverIn {
+    fn into_command(self) -> Result<(Command, Option<i64>), Violations> {
+        let to_unit = UnitCode::parse(&self.unit).map_err(|_| invalid("unit", "a unit code is 2–5 letters A–Z"))?;
+        Ok((Command::HandOver { to_unit, reason: self.reason }, self.version))
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -724,16 +696,13 @@ pub struct EscalationIn {
 /// Escalate the errand: raises its priority one step and records why.
 #[utoipa::path(post, path = "/api/v1/errands/{id}/escalation", tag = "errands", request_body = EscalationIn, params(("id" = String, Path, description = "Public errand id")),
     responses((status = 200, body = ErrandOut), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-async fn escalate(
-    State(state): State<AppState>,
-    ApiCaller(actor): ApiCaller,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Result<Json<EscalationIn>, JsonRejection>,
-) -> ApiResult<Response> {
-    let input = json_body(body)?;
-    act(&state, &actor, &id, expected_version(&headers, input.version), Command::Escalate { reason: input.reason })
-        .await
+#[allow(dead_code)] // documents the route; `command::<EscalationIn>` serves it
+fn escalate() {}
+
+impl CommandInput for EscalationIn {
+    fn into_command(self) -> Result<(Command, Option<i64>), Violations> {
+        Ok((Command::Escalate { reason: self.reason }, self.version))
+    }
 }
 
 #[cfg(test)]

@@ -9,13 +9,16 @@
 mod api;
 mod auth;
 mod calendar;
+mod catalogue;
 mod contacts;
+mod errands;
 mod i18n;
 mod ops;
 mod pages;
 mod planning;
 mod problem;
 mod ratelimit;
+mod session;
 
 use std::sync::Arc;
 
@@ -67,6 +70,9 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(
             pages::routes()
+                .merge(catalogue::routes())
+                .merge(session::routes())
+                .merge(errands::routes())
                 .merge(planning::routes())
                 .merge(contacts::routes())
                 .merge(calendar::routes())

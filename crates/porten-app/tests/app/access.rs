@@ -148,9 +148,9 @@ async fn reads_of_personal_data_and_admin_writes_leave_audit_entries() {
     assert_eq!((trail[0].action.as_str(), trail[0].purpose.as_deref()), ("errand.read", Some("utredning")));
     assert_eq!(trail[0].at, t.app.now() - chrono::Duration::minutes(5), "App's clock stamps the entry");
     assert!(matches!(t.app.audit_trail(&officer, &e).await, Err(AppError::Forbidden)));
-    assert!(matches!(
-        t.app.revoke_api_key(&t.user("system_admin"), key.id).await,
-        Err(AppError::NotFound)
-    ), "a revoked key cannot be revoked again");
+    assert!(
+        matches!(t.app.revoke_api_key(&t.user("system_admin"), key.id).await, Err(AppError::NotFound)),
+        "a revoked key cannot be revoked again"
+    );
     t.db.cleanup().await;
 }
