@@ -9,7 +9,7 @@
 //! `BENCH_ERRANDS` (default 2000) and `BENCH_CONCURRENCY` (default 16) tune it.
 //! See BENCHMARKS.md for results.
 
-#[path = "../tests/support/mod.rs"]
+#[path = "../tests/cli/support.rs"]
 mod support;
 
 use std::time::{Duration, Instant};

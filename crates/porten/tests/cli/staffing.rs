@@ -1,7 +1,6 @@
 //! End-to-end tests of `porten staffing` (the binary, as a user runs it).
 
 // Reference values are pasted verbatim from bench/staffing/reference.py.
-#![allow(clippy::excessive_precision)]
 
 use std::io::Write as _;
 use std::process::{Command, Output};

@@ -2,13 +2,11 @@
 //! and gapless registry numbers with two processes on one database. They run
 //! on SQLite by default and on PostgreSQL when `TEST_DATABASE_URL` is set.
 
-mod support;
-
 use std::collections::BTreeSet;
 
 use porten_store::testing::TestDb;
 use serde_json::{Value, json};
-use support::{Server, prepare};
+use crate::support::{Server, prepare};
 
 async fn register(client: &reqwest::Client, base: &str, key: &str, title: &str) -> Value {
     let res = client

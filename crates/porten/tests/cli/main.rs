@@ -1,0 +1,10 @@
+//! The binary's tests, one test binary: the real `porten` process as a user
+//! or an operator runs it. `serve`: durability across `kill -9`, two
+//! processes on one database (registry numbers, jobs), on SQLite by default
+//! and on PostgreSQL when `TEST_DATABASE_URL` is set. `staffing`:
+//! `porten staffing` against reference values.
+
+mod serve;
+#[allow(clippy::excessive_precision)]
+mod staffing;
+mod support;
