@@ -1,13 +1,18 @@
 //! The job runner: background work as rows in the database with leases.
 //!
 //! `porten serve` runs one [`JobRunner`] per node. It claims one due job at a
-//! time, runs its handler, and renews the job's lease every third of the
-//! lease while the handler runs. With several nodes a job runs on one node
-//! at a time; when a node dies, its lease expires and another node takes the
-//! job over (so handlers must be safe to run again: idempotent). A handler
-//! that fails is retried with exponential backoff; after `max_attempts` the
-//! job is parked as dead with its error until `porten jobs retry` queues it
-//! again. The coming capabilities use it for retention, SLA timers, outbox
+//! time, runs its handler in a task of its own, and renews the job's lease
+//! every third of the lease while the handler runs. With several nodes a job
+//! runs on one node at a time; when a node dies, its lease expires and
+//! another node takes the job over (so handlers must be safe to run again:
+//! idempotent). A node that cannot renew its lease stops the handler, since
+//! another node may take the job over. A handler that fails or panics is
+//! retried with exponential backoff; after `max_attempts` the job is parked
+//! as dead with its error until `porten jobs retry` queues it again. A job
+//! of a kind this node has no handler for (a newer node's, during a rolling
+//! upgrade) is put back without counting the attempt. Leases compare the
+//! nodes' clocks, so nodes need synchronised clocks (NTP), well within the
+//! lease. The coming capabilities use it for retention, SLA timers, outbox
 //! delivery, e-mail and search indexing.
 
 use std::collections::HashMap;
@@ -82,9 +87,15 @@ impl JobRunner {
         };
         runner
             .handle(FORGET_CONTACT_AGENTS, move |cx| async move {
-                let forgotten = cx.app.forget_old_contact_agents(keep_days).await.map_err(|e| e.to_string())?;
-                if forgotten > 0 {
-                    tracing::info!(entries = forgotten, keep_days, "forgot who logged old contacts");
+                // Retention must never stop: a failure is tried again in
+                // five minutes rather than counted towards a dead job.
+                match cx.app.forget_old_contact_agents(keep_days).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(entries = n, keep_days, "forgot who logged old contacts"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "contact log retention failed; trying again in five minutes");
+                        return Ok(Finished::Again(cx.app.now() + Duration::minutes(5)));
+                    }
                 }
                 Ok(Finished::Again(cx.app.now() + Duration::hours(1)))
             })
@@ -141,15 +152,19 @@ impl JobRunner {
         let (id, kind, attempts, max) = (job.id, job.kind.clone(), job.attempts, job.max_attempts);
         tracing::info!(job = id, kind = %kind, attempt = attempts, "job started");
         let end = match self.handlers.get(&kind) {
-            None => JobEnd::Dead { error: format!("no handler for jobs of kind {kind}") },
+            None => {
+                tracing::warn!(job = id, kind = %kind, "no handler for this kind of job on this node; putting it back");
+                JobEnd::Release { at: now + Duration::minutes(1) }
+            }
             Some(_) if attempts > max => JobEnd::Dead { error: "its node stopped too often while running it".into() },
             Some(handler) => {
                 let cx = JobContext { app: self.app.clone(), job, node: self.node.clone() };
                 match self.with_lease(id, handler(cx)).await {
-                    Ok(Finished::Done) => JobEnd::Done,
-                    Ok(Finished::Again(at)) => JobEnd::Again(at),
-                    Err(error) if attempts >= max => JobEnd::Dead { error },
-                    Err(error) => JobEnd::Retry { error, at: self.app.now() + backoff(attempts) },
+                    None => return Ok(true),
+                    Some(Ok(Finished::Done)) => JobEnd::Done,
+                    Some(Ok(Finished::Again(at))) => JobEnd::Again(at),
+                    Some(Err(error)) if attempts >= max => JobEnd::Dead { error },
+                    Some(Err(error)) => JobEnd::Retry { error, at: self.app.now() + backoff(attempts) },
                 }
             }
         };
@@ -158,6 +173,7 @@ impl JobRunner {
                 tracing::warn!(job = id, kind = %kind, attempt = attempts, %error, "job failed")
             }
             JobEnd::Done | JobEnd::Again(_) => tracing::info!(job = id, kind = %kind, "job finished"),
+            JobEnd::Release { .. } => {}
         }
         if !self.app.store.end_job(id, &self.node, &end, self.app.now()).await? {
             tracing::warn!(job = id, "job lease was lost while it ran; another node has taken it over");
@@ -165,19 +181,38 @@ impl JobRunner {
         Ok(true)
     }
 
-    /// Drives the handler while renewing the lease every third of it.
-    async fn with_lease(&self, id: i64, work: HandlerFuture) -> std::result::Result<Finished, String> {
+    /// Runs the handler in a task of its own (a panic becomes an error)
+    /// while renewing the lease every third of it. `None` when the lease was
+    /// lost or could not be renewed in time: the handler is stopped, and the
+    /// job is left to the node that takes it over.
+    async fn with_lease(&self, id: i64, work: HandlerFuture) -> Option<std::result::Result<Finished, String>> {
         let period = (self.lease / 3).to_std().unwrap_or(StdDuration::from_secs(1)).max(StdDuration::from_millis(50));
         let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
-        let mut work = work;
+        let mut task = tokio::spawn(work);
+        let mut held_until = self.app.now() + self.lease;
         loop {
             tokio::select! {
-                outcome = &mut work => return outcome,
+                joined = &mut task => {
+                    return Some(joined.unwrap_or_else(|e| Err(if e.is_panic() {
+                        "the job panicked".to_owned()
+                    } else {
+                        "the job was cancelled".to_owned()
+                    })));
+                }
                 _ = renew.tick() => {
                     let until = self.app.now() + self.lease;
                     match self.app.store.renew_job_lease(id, &self.node, until).await {
-                        Ok(true) => {}
-                        Ok(false) => tracing::warn!(job = id, "job lease lost"),
+                        Ok(true) => held_until = until,
+                        Ok(false) => {
+                            tracing::warn!(job = id, "job lease lost; stopping the job");
+                            task.abort();
+                            return None;
+                        }
+                        Err(e) if self.app.now() >= held_until => {
+                            tracing::warn!(job = id, error = %e, "job lease ran out unrenewed; stopping the job");
+                            task.abort();
+                            return None;
+                        }
                         Err(e) => tracing::warn!(job = id, error = %e, "could not renew job lease"),
                     }
                 }

@@ -89,6 +89,11 @@ pub enum JobEnd {
     Dead {
         error: String,
     },
+    /// Not run (this node has no handler for its kind, say during a rolling
+    /// upgrade): queued again at this time without counting the attempt.
+    Release {
+        at: DateTime<Utc>,
+    },
 }
 
 #[async_trait]
@@ -237,22 +242,25 @@ macro_rules! impl_jobs {
                     self.writer()
                         .write(move |c| {
                             Box::pin(async move {
-                                let (state, run_at, error, reset) = match &end {
-                                    JobEnd::Done => (JobState::Done, None, None, false),
-                                    JobEnd::Again(at) => (JobState::Queued, Some(*at), None, true),
-                                    JobEnd::Retry { error, at } => (JobState::Queued, Some(*at), Some(error), false),
-                                    JobEnd::Dead { error } => (JobState::Dead, None, Some(error), false),
+                                // The attempts after this end: reset, kept, or the claim's taken back.
+                                let (state, run_at, error, attempts) = match &end {
+                                    JobEnd::Done => (JobState::Done, None, None, "attempts"),
+                                    JobEnd::Again(at) => (JobState::Queued, Some(*at), None, "0"),
+                                    JobEnd::Retry { error, at } => {
+                                        (JobState::Queued, Some(*at), Some(error), "attempts")
+                                    }
+                                    JobEnd::Dead { error } => (JobState::Dead, None, Some(error), "attempts"),
+                                    JobEnd::Release { at } => (JobState::Queued, Some(*at), None, "attempts - 1"),
                                 };
-                                let done = sqlx::query(
+                                let sql = format!(
                                     "UPDATE jobs SET state = $1, run_at = COALESCE($2, run_at), last_error = $3, \
-                                     attempts = CASE WHEN $4 THEN 0 ELSE attempts END, \
-                                     lease_owner = NULL, lease_until = NULL, updated_at = $5 \
-                                     WHERE id = $6 AND lease_owner = $7 AND state = 'running'",
-                                )
+                                     attempts = {attempts}, lease_owner = NULL, lease_until = NULL, updated_at = $4 \
+                                     WHERE id = $5 AND lease_owner = $6 AND state = 'running'"
+                                );
+                                let done = sqlx::query(sqlx::AssertSqlSafe(sql))
                                 .bind(state.as_str())
                                 .bind(run_at.map(micros))
                                 .bind(error)
-                                .bind(reset)
                                 .bind(micros(now))
                                 .bind(id)
                                 .bind(&owner)

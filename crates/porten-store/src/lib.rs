@@ -86,9 +86,10 @@ pub enum StoreError {
     UnsupportedUrl,
     #[error("not supported on this backend: {0}")]
     Unsupported(&'static str),
-    /// The batch this write was committed with failed as a whole; the write
-    /// did not happen.
-    #[error("the write was not committed: {0}")]
+    /// The batch this write was to be committed with failed as a whole. The
+    /// write was rolled back, unless the connection broke during the commit
+    /// itself, when the database may have committed it.
+    #[error("the write was not confirmed: {0}")]
     BatchFailed(String),
     /// The writer task has stopped (the runtime is shutting down).
     #[error("the store's writer has stopped")]

@@ -18,6 +18,9 @@ macro_rules! impl_ops {
                 }
 
                 async fn ping(&self) -> Result<()> {
+                    if self.writer().is_closed() {
+                        return Err($crate::StoreError::WriterGone);
+                    }
                     sqlx::query("SELECT 1").execute(self.reader()).await?;
                     Ok(())
                 }

@@ -15,9 +15,17 @@ pub struct PostgresStore {
 }
 
 impl PostgresStore {
+    /// Readers share a pool of 16 connections; the writer has its own
+    /// connection, so reads never wait for it and never see its batch.
     pub async fn open(url: &str) -> crate::Result<Self> {
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
+        let pool = Self::pool(url, 16).await?;
+        let writer = Writer::spawn(Self::pool(url, 1).await?, "BEGIN");
+        Ok(Self { pool, writer })
+    }
+
+    async fn pool(url: &str, size: u32) -> crate::Result<PgPool> {
+        Ok(PgPoolOptions::new()
+            .max_connections(size)
             // An acknowledged write must be on disk whatever the server's default is.
             .after_connect(|conn, _| {
                 Box::pin(async move {
@@ -26,9 +34,7 @@ impl PostgresStore {
                 })
             })
             .connect(url)
-            .await?;
-        let writer = Writer::spawn(pool.clone(), "BEGIN");
-        Ok(Self { pool, writer })
+            .await?)
     }
 
     fn reader(&self) -> &PgPool {

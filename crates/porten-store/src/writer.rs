@@ -13,11 +13,23 @@
 //! the writer never waits for more commands. A lone client's command is
 //! committed at once, and under load the queue that builds up during one
 //! commit becomes the next batch.
+//!
+//! Failure handling:
+//! - A command that panics breaks its batch: the batch is rolled back, every
+//!   command in it gets an error, and the connection is closed rather than
+//!   returned to the pool, so no transaction is ever left open.
+//! - A command that loses a deadlock or a serialization conflict with
+//!   another node (PostgreSQL `40P01`/`40001`) has been rolled back to its
+//!   savepoint; it is sent again, up to [`RETRIES`] times. Commands are
+//!   cloneable closures for that reason.
 
 use std::any::Any;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
+use std::task::{Context, Poll};
 
+use sqlx::pool::PoolConnection;
 use sqlx::{Database, Executor, Pool};
 use tokio::sync::{mpsc, oneshot};
 
@@ -25,6 +37,8 @@ use crate::{Result, StoreError};
 
 /// The most commands committed together.
 pub const MAX_BATCH: usize = 256;
+/// How often a command that lost a deadlock is sent again.
+pub const RETRIES: usize = 3;
 
 /// A boxed future borrowing the writer's connection.
 pub type BoxFut<'c, T> = Pin<Box<dyn Future<Output = T> + Send + 'c>>;
@@ -67,16 +81,67 @@ where
     pub async fn write<T, F>(&self, op: F) -> Result<T>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut DB::Connection) -> BoxFut<'c, Result<T>> + Send + 'static,
+        F: for<'c> FnOnce(&'c mut DB::Connection) -> BoxFut<'c, Result<T>> + Clone + Send + 'static,
     {
-        let (reply, answer) = oneshot::channel();
-        let op: Op<DB> = Box::new(move |conn| {
-            let fut = op(conn);
-            Box::pin(async move { fut.await.map(|v| Box::new(v) as Box<dyn Any + Send>) })
-        });
-        self.queue.send(Pending { op, reply }).map_err(|_| StoreError::WriterGone)?;
-        let boxed = answer.await.map_err(|_| StoreError::WriterGone)??;
-        Ok(*boxed.downcast::<T>().expect("the writer answers with the op's own type"))
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let op = op.clone();
+            let (reply, answer) = oneshot::channel();
+            let op: Op<DB> = Box::new(move |conn| {
+                let fut = op(conn);
+                Box::pin(async move { fut.await.map(|v| Box::new(v) as Box<dyn Any + Send>) })
+            });
+            self.queue.send(Pending { op, reply }).map_err(|_| StoreError::WriterGone)?;
+            match answer.await.map_err(|_| StoreError::WriterGone)? {
+                Err(StoreError::Database(e)) if lost_to_another_node(&e) && tries <= RETRIES => {
+                    tracing::warn!(error = %e, tries, "write lost a deadlock or conflict; sending it again");
+                }
+                outcome => return Ok(*outcome?.downcast::<T>().expect("the writer answers with the op's own type")),
+            }
+        }
+    }
+
+    /// Whether the writer task has stopped.
+    pub fn is_closed(&self) -> bool {
+        self.queue.is_closed()
+    }
+}
+
+/// PostgreSQL's deadlock and serialization-failure codes: the command was
+/// chosen to give way and can simply run again.
+fn lost_to_another_node(e: &sqlx::Error) -> bool {
+    e.as_database_error().and_then(|d| d.code()).is_some_and(|c| c == "40P01" || c == "40001")
+}
+
+/// Polls a future, turning a panic into an error.
+struct CatchUnwind<F>(F);
+
+impl<F: Future + Unpin> Future for CatchUnwind<F> {
+    type Output = std::result::Result<F::Output, ()>;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = &mut self.0;
+        match std::panic::catch_unwind(AssertUnwindSafe(|| Pin::new(inner).poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
+            Err(_) => Poll::Ready(Err(())),
+        }
+    }
+}
+
+/// The writer's connection for one batch. Unless the batch ended with a
+/// commit or a rollback, the connection is closed on drop instead of going
+/// back to the pool with a transaction open (a panic, a cancelled task).
+struct BatchConnection<DB: Database> {
+    conn: PoolConnection<DB>,
+    ended: bool,
+}
+
+impl<DB: Database> Drop for BatchConnection<DB> {
+    fn drop(&mut self) {
+        if !self.ended {
+            self.conn.close_on_drop();
+        }
     }
 }
 
@@ -112,31 +177,42 @@ where
     DB: Database,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
 {
-    let mut conn = match pool.acquire().await {
+    let conn = match pool.acquire().await {
         Ok(c) => c,
         Err(e) => return fail_all(batch.into_iter().map(|p| p.reply), &e.into()),
     };
-    if let Err(e) = exec::<DB>(&mut conn, begin).await {
+    let mut conn = BatchConnection { conn, ended: false };
+    if let Err(e) = exec::<DB>(&mut conn.conn, begin).await {
         return fail_all(batch.into_iter().map(|p| p.reply), &e);
     }
     let mut answers = Vec::with_capacity(batch.len());
     let mut broken: Option<StoreError> = None;
+    let mut panicked = false;
     for Pending { op, reply } in batch {
         if broken.is_some() {
             answers.push((reply, Err(StoreError::BatchFailed("an earlier command broke the batch".into()))));
             continue;
         }
-        if let Err(e) = exec::<DB>(&mut conn, "SAVEPOINT command").await {
+        if let Err(e) = exec::<DB>(&mut conn.conn, "SAVEPOINT command").await {
             broken = Some(e);
             answers.push((reply, Err(StoreError::BatchFailed("could not start the command".into()))));
             continue;
         }
-        let outcome = op(&mut conn).await;
+        let outcome = match CatchUnwind(op(&mut conn.conn)).await {
+            Ok(outcome) => outcome,
+            Err(()) => {
+                tracing::error!("a write command panicked; its batch is rolled back");
+                panicked = true;
+                broken = Some(StoreError::BatchFailed("a command panicked".into()));
+                answers.push((reply, Err(StoreError::BatchFailed("the command panicked".into()))));
+                continue;
+            }
+        };
         let end = if outcome.is_ok() {
-            exec::<DB>(&mut conn, "RELEASE SAVEPOINT command").await
+            exec::<DB>(&mut conn.conn, "RELEASE SAVEPOINT command").await
         } else {
-            match exec::<DB>(&mut conn, "ROLLBACK TO SAVEPOINT command").await {
-                Ok(()) => exec::<DB>(&mut conn, "RELEASE SAVEPOINT command").await,
+            match exec::<DB>(&mut conn.conn, "ROLLBACK TO SAVEPOINT command").await {
+                Ok(()) => exec::<DB>(&mut conn.conn, "RELEASE SAVEPOINT command").await,
                 Err(e) => Err(e),
             }
         };
@@ -147,20 +223,20 @@ where
     }
     let committed = match broken {
         Some(e) => Err(e),
-        None => exec::<DB>(&mut conn, "COMMIT").await,
+        None => exec::<DB>(&mut conn.conn, "COMMIT").await,
     };
     match committed {
         Ok(()) => {
+            conn.ended = true;
             for (reply, outcome) in answers {
                 let _ = reply.send(outcome);
             }
         }
         Err(e) => {
             tracing::error!(error = %e, commands = answers.len(), "write batch failed; rolling back");
-            if exec::<DB>(&mut conn, "ROLLBACK").await.is_err() {
-                // A connection in an unknown state must not serve the next batch.
-                drop(conn.detach());
-            }
+            // A connection whose command panicked or whose rollback fails is in
+            // an unknown state: it is closed (not `ended`) rather than reused.
+            conn.ended = exec::<DB>(&mut conn.conn, "ROLLBACK").await.is_ok() && !panicked;
             fail_all(answers.into_iter().map(|(reply, _)| reply), &e);
         }
     }

@@ -500,7 +500,7 @@ async fn get_errand(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let view = state.app.read_errand(&actor, parse_id(&id)?, Some("api")).await?;
-    Ok(errand_response(StatusCode::OK, with_status_name(&state, view.errand).await?))
+    Ok(errand_response(StatusCode::OK, errand_out(view.errand, view.status_name_sv)))
 }
 
 #[derive(Serialize, ToSchema)]

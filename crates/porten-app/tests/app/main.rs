@@ -2,4 +2,5 @@
 //! on a fresh database (SQLite, or PostgreSQL when `TEST_DATABASE_URL` is set).
 
 mod access;
+mod jobs;
 mod support;

@@ -83,3 +83,54 @@ async fn concurrent_commands_on_one_errand_each_get_their_own_outcome() {
     assert_eq!(timeline.len(), 2, "registered plus the one note that won");
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_command_failing_after_taking_its_number_gives_the_number_back() {
+    let db = TestDb::new().await;
+    let s = db.store.clone();
+    seed(s.as_ref()).await;
+    let taken = register(s.as_ref(), "pothole", "TK", t(2026, 5, 4, 9)).await;
+    // Registrations that reuse a public id fail on the errand's unique key,
+    // after the counter row has handed them a serial.
+    let mut tasks = Vec::new();
+    for i in 0..12 {
+        let store = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let public_id = if i % 3 == 0 { taken.public_id } else { random_id() };
+            let new = new_errand("pothole", "Dubblett?", Channel::Api);
+            let reg =
+                Registration { public_id, errand: &new, unit: &code("TK"), actor: &system(), at: t(2026, 5, 4, 10) };
+            store.register_errand(reg).await.map(|e| e.registry_number.serial)
+        }));
+    }
+    let mut serials = BTreeSet::from([taken.registry_number.serial]);
+    let mut failed = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(serial) => assert!(serials.insert(serial)),
+            Err(StoreError::Database(_)) => failed += 1,
+            Err(other) => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(failed, 4);
+    assert_eq!(serials, (1..=9).collect::<BTreeSet<u32>>(), "the failed ones took no number for good");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_command_that_panics_fails_alone_and_the_store_keeps_writing() {
+    let db = TestDb::new().await;
+    let s = db.store.clone();
+    seed(s.as_ref()).await;
+    let e = register(s.as_ref(), "pothole", "TK", t(2026, 5, 4, 9)).await;
+    let note = || Command::AddNote { body: "Anteckning".into() };
+    let panicking: porten_store::Authorize = Arc::new(|_| panic!("a broken access rule"));
+    let outcome = s.apply_command(e.public_id, None, &system(), note(), t(2026, 5, 4, 10), panicking).await;
+    assert!(matches!(outcome, Err(StoreError::BatchFailed(_))), "{outcome:?}");
+    let after = s.apply_command(e.public_id, Some(1), &system(), note(), t(2026, 5, 4, 11), Arc::new(allow)).await;
+    assert_eq!(after.unwrap().version, 2, "nothing of the panicked command was kept");
+    let next = register(s.as_ref(), "pothole", "TK", t(2026, 5, 4, 12)).await;
+    assert_eq!(next.registry_number.serial, 2);
+    s.ping().await.unwrap();
+    db.cleanup().await;
+}
