@@ -309,19 +309,19 @@ macro_rules! impl_errands {
                     let (public_id_, at_) = (reg.public_id, reg.at);
                     self.writer().write(move |c| Box::pin(async move {
                         let year = porten_domain::time::stockholm_year(at_);
-                        let service: Option<i64> =
-                            sqlx::query_scalar("SELECT CAST(1 AS BIGINT) FROM services WHERE code = $1")
-                                .bind(&new.service_code)
-                                .fetch_optional(&mut *c)
-                                .await?;
-                        if service.is_none() {
+                        // Both references in one round trip: (service exists, unit exists).
+                        let (service, unit): (i64, i64) = sqlx::query_as(
+                            "SELECT (SELECT COUNT(*) FROM services WHERE code = $1), \
+                                    (SELECT COUNT(*) FROM units WHERE code = $2)",
+                        )
+                        .bind(&new.service_code)
+                        .bind(unit_code_.as_str())
+                        .fetch_one(&mut *c)
+                        .await?;
+                        if service == 0 {
                             return Err(StoreError::UnknownReference("service"));
                         }
-                        let unit: Option<i64> = sqlx::query_scalar("SELECT CAST(1 AS BIGINT) FROM units WHERE code = $1")
-                            .bind(unit_code_.as_str())
-                            .fetch_optional(&mut *c)
-                            .await?;
-                        if unit.is_none() {
+                        if unit == 0 {
                             return Err(StoreError::UnknownReference("unit"));
                         }
                         // The counter row is locked until commit, so no other transaction can take
@@ -362,22 +362,17 @@ macro_rules! impl_errands {
                         .fetch_one(&mut *c)
                         .await?;
                         for (position, p) in new.parties.iter().enumerate() {
+                            // The no-op update makes RETURNING give the existing row's id too.
                             let party_id: Option<i64> = match &p.personal_number {
-                                Some(number) => {
-                                    sqlx::query(
-                                        "INSERT INTO parties (personal_number) VALUES ($1) \
-                                         ON CONFLICT (personal_number) DO NOTHING",
+                                Some(number) => Some(
+                                    sqlx::query_scalar(
+                                        "INSERT INTO parties (personal_number) VALUES ($1) ON CONFLICT (personal_number) \
+                                         DO UPDATE SET personal_number = excluded.personal_number RETURNING id",
                                     )
                                     .bind(number.expose())
-                                    .execute(&mut *c)
-                                    .await?;
-                                    Some(
-                                        sqlx::query_scalar("SELECT id FROM parties WHERE personal_number = $1")
-                                            .bind(number.expose())
-                                            .fetch_one(&mut *c)
-                                            .await?,
-                                    )
-                                }
+                                    .fetch_one(&mut *c)
+                                    .await?,
+                                ),
                                 None => None,
                             };
                             sqlx::query(

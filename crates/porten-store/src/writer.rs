@@ -188,16 +188,23 @@ where
     let mut answers = Vec::with_capacity(batch.len());
     let mut broken: Option<StoreError> = None;
     let mut panicked = false;
+    // Whether a savepoint is open that no command has used yet.
+    let mut savepoint_open = false;
     for Pending { op, reply } in batch {
         if broken.is_some() {
             answers.push((reply, Err(StoreError::BatchFailed("an earlier command broke the batch".into()))));
             continue;
         }
-        if let Err(e) = exec::<DB>(&mut conn.conn, "SAVEPOINT command").await {
-            broken = Some(e);
-            answers.push((reply, Err(StoreError::BatchFailed("could not start the command".into()))));
-            continue;
+        // A command's savepoint is opened when the previous command's is
+        // released (one round trip for both), or here for the first.
+        if !savepoint_open {
+            if let Err(e) = exec::<DB>(&mut conn.conn, "SAVEPOINT command").await {
+                broken = Some(e);
+                answers.push((reply, Err(StoreError::BatchFailed("could not start the command".into()))));
+                continue;
+            }
         }
+        savepoint_open = false;
         let outcome = match CatchUnwind(op(&mut conn.conn)).await {
             Ok(outcome) => outcome,
             Err(()) => {
@@ -209,7 +216,9 @@ where
             }
         };
         let end = if outcome.is_ok() {
-            exec::<DB>(&mut conn.conn, "RELEASE SAVEPOINT command").await
+            // One round trip ends this command and opens the next one's savepoint.
+            let next = "RELEASE SAVEPOINT command; SAVEPOINT command";
+            exec::<DB>(&mut conn.conn, next).await.map(|()| savepoint_open = true)
         } else {
             match exec::<DB>(&mut conn.conn, "ROLLBACK TO SAVEPOINT command").await {
                 Ok(()) => exec::<DB>(&mut conn.conn, "RELEASE SAVEPOINT command").await,
@@ -223,6 +232,7 @@ where
     }
     let committed = match broken {
         Some(e) => Err(e),
+        // A savepoint opened for a next command that never came commits as empty.
         None => exec::<DB>(&mut conn.conn, "COMMIT").await,
     };
     match committed {
