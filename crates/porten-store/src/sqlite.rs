@@ -56,10 +56,16 @@ impl SqliteStore {
 
     async fn connect(options: &SqliteConnectOptions) -> Result<Self, sqlx::Error> {
         // A local file's connection cannot go stale: no ping before each use.
-        let pool =
-            SqlitePoolOptions::new().max_connections(1).test_before_acquire(false).connect_with(options.clone()).await?;
-        let reader =
-            SqlitePoolOptions::new().max_connections(4).test_before_acquire(false).connect_with(options.clone()).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .test_before_acquire(false)
+            .connect_with(options.clone())
+            .await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(4)
+            .test_before_acquire(false)
+            .connect_with(options.clone())
+            .await?;
         let writer = Writer::spawn(pool.clone(), "BEGIN IMMEDIATE");
         Ok(Self { pool, writer, reader })
     }

@@ -4,9 +4,9 @@
 
 use std::collections::BTreeSet;
 
+use crate::support::{Server, prepare};
 use porten_store::testing::TestDb;
 use serde_json::{Value, json};
-use crate::support::{Server, prepare};
 
 async fn register(client: &reqwest::Client, base: &str, key: &str, title: &str) -> Value {
     let res = client
