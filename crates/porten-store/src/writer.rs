@@ -197,12 +197,10 @@ where
         }
         // A command's savepoint is opened when the previous command's is
         // released (one round trip for both), or here for the first.
-        if !savepoint_open {
-            if let Err(e) = exec::<DB>(&mut conn.conn, "SAVEPOINT command").await {
-                broken = Some(e);
-                answers.push((reply, Err(StoreError::BatchFailed("could not start the command".into()))));
-                continue;
-            }
+        if !savepoint_open && let Err(e) = exec::<DB>(&mut conn.conn, "SAVEPOINT command").await {
+            broken = Some(e);
+            answers.push((reply, Err(StoreError::BatchFailed("could not start the command".into()))));
+            continue;
         }
         savepoint_open = false;
         let outcome = match CatchUnwind(op(&mut conn.conn)).await {
