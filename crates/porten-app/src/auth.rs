@@ -112,8 +112,9 @@ impl App {
             }
             None => format!("{API_KEY_PREFIX}{}", new_token()),
         };
-        let id = self.store.create_api_key(name, &sha256(&key), scopes, self.now()).await?;
-        self.audit(actor, "apikey.create", None, Some(&format!("key {id}"))).await?;
+        let hash = sha256(&key);
+        let write = self.store.create_api_key(name, &hash, scopes, self.now());
+        let id = self.audited(actor, "apikey.create", &format!("key named {name}"), write).await?;
         Ok(IssuedKey { id, secret: key })
     }
 
@@ -121,10 +122,11 @@ impl App {
     /// admins; audited). Not found when no active key has that id.
     pub async fn revoke_api_key(&self, actor: &Actor, id: i64) -> Result<()> {
         require_admin(actor)?;
-        if !self.store.revoke_api_key(id, self.now()).await? {
+        let write = self.store.revoke_api_key(id, self.now());
+        if !self.audited(actor, "apikey.revoke", &format!("key {id}"), write).await? {
             return Err(AppError::NotFound);
         }
-        self.audit(actor, "apikey.revoke", None, Some(&format!("key {id}"))).await
+        Ok(())
     }
 
     /// Creates a local account with an Argon2id-hashed password (Porten
@@ -150,8 +152,7 @@ impl App {
             unit,
             password_hash: hash_password(password),
         };
-        let id = self.store.create_user(&user, self.now()).await?;
-        self.audit(actor, "user.create", None, Some(&format!("user {id} ({})", role.as_str()))).await?;
-        Ok(id)
+        let purpose = format!("user {} ({})", user.username, role.as_str());
+        self.audited(actor, "user.create", &purpose, self.store.create_user(&user, self.now())).await
     }
 }

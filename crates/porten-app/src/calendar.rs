@@ -65,9 +65,9 @@ impl App {
     pub async fn set_day_exception(&self, actor: &Actor, raw: &RawDayException) -> Result<DayException> {
         let by = calendar_editor(actor)?;
         let exception = DayException::parse(raw).map_err(AppError::Invalid)?;
-        self.store.set_day_exception(&exception, by, self.now()).await?;
         let decision = format!("{} {}", exception.date, if exception.open { "open" } else { "closed" });
-        self.audit(actor, "calendar.decide", None, Some(&decision)).await?;
+        let write = self.store.set_day_exception(&exception, by, self.now());
+        self.audited(actor, "calendar.decide", &decision, write).await?;
         Ok(exception)
     }
 
@@ -75,10 +75,7 @@ impl App {
     /// again; whether there was one.
     pub async fn clear_day_exception(&self, actor: &Actor, date: NaiveDate) -> Result<bool> {
         calendar_editor(actor)?;
-        let removed = self.store.delete_day_exception(date).await?;
-        if removed {
-            self.audit(actor, "calendar.withdraw", None, Some(&date.to_string())).await?;
-        }
-        Ok(removed)
+        let write = self.store.delete_day_exception(date);
+        self.audited(actor, "calendar.withdraw", &date.to_string(), write).await
     }
 }

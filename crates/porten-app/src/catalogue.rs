@@ -59,15 +59,13 @@ impl App {
     /// Creates or replaces a unit.
     pub async fn define_unit(&self, actor: &Actor, unit: &Unit) -> Result<()> {
         require_admin(actor)?;
-        self.store.upsert_unit(unit).await?;
-        self.audit(actor, "catalogue.unit", None, Some(unit.code.as_str())).await
+        self.audited(actor, "catalogue.unit", unit.code.as_str(), self.store.upsert_unit(unit)).await
     }
 
     /// Creates or replaces a service after checking it (its unit must exist).
     pub async fn define_service(&self, actor: &Actor, service: &Service) -> Result<()> {
         require_admin(actor)?;
         service.validate().map_err(AppError::Invalid)?;
-        self.store.upsert_service(service).await?;
-        self.audit(actor, "catalogue.service", None, Some(&service.code)).await
+        self.audited(actor, "catalogue.service", &service.code, self.store.upsert_service(service)).await
     }
 }

@@ -57,9 +57,8 @@ impl App {
     /// admins only; audited.
     pub async fn import_contacts(&self, actor: &Actor, entries: &[ContactLogEntry]) -> Result<u64> {
         require_admin(actor)?;
-        let n = self.store.log_contacts(entries).await?;
-        self.audit(actor, "contacts.import", None, Some(&format!("{n} contacts"))).await?;
-        Ok(n)
+        let purpose = format!("{} contacts", entries.len());
+        self.audited(actor, "contacts.import", &purpose, self.store.log_contacts(entries)).await
     }
 
     /// The latest contacts the actor logged, newest first.

@@ -153,19 +153,25 @@ impl App {
         expected_version: Option<i64>,
         command: Command,
     ) -> Result<Errand> {
+        // The assignee must work for the owning unit or the contact center.
+        // Checked first for a clear answer, and again on the locked row, in
+        // case the errand is handed over in between.
+        // The unit a new assignee is bound to (none for contact-center agents).
+        let mut bound_to: Option<UnitCode> = None;
         if let Command::Assign { assignee: Some(user_id) } = &command {
             let errand = self.store.get_errand(id).await?.ok_or(AppError::NotFound)?;
-            let user = self.store.user_by_id(*user_id).await?;
-            let fits = user
-                .is_some_and(|u| u.role.is_staff() && (u.role == Role::Agent || u.unit.as_ref() == Some(&errand.unit)));
+            let user = self.store.user_by_id(*user_id).await?.filter(|u| u.role.is_staff());
+            let fits = user.as_ref().is_some_and(|u| u.role == Role::Agent || u.unit.as_ref() == Some(&errand.unit));
             if !fits {
                 let mut v = porten_domain::Violations::new();
                 v.push("assignee", "invalid", "must be a staff member of the owning unit or the contact center");
                 return Err(AppError::Invalid(v));
             }
+            bound_to = user.filter(|u| u.role != Role::Agent).and_then(|u| u.unit);
         }
         let allowed = actor.clone();
-        let authorize = Arc::new(move |e: &Errand| may_write(&allowed, e));
+        let authorize =
+            Arc::new(move |e: &Errand| may_write(&allowed, e) && bound_to.as_ref().is_none_or(|unit| unit == &e.unit));
         let errand = self.store.apply_command(id, expected_version, actor, command, self.now(), authorize).await?;
         if errand.has_personal_data() {
             self.audit(actor, "errand.update", Some(errand.id), None).await?;

@@ -260,10 +260,11 @@ impl App {
     /// Queues a dead job again; audited. Not found when no dead job has that id.
     pub async fn retry_job(&self, actor: &Actor, id: i64) -> Result<()> {
         require_admin(actor)?;
-        if !self.store.retry_job(id, self.now()).await? {
+        let write = self.store.retry_job(id, self.now());
+        if !self.audited(actor, "jobs.retry", &format!("job {id}"), write).await? {
             return Err(AppError::NotFound);
         }
-        self.audit(actor, "jobs.retry", None, Some(&format!("job {id}"))).await
+        Ok(())
     }
 }
 

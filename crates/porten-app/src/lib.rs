@@ -108,18 +108,33 @@ impl App {
         errand_id: Option<i64>,
         purpose: Option<&str>,
     ) -> Result<()> {
-        self.store
-            .record_audit(&AuditEntry {
-                at: self.now(),
-                actor_kind: actor.kind().to_owned(),
-                actor_id: actor.id(),
-                actor_name: actor.name().to_owned(),
-                action: action.to_owned(),
-                errand_id,
-                purpose: purpose.map(str::to_owned),
-            })
-            .await?;
-        Ok(())
+        Ok(self.store.record_audit(&self.audit_entry(actor, action, errand_id, purpose)).await?)
+    }
+
+    /// Runs one store write with its audit entry in the same transaction,
+    /// so that the write never commits without its entry (see
+    /// [`porten_store::with_audit`]).
+    pub(crate) async fn audited<T>(
+        &self,
+        actor: &Actor,
+        action: &str,
+        purpose: &str,
+        write: impl std::future::Future<Output = porten_store::Result<T>>,
+    ) -> Result<T> {
+        let entry = self.audit_entry(actor, action, None, Some(purpose));
+        Ok(porten_store::with_audit(entry, write).await?)
+    }
+
+    fn audit_entry(&self, actor: &Actor, action: &str, errand_id: Option<i64>, purpose: Option<&str>) -> AuditEntry {
+        AuditEntry {
+            at: self.now(),
+            actor_kind: actor.kind().to_owned(),
+            actor_id: actor.id(),
+            actor_name: actor.name().to_owned(),
+            action: action.to_owned(),
+            errand_id,
+            purpose: purpose.map(str::to_owned),
+        }
     }
 
     /// The audit trail of one errand, for system admins (and checks).

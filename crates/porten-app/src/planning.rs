@@ -55,15 +55,17 @@ impl App {
     /// `porten import acd` command) and system admins may import; audited.
     pub async fn import_acd(&self, actor: &Actor, intervals: &[AcdInterval]) -> Result<u64> {
         require_admin(actor)?;
-        let n = self.store.import_acd(intervals).await?;
         let what = match (intervals.first(), intervals.last()) {
-            (Some(first), Some(last)) => {
-                format!("{} intervals of {} from {} to {}", n, first.channel.as_str(), first.start, last.start)
-            }
+            (Some(first), Some(last)) => format!(
+                "{} intervals of {} from {} to {}",
+                intervals.len(),
+                first.channel.as_str(),
+                first.start,
+                last.start
+            ),
             _ => "no intervals".to_owned(),
         };
-        self.audit(actor, "planning.import_acd", None, Some(&what)).await?;
-        Ok(n)
+        self.audited(actor, "planning.import_acd", &what, self.store.import_acd(intervals)).await
     }
 
     /// The measured service mix of one channel over the planning history,

@@ -1,6 +1,8 @@
 //! The audit trail (*loggning av åtkomst*): who read or did what, when, to
 //! which errand, and why where a purpose is required. Entries are only ever
-//! appended.
+//! appended: on their own ([`AuditStore::record_audit`], for reads), or
+//! together with the write they describe ([`crate::with_audit`]), in its
+//! transaction, so that a write never commits without its entry.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -32,7 +34,32 @@ macro_rules! impl_audit {
         const _: () = {
             use sqlx::Row;
 
-            use $crate::{from_micros, micros, AuditEntry, Result};
+            use $crate::{AuditEntry, Result, from_micros, micros};
+
+            impl $store {
+                /// The audit insert the writer attaches to a write made
+                /// inside [`crate::with_audit`].
+                pub(crate) fn attach_audit(e: AuditEntry) -> $crate::writer::AttachedWrite<$db> {
+                    Box::new(move |c| Box::pin(async move { insert_audit(c, &e).await }))
+                }
+            }
+
+            async fn insert_audit(c: &mut <$db as sqlx::Database>::Connection, e: &AuditEntry) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO audit_log (at, actor_kind, actor_id, actor_name, action, errand_id, purpose) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(micros(e.at))
+                .bind(&e.actor_kind)
+                .bind(e.actor_id)
+                .bind(&e.actor_name)
+                .bind(&e.action)
+                .bind(e.errand_id)
+                .bind(&e.purpose)
+                .execute(&mut *c)
+                .await?;
+                Ok(())
+            }
 
             fn audit_row(row: &$row) -> Result<AuditEntry> {
                 Ok(AuditEntry {
@@ -46,27 +73,11 @@ macro_rules! impl_audit {
                 })
             }
 
-
             #[async_trait::async_trait]
             impl $crate::AuditStore for $store {
                 async fn record_audit(&self, e: &AuditEntry) -> Result<()> {
                     let e = e.clone();
-                    self.writer().write(move |c| Box::pin(async move {
-                        sqlx::query(
-                            "INSERT INTO audit_log (at, actor_kind, actor_id, actor_name, action, errand_id, purpose) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                        )
-                        .bind(micros(e.at))
-                        .bind(&e.actor_kind)
-                        .bind(e.actor_id)
-                        .bind(&e.actor_name)
-                        .bind(&e.action)
-                        .bind(e.errand_id)
-                        .bind(&e.purpose)
-                        .execute(&mut *c)
-                        .await?;
-                        Ok(())
-                    })).await
+                    self.writer().write(move |c| Box::pin(async move { insert_audit(c, &e).await })).await
                 }
 
                 async fn audit_for_errand(&self, errand_id: i64) -> Result<Vec<AuditEntry>> {

@@ -33,7 +33,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Database, Executor, Pool};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::{Result, StoreError};
+use crate::{AuditEntry, Result, StoreError};
 
 /// The most commands committed together.
 pub const MAX_BATCH: usize = 256;
@@ -42,6 +42,24 @@ pub const RETRIES: usize = 3;
 
 /// A boxed future borrowing the writer's connection.
 pub type BoxFut<'c, T> = Pin<Box<dyn Future<Output = T> + Send + 'c>>;
+
+/// A write the backend attaches to another in the same savepoint: the audit
+/// entry of [`with_audit`].
+pub type AttachedWrite<DB> =
+    Box<dyn for<'c> FnOnce(&'c mut <DB as Database>::Connection) -> BoxFut<'c, Result<()>> + Send>;
+
+tokio::task_local! {
+    static AUDIT: std::cell::RefCell<Option<AuditEntry>>;
+}
+
+/// Runs `write` (one store write method) so that `entry` is written in the
+/// same savepoint as its write, after it and only if it succeeds: the write
+/// and its audit entry commit together or not at all. A write that answers
+/// `false` (nothing matched, as when revoking a key that is not active)
+/// leaves no entry.
+pub async fn with_audit<F: Future>(entry: AuditEntry, write: F) -> F::Output {
+    AUDIT.scope(std::cell::RefCell::new(Some(entry)), write).await
+}
 
 type Outcome = Result<Box<dyn Any + Send>>;
 type Op<DB> = Box<dyn for<'c> FnOnce(&'c mut <DB as Database>::Connection) -> BoxFut<'c, Outcome> + Send>;
@@ -55,11 +73,12 @@ struct Pending<DB: Database> {
 /// every handle is gone.
 pub struct Writer<DB: Database> {
     queue: mpsc::UnboundedSender<Pending<DB>>,
+    attach_audit: fn(AuditEntry) -> AttachedWrite<DB>,
 }
 
 impl<DB: Database> Clone for Writer<DB> {
     fn clone(&self) -> Self {
-        Self { queue: self.queue.clone() }
+        Self { queue: self.queue.clone(), attach_audit: self.attach_audit }
     }
 }
 
@@ -69,11 +88,12 @@ where
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
 {
     /// Starts the writer task on the current Tokio runtime. `begin` is the
-    /// statement that opens a write transaction (`BEGIN IMMEDIATE` on SQLite).
-    pub fn spawn(pool: Pool<DB>, begin: &'static str) -> Self {
+    /// statement that opens a write transaction (`BEGIN IMMEDIATE` on SQLite);
+    /// `attach_audit` writes an audit entry on the backend.
+    pub fn spawn(pool: Pool<DB>, begin: &'static str, attach_audit: fn(AuditEntry) -> AttachedWrite<DB>) -> Self {
         let (queue, rx) = mpsc::unbounded_channel();
         tokio::spawn(run(pool, begin, rx));
-        Self { queue }
+        Self { queue, attach_audit }
     }
 
     /// Runs `op` in the next batch and returns its outcome after the batch
@@ -83,14 +103,23 @@ where
         T: Send + 'static,
         F: for<'c> FnOnce(&'c mut DB::Connection) -> BoxFut<'c, Result<T>> + Clone + Send + 'static,
     {
+        let audit = AUDIT.try_with(|a| a.borrow_mut().take()).ok().flatten();
         let mut tries = 0;
         loop {
             tries += 1;
             let op = op.clone();
+            let attached = audit.clone().map(self.attach_audit);
             let (reply, answer) = oneshot::channel();
             let op: Op<DB> = Box::new(move |conn| {
-                let fut = op(conn);
-                Box::pin(async move { fut.await.map(|v| Box::new(v) as Box<dyn Any + Send>) })
+                Box::pin(async move {
+                    let value = op(&mut *conn).await?;
+                    // A write that answers `false` changed nothing: no entry.
+                    let changed = (&value as &dyn Any).downcast_ref::<bool>() != Some(&false);
+                    if let Some(write_audit) = attached.filter(|_| changed) {
+                        write_audit(conn).await?;
+                    }
+                    Ok(Box::new(value) as Box<dyn Any + Send>)
+                })
             });
             self.queue.send(Pending { op, reply }).map_err(|_| StoreError::WriterGone)?;
             match answer.await.map_err(|_| StoreError::WriterGone)? {
