@@ -23,19 +23,8 @@ async fn concurrent_registrations_get_distinct_gapless_numbers() {
     for _ in 0..50 {
         let store: Arc<dyn Store> = db.store.clone();
         tasks.push(tokio::spawn(async move {
-            let new = new_errand("pothole", "Samtidigt", Channel::Api);
-            store
-                .register_errand(Registration {
-                    public_id: random_id(),
-                    errand: &new,
-                    unit: &code("TK"),
-                    actor: &system(),
-                    at: t(2026, 5, 5, 12),
-                })
-                .await
-                .unwrap()
-                .registry_number
-                .serial
+            let errand = try_register(store.as_ref(), "pothole", random_id(), t(2026, 5, 5, 12)).await;
+            errand.unwrap().registry_number.serial
         }));
     }
     let mut serials = BTreeSet::new();

@@ -94,3 +94,14 @@ pub async fn register(store: &dyn Store, service: &str, unit: &str, at: DateTime
         .await
         .unwrap()
 }
+
+/// Registers an API errand for `service` in TK, as one of many at once.
+pub async fn try_register(
+    store: &dyn Store,
+    service: &str,
+    public_id: PublicId,
+    at: DateTime<Utc>,
+) -> Result<Errand, StoreError> {
+    let new = new_errand(service, "Samtidigt", Channel::Api);
+    store.register_errand(Registration { public_id, errand: &new, unit: &code("TK"), actor: &system(), at }).await
+}

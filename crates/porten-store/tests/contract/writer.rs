@@ -14,16 +14,7 @@ async fn a_failing_command_in_a_batch_leaves_the_others_and_their_numbers_intact
         let store: Arc<dyn Store> = db.store.clone();
         tasks.push(tokio::spawn(async move {
             let service = if i % 4 == 3 { "no-such-service" } else { "pothole" };
-            let new = new_errand(service, "Samtidigt", Channel::Api);
-            store
-                .register_errand(Registration {
-                    public_id: random_id(),
-                    errand: &new,
-                    unit: &code("TK"),
-                    actor: &system(),
-                    at: t(2026, 5, 4, 9),
-                })
-                .await
+            try_register(store.as_ref(), service, random_id(), t(2026, 5, 4, 9)).await
         }));
     }
     let mut serials = BTreeSet::new();
@@ -97,10 +88,8 @@ async fn a_command_failing_after_taking_its_number_gives_the_number_back() {
         let store = s.clone();
         tasks.push(tokio::spawn(async move {
             let public_id = if i % 3 == 0 { taken.public_id } else { random_id() };
-            let new = new_errand("pothole", "Dubblett?", Channel::Api);
-            let reg =
-                Registration { public_id, errand: &new, unit: &code("TK"), actor: &system(), at: t(2026, 5, 4, 10) };
-            store.register_errand(reg).await.map(|e| e.registry_number.serial)
+            let errand = try_register(store.as_ref(), "pothole", public_id, t(2026, 5, 4, 10)).await;
+            errand.map(|e| e.registry_number.serial)
         }));
     }
     let mut serials = BTreeSet::from([taken.registry_number.serial]);
