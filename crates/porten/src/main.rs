@@ -85,7 +85,7 @@ enum JobsAction {
 struct DbArgs {
     /// Database URL: sqlite://path/to/file.db or postgres://user@host/db.
     /// Default: sqlite://porten-data/porten.db
-    #[arg(long, env = "PORTEN_DATABASE_URL", value_name = "URL")]
+    #[arg(long, global = true, env = "PORTEN_DATABASE_URL", value_name = "URL")]
     database_url: Option<String>,
 }
 
