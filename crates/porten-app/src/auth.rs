@@ -78,6 +78,11 @@ impl App {
         Ok(self.store.session_user(&sha256(token), self.now()).await?)
     }
 
+    /// Removes expired sessions (the hourly job `sessions.purge-expired`).
+    pub async fn purge_expired_sessions(&self) -> Result<u64> {
+        Ok(self.store.purge_expired_sessions(self.now()).await?)
+    }
+
     pub async fn end_session(&self, token: &str) -> Result<()> {
         Ok(self.store.delete_session(&sha256(token)).await?)
     }

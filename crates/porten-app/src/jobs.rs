@@ -29,6 +29,10 @@ use crate::{App, AppError, Result, require_admin};
 
 /// Forgets who logged old contact-log entries; recurring every hour.
 pub const FORGET_CONTACT_AGENTS: &str = "contacts.forget-agents";
+/// Removes expired sessions; recurring every hour.
+pub const PURGE_SESSIONS: &str = "sessions.purge-expired";
+/// The recurring jobs, each queued once per database.
+pub const RECURRING: [&str; 2] = [FORGET_CONTACT_AGENTS, PURGE_SESSIONS];
 /// A diagnostic job that proves the runner works on a deployment: it appends
 /// `start <node> <job> <attempt>` to the file named by `log` in its payload,
 /// waits while the file named by `hold_while` exists, then appends
@@ -99,6 +103,13 @@ impl JobRunner {
                 }
                 Ok(Finished::Again(cx.app.now() + Duration::hours(1)))
             })
+            .handle(PURGE_SESSIONS, |cx| async move {
+                match cx.app.purge_expired_sessions().await {
+                    Ok(n) => tracing::debug!(sessions = n, "removed expired sessions"),
+                    Err(e) => tracing::warn!(error = %e, "could not remove expired sessions; trying again in an hour"),
+                }
+                Ok(Finished::Again(cx.app.now() + Duration::hours(1)))
+            })
             .handle(PROBE, probe)
     }
 
@@ -119,14 +130,16 @@ impl JobRunner {
 
     /// Queues the recurring jobs once per database (several nodes may all call it).
     pub async fn schedule_recurring(&self) -> Result<()> {
-        let job = NewJob {
-            kind: FORGET_CONTACT_AGENTS.into(),
-            payload: "{}".into(),
-            unique_key: Some(FORGET_CONTACT_AGENTS.into()),
-            run_at: self.app.now(),
-            max_attempts: DEFAULT_MAX_ATTEMPTS,
-        };
-        self.app.store.enqueue_job(&job, self.app.now()).await?;
+        for kind in RECURRING {
+            let job = NewJob {
+                kind: kind.into(),
+                payload: "{}".into(),
+                unique_key: Some(kind.into()),
+                run_at: self.app.now(),
+                max_attempts: DEFAULT_MAX_ATTEMPTS,
+            };
+            self.app.store.enqueue_job(&job, self.app.now()).await?;
+        }
         Ok(())
     }
 

@@ -53,6 +53,9 @@ pub trait IdentityStore: Send + Sync {
     /// The user of an unexpired session.
     async fn session_user(&self, token_hash: &[u8], now: DateTime<Utc>) -> Result<Option<User>>;
     async fn delete_session(&self, token_hash: &[u8]) -> Result<()>;
+    /// Removes the sessions that expired before `now`; how many (a job does
+    /// it hourly, so that signing in writes one row and nothing else).
+    async fn purge_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64>;
     async fn create_api_key(&self, name: &str, key_hash: &[u8], scopes: &[Scope], now: DateTime<Utc>) -> Result<i64>;
     async fn api_key_by_hash(&self, key_hash: &[u8]) -> Result<Option<ApiKey>>;
     /// Revokes a key at once on every node. Returns false when no active key has that id.
@@ -130,7 +133,6 @@ macro_rules! impl_identity {
                 ) -> Result<()> {
                     let token_hash = token_hash.to_vec();
                     self.writer().write(move |c| Box::pin(async move {
-                        sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(micros(now)).execute(&mut *c).await?;
                         sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
                             .bind(token_hash)
                             .bind(user_id)
@@ -160,6 +162,20 @@ macro_rules! impl_identity {
                         sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&mut *c).await?;
                         Ok(())
                     })).await
+                }
+
+                async fn purge_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
+                    self.writer()
+                        .write(move |c| {
+                            Box::pin(async move {
+                                let done = sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+                                    .bind(micros(now))
+                                    .execute(&mut *c)
+                                    .await?;
+                                Ok(done.rows_affected())
+                            })
+                        })
+                        .await
                 }
 
                 async fn create_api_key(

@@ -220,6 +220,11 @@ where
     // Whether a savepoint is open that no command has used yet.
     let mut savepoint_open = false;
     for Pending { op, reply } in batch {
+        // A caller that stopped waiting (a client gone) was never answered:
+        // its write is dropped rather than run unseen.
+        if reply.is_closed() {
+            continue;
+        }
         if broken.is_some() {
             answers.push((reply, Err(StoreError::BatchFailed("an earlier command broke the batch".into()))));
             continue;

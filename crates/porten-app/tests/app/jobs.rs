@@ -4,7 +4,7 @@
 use std::time::Duration as StdDuration;
 
 use chrono::Duration;
-use porten_app::jobs::{FORGET_CONTACT_AGENTS, Finished, JobRunner};
+use porten_app::jobs::{Finished, JobRunner, RECURRING};
 use porten_store::{JobState, NewJob};
 
 use crate::support::{TestApp, system};
@@ -58,16 +58,20 @@ async fn a_kind_this_node_does_not_know_is_put_back_without_using_an_attempt() {
 }
 
 #[tokio::test]
-async fn retention_is_scheduled_once_and_runs_every_hour() {
+async fn recurring_jobs_are_scheduled_once_and_run_every_hour() {
     let t = TestApp::new().await;
     let runner = JobRunner::new(t.app.clone(), StdDuration::from_secs(60), 30);
     runner.schedule_recurring().await.unwrap();
     runner.schedule_recurring().await.unwrap();
     let jobs = t.app.jobs(&system(), 100).await.unwrap();
-    assert_eq!(jobs.iter().filter(|j| j.kind == FORGET_CONTACT_AGENTS).count(), 1, "one per database");
+    for kind in RECURRING {
+        assert_eq!(jobs.iter().filter(|j| j.kind == kind).count(), 1, "{kind}: one per database");
+    }
     assert!(runner.run_one().await.unwrap());
-    let j = t.app.jobs(&system(), 1).await.unwrap().remove(0);
-    assert_eq!((j.state, j.run_at), (JobState::Queued, t.app.now() + Duration::hours(1)));
+    assert!(runner.run_one().await.unwrap());
+    for j in t.app.jobs(&system(), 100).await.unwrap() {
+        assert_eq!((j.state, j.run_at), (JobState::Queued, t.app.now() + Duration::hours(1)), "{}", j.kind);
+    }
     assert!(!runner.run_one().await.unwrap(), "not due again until the next hour");
     t.db.cleanup().await;
 }

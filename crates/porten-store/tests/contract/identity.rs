@@ -35,8 +35,13 @@ async fn sessions_expire_and_api_keys_resolve_by_hash() {
     assert!(matches!(dup, Err(StoreError::Duplicate("username"))));
     let token = [7u8; 32];
     s.create_session(&token, id, t(2026, 1, 1, 0), t(2026, 1, 1, 8)).await.unwrap();
+    let later = [8u8; 32];
+    s.create_session(&later, id, t(2026, 1, 1, 0), t(2026, 1, 2, 0)).await.unwrap();
+    assert_eq!(s.purge_expired_sessions(t(2026, 1, 1, 7)).await.unwrap(), 0, "none has expired yet");
     assert_eq!(s.session_user(&token, t(2026, 1, 1, 7)).await.unwrap().map(|u| u.username), Some("agent".into()));
     assert!(s.session_user(&token, t(2026, 1, 1, 9)).await.unwrap().is_none(), "expired session");
+    assert_eq!(s.purge_expired_sessions(t(2026, 1, 1, 9)).await.unwrap(), 1, "only the expired one goes");
+    assert!(s.session_user(&later, t(2026, 1, 1, 9)).await.unwrap().is_some());
     s.delete_session(&token).await.unwrap();
     assert!(s.session_user(&token, t(2026, 1, 1, 7)).await.unwrap().is_none());
 
