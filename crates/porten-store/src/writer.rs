@@ -214,6 +214,10 @@ where
     if let Err(e) = exec::<DB>(&mut conn.conn, begin).await {
         return fail_all(batch.into_iter().map(|p| p.reply), &e);
     }
+    if batch.len() == 1 {
+        let Pending { op, reply } = batch.into_iter().next().expect("one command");
+        return commit_one(conn, op, reply).await;
+    }
     let mut answers = Vec::with_capacity(batch.len());
     let mut broken: Option<StoreError> = None;
     let mut panicked = false;
@@ -280,6 +284,36 @@ where
             // an unknown state: it is closed (not `ended`) rather than reused.
             conn.ended = exec::<DB>(&mut conn.conn, "ROLLBACK").await.is_ok() && !panicked;
             fail_all(answers.into_iter().map(|(reply, _)| reply), &e);
+        }
+    }
+}
+
+/// A batch of one needs no savepoint: the transaction is the command's own,
+/// committed when it succeeds and rolled back when it fails.
+async fn commit_one<DB>(mut conn: BatchConnection<DB>, op: Op<DB>, reply: oneshot::Sender<Outcome>)
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+{
+    let outcome = match CatchUnwind(op(&mut conn.conn)).await {
+        Ok(outcome) => outcome,
+        Err(()) => {
+            tracing::error!("a write command panicked; it is rolled back");
+            let _ = exec::<DB>(&mut conn.conn, "ROLLBACK").await;
+            let _ = reply.send(Err(StoreError::BatchFailed("the command panicked".into())));
+            return; // not `ended`: the connection is closed
+        }
+    };
+    let end = if outcome.is_ok() { "COMMIT" } else { "ROLLBACK" };
+    match exec::<DB>(&mut conn.conn, end).await {
+        Ok(()) => {
+            conn.ended = true;
+            let _ = reply.send(outcome);
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "write failed at {end}");
+            conn.ended = exec::<DB>(&mut conn.conn, "ROLLBACK").await.is_ok();
+            let _ = reply.send(Err(StoreError::BatchFailed(e.to_string())));
         }
     }
 }
