@@ -7,6 +7,8 @@
 //! `SameSite=Strict`/`Lax`, so another site cannot make a browser send them
 //! along with a forged form in the first place.
 
+use std::net::IpAddr;
+
 use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -108,15 +110,27 @@ impl FromRequestParts<AppState> for ApiCaller {
     }
 }
 
-/// The client's address as the socket saw it (not a forwarding header, which
-/// the client controls). `None` when the server runs without connect info,
-/// as in tests that call the router directly.
+/// The client's address: the socket's, or, when the socket's peer is a
+/// proxy configured as trusted (`WebConfig::trusted_proxies`), the last
+/// address in `X-Forwarded-For` that is not itself a trusted proxy. A
+/// forwarding header from anyone else is ignored, since the client controls
+/// it. `None` when the server runs without connect info, as in tests that
+/// call the router directly.
 pub struct ClientIp(pub Option<std::net::IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let info = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
-        Ok(ClientIp(info.map(|c| c.0.ip())))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+        Ok(ClientIp(peer.map(|peer| client_address(peer, &parts.headers, &state.config.trusted_proxies))))
     }
+}
+
+fn client_address(peer: IpAddr, headers: &axum::http::HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let forwarded = headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
+    let hops: Vec<IpAddr> = forwarded.flat_map(|v| v.split(',')).filter_map(|a| a.trim().parse().ok()).collect();
+    hops.into_iter().rev().find(|a| !trusted.contains(a)).unwrap_or(peer)
 }

@@ -39,11 +39,18 @@ pub struct WebConfig {
     pub city_name_en: String,
     /// Mark cookies `Secure` (set when served over HTTPS).
     pub secure_cookies: bool,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        Self { city_name_sv: "Porten".into(), city_name_en: "Porten".into(), secure_cookies: false }
+        Self {
+            city_name_sv: "Porten".into(),
+            city_name_en: "Porten".into(),
+            secure_cookies: false,
+            trusted_proxies: Vec::new(),
+        }
     }
 }
 

@@ -1,6 +1,10 @@
-//! Identity and access on pages: signing in (with rate limits per account
-//! and per client address) and signing out. The cookies, bearer keys and
-//! CSRF token are in `auth.rs`.
+//! Identity and access on pages: signing in and signing out. The cookies,
+//! bearer keys and CSRF token are in `auth.rs`.
+//!
+//! Failed sign-ins are limited per client address (checked first) and per
+//! account and address, and slow down the account as a whole: an attacker
+//! can neither lock an owner out nor guess on. Successful sign-ins count
+//! toward nothing. Over-long fields are refused before anything is kept.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -11,6 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use porten_app::AppError;
 use serde::Deserialize;
+use std::time::Duration;
 
 use crate::AppState;
 use crate::auth::{ClientIp, CsrfToken, MaybeUser, clear_session_cookie, session_cookie};
@@ -52,16 +57,23 @@ async fn login(
     if !csrf.matches(&input.csrf) {
         return error_page(t, nav, StatusCode::BAD_REQUEST);
     }
-    // Per account (against guessing one password) and per client address
-    // (against trying many accounts); the address is the socket's, not a header.
-    let window = std::time::Duration::from_secs(15 * 60);
-    let account = format!("login-user:{}", input.username.trim().to_lowercase());
-    let client = format!("login-ip:{}", ip.map(|i| i.to_string()).unwrap_or_default());
-    let allowed = state.limiter.allow(&account, 10, window) & state.limiter.allow(&client, 100, window);
-    if !allowed {
-        let error = Some(t.get("login-rate-limited"));
-        return (StatusCode::TOO_MANY_REQUESTS, LoginPage { t, nav, username: input.username, error }).into_response();
+    let limiter = &state.limiter;
+    let client = limiter.key(("login-ip", ip));
+    if limiter.count(client, LOGIN_WINDOW) >= FAILURES_PER_ADDRESS {
+        return refused(t, nav, String::new());
     }
+    if input.username.len() > MAX_USERNAME_BYTES || input.password.len() > MAX_PASSWORD_BYTES {
+        limiter.hit(client, LOGIN_WINDOW);
+        let error = Some(t.get("login-failed"));
+        return (StatusCode::UNAUTHORIZED, LoginPage { t, nav, username: String::new(), error }).into_response();
+    }
+    let name = input.username.trim().to_lowercase();
+    let pair = limiter.key(("login-pair", &name, ip));
+    if limiter.count(pair, LOGIN_WINDOW) >= FAILURES_PER_ACCOUNT_AND_ADDRESS {
+        return refused(t, nav, input.username);
+    }
+    let account = limiter.key(("login-user", &name));
+    tokio::time::sleep(account_delay(limiter.count(account, LOGIN_WINDOW))).await;
     match state.app.authenticate(&input.username, &input.password).await {
         Ok(user) => match state.app.start_session(&user).await {
             Ok(token) => {
@@ -75,11 +87,41 @@ async fn login(
             Err(e) => app_error_page(t, nav, e),
         },
         Err(AppError::Unauthenticated) => {
+            for key in [client, pair, account] {
+                limiter.hit(key, LOGIN_WINDOW);
+            }
             let error = Some(t.get("login-failed"));
             (StatusCode::UNAUTHORIZED, LoginPage { t, nav, username: input.username, error }).into_response()
         }
         Err(e) => app_error_page(t, nav, e),
     }
+}
+
+/// How long failed sign-ins are remembered.
+const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// Failed sign-ins from one address, over all accounts, before it is refused.
+const FAILURES_PER_ADDRESS: u32 = 100;
+/// Failed sign-ins to one account from one address before that pair is refused.
+const FAILURES_PER_ACCOUNT_AND_ADDRESS: u32 = 10;
+/// Longest username and password accepted (usernames are short; the password
+/// allows long passphrases).
+const MAX_USERNAME_BYTES: usize = 256;
+const MAX_PASSWORD_BYTES: usize = 1024;
+
+/// The pause before checking a password for an account that has failed
+/// `failures` times in the window, from any address: none for the first ten,
+/// then a quarter of a second doubling every ten failures, at most four
+/// seconds. It slows guessing down without refusing the owner.
+fn account_delay(failures: u32) -> Duration {
+    match failures.checked_sub(FAILURES_PER_ACCOUNT_AND_ADDRESS) {
+        None => Duration::ZERO,
+        Some(over) => Duration::from_millis(250 << (over / 10).min(4)),
+    }
+}
+
+fn refused(t: Tr, nav: Nav, username: String) -> Response {
+    let error = Some(t.get("login-rate-limited"));
+    (StatusCode::TOO_MANY_REQUESTS, LoginPage { t, nav, username, error }).into_response()
 }
 
 #[derive(Deserialize)]

@@ -30,6 +30,9 @@ pub struct Config {
     pub contact_agent_retention_days: Option<u32>,
     /// Seconds a node holds a background job before another may take it over.
     pub job_lease_seconds: Option<u64>,
+    /// Reverse proxies whose `X-Forwarded-For` header names the client.
+    #[serde(default)]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Config {
@@ -55,7 +58,11 @@ impl Config {
     }
 
     pub fn web_config(&self) -> porten_web::WebConfig {
-        let mut web = porten_web::WebConfig { secure_cookies: self.secure_cookies, ..Default::default() };
+        let mut web = porten_web::WebConfig {
+            secure_cookies: self.secure_cookies,
+            trusted_proxies: self.trusted_proxies.clone(),
+            ..Default::default()
+        };
         if let Some(n) = &self.city_name_sv {
             web.city_name_sv = n.clone();
         }

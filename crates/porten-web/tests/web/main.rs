@@ -6,4 +6,5 @@ mod calendar;
 mod contacts;
 mod http;
 mod planning;
+mod session;
 mod support;

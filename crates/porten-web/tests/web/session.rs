@@ -1,0 +1,112 @@
+//! Signing in under attack (issue 8, findings 1 and 2): failed attempts are
+//! limited per address first and per account and address, an owner is never
+//! locked out by someone else's guesses, successes count toward nothing,
+//! over-long fields are refused, and `X-Forwarded-For` counts only from a
+//! trusted proxy.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Request, StatusCode, header};
+
+use crate::support::{CSRF, PASSWORD, Reply, TestApp, send};
+
+/// Posts the sign-in form as the socket peer `from`, with extra headers.
+async fn sign_in_as(
+    router: &axum::Router,
+    from: &str,
+    username: &str,
+    password: &str,
+    headers: &[(&str, &str)],
+) -> Reply {
+    let form = format!("csrf={CSRF}&username={username}&password={}", password.replace(' ', "+"));
+    let mut req = Request::builder()
+        .method("POST")
+        .uri("/login")
+        .header(header::COOKIE, format!("porten_csrf={CSRF}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    let mut req = req.body(Body::from(form)).unwrap();
+    let peer: IpAddr = from.parse().unwrap();
+    req.extensions_mut().insert(ConnectInfo(SocketAddr::new(peer, 40000)));
+    send(router, req).await
+}
+
+#[tokio::test]
+async fn wrong_passwords_from_one_address_do_not_lock_the_owner_out() {
+    let t = TestApp::new().await;
+    for _ in 0..10 {
+        let guess = sign_in_as(&t.router, "203.0.113.7", "agent", "wrong password!", &[]).await;
+        assert_eq!(guess.status, StatusCode::UNAUTHORIZED);
+    }
+    let spent = sign_in_as(&t.router, "203.0.113.7", "agent", PASSWORD, &[]).await;
+    assert_eq!(spent.status, StatusCode::TOO_MANY_REQUESTS, "that address has had its tries at this account");
+    let owner = sign_in_as(&t.router, "198.51.100.20", "agent", PASSWORD, &[]).await;
+    assert_eq!(owner.status, StatusCode::SEE_OTHER, "the owner, from another address, still signs in");
+    let other_account = sign_in_as(&t.router, "203.0.113.7", "officer", PASSWORD, &[]).await;
+    assert_eq!(other_account.status, StatusCode::SEE_OTHER, "and the address may still use other accounts");
+    t.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn successful_sign_ins_count_toward_nothing() {
+    let t = TestApp::new().await;
+    for i in 0..15 {
+        let ok = sign_in_as(&t.router, "192.0.2.44", "officer", PASSWORD, &[]).await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER, "sign-in {i}");
+    }
+    t.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_spent_address_is_refused_before_any_new_username_is_tried() {
+    let t = TestApp::new().await;
+    for i in 0..100 {
+        let guess = sign_in_as(&t.router, "203.0.113.99", &format!("user{i}"), "wrong password!", &[]).await;
+        assert_eq!(guess.status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let next = sign_in_as(&t.router, "203.0.113.99", "yet-another-name", "wrong password!", &[]).await;
+    assert_eq!(next.status, StatusCode::TOO_MANY_REQUESTS);
+    let elsewhere = sign_in_as(&t.router, "198.51.100.1", "agent", PASSWORD, &[]).await;
+    assert_eq!(elsewhere.status, StatusCode::SEE_OTHER);
+    t.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn an_over_long_username_is_refused_and_not_echoed() {
+    let t = TestApp::new().await;
+    let long = "a".repeat(100_000);
+    let refused = sign_in_as(&t.router, "203.0.113.5", &long, "wrong password!", &[]).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert!(!refused.body.contains(&long[..300]), "the page does not send it back");
+    t.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
+    let t = TestApp::new().await;
+    let proxy = "10.0.0.2";
+    let config = porten_web::WebConfig { trusted_proxies: vec![proxy.parse().unwrap()], ..Default::default() };
+    let behind_proxy = porten_web::router(porten_web::AppState::new(t.app.clone(), config, None));
+    let from = |client: &'static str| [("x-forwarded-for", client)];
+    for _ in 0..10 {
+        let guess = sign_in_as(&behind_proxy, proxy, "agent", "wrong password!", &from("203.0.113.8")).await;
+        assert_eq!(guess.status, StatusCode::UNAUTHORIZED);
+    }
+    let same_client = sign_in_as(&behind_proxy, proxy, "agent", PASSWORD, &from("203.0.113.8")).await;
+    assert_eq!(same_client.status, StatusCode::TOO_MANY_REQUESTS);
+    let other_client = sign_in_as(&behind_proxy, proxy, "agent", PASSWORD, &from("198.51.100.9")).await;
+    assert_eq!(other_client.status, StatusCode::SEE_OTHER, "clients behind the proxy are told apart");
+
+    // Without trust, the header is the client's own word and is ignored: the
+    // same guesses through an untrusted peer spend that peer's budget.
+    for _ in 0..10 {
+        sign_in_as(&t.router, "10.0.0.3", "agent", "wrong password!", &from("203.0.113.8")).await;
+    }
+    let spoofed = sign_in_as(&t.router, "10.0.0.3", "agent", PASSWORD, &from("198.51.100.9")).await;
+    assert_eq!(spoofed.status, StatusCode::TOO_MANY_REQUESTS);
+    t.db.cleanup().await;
+}
