@@ -144,15 +144,31 @@ impl App {
     }
 
     /// Applies a command for an actor allowed to work the errand. Access is
-    /// checked on the locked row inside the store's transaction. The answer
-    /// holds the errand's parties, so it is audited like a read.
+    /// checked on the locked row inside the store's transaction. With
+    /// `expected_versions`, the errand must be at one of them (an empty list
+    /// matches nothing), else [`AppError::Conflict`]. The answer holds the
+    /// errand's parties, so it is audited like a read.
     pub async fn act_on_errand(
         &self,
         actor: &Actor,
         id: PublicId,
-        expected_version: Option<i64>,
+        expected_versions: Option<&[i64]>,
         command: Command,
     ) -> Result<Errand> {
+        // The store checks one version on the locked row; with several, the
+        // errand's current one is checked here and then on the locked row.
+        let expected_version = match expected_versions {
+            None => None,
+            Some([one]) => Some(*one),
+            Some(versions) => {
+                let errand = self.store.get_errand(id).await?.filter(|e| may_write(actor, e));
+                let current = errand.ok_or(AppError::NotFound)?.version;
+                if !versions.contains(&current) {
+                    return Err(AppError::Conflict { current });
+                }
+                Some(current)
+            }
+        };
         // The assignee must work for the owning unit or the contact center.
         // Checked first for a clear answer, and again on the locked row, in
         // case the errand is handed over in between.

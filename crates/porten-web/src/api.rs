@@ -76,13 +76,18 @@ fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, AppErrorRespo
     body.map(|Json(v)| v).map_err(|e| {
         let mut v = Violations::new();
         match &e {
+            JsonRejection::BytesRejection(_) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                let detail = format!("a request body may have at most {} bytes", crate::MAX_BODY_BYTES);
+                let too_large = Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", "The request is too large");
+                return AppErrorResponse(too_large.detail(detail));
+            }
             JsonRejection::JsonDataError(_) => {
                 let (field, message) = data_error(&e.body_text());
                 v.push(field, "invalid", message);
             }
             _ => v.push("body", "malformed", e.body_text()),
         }
-        AppErrorResponse(AppError::Invalid(v))
+        AppError::Invalid(v).into()
     })
 }
 
@@ -102,7 +107,7 @@ fn data_error(text: &str) -> (String, String) {
 }
 
 fn parse_id(id: &str) -> Result<PublicId, AppErrorResponse> {
-    PublicId::parse(id).map_err(|_| AppErrorResponse(AppError::NotFound))
+    PublicId::parse(id).map_err(|_| AppError::NotFound.into())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -542,12 +547,45 @@ async fn get_timeline(
     ))
 }
 
-fn expected_version(headers: &HeaderMap, body_version: Option<i64>) -> Option<i64> {
-    headers
-        .get(header::IF_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().trim_start_matches("W/").trim_matches('"').parse().ok())
-        .or(body_version)
+/// The versions a write may apply to, from `If-Match` (RFC 9110 §13.1.1)
+/// or else the body's `version`: `Ok(None)` for no condition (no header and
+/// no version, or `If-Match: *`), `Ok(Some(versions))` for a list of entity
+/// tags. A weak tag (`W/"3"`) is well-formed but never matches, since
+/// `If-Match` compares strongly. A header that is not a list of entity tags
+/// is a 400.
+fn if_match(headers: &HeaderMap, body_version: Option<i64>) -> Result<Option<Vec<i64>>, AppErrorResponse> {
+    let values: Vec<&HeaderValue> = headers.get_all(header::IF_MATCH).iter().collect();
+    if values.is_empty() {
+        return Ok(body_version.map(|v| vec![v]));
+    }
+    let malformed = || {
+        let p = Problem::new(StatusCode::BAD_REQUEST, "bad-if-match", "If-Match is not a list of entity tags");
+        AppErrorResponse(p.detail("send the ETag of the errand as read, e.g. If-Match: \"3\""))
+    };
+    let text = values.iter().map(|v| v.to_str()).collect::<Result<Vec<_>, _>>().map_err(|_| malformed())?.join(",");
+    let tags: Vec<&str> = text.split(',').map(str::trim).filter(|t| !t.is_empty()).collect();
+    if tags == ["*"] {
+        return Ok(None);
+    }
+    if tags.is_empty() {
+        return Err(malformed());
+    }
+    let mut versions = Vec::new();
+    for tag in tags {
+        let (weak, quoted) = match tag.strip_prefix("W/") {
+            Some(rest) => (true, rest),
+            None => (false, tag),
+        };
+        let inner = quoted.strip_prefix('"').and_then(|t| t.strip_suffix('"')).ok_or_else(malformed)?;
+        if inner.contains('"') {
+            return Err(malformed());
+        }
+        // An opaque tag that is not one of ours, or a weak one, matches nothing.
+        if let (false, Ok(version)) = (weak, inner.parse::<i64>()) {
+            versions.push(version);
+        }
+    }
+    Ok(Some(versions))
 }
 
 /// A JSON body that asks for one command on an errand, with the version it
@@ -565,8 +603,16 @@ async fn command<T: CommandInput>(
     body: Result<Json<T>, JsonRejection>,
 ) -> ApiResult<Response> {
     let (command, body_version) = json_body(body)?.into_command().map_err(AppError::Invalid)?;
-    let version = expected_version(&headers, body_version);
-    let errand = state.app.act_on_errand(&actor, parse_id(&id)?, version, command).await?;
+    let versions = if_match(&headers, body_version)?;
+    let precondition = headers.contains_key(header::IF_MATCH);
+    let errand = match state.app.act_on_errand(&actor, parse_id(&id)?, versions.as_deref(), command).await {
+        // A failed If-Match is 412; a stale body version stays 409.
+        Err(AppError::Conflict { current }) if precondition => {
+            let failed = Problem::new(StatusCode::PRECONDITION_FAILED, "precondition-failed", "If-Match did not match");
+            return Err(failed.detail(format!("the errand's ETag is now \"{current}\"")).into());
+        }
+        other => other?,
+    };
     Ok(errand_response(StatusCode::OK, with_status_name(&state, errand).await?))
 }
 
@@ -587,7 +633,7 @@ pub struct MessageIn {
 
 /// Add a message to or from the citizen.
 #[utoipa::path(post, path = "/api/v1/errands/{id}/messages", tag = "errands", request_body = MessageIn, params(("id" = String, Path, description = "Public errand id")),
-    responses((status = 200, body = ErrandOut), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = ErrandOut), (status = 400, description = "If-Match is not a list of entity tags", body = Problem), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, description = "The body's version is stale", body = Problem), (status = 412, description = "If-Match did not match", body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
 #[allow(dead_code)] // documents the route; `command::<MessageIn>` serves it
 fn add_message() {}
 
@@ -611,7 +657,7 @@ pub struct NoteIn {
 
 /// Add an internal note (never shown to citizens).
 #[utoipa::path(post, path = "/api/v1/errands/{id}/notes", tag = "errands", request_body = NoteIn, params(("id" = String, Path, description = "Public errand id")),
-    responses((status = 200, body = ErrandOut), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = ErrandOut), (status = 400, description = "If-Match is not a list of entity tags", body = Problem), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, description = "The body's version is stale", body = Problem), (status = 412, description = "If-Match did not match", body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
 #[allow(dead_code)] // documents the route; `command::<NoteIn>` serves it
 fn add_note() {}
 
@@ -632,7 +678,7 @@ pub struct StatusIn {
 
 /// Change the errand's status.
 #[utoipa::path(post, path = "/api/v1/errands/{id}/status", tag = "errands", request_body = StatusIn, params(("id" = String, Path, description = "Public errand id")),
-    responses((status = 200, body = ErrandOut), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = ErrandOut), (status = 400, description = "If-Match is not a list of entity tags", body = Problem), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, description = "The body's version is stale", body = Problem), (status = 412, description = "If-Match did not match", body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
 #[allow(dead_code)] // documents the route; `command::<StatusIn>` serves it
 fn change_status() {}
 
@@ -654,7 +700,7 @@ pub struct AssignIn {
 
 /// Assign the errand to a staff member, or unassign it.
 #[utoipa::path(post, path = "/api/v1/errands/{id}/assignment", tag = "errands", request_body = AssignIn, params(("id" = String, Path, description = "Public errand id")),
-    responses((status = 200, body = ErrandOut), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = ErrandOut), (status = 400, description = "If-Match is not a list of entity tags", body = Problem), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, description = "The body's version is stale", body = Problem), (status = 412, description = "If-Match did not match", body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
 #[allow(dead_code)] // documents the route; `command::<AssignIn>` serves it
 fn assign() {}
 
@@ -675,7 +721,7 @@ pub struct HandoverIn {
 
 /// Hand the errand over to another unit (överlämning).
 #[utoipa::path(post, path = "/api/v1/errands/{id}/handover", tag = "errands", request_body = HandoverIn, params(("id" = String, Path, description = "Public errand id")),
-    responses((status = 200, body = ErrandOut), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = ErrandOut), (status = 400, description = "If-Match is not a list of entity tags", body = Problem), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, description = "The body's version is stale", body = Problem), (status = 412, description = "If-Match did not match", body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
 #[allow(dead_code)] // documents the route; `command::<HandoverIn>` serves it
 fn hand_over() {}
 
@@ -695,7 +741,7 @@ pub struct EscalationIn {
 
 /// Escalate the errand: raises its priority one step and records why.
 #[utoipa::path(post, path = "/api/v1/errands/{id}/escalation", tag = "errands", request_body = EscalationIn, params(("id" = String, Path, description = "Public errand id")),
-    responses((status = 200, body = ErrandOut), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = ErrandOut), (status = 400, description = "If-Match is not a list of entity tags", body = Problem), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, description = "The body's version is stale", body = Problem), (status = 412, description = "If-Match did not match", body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
 #[allow(dead_code)] // documents the route; `command::<EscalationIn>` serves it
 fn escalate() {}
 

@@ -105,7 +105,7 @@ impl FromRequestParts<AppState> for ApiCaller {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .map(str::trim)
-            .ok_or(AppErrorResponse(porten_app::AppError::Unauthenticated))?;
+            .ok_or(AppErrorResponse::from(porten_app::AppError::Unauthenticated))?;
         Ok(ApiCaller(state.app.api_key_actor(bearer).await?))
     }
 }

@@ -404,7 +404,11 @@ async fn staff_command(
         note_text: action.note_text.clone(),
         reason_text: action.reason_text.clone(),
     };
-    let feedback = match state.app.act_on_errand(&user_actor(&user), public_id, action.version, action.command).await {
+    let feedback = match state
+        .app
+        .act_on_errand(&user_actor(&user), public_id, action.version.as_ref().map(std::slice::from_ref), action.command)
+        .await
+    {
         Ok(_) => return Redirect::to(&format!("/staff/errands/{public_id}?saved=1")).into_response(),
         Err(AppError::Conflict { .. }) => keep(None, Some(t.get("errand-conflict-kept"))),
         Err(AppError::Invalid(v)) => {

@@ -112,6 +112,14 @@ impl Tr {
     }
 }
 
+/// The request path as a link on our own site: one leading slash, no empty
+/// segments, no backslashes, so `//evil.example/login` cannot become a
+/// link to another host.
+fn normalised_path(path: &str) -> String {
+    let segments: Vec<&str> = path.split(['/', '\\']).filter(|s| !s.is_empty()).collect();
+    format!("/{}", segments.join("/"))
+}
+
 impl FromRequestParts<crate::AppState> for Tr {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, state: &crate::AppState) -> Result<Self, Self::Rejection> {
@@ -123,11 +131,8 @@ impl FromRequestParts<crate::AppState> for Tr {
             .query()
             .map(|q| q.split('&').filter(|kv| !kv.starts_with("lang=") && !kv.is_empty()).collect())
             .unwrap_or_default();
-        let here = if rest.is_empty() {
-            parts.uri.path().to_owned()
-        } else {
-            format!("{}?{}", parts.uri.path(), rest.join("&"))
-        };
+        let path = normalised_path(parts.uri.path());
+        let here = if rest.is_empty() { path } else { format!("{path}?{}", rest.join("&")) };
         let lang = from_query.or(from_cookie).unwrap_or(Lang::Sv);
         let city = match lang {
             Lang::Sv => state.config.city_name_sv.clone(),

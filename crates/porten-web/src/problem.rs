@@ -86,15 +86,22 @@ impl From<AppError> for Problem {
 
 impl IntoResponse for AppErrorResponse {
     fn into_response(self) -> Response {
-        Problem::from(self.0).into_response()
+        self.0.into_response()
     }
 }
 
-/// Wrapper so `?` on `AppError` works in API handlers.
-pub struct AppErrorResponse(pub AppError);
+/// What an API handler fails with, so `?` works on `AppError` and on a
+/// ready `Problem` alike.
+pub struct AppErrorResponse(pub Problem);
 
 impl From<AppError> for AppErrorResponse {
     fn from(e: AppError) -> Self {
-        Self(e)
+        Self(e.into())
+    }
+}
+
+impl From<Problem> for AppErrorResponse {
+    fn from(p: Problem) -> Self {
+        Self(p)
     }
 }

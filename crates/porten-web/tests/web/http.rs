@@ -311,3 +311,64 @@ async fn the_catalogue_needs_the_catalogue_scope_in_the_api_but_is_public_on_pag
     assert!(home.body.contains("Allmän fråga"), "visitors see the catalogue without signing in");
     t.db.cleanup().await;
 }
+
+/// Posts a note with the given `If-Match` header values.
+async fn note_if_match(t: &TestApp, id: &str, if_match: &[&str]) -> crate::support::Reply {
+    let mut req = Request::post(format!("/api/v1/errands/{id}/notes"))
+        .header(header::AUTHORIZATION, format!("Bearer {}", t.key))
+        .header(header::CONTENT_TYPE, "application/json");
+    for value in if_match {
+        req = req.header(header::IF_MATCH, *value);
+    }
+    t.send(req.body(Body::from(json!({"body": "Anteckning"}).to_string())).unwrap()).await
+}
+
+#[tokio::test]
+async fn if_match_is_a_precondition_and_a_malformed_one_is_refused() {
+    let t = TestApp::new().await;
+    let id =
+        t.api("POST", "/api/v1/errands", Some(&t.key), Some(pothole())).await.json()["id"].as_str().unwrap().to_owned();
+    for malformed in ["3", "banana", "\"3", "\"3\"\"", ","] {
+        let refused = note_if_match(&t, &id, &[malformed]).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "If-Match: {malformed}");
+        assert_eq!(refused.header(header::CONTENT_TYPE), "application/problem+json");
+    }
+    for failing in ["\"7\"", "W/\"1\"", "\"2\", \"3\"", "\"abc\""] {
+        let failed = note_if_match(&t, &id, &[failing]).await;
+        assert_eq!(failed.status, StatusCode::PRECONDITION_FAILED, "If-Match: {failing}");
+    }
+    let timeline = t.api("GET", &format!("/api/v1/errands/{id}/timeline"), Some(&t.key), None).await.json();
+    assert_eq!(timeline.as_array().unwrap().len(), 1, "nothing was written by the refused requests");
+    let listed = note_if_match(&t, &id, &["\"5\", \"1\""]).await;
+    assert_eq!((listed.status, listed.header(header::ETAG)), (StatusCode::OK, "\"2\""), "any tag in the list");
+    let split = note_if_match(&t, &id, &["\"9\"", "\"2\""]).await;
+    assert_eq!((split.status, split.header(header::ETAG)), (StatusCode::OK, "\"3\""), "over several header lines");
+    let any = note_if_match(&t, &id, &["*"]).await;
+    assert_eq!((any.status, any.header(header::ETAG)), (StatusCode::OK, "\"4\""));
+    t.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_413() {
+    let t = TestApp::new().await;
+    let mut big = pothole();
+    big["description"] = json!("x".repeat(10 * 1024 * 1024));
+    let refused = t.api("POST", "/api/v1/errands", Some(&t.key), Some(big)).await;
+    assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(refused.header(header::CONTENT_TYPE), "application/problem+json");
+    assert_eq!(refused.json()["status"], 413);
+    t.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn links_on_a_not_found_page_stay_on_this_site() {
+    let t = TestApp::new().await;
+    for path in ["//evil.example/login", "/\\evil.example/login", "///evil.example//login?x=1"] {
+        let page = t.get(path, "").await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(!page.body.contains("href=\"//"), "{path}: a protocol-relative link");
+        assert!(!page.body.contains("href=\"/\\"), "{path}: a backslash link");
+        assert!(page.body.contains("href=\"/evil.example/login?"), "{path}: the language link stays here");
+    }
+    t.db.cleanup().await;
+}
