@@ -9,7 +9,7 @@
 
 use std::net::IpAddr;
 
-use axum::extract::{FromRequestParts, Request};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
@@ -40,7 +40,7 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 pub struct CsrfToken(pub String);
 
 /// Gives every visitor a CSRF cookie and makes the token available to handlers.
-pub async fn csrf_cookie(mut req: Request, next: Next) -> Response {
+pub async fn csrf_cookie(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let existing = cookie(req.headers(), CSRF_COOKIE).filter(|t| t.len() >= 32).map(str::to_owned);
     let (token, fresh) = match existing {
         Some(t) => (t, false),
@@ -49,7 +49,8 @@ pub async fn csrf_cookie(mut req: Request, next: Next) -> Response {
     req.extensions_mut().insert(CsrfToken(token.clone()));
     let mut res = next.run(req).await;
     if fresh {
-        let value = format!("{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict");
+        let secure = if state.config.https() { "; Secure" } else { "" };
+        let value = format!("{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}");
         if let Ok(v) = HeaderValue::from_str(&value) {
             res.headers_mut().append(header::SET_COOKIE, v);
         }
@@ -67,9 +68,15 @@ impl<S: Send + Sync> FromRequestParts<S> for CsrfToken {
 impl CsrfToken {
     /// Constant-time comparison with a submitted form value.
     pub fn matches(&self, submitted: &str) -> bool {
-        let (a, b) = (self.0.as_bytes(), submitted.as_bytes());
-        !a.is_empty() && a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+        secret_eq(&self.0, submitted)
     }
+}
+
+/// Compares a secret with what a client sent, in time that does not depend
+/// on where they differ. An empty secret matches nothing.
+pub fn secret_eq(secret: &str, sent: &str) -> bool {
+    let (a, b) = (secret.as_bytes(), sent.as_bytes());
+    !a.is_empty() && a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// The signed-in user of a page request, if any.

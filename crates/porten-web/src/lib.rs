@@ -41,6 +41,18 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The address citizens use, e.g. `https://porten.lindhamn.se`. One that
+    /// starts with `https` makes every cookie `Secure` and turns on HSTS.
+    pub public_url: Option<String>,
+    /// When set, `/metrics` answers only `Authorization: Bearer <token>`.
+    pub metrics_token: Option<String>,
+}
+
+impl WebConfig {
+    /// Whether pages are served over HTTPS, so cookies must be `Secure`.
+    pub fn https(&self) -> bool {
+        self.secure_cookies || self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+    }
 }
 
 impl Default for WebConfig {
@@ -50,6 +62,8 @@ impl Default for WebConfig {
             city_name_en: "Porten".into(),
             secure_cookies: false,
             trusted_proxies: Vec::new(),
+            public_url: None,
+            metrics_token: None,
         }
     }
 }
@@ -74,7 +88,9 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    // Over HTTPS, browsers are told to come back only over HTTPS (a year).
+    let hsts = state.config.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
+    let router = Router::new()
         .merge(
             pages::routes()
                 .merge(catalogue::routes())
@@ -83,7 +99,7 @@ pub fn router(state: AppState) -> Router {
                 .merge(planning::routes())
                 .merge(contacts::routes())
                 .merge(calendar::routes())
-                .layer(axum::middleware::from_fn(auth::csrf_cookie))
+                .layer(axum::middleware::from_fn_with_state(state.clone(), auth::csrf_cookie))
                 .layer(axum::middleware::from_fn(i18n::remember_lang)),
         )
         .nest("/api/v1", api::routes())
@@ -101,8 +117,13 @@ pub fn router(state: AppState) -> Router {
             "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
         ))
         .layer(axum::middleware::from_fn(ops::track))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(state)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+    let router = if hsts {
+        router.layer(header_layer(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains"))
+    } else {
+        router
+    };
+    router.with_state(state)
 }
 
 fn header_layer(name: header::HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

@@ -51,6 +51,7 @@ async fn login(
     t: Tr,
     csrf: CsrfToken,
     ClientIp(ip): ClientIp,
+    headers: axum::http::HeaderMap,
     Form(input): Form<LoginInput>,
 ) -> Response {
     let nav = Nav::new(None, &csrf);
@@ -77,9 +78,14 @@ async fn login(
     match state.app.authenticate(&input.username, &input.password).await {
         Ok(user) => match state.app.start_session(&user).await {
             Ok(token) => {
+                // Signing in as someone else in the same browser ends the
+                // session that was there.
+                if let Some(earlier) = crate::auth::cookie(&headers, crate::auth::SESSION_COOKIE) {
+                    let _ = state.app.end_session(earlier).await;
+                }
                 let target = if user.role.is_staff() { "/staff/errands" } else { "/" };
                 let mut res = Redirect::to(target).into_response();
-                if let Ok(v) = HeaderValue::from_str(&session_cookie(&token, state.config.secure_cookies)) {
+                if let Ok(v) = HeaderValue::from_str(&session_cookie(&token, state.config.https())) {
                     res.headers_mut().append(header::SET_COOKIE, v);
                 }
                 res

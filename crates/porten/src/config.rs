@@ -33,6 +33,10 @@ pub struct Config {
     /// Reverse proxies whose `X-Forwarded-For` header names the client.
     #[serde(default)]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The address citizens use; `https://…` implies Secure cookies and HSTS.
+    pub public_url: Option<String>,
+    /// A bearer token that `/metrics` requires.
+    pub metrics_token: Option<String>,
 }
 
 impl Config {
@@ -61,6 +65,8 @@ impl Config {
         let mut web = porten_web::WebConfig {
             secure_cookies: self.secure_cookies,
             trusted_proxies: self.trusted_proxies.clone(),
+            public_url: std::env::var("PORTEN_PUBLIC_URL").ok().or_else(|| self.public_url.clone()),
+            metrics_token: std::env::var("PORTEN_METRICS_TOKEN").ok().or_else(|| self.metrics_token.clone()),
             ..Default::default()
         };
         if let Some(n) = &self.city_name_sv {

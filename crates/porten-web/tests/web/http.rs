@@ -5,7 +5,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
 
-use crate::support::TestApp;
+use crate::support::{CSRF, PASSWORD, TestApp};
 
 fn pothole() -> Value {
     json!({
@@ -370,5 +370,55 @@ async fn links_on_a_not_found_page_stay_on_this_site() {
         assert!(!page.body.contains("href=\"/\\"), "{path}: a backslash link");
         assert!(page.body.contains("href=\"/evil.example/login?"), "{path}: the language link stays here");
     }
+    t.db.cleanup().await;
+}
+
+/// A router on the test app's App with another web configuration.
+fn configured(t: &TestApp, config: porten_web::WebConfig) -> axum::Router {
+    porten_web::router(porten_web::AppState::new(t.app.clone(), config, None))
+}
+
+#[tokio::test]
+async fn an_https_public_url_means_hsts_and_secure_cookies() {
+    let t = TestApp::new().await;
+    let https =
+        porten_web::WebConfig { public_url: Some("https://porten.lindhamn.example".into()), ..Default::default() };
+    let router = configured(&t, https);
+    let page = crate::support::send(&router, Request::get("/login").body(Body::empty()).unwrap()).await;
+    assert_eq!(page.header(header::STRICT_TRANSPORT_SECURITY), "max-age=31536000; includeSubDomains");
+    let cookie = page.headers.get(header::SET_COOKIE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    assert!(cookie.starts_with("porten_csrf=") && cookie.contains("; Secure"), "{cookie}");
+    let form = format!("csrf={CSRF}&username=agent&password={}", PASSWORD.replace(' ', "+"));
+    let login = Request::post("/login")
+        .header(header::COOKIE, format!("porten_csrf={CSRF}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(form))
+        .unwrap();
+    let signed_in = crate::support::send(&router, login).await;
+    let session = signed_in.headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok());
+    let session = session.into_iter().find(|c| c.starts_with("porten_session=")).expect("a session cookie");
+    assert!(session.contains("; Secure"), "{session}");
+
+    let plain = t.get("/login", "").await;
+    assert_eq!(plain.header(header::STRICT_TRANSPORT_SECURITY), "", "no HSTS over plain HTTP");
+    t.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn metrics_can_require_a_bearer_token() {
+    let t = TestApp::new().await;
+    let config = porten_web::WebConfig { metrics_token: Some("metrics-secret-123".into()), ..Default::default() };
+    let router = configured(&t, config);
+    let scrape = |auth: Option<&str>| {
+        let mut req = Request::get("/metrics");
+        if let Some(a) = auth {
+            req = req.header(header::AUTHORIZATION, a);
+        }
+        crate::support::send(&router, req.body(Body::empty()).unwrap())
+    };
+    assert_eq!(scrape(None).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(scrape(Some("Bearer wrong")).await.status, StatusCode::UNAUTHORIZED);
+    // The test app runs without a recorder, so the right token gets "disabled".
+    assert_eq!(scrape(Some("Bearer metrics-secret-123")).await.status, StatusCode::NOT_FOUND);
     t.db.cleanup().await;
 }

@@ -110,3 +110,16 @@ async fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
     assert_eq!(spoofed.status, StatusCode::TOO_MANY_REQUESTS);
     t.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn signing_in_as_someone_else_ends_the_earlier_session() {
+    let t = TestApp::new().await;
+    let agent = t.sign_in("agent").await;
+    assert_eq!(t.get("/staff/errands", &agent).await.status, StatusCode::OK);
+    let form = format!("csrf={CSRF}&username=officer&password={}", PASSWORD.replace(' ', "+"));
+    let switched = t.post_form("/login", &agent, &form).await;
+    assert_eq!(switched.status, StatusCode::SEE_OTHER);
+    let earlier = t.get("/staff/errands", &agent).await;
+    assert_eq!(earlier.header(header::LOCATION), "/login", "the agent's session is over");
+    t.db.cleanup().await;
+}
