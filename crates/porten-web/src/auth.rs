@@ -113,7 +113,9 @@ impl FromRequestParts<AppState> for ApiCaller {
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .map(str::trim)
             .ok_or(AppErrorResponse::from(porten_app::AppError::Unauthenticated))?;
-        Ok(ApiCaller(state.app.api_key_actor(bearer).await?))
+        let actor = state.app.api_key_actor(bearer).await?;
+        tracing::info!(target: "porten::security", event = "apikey.used", key = actor.id());
+        Ok(ApiCaller(actor))
     }
 }
 

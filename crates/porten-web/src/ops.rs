@@ -63,6 +63,10 @@ pub async fn track(req: Request, next: Next) -> Response {
     };
     let start = Instant::now();
     let res = next.run(req).await;
+    if matches!(res.status(), StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
+        // A security event: the route template and method only, never ids or who.
+        tracing::warn!(target: "porten::security", event = "access.refused", status = res.status().as_u16(), %method, %route);
+    }
     let status = res.status().as_u16().to_string();
     let labels = [("method", method), ("route", route), ("status", status)];
     metrics::counter!("porten_http_requests_total", &labels).increment(1);

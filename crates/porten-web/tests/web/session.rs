@@ -123,3 +123,49 @@ async fn signing_in_as_someone_else_ends_the_earlier_session() {
     assert_eq!(earlier.header(header::LOCATION), "/login", "the agent's session is over");
     t.db.cleanup().await;
 }
+
+/// Collects what is logged while the returned guard lives (this test's
+/// thread only; `#[tokio::test]` runs every task on it).
+fn capture_logs() -> (std::sync::Arc<std::sync::Mutex<Vec<u8>>>, tracing::subscriber::DefaultGuard) {
+    use std::sync::{Arc, Mutex};
+    #[derive(Clone)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Sink {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buffer = Arc::new(Mutex::new(Vec::new()));
+    let sink = Sink(buffer.clone());
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || sink.clone())
+        .with_ansi(false)
+        .with_env_filter("porten::security=info")
+        .finish();
+    (buffer, tracing::subscriber::set_default(subscriber))
+}
+
+#[tokio::test]
+async fn security_events_are_logged_without_personal_data() {
+    let t = TestApp::new().await;
+    let (logs, _guard) = capture_logs();
+    for _ in 0..11 {
+        sign_in_as(&t.router, "203.0.113.77", "agent", "wrong password!", &[]).await;
+    }
+    let citizen = t.sign_in("citizen").await;
+    assert_eq!(t.get("/staff/planning", &citizen).await.status, StatusCode::FORBIDDEN);
+    t.api("GET", "/api/v1/errands", Some(&t.key), None).await;
+    let text = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    assert_eq!(text.matches("event=\"login.failed\"").count(), 10, "{text}");
+    assert!(text.contains("event=\"login.refused\""), "the lockout is logged");
+    assert!(text.contains("event=\"access.refused\"") && text.contains("route=/staff/planning"), "{text}");
+    assert!(text.contains("event=\"apikey.used\""), "{text}");
+    for personal in ["agent", "203.0.113.77", "citizen"] {
+        assert!(!text.contains(personal), "the log names {personal}:\n{text}");
+    }
+    t.db.cleanup().await;
+}
