@@ -18,6 +18,7 @@ mod pages;
 mod planning;
 mod problem;
 mod ratelimit;
+mod serve;
 mod session;
 
 use std::sync::Arc;
@@ -30,6 +31,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use api::openapi_json;
 pub use ops::install_metrics;
+pub use serve::{ServeLimits, serve};
 
 /// Settings the HTTP layer needs.
 #[derive(Clone, Debug)]

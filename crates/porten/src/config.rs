@@ -37,6 +37,13 @@ pub struct Config {
     pub public_url: Option<String>,
     /// A bearer token that `/metrics` requires.
     pub metrics_token: Option<String>,
+    /// Seconds a client has to send a request's headers (and an idle
+    /// connection is kept).
+    pub header_timeout_seconds: Option<u64>,
+    /// Seconds a client has to send a request's body.
+    pub body_timeout_seconds: Option<u64>,
+    /// Connections served at once; more wait until one closes.
+    pub max_connections: Option<usize>,
 }
 
 impl Config {
@@ -59,6 +66,16 @@ impl Config {
             .map(str::to_owned)
             .or_else(|| self.database_url.clone())
             .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())
+    }
+
+    pub fn serve_limits(&self) -> porten_web::ServeLimits {
+        let defaults = porten_web::ServeLimits::default();
+        let seconds = std::time::Duration::from_secs;
+        porten_web::ServeLimits {
+            header_timeout: self.header_timeout_seconds.map_or(defaults.header_timeout, seconds),
+            body_timeout: self.body_timeout_seconds.map_or(defaults.body_timeout, seconds),
+            max_connections: self.max_connections.unwrap_or(defaults.max_connections),
+        }
     }
 
     pub fn web_config(&self) -> porten_web::WebConfig {

@@ -181,7 +181,9 @@ struct ApiKeyRevokeArgs {
 fn init_tracing(format: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PORTEN_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // Colours only for a person at a terminal, never into a log file.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
     if format == "json" {
         builder.json().init();
     } else {
@@ -347,9 +349,8 @@ async fn serve(args: ServeArgs, file: Config) -> Result<()> {
     let addr = listener.local_addr()?;
     println!("porten listening on http://{addr}");
     tracing::info!(%addr, "serving");
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let limits = file.serve_limits();
+    porten_web::serve(listener, router, limits, shutdown_signal()).await?;
     Ok(())
 }
 

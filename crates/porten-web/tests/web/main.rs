@@ -6,5 +6,6 @@ mod calendar;
 mod contacts;
 mod http;
 mod planning;
+mod serve;
 mod session;
 mod support;

@@ -84,3 +84,48 @@ fn two_processes_can_start_together_on_a_fresh_sqlite_file() {
     drop(servers);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn security_events_are_logged_without_personal_data() {
+    let db = TestDb::new().await;
+    let key = prepare(&db).await;
+    let app = porten_app::App::new(db.store.clone());
+    let system = porten_domain::Actor::System { name: "test".into() };
+    let password = "correct horse battery";
+    app.create_user(&system, "agent", "Aziz Agent", porten_domain::Role::Agent, None, password).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("porten.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let server = Server::start_logging(&db.url, &[("PORTEN_LOG", "warn,porten::security=info")], log);
+    let client = reqwest::Client::new();
+    let csrf = "c".repeat(43);
+    let login = |password: &str| {
+        client
+            .post(format!("{}/login", server.base))
+            .header("cookie", format!("porten_csrf={csrf}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("csrf={csrf}&username=agent&password={}", password.replace(' ', "+")))
+            .send()
+    };
+    for _ in 0..10 {
+        assert_eq!(login("wrong password!").await.unwrap().status(), 401);
+    }
+    assert_eq!(login(password).await.unwrap().status(), 429, "locked for this address");
+    let with_key = client.get(format!("{}/api/v1/errands", server.base)).bearer_auth(&key).send().await.unwrap();
+    assert_eq!(with_key.status(), 200);
+    let without = client.get(format!("{}/api/v1/errands", server.base)).send().await.unwrap();
+    assert_eq!(without.status(), 401);
+    server.kill_hard();
+
+    let text = std::fs::read_to_string(&log_path).unwrap();
+    let security: Vec<&str> = text.lines().filter(|l| l.contains("porten::security")).collect();
+    let count = |event: &str| security.iter().filter(|l| l.contains(&format!("event=\"{event}\""))).count();
+    assert_eq!(count("login.failed"), 10, "{text}");
+    assert_eq!(count("login.refused"), 1, "{text}");
+    assert_eq!(count("apikey.used"), 1, "{text}");
+    assert!(security.iter().any(|l| l.contains("access.refused") && l.contains("route=/api/v1/errands")), "{text}");
+    for personal in ["agent", "Aziz", "127.0.0.1", &key[..20]] {
+        assert!(!security.iter().any(|l| l.contains(personal)), "a security event names {personal}:\n{text}");
+    }
+    db.cleanup().await;
+}

@@ -23,12 +23,17 @@ impl Server {
 
     /// Starts `porten serve` with extra environment variables.
     pub fn start_with(database_url: &str, env: &[(&str, &str)]) -> Server {
+        Self::start_logging(database_url, env, Stdio::inherit())
+    }
+
+    /// Starts `porten serve` with its log (stderr) going to `log`.
+    pub fn start_logging(database_url: &str, env: &[(&str, &str)], log: impl Into<Stdio>) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_porten"))
             .args(["serve", "--listen", "127.0.0.1:0", "--database-url", database_url])
             .env("PORTEN_LOG", "warn")
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(log)
             .spawn()
             .expect("start porten");
         let stdout = child.stdout.take().expect("stdout");
