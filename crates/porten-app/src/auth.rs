@@ -39,6 +39,18 @@ pub fn new_token() -> String {
     URL_SAFE_NO_PAD.encode(random_bytes::<32>())
 }
 
+/// The token a form must carry, bound to `binding` (the session, or a
+/// visitor's random id before sign-in) with the installation's secret:
+/// HMAC-SHA256, URL-safe base64. A token taken from another session, or
+/// chosen by the client, does not match.
+pub fn form_token(secret: &[u8], binding: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes a key of any length");
+    mac.update(b"porten form token\0");
+    mac.update(binding.as_bytes());
+    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
 /// A newly created API key.
 pub struct IssuedKey {
     pub id: i64,

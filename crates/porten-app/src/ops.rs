@@ -5,7 +5,7 @@ use std::path::Path;
 use porten_domain::Actor;
 use porten_store::Backend;
 
-use crate::{App, Result, require_admin};
+use crate::{App, AppError, Result, require_admin};
 
 impl App {
     /// Whether the database answers (for `/readyz`); reads nothing.
@@ -31,6 +31,22 @@ impl App {
     pub async fn claim_once(&self, actor: &Actor, key: &str) -> Result<bool> {
         require_admin(actor)?;
         Ok(self.store.claim_once(key, &self.now().to_rfc3339()).await?)
+    }
+
+    /// The installation's secret for binding form tokens to sessions: made
+    /// once per database (the first node to ask makes it), shared by every node.
+    pub async fn form_secret(&self) -> Result<Vec<u8>> {
+        const KEY: &str = "form_secret";
+        if self.store.meta(KEY).await?.is_none() {
+            let fresh: String = crate::random_bytes::<32>().iter().map(|b| format!("{b:02x}")).collect();
+            self.store.claim_once(KEY, &fresh).await?;
+        }
+        let hex = self.store.meta(KEY).await?.ok_or(AppError::NotFound)?;
+        (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(hex.get(i..i + 2).unwrap_or("zz"), 16))
+            .collect::<std::result::Result<Vec<u8>, _>>()
+            .map_err(|_| AppError::Rejected("the stored form secret is not hex".into()))
     }
 
     /// Whether one-time work has been claimed (or marked done).

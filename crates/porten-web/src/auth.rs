@@ -1,11 +1,14 @@
 //! Who is calling: session cookies for pages, bearer API keys for the API,
 //! and CSRF protection for every form.
 //!
-//! CSRF uses the double-submit pattern: every visitor gets a random,
-//! HttpOnly `porten_csrf` cookie, every form carries the same value in a
-//! hidden `csrf` field, and every POST from a page must match. Cookies are
-//! `SameSite=Strict`/`Lax`, so another site cannot make a browser send them
-//! along with a forged form in the first place.
+//! CSRF: every form carries a token bound to the visitor's session, an
+//! HMAC of the session cookie (or, before sign-in, of a random per-visitor
+//! `porten_csrf` cookie) with the installation's secret. Every POST from a
+//! page must carry the token of its own session: a token from another
+//! session or one the client made up does not match, and signing in changes
+//! it. Cookies are `SameSite=Strict`/`Lax`, so another site cannot make a
+//! browser send them along with a forged form in the first place; over HTTPS
+//! they are `Secure` and named with the `__Host-` prefix.
 
 use std::net::IpAddr;
 
@@ -23,6 +26,36 @@ use crate::problem::AppErrorResponse;
 pub const SESSION_COOKIE: &str = "porten_session";
 pub const CSRF_COOKIE: &str = "porten_csrf";
 
+/// The cookie names in use: over HTTPS with the `__Host-` prefix, which the
+/// browser accepts only from a secure origin, for the whole site, without a
+/// Domain, so no other host can set them.
+#[derive(Clone, Debug)]
+pub struct CookieNames {
+    pub session: String,
+    pub visitor: String,
+    secure: bool,
+}
+
+impl CookieNames {
+    pub fn new(https: bool) -> Self {
+        let name = |base: &str| if https { format!("__Host-{base}") } else { base.to_owned() };
+        Self { session: name(SESSION_COOKIE), visitor: name(CSRF_COOKIE), secure: https }
+    }
+
+    fn secure(&self) -> &'static str {
+        if self.secure { "; Secure" } else { "" }
+    }
+
+    pub fn session_cookie(&self, token: &str) -> String {
+        let max_age = porten_app::auth::SESSION_LIFETIME_HOURS * 3600;
+        format!("{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}", self.session, self.secure())
+    }
+
+    pub fn clear_session_cookie(&self) -> String {
+        format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}", self.session, self.secure())
+    }
+}
+
 /// Reads one cookie from the request headers.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
@@ -39,18 +72,28 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 #[derive(Clone, Debug)]
 pub struct CsrfToken(pub String);
 
-/// Gives every visitor a CSRF cookie and makes the token available to handlers.
+/// Gives every visitor a random id cookie and makes the form token of the
+/// visitor's session (or, before sign-in, of that id) available to handlers.
 pub async fn csrf_cookie(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let existing = cookie(req.headers(), CSRF_COOKIE).filter(|t| t.len() >= 32).map(str::to_owned);
-    let (token, fresh) = match existing {
-        Some(t) => (t, false),
+    let names = &state.cookies;
+    let visitor = cookie(req.headers(), &names.visitor).filter(|t| t.len() >= 32).map(str::to_owned);
+    let (visitor, fresh) = match visitor {
+        Some(v) => (v, false),
         None => (porten_app::auth::new_token(), true),
     };
-    req.extensions_mut().insert(CsrfToken(token.clone()));
+    let binding = match cookie(req.headers(), &names.session) {
+        Some(session) => format!("session {session}"),
+        None => format!("visitor {visitor}"),
+    };
+    // Without the secret (the database is down) no form can be sent.
+    let token = match state.form_secret().await {
+        Some(secret) => porten_app::auth::form_token(&secret, &binding),
+        None => String::new(),
+    };
+    req.extensions_mut().insert(CsrfToken(token));
     let mut res = next.run(req).await;
     if fresh {
-        let secure = if state.config.https() { "; Secure" } else { "" };
-        let value = format!("{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}");
+        let value = format!("{}={visitor}; Path=/; HttpOnly; SameSite=Strict{}", names.visitor, names.secure());
         if let Ok(v) = HeaderValue::from_str(&value) {
             res.headers_mut().append(header::SET_COOKIE, v);
         }
@@ -85,19 +128,9 @@ pub struct MaybeUser(pub Option<User>);
 impl FromRequestParts<AppState> for MaybeUser {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else { return Ok(MaybeUser(None)) };
+        let Some(token) = cookie(&parts.headers, &state.cookies.session) else { return Ok(MaybeUser(None)) };
         Ok(MaybeUser(state.app.session_user(token).await.ok().flatten()))
     }
-}
-
-pub fn session_cookie(token: &str, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    let max_age = porten_app::auth::SESSION_LIFETIME_HOURS * 3600;
-    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
-}
-
-pub fn clear_session_cookie() -> String {
-    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
 }
 
 /// The caller of an API request, authenticated by `Authorization: Bearer <API key>`.

@@ -77,11 +77,26 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     limiter: Arc<ratelimit::RateLimiter>,
+    cookies: Arc<auth::CookieNames>,
+    form_secret: Arc<tokio::sync::OnceCell<Vec<u8>>>,
 }
 
 impl AppState {
     pub fn new(app: App, config: WebConfig, metrics: Option<metrics_exporter_prometheus::PrometheusHandle>) -> Self {
-        Self { app, config: Arc::new(config), metrics, limiter: Arc::new(ratelimit::RateLimiter::default()) }
+        Self {
+            app,
+            cookies: Arc::new(auth::CookieNames::new(config.https())),
+            config: Arc::new(config),
+            metrics,
+            limiter: Arc::new(ratelimit::RateLimiter::default()),
+            form_secret: Arc::new(tokio::sync::OnceCell::new()),
+        }
+    }
+
+    /// The secret form tokens are made with, read once from the database.
+    async fn form_secret(&self) -> Option<Vec<u8>> {
+        let secret = self.form_secret.get_or_try_init(|| self.app.form_secret()).await;
+        secret.inspect_err(|e| tracing::warn!(error = %e, "no form secret")).ok().cloned()
     }
 }
 

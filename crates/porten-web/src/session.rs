@@ -18,7 +18,7 @@ use serde::Deserialize;
 use std::time::Duration;
 
 use crate::AppState;
-use crate::auth::{ClientIp, CsrfToken, MaybeUser, clear_session_cookie, session_cookie};
+use crate::auth::{ClientIp, CsrfToken, MaybeUser};
 use crate::i18n::Tr;
 use crate::pages::*;
 
@@ -85,12 +85,12 @@ async fn login(
             Ok(token) => {
                 // Signing in as someone else in the same browser ends the
                 // session that was there.
-                if let Some(earlier) = crate::auth::cookie(&headers, crate::auth::SESSION_COOKIE) {
+                if let Some(earlier) = crate::auth::cookie(&headers, &state.cookies.session) {
                     let _ = state.app.end_session(earlier).await;
                 }
                 let target = if user.role.is_staff() { "/staff/errands" } else { "/" };
                 let mut res = Redirect::to(target).into_response();
-                if let Ok(v) = HeaderValue::from_str(&session_cookie(&token, state.config.https())) {
+                if let Ok(v) = HeaderValue::from_str(&state.cookies.session_cookie(&token)) {
                     res.headers_mut().append(header::SET_COOKIE, v);
                 }
                 res
@@ -151,11 +151,11 @@ async fn logout(
     if !csrf.matches(&input.csrf) {
         return error_page(t, Nav::new(None, &csrf), StatusCode::BAD_REQUEST);
     }
-    if let Some(token) = crate::auth::cookie(&headers, crate::auth::SESSION_COOKIE) {
+    if let Some(token) = crate::auth::cookie(&headers, &state.cookies.session) {
         let _ = state.app.end_session(token).await;
     }
     let mut res = Redirect::to("/").into_response();
-    if let Ok(v) = HeaderValue::from_str(&clear_session_cookie()) {
+    if let Ok(v) = HeaderValue::from_str(&state.cookies.clear_session_cookie()) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
     res

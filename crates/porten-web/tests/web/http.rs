@@ -209,13 +209,24 @@ async fn pages_sign_in_with_csrf_and_show_errands_to_staff_only() {
         .await;
     assert_eq!(no_token.status, StatusCode::BAD_REQUEST);
 
-    let csrf = "d".repeat(43);
+    // A token the client makes up (the same value in cookie and form) is refused.
+    let made_up = "d".repeat(43);
+    let double_submit = t
+        .page(
+            "POST",
+            "/login",
+            &format!("porten_csrf={made_up}"),
+            Some(&format!("csrf={made_up}&username=agent&password={}", PASSWORD.replace(' ', "+"))),
+        )
+        .await;
+    assert_eq!(double_submit.status, StatusCode::BAD_REQUEST);
+
     let wrong = t
         .page(
             "POST",
             "/login",
-            &format!("porten_csrf={csrf}"),
-            Some(&format!("csrf={csrf}&username=agent&password=wrong")),
+            &format!("porten_csrf={made_up}"),
+            Some(&format!("csrf={CSRF}&username=agent&password=wrong")),
         )
         .await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
@@ -387,16 +398,20 @@ async fn an_https_public_url_means_hsts_and_secure_cookies() {
     let page = crate::support::send(&router, Request::get("/login").body(Body::empty()).unwrap()).await;
     assert_eq!(page.header(header::STRICT_TRANSPORT_SECURITY), "max-age=31536000; includeSubDomains");
     let cookie = page.headers.get(header::SET_COOKIE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    assert!(cookie.starts_with("porten_csrf=") && cookie.contains("; Secure"), "{cookie}");
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    // Over HTTPS the cookies carry the __Host- prefix.
+    assert!(cookie.starts_with("__Host-porten_csrf="), "{cookie}");
+    let jar = format!("__Host-porten_csrf={CSRF}");
     let form = format!("csrf={CSRF}&username=agent&password={}", PASSWORD.replace(' ', "+"));
+    let form = crate::support::with_form_token(&router, &jar, &form).await;
     let login = Request::post("/login")
-        .header(header::COOKIE, format!("porten_csrf={CSRF}"))
+        .header(header::COOKIE, jar)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body(Body::from(form))
         .unwrap();
     let signed_in = crate::support::send(&router, login).await;
     let session = signed_in.headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok());
-    let session = session.into_iter().find(|c| c.starts_with("porten_session=")).expect("a session cookie");
+    let session = session.into_iter().find(|c| c.starts_with("__Host-porten_session=")).expect("a session cookie");
     assert!(session.contains("; Secure"), "{session}");
 
     let plain = t.get("/login", "").await;

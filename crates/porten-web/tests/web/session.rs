@@ -20,11 +20,13 @@ async fn sign_in_as(
     password: &str,
     headers: &[(&str, &str)],
 ) -> Reply {
+    let jar = format!("porten_csrf={CSRF}");
     let form = format!("csrf={CSRF}&username={username}&password={}", password.replace(' ', "+"));
+    let form = crate::support::with_form_token(router, &jar, &form).await;
     let mut req = Request::builder()
         .method("POST")
         .uri("/login")
-        .header(header::COOKIE, format!("porten_csrf={CSRF}"))
+        .header(header::COOKIE, jar)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
     for (name, value) in headers {
         req = req.header(*name, *value);
@@ -121,5 +123,23 @@ async fn signing_in_as_someone_else_ends_the_earlier_session() {
     assert_eq!(switched.status, StatusCode::SEE_OTHER);
     let earlier = t.get("/staff/errands", &agent).await;
     assert_eq!(earlier.header(header::LOCATION), "/login", "the agent's session is over");
+    t.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_form_token_belongs_to_its_session_and_changes_at_sign_in() {
+    let t = TestApp::new().await;
+    let before = crate::support::form_token(&t.router, &format!("porten_csrf={CSRF}")).await;
+    let agent = t.sign_in("agent").await;
+    let agents = crate::support::form_token(&t.router, &agent).await;
+    assert_ne!(before, agents, "signing in gives the form a new token");
+    let officer = t.sign_in("officer").await;
+    let officers = crate::support::form_token(&t.router, &officer).await;
+    assert_ne!(agents, officers, "each session has its own");
+    let form = |token: &str| format!("csrf={token}&channel=phone&topic=general&outcome=resolved&minutes=2");
+    let borrowed = t.post_form("/staff/contacts", &officer, &form(&agents)).await;
+    assert_eq!(borrowed.status, StatusCode::BAD_REQUEST, "another session's token is refused");
+    let own = t.post_form("/staff/contacts", &officer, &form(&officers)).await;
+    assert_eq!(own.status, StatusCode::SEE_OTHER, "{}", own.body);
     t.db.cleanup().await;
 }

@@ -18,7 +18,10 @@ use porten_store::testing::TestDb;
 use serde_json::Value;
 use tower::ServiceExt;
 
-/// The CSRF token `sign_in` puts in the cookie jar; forms must send it.
+/// The visitor id the tests' cookie jars carry (`porten_csrf`). In a form
+/// body sent with [`TestApp::post_form`] or [`TestApp::page`], `csrf=` and
+/// this value stand for the jar's own form token, which is fetched from the
+/// server as a browser would find it in the page (see [`form_token`]).
 pub const CSRF: &str = "ccccccccccccccccccccccccccccccccccccccccccc";
 pub const PASSWORD: &str = "correct horse battery";
 
@@ -155,6 +158,7 @@ impl TestApp {
 
     /// Posts a form (`application/x-www-form-urlencoded`) with the cookies of `jar`.
     pub async fn post_form(&self, uri: &str, jar: &str, body: &str) -> Reply {
+        let body = &with_form_token(&self.router, jar, body).await;
         let req = Request::builder()
             .method("POST")
             .uri(uri)
@@ -188,6 +192,11 @@ impl TestApp {
 
     /// Sends a page request with cookies and, for a form, its body.
     pub async fn page(&self, method: &str, uri: &str, cookies: &str, form: Option<&str>) -> Reply {
+        let form = match form {
+            Some(f) => Some(with_form_token(&self.router, cookies, f).await),
+            None => None,
+        };
+        let form = form.as_deref();
         let mut req = Request::builder().method(method).uri(uri).header(header::COOKIE, cookies);
         if form.is_some() {
             req = req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
@@ -210,6 +219,7 @@ pub async fn send(router: &axum::Router, req: Request<Body>) -> Reply {
 pub async fn sign_in(router: &axum::Router, username: &str) -> String {
     let jar = format!("porten_csrf={CSRF}");
     let form = format!("csrf={CSRF}&username={username}&password={}", PASSWORD.replace(' ', "+"));
+    let form = with_form_token(router, &jar, &form).await;
     let req = Request::builder()
         .method("POST")
         .uri("/login")
@@ -220,4 +230,24 @@ pub async fn sign_in(router: &axum::Router, username: &str) -> String {
     let res = send(router, req).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     format!("{jar}; porten_session={}", res.cookie("porten_session").expect("session cookie"))
+}
+
+/// The form token the server gives the holder of `jar`, read from the
+/// sign-in page's form as a browser would.
+pub async fn form_token(router: &axum::Router, jar: &str) -> String {
+    let req = Request::builder().uri("/login").header(header::COOKIE, jar).body(Body::empty()).unwrap();
+    let page = send(router, req).await.body;
+    let marker = "name=\"csrf\" value=\"";
+    let start = page.find(marker).expect("the page has a form") + marker.len();
+    page[start..].split('"').next().unwrap_or_default().to_owned()
+}
+
+/// `body` with the placeholder token (`csrf=` and [`CSRF`]) replaced by the
+/// jar's own form token; other bodies (a forged token) are sent as they are.
+pub async fn with_form_token(router: &axum::Router, jar: &str, body: &str) -> String {
+    let placeholder = format!("csrf={CSRF}");
+    if !body.contains(&placeholder) {
+        return body.to_owned();
+    }
+    body.replace(&placeholder, &format!("csrf={}", form_token(router, jar).await))
 }

@@ -98,11 +98,17 @@ async fn security_events_are_logged_without_personal_data() {
     let log = std::fs::File::create(&log_path).unwrap();
     let server = Server::start_logging(&db.url, &[("PORTEN_LOG", "warn,porten::security=info")], log);
     let client = reqwest::Client::new();
-    let csrf = "c".repeat(43);
+    // The form token, as a browser finds it in the sign-in page.
+    let jar = format!("porten_csrf={}", "v".repeat(43));
+    let page = client.get(format!("{}/login", server.base)).header("cookie", &jar).send().await.unwrap();
+    let page = page.text().await.unwrap();
+    let marker = "name=\"csrf\" value=\"";
+    let start = page.find(marker).expect("a form") + marker.len();
+    let csrf = page[start..].split('"').next().unwrap().to_owned();
     let login = |password: &str| {
         client
             .post(format!("{}/login", server.base))
-            .header("cookie", format!("porten_csrf={csrf}"))
+            .header("cookie", &jar)
             .header("content-type", "application/x-www-form-urlencoded")
             .body(format!("csrf={csrf}&username=agent&password={}", password.replace(' ', "+")))
             .send()
