@@ -89,7 +89,7 @@ impl App {
         };
         let errand = self.store.register_errand(registration).await?;
         tracing::info!(registry_number = %errand.registry_number, channel = errand.channel.as_str(), "errand registered");
-        Ok(errand)
+        Ok(errand.masked())
     }
 
     /// Reads an errand and its timeline, leaving an audit entry when it holds personal data.
@@ -99,10 +99,10 @@ impl App {
             // Same answer as for a missing errand: existence is not revealed.
             return Err(AppError::NotFound);
         }
-        if errand.has_personal_data() {
+        let timeline = self.store.timeline(errand.id).await?;
+        if errand.has_personal_data() || timeline.iter().any(|e| e.kind.has_personal_number()) {
             self.audit(actor, "errand.read", Some(errand.id), purpose).await?;
         }
-        let timeline = self.store.timeline(errand.id).await?;
         let service = self.store.get_service(&errand.service_code).await?;
         let assignee_name = match errand.assignee {
             Some(id) => self.store.user_by_id(id).await?.map(|u| u.display_name),
@@ -110,6 +110,10 @@ impl App {
         };
         let unit = self.store.list_units().await?.into_iter().find(|u| u.code == errand.unit);
         let status_name_sv = status_name_sv(service.as_ref(), &errand);
+        // Personal identity numbers typed into free text are shown masked,
+        // like a party's: no screen or integration needs them in full.
+        let errand = errand.masked();
+        let timeline = timeline.into_iter().map(|e| TimelineEvent { kind: e.kind.masked(), ..e }).collect();
         Ok(ErrandView { errand, timeline, service, unit, assignee_name, status_name_sv })
     }
 
@@ -140,7 +144,11 @@ impl App {
             }
             Actor::User { role: Role::SystemAdmin, .. } | Actor::System { .. } => {}
         }
-        Ok(self.store.list_errands(&filter, query.after, query.limit).await?)
+        let mut page = self.store.list_errands(&filter, query.after, query.limit).await?;
+        for item in &mut page.items {
+            item.title = porten_domain::personnummer::mask_personal_numbers(&item.title).into_owned();
+        }
+        Ok(page)
     }
 
     /// Applies a command for an actor allowed to work the errand. Access is
@@ -185,14 +193,15 @@ impl App {
             }
             bound_to = user.filter(|u| u.role != Role::Agent).and_then(|u| u.unit);
         }
+        let typed_number = command.has_personal_number();
         let allowed = actor.clone();
         let authorize =
             Arc::new(move |e: &Errand| may_write(&allowed, e) && bound_to.as_ref().is_none_or(|unit| unit == &e.unit));
         let errand = self.store.apply_command(id, expected_version, actor, command, self.now(), authorize).await?;
-        if errand.has_personal_data() {
+        if errand.has_personal_data() || typed_number {
             self.audit(actor, "errand.update", Some(errand.id), None).await?;
         }
-        Ok(errand)
+        Ok(errand.masked())
     }
 }
 

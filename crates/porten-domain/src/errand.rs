@@ -207,11 +207,32 @@ pub struct Errand {
 }
 
 impl Errand {
-    /// Whether reading this errand is a read of personal data (and so must be audited).
+    /// Whether reading this errand is a read of personal data (and so must be
+    /// audited): it has parties, or a personal identity number was typed into
+    /// its title, description or form answers. Messages and notes on the
+    /// timeline are checked by [`EventKind::has_personal_number`].
     pub fn has_personal_data(&self) -> bool {
         !self.parties.is_empty()
+            || [&self.title, &self.description].into_iter().chain(self.form.values()).any(|t| has_personal_number(t))
+    }
+
+    /// The errand as screens and the API show it: personal identity numbers
+    /// typed into free text are masked (`19121212-****`), as a party's is.
+    pub fn masked(mut self) -> Self {
+        self.title = mask_personal_numbers(&self.title).into_owned();
+        self.description = mask_personal_numbers(&self.description).into_owned();
+        for answer in self.form.values_mut() {
+            *answer = mask_personal_numbers(answer).into_owned();
+        }
+        self
     }
 }
+
+fn has_personal_number(text: &str) -> bool {
+    !crate::personnummer::find_personal_numbers(text).is_empty()
+}
+
+use crate::personnummer::mask_personal_numbers;
 
 /// Limits on errand input.
 pub const MAX_TITLE: usize = 200;
@@ -415,6 +436,20 @@ pub enum Command {
     Escalate { reason: String },
 }
 
+impl Command {
+    /// Whether someone typed a personal identity number into the command's text.
+    pub fn has_personal_number(&self) -> bool {
+        match self {
+            Self::AddMessage { body: text, .. }
+            | Self::AddNote { body: text }
+            | Self::HandOver { reason: text, .. }
+            | Self::Escalate { reason: text }
+            | Self::ChangeStatus { reason: Some(text), .. } => has_personal_number(text),
+            Self::ChangeStatus { reason: None, .. } | Self::Assign { .. } => false,
+        }
+    }
+}
+
 /// What happened, as recorded on the timeline.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -429,6 +464,29 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// The free text of the event (a message, a note, a reason).
+    fn texts_mut(&mut self) -> Vec<&mut String> {
+        match self {
+            Self::Message { body, .. } | Self::Note { body } => vec![body],
+            Self::StatusChanged { reason: Some(reason), .. } => vec![reason],
+            Self::HandedOver { reason, .. } | Self::Escalated { reason } => vec![reason],
+            Self::Registered { .. } | Self::StatusChanged { reason: None, .. } | Self::Assigned { .. } => vec![],
+        }
+    }
+
+    /// Whether someone typed a personal identity number into the event's text.
+    pub fn has_personal_number(&self) -> bool {
+        self.clone().texts_mut().into_iter().any(|t| has_personal_number(t))
+    }
+
+    /// The event with personal identity numbers in its text masked.
+    pub fn masked(mut self) -> Self {
+        for text in self.texts_mut() {
+            *text = mask_personal_numbers(text).into_owned();
+        }
+        self
+    }
+
     /// The stable type name, e.g. `status_changed`.
     pub fn type_name(&self) -> &'static str {
         match self {

@@ -69,6 +69,75 @@ impl PersonalIdentityNumber {
     }
 }
 
+/// Where `text` holds a valid personnummer or samordningsnummer: 12 or 10
+/// digits, with or without `-`/`+` before the last four, not part of a longer
+/// run of digits, with a real date and the right check digit (so order
+/// numbers and phone numbers rarely match). Byte ranges, in order.
+pub fn find_personal_numbers(text: &str) -> Vec<std::ops::Range<usize>> {
+    let bytes = text.as_bytes();
+    let digit = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_digit);
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !digit(i) || (i > 0 && digit(i - 1)) {
+            i += 1;
+            continue;
+        }
+        // The shapes, longest first: 12 digits, 8+4, 10 digits, 6+4.
+        let matched = [(12, None), (8, Some(4)), (10, None), (6, Some(4))].into_iter().find_map(|(head, tail)| {
+            let end = match tail {
+                None => i + head,
+                Some(tail) => i + head + 1 + tail,
+            };
+            let shaped = match tail {
+                None => (i..end).all(digit),
+                Some(_) => {
+                    (i..i + head).all(digit)
+                        && matches!(bytes.get(i + head), Some(b'-' | b'+'))
+                        && (i + head + 1..end).all(digit)
+                }
+            };
+            (shaped && !digit(end) && valid_number(&text[i..end])).then_some(i..end)
+        });
+        match matched {
+            Some(range) => {
+                i = range.end;
+                found.push(range);
+            }
+            None => i += 1,
+        }
+    }
+    found
+}
+
+/// Whether a candidate (see [`find_personal_numbers`]) is valid; a 10-digit
+/// one is tried in the 1900s and the 2000s.
+fn valid_number(candidate: &str) -> bool {
+    let digits: String = candidate.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() == 12 {
+        return PersonalIdentityNumber::parse(&digits).is_ok();
+    }
+    ["19", "20"].iter().any(|century| PersonalIdentityNumber::parse(&format!("{century}{digits}")).is_ok())
+}
+
+/// `text` with the last four digits of every personal identity number in it
+/// replaced by `****`, the way screens show a party's number.
+pub fn mask_personal_numbers(text: &str) -> std::borrow::Cow<'_, str> {
+    let found = find_personal_numbers(text);
+    if found.is_empty() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for range in found {
+        out.push_str(&text[at..range.end - 4]);
+        out.push_str("****");
+        at = range.end;
+    }
+    out.push_str(&text[at..]);
+    std::borrow::Cow::Owned(out)
+}
+
 impl std::fmt::Debug for PersonalIdentityNumber {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("PersonalIdentityNumber(<redacted>)")
@@ -152,6 +221,23 @@ pub fn luhn_check_digit(nine: &[u8]) -> u8 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn personal_numbers_are_found_in_free_text_and_masked() {
+        use super::{find_personal_numbers, mask_personal_numbers};
+        let text =
+            "Jag heter Tolvan, 19121212-1212, och min son har 121212+1212. Ring 0701234567 eller ordernr 123456789012.";
+        let found: Vec<&str> = find_personal_numbers(text).into_iter().map(|r| &text[r]).collect();
+        assert_eq!(found, ["19121212-1212", "121212+1212"], "phone and order numbers are not numbers of persons");
+        assert_eq!(
+            mask_personal_numbers(text),
+            "Jag heter Tolvan, 19121212-****, och min son har 121212+****. Ring 0701234567 eller ordernr 123456789012."
+        );
+        assert_eq!(find_personal_numbers("samordningsnummer 197010632391 i en rad").len(), 1, "day + 60");
+        assert!(find_personal_numbers("19121212-1213 har fel kontrollsiffra").is_empty());
+        assert!(find_personal_numbers("1191212121212 är för långt").is_empty(), "part of a longer run of digits");
+        assert_eq!(mask_personal_numbers("inget här"), "inget här");
+    }
+
     use super::*;
 
     // 19121212-1212 is Skatteverket's well-known test number ("Tolvan Tolvansson").

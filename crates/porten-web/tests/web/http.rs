@@ -437,3 +437,31 @@ async fn metrics_can_require_a_bearer_token() {
     assert_eq!(scrape(Some("Bearer metrics-secret-123")).await.status, StatusCode::NOT_FOUND);
     t.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_personnummer_typed_into_free_text_is_masked_and_its_reads_audited() {
+    let t = TestApp::new().await;
+    let body = json!({
+        "service_code": "pothole",
+        "title": "Hål i gatan",
+        "description": "Anmäld av Tolvan Tolvansson 19121212-1212. Ring 0701234567.",
+        "form": {"kontakt": "personnummer 121212-1212"}
+    });
+    let created = t.api("POST", "/api/v1/errands", Some(&t.key), Some(body)).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert!(!created.body.contains("1212-1212"), "not even in the answer to the one who sent it");
+    let id = created.json()["id"].as_str().unwrap().to_owned();
+    let read = t.api("GET", &format!("/api/v1/errands/{id}"), Some(&t.key), None).await.json();
+    assert_eq!(read["description"], "Anmäld av Tolvan Tolvansson 19121212-****. Ring 0701234567.");
+    assert_eq!(read["form"]["kontakt"], "personnummer 121212-****");
+    let message = json!({"body": "Min dotter 200812132389 är också berörd", "direction": "in"});
+    let answered = t.api("POST", &format!("/api/v1/errands/{id}/messages"), Some(&t.key), Some(message)).await;
+    assert_eq!(answered.status, StatusCode::OK, "{}", answered.body);
+    let timeline = t.api("GET", &format!("/api/v1/errands/{id}/timeline"), Some(&t.key), None).await;
+    assert!(timeline.body.contains("Min dotter 20081213**** är också berörd"), "{}", timeline.body);
+    let errand = t.db.store.get_errand(porten_domain::PublicId::parse(&id).unwrap()).await.unwrap().unwrap();
+    let actions: Vec<String> =
+        t.db.store.audit_for_errand(errand.id).await.unwrap().into_iter().map(|a| a.action).collect();
+    assert_eq!(actions, ["errand.read", "errand.update", "errand.read"], "it counts as personal data");
+    t.db.cleanup().await;
+}
