@@ -110,6 +110,84 @@ fn parse_id(id: &str) -> Result<PublicId, AppErrorResponse> {
     PublicId::parse(id).map_err(|_| AppError::NotFound.into())
 }
 
+/// Value sets the API documents as `enum`s. The fields stay text, so that a
+/// wrong value gets a field violation (422) naming the field, not a generic
+/// parse error.
+#[allow(dead_code)]
+mod values {
+    use utoipa::ToSchema;
+
+    /// How the errand reached the city.
+    #[derive(ToSchema)]
+    #[schema(rename_all = "snake_case")]
+    pub enum Channel {
+        Web,
+        Email,
+        Phone,
+        Visit,
+        Open311,
+        Api,
+    }
+
+    #[derive(ToSchema)]
+    #[schema(rename_all = "snake_case")]
+    pub enum Priority {
+        Low,
+        Normal,
+        High,
+        Urgent,
+    }
+
+    /// The errand's lifecycle class.
+    #[derive(ToSchema)]
+    #[schema(rename_all = "snake_case")]
+    pub enum Status {
+        New,
+        Open,
+        InProgress,
+        WaitingForCitizen,
+        Resolved,
+        Closed,
+    }
+
+    /// The status an errand can be moved to (not back to new).
+    #[derive(ToSchema)]
+    #[schema(rename_all = "snake_case")]
+    pub enum TargetStatus {
+        Open,
+        InProgress,
+        WaitingForCitizen,
+        Resolved,
+        Closed,
+    }
+
+    #[derive(ToSchema)]
+    #[schema(rename_all = "snake_case")]
+    pub enum PartyRole {
+        Applicant,
+        Reporter,
+        Contact,
+    }
+
+    #[derive(ToSchema)]
+    #[schema(rename_all = "snake_case")]
+    pub enum Audience {
+        Resident,
+        Parent,
+        Pupil,
+        Business,
+        Senior,
+    }
+
+    /// out: from the city; in: from the citizen.
+    #[derive(ToSchema)]
+    #[schema(rename_all = "snake_case")]
+    pub enum Direction {
+        In,
+        Out,
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct UnitOut {
     /// Short code used in registry numbers, e.g. `UTF`.
@@ -120,7 +198,7 @@ pub struct UnitOut {
 }
 
 /// List administrations (förvaltningar).
-#[utoipa::path(get, path = "/api/v1/units", tag = "catalogue", description = "Needs the `catalogue:read` scope.", responses((status = 200, body = [UnitOut]), (status = 401, body = Problem), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/units", security(("api_key" = ["catalogue:read"])), tag = "catalogue", description = "Needs the `catalogue:read` scope.", responses((status = 200, body = [UnitOut]), (status = 401, body = Problem), (status = 403, body = Problem)))]
 async fn list_units(State(state): State<AppState>, ApiCaller(caller): ApiCaller) -> ApiResult<Json<Vec<UnitOut>>> {
     let units = state.app.units(Some(&caller)).await?;
     Ok(Json(
@@ -144,9 +222,9 @@ pub struct ServiceOut {
     pub name_en: String,
     pub description_sv: String,
     pub description_en: String,
-    /// resident, parent, pupil, business, senior
+    #[schema(value_type = Vec<values::Audience>)]
     pub audiences: Vec<String>,
-    /// web, email, phone, visit, open311, api
+    #[schema(value_type = Vec<values::Channel>)]
     pub channels: Vec<String>,
     /// Open311 GeoReport v2 service_code, when the service takes fault reports.
     pub open311_code: Option<String>,
@@ -154,7 +232,7 @@ pub struct ServiceOut {
 }
 
 /// List catalogue services.
-#[utoipa::path(get, path = "/api/v1/services", tag = "catalogue", description = "Needs the `catalogue:read` scope.", responses((status = 200, body = [ServiceOut]), (status = 401, body = Problem), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/services", security(("api_key" = ["catalogue:read"])), tag = "catalogue", description = "Needs the `catalogue:read` scope.", responses((status = 200, body = [ServiceOut]), (status = 401, body = Problem), (status = 403, body = Problem)))]
 async fn list_services(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
@@ -183,6 +261,7 @@ async fn list_services(
 #[serde(deny_unknown_fields)]
 pub struct StakeholderIn {
     /// applicant (default), reporter or contact
+    #[schema(value_type = Option<values::PartyRole>)]
     pub role: Option<String>,
     pub name: String,
     /// Personnummer or samordningsnummer, YYYYMMDD-NNNC. Stored once, never echoed back in full.
@@ -198,14 +277,19 @@ pub struct StakeholderIn {
 pub struct ErrandIn {
     /// Code of a catalogue service; the service's unit will own the errand.
     #[serde(default)]
+    #[schema(required = true, min_length = 1)]
     pub service_code: String,
     #[serde(default)]
+    #[schema(required = true, min_length = 1, max_length = 200)]
     pub title: String,
     #[serde(default)]
+    #[schema(required = true, min_length = 1, max_length = 20000)]
     pub description: String,
-    /// web, email, phone, visit, open311 or api (default).
+    /// api when left out.
+    #[schema(value_type = Option<values::Channel>)]
     pub channel: Option<String>,
-    /// low, normal (default), high or urgent.
+    /// normal when left out.
+    #[schema(value_type = Option<values::Priority>)]
     pub priority: Option<String>,
     #[serde(default)]
     pub stakeholders: Vec<StakeholderIn>,
@@ -220,6 +304,7 @@ pub struct ErrandIn {
 
 #[derive(Serialize, ToSchema)]
 pub struct StakeholderOut {
+    #[schema(value_type = values::PartyRole)]
     pub role: String,
     pub name: String,
     /// Masked: `YYYYMMDD-****`.
@@ -239,9 +324,12 @@ pub struct ErrandOut {
     pub service_code: String,
     pub title: String,
     pub description: String,
+    #[schema(value_type = values::Channel)]
     pub channel: String,
+    #[schema(value_type = values::Priority)]
     pub priority: String,
     /// Lifecycle class: new, open, in_progress, waiting_for_citizen, resolved, closed.
+    #[schema(value_type = values::Status)]
     pub status: String,
     /// The service's Swedish display name for the status.
     pub status_name: String,
@@ -321,7 +409,7 @@ fn errand_response(status: StatusCode, out: ErrandOut) -> Response {
 }
 
 /// Register an errand. The response carries its registry number.
-#[utoipa::path(post, path = "/api/v1/errands", tag = "errands", request_body = ErrandIn,
+#[utoipa::path(post, path = "/api/v1/errands", security(("api_key" = ["errands:write"])), tag = "errands", request_body = ErrandIn,
     responses((status = 201, body = ErrandOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn create_errand(
     State(state): State<AppState>,
@@ -372,10 +460,12 @@ pub struct ListParams {
     /// Owning unit code.
     pub unit: Option<String>,
     /// Lifecycle class.
+    #[param(value_type = Option<values::Status>)]
     pub status: Option<String>,
     /// true: only errands still being worked; false: only resolved or closed.
     pub active: Option<bool>,
     pub service_code: Option<String>,
+    #[param(value_type = Option<values::Channel>)]
     pub channel: Option<String>,
     pub assignee_id: Option<i64>,
     /// Registered at or after (RFC 3339).
@@ -395,8 +485,11 @@ pub struct ErrandListItem {
     pub service_code: String,
     /// Replaced by a neutral text for confidential errands the caller may not read.
     pub title: String,
+    #[schema(value_type = values::Channel)]
     pub channel: String,
+    #[schema(value_type = values::Priority)]
     pub priority: String,
+    #[schema(value_type = values::Status)]
     pub status: String,
     pub unit: String,
     pub assignee_id: Option<i64>,
@@ -475,8 +568,8 @@ fn list_item(s: ErrandSummary) -> ErrandListItem {
 }
 
 /// List errands, newest first, with filters and keyset pagination.
-#[utoipa::path(get, path = "/api/v1/errands", tag = "errands", params(ListParams),
-    responses((status = 200, body = ErrandPage), (status = 401, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/errands", security(("api_key" = ["errands:read"])), tag = "errands", params(ListParams),
+    responses((status = 200, body = ErrandPage), (status = 403, description = "The key lacks the scope", body = Problem), (status = 401, body = Problem), (status = 422, body = Problem)))]
 async fn list_errands(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,
@@ -497,8 +590,8 @@ async fn list_errands(
 }
 
 /// Read one errand. Reading an errand with personal data is audited.
-#[utoipa::path(get, path = "/api/v1/errands/{id}", tag = "errands", params(("id" = String, Path, description = "Public errand id")),
-    responses((status = 200, body = ErrandOut), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/errands/{id}", security(("api_key" = ["errands:read"])), tag = "errands", params(("id" = String, Path, description = "Public errand id")),
+    responses((status = 200, body = ErrandOut), (status = 403, description = "The key lacks the scope", body = Problem), (status = 401, description = "No valid API key", body = Problem), (status = 404, body = Problem)))]
 async fn get_errand(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,
@@ -524,8 +617,8 @@ pub struct TimelineEntry {
 }
 
 /// The errand's timeline, oldest first.
-#[utoipa::path(get, path = "/api/v1/errands/{id}/timeline", tag = "errands", params(("id" = String, Path, description = "Public errand id")),
-    responses((status = 200, body = [TimelineEntry]), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/errands/{id}/timeline", security(("api_key" = ["errands:read"])), tag = "errands", params(("id" = String, Path, description = "Public errand id")),
+    responses((status = 200, body = [TimelineEntry]), (status = 403, description = "The key lacks the scope", body = Problem), (status = 401, description = "No valid API key", body = Problem), (status = 404, body = Problem)))]
 async fn get_timeline(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,
@@ -627,13 +720,14 @@ fn invalid(field: &str, message: &str) -> Violations {
 pub struct MessageIn {
     pub body: String,
     /// out (default): from the city; in: from the citizen, e.g. forwarded by another system.
+    #[schema(value_type = Option<values::Direction>)]
     pub direction: Option<String>,
     pub version: Option<i64>,
 }
 
 /// Add a message to or from the citizen.
-#[utoipa::path(post, path = "/api/v1/errands/{id}/messages", tag = "errands", request_body = MessageIn, params(("id" = String, Path, description = "Public errand id")),
-    responses((status = 200, body = ErrandOut), (status = 400, description = "If-Match is not a list of entity tags", body = Problem), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, description = "The body's version is stale", body = Problem), (status = 412, description = "If-Match did not match", body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/errands/{id}/messages", security(("api_key" = ["errands:write"])), tag = "errands", request_body = MessageIn, params(("id" = String, Path, description = "Public errand id")),
+    responses((status = 200, body = ErrandOut), (status = 403, description = "The key lacks the scope", body = Problem), (status = 400, description = "If-Match is not a list of entity tags", body = Problem), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, description = "The body's version is stale", body = Problem), (status = 412, description = "If-Match did not match", body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
 #[allow(dead_code)] // documents the route; `command::<MessageIn>` serves it
 fn add_message() {}
 
@@ -656,8 +750,8 @@ pub struct NoteIn {
 }
 
 /// Add an internal note (never shown to citizens).
-#[utoipa::path(post, path = "/api/v1/errands/{id}/notes", tag = "errands", request_body = NoteIn, params(("id" = String, Path, description = "Public errand id")),
-    responses((status = 200, body = ErrandOut), (status = 400, description = "If-Match is not a list of entity tags", body = Problem), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, description = "The body's version is stale", body = Problem), (status = 412, description = "If-Match did not match", body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/errands/{id}/notes", security(("api_key" = ["errands:write"])), tag = "errands", request_body = NoteIn, params(("id" = String, Path, description = "Public errand id")),
+    responses((status = 200, body = ErrandOut), (status = 403, description = "The key lacks the scope", body = Problem), (status = 400, description = "If-Match is not a list of entity tags", body = Problem), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, description = "The body's version is stale", body = Problem), (status = 412, description = "If-Match did not match", body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
 #[allow(dead_code)] // documents the route; `command::<NoteIn>` serves it
 fn add_note() {}
 
@@ -671,14 +765,15 @@ impl CommandInput for NoteIn {
 #[serde(deny_unknown_fields)]
 pub struct StatusIn {
     /// Target lifecycle class.
+    #[schema(value_type = values::TargetStatus)]
     pub status: String,
     pub reason: Option<String>,
     pub version: Option<i64>,
 }
 
 /// Change the errand's status.
-#[utoipa::path(post, path = "/api/v1/errands/{id}/status", tag = "errands", request_body = StatusIn, params(("id" = String, Path, description = "Public errand id")),
-    responses((status = 200, body = ErrandOut), (status = 400, description = "If-Match is not a list of entity tags", body = Problem), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, description = "The body's version is stale", body = Problem), (status = 412, description = "If-Match did not match", body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/errands/{id}/status", security(("api_key" = ["errands:write"])), tag = "errands", request_body = StatusIn, params(("id" = String, Path, description = "Public errand id")),
+    responses((status = 200, body = ErrandOut), (status = 403, description = "The key lacks the scope", body = Problem), (status = 400, description = "If-Match is not a list of entity tags", body = Problem), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, description = "The body's version is stale", body = Problem), (status = 412, description = "If-Match did not match", body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
 #[allow(dead_code)] // documents the route; `command::<StatusIn>` serves it
 fn change_status() {}
 
@@ -699,8 +794,8 @@ pub struct AssignIn {
 }
 
 /// Assign the errand to a staff member, or unassign it.
-#[utoipa::path(post, path = "/api/v1/errands/{id}/assignment", tag = "errands", request_body = AssignIn, params(("id" = String, Path, description = "Public errand id")),
-    responses((status = 200, body = ErrandOut), (status = 400, description = "If-Match is not a list of entity tags", body = Problem), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, description = "The body's version is stale", body = Problem), (status = 412, description = "If-Match did not match", body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/errands/{id}/assignment", security(("api_key" = ["errands:write"])), tag = "errands", request_body = AssignIn, params(("id" = String, Path, description = "Public errand id")),
+    responses((status = 200, body = ErrandOut), (status = 403, description = "The key lacks the scope", body = Problem), (status = 400, description = "If-Match is not a list of entity tags", body = Problem), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, description = "The body's version is stale", body = Problem), (status = 412, description = "If-Match did not match", body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
 #[allow(dead_code)] // documents the route; `command::<AssignIn>` serves it
 fn assign() {}
 
@@ -720,8 +815,8 @@ pub struct HandoverIn {
 }
 
 /// Hand the errand over to another unit (överlämning).
-#[utoipa::path(post, path = "/api/v1/errands/{id}/handover", tag = "errands", request_body = HandoverIn, params(("id" = String, Path, description = "Public errand id")),
-    responses((status = 200, body = ErrandOut), (status = 400, description = "If-Match is not a list of entity tags", body = Problem), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, description = "The body's version is stale", body = Problem), (status = 412, description = "If-Match did not match", body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/errands/{id}/handover", security(("api_key" = ["errands:write"])), tag = "errands", request_body = HandoverIn, params(("id" = String, Path, description = "Public errand id")),
+    responses((status = 200, body = ErrandOut), (status = 403, description = "The key lacks the scope", body = Problem), (status = 400, description = "If-Match is not a list of entity tags", body = Problem), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, description = "The body's version is stale", body = Problem), (status = 412, description = "If-Match did not match", body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
 #[allow(dead_code)] // documents the route; `command::<HandoverIn>` serves it
 fn hand_over() {}
 
@@ -740,8 +835,8 @@ pub struct EscalationIn {
 }
 
 /// Escalate the errand: raises its priority one step and records why.
-#[utoipa::path(post, path = "/api/v1/errands/{id}/escalation", tag = "errands", request_body = EscalationIn, params(("id" = String, Path, description = "Public errand id")),
-    responses((status = 200, body = ErrandOut), (status = 400, description = "If-Match is not a list of entity tags", body = Problem), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, description = "The body's version is stale", body = Problem), (status = 412, description = "If-Match did not match", body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/errands/{id}/escalation", security(("api_key" = ["errands:write"])), tag = "errands", request_body = EscalationIn, params(("id" = String, Path, description = "Public errand id")),
+    responses((status = 200, body = ErrandOut), (status = 403, description = "The key lacks the scope", body = Problem), (status = 400, description = "If-Match is not a list of entity tags", body = Problem), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, description = "The body's version is stale", body = Problem), (status = 412, description = "If-Match did not match", body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
 #[allow(dead_code)] // documents the route; `command::<EscalationIn>` serves it
 fn escalate() {}
 

@@ -465,3 +465,28 @@ async fn a_personnummer_typed_into_free_text_is_masked_and_its_reads_audited() {
     assert_eq!(actions, ["errand.read", "errand.update", "errand.read"], "it counts as personal data");
     t.db.cleanup().await;
 }
+
+#[test]
+fn the_api_document_is_a_contract_a_generated_client_can_follow() {
+    let doc: Value = serde_json::from_str(&porten_web::openapi_json()).unwrap();
+    let schemas = &doc["components"]["schemas"];
+    let required: Vec<&str> =
+        schemas["ErrandIn"]["required"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    for field in ["service_code", "title", "description"] {
+        assert!(required.contains(&field), "{field} is required: {required:?}");
+    }
+    let channels: Vec<&str> =
+        schemas["Channel"]["enum"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(channels, ["web", "email", "phone", "visit", "open311", "api"]);
+    assert!(schemas["Status"]["enum"].as_array().unwrap().len() == 6);
+    assert_eq!(doc["components"]["securitySchemes"]["api_key"]["scheme"], "bearer");
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let scopes = &op["security"][0]["api_key"];
+            assert!(scopes.as_array().is_some_and(|s| s.len() == 1), "{method} {path} names its scope");
+            for status in ["401", "403"] {
+                assert!(op["responses"][status].is_object(), "{method} {path} documents {status}");
+            }
+        }
+    }
+}
