@@ -681,6 +681,30 @@ fn if_match(headers: &HeaderMap, body_version: Option<i64>) -> Result<Option<Vec
     Ok(Some(versions))
 }
 
+/// What every errand command can answer (for the OpenAPI document).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+enum CommandAnswers {
+    #[response(status = 200, description = "The errand after the command")]
+    Done(ErrandOut),
+    #[response(status = 400, description = "If-Match is not a list of entity tags")]
+    BadIfMatch(Problem),
+    #[response(status = 401, description = "No valid API key")]
+    Unauthenticated(Problem),
+    #[response(status = 403, description = "The key lacks the scope")]
+    Forbidden(Problem),
+    #[response(status = 404, description = "No such errand, or not one the key may see")]
+    NotFound(Problem),
+    #[response(status = 409, description = "The body's version is stale")]
+    Conflict(Problem),
+    #[response(status = 412, description = "If-Match did not match")]
+    PreconditionFailed(Problem),
+    #[response(status = 413, description = "The body is too large")]
+    TooLarge(Problem),
+    #[response(status = 422, description = "Invalid fields")]
+    Invalid(Problem),
+}
+
 /// A JSON body that asks for one command on an errand, with the version it
 /// was read at (the `If-Match` header wins over the body's `version`).
 trait CommandInput: serde::de::DeserializeOwned + Send {
@@ -727,7 +751,7 @@ pub struct MessageIn {
 
 /// Add a message to or from the citizen.
 #[utoipa::path(post, path = "/api/v1/errands/{id}/messages", security(("api_key" = ["errands:write"])), tag = "errands", request_body = MessageIn, params(("id" = String, Path, description = "Public errand id")),
-    responses((status = 200, body = ErrandOut), (status = 403, description = "The key lacks the scope", body = Problem), (status = 400, description = "If-Match is not a list of entity tags", body = Problem), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, description = "The body's version is stale", body = Problem), (status = 412, description = "If-Match did not match", body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+    responses(CommandAnswers))]
 #[allow(dead_code)] // documents the route; `command::<MessageIn>` serves it
 fn add_message() {}
 
@@ -751,7 +775,7 @@ pub struct NoteIn {
 
 /// Add an internal note (never shown to citizens).
 #[utoipa::path(post, path = "/api/v1/errands/{id}/notes", security(("api_key" = ["errands:write"])), tag = "errands", request_body = NoteIn, params(("id" = String, Path, description = "Public errand id")),
-    responses((status = 200, body = ErrandOut), (status = 403, description = "The key lacks the scope", body = Problem), (status = 400, description = "If-Match is not a list of entity tags", body = Problem), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, description = "The body's version is stale", body = Problem), (status = 412, description = "If-Match did not match", body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+    responses(CommandAnswers))]
 #[allow(dead_code)] // documents the route; `command::<NoteIn>` serves it
 fn add_note() {}
 
@@ -773,7 +797,7 @@ pub struct StatusIn {
 
 /// Change the errand's status.
 #[utoipa::path(post, path = "/api/v1/errands/{id}/status", security(("api_key" = ["errands:write"])), tag = "errands", request_body = StatusIn, params(("id" = String, Path, description = "Public errand id")),
-    responses((status = 200, body = ErrandOut), (status = 403, description = "The key lacks the scope", body = Problem), (status = 400, description = "If-Match is not a list of entity tags", body = Problem), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, description = "The body's version is stale", body = Problem), (status = 412, description = "If-Match did not match", body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+    responses(CommandAnswers))]
 #[allow(dead_code)] // documents the route; `command::<StatusIn>` serves it
 fn change_status() {}
 
@@ -795,7 +819,7 @@ pub struct AssignIn {
 
 /// Assign the errand to a staff member, or unassign it.
 #[utoipa::path(post, path = "/api/v1/errands/{id}/assignment", security(("api_key" = ["errands:write"])), tag = "errands", request_body = AssignIn, params(("id" = String, Path, description = "Public errand id")),
-    responses((status = 200, body = ErrandOut), (status = 403, description = "The key lacks the scope", body = Problem), (status = 400, description = "If-Match is not a list of entity tags", body = Problem), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, description = "The body's version is stale", body = Problem), (status = 412, description = "If-Match did not match", body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+    responses(CommandAnswers))]
 #[allow(dead_code)] // documents the route; `command::<AssignIn>` serves it
 fn assign() {}
 
@@ -816,7 +840,7 @@ pub struct HandoverIn {
 
 /// Hand the errand over to another unit (överlämning).
 #[utoipa::path(post, path = "/api/v1/errands/{id}/handover", security(("api_key" = ["errands:write"])), tag = "errands", request_body = HandoverIn, params(("id" = String, Path, description = "Public errand id")),
-    responses((status = 200, body = ErrandOut), (status = 403, description = "The key lacks the scope", body = Problem), (status = 400, description = "If-Match is not a list of entity tags", body = Problem), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, description = "The body's version is stale", body = Problem), (status = 412, description = "If-Match did not match", body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+    responses(CommandAnswers))]
 #[allow(dead_code)] // documents the route; `command::<HandoverIn>` serves it
 fn hand_over() {}
 
@@ -836,7 +860,7 @@ pub struct EscalationIn {
 
 /// Escalate the errand: raises its priority one step and records why.
 #[utoipa::path(post, path = "/api/v1/errands/{id}/escalation", security(("api_key" = ["errands:write"])), tag = "errands", request_body = EscalationIn, params(("id" = String, Path, description = "Public errand id")),
-    responses((status = 200, body = ErrandOut), (status = 403, description = "The key lacks the scope", body = Problem), (status = 400, description = "If-Match is not a list of entity tags", body = Problem), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, description = "The body's version is stale", body = Problem), (status = 412, description = "If-Match did not match", body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+    responses(CommandAnswers))]
 #[allow(dead_code)] // documents the route; `command::<EscalationIn>` serves it
 fn escalate() {}
 
