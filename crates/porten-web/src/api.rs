@@ -198,7 +198,7 @@ pub struct UnitOut {
 }
 
 /// List administrations (förvaltningar).
-#[utoipa::path(get, path = "/api/v1/units", security(("api_key" = ["catalogue:read"])), tag = "catalogue", description = "Needs the `catalogue:read` scope.", responses((status = 200, body = [UnitOut]), (status = 401, body = Problem), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/units", security(("api_key" = ["catalogue:read"])), tag = "catalogue", description = "Needs the `catalogue:read` scope.", responses((status = 200, body = [UnitOut]), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
 async fn list_units(State(state): State<AppState>, ApiCaller(caller): ApiCaller) -> ApiResult<Json<Vec<UnitOut>>> {
     let units = state.app.units(Some(&caller)).await?;
     Ok(Json(
@@ -232,7 +232,7 @@ pub struct ServiceOut {
 }
 
 /// List catalogue services.
-#[utoipa::path(get, path = "/api/v1/services", security(("api_key" = ["catalogue:read"])), tag = "catalogue", description = "Needs the `catalogue:read` scope.", responses((status = 200, body = [ServiceOut]), (status = 401, body = Problem), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/services", security(("api_key" = ["catalogue:read"])), tag = "catalogue", description = "Needs the `catalogue:read` scope.", responses((status = 200, body = [ServiceOut]), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
 async fn list_services(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
@@ -410,7 +410,7 @@ fn errand_response(status: StatusCode, out: ErrandOut) -> Response {
 
 /// Register an errand. The response carries its registry number.
 #[utoipa::path(post, path = "/api/v1/errands", security(("api_key" = ["errands:write"])), tag = "errands", request_body = ErrandIn,
-    responses((status = 201, body = ErrandOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = ErrandOut), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn create_errand(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,
@@ -569,7 +569,7 @@ fn list_item(s: ErrandSummary) -> ErrandListItem {
 
 /// List errands, newest first, with filters and keyset pagination.
 #[utoipa::path(get, path = "/api/v1/errands", security(("api_key" = ["errands:read"])), tag = "errands", params(ListParams),
-    responses((status = 200, body = ErrandPage), (status = 403, description = "The key lacks the scope", body = Problem), (status = 401, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = ErrandPage), (status = 403, description = "The key lacks the scope", body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn list_errands(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,
@@ -591,7 +591,7 @@ async fn list_errands(
 
 /// Read one errand. Reading an errand with personal data is audited.
 #[utoipa::path(get, path = "/api/v1/errands/{id}", security(("api_key" = ["errands:read"])), tag = "errands", params(("id" = String, Path, description = "Public errand id")),
-    responses((status = 200, body = ErrandOut), (status = 403, description = "The key lacks the scope", body = Problem), (status = 401, description = "No valid API key", body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = ErrandOut), (status = 403, description = "The key lacks the scope", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid API key", body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn get_errand(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,
@@ -618,7 +618,7 @@ pub struct TimelineEntry {
 
 /// The errand's timeline, oldest first.
 #[utoipa::path(get, path = "/api/v1/errands/{id}/timeline", security(("api_key" = ["errands:read"])), tag = "errands", params(("id" = String, Path, description = "Public errand id")),
-    responses((status = 200, body = [TimelineEntry]), (status = 403, description = "The key lacks the scope", body = Problem), (status = 401, description = "No valid API key", body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = [TimelineEntry]), (status = 403, description = "The key lacks the scope", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid API key", body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn get_timeline(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,
@@ -687,21 +687,29 @@ fn if_match(headers: &HeaderMap, body_version: Option<i64>) -> Result<Option<Vec
 enum CommandAnswers {
     #[response(status = 200, description = "The errand after the command")]
     Done(ErrandOut),
-    #[response(status = 400, description = "If-Match is not a list of entity tags")]
+    #[response(
+        status = 400,
+        description = "If-Match is not a list of entity tags",
+        content_type = "application/problem+json"
+    )]
     BadIfMatch(Problem),
-    #[response(status = 401, description = "No valid API key")]
+    #[response(status = 401, description = "No valid API key", content_type = "application/problem+json")]
     Unauthenticated(Problem),
-    #[response(status = 403, description = "The key lacks the scope")]
+    #[response(status = 403, description = "The key lacks the scope", content_type = "application/problem+json")]
     Forbidden(Problem),
-    #[response(status = 404, description = "No such errand, or not one the key may see")]
+    #[response(
+        status = 404,
+        description = "No such errand, or not one the key may see",
+        content_type = "application/problem+json"
+    )]
     NotFound(Problem),
-    #[response(status = 409, description = "The body's version is stale")]
+    #[response(status = 409, description = "The body's version is stale", content_type = "application/problem+json")]
     Conflict(Problem),
-    #[response(status = 412, description = "If-Match did not match")]
+    #[response(status = 412, description = "If-Match did not match", content_type = "application/problem+json")]
     PreconditionFailed(Problem),
-    #[response(status = 413, description = "The body is too large")]
+    #[response(status = 413, description = "The body is too large", content_type = "application/problem+json")]
     TooLarge(Problem),
-    #[response(status = 422, description = "Invalid fields")]
+    #[response(status = 422, description = "Invalid fields", content_type = "application/problem+json")]
     Invalid(Problem),
 }
 
