@@ -60,22 +60,20 @@ async fn login(
     }
     let limiter = &state.limiter;
     let client = limiter.key(("login-ip", ip));
-    // Security events name the client by its keyed hash, never its address
-    // or the username typed.
     if limiter.count(client, LOGIN_WINDOW) >= FAILURES_PER_ADDRESS {
-        tracing::warn!(target: "porten::security", event = "login.refused", reason = "address", client = %format!("{client:016x}"));
+        sign_in_event("login.refused", "address", client);
         return refused(t, nav, String::new());
     }
     if input.username.len() > MAX_USERNAME_BYTES || input.password.len() > MAX_PASSWORD_BYTES {
         limiter.hit(client, LOGIN_WINDOW);
-        tracing::warn!(target: "porten::security", event = "login.failed", reason = "too long", client = %format!("{client:016x}"));
+        sign_in_event("login.failed", "too long", client);
         let error = Some(t.get("login-failed"));
         return (StatusCode::UNAUTHORIZED, LoginPage { t, nav, username: String::new(), error }).into_response();
     }
     let name = input.username.trim().to_lowercase();
     let pair = limiter.key(("login-pair", &name, ip));
     if limiter.count(pair, LOGIN_WINDOW) >= FAILURES_PER_ACCOUNT_AND_ADDRESS {
-        tracing::warn!(target: "porten::security", event = "login.refused", reason = "account and address", client = %format!("{client:016x}"));
+        sign_in_event("login.refused", "account and address", client);
         return refused(t, nav, input.username);
     }
     let account = limiter.key(("login-user", &name));
@@ -101,12 +99,18 @@ async fn login(
             for key in [client, pair, account] {
                 limiter.hit(key, LOGIN_WINDOW);
             }
-            tracing::warn!(target: "porten::security", event = "login.failed", client = %format!("{client:016x}"));
+            sign_in_event("login.failed", "wrong username or password", client);
             let error = Some(t.get("login-failed"));
             (StatusCode::UNAUTHORIZED, LoginPage { t, nav, username: input.username, error }).into_response()
         }
         Err(e) => app_error_page(t, nav, e),
     }
+}
+
+/// A security event about signing in. It names the client by its keyed
+/// hash, never its address or the username typed.
+fn sign_in_event(event: &'static str, reason: &'static str, client: u64) {
+    tracing::warn!(target: "porten::security", event, reason, client = %format!("{client:016x}"));
 }
 
 /// How long failed sign-ins are remembered.
