@@ -163,6 +163,13 @@ impl App {
         expected_versions: Option<&[i64]>,
         command: Command,
     ) -> Result<Errand> {
+        // A key without the write scope may not act on any errand; it is told
+        // so rather than "not found", as it may well read the errand.
+        if let Actor::ApiKey { .. } = actor
+            && !actor.has_scope(Scope::ErrandsWrite)
+        {
+            return Err(AppError::Forbidden);
+        }
         // The store checks one version on the locked row; with several, the
         // errand's current one is checked here and then on the locked row.
         let expected_version = match expected_versions {

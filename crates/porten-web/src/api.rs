@@ -8,12 +8,11 @@
 
 use std::collections::BTreeMap;
 
+use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use porten_app::{AppError, ListQuery};
 use porten_domain::errand::{ContactChannel, Direction, RawErrand, RawParty};
@@ -29,21 +28,26 @@ use crate::problem::{AppErrorResponse, Problem};
 
 type ApiResult<T> = Result<T, AppErrorResponse>;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/openapi.json", get(openapi))
-        .route("/units", get(list_units))
-        .route("/services", get(list_services))
-        .route("/errands", post(create_errand).get(list_errands))
-        .route("/errands/{id}", get(get_errand))
-        .route("/errands/{id}/timeline", get(get_timeline))
-        .route("/errands/{id}/messages", post(command::<MessageIn>))
-        .route("/errands/{id}/notes", post(command::<NoteIn>))
-        .route("/errands/{id}/status", post(command::<StatusIn>))
-        .route("/errands/{id}/assignment", post(command::<AssignIn>))
-        .route("/errands/{id}/handover", post(command::<HandoverIn>))
-        .route("/errands/{id}/escalation", post(command::<EscalationIn>))
-        .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "not-found", "No such API endpoint") })
+pub fn routes() -> crate::routes::Routes {
+    crate::routes::Routes::new()
+        .get("/openapi.json", openapi)
+        .get("/units", list_units)
+        .get("/services", list_services)
+        .post("/errands", create_errand)
+        .get("/errands", list_errands)
+        .get("/errands/{id}", get_errand)
+        .get("/errands/{id}/timeline", get_timeline)
+        .post("/errands/{id}/messages", command::<MessageIn>)
+        .post("/errands/{id}/notes", command::<NoteIn>)
+        .post("/errands/{id}/status", command::<StatusIn>)
+        .post("/errands/{id}/assignment", command::<AssignIn>)
+        .post("/errands/{id}/handover", command::<HandoverIn>)
+        .post("/errands/{id}/escalation", command::<EscalationIn>)
+}
+
+/// The answer for an unknown path under `/api/v1`.
+pub async fn not_found() -> Problem {
+    Problem::new(StatusCode::NOT_FOUND, "not-found", "No such API endpoint")
 }
 
 #[derive(OpenApi)]

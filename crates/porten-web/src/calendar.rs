@@ -4,11 +4,9 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use chrono::{Datelike, NaiveDate};
 use porten_app::AppError;
 use porten_app::auth::user_actor;
@@ -23,11 +21,13 @@ use crate::auth::{CsrfToken, MaybeUser};
 use crate::i18n::Tr;
 use crate::pages::{ErrorLink, FormErrors, Nav, app_error_page, error_page, require_role, require_role_post};
 use crate::planning::weekday_of;
+use crate::routes::Routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/staff/calendar", get(calendar_page).post(decide_day))
-        .route("/staff/calendar/remove", post(remove_decision))
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/staff/calendar", calendar_page)
+        .post("/staff/calendar", decide_day)
+        .post("/staff/calendar/remove", remove_decision)
 }
 
 /// What a closed day is called on a page.

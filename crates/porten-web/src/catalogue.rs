@@ -3,20 +3,19 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use porten_domain::Audience;
 
 use crate::AppState;
 use crate::auth::{CsrfToken, MaybeUser};
 use crate::i18n::Tr;
 use crate::pages::*;
+use crate::routes::Routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/", get(home)).route("/services/{code}", get(service_page))
+pub fn routes() -> Routes {
+    Routes::new().get("/", home).get("/services/{code}", service_page)
 }
 
 struct ServiceLink {

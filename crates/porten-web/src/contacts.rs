@@ -4,11 +4,9 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use porten_app::AppError;
 use porten_app::auth::user_actor;
 use porten_app::contacts::may_log_contacts;
@@ -20,9 +18,10 @@ use crate::AppState;
 use crate::auth::{CsrfToken, MaybeUser};
 use crate::i18n::{Lang, Tr, local_time};
 use crate::pages::{ErrorLink, FormErrors, Nav, app_error_page, require_role, require_role_post};
+use crate::routes::Routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/staff/contacts", get(contacts_page).post(log_contact))
+pub fn routes() -> Routes {
+    Routes::new().get("/staff/contacts", contacts_page).post("/staff/contacts", log_contact)
 }
 
 struct Choice {

@@ -3,11 +3,9 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use porten_app::{AppError, auth::user_actor};
 use porten_domain::{Channel, Command, EventKind, Lifecycle, PublicId, Role};
 use porten_store::User;
@@ -18,14 +16,15 @@ use crate::api::{ListParams, parse_filter};
 use crate::auth::{CsrfToken, MaybeUser};
 use crate::i18n::{Tr, local_time};
 use crate::pages::*;
+use crate::routes::Routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/staff/errands", get(errand_list))
-        .route("/staff/errands/{id}", get(errand_page))
-        .route("/staff/errands/{id}/note", post(add_note))
-        .route("/staff/errands/{id}/status", post(change_status))
-        .route("/staff/errands/{id}/assign-me", post(assign_me))
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/staff/errands", errand_list)
+        .get("/staff/errands/{id}", errand_page)
+        .post("/staff/errands/{id}/note", add_note)
+        .post("/staff/errands/{id}/status", change_status)
+        .post("/staff/errands/{id}/assign-me", assign_me)
 }
 
 struct SelectOption {

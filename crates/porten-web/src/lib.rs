@@ -18,6 +18,7 @@ mod pages;
 mod planning;
 mod problem;
 mod ratelimit;
+mod routes;
 mod serve;
 mod session;
 
@@ -103,24 +104,43 @@ impl AppState {
 /// Largest request body accepted anywhere (uploads come with their own limits).
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
+/// Every route of the server: the pages (behind the CSRF and language
+/// layers), the JSON API under `/api/v1`, and the operations endpoints.
+fn all_routes() -> (routes::Routes, routes::Routes, routes::Routes) {
+    let pages = pages::routes()
+        .merge(catalogue::routes())
+        .merge(session::routes())
+        .merge(errands::routes())
+        .merge(planning::routes())
+        .merge(contacts::routes())
+        .merge(calendar::routes());
+    (pages, api::routes(), ops::routes())
+}
+
+/// Where the JSON API lives.
+const API_PREFIX: &str = "/api/v1";
+
+/// Each (method, path) the server answers, as registered.
+pub fn route_table() -> Vec<(&'static str, String)> {
+    let (pages, api, ops) = all_routes();
+    pages.merge(routes::Routes::new().nest(API_PREFIX, api)).merge(ops).table
+}
+
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
     // Over HTTPS, browsers are told to come back only over HTTPS (a year).
     let hsts = state.config.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
+    let (pages, api, ops) = all_routes();
     let router = Router::new()
         .merge(
-            pages::routes()
-                .merge(catalogue::routes())
-                .merge(session::routes())
-                .merge(errands::routes())
-                .merge(planning::routes())
-                .merge(contacts::routes())
-                .merge(calendar::routes())
+            pages
+                .router
+                .fallback(pages::not_found)
                 .layer(axum::middleware::from_fn_with_state(state.clone(), auth::csrf_cookie))
                 .layer(axum::middleware::from_fn(i18n::remember_lang)),
         )
-        .nest("/api/v1", api::routes())
-        .merge(ops::routes())
+        .nest(API_PREFIX, api.router.fallback(api::not_found))
+        .merge(ops.router)
         // Every response: no sniffing, no framing, no referrer (URLs hold errand ids),
         // and a content policy that allows only our own assets.
         .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))

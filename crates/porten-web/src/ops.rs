@@ -2,18 +2,16 @@
 
 use std::time::Instant;
 
-use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 use crate::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz)).route("/metrics", get(metrics))
+pub fn routes() -> crate::routes::Routes {
+    crate::routes::Routes::new().get("/healthz", healthz).get("/readyz", readyz).get("/metrics", metrics)
 }
 
 /// Installs the process-wide Prometheus recorder. Call once at start-up.

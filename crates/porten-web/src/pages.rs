@@ -6,21 +6,19 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use porten_app::AppError;
 use porten_domain::{Role, Violations};
 use porten_store::User;
 
-use crate::AppState;
 use crate::auth::{CsrfToken, MaybeUser};
 use crate::i18n::Tr;
+use crate::routes::Routes;
 
-/// The shared assets and the answer for every unknown path.
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/static/porten.css", get(css)).fallback(not_found)
+/// The shared assets.
+pub fn routes() -> Routes {
+    Routes::new().get("/static/porten.css", css)
 }
 
 /// What the layout needs on every page.
@@ -127,7 +125,8 @@ pub(crate) fn app_error_page(t: Tr, nav: Nav, e: AppError) -> Response {
     error_page(t, nav, status)
 }
 
-async fn not_found(t: Tr, csrf: CsrfToken, MaybeUser(user): MaybeUser) -> Response {
+/// The answer for every unknown path.
+pub async fn not_found(t: Tr, csrf: CsrfToken, MaybeUser(user): MaybeUser) -> Response {
     error_page(t, Nav::new(user.as_ref(), &csrf), StatusCode::NOT_FOUND)
 }
 

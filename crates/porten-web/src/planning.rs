@@ -8,11 +8,9 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use chrono::{Datelike, Duration, NaiveDate};
 use porten_app::AppError;
 use porten_app::auth::user_actor;
@@ -31,8 +29,8 @@ use crate::calendar::closure_name;
 use crate::i18n::{Lang, Tr};
 use crate::pages::{ErrorLink, Nav, app_error_page, require_role};
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/staff/planning", get(planning_page)).route("/staff/planning.csv", get(planning_csv))
+pub fn routes() -> crate::routes::Routes {
+    crate::routes::Routes::new().get("/staff/planning", planning_page).get("/staff/planning.csv", planning_csv)
 }
 
 /// `x` with `decimals` decimals, grouped thousands, in the page's language.

@@ -8,11 +8,9 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::{Form, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use porten_app::AppError;
 use serde::Deserialize;
 use std::time::Duration;
@@ -21,9 +19,10 @@ use crate::AppState;
 use crate::auth::{ClientIp, CsrfToken, MaybeUser};
 use crate::i18n::Tr;
 use crate::pages::*;
+use crate::routes::Routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/login", get(login_form).post(login)).route("/logout", post(logout))
+pub fn routes() -> Routes {
+    Routes::new().get("/login", login_form).post("/login", login).post("/logout", logout)
 }
 
 #[derive(Template, WebTemplate)]

@@ -2,6 +2,7 @@
 //! tools through the real router (no socket), on whichever backend
 //! `TEST_DATABASE_URL` names (SQLite by default).
 
+mod access;
 mod calendar;
 mod contacts;
 mod http;
