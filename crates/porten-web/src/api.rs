@@ -414,7 +414,7 @@ fn errand_response(status: StatusCode, out: ErrandOut) -> Response {
 
 /// Register an errand. The response carries its registry number.
 #[utoipa::path(post, path = "/api/v1/errands", security(("api_key" = ["errands:write"])), tag = "errands", request_body = ErrandIn,
-    responses((status = 201, body = ErrandOut), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = ErrandOut), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn create_errand(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,

@@ -368,6 +368,8 @@ async fn a_body_over_the_limit_is_413() {
     assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(refused.header(header::CONTENT_TYPE), "application/problem+json");
     assert_eq!(refused.json()["status"], 413);
+    let doc: Value = serde_json::from_str(&porten_web::openapi_json()).unwrap();
+    assert!(doc["paths"]["/api/v1/errands"]["post"]["responses"]["413"].is_object(), "and documented");
     t.db.cleanup().await;
 }
 
