@@ -16,6 +16,7 @@ pub mod catalogue;
 pub mod clock;
 pub mod contacts;
 mod errands;
+pub mod eservices;
 pub mod jobs;
 pub mod ops;
 pub mod planning;

@@ -44,6 +44,8 @@ pub struct Config {
     pub body_timeout_seconds: Option<u64>,
     /// Connections served at once; more wait until one closes.
     pub max_connections: Option<usize>,
+    /// A folder of e-service definitions, one TOML file per service.
+    pub eservices_dir: Option<std::path::PathBuf>,
 }
 
 impl Config {

@@ -24,6 +24,19 @@ use porten_domain::{Actor, Audience, Channel, Command, Lifecycle, Role, Scope, S
 use serde::Deserialize;
 
 const CITY_TOML: &str = include_str!("../demo/city.toml");
+
+/// The demo city's e-service definitions (`demo/eservices/`).
+const ESERVICES: [(&str, &str); 3] = [
+    ("demo/eservices/e-id-help.toml", include_str!("../demo/eservices/e-id-help.toml")),
+    ("demo/eservices/pothole.toml", include_str!("../demo/eservices/pothole.toml")),
+    ("demo/eservices/preschool-place.toml", include_str!("../demo/eservices/preschool-place.toml")),
+];
+
+/// The demo city's e-service definitions, checked.
+pub fn eservices()
+-> std::result::Result<Vec<porten_domain::eservice::Definition>, Vec<porten_app::eservices::DefinitionError>> {
+    porten_app::eservices::parse_definitions(ESERVICES)
+}
 pub const DEMO_PASSWORD: &str = "porten-demo-2026";
 const ERRANDS: usize = 560;
 const DAYS: i64 = 56;
@@ -615,6 +628,16 @@ mod tests {
         for s in &file.services {
             assert!(file.units.iter().any(|u| u.code == s.unit), "{} has an unknown unit", s.code);
             assert!(!s.examples.is_empty(), "{} needs examples", s.code);
+        }
+    }
+
+    #[test]
+    fn demo_eservices_are_valid_and_belong_to_demo_services() {
+        let file: CityFile = toml::from_str(CITY_TOML).unwrap();
+        let definitions = eservices().unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(definitions.len(), 3);
+        for d in &definitions {
+            assert!(file.services.iter().any(|s| s.code == d.service_code), "{} is no demo service", d.service_code);
         }
     }
 

@@ -103,6 +103,10 @@ struct ServeArgs {
     /// takes the job over. Default: 60
     #[arg(long, env = "PORTEN_JOB_LEASE_SECONDS", value_name = "S")]
     job_lease_seconds: Option<u64>,
+    /// A folder of e-service definitions (one TOML file per service), checked at start.
+    /// Default with --demo: the demo city's.
+    #[arg(long, env = "PORTEN_ESERVICES_DIR", value_name = "DIR")]
+    eservices_dir: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -330,6 +334,16 @@ fn jobs_table(jobs: &[porten_store::Job]) -> String {
 }
 
 async fn serve(args: ServeArgs, file: Config) -> Result<()> {
+    let definitions = match args.eservices_dir.as_deref().or(file.eservices_dir.as_deref()) {
+        Some(dir) => porten_app::eservices::load_definitions(dir),
+        None if args.demo => demo::eservices(),
+        None => Ok(Vec::new()),
+    };
+    let definitions = definitions.map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!("the e-service definitions have errors:\n{}", lines.join("\n"))
+    })?;
+    tracing::info!(count = definitions.len(), "e-service definitions loaded");
     let app = open_app(&args.db, &file).await?;
     let mut web = file.web_config();
     if args.demo {

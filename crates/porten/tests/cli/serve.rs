@@ -135,3 +135,30 @@ async fn security_events_are_logged_without_personal_data() {
     }
     db.cleanup().await;
 }
+
+#[test]
+fn a_broken_eservice_definition_stops_the_start_naming_file_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = include_str!("../../demo/eservices/pothole.toml");
+    std::fs::write(dir.path().join("pothole.toml"), good).unwrap();
+    let broken = include_str!("../../demo/eservices/e-id-help.toml").replace(
+        "show_if = { field = \"area\", equals = \"eservice\" }",
+        "show_if = { field = \"arena\", equals = \"x\" }",
+    );
+    std::fs::write(dir.path().join("e-id-help.toml"), broken).unwrap();
+    let db = dir.path().join("porten.db");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_porten"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--database-url", &format!("sqlite://{}", db.display())])
+        .arg("--eservices-dir")
+        .arg(dir.path())
+        .env("PORTEN_LOG", "warn")
+        .output()
+        .expect("run porten");
+    assert!(!out.status.success(), "it must not start");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("e-id-help.toml: steps[0].fields[1].show_if.field: must name a field that comes earlier"),
+        "{said}"
+    );
+    assert!(!said.contains("pothole.toml:"), "the good file is fine: {said}");
+}
