@@ -26,10 +26,13 @@ use serde::Deserialize;
 const CITY_TOML: &str = include_str!("../demo/city.toml");
 
 /// The demo city's e-service definitions (`demo/eservices/`).
-const ESERVICES: [(&str, &str); 3] = [
+const ESERVICES: [(&str, &str); 6] = [
     ("demo/eservices/e-id-help.toml", include_str!("../demo/eservices/e-id-help.toml")),
+    ("demo/eservices/feedback-complaint.toml", include_str!("../demo/eservices/feedback-complaint.toml")),
     ("demo/eservices/pothole.toml", include_str!("../demo/eservices/pothole.toml")),
     ("demo/eservices/preschool-place.toml", include_str!("../demo/eservices/preschool-place.toml")),
+    ("demo/eservices/public-document-request.toml", include_str!("../demo/eservices/public-document-request.toml")),
+    ("demo/eservices/school-transport.toml", include_str!("../demo/eservices/school-transport.toml")),
 ];
 
 /// The demo city's e-service definitions, checked.
@@ -635,7 +638,7 @@ mod tests {
     fn demo_eservices_are_valid_and_belong_to_demo_services() {
         let file: CityFile = toml::from_str(CITY_TOML).unwrap();
         let definitions = eservices().unwrap_or_else(|e| panic!("{e:?}"));
-        assert_eq!(definitions.len(), 3);
+        assert_eq!(definitions.len(), 6);
         for d in &definitions {
             assert!(file.services.iter().any(|s| s.code == d.service_code), "{} is no demo service", d.service_code);
         }
