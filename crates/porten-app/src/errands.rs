@@ -25,12 +25,17 @@ pub struct ErrandView {
     pub timeline: Vec<TimelineEvent>,
     /// The errand's service, if the catalogue still has it.
     pub service: Option<Service>,
+    /// The status in the service's own Swedish words (*Åtgärdas*).
+    pub status_name_sv: String,
+}
+
+/// What the staff errand page shows besides the errand itself.
+#[derive(Clone, Debug)]
+pub struct ErrandPeople {
     /// The unit that owns the errand.
     pub unit: Option<Unit>,
     /// The display name of the assigned staff member.
     pub assignee_name: Option<String>,
-    /// The status in the service's own Swedish words (*Åtgärdas*).
-    pub status_name_sv: String,
 }
 
 /// A list request: filters plus keyset position.
@@ -104,17 +109,23 @@ impl App {
             self.audit(actor, "errand.read", Some(errand.id), purpose).await?;
         }
         let service = self.store.get_service(&errand.service_code).await?;
-        let assignee_name = match errand.assignee {
-            Some(id) => self.store.user_by_id(id).await?.map(|u| u.display_name),
-            None => None,
-        };
-        let unit = self.store.list_units().await?.into_iter().find(|u| u.code == errand.unit);
         let status_name_sv = status_name_sv(service.as_ref(), &errand);
         // Personal identity numbers typed into free text are shown masked,
         // like a party's: no screen or integration needs them in full.
         let errand = errand.masked();
         let timeline = timeline.into_iter().map(|e| TimelineEvent { kind: e.kind.masked(), ..e }).collect();
-        Ok(ErrandView { errand, timeline, service, unit, assignee_name, status_name_sv })
+        Ok(ErrandView { errand, timeline, service, status_name_sv })
+    }
+
+    /// The owning unit and the assignee's name of an errand read with
+    /// [`App::read_errand`], for the staff page (the API needs neither).
+    pub async fn errand_people(&self, errand: &Errand) -> Result<ErrandPeople> {
+        let assignee_name = match errand.assignee {
+            Some(id) => self.store.user_by_id(id).await?.map(|u| u.display_name),
+            None => None,
+        };
+        let unit = self.store.list_units().await?.into_iter().find(|u| u.code == errand.unit);
+        Ok(ErrandPeople { unit, assignee_name })
     }
 
     /// The status of an errand in its service's own Swedish words.

@@ -28,7 +28,7 @@ use porten_domain::{Actor, Violations};
 use porten_store::{AuditEntry, Store, StoreError};
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use errands::{ErrandView, ListQuery, may_see};
+pub use errands::{ErrandPeople, ErrandView, ListQuery, may_see};
 
 /// Why a use case refused or failed. Messages are safe to show: they never
 /// contain personal data.

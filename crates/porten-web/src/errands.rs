@@ -247,10 +247,14 @@ async fn render_errand(
         Ok(v) => v,
         Err(e) => return app_error_page(t, nav, e),
     };
+    let people = match state.app.errand_people(&view.errand).await {
+        Ok(p) => p,
+        Err(e) => return app_error_page(t, nav, e),
+    };
     let e = view.errand;
     let service = view.service;
     let assignee = match e.assignee {
-        Some(_) => view.assignee_name.unwrap_or_default(),
+        Some(_) => people.assignee_name.unwrap_or_default(),
         None => t.get("errand-unassigned"),
     };
     let status = match t.lang {
@@ -326,7 +330,7 @@ async fn render_errand(
         title: e.title.clone(),
         status,
         service: service.map(|s| t.pick(&s.name_sv, &s.name_en).to_owned()).unwrap_or_else(|| e.service_code.clone()),
-        unit: view.unit.map(|u| t.pick(&u.name_sv, &u.name_en).to_owned()).unwrap_or_else(|| e.unit.to_string()),
+        unit: people.unit.map(|u| t.pick(&u.name_sv, &u.name_en).to_owned()).unwrap_or_else(|| e.unit.to_string()),
         channel: t.get(&format!("channel-{}", e.channel.as_str())),
         assignee,
         created: local_time(e.created_at),
