@@ -31,6 +31,28 @@ pub struct Registration<'a> {
     pub at: DateTime<Utc>,
 }
 
+/// A registration that owns its parts, to move into a write.
+#[derive(Clone, Debug)]
+pub struct OwnedRegistration {
+    pub public_id: PublicId,
+    pub errand: NewErrand,
+    pub unit: UnitCode,
+    pub actor: Actor,
+    pub at: DateTime<Utc>,
+}
+
+impl From<&Registration<'_>> for OwnedRegistration {
+    fn from(r: &Registration<'_>) -> Self {
+        Self {
+            public_id: r.public_id,
+            errand: r.errand.clone(),
+            unit: r.unit.clone(),
+            actor: r.actor.clone(),
+            at: r.at,
+        }
+    }
+}
+
 /// One row of an errand list: no parties, so listing reads no personal data.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ErrandSummary {
@@ -111,6 +133,10 @@ pub trait ErrandStore: Send + Sync {
         limit: u32,
     ) -> Result<Page<ErrandSummary>>;
     async fn timeline(&self, errand_id: i64) -> Result<Vec<TimelineEvent>>;
+    /// The errands of a citizen (*Mina ärenden*), newest first, at most
+    /// [`MAX_PAGE_SIZE`]: those they submitted signed in, and those where
+    /// they are a party by personnummer.
+    async fn citizen_errands(&self, user_id: i64) -> Result<Vec<ErrandSummary>>;
     /// Applies a command under a row lock. `authorize` is asked about the
     /// locked row; when it says no, the answer is [`crate::StoreError::NotFound`].
     /// With `expected_version`, fails with [`crate::StoreError::Conflict`] when the
@@ -141,17 +167,21 @@ pub(crate) mod postgres {
 /// Expands to `impl ErrandStore` for a backend; `$dialect` is [`sqlite`] or [`postgres`].
 macro_rules! impl_errands {
     ($store:ty, $db:ty, $row:ty, $dialect:ident) => {
-        const _: () = {
+        /// The errands SQL of this backend; `insert_errand` is shared with
+        /// the e-service submission.
+        pub(crate) mod errand_sql {
+            use super::*;
             use chrono::{DateTime, Utc};
             use porten_domain::{Actor, Command, Errand, EventKind, Lifecycle, PublicId, TimelineEvent};
             use sqlx::{QueryBuilder, Row};
 
             use $crate::codec::*;
             use $crate::errands::$dialect::LOCK_ROW;
+            use $crate::errands::OwnedRegistration;
             use $crate::{Authorize, Cursor, ErrandFilter, ErrandSummary, Page, Registration, Result, StoreError};
             use $crate::{from_micros, micros};
 
-            fn errand_row(row: &$row) -> Result<Errand> {
+            pub(crate) fn errand_row(row: &$row) -> Result<Errand> {
                 Ok(Errand {
                     id: row.try_get("id")?,
                     public_id: public_id(row.try_get("public_id")?)?,
@@ -204,7 +234,7 @@ macro_rules! impl_errands {
             }
 
 
-            async fn load_parties<'e, E>(executor: E, errand_id: i64) -> Result<Vec<porten_domain::Party>>
+            pub(crate) async fn load_parties<'e, E>(executor: E, errand_id: i64) -> Result<Vec<porten_domain::Party>>
             where
                 E: sqlx::Executor<'e, Database = $db>,
             {
@@ -300,121 +330,126 @@ macro_rules! impl_errands {
             }
 
 
+            /// Registers an errand on the writer's connection: the body of
+            /// [`ErrandStore::register_errand`], for writes that register an
+            /// errand together with more (an e-service submission).
+            pub(crate) async fn insert_errand(
+                c: &mut <$db as sqlx::Database>::Connection,
+                reg: OwnedRegistration,
+            ) -> Result<Errand> {
+                let OwnedRegistration { errand: new, unit: unit_code_, actor, public_id: public_id_, at: at_ } = reg;
+                let year = porten_domain::time::stockholm_year(at_);
+                // Both references in one round trip: (service exists, unit exists).
+                let (service, unit): (i64, i64) = sqlx::query_as(
+                    "SELECT (SELECT COUNT(*) FROM services WHERE code = $1), \
+                            (SELECT COUNT(*) FROM units WHERE code = $2)",
+                )
+                .bind(&new.service_code)
+                .bind(unit_code_.as_str())
+                .fetch_one(&mut *c)
+                .await?;
+                if service == 0 {
+                    return Err(StoreError::UnknownReference("service"));
+                }
+                if unit == 0 {
+                    return Err(StoreError::UnknownReference("unit"));
+                }
+                // The counter row is locked until commit, so no other transaction can take
+                // the same serial, and a rollback gives the serial back.
+                let serial: i64 = sqlx::query_scalar(
+                    "INSERT INTO registry_counters (unit_code, year, last_serial) VALUES ($1, $2, 1) \
+                     ON CONFLICT (unit_code, year) DO UPDATE SET last_serial = registry_counters.last_serial + 1 \
+                     RETURNING last_serial",
+                )
+                .bind(unit_code_.as_str())
+                .bind(i64::from(year))
+                .fetch_one(&mut *c)
+                .await?;
+                let registry_number = registry_number(unit_code_.as_str(), i64::from(year), serial)?;
+                let at = micros(at_);
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO errands (public_id, registry_unit, registry_year, registry_serial, service_code, \
+                     title, description, channel, priority, lifecycle, unit_code, assignee_id, confidential, labels, \
+                     form, version, created_at, updated_at, resolved_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, $12, $13, $14, 1, $15, $15, NULL) \
+                     RETURNING id",
+                )
+                .bind(public_id_.to_string())
+                .bind(unit_code_.as_str())
+                .bind(i64::from(year))
+                .bind(serial)
+                .bind(&new.service_code)
+                .bind(&new.title)
+                .bind(&new.description)
+                .bind(new.channel.as_str())
+                .bind(new.priority.as_str())
+                .bind(Lifecycle::New.as_str())
+                .bind(unit_code_.as_str())
+                .bind(new.confidential)
+                .bind(json(&new.labels))
+                .bind(json(&new.form))
+                .bind(at)
+                .fetch_one(&mut *c)
+                .await?;
+                for (position, p) in new.parties.iter().enumerate() {
+                    // The no-op update makes RETURNING give the existing row's id too.
+                    let party_id: Option<i64> = match &p.personal_number {
+                        Some(number) => Some(
+                            sqlx::query_scalar(
+                                "INSERT INTO parties (personal_number) VALUES ($1) ON CONFLICT (personal_number) \
+                                 DO UPDATE SET personal_number = excluded.personal_number RETURNING id",
+                            )
+                            .bind(number.expose())
+                            .fetch_one(&mut *c)
+                            .await?,
+                        ),
+                        None => None,
+                    };
+                    sqlx::query(
+                        "INSERT INTO errand_parties (errand_id, position, party_id, role, name, \
+                         organisation_number, contacts) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(id)
+                    .bind(position as i64)
+                    .bind(party_id)
+                    .bind(p.role.as_str())
+                    .bind(&p.name)
+                    .bind(p.organisation_number.as_ref().map(|n| n.as_str().to_owned()))
+                    .bind(json(&p.contacts))
+                    .execute(&mut *c)
+                    .await?;
+                }
+                let registered =
+                    EventKind::Registered { registry_number: registry_number.to_string(), channel: new.channel };
+                append_events(c, id, &actor, at_, &[registered]).await?;
+                Ok(Errand {
+                    id,
+                    public_id: public_id_,
+                    registry_number,
+                    service_code: new.service_code,
+                    title: new.title,
+                    description: new.description,
+                    channel: new.channel,
+                    priority: new.priority,
+                    lifecycle: Lifecycle::New,
+                    unit: unit_code_,
+                    assignee: None,
+                    parties: new.parties,
+                    confidential: new.confidential,
+                    labels: new.labels,
+                    form: new.form,
+                    version: 1,
+                    created_at: from_micros(at)?,
+                    updated_at: from_micros(at)?,
+                    resolved_at: None,
+                })
+            }
+
             #[async_trait::async_trait]
             impl $crate::ErrandStore for $store {
                 async fn register_errand(&self, reg: Registration<'_>) -> Result<Errand> {
-                    let new = reg.errand.clone();
-                    let unit_code_ = reg.unit.clone();
-                    let actor = reg.actor.clone();
-                    let (public_id_, at_) = (reg.public_id, reg.at);
-                    self.writer().write(move |c| Box::pin(async move {
-                        let year = porten_domain::time::stockholm_year(at_);
-                        // Both references in one round trip: (service exists, unit exists).
-                        let (service, unit): (i64, i64) = sqlx::query_as(
-                            "SELECT (SELECT COUNT(*) FROM services WHERE code = $1), \
-                                    (SELECT COUNT(*) FROM units WHERE code = $2)",
-                        )
-                        .bind(&new.service_code)
-                        .bind(unit_code_.as_str())
-                        .fetch_one(&mut *c)
-                        .await?;
-                        if service == 0 {
-                            return Err(StoreError::UnknownReference("service"));
-                        }
-                        if unit == 0 {
-                            return Err(StoreError::UnknownReference("unit"));
-                        }
-                        // The counter row is locked until commit, so no other transaction can take
-                        // the same serial, and a rollback gives the serial back.
-                        let serial: i64 = sqlx::query_scalar(
-                            "INSERT INTO registry_counters (unit_code, year, last_serial) VALUES ($1, $2, 1) \
-                             ON CONFLICT (unit_code, year) DO UPDATE SET last_serial = registry_counters.last_serial + 1 \
-                             RETURNING last_serial",
-                        )
-                        .bind(unit_code_.as_str())
-                        .bind(i64::from(year))
-                        .fetch_one(&mut *c)
-                        .await?;
-                        let registry_number = registry_number(unit_code_.as_str(), i64::from(year), serial)?;
-                        let at = micros(at_);
-                        let id: i64 = sqlx::query_scalar(
-                            "INSERT INTO errands (public_id, registry_unit, registry_year, registry_serial, service_code, \
-                             title, description, channel, priority, lifecycle, unit_code, assignee_id, confidential, labels, \
-                             form, version, created_at, updated_at, resolved_at) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, $12, $13, $14, 1, $15, $15, NULL) \
-                             RETURNING id",
-                        )
-                        .bind(public_id_.to_string())
-                        .bind(unit_code_.as_str())
-                        .bind(i64::from(year))
-                        .bind(serial)
-                        .bind(&new.service_code)
-                        .bind(&new.title)
-                        .bind(&new.description)
-                        .bind(new.channel.as_str())
-                        .bind(new.priority.as_str())
-                        .bind(Lifecycle::New.as_str())
-                        .bind(unit_code_.as_str())
-                        .bind(new.confidential)
-                        .bind(json(&new.labels))
-                        .bind(json(&new.form))
-                        .bind(at)
-                        .fetch_one(&mut *c)
-                        .await?;
-                        for (position, p) in new.parties.iter().enumerate() {
-                            // The no-op update makes RETURNING give the existing row's id too.
-                            let party_id: Option<i64> = match &p.personal_number {
-                                Some(number) => Some(
-                                    sqlx::query_scalar(
-                                        "INSERT INTO parties (personal_number) VALUES ($1) ON CONFLICT (personal_number) \
-                                         DO UPDATE SET personal_number = excluded.personal_number RETURNING id",
-                                    )
-                                    .bind(number.expose())
-                                    .fetch_one(&mut *c)
-                                    .await?,
-                                ),
-                                None => None,
-                            };
-                            sqlx::query(
-                                "INSERT INTO errand_parties (errand_id, position, party_id, role, name, \
-                                 organisation_number, contacts) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                            )
-                            .bind(id)
-                            .bind(position as i64)
-                            .bind(party_id)
-                            .bind(p.role.as_str())
-                            .bind(&p.name)
-                            .bind(p.organisation_number.as_ref().map(|n| n.as_str().to_owned()))
-                            .bind(json(&p.contacts))
-                            .execute(&mut *c)
-                            .await?;
-                        }
-                        let registered =
-                            EventKind::Registered { registry_number: registry_number.to_string(), channel: new.channel };
-                        append_events(c, id, &actor, at_, &[registered]).await?;
-                        Ok(Errand {
-                            id,
-                            public_id: public_id_,
-                            registry_number,
-                            service_code: new.service_code,
-                            title: new.title,
-                            description: new.description,
-                            channel: new.channel,
-                            priority: new.priority,
-                            lifecycle: Lifecycle::New,
-                            unit: unit_code_,
-                            assignee: None,
-                            parties: new.parties,
-                            confidential: new.confidential,
-                            labels: new.labels,
-                            form: new.form,
-                            version: 1,
-                            created_at: from_micros(at)?,
-                            updated_at: from_micros(at)?,
-                            resolved_at: None,
-                        })
-                    }))
-                    .await
+                    let owned = OwnedRegistration::from(&reg);
+                    self.writer().write(move |c| Box::pin(insert_errand(c, owned))).await
                 }
 
     async fn get_errand(&self, id: PublicId) -> Result<Option<Errand>> {
@@ -465,6 +500,22 @@ macro_rules! impl_errands {
                         total: u64::try_from(total).unwrap_or(0),
                         next,
                     })
+                }
+
+                async fn citizen_errands(&self, user_id: i64) -> Result<Vec<ErrandSummary>> {
+                    let sql = format!(
+                        "SELECT {SUMMARY_COLUMNS} FROM errands WHERE id IN ( \
+                           SELECT errand_id FROM eservice_submissions WHERE owner_id = $1 \
+                           UNION SELECT ep.errand_id FROM errand_parties ep \
+                             JOIN users u ON u.party_id = ep.party_id WHERE u.id = $1) \
+                         ORDER BY created_at DESC, id DESC LIMIT $2"
+                    );
+                    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(user_id)
+                        .bind(i64::from($crate::MAX_PAGE_SIZE))
+                        .fetch_all(self.reader())
+                        .await?;
+                    rows.iter().map(|r| summary_row(r).map(|(_, s)| s)).collect()
                 }
 
                 async fn timeline(&self, errand_id: i64) -> Result<Vec<TimelineEvent>> {
@@ -563,7 +614,7 @@ macro_rules! impl_errands {
                     .await
                 }
             }
-        };
+        }
     };
 }
 

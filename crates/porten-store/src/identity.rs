@@ -43,6 +43,12 @@ pub trait IdentityStore: Send + Sync {
     async fn create_user(&self, user: &NewUser, now: DateTime<Utc>) -> Result<i64>;
     async fn user_by_username(&self, username: &str) -> Result<Option<User>>;
     async fn user_by_id(&self, id: i64) -> Result<Option<User>>;
+    /// The citizen account of the person with this personnummer (12 digits),
+    /// created on their first e-ID login; the name is updated to the one the
+    /// e-ID gave.
+    async fn citizen_by_personal_number(&self, number: &str, name: &str, now: DateTime<Utc>) -> Result<User>;
+    /// The personnummer of a citizen who signed in with e-ID.
+    async fn personal_number_of(&self, user_id: i64) -> Result<Option<String>>;
     async fn create_session(
         &self,
         token_hash: &[u8],
@@ -122,6 +128,41 @@ macro_rules! impl_identity {
                     let row =
                         sqlx::query("SELECT * FROM users WHERE id = $1").bind(id).fetch_optional(self.reader()).await?;
                     row.as_ref().map(user_row).transpose()
+                }
+
+                async fn citizen_by_personal_number(&self, number: &str, name: &str, now: DateTime<Utc>) -> Result<User> {
+                    let (number, name) = (number.to_owned(), name.to_owned());
+                    self.writer().write(move |c| Box::pin(async move {
+                        let party: i64 = sqlx::query_scalar(
+                            "INSERT INTO parties (personal_number) VALUES ($1) ON CONFLICT (personal_number) \
+                             DO UPDATE SET personal_number = excluded.personal_number RETURNING id",
+                        )
+                        .bind(&number)
+                        .fetch_one(&mut *c)
+                        .await?;
+                        // An e-ID citizen has no password; the username only has to be unique.
+                        let row = sqlx::query(
+                            "INSERT INTO users (username, display_name, role, password_hash, created_at, party_id) \
+                             VALUES ($1, $2, 'citizen', '!', $3, $4) \
+                             ON CONFLICT (party_id) DO UPDATE SET display_name = excluded.display_name RETURNING *",
+                        )
+                        .bind(format!("e-id:{party}"))
+                        .bind(&name)
+                        .bind(micros(now))
+                        .bind(party)
+                        .fetch_one(&mut *c)
+                        .await?;
+                        user_row(&row)
+                    })).await
+                }
+
+                async fn personal_number_of(&self, user_id: i64) -> Result<Option<String>> {
+                    Ok(sqlx::query_scalar(
+                        "SELECT p.personal_number FROM users u JOIN parties p ON p.id = u.party_id WHERE u.id = $1",
+                    )
+                    .bind(user_id)
+                    .fetch_optional(self.reader())
+                    .await?)
                 }
 
                 async fn create_session(

@@ -138,7 +138,10 @@ pub(crate) mod postgres {
 /// Expands to `impl JobStore` for a backend; `$dialect` is [`sqlite`] or [`postgres`].
 macro_rules! impl_jobs {
     ($store:ty, $db:ty, $row:ty, $dialect:ident) => {
-        const _: () = {
+        /// The jobs SQL of this backend; `insert_job` lets another write
+        /// enqueue a job in its own transaction (the mail outbox).
+        pub(crate) mod job_sql {
+            use super::*;
             use chrono::{DateTime, Utc};
             use sqlx::Row;
 
@@ -167,31 +170,33 @@ macro_rules! impl_jobs {
                 })
             }
 
+            /// Enqueues a job on the writer's connection; `None` when its unique key exists.
+            pub(crate) async fn insert_job(
+                c: &mut <$db as sqlx::Database>::Connection,
+                job: &NewJob,
+                now: DateTime<Utc>,
+            ) -> Result<Option<i64>> {
+                Ok(sqlx::query_scalar(
+                    "INSERT INTO jobs (kind, payload, unique_key, state, run_at, attempts, \
+                     max_attempts, created_at, updated_at) \
+                     VALUES ($1, $2, $3, 'queued', $4, 0, $5, $6, $6) \
+                     ON CONFLICT (unique_key) DO NOTHING RETURNING id",
+                )
+                .bind(&job.kind)
+                .bind(&job.payload)
+                .bind(&job.unique_key)
+                .bind(micros(job.run_at))
+                .bind(i64::from(job.max_attempts))
+                .bind(micros(now))
+                .fetch_optional(&mut *c)
+                .await?)
+            }
+
             #[async_trait::async_trait]
             impl $crate::JobStore for $store {
                 async fn enqueue_job(&self, job: &NewJob, now: DateTime<Utc>) -> Result<Option<i64>> {
                     let job = job.clone();
-                    self.writer()
-                        .write(move |c| {
-                            Box::pin(async move {
-                                let id: Option<i64> = sqlx::query_scalar(
-                                    "INSERT INTO jobs (kind, payload, unique_key, state, run_at, attempts, \
-                                     max_attempts, created_at, updated_at) \
-                                     VALUES ($1, $2, $3, 'queued', $4, 0, $5, $6, $6) \
-                                     ON CONFLICT (unique_key) DO NOTHING RETURNING id",
-                                )
-                                .bind(&job.kind)
-                                .bind(&job.payload)
-                                .bind(&job.unique_key)
-                                .bind(micros(job.run_at))
-                                .bind(i64::from(job.max_attempts))
-                                .bind(micros(now))
-                                .fetch_optional(&mut *c)
-                                .await?;
-                                Ok(id)
-                            })
-                        })
-                        .await
+                    self.writer().write(move |c| Box::pin(async move { insert_job(c, &job, now).await })).await
                 }
 
                 async fn claim_job(
@@ -297,7 +302,7 @@ macro_rules! impl_jobs {
                         .await
                 }
             }
-        };
+        }
     };
 }
 

@@ -6,7 +6,8 @@
 //! [`IdentityStore`] (`identity.rs`: users, sessions, API keys),
 //! [`ContactStore`] (`contacts.rs`), [`CalendarStore`] (`calendar.rs`),
 //! [`PlanningStore`] (`planning.rs`), [`AuditStore`] (`audit.rs`),
-//! [`JobStore`] (`jobs.rs`) — and [`Store`] is their sum plus operations
+//! [`JobStore`] (`jobs.rs`), [`EserviceStore`] (`eservices.rs`: drafts,
+//! attachments, submissions), [`MailStore`] (`mail.rs`: the outbox) — and [`Store`] is their sum plus operations
 //! (`ops.rs`). Each file's `impl_…!` macro expands the shared SQL for both
 //! backends; SQL that must differ per backend sits in the capability file's
 //! `sqlite` and `postgres` modules. Connection setup and migrations live in
@@ -32,8 +33,10 @@ mod catalogue;
 mod codec;
 mod contacts;
 mod errands;
+mod eservices;
 mod identity;
 mod jobs;
+mod mail;
 mod ops;
 mod planning;
 mod postgres;
@@ -51,9 +54,13 @@ pub use audit::{AuditEntry, AuditStore};
 pub use calendar::CalendarStore;
 pub use catalogue::CatalogueStore;
 pub use contacts::{ContactLogEntry, ContactStore};
-pub use errands::{Authorize, Cursor, ErrandFilter, ErrandStore, ErrandSummary, MAX_PAGE_SIZE, Page, Registration};
+pub use errands::{
+    Authorize, Cursor, ErrandFilter, ErrandStore, ErrandSummary, MAX_PAGE_SIZE, OwnedRegistration, Page, Registration,
+};
+pub use eservices::{Draft, EserviceStore, FileRef, Receipt, Submission, SubmissionRecord};
 pub use identity::{ApiKey, IdentityStore, NewUser, User};
 pub use jobs::{Job, JobEnd, JobState, JobStore, NewJob};
+pub use mail::{MAIL_ATTEMPTS, MAIL_JOB, Mail, MailStore, NewMail};
 pub use planning::PlanningStore;
 pub use porten_domain::planning::{AcdInterval, ContactCount, ServiceMix};
 pub use postgres::PostgresStore;
@@ -116,6 +123,8 @@ pub trait Store:
     + PlanningStore
     + AuditStore
     + JobStore
+    + EserviceStore
+    + MailStore
     + Send
     + Sync
     + 'static

@@ -64,3 +64,5 @@ crate::calendar::impl_calendar!(PostgresStore, sqlx::Postgres, sqlx::postgres::P
 crate::planning::impl_planning!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
 crate::audit::impl_audit!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
 crate::jobs::impl_jobs!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow, postgres);
+crate::mail::impl_mail!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
+crate::eservices::impl_eservices!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);

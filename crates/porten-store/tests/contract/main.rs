@@ -6,6 +6,7 @@ mod audit;
 mod calendar;
 mod contacts;
 mod errands;
+mod eservices;
 mod identity;
 mod jobs;
 mod ops;
