@@ -212,12 +212,17 @@ impl App {
             bound_to = user.filter(|u| u.role != Role::Agent).and_then(|u| u.unit);
         }
         let typed_number = command.has_personal_number();
+        let to_citizen =
+            matches!(command, Command::AddMessage { direction: porten_domain::errand::Direction::Out, .. });
         let allowed = actor.clone();
         let authorize =
             Arc::new(move |e: &Errand| may_write(&allowed, e) && bound_to.as_ref().is_none_or(|unit| unit == &e.unit));
         let errand = self.store.apply_command(id, expected_version, actor, command, self.now(), authorize).await?;
         if errand.has_personal_data() || typed_number {
             self.audit(actor, "errand.update", Some(errand.id), None).await?;
+        }
+        if to_citizen && let Err(e) = self.notify_citizen_of_message(&errand).await {
+            tracing::warn!(error = %e, "could not queue the mail telling the citizen of a message");
         }
         Ok(errand.masked())
     }

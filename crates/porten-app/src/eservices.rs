@@ -1,115 +1,637 @@
-//! Loading e-service definitions (see `porten_domain::eservice`): one TOML
-//! file per service, read and checked when Porten starts. An error names the
-//! file and the field, and every problem in every file is reported at once.
+//! E-services (*e-tjänster*): a citizen fills in a form one step at a time,
+//! saves and resumes a draft, checks everything, and submits; the errand is
+//! registered with a diarienummer and the citizen follows it through an
+//! unguessable tracking link or, signed in, in Mina ärenden.
+//!
+//! Access rules:
+//! - Anyone may start an e-service, with or without signing in.
+//! - A draft is opened with its unguessable id. A signed-in citizen's draft
+//!   opens only for them; a draft a staff member fills in for a citizen
+//!   (assisted service, by phone or at a visit) only for staff.
+//! - Staff who fill in a form do so for a citizen: the errand records that
+//!   it was assisted, by whom, and through which channel.
+//! - The tracking link shows the errand's status and messages, and takes a
+//!   reply, without login. Mina ärenden shows a signed-in citizen the errands
+//!   they submitted and those naming them by personnummer.
+//! - Staff see the answers and attachments of errands they may read; every
+//!   read of an attachment is audited.
 
-use std::path::Path;
+mod definitions;
+pub mod files;
 
-use porten_domain::eservice::{Definition, RawDefinition};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
-/// A definition that cannot be used: which file, which field, and why.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{file}: {field}: {message}")]
-pub struct DefinitionError {
-    pub file: String,
-    /// The field's path, e.g. `steps[1].fields[0].show_if.field`, or the
-    /// line and column when the file is not valid TOML.
-    pub field: String,
-    pub message: String,
+use chrono::{DateTime, Duration, Utc};
+use porten_domain::errand::{Direction, RawParty};
+use porten_domain::eservice::{Answers, Definition, FieldKind};
+use porten_domain::{
+    Actor, Channel, Command, Errand, EventKind, Lifecycle, NewErrand, PublicId, RawErrand, Role, Service, Violations,
+};
+use porten_store::{Draft, ErrandSummary, FileRef, NewMail, OwnedRegistration, Submission, SubmissionRecord, User};
+use sha2::{Digest, Sha256};
+
+pub use definitions::{DefinitionError, load_definitions, parse_definition, parse_definitions};
+
+use crate::auth::{new_token, user_actor};
+use crate::{App, AppError, Result, may_see};
+
+/// How long a draft lives after it was last saved.
+pub const DRAFT_DAYS: i64 = 30;
+
+/// The e-services this installation offers: each service's definitions by
+/// version. New drafts start on the newest; an errand keeps its version.
+#[derive(Clone, Debug, Default)]
+pub struct Eservices {
+    by_code: BTreeMap<String, Vec<Arc<Definition>>>,
 }
 
-/// Reads and checks one definition; `file` names it in errors.
-pub fn parse_definition(file: &str, text: &str) -> Result<Definition, Vec<DefinitionError>> {
-    let error = |field: String, message: String| DefinitionError { file: file.to_owned(), field, message };
-    let raw: RawDefinition = toml::from_str(text).map_err(|e| {
-        let at = e.span().map(|s| {
-            let before = &text[..s.start.min(text.len())];
-            let line = before.matches('\n').count() + 1;
-            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-            format!("line {line}, column {column}")
-        });
-        vec![error(at.unwrap_or_else(|| "(file)".into()), e.message().to_owned())]
-    })?;
-    Definition::parse(raw)
-        .map_err(|v| v.0.into_iter().map(|f| error(f.field, format!("{} ({})", f.message, f.code))).collect())
-}
-
-/// Reads every `*.toml` definition in `files` (name, text), checks each, and
-/// checks that no two define the same service and version.
-pub fn parse_definitions<'a>(
-    files: impl IntoIterator<Item = (&'a str, &'a str)>,
-) -> Result<Vec<Definition>, Vec<DefinitionError>> {
-    let mut definitions: Vec<(String, Definition)> = Vec::new();
-    let mut errors = Vec::new();
-    for (file, text) in files {
-        match parse_definition(file, text) {
-            Ok(d) => {
-                if let Some((first, _)) =
-                    definitions.iter().find(|(_, o)| o.service_code == d.service_code && o.version == d.version)
-                {
-                    errors.push(DefinitionError {
-                        file: file.to_owned(),
-                        field: "version".into(),
-                        message: format!("{first} already defines {} version {}", d.service_code, d.version),
-                    });
-                }
-                definitions.push((file.to_owned(), d));
-            }
-            Err(e) => errors.extend(e),
+impl Eservices {
+    pub fn new(definitions: Vec<Definition>) -> Self {
+        let mut by_code: BTreeMap<String, Vec<Arc<Definition>>> = BTreeMap::new();
+        for d in definitions {
+            by_code.entry(d.service_code.clone()).or_default().push(Arc::new(d));
         }
+        for versions in by_code.values_mut() {
+            versions.sort_by_key(|d| d.version);
+        }
+        Self { by_code }
     }
-    if errors.is_empty() { Ok(definitions.into_iter().map(|(_, d)| d).collect()) } else { Err(errors) }
+
+    /// The newest definition of a service's e-service.
+    pub fn current(&self, code: &str) -> Option<Arc<Definition>> {
+        self.by_code.get(code).and_then(|v| v.last()).cloned()
+    }
+
+    pub fn version(&self, code: &str, version: u32) -> Option<Arc<Definition>> {
+        self.by_code.get(code).and_then(|v| v.iter().find(|d| d.version == version)).cloned()
+    }
+
+    /// The codes of the services that have an e-service.
+    pub fn codes(&self) -> impl Iterator<Item = &str> {
+        self.by_code.keys().map(String::as_str)
+    }
 }
 
-/// Reads every `*.toml` file in `dir`, in name order.
-pub fn load_definitions(dir: &Path) -> Result<Vec<Definition>, Vec<DefinitionError>> {
-    let unreadable = |what: &str, e: std::io::Error| {
-        vec![DefinitionError { file: what.to_owned(), field: "(file)".into(), message: e.to_string() }]
-    };
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .map_err(|e| unreadable(&dir.display().to_string(), e))?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    paths.sort();
-    let mut files = Vec::new();
-    for path in &paths {
-        let text = std::fs::read_to_string(path).map_err(|e| unreadable(&path.display().to_string(), e))?;
-        files.push((path.display().to_string(), text));
-    }
-    parse_definitions(files.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+/// A draft with the definition it is filled in against.
+#[derive(Clone, Debug)]
+pub struct DraftView {
+    pub draft: Draft,
+    pub definition: Arc<Definition>,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// What saving a step answers: the draft as saved (always, so nothing typed
+/// is lost), and what is wrong with the step.
+#[derive(Clone, Debug)]
+pub struct StepOutcome {
+    pub view: DraftView,
+    pub violations: Violations,
+    /// The draft had expired or was gone: a new one was started with what
+    /// was sent now.
+    pub restarted: bool,
+}
 
-    const GOOD: &str = r#"
-service_code = "pothole"
-version = 1
-title = { sv = "Felanmälan", en = "Report a fault" }
-intro = { sv = "Anmäl fel.", en = "Report faults." }
+/// A file sent with a step.
+#[derive(Clone, Debug)]
+pub struct Upload {
+    pub field: String,
+    pub name: String,
+    pub content: Vec<u8>,
+}
 
-[[steps]]
-id = "where"
-title = { sv = "Var", en = "Where" }
+/// The status in citizens' words, in Swedish and English.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CitizenStatus {
+    pub sv: String,
+    pub en: String,
+}
 
-[[steps.fields]]
-name = "address"
-kind = "address"
-required = true
-label = { sv = "Adress", en = "Address" }
-"#;
-
-    #[test]
-    fn errors_name_the_file_and_the_field() {
-        assert!(parse_definition("pothole.toml", GOOD).is_ok());
-        let typo = GOOD.replace("kind = \"address\"", "kind = \"adress\"");
-        let e = parse_definition("pothole.toml", &typo).unwrap_err();
-        assert_eq!((e[0].file.as_str(), e[0].field.as_str()), ("pothole.toml", "line 13, column 8"), "{e:?}");
-        let empty_label = GOOD.replace("label = { sv = \"Adress\"", "label = { sv = \"\"");
-        let e = parse_definition("pothole.toml", &empty_label).unwrap_err();
-        assert_eq!(e[0].to_string(), "pothole.toml: steps[0].fields[0].label.sv: must not be empty (required)");
-        let twice = parse_definitions([("a.toml", GOOD), ("b.toml", GOOD)]).unwrap_err();
-        assert_eq!(twice[0].to_string(), "b.toml: version: a.toml already defines pothole version 1");
+impl CitizenStatus {
+    pub fn of(service: Option<&Service>, lifecycle: Lifecycle) -> Self {
+        let (sv, en) = lifecycle.citizen_name();
+        let sv = service.and_then(|s| s.status_names_sv.get(&lifecycle)).map_or(sv, String::as_str);
+        Self { sv: sv.to_owned(), en: en.to_owned() }
     }
+}
+
+/// One event of an errand as its citizen sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CitizenEvent {
+    Registered,
+    Status(CitizenStatus),
+    /// A message; `from_city` when the city wrote it.
+    Message {
+        from_city: bool,
+        body: String,
+    },
+}
+
+/// An errand as its citizen follows it (tracking link, Mina ärenden).
+#[derive(Clone, Debug)]
+pub struct CitizenView {
+    pub public_id: PublicId,
+    pub registry_number: String,
+    pub service: Option<Service>,
+    pub title: String,
+    pub status: CitizenStatus,
+    pub lifecycle: Lifecycle,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub events: Vec<(DateTime<Utc>, CitizenEvent)>,
+    /// The tracking token, when the errand came in through an e-service.
+    pub tracking_token: Option<String>,
+}
+
+/// A row of Mina ärenden.
+#[derive(Clone, Debug)]
+pub struct CitizenErrand {
+    pub summary: ErrandSummary,
+    pub status: CitizenStatus,
+}
+
+/// How a citizen reaches one of their errands: its tracking link, or
+/// signed in (then it must be theirs).
+#[derive(Clone, Copy, Debug)]
+pub enum CitizenAccess<'a> {
+    Token(&'a str),
+    SignedIn(&'a User, PublicId),
+}
+
+fn expired() -> AppError {
+    AppError::Rejected("expired".into())
+}
+
+/// Whether `user` may open `draft`.
+fn may_open(user: Option<&User>, draft: &Draft) -> bool {
+    match (draft.owner, draft.assisted_by) {
+        (Some(owner), _) => user.is_some_and(|u| u.id == owner),
+        (None, Some(_)) => user.is_some_and(|u| u.role.is_staff()),
+        (None, None) => true,
+    }
+}
+
+/// The answer to an e-service field as one line of the errand's form.
+fn form_value(field_kind: FieldKind, answers: &[String], files: &[&FileRef]) -> String {
+    match field_kind {
+        FieldKind::File => files.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", "),
+        _ => answers.join(", "),
+    }
+}
+
+impl App {
+    /// The e-service of a service, if it has one.
+    pub fn eservice(&self, code: &str) -> Option<Arc<Definition>> {
+        self.eservices.current(code)
+    }
+
+    /// The e-services this installation offers.
+    pub fn eservices(&self) -> &Eservices {
+        &self.eservices
+    }
+
+    /// Starts a draft of a service's e-service. A staff member starts it for
+    /// a citizen who reached them through `assisted` (phone or visit).
+    pub async fn start_draft(&self, user: Option<&User>, code: &str, assisted: Option<Channel>) -> Result<DraftView> {
+        self.new_draft(user, code, assisted, Answers::new(), Vec::new()).await
+    }
+
+    async fn new_draft(
+        &self,
+        user: Option<&User>,
+        code: &str,
+        assisted: Option<Channel>,
+        answers: Answers,
+        files: Vec<FileRef>,
+    ) -> Result<DraftView> {
+        let definition = self.eservice(code).ok_or(AppError::NotFound)?;
+        let staff = user.filter(|u| u.role.is_staff());
+        let assisted_channel = match (staff, assisted) {
+            (Some(_), Some(c @ (Channel::Phone | Channel::Visit))) => Some(c),
+            (Some(_), _) => {
+                let mut v = Violations::new();
+                v.push("assisted", "required", "staff fill in a form for a citizen on the phone or at a visit");
+                return Err(AppError::Invalid(v));
+            }
+            (None, _) => None,
+        };
+        let now = self.now();
+        let draft = Draft {
+            id: new_token(),
+            service_code: definition.service_code.clone(),
+            version: definition.version,
+            answers,
+            files,
+            owner: user.filter(|u| u.role == Role::Citizen).map(|u| u.id),
+            assisted_by: staff.map(|u| u.id),
+            assisted_channel,
+            created_at: now,
+            updated_at: now,
+            expires_at: now + Duration::days(DRAFT_DAYS),
+        };
+        self.store.save_draft(&draft).await?;
+        Ok(DraftView { draft, definition })
+    }
+
+    /// Opens a draft. An expired draft answers [`AppError::Rejected`]
+    /// ("expired"); one the user may not open, [`AppError::NotFound`].
+    pub async fn open_draft(&self, user: Option<&User>, id: &str) -> Result<DraftView> {
+        let draft = self.store.get_draft(id).await?.ok_or_else(expired)?;
+        if !may_open(user, &draft) {
+            return Err(AppError::NotFound);
+        }
+        if draft.expires_at < self.now() {
+            return Err(expired());
+        }
+        // A draft keeps the version it was started on while that version is offered.
+        let definition = self
+            .eservices
+            .version(&draft.service_code, draft.version)
+            .or_else(|| self.eservice(&draft.service_code))
+            .ok_or(AppError::NotFound)?;
+        Ok(DraftView { draft, definition })
+    }
+
+    /// The tracking token of a draft that was submitted, for a second submit.
+    pub async fn submitted_draft(&self, id: &str) -> Result<Option<String>> {
+        Ok(self.store.submitted_draft(id).await?)
+    }
+
+    /// Saves the answers to one step of a draft, with its uploads, and
+    /// checks them. The draft is saved even when the step has errors, and
+    /// accepted files are kept even when other fields fail. When the draft
+    /// has expired, a new one is started with what was sent now.
+    pub async fn save_step(
+        &self,
+        user: Option<&User>,
+        code: &str,
+        id: &str,
+        step: &str,
+        mut answers: Answers,
+        uploads: Vec<Upload>,
+    ) -> Result<StepOutcome> {
+        let (mut view, restarted) = match self.open_draft(user, id).await {
+            Ok(view) => (view, false),
+            Err(AppError::Rejected(_)) => {
+                let assisted = user.filter(|u| u.role.is_staff()).map(|_| Channel::Phone);
+                (self.new_draft(user, code, assisted, Answers::new(), Vec::new()).await?, true)
+            }
+            Err(e) => return Err(e),
+        };
+        let definition = view.definition.clone();
+        let step = definition.steps.iter().find(|s| s.id == step).ok_or(AppError::NotFound)?;
+        let mut violations = Violations::new();
+        // Only this step's fields are taken from the form; empty answers are dropped.
+        for field in &step.fields {
+            let given: Vec<String> = answers
+                .remove(&field.name)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|a| a.trim().to_owned())
+                .filter(|a| !a.is_empty())
+                .collect();
+            if field.kind == FieldKind::File {
+                continue;
+            }
+            if given.is_empty() {
+                view.draft.answers.remove(&field.name);
+            } else {
+                view.draft.answers.insert(field.name.clone(), given);
+            }
+        }
+        let now = self.now();
+        for upload in uploads.into_iter().filter(|u| !u.content.is_empty()) {
+            let Some(field) = step.fields.iter().find(|f| f.name == upload.field && f.kind == FieldKind::File) else {
+                continue;
+            };
+            match files::check_file(&upload.content) {
+                Ok(media_type) => {
+                    let file = FileRef {
+                        field: field.name.clone(),
+                        name: clean_file_name(&upload.name),
+                        sha256: format!("{:x}", Sha256::digest(&upload.content)),
+                        media_type: media_type.to_owned(),
+                        size: upload.content.len() as u64,
+                    };
+                    self.store.put_attachment(&file, upload.content, now).await?;
+                    // One file per field: a new one replaces the old.
+                    view.draft.files.retain(|f| f.field != file.field);
+                    view.draft.files.push(file);
+                }
+                Err(problem) => violations.push(&field.name, problem.code(), "the file was not accepted"),
+            }
+        }
+        view.draft.updated_at = now;
+        view.draft.expires_at = now + Duration::days(DRAFT_DAYS);
+        self.store.save_draft(&view.draft).await?;
+        if let Err(v) = definition.check_answers(&answers_with_files(&view.draft), Some(&step.id)) {
+            for f in v.0 {
+                if !violations.0.iter().any(|x| x.field == f.field) {
+                    violations.0.push(f);
+                }
+            }
+        }
+        Ok(StepOutcome { view, violations, restarted })
+    }
+
+    /// Checks every step of a draft, for the review page.
+    pub async fn review_draft(&self, user: Option<&User>, id: &str) -> Result<(DraftView, Violations)> {
+        let view = self.open_draft(user, id).await?;
+        let violations = match view.definition.check_answers(&answers_with_files(&view.draft), None) {
+            Ok(()) => Violations::new(),
+            Err(v) => v,
+        };
+        Ok((view, violations))
+    }
+
+    /// Submits a draft: registers its errand and queues the receipt mail
+    /// when the citizen gave an e-mail address. Submitting the same draft
+    /// again answers the same tracking token. `english` picks the mail's
+    /// language.
+    pub async fn submit_draft(&self, user: Option<&User>, id: &str, english: bool) -> Result<String> {
+        let view = match self.open_draft(user, id).await {
+            Ok(view) => view,
+            Err(AppError::Rejected(_)) => return self.store.submitted_draft(id).await?.ok_or_else(expired),
+            Err(e) => return Err(e),
+        };
+        let (draft, definition) = (&view.draft, &view.definition);
+        definition.check_answers(&answers_with_files(draft), None).map_err(AppError::Invalid)?;
+        let service = self.store.get_service(&draft.service_code).await?.ok_or(AppError::NotFound)?;
+        let submitter = match draft.owner.or(draft.assisted_by) {
+            Some(id) => self.store.user_by_id(id).await?,
+            None => None,
+        };
+        let email = definition
+            .fields()
+            .find(|f| f.kind == FieldKind::Email && definition.shown(f, &draft.answers))
+            .and_then(|f| draft.answers.get(&f.name))
+            .and_then(|a| a.first())
+            .cloned();
+        let mut form = BTreeMap::new();
+        for field in definition.fields().filter(|f| definition.shown(f, &draft.answers)) {
+            let files: Vec<&FileRef> = draft.files.iter().filter(|f| f.field == field.name).collect();
+            let value = form_value(field.kind, draft.answers.get(&field.name).map_or(&[][..], Vec::as_slice), &files);
+            if !value.is_empty() {
+                form.insert(field.name.clone(), value);
+            }
+        }
+        // The applicant: the citizen signed in with e-ID, by personnummer;
+        // otherwise whoever left an e-mail address.
+        let mut parties = Vec::new();
+        if let Some(owner) = draft.owner
+            && let Some(u) = submitter.as_ref().filter(|u| u.id == owner)
+        {
+            parties.push(RawParty {
+                role: Some("applicant".into()),
+                name: u.display_name.clone(),
+                personal_number: self.store.personal_number_of(u.id).await?,
+                email: email.clone(),
+                ..RawParty::default()
+            });
+        } else if let Some(email) = &email {
+            parties.push(RawParty {
+                role: Some("reporter".into()),
+                name: "–".into(),
+                email: Some(email.clone()),
+                ..RawParty::default()
+            });
+        }
+        let channel = draft.assisted_channel.unwrap_or(Channel::Web);
+        let raw = RawErrand {
+            service_code: service.code.clone(),
+            title: definition.title.sv.clone(),
+            description: format!("Inskickat via e-tjänsten {} (version {}).", definition.title.sv, definition.version),
+            channel: channel.as_str().into(),
+            priority: None,
+            parties,
+            confidential: Some(service.confidential),
+            labels: vec!["e-tjänst".into()],
+            form,
+        };
+        let new: NewErrand = NewErrand::parse(raw).map_err(AppError::Invalid)?;
+        let actor = match &submitter {
+            Some(u) => user_actor(u),
+            None => Actor::System { name: "e-tjänst".into() },
+        };
+        let token = new_token();
+        let mail = email.map(|to| self.receipt_mail(to, definition, &token, english));
+        let submission = Submission {
+            draft_id: draft.id.clone(),
+            version: draft.version,
+            registration: OwnedRegistration {
+                public_id: PublicId::from_random_bytes(crate::random_bytes()),
+                errand: new,
+                unit: service.unit.clone(),
+                actor,
+                at: self.now(),
+            },
+            tracking_token: token,
+            owner: draft.owner,
+            assisted_by: draft.assisted_by,
+            files: draft.files.clone(),
+            mail,
+        };
+        let receipt = self.store.submit_draft(submission).await?;
+        if !receipt.repeated {
+            tracing::info!(registry_number = %receipt.errand.registry_number, service = %service.code,
+                version = draft.version, assisted = draft.assisted_by.is_some(), "e-service submitted");
+        }
+        Ok(receipt.tracking_token)
+    }
+
+    fn receipt_mail(&self, to: String, definition: &Definition, token: &str, english: bool) -> NewMail {
+        let link = self.link(&format!("/track/{token}"));
+        let (subject, body) = if english {
+            (
+                format!("We have received your errand: {}", definition.title.en),
+                format!(
+                    "Thank you. We have received your errand \"{}\".\n\nFollow it, read our messages and reply here:\n{link}\n\nKeep this link to yourself: anyone who has it can follow the errand.\n",
+                    definition.title.en
+                ),
+            )
+        } else {
+            (
+                format!("Vi har tagit emot ditt ärende: {}", definition.title.sv),
+                format!(
+                    "Tack! Vi har tagit emot ditt ärende \"{}\".\n\nHär följer du ärendet, läser våra meddelanden och svarar:\n{link}\n\nDela inte länken: den som har den kan följa ärendet.\n",
+                    definition.title.sv
+                ),
+            )
+        };
+        NewMail { recipient: to, subject, body }
+    }
+
+    /// An address on this installation for mail: the public URL, when set.
+    pub(crate) fn link(&self, path: &str) -> String {
+        format!("{}{path}", self.public_url.trim_end_matches('/'))
+    }
+
+    /// An errand as its citizen follows it.
+    pub async fn citizen_errand(&self, access: CitizenAccess<'_>) -> Result<CitizenView> {
+        let errand = self.citizen_errand_row(access).await?;
+        let reader = match access {
+            CitizenAccess::Token(_) => Actor::System { name: "spårningslänk".into() },
+            CitizenAccess::SignedIn(u, _) => user_actor(u),
+        };
+        let timeline = self.store.timeline(errand.id).await?;
+        self.audit(&reader, "errand.read", Some(errand.id), Some("the citizen follows their errand")).await?;
+        let service = self.store.get_service(&errand.service_code).await?;
+        let events = timeline
+            .into_iter()
+            .filter_map(|e| {
+                let event = match e.kind {
+                    EventKind::Registered { .. } => CitizenEvent::Registered,
+                    EventKind::StatusChanged { to, .. } => {
+                        CitizenEvent::Status(CitizenStatus::of(service.as_ref(), to))
+                    }
+                    EventKind::Message { direction, body } => {
+                        CitizenEvent::Message { from_city: direction == Direction::Out, body }
+                    }
+                    _ => return None,
+                };
+                Some((e.at, event))
+            })
+            .collect();
+        let tracking_token = self.store.submission(errand.id).await?.map(|s| s.tracking_token);
+        Ok(CitizenView {
+            public_id: errand.public_id,
+            registry_number: errand.registry_number.to_string(),
+            status: CitizenStatus::of(service.as_ref(), errand.lifecycle),
+            service,
+            title: errand.title,
+            lifecycle: errand.lifecycle,
+            created_at: errand.created_at,
+            updated_at: errand.updated_at,
+            events,
+            tracking_token,
+        })
+    }
+
+    async fn citizen_errand_row(&self, access: CitizenAccess<'_>) -> Result<Errand> {
+        let id = match access {
+            CitizenAccess::Token(token) => {
+                self.store.errand_by_tracking_token(token).await?.ok_or(AppError::NotFound)?
+            }
+            CitizenAccess::SignedIn(user, id) => {
+                let mine = self.my_errands(user).await?;
+                mine.iter().find(|e| e.summary.public_id == id).ok_or(AppError::NotFound)?.summary.public_id
+            }
+        };
+        self.store.get_errand(id).await?.ok_or(AppError::NotFound)
+    }
+
+    /// Mina ärenden: a signed-in citizen's errands, newest first.
+    pub async fn my_errands(&self, user: &User) -> Result<Vec<CitizenErrand>> {
+        if user.role != Role::Citizen {
+            return Err(AppError::Forbidden);
+        }
+        let services = self.store.list_services().await?;
+        let rows = self.store.citizen_errands(user.id).await?;
+        Ok(rows
+            .into_iter()
+            .map(|mut summary| {
+                summary.title = porten_domain::personnummer::mask_personal_numbers(&summary.title).into_owned();
+                let service = services.iter().find(|s| s.code == summary.service_code);
+                CitizenErrand { status: CitizenStatus::of(service, summary.lifecycle), summary }
+            })
+            .collect())
+    }
+
+    /// A citizen's reply on their errand: it lands on the errand's timeline
+    /// (and an errand waiting for the citizen goes back to the case officer).
+    pub async fn citizen_reply(&self, access: CitizenAccess<'_>, body: &str) -> Result<()> {
+        let errand = self.citizen_errand_row(access).await?;
+        let actor = match access {
+            CitizenAccess::Token(_) => Actor::System { name: "invånare via spårningslänk".into() },
+            CitizenAccess::SignedIn(u, _) => user_actor(u),
+        };
+        let command = Command::AddMessage { direction: Direction::In, body: body.to_owned() };
+        let expected = errand.id;
+        let authorize = Arc::new(move |e: &Errand| e.id == expected);
+        self.store.apply_command(errand.public_id, None, &actor, command, self.now(), authorize).await?;
+        Ok(())
+    }
+
+    /// Tells the citizen by e-mail that the city wrote to them, with the
+    /// link where they read it (the message itself stays out of the mail).
+    pub(crate) async fn notify_citizen_of_message(&self, errand: &Errand) -> Result<()> {
+        let submission = self.store.submission(errand.id).await?;
+        let email = errand
+            .parties
+            .iter()
+            .flat_map(|p| &p.contacts)
+            .find_map(|c| match c {
+                porten_domain::errand::ContactChannel::Email(e) => Some(e.clone()),
+                _ => None,
+            })
+            .or_else(|| errand.form.get("email").cloned());
+        let Some(to) = email else { return Ok(()) };
+        let link = match &submission {
+            Some(s) => self.link(&format!("/track/{}", s.tracking_token)),
+            None => self.link("/mina-arenden"),
+        };
+        let mail = NewMail {
+            recipient: to,
+            subject: format!(
+                "Nytt meddelande i ditt ärende {} / New message about your errand",
+                errand.registry_number
+            ),
+            body: format!(
+                "Du har fått ett meddelande från oss i ärende {reg}. Läs det och svara här:\n{link}\n\n\
+                 You have a message from us about errand {reg}. Read it and reply here:\n{link}\n",
+                reg = errand.registry_number
+            ),
+        };
+        self.store.queue_mail(&mail, self.now()).await?;
+        Ok(())
+    }
+
+    /// How an errand came in through an e-service, with its attachments,
+    /// for staff who may read the errand.
+    pub async fn submission(&self, actor: &Actor, errand: &Errand) -> Result<Option<SubmissionRecord>> {
+        if !may_see(actor, &errand.unit, errand.confidential) {
+            return Err(AppError::NotFound);
+        }
+        Ok(self.store.submission(errand.id).await?)
+    }
+
+    /// One attachment of an errand (by its position), for staff who may read
+    /// the errand; every read is audited.
+    pub async fn attachment(&self, actor: &Actor, id: PublicId, position: usize) -> Result<(FileRef, Vec<u8>)> {
+        let errand = self.store.get_errand(id).await?.ok_or(AppError::NotFound)?;
+        let record = self.submission(actor, &errand).await?.ok_or(AppError::NotFound)?;
+        let file = record.attachments.into_iter().nth(position).ok_or(AppError::NotFound)?;
+        let content = self.store.attachment_content(&file.sha256).await?.ok_or(AppError::NotFound)?;
+        self.audit(actor, "attachment.read", Some(errand.id), None).await?;
+        Ok((file, content))
+    }
+
+    /// Signs in a citizen identified by e-ID (personnummer and name from
+    /// the identity provider), creating their account on first login.
+    pub async fn sign_in_with_eid(&self, personal_number: &str, name: &str) -> Result<User> {
+        let number = porten_domain::PersonalIdentityNumber::parse(personal_number).map_err(|_| {
+            let mut v = Violations::new();
+            v.push("personal_number", "invalid", "the identity provider gave no valid personnummer");
+            AppError::Invalid(v)
+        })?;
+        let user = self.store.citizen_by_personal_number(number.expose(), name, self.now()).await?;
+        tracing::info!(target: "porten::security", event = "eid.login", user = user.id);
+        Ok(user)
+    }
+}
+
+/// The answers with each uploaded file standing in for its field.
+fn answers_with_files(draft: &Draft) -> Answers {
+    let mut answers = draft.answers.clone();
+    for f in &draft.files {
+        answers.insert(f.field.clone(), vec![f.name.clone()]);
+    }
+    answers
+}
+
+/// A file name as shown to staff: the last path part, without control
+/// characters, at most 100 characters.
+fn clean_file_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let clean: String = base.chars().filter(|c| !c.is_control()).take(100).collect();
+    if clean.trim().is_empty() { "fil".into() } else { clean }
 }

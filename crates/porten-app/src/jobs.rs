@@ -31,8 +31,10 @@ use crate::{App, AppError, Result, require_admin};
 pub const FORGET_CONTACT_AGENTS: &str = "contacts.forget-agents";
 /// Removes expired sessions; recurring every hour.
 pub const PURGE_SESSIONS: &str = "sessions.purge-expired";
+/// Removes expired e-service drafts and the files only they used; recurring every hour.
+pub const PURGE_DRAFTS: &str = "eservices.purge-drafts";
 /// The recurring jobs, each queued once per database.
-pub const RECURRING: [&str; 2] = [FORGET_CONTACT_AGENTS, PURGE_SESSIONS];
+pub const RECURRING: [&str; 3] = [FORGET_CONTACT_AGENTS, PURGE_SESSIONS, PURGE_DRAFTS];
 /// A diagnostic job that proves the runner works on a deployment: it appends
 /// `start <node> <job> <attempt>` to the file named by `log` in its payload,
 /// waits while the file named by `hold_while` exists, then appends
@@ -110,7 +112,21 @@ impl JobRunner {
                 }
                 Ok(Finished::Again(cx.app.now() + Duration::hours(1)))
             })
+            .handle(PURGE_DRAFTS, |cx| async move {
+                match cx.app.store.purge_drafts(cx.app.now()).await {
+                    Ok(n) => tracing::debug!(drafts = n, "removed expired drafts"),
+                    Err(e) => tracing::warn!(error = %e, "could not remove expired drafts; trying again in an hour"),
+                }
+                Ok(Finished::Again(cx.app.now() + Duration::hours(1)))
+            })
             .handle(PROBE, probe)
+            .with_mail(None)
+    }
+
+    /// Delivers the mail outbox through this SMTP server (without one, mail
+    /// waits in the outbox and its jobs retry).
+    pub fn with_mail(self, settings: Option<crate::mail::SmtpSettings>) -> Self {
+        self.handle(porten_store::MAIL_JOB, move |cx| crate::mail::send_job(settings.clone(), cx))
     }
 
     /// Adds (or replaces) the handler for a kind of job.

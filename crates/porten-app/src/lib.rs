@@ -18,6 +18,7 @@ pub mod contacts;
 mod errands;
 pub mod eservices;
 pub mod jobs;
+pub mod mail;
 pub mod ops;
 pub mod planning;
 
@@ -80,6 +81,9 @@ pub type Result<T, E = AppError> = std::result::Result<T, E>;
 pub struct App {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    eservices: Arc<eservices::Eservices>,
+    /// Where citizens reach this installation, for links in mail.
+    public_url: Arc<str>,
 }
 
 impl App {
@@ -89,12 +93,24 @@ impl App {
     }
 
     pub fn with_clock(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+        Self { store, clock, eservices: Arc::default(), public_url: "http://localhost:8080".into() }
+    }
+
+    /// The same App offering these e-services.
+    pub fn with_eservices(mut self, definitions: Vec<porten_domain::eservice::Definition>) -> Self {
+        self.eservices = Arc::new(eservices::Eservices::new(definitions));
+        self
+    }
+
+    /// The same App with this public address in the links it mails.
+    pub fn with_public_url(mut self, url: &str) -> Self {
+        self.public_url = url.into();
+        self
     }
 
     /// The same App on another clock (the demo seeder writes the past).
     pub fn on_clock(&self, clock: Arc<dyn Clock>) -> Self {
-        Self { store: self.store.clone(), clock }
+        Self { clock, ..self.clone() }
     }
 
     pub fn now(&self) -> DateTime<Utc> {

@@ -119,6 +119,18 @@ impl Lifecycle {
             Self::Closed => "Arkiverad",
         }
     }
+    /// The status in the words citizens see everywhere (the tracking page,
+    /// Mina ärenden, e-mail), in Swedish and English. A service may name a
+    /// state in its own Swedish words instead (`Service::status_names_sv`).
+    pub fn citizen_name(self) -> (&'static str, &'static str) {
+        match self {
+            Self::New | Self::Open => ("Mottaget", "Received"),
+            Self::InProgress => ("Handläggs", "Being handled"),
+            Self::WaitingForCitizen => ("Väntar på svar från dig", "Waiting for your reply"),
+            Self::Resolved => ("Klart", "Done"),
+            Self::Closed => ("Avslutat", "Closed"),
+        }
+    }
     /// Which state changes are allowed. A closed errand can only be reopened.
     pub fn can_become(self, to: Lifecycle) -> bool {
         use Lifecycle::*;

@@ -110,6 +110,8 @@ pub trait EserviceStore: Send + Sync {
     /// submission of it exists (the draft expired).
     async fn submit_draft(&self, submission: Submission) -> Result<Receipt>;
     async fn submission(&self, errand_id: i64) -> Result<Option<SubmissionRecord>>;
+    /// The tracking token of the errand a draft was submitted as.
+    async fn submitted_draft(&self, draft_id: &str) -> Result<Option<String>>;
     /// The errand a tracking token belongs to.
     async fn errand_by_tracking_token(&self, token: &str) -> Result<Option<porten_domain::PublicId>>;
 }
@@ -355,6 +357,13 @@ macro_rules! impl_eservices {
                         submitted_at: from_micros(r.try_get("submitted_at")?)?,
                         attachments,
                     }))
+                }
+
+                async fn submitted_draft(&self, draft_id: &str) -> Result<Option<String>> {
+                    Ok(sqlx::query_scalar("SELECT tracking_token FROM eservice_submissions WHERE draft_id = $1")
+                        .bind(draft_id)
+                        .fetch_optional(self.reader())
+                        .await?)
                 }
 
                 async fn errand_by_tracking_token(&self, token: &str) -> Result<Option<porten_domain::PublicId>> {

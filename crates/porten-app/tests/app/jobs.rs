@@ -67,8 +67,9 @@ async fn recurring_jobs_are_scheduled_once_and_run_every_hour() {
     for kind in RECURRING {
         assert_eq!(jobs.iter().filter(|j| j.kind == kind).count(), 1, "{kind}: one per database");
     }
-    assert!(runner.run_one().await.unwrap());
-    assert!(runner.run_one().await.unwrap());
+    for _ in RECURRING {
+        assert!(runner.run_one().await.unwrap());
+    }
     for j in t.app.jobs(&system(), 100).await.unwrap() {
         assert_eq!((j.state, j.run_at), (JobState::Queued, t.app.now() + Duration::hours(1)), "{}", j.kind);
     }

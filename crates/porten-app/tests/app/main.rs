@@ -2,5 +2,6 @@
 //! on a fresh database (SQLite, or PostgreSQL when `TEST_DATABASE_URL` is set).
 
 mod access;
+mod eservices;
 mod jobs;
 mod support;

@@ -103,3 +103,71 @@ impl TestApp {
         self.app.register_errand(&system(), raw).await.unwrap()
     }
 }
+
+/// An SMTP sink on loopback: it speaks enough SMTP for a real client
+/// (lettre) to deliver to it, and keeps each message's text.
+pub struct SmtpSink {
+    messages: Arc<std::sync::Mutex<Vec<String>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl SmtpSink {
+    /// A loopback port nothing listens on (yet): a mail server that is down.
+    pub fn free_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    }
+
+    /// A sink listening on `port`.
+    pub async fn start_on(port: u16) -> SmtpSink {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+        let messages = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = messages.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let kept = kept.clone();
+                tokio::spawn(async move {
+                    let (read, mut write) = socket.into_split();
+                    let mut lines = BufReader::new(read).lines();
+                    write.write_all(b"220 sink ESMTP\r\n").await.ok();
+                    while let Ok(Some(line)) = lines.next_line().await {
+                        let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
+                        let answer: &[u8] = match verb.as_str() {
+                            "DATA" => {
+                                write.write_all(b"354 end with .\r\n").await.ok();
+                                let mut text = String::new();
+                                while let Ok(Some(l)) = lines.next_line().await {
+                                    if l == "." {
+                                        break;
+                                    }
+                                    text.push_str(&l);
+                                    text.push('\n');
+                                }
+                                kept.lock().unwrap().push(text);
+                                b"250 queued\r\n"
+                            }
+                            "QUIT" => {
+                                write.write_all(b"221 bye\r\n").await.ok();
+                                break;
+                            }
+                            _ => b"250 ok\r\n",
+                        };
+                        write.write_all(answer).await.ok();
+                    }
+                });
+            }
+        });
+        SmtpSink { messages, task }
+    }
+
+    /// The messages received so far, headers and body, in order.
+    pub fn messages(&self) -> Vec<String> {
+        self.messages.lock().unwrap().clone()
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

@@ -1,0 +1,74 @@
+//! Delivering the mail outbox over SMTP (`lettre`): the `mail.send` job
+//! hands one queued mail to the SMTP server and marks it sent. When the
+//! server is down the job is retried with backoff, so nothing is lost; the
+//! mail stays in the outbox until it goes out. Delivery is at least once: a
+//! node that dies between the server's acceptance and marking the mail sent
+//! sends it again.
+
+use lettre::message::Mailbox;
+use lettre::message::header::ContentType;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use porten_store::Mail;
+
+use crate::jobs::{Finished, JobContext};
+
+/// Where mail goes and whom it is from.
+#[derive(Clone, Debug)]
+pub struct SmtpSettings {
+    /// The relay's host and port, from `smtp://host:port`. The connection is
+    /// plain SMTP without authentication: a relay on the local network (or
+    /// the same host) that forwards the city's mail.
+    pub host: String,
+    pub port: u16,
+    /// The sender, e.g. `Lindhamns stad <noreply@lindhamn.se>`.
+    pub from: Mailbox,
+}
+
+impl SmtpSettings {
+    /// Checks the settings at start, so a typo is found before mail is.
+    pub fn new(url: &str, from: &str) -> Result<Self, String> {
+        let bad = || format!("PORTEN_SMTP_URL: expected smtp://host:port, got {url:?}");
+        let rest = url.strip_prefix("smtp://").ok_or_else(bad)?.trim_end_matches('/');
+        let (host, port) = match rest.rsplit_once(':') {
+            Some((host, port)) => (host, port.parse().map_err(|_| bad())?),
+            None => (rest, 25),
+        };
+        if host.is_empty() || host.contains(['@', '/']) {
+            return Err(bad());
+        }
+        let from = from.parse().map_err(|e| format!("PORTEN_MAIL_FROM: {e}"))?;
+        Ok(Self { host: host.trim_matches(['[', ']']).to_owned(), port, from })
+    }
+}
+
+fn message(from: &Mailbox, mail: &Mail) -> Result<Message, String> {
+    let to: Mailbox = mail.recipient.parse().map_err(|e| format!("the recipient is not an address: {e}"))?;
+    Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(mail.subject.clone())
+        .header(ContentType::TEXT_PLAIN)
+        .body(mail.body.clone())
+        .map_err(|e| e.to_string())
+}
+
+/// The `mail.send` job: sends the outbox mail named in its payload.
+pub async fn send_job(settings: Option<SmtpSettings>, cx: JobContext) -> Result<Finished, String> {
+    let id = serde_json::from_str::<serde_json::Value>(&cx.job.payload)
+        .ok()
+        .and_then(|v| v["mail"].as_i64())
+        .ok_or("the payload names no mail")?;
+    let Some(mail) = cx.app.store.mail(id).await.map_err(|e| e.to_string())? else {
+        return Err(format!("mail {id} is not in the outbox"));
+    };
+    if mail.sent_at.is_some() {
+        return Ok(Finished::Done);
+    }
+    let settings = settings.ok_or("no SMTP server is configured (PORTEN_SMTP_URL); the mail waits in the outbox")?;
+    let transport =
+        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(settings.host.as_str()).port(settings.port).build();
+    transport.send(message(&settings.from, &mail)?).await.map_err(|e| format!("SMTP: {e}"))?;
+    cx.app.store.mark_mail_sent(id, cx.app.now()).await.map_err(|e| e.to_string())?;
+    tracing::info!(mail = id, "mail sent");
+    Ok(Finished::Done)
+}

@@ -1,0 +1,210 @@
+//! E-services through App: a citizen fills in the demo's felanmälan step by
+//! step, submits once however often they press the button, follows the
+//! errand by its tracking link, and replies to the case officer, whose
+//! message goes out by mail through the outbox.
+
+use chrono::Duration;
+use porten_app::eservices::{CitizenAccess, CitizenEvent, Upload};
+use porten_app::jobs::JobRunner;
+use porten_app::mail::SmtpSettings;
+use porten_app::{AppError, ListQuery};
+use porten_domain::errand::Direction;
+use porten_domain::eservice::Answers;
+use porten_domain::{Channel, Command, Lifecycle};
+use porten_store::{ErrandFilter, MAIL_JOB, User};
+
+use crate::support::*;
+
+const POTHOLE: &str = include_str!("../../../porten/demo/eservices/pothole.toml");
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR bild";
+
+async fn eservice_app() -> TestApp {
+    let mut t = TestApp::new().await;
+    let definition = porten_app::eservices::parse_definition("pothole.toml", POTHOLE).unwrap();
+    t.app = t.app.with_eservices(vec![definition]).with_public_url("https://porten.example");
+    t
+}
+
+async fn user(t: &TestApp, name: &str) -> User {
+    t.app.authenticate(name, PASSWORD).await.unwrap()
+}
+
+fn answers(pairs: &[(&str, &str)]) -> Answers {
+    pairs.iter().map(|(k, v)| ((*k).to_owned(), vec![(*v).to_owned()])).collect()
+}
+
+fn photo(content: &[u8], name: &str) -> Vec<Upload> {
+    vec![Upload { field: "photo".into(), name: name.into(), content: content.to_vec() }]
+}
+
+/// Fills in both steps of the felanmälan anonymously; the draft's id.
+async fn filled_in(t: &TestApp, who: Option<&User>) -> String {
+    let id = t.app.start_draft(who, "pothole", None).await.unwrap().draft.id;
+    let a = answers(&[("address", "Sjögatan 14")]);
+    let out = t.app.save_step(who, "pothole", &id, "where", a, vec![]).await.unwrap();
+    assert!(out.violations.is_empty(), "{:?}", out.violations);
+    let a = answers(&[("fault", "pothole"), ("description", "Djupt hål"), ("email", "anna@example.se")]);
+    let out = t.app.save_step(who, "pothole", &id, "what", a, photo(PNG, "C:\\bilder\\hål.png")).await.unwrap();
+    assert!(out.violations.is_empty(), "{:?}", out.violations);
+    id
+}
+
+#[tokio::test]
+async fn a_step_with_errors_keeps_what_was_typed_and_the_accepted_file() {
+    let t = eservice_app().await;
+    let id = t.app.start_draft(None, "pothole", None).await.unwrap().draft.id;
+    // No description, a bad e-mail address, and an .exe called .png.
+    let a = answers(&[("fault", "pothole"), ("email", "anna")]);
+    let out = t.app.save_step(None, "pothole", &id, "what", a, photo(b"MZ\x90\0", "bild.png")).await.unwrap();
+    let fields: Vec<(&str, &str)> = out.violations.0.iter().map(|v| (v.field.as_str(), v.code)).collect();
+    assert_eq!(fields, [("photo", "file_type"), ("description", "required"), ("email", "invalid")]);
+    let draft = t.app.open_draft(None, &id).await.unwrap().draft;
+    assert_eq!(draft.answers["email"], ["anna"], "what was typed is kept, wrong or not");
+    assert!(draft.files.is_empty());
+    // A good photo with a still-missing description: the photo is kept.
+    let a = answers(&[("fault", "pothole"), ("email", "anna@example.se")]);
+    let out = t.app.save_step(None, "pothole", &id, "what", a, photo(PNG, "hål.png")).await.unwrap();
+    assert_eq!(out.violations.0.len(), 1);
+    assert_eq!(t.app.open_draft(None, &id).await.unwrap().draft.files[0].media_type, "image/png");
+    t.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_submitted_felanmalan_is_registered_once_with_its_answers_and_photo() {
+    let t = eservice_app().await;
+    let id = filled_in(&t, None).await;
+    let (_, problems) = t.app.review_draft(None, &id).await.unwrap();
+    assert!(problems.is_empty());
+    let token = t.app.submit_draft(None, &id, false).await.unwrap();
+    assert_eq!(t.app.submit_draft(None, &id, false).await.unwrap(), token, "a double submit: the same receipt");
+    let officer = t.user("case_officer");
+    let page = t.app.list_errands(&officer, ListQuery { filter: ErrandFilter::default(), after: None, limit: 10 });
+    let page = page.await.unwrap();
+    assert_eq!(page.total, 1, "one errand in the owning unit's queue");
+    let view = t.app.read_errand(&officer, page.items[0].public_id, None).await.unwrap();
+    assert_eq!(view.errand.channel, Channel::Web);
+    assert_eq!(view.errand.form["address"], "Sjögatan 14");
+    assert_eq!(view.errand.form["photo"], "hål.png", "the file's own name, without the folder");
+    let record = t.app.submission(&officer, &view.errand).await.unwrap().unwrap();
+    assert_eq!(record.version, 1);
+    let (file, content) = t.app.attachment(&officer, view.errand.public_id, 0).await.unwrap();
+    assert_eq!((file.media_type.as_str(), content.as_slice()), ("image/png", PNG));
+    // Another unit's case officer sees neither the errand nor its file.
+    let other = porten_domain::Actor::User {
+        id: 999,
+        name: "x".into(),
+        role: porten_domain::Role::CaseOfficer,
+        unit: Some(code("SOF")),
+    };
+    assert!(matches!(t.app.attachment(&other, view.errand.public_id, 0).await, Err(AppError::NotFound)));
+    // The receipt mail is queued, in Swedish, with the tracking link.
+    let mails = t.db.store.list_jobs(10).await.unwrap().into_iter().filter(|j| j.kind == MAIL_JOB).count();
+    assert_eq!(mails, 1);
+    let mail = t.db.store.mail(1).await.unwrap().unwrap();
+    assert!(mail.body.contains(&format!("https://porten.example/track/{token}")), "{}", mail.body);
+    t.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn an_expired_draft_says_so_and_a_new_one_keeps_the_step_just_sent() {
+    let t = eservice_app().await;
+    let id = t.app.start_draft(None, "pothole", None).await.unwrap().draft.id;
+    t.clock.advance(Duration::days(31));
+    assert!(matches!(t.app.open_draft(None, &id).await, Err(AppError::Rejected(_))));
+    assert!(matches!(t.app.submit_draft(None, &id, false).await, Err(AppError::Rejected(_))));
+    let a = answers(&[("address", "Sjögatan 14")]);
+    let out = t.app.save_step(None, "pothole", &id, "where", a, vec![]).await.unwrap();
+    assert!(out.restarted);
+    assert_ne!(out.view.draft.id, id);
+    assert_eq!(out.view.draft.answers["address"], ["Sjögatan 14"]);
+    t.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_signed_in_citizens_draft_opens_only_for_them_and_their_errand_is_in_mina_arenden() {
+    let t = eservice_app().await;
+    let anna = t.app.sign_in_with_eid("198112189876", "Anna Andersson").await.unwrap();
+    let id = filled_in(&t, Some(&anna)).await;
+    assert!(matches!(t.app.open_draft(None, &id).await, Err(AppError::NotFound)), "the link alone is not enough");
+    let citizen = user(&t, "citizen").await;
+    assert!(matches!(t.app.open_draft(Some(&citizen), &id).await, Err(AppError::NotFound)));
+    t.app.submit_draft(Some(&anna), &id, false).await.unwrap();
+    let mine = t.app.my_errands(&anna).await.unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].status.sv, "Mottaget");
+    assert!(t.app.my_errands(&citizen).await.unwrap().is_empty());
+    // The case officer sees her as the applicant, by personnummer (masked).
+    let officer = t.user("case_officer");
+    let view = t.app.read_errand(&officer, mine[0].summary.public_id, None).await.unwrap();
+    assert_eq!(view.errand.parties[0].name, "Anna Andersson");
+    assert!(view.errand.parties[0].personal_number.is_some());
+    // Someone else's errand is not hers to read.
+    let other = CitizenAccess::SignedIn(&citizen, mine[0].summary.public_id);
+    assert!(matches!(t.app.citizen_errand(other).await, Err(AppError::NotFound)));
+    t.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn an_agent_fills_in_a_form_for_a_caller_and_the_errand_says_so() {
+    let t = eservice_app().await;
+    let agent = user(&t, "agent").await;
+    assert!(matches!(t.app.start_draft(Some(&agent), "pothole", None).await, Err(AppError::Invalid(_))));
+    let id = t.app.start_draft(Some(&agent), "pothole", Some(Channel::Phone)).await.unwrap().draft.id;
+    assert!(matches!(t.app.open_draft(None, &id).await, Err(AppError::NotFound)));
+    let a = answers(&[("address", "Torget")]);
+    t.app.save_step(Some(&agent), "pothole", &id, "where", a, vec![]).await.unwrap();
+    let a = answers(&[("fault", "sign"), ("description", "Skylten är nere")]);
+    t.app.save_step(Some(&agent), "pothole", &id, "what", a, vec![]).await.unwrap();
+    let token = t.app.submit_draft(Some(&agent), &id, false).await.unwrap();
+    let view = t.app.citizen_errand(CitizenAccess::Token(&token)).await.unwrap();
+    let staff = t.app.read_errand(&t.user("case_officer"), view.public_id, None).await.unwrap();
+    assert_eq!(staff.errand.channel, Channel::Phone);
+    assert_eq!(staff.timeline[0].actor_name, "agent", "registered by the agent who helped");
+    let record = t.app.submission(&t.user("case_officer"), &staff.errand).await.unwrap().unwrap();
+    assert_eq!(record.assisted_by, Some(agent.id));
+    t.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_citizen_and_the_case_officer_write_to_each_other_and_mail_goes_out_when_smtp_is_back() {
+    let t = eservice_app().await;
+    let id = filled_in(&t, None).await;
+    let token = t.app.submit_draft(None, &id, true).await.unwrap();
+    let officer = t.user("case_officer");
+    let errand = t.app.citizen_errand(CitizenAccess::Token(&token)).await.unwrap().public_id;
+    let msg = Command::AddMessage { direction: Direction::Out, body: "Vilken sida av gatan?".into() };
+    t.app.act_on_errand(&officer, errand, None, msg).await.unwrap();
+    let to_waiting = Command::ChangeStatus { to: Lifecycle::WaitingForCitizen, reason: None };
+    t.app.act_on_errand(&officer, errand, None, to_waiting).await.unwrap();
+    let view = t.app.citizen_errand(CitizenAccess::Token(&token)).await.unwrap();
+    assert_eq!(view.status.en, "Waiting for your reply");
+    assert!(
+        view.events
+            .iter()
+            .any(|(_, e)| *e == CitizenEvent::Message { from_city: true, body: "Vilken sida av gatan?".into() })
+    );
+    t.app.citizen_reply(CitizenAccess::Token(&token), "Norra sidan").await.unwrap();
+    let staff = t.app.read_errand(&officer, errand, None).await.unwrap();
+    assert_eq!(staff.errand.lifecycle, Lifecycle::InProgress, "the reply goes back to the case officer");
+    assert!(staff.timeline.iter().any(|e| matches!(&e.kind,
+        porten_domain::EventKind::Message { direction: Direction::In, body } if body == "Norra sidan")));
+    assert!(matches!(t.app.citizen_reply(CitizenAccess::Token("guess"), "x").await, Err(AppError::NotFound)));
+
+    // Two mails wait: the receipt (in English) and the message notice. The
+    // SMTP server is down: the jobs fail and stay; when it is up they go out.
+    let port = SmtpSink::free_port();
+    let settings = SmtpSettings::new(&format!("smtp://127.0.0.1:{port}"), "Lindhamns stad <noreply@example.se>");
+    let runner =
+        JobRunner::new(t.app.clone(), std::time::Duration::from_secs(60), 30).with_mail(Some(settings.unwrap()));
+    while runner.run_one().await.unwrap() {}
+    assert!(t.db.store.mail(1).await.unwrap().unwrap().sent_at.is_none(), "nothing sent, nothing lost");
+    let sink = SmtpSink::start_on(port).await;
+    t.clock.advance(Duration::minutes(5));
+    while runner.run_one().await.unwrap() {}
+    let got = sink.messages();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(got[0].contains("Subject: We have received your errand"), "{}", got[0]);
+    assert!(got[0].contains(&format!("/track/{token}")));
+    assert!(!got[1].contains("Vilken sida"), "the message itself stays out of the mail");
+    t.db.cleanup().await;
+}
