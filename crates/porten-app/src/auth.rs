@@ -100,6 +100,11 @@ impl App {
     }
 
     /// Resolves a bearer token to the API key's actor.
+    /// A user's display name (a staff page names who did what).
+    pub async fn user_name(&self, id: i64) -> Result<Option<String>> {
+        Ok(self.store.user_by_id(id).await?.map(|u| u.display_name))
+    }
+
     pub async fn api_key_actor(&self, bearer: &str) -> Result<Actor> {
         if !bearer.starts_with(API_KEY_PREFIX) {
             return Err(AppError::Unauthenticated);

@@ -37,6 +37,8 @@ pub fn routes() -> crate::routes::Routes {
         .get("/errands", list_errands)
         .get("/errands/{id}", get_errand)
         .get("/errands/{id}/timeline", get_timeline)
+        .get("/errands/{id}/submission", submissions::get_submission)
+        .get("/errands/{id}/attachments/{n}", submissions::get_attachment)
         .post("/errands/{id}/messages", command::<MessageIn>)
         .post("/errands/{id}/notes", command::<NoteIn>)
         .post("/errands/{id}/status", command::<StatusIn>)
@@ -53,7 +55,7 @@ pub async fn not_found() -> Problem {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Porten API", version = "1", description = "Errands, units and services of the city. Errors are application/problem+json."),
-    paths(list_units, list_services, create_errand, list_errands, get_errand, get_timeline, add_message, add_note, change_status, assign, hand_over, escalate),
+    paths(list_units, list_services, create_errand, list_errands, get_errand, get_timeline, submissions::get_submission, submissions::get_attachment, add_message, add_note, change_status, assign, hand_over, escalate),
     modifiers(&BearerAuth),
     security(("api_key" = []))
 )]
@@ -114,7 +116,10 @@ fn parse_id(id: &str) -> Result<PublicId, AppErrorResponse> {
     PublicId::parse(id).map_err(|_| AppError::NotFound.into())
 }
 
+mod submissions;
 mod values;
+
+pub use submissions::file_response;
 
 #[derive(Serialize, ToSchema)]
 pub struct UnitOut {

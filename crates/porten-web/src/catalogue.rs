@@ -80,6 +80,8 @@ struct ServicePage {
     description: String,
     unit_name: String,
     channels: String,
+    /// The e-service's start page and title, when the service has one.
+    eservice: Option<(String, String)>,
 }
 
 async fn service_page(
@@ -102,7 +104,12 @@ async fn service_page(
         .unwrap_or_else(|| service.unit.to_string());
     let channels =
         service.channels.iter().map(|c| t.get(&format!("channel-{}", c.as_str()))).collect::<Vec<_>>().join(", ");
+    let eservice = state
+        .app
+        .eservice(&service.code)
+        .map(|d| (format!("/e/{}", service.code), t.pick(&d.title.sv, &d.title.en).to_owned()));
     ServicePage {
+        eservice,
         name: t.pick(&service.name_sv, &service.name_en).to_owned(),
         description: t.pick(&service.description_sv, &service.description_en).to_owned(),
         unit_name,

@@ -25,6 +25,8 @@ pub fn routes() -> Routes {
         .post("/staff/errands/{id}/note", add_note)
         .post("/staff/errands/{id}/status", change_status)
         .post("/staff/errands/{id}/assign-me", assign_me)
+        .post("/staff/errands/{id}/message", send_message)
+        .get("/staff/errands/{id}/attachments/{n}", attachment)
 }
 
 struct SelectOption {
@@ -193,6 +195,13 @@ struct ErrandPage {
     notice: Option<String>,
     note_text: String,
     reason_text: String,
+    message_text: String,
+    /// The e-service answers: (question, answer).
+    answers: Vec<(String, String)>,
+    /// Attached files: (link, name, type and size).
+    attachments: Vec<(String, String, String)>,
+    /// "E-service version 1", with who filled it in for the citizen.
+    submitted_through: String,
 }
 
 /// What a re-rendered errand page tells the user, and what they had typed.
@@ -203,6 +212,7 @@ struct Feedback {
     notice: Option<String>,
     note_text: String,
     reason_text: String,
+    message_text: String,
 }
 
 #[derive(Deserialize)]
@@ -251,8 +261,51 @@ async fn render_errand(
         Ok(p) => p,
         Err(e) => return app_error_page(t, nav, e),
     };
+    let submission = match state.app.submission(&user_actor(user), &view.errand).await {
+        Ok(s) => s,
+        Err(e) => return app_error_page(t, nav, e),
+    };
     let e = view.errand;
     let service = view.service;
+    let definition = submission.as_ref().and_then(|s| state.app.eservices().version(&e.service_code, s.version));
+    let answers = e
+        .form
+        .iter()
+        .map(|(k, v)| {
+            let label = definition
+                .as_ref()
+                .and_then(|d| d.fields().find(|f| &f.name == k))
+                .map_or_else(|| k.clone(), |f| t.pick(&f.label.sv, &f.label.en).to_owned());
+            (label, v.clone())
+        })
+        .collect();
+    let attachments = submission
+        .as_ref()
+        .map(|s| {
+            s.attachments
+                .iter()
+                .enumerate()
+                .map(|(i, f)| {
+                    let href = format!("/staff/errands/{}/attachments/{i}", e.public_id);
+                    (href, f.name.clone(), format!("{}, {} kB", f.media_type, f.size.div_ceil(1024)))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let submitted_through = match &submission {
+        None => String::new(),
+        Some(s) => {
+            let assisted = match s.assisted_by {
+                Some(id) => state.app.user_name(id).await.ok().flatten(),
+                None => None,
+            };
+            let version = t.with1("errand-eservice-version", "version", s.version);
+            match assisted {
+                Some(name) => format!("{version} {}", t.with1("errand-eservice-assisted", "name", name)),
+                None => version,
+            }
+        }
+    };
     let assignee = match e.assignee {
         Some(_) => people.assignee_name.unwrap_or_default(),
         None => t.get("errand-unassigned"),
@@ -346,6 +399,10 @@ async fn render_errand(
         notice: feedback.notice,
         note_text: feedback.note_text,
         reason_text: feedback.reason_text,
+        message_text: feedback.message_text,
+        answers,
+        attachments,
+        submitted_through,
         t,
         nav,
     };
@@ -381,6 +438,7 @@ struct StaffAction {
     command: Command,
     note_text: String,
     reason_text: String,
+    message_text: String,
 }
 
 /// Runs a staff command from a form and answers with post/redirect/get, or
@@ -406,7 +464,9 @@ async fn staff_command(
         notice,
         note_text: action.note_text.clone(),
         reason_text: action.reason_text.clone(),
+        message_text: action.message_text.clone(),
     };
+    let to_citizen = matches!(action.command, Command::AddMessage { .. });
     let feedback = match state
         .app
         .act_on_errand(&user_actor(&user), public_id, action.version.as_ref().map(std::slice::from_ref), action.command)
@@ -417,6 +477,7 @@ async fn staff_command(
         Err(AppError::Invalid(v)) => {
             let first = v.0.first();
             let (field, label_key) = match first.map(|f| f.field.as_str()) {
+                Some("body") if to_citizen => ("message", "errand-message-label"),
                 Some("body") => ("note", "errand-note-label"),
                 Some("reason") => ("reason", "errand-reason-label"),
                 _ => ("status", "errand-status-label"),
@@ -445,6 +506,7 @@ async fn add_note(
         command: Command::AddNote { body: form.body.clone() },
         note_text: form.body,
         reason_text: String::new(),
+        message_text: String::new(),
     };
     staff_command(&state, t, &csrf, user, &id, action).await
 }
@@ -467,6 +529,7 @@ async fn change_status(
         command: Command::ChangeStatus { to, reason: form.reason },
         note_text: String::new(),
         reason_text,
+        message_text: String::new(),
     };
     staff_command(&state, t, &csrf, user, &id, action).await
 }
@@ -485,6 +548,48 @@ async fn assign_me(
         command: Command::Assign { assignee: user.as_ref().map(|u| u.id) },
         note_text: String::new(),
         reason_text: String::new(),
+        message_text: String::new(),
     };
     staff_command(&state, t, &csrf, user, &id, action).await
+}
+
+/// A message to the citizen: it shows on their tracking page and in Mina
+/// ärenden, and they are told by mail.
+async fn send_message(
+    State(state): State<AppState>,
+    t: Tr,
+    csrf: CsrfToken,
+    MaybeUser(user): MaybeUser,
+    Path(id): Path<String>,
+    Form(form): Form<NoteForm>,
+) -> Response {
+    let action = StaffAction {
+        form_csrf: form.csrf,
+        version: form.version,
+        command: Command::AddMessage { direction: porten_domain::Direction::Out, body: form.body.clone() },
+        note_text: String::new(),
+        reason_text: String::new(),
+        message_text: form.body,
+    };
+    staff_command(&state, t, &csrf, user, &id, action).await
+}
+
+/// An attached file, for staff who may read the errand (audited).
+async fn attachment(
+    State(state): State<AppState>,
+    t: Tr,
+    csrf: CsrfToken,
+    MaybeUser(user): MaybeUser,
+    Path((id, n)): Path<(String, usize)>,
+) -> Response {
+    let user = match require_staff(user, &t, &csrf) {
+        Ok(u) => u,
+        Err(res) => return *res,
+    };
+    let nav = Nav::new(Some(&user), &csrf);
+    let Ok(public_id) = PublicId::parse(&id) else { return error_page(t, nav, StatusCode::NOT_FOUND) };
+    match state.app.attachment(&user_actor(&user), public_id, n).await {
+        Ok((file, content)) => crate::api::file_response(&file, content),
+        Err(e) => app_error_page(t, nav, e),
+    }
 }

@@ -10,8 +10,10 @@ mod api;
 mod auth;
 mod calendar;
 mod catalogue;
+mod citizen;
 mod contacts;
 mod errands;
+mod eservices;
 mod i18n;
 mod ops;
 mod pages;
@@ -49,6 +51,8 @@ pub struct WebConfig {
     pub public_url: Option<String>,
     /// When set, `/metrics` answers only `Authorization: Bearer <token>`.
     pub metrics_token: Option<String>,
+    /// Offer the demo's e-ID login with fictional people (`--demo` only).
+    pub demo_eid: bool,
 }
 
 impl WebConfig {
@@ -67,6 +71,7 @@ impl Default for WebConfig {
             trusted_proxies: Vec::new(),
             public_url: None,
             metrics_token: None,
+            demo_eid: false,
         }
     }
 }
@@ -110,6 +115,8 @@ fn all_routes() -> (routes::Routes, routes::Routes, routes::Routes) {
     let pages = pages::routes()
         .merge(catalogue::routes())
         .merge(session::routes())
+        .merge(eservices::routes())
+        .merge(citizen::routes())
         .merge(errands::routes())
         .merge(planning::routes())
         .merge(contacts::routes())

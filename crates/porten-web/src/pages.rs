@@ -25,6 +25,7 @@ pub fn routes() -> Routes {
 pub struct Nav {
     pub user_name: Option<String>,
     pub is_staff: bool,
+    pub is_citizen: bool,
     pub can_plan: bool,
     pub can_edit_calendar: bool,
     pub csrf: String,
@@ -35,6 +36,7 @@ impl Nav {
         Nav {
             user_name: user.map(|u| u.display_name.clone()),
             is_staff: user.is_some_and(|u| u.role.is_staff()),
+            is_citizen: user.is_some_and(|u| u.role == Role::Citizen),
             can_plan: user.is_some_and(|u| porten_app::planning::may_plan(u.role)),
             can_edit_calendar: user.is_some_and(|u| porten_app::calendar::may_edit_calendar(u.role)),
             csrf: csrf.0.clone(),

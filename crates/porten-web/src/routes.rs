@@ -27,6 +27,16 @@ impl Routes {
         self.add("POST", path, post(handler))
     }
 
+    /// A POST route with its own body limit (uploads).
+    pub fn post_with_limit<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &'static str,
+        handler: H,
+        limit: axum::extract::DefaultBodyLimit,
+    ) -> Self {
+        self.add("POST", path, post(handler).layer(limit))
+    }
+
     fn add(mut self, method: &'static str, path: &'static str, route: MethodRouter<AppState>) -> Self {
         self.router = self.router.route(path, route);
         self.table.push((method, path.to_owned()));

@@ -32,10 +32,24 @@ struct LoginPage {
     nav: Nav,
     username: String,
     error: Option<String>,
+    /// Where citizens sign in with e-ID, when offered.
+    eid_login: Option<&'static str>,
 }
 
-async fn login_form(t: Tr, csrf: CsrfToken, MaybeUser(user): MaybeUser) -> Response {
-    LoginPage { nav: Nav::new(user.as_ref(), &csrf), t, username: String::new(), error: None }.into_response()
+/// Where citizens sign in with e-ID on this installation.
+fn eid_login(state: &AppState) -> Option<&'static str> {
+    state.config.demo_eid.then_some("/login/demo-eid")
+}
+
+async fn login_form(State(state): State<AppState>, t: Tr, csrf: CsrfToken, MaybeUser(user): MaybeUser) -> Response {
+    let page = LoginPage {
+        nav: Nav::new(user.as_ref(), &csrf),
+        t,
+        username: String::new(),
+        error: None,
+        eid_login: eid_login(&state),
+    };
+    page.into_response()
 }
 
 #[derive(Deserialize)]
@@ -61,46 +75,68 @@ async fn login(
     let client = limiter.key(("login-ip", ip));
     if limiter.count(client, LOGIN_WINDOW) >= FAILURES_PER_ADDRESS {
         sign_in_event("login.refused", "address", client);
-        return refused(t, nav, String::new());
+        return refused(t, nav, String::new(), eid_login(&state));
     }
     if input.username.len() > MAX_USERNAME_BYTES || input.password.len() > MAX_PASSWORD_BYTES {
         limiter.hit(client, LOGIN_WINDOW);
         sign_in_event("login.failed", "too long", client);
         let error = Some(t.get("login-failed"));
-        return (StatusCode::UNAUTHORIZED, LoginPage { t, nav, username: String::new(), error }).into_response();
+        return (
+            StatusCode::UNAUTHORIZED,
+            LoginPage { t, nav, username: String::new(), error, eid_login: eid_login(&state) },
+        )
+            .into_response();
     }
     let name = input.username.trim().to_lowercase();
     let pair = limiter.key(("login-pair", &name, ip));
     if limiter.count(pair, LOGIN_WINDOW) >= FAILURES_PER_ACCOUNT_AND_ADDRESS {
         sign_in_event("login.refused", "account and address", client);
-        return refused(t, nav, input.username);
+        return refused(t, nav, input.username, eid_login(&state));
     }
     let account = limiter.key(("login-user", &name));
     tokio::time::sleep(account_delay(limiter.count(account, LOGIN_WINDOW))).await;
     match state.app.authenticate(&input.username, &input.password).await {
-        Ok(user) => match state.app.start_session(&user).await {
-            Ok(token) => {
-                // Signing in as someone else in the same browser ends the
-                // session that was there.
-                if let Some(earlier) = crate::auth::cookie(&headers, &state.cookies.session) {
-                    let _ = state.app.end_session(earlier).await;
-                }
-                let target = if user.role.is_staff() { "/staff/errands" } else { "/" };
-                let mut res = Redirect::to(target).into_response();
-                if let Ok(v) = HeaderValue::from_str(&state.cookies.session_cookie(&token)) {
-                    res.headers_mut().append(header::SET_COOKIE, v);
-                }
-                res
-            }
-            Err(e) => app_error_page(t, nav, e),
-        },
+        Ok(user) => {
+            let target = if user.role.is_staff() { "/staff/errands" } else { "/mina-arenden" };
+            signed_in(&state, t, nav, &headers, &user, target).await
+        }
         Err(AppError::Unauthenticated) => {
             for key in [client, pair, account] {
                 limiter.hit(key, LOGIN_WINDOW);
             }
             sign_in_event("login.failed", "wrong username or password", client);
             let error = Some(t.get("login-failed"));
-            (StatusCode::UNAUTHORIZED, LoginPage { t, nav, username: input.username, error }).into_response()
+            (
+                StatusCode::UNAUTHORIZED,
+                LoginPage { t, nav, username: input.username, error, eid_login: eid_login(&state) },
+            )
+                .into_response()
+        }
+        Err(e) => app_error_page(t, nav, e),
+    }
+}
+
+/// Starts a session for a user who has just proved who they are (password
+/// or e-ID) and sends them on to `target`. Signing in as someone else in
+/// the same browser ends the session that was there.
+pub(crate) async fn signed_in(
+    state: &AppState,
+    t: Tr,
+    nav: Nav,
+    headers: &axum::http::HeaderMap,
+    user: &porten_store::User,
+    target: &str,
+) -> Response {
+    match state.app.start_session(user).await {
+        Ok(token) => {
+            if let Some(earlier) = crate::auth::cookie(headers, &state.cookies.session) {
+                let _ = state.app.end_session(earlier).await;
+            }
+            let mut res = Redirect::to(target).into_response();
+            if let Ok(v) = HeaderValue::from_str(&state.cookies.session_cookie(&token)) {
+                res.headers_mut().append(header::SET_COOKIE, v);
+            }
+            res
         }
         Err(e) => app_error_page(t, nav, e),
     }
@@ -134,9 +170,9 @@ fn account_delay(failures: u32) -> Duration {
     }
 }
 
-fn refused(t: Tr, nav: Nav, username: String) -> Response {
+fn refused(t: Tr, nav: Nav, username: String, eid_login: Option<&'static str>) -> Response {
     let error = Some(t.get("login-rate-limited"));
-    (StatusCode::TOO_MANY_REQUESTS, LoginPage { t, nav, username, error }).into_response()
+    (StatusCode::TOO_MANY_REQUESTS, LoginPage { t, nav, username, error, eid_login }).into_response()
 }
 
 #[derive(Deserialize)]

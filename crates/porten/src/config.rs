@@ -46,6 +46,12 @@ pub struct Config {
     pub max_connections: Option<usize>,
     /// A folder of e-service definitions, one TOML file per service.
     pub eservices_dir: Option<std::path::PathBuf>,
+    /// The SMTP relay mail goes through, `smtp://host:port`
+    /// (`PORTEN_SMTP_URL` wins). Without one, mail waits in the outbox.
+    pub smtp_url: Option<String>,
+    /// The sender of Porten's mail, e.g. `Lindhamns stad <noreply@lindhamn.se>`
+    /// (`PORTEN_MAIL_FROM` wins).
+    pub mail_from: Option<String>,
 }
 
 impl Config {
@@ -68,6 +74,15 @@ impl Config {
             .map(str::to_owned)
             .or_else(|| self.database_url.clone())
             .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())
+    }
+
+    /// The SMTP settings, checked; `None` when no relay is configured.
+    pub fn smtp(&self) -> Result<Option<porten_app::mail::SmtpSettings>> {
+        let url = std::env::var("PORTEN_SMTP_URL").ok().or_else(|| self.smtp_url.clone());
+        let from = std::env::var("PORTEN_MAIL_FROM").ok().or_else(|| self.mail_from.clone());
+        let Some(url) = url.filter(|u| !u.is_empty()) else { return Ok(None) };
+        let from = from.unwrap_or_else(|| "Porten <noreply@localhost>".into());
+        porten_app::mail::SmtpSettings::new(&url, &from).map(Some).map_err(anyhow::Error::msg)
     }
 
     pub fn serve_limits(&self) -> porten_web::ServeLimits {

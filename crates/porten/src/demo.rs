@@ -26,13 +26,19 @@ use serde::Deserialize;
 const CITY_TOML: &str = include_str!("../demo/city.toml");
 
 /// The demo city's e-service definitions (`demo/eservices/`).
-const ESERVICES: [(&str, &str); 6] = [
+const ESERVICES: [(&str, &str); 12] = [
     ("demo/eservices/e-id-help.toml", include_str!("../demo/eservices/e-id-help.toml")),
+    ("demo/eservices/fallen-tree.toml", include_str!("../demo/eservices/fallen-tree.toml")),
     ("demo/eservices/feedback-complaint.toml", include_str!("../demo/eservices/feedback-complaint.toml")),
+    ("demo/eservices/graffiti.toml", include_str!("../demo/eservices/graffiti.toml")),
+    ("demo/eservices/litter.toml", include_str!("../demo/eservices/litter.toml")),
+    ("demo/eservices/playground-fault.toml", include_str!("../demo/eservices/playground-fault.toml")),
     ("demo/eservices/pothole.toml", include_str!("../demo/eservices/pothole.toml")),
     ("demo/eservices/preschool-place.toml", include_str!("../demo/eservices/preschool-place.toml")),
     ("demo/eservices/public-document-request.toml", include_str!("../demo/eservices/public-document-request.toml")),
     ("demo/eservices/school-transport.toml", include_str!("../demo/eservices/school-transport.toml")),
+    ("demo/eservices/snow-clearing.toml", include_str!("../demo/eservices/snow-clearing.toml")),
+    ("demo/eservices/street-light-fault.toml", include_str!("../demo/eservices/street-light-fault.toml")),
 ];
 
 /// The demo city's e-service definitions, checked.
@@ -638,7 +644,7 @@ mod tests {
     fn demo_eservices_are_valid_and_belong_to_demo_services() {
         let file: CityFile = toml::from_str(CITY_TOML).unwrap();
         let definitions = eservices().unwrap_or_else(|e| panic!("{e:?}"));
-        assert_eq!(definitions.len(), 6);
+        assert_eq!(definitions.len(), 12);
         for d in &definitions {
             assert!(file.services.iter().any(|s| s.code == d.service_code), "{} is no demo service", d.service_code);
         }

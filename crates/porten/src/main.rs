@@ -344,23 +344,30 @@ async fn serve(args: ServeArgs, file: Config) -> Result<()> {
         anyhow::anyhow!("the e-service definitions have errors:\n{}", lines.join("\n"))
     })?;
     tracing::info!(count = definitions.len(), "e-service definitions loaded");
-    let app = open_app(&args.db, &file).await?;
+    let smtp = file.smtp()?;
+    if smtp.is_none() {
+        tracing::warn!("no SMTP relay configured (PORTEN_SMTP_URL): mail waits in the outbox");
+    }
     let mut web = file.web_config();
+    let listen = args.listen.or(file.listen).unwrap_or_else(|| "127.0.0.1:8080".parse().expect("valid address"));
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
+    let addr = listener.local_addr()?;
+    // Links in mail lead to the public address, or else to where this node listens.
+    let public_url = web.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+    let app = open_app(&args.db, &file).await?.with_eservices(definitions).with_public_url(&public_url);
     if args.demo {
+        web.demo_eid = true;
         let city = demo::seed(&app).await.context("creating the demo city")?;
         web.city_name_sv = city.name_sv;
         web.city_name_en = city.name_en;
     }
-    let listen = args.listen.or(file.listen).unwrap_or_else(|| "127.0.0.1:8080".parse().expect("valid address"));
     let keep_days = file.contact_agent_retention_days.unwrap_or(porten_app::contacts::DEFAULT_AGENT_RETENTION_DAYS);
     let lease = args.job_lease_seconds.or(file.job_lease_seconds).unwrap_or(porten_app::jobs::DEFAULT_LEASE_SECONDS);
-    let runner = JobRunner::new(app.clone(), std::time::Duration::from_secs(lease.max(1)), keep_days);
+    let runner = JobRunner::new(app.clone(), std::time::Duration::from_secs(lease.max(1)), keep_days).with_mail(smtp);
     runner.schedule_recurring().await.context("scheduling the recurring jobs")?;
     tokio::spawn(runner.run());
     let state = porten_web::AppState::new(app, web, porten_web::install_metrics());
     let router = porten_web::router(state);
-    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
-    let addr = listener.local_addr()?;
     println!("porten listening on http://{addr}");
     tracing::info!(%addr, "serving");
     let limits = file.serve_limits();

@@ -34,7 +34,9 @@ const CALLERS: [&str; 10] = [
 fn body_for(path: &str) -> &'static str {
     match path {
         "/login" => "username=nobody&password=not+the+password",
-        "/staff/errands/{id}/note" => "body=Ringt+upp",
+        "/staff/errands/{id}/note" | "/staff/errands/{id}/message" => "body=Ringt+upp",
+        "/track/{token}/reply" | "/mina-arenden/{id}/reply" => "message=Tack",
+        "/login/demo-eid" => "person=0",
         "/staff/errands/{id}/status" => "status=in_progress",
         "/staff/contacts" => "channel=phone&topic=general&outcome=resolved&minutes=2",
         "/staff/calendar" | "/staff/calendar/remove" => "date=2031-05-05&open=closed&note=Utbildning",
@@ -90,6 +92,28 @@ const EXPECTED: &[(&str, &str, [u16; 10])] = &[
     ("POST", "/api/v1/errands/{id}/assignment", [401, 401, 401, 401, 401, 401, 401, 403, 200, 403]),
     ("POST", "/api/v1/errands/{id}/handover", [401, 401, 401, 401, 401, 401, 401, 403, 200, 403]),
     ("POST", "/api/v1/errands/{id}/escalation", [401, 401, 401, 401, 401, 401, 401, 403, 200, 403]),
+    // E-services: anyone may start and fill in a form; staff must say how the citizen reached them (422
+    // without). The submit is refused (422) because the draft lacks its second step.
+    ("GET", "/e/{code}", [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST", "/e/{code}/start", [303, 303, 422, 422, 422, 422, 422, 400, 400, 400]),
+    ("GET", "/e/{code}/{draft}/step/{step}", [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST", "/e/{code}/{draft}/step/{step}", [303, 303, 303, 303, 303, 303, 303, 400, 400, 400]),
+    ("GET", "/e/{code}/{draft}/review", [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST", "/e/{code}/{draft}/submit", [422, 422, 422, 422, 422, 422, 422, 400, 400, 400]),
+    // Following an errand: the tracking link needs no login; Mina ärenden is for citizens, and only
+    // their own errands (another's is 404).
+    ("GET", "/track/{token}", [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST", "/track/{token}/reply", [303, 303, 303, 303, 303, 303, 303, 400, 400, 400]),
+    ("GET", "/mina-arenden", [303, 200, 403, 403, 403, 403, 403, 303, 303, 303]),
+    ("GET", "/mina-arenden/{id}", [303, 404, 403, 403, 403, 403, 403, 303, 303, 303]),
+    ("POST", "/mina-arenden/{id}/reply", [303, 404, 403, 403, 403, 403, 403, 303, 303, 303]),
+    // The demo's e-ID login exists only with --demo.
+    ("GET", "/login/demo-eid", [404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
+    ("POST", "/login/demo-eid", [404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
+    ("POST", "/staff/errands/{id}/message", [303, 403, 303, 303, 404, 303, 303, 303, 303, 303]),
+    ("GET", "/staff/errands/{id}/attachments/{n}", [303, 403, 200, 200, 404, 200, 200, 303, 303, 303]),
+    ("GET", "/api/v1/errands/{id}/submission", [401, 401, 401, 401, 401, 401, 401, 200, 200, 404]),
+    ("GET", "/api/v1/errands/{id}/attachments/{n}", [401, 401, 401, 401, 401, 401, 401, 200, 200, 404]),
     // Operations: open (/metrics is off in tests; with metrics_token it needs the token).
     ("GET", "/healthz", [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET", "/readyz", [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
@@ -133,13 +157,27 @@ async fn every_route_against_every_caller() {
         .unwrap()
         .to_owned();
 
+    // A draft anyone holding its id may fill in, and a submitted errand's tracking token.
+    let draft = t.app.start_draft(None, "pothole", None).await.unwrap().draft.id;
+    let (token, submitted) = crate::support::submitted_pothole(&t).await;
+
     let expected: BTreeMap<(&str, &str), [u16; 10]> = EXPECTED.iter().map(|(m, p, row)| ((*m, *p), *row)).collect();
     let mut got_table = Vec::new();
     for (method, path) in porten_web::route_table() {
         let mut row = [0u16; 10];
         for (i, caller) in CALLERS.iter().enumerate() {
-            let errand = if *caller == "officer, other unit" { &other } else { &own };
-            let uri = path.replace("{id}", errand).replace("{code}", "pothole");
+            let errand = match *caller {
+                "officer, other unit" => &other,
+                _ if path.contains("/submission") || path.contains("/attachments/") => &submitted,
+                _ => &own,
+            };
+            let uri = path
+                .replace("{id}", errand)
+                .replace("{code}", "pothole")
+                .replace("{draft}", &draft)
+                .replace("{step}", "where")
+                .replace("{token}", &token)
+                .replace("{n}", "0");
             let (jar, key) = match *caller {
                 "anonymous" => (format!("porten_csrf={CSRF}"), None),
                 "citizen" => (t.sign_in("citizen").await, None),
@@ -160,6 +198,12 @@ async fn every_route_against_every_caller() {
                 ("POST", true) => {
                     req = req.header(header::CONTENT_TYPE, "application/json");
                     Body::from(body_for(&path))
+                }
+                ("POST", false) if path.contains("/step/") => {
+                    let csrf = crate::support::form_token(&t.router, &jar).await;
+                    let (kind, body) = crate::support::multipart(&[("csrf", &csrf), ("address", "Torget 1")], &[]);
+                    req = req.header(header::CONTENT_TYPE, kind);
+                    Body::from(body)
                 }
                 ("POST", false) => {
                     req = req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");

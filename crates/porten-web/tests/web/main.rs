@@ -5,6 +5,7 @@
 mod access;
 mod calendar;
 mod contacts;
+mod eservices;
 mod http;
 mod planning;
 mod serve;

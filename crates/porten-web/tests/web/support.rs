@@ -44,6 +44,7 @@ pub struct Reply {
     pub status: StatusCode,
     pub headers: axum::http::HeaderMap,
     pub body: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -70,7 +71,9 @@ pub fn code(s: &str) -> UnitCode {
 impl TestApp {
     pub async fn new() -> TestApp {
         let db = TestDb::new().await;
-        let app = App::new(db.store.clone());
+        let pothole = include_str!("../../../porten/demo/eservices/pothole.toml");
+        let definition = porten_app::eservices::parse_definition("pothole.toml", pothole).unwrap();
+        let app = App::new(db.store.clone()).with_eservices(vec![definition]);
         let system = system();
         for (c, cc) in [("TK", false), ("KC", true), ("SOF", false)] {
             let unit =
@@ -211,7 +214,8 @@ pub async fn send(router: &axum::Router, req: Request<Body>) -> Reply {
     let status = res.status();
     let headers = res.headers().clone();
     let bytes = axum::body::to_bytes(res.into_body(), 1 << 22).await.unwrap();
-    Reply { status, headers, body: String::from_utf8(bytes.to_vec()).unwrap() }
+    // A downloaded file is not text: its bytes stay in `bytes`.
+    Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned(), bytes: bytes.to_vec() }
 }
 
 /// Signs in through the real login form (password [`PASSWORD`]) and returns
@@ -242,6 +246,31 @@ pub async fn form_token(router: &axum::Router, jar: &str) -> String {
     page[start..].split('"').next().unwrap_or_default().to_owned()
 }
 
+/// A `multipart/form-data` body of text fields and files `(field, file name,
+/// content)`: its content type and bytes.
+pub fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
+    const BOUNDARY: &str = "----porten-test-boundary";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend(
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").bytes(),
+        );
+    }
+    for (name, file, content) in files {
+        body.extend(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n"
+            )
+            .bytes(),
+        );
+        body.extend_from_slice(content);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{BOUNDARY}--\r\n").bytes());
+    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
+}
+
 /// `body` with the placeholder token (`csrf=` and [`CSRF`]) replaced by the
 /// jar's own form token; other bodies (a forged token) are sent as they are.
 pub async fn with_form_token(router: &axum::Router, jar: &str, body: &str) -> String {
@@ -250,4 +279,24 @@ pub async fn with_form_token(router: &axum::Router, jar: &str, body: &str) -> St
         return body.to_owned();
     }
     body.replace(&placeholder, &format!("csrf={}", form_token(router, jar).await))
+}
+
+/// A PNG file's first bytes, enough for its type to be told from its content.
+pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+
+/// Submits a complete felanmälan with a photo anonymously through App; its
+/// tracking token and the errand's public id.
+pub async fn submitted_pothole(t: &TestApp) -> (String, String) {
+    let app = &t.app;
+    let id = app.start_draft(None, "pothole", None).await.unwrap().draft.id;
+    let one = |k: &str, v: &str| (k.to_owned(), vec![v.to_owned()]);
+    let answers = [one("address", "Sjögatan 14")].into_iter().collect();
+    app.save_step(None, "pothole", &id, "where", answers, vec![]).await.unwrap();
+    let answers = [one("fault", "pothole"), one("description", "Djupt hål")].into_iter().collect();
+    let photo = porten_app::eservices::Upload { field: "photo".into(), name: "hål.png".into(), content: PNG.to_vec() };
+    app.save_step(None, "pothole", &id, "what", answers, vec![photo]).await.unwrap();
+    let token = app.submit_draft(None, &id, false).await.unwrap();
+    let access = porten_app::eservices::CitizenAccess::Token(&token);
+    let errand = app.citizen_errand(access).await.unwrap().public_id.to_string();
+    (token, errand)
 }

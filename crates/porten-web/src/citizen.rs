@@ -1,0 +1,332 @@
+//! What citizens follow: the tracking page of an errand (`/track/{token}`,
+//! no login: the receipt after a submit), Mina ärenden (`/mina-arenden`,
+//! signed in), a reply to the case officer from either, and the demo's
+//! e-ID login (`/login/demo-eid`, only with `--demo`). The rules live in
+//! `porten_app::eservices`.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use porten_app::eservices::{CitizenAccess, CitizenEvent, CitizenView};
+use porten_domain::{PublicId, Role};
+use porten_store::User;
+
+use crate::AppState;
+use crate::auth::{CsrfToken, MaybeUser};
+use crate::i18n::{Tr, local_time};
+use crate::pages::{ErrorLink, Nav, app_error_page, error_page};
+use crate::routes::Routes;
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/track/{token}", track_page)
+        .post("/track/{token}/reply", track_reply)
+        .get("/mina-arenden", my_errands)
+        .get("/mina-arenden/{id}", my_errand)
+        .post("/mina-arenden/{id}/reply", my_reply)
+        .get("/login/demo-eid", demo_eid_page)
+        .post("/login/demo-eid", demo_eid_login)
+}
+
+/// Longest reply a citizen may send.
+const MAX_REPLY_CHARS: usize = 5_000;
+
+struct EventRow {
+    at: String,
+    text: String,
+    /// `city`, `you` or `status`.
+    who: &'static str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "track.html")]
+struct TrackPage {
+    t: Tr,
+    nav: Nav,
+    received: bool,
+    replied: bool,
+    registry_number: String,
+    title: String,
+    status: String,
+    created: String,
+    events: Vec<EventRow>,
+    reply_action: String,
+    /// The tracking link to keep, on the receipt.
+    link: String,
+    errors: Vec<ErrorLink>,
+    reply: String,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct Flags {
+    received: Option<String>,
+    replied: Option<String>,
+}
+
+fn render_view(
+    t: Tr,
+    nav: Nav,
+    view: CitizenView,
+    reply_action: String,
+    flags: &Flags,
+    errors: Vec<ErrorLink>,
+    reply: String,
+) -> Response {
+    let events = view
+        .events
+        .iter()
+        .map(|(at, e)| {
+            let (who, text) = match e {
+                CitizenEvent::Registered => ("status", t.get("track-event-registered")),
+                CitizenEvent::Status(s) => ("status", t.with1("track-event-status", "status", t.pick(&s.sv, &s.en))),
+                CitizenEvent::Message { from_city: true, body } => ("city", body.clone()),
+                CitizenEvent::Message { from_city: false, body } => ("you", body.clone()),
+            };
+            EventRow { at: local_time(*at), text, who }
+        })
+        .collect();
+    let status_code = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = TrackPage {
+        received: flags.received.is_some(),
+        replied: flags.replied.is_some(),
+        registry_number: view.registry_number,
+        title: view.service.as_ref().map(|s| t.pick(&s.name_sv, &s.name_en).to_owned()).unwrap_or(view.title),
+        status: t.pick(&view.status.sv, &view.status.en).to_owned(),
+        created: local_time(view.created_at),
+        events,
+        link: view.tracking_token.map(|tok| format!("/track/{tok}")).unwrap_or_default(),
+        reply_action,
+        errors,
+        reply,
+        t,
+        nav,
+    };
+    (status_code, page).into_response()
+}
+
+async fn track_page(
+    State(state): State<AppState>,
+    t: Tr,
+    csrf: CsrfToken,
+    MaybeUser(user): MaybeUser,
+    Path(token): Path<String>,
+    Query(flags): Query<Flags>,
+) -> Response {
+    let nav = Nav::new(user.as_ref(), &csrf);
+    match state.app.citizen_errand(CitizenAccess::Token(&token)).await {
+        Ok(view) => render_view(t, nav, view, format!("/track/{token}/reply"), &flags, Vec::new(), String::new()),
+        Err(e) => app_error_page(t, nav, e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct ReplyForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    message: String,
+}
+
+/// Sends a reply; on a problem, shows the page again with what was typed.
+async fn reply(
+    state: &AppState,
+    t: Tr,
+    nav: Nav,
+    access: CitizenAccess<'_>,
+    here: String,
+    form: ReplyForm,
+) -> Response {
+    let message = form.message.trim();
+    let problem = if message.is_empty() {
+        Some("track-reply-error-empty")
+    } else if message.chars().count() > MAX_REPLY_CHARS {
+        Some("track-reply-error-long")
+    } else {
+        None
+    };
+    if problem.is_none() {
+        match state.app.citizen_reply(access, message).await {
+            Ok(()) => return Redirect::to(&format!("{here}?replied=1")).into_response(),
+            Err(e) => return app_error_page(t, nav, e),
+        }
+    }
+    let errors = vec![ErrorLink { id: "message".into(), message: t.get(problem.unwrap_or_default()) }];
+    match state.app.citizen_errand(access).await {
+        Ok(view) => {
+            render_view(t.at(here.clone()), nav, view, format!("{here}/reply"), &Flags::default(), errors, form.message)
+        }
+        Err(e) => app_error_page(t, nav, e),
+    }
+}
+
+async fn track_reply(
+    State(state): State<AppState>,
+    t: Tr,
+    csrf: CsrfToken,
+    MaybeUser(user): MaybeUser,
+    Path(token): Path<String>,
+    Form(form): Form<ReplyForm>,
+) -> Response {
+    let nav = Nav::new(user.as_ref(), &csrf);
+    if !csrf.matches(&form.csrf) {
+        return error_page(t, nav, StatusCode::BAD_REQUEST);
+    }
+    reply(&state, t, nav, CitizenAccess::Token(&token), format!("/track/{token}"), form).await
+}
+
+/// The signed-in citizen, or where to send them instead.
+fn citizen(user: Option<User>, t: &Tr, csrf: &CsrfToken) -> Result<User, Box<Response>> {
+    match user {
+        None => Err(Box::new(Redirect::to("/login").into_response())),
+        Some(u) if u.role != Role::Citizen => {
+            Err(Box::new(error_page(t.clone(), Nav::new(Some(&u), csrf), StatusCode::FORBIDDEN)))
+        }
+        Some(u) => Ok(u),
+    }
+}
+
+struct MyRow {
+    href: String,
+    registry_number: String,
+    title: String,
+    status: String,
+    created: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "my_errands.html")]
+struct MyErrandsPage {
+    t: Tr,
+    nav: Nav,
+    rows: Vec<MyRow>,
+}
+
+async fn my_errands(State(state): State<AppState>, t: Tr, csrf: CsrfToken, MaybeUser(user): MaybeUser) -> Response {
+    let user = match citizen(user, &t, &csrf) {
+        Ok(u) => u,
+        Err(res) => return *res,
+    };
+    let nav = Nav::new(Some(&user), &csrf);
+    let services = state.app.services(None).await.unwrap_or_default();
+    match state.app.my_errands(&user).await {
+        Ok(list) => {
+            let rows = list
+                .into_iter()
+                .map(|e| MyRow {
+                    href: format!("/mina-arenden/{}", e.summary.public_id),
+                    registry_number: e.summary.registry_number.to_string(),
+                    title: services
+                        .iter()
+                        .find(|s| s.code == e.summary.service_code)
+                        .map(|s| t.pick(&s.name_sv, &s.name_en).to_owned())
+                        .unwrap_or(e.summary.title),
+                    status: t.pick(&e.status.sv, &e.status.en).to_owned(),
+                    created: local_time(e.summary.created_at),
+                })
+                .collect();
+            MyErrandsPage { t, nav, rows }.into_response()
+        }
+        Err(e) => app_error_page(t, nav, e),
+    }
+}
+
+async fn my_errand(
+    State(state): State<AppState>,
+    t: Tr,
+    csrf: CsrfToken,
+    MaybeUser(user): MaybeUser,
+    Path(id): Path<String>,
+    Query(flags): Query<Flags>,
+) -> Response {
+    let user = match citizen(user, &t, &csrf) {
+        Ok(u) => u,
+        Err(res) => return *res,
+    };
+    let nav = Nav::new(Some(&user), &csrf);
+    let Ok(public_id) = PublicId::parse(&id) else { return error_page(t, nav, StatusCode::NOT_FOUND) };
+    match state.app.citizen_errand(CitizenAccess::SignedIn(&user, public_id)).await {
+        Ok(view) => render_view(t, nav, view, format!("/mina-arenden/{id}/reply"), &flags, Vec::new(), String::new()),
+        Err(e) => app_error_page(t, nav, e),
+    }
+}
+
+async fn my_reply(
+    State(state): State<AppState>,
+    t: Tr,
+    csrf: CsrfToken,
+    MaybeUser(user): MaybeUser,
+    Path(id): Path<String>,
+    Form(form): Form<ReplyForm>,
+) -> Response {
+    let user = match citizen(user, &t, &csrf) {
+        Ok(u) => u,
+        Err(res) => return *res,
+    };
+    let nav = Nav::new(Some(&user), &csrf);
+    if !csrf.matches(&form.csrf) {
+        return error_page(t, nav, StatusCode::BAD_REQUEST);
+    }
+    let Ok(public_id) = PublicId::parse(&id) else { return error_page(t, nav, StatusCode::NOT_FOUND) };
+    reply(&state, t, nav, CitizenAccess::SignedIn(&user, public_id), format!("/mina-arenden/{id}"), form).await
+}
+
+/// The fictional people of the demo's e-ID login: (personnummer, name).
+/// Their numbers are Skatteverket's published test numbers.
+pub const DEMO_PEOPLE: [(&str, &str); 3] =
+    [("198112189876", "Anna Andersson"), ("194107086995", "Gustav Lind"), ("200208302380", "Sara Nilsson")];
+
+#[derive(Template, WebTemplate)]
+#[template(path = "demo_eid.html")]
+struct DemoEidPage {
+    t: Tr,
+    nav: Nav,
+    people: Vec<(usize, String, String)>,
+}
+
+async fn demo_eid_page(State(state): State<AppState>, t: Tr, csrf: CsrfToken, MaybeUser(user): MaybeUser) -> Response {
+    let nav = Nav::new(user.as_ref(), &csrf);
+    if !state.config.demo_eid {
+        return error_page(t, nav, StatusCode::NOT_FOUND);
+    }
+    let people = DEMO_PEOPLE
+        .iter()
+        .enumerate()
+        .map(|(i, (number, name))| {
+            let birth = format!("{}-{}-{}", &number[..4], &number[4..6], &number[6..8]);
+            (i, (*name).to_owned(), birth)
+        })
+        .collect();
+    DemoEidPage { t, nav, people }.into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct DemoEidForm {
+    #[serde(default)]
+    csrf: String,
+    person: Option<usize>,
+}
+
+async fn demo_eid_login(
+    State(state): State<AppState>,
+    t: Tr,
+    csrf: CsrfToken,
+    headers: axum::http::HeaderMap,
+    Form(form): Form<DemoEidForm>,
+) -> Response {
+    let nav = Nav::new(None, &csrf);
+    if !state.config.demo_eid {
+        return error_page(t, nav, StatusCode::NOT_FOUND);
+    }
+    if !csrf.matches(&form.csrf) {
+        return error_page(t, nav, StatusCode::BAD_REQUEST);
+    }
+    let Some((number, name)) = form.person.and_then(|i| DEMO_PEOPLE.get(i)) else {
+        return Redirect::to("/login/demo-eid").into_response();
+    };
+    match state.app.sign_in_with_eid(number, name).await {
+        Ok(user) => crate::session::signed_in(&state, t, nav, &headers, &user, "/mina-arenden").await,
+        Err(e) => app_error_page(t, nav, e),
+    }
+}

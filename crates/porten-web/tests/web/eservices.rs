@@ -1,0 +1,140 @@
+//! The citizen's e-service pages over HTTP, as a browser without
+//! JavaScript uses them: start from the service page, fill in each step
+//! (with a file), get errors that link to their fields and keep what was
+//! typed, check the answers, submit once however often the button is
+//! pressed, and land on the receipt. The case officer then sees the answers
+//! and the file, on the errand page and through the API.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+
+use crate::support::{CSRF, PNG, TestApp, form_token, multipart};
+
+/// Posts one step's form as `multipart/form-data` with the jar's form token.
+async fn post_step(
+    t: &TestApp,
+    uri: &str,
+    jar: &str,
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, &[u8])],
+) -> crate::support::Reply {
+    let csrf = form_token(&t.router, jar).await;
+    let mut all = vec![("csrf", csrf.as_str())];
+    all.extend_from_slice(fields);
+    let (kind, body) = multipart(&all, files);
+    let req = Request::builder()
+        .method("POST")
+        .uri(uri)
+        .header(header::COOKIE, jar)
+        .header(header::CONTENT_TYPE, kind)
+        .body(Body::from(body))
+        .unwrap();
+    t.send(req).await
+}
+
+#[tokio::test]
+async fn a_citizen_reports_a_pothole_without_signing_in_and_follows_it_by_link() {
+    let t = TestApp::new().await;
+    let jar = format!("porten_csrf={CSRF}");
+    let service = t.get("/services/pothole", &jar).await;
+    assert!(service.body.contains("href=\"/e/pothole\""), "the service page's button starts the e-service");
+    let general = t.get("/services/general-question", &jar).await;
+    assert!(!general.body.contains("href=\"/e/"), "no button where there is no e-service");
+    assert!(t.get("/e/pothole", &jar).await.body.contains("Felanmälan gata och park"));
+
+    let started = t.post_form("/e/pothole/start", &jar, &format!("csrf={CSRF}")).await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER);
+    let where_step = started.header(header::LOCATION).to_owned();
+    assert!(where_step.ends_with("/step/where"), "{where_step}");
+    let draft = where_step.split('/').nth(3).unwrap().to_owned();
+
+    // Nothing typed: the error summary links to the field.
+    let empty = post_step(&t, &where_step, &jar, &[("action", "next")], &[]).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.body.contains("href=\"#f-address\""), "{}", empty.body);
+    assert!(empty.body.contains("Fyll i Adress eller plats."));
+    let next = post_step(&t, &where_step, &jar, &[("action", "next"), ("address", "Sjögatan 14")], &[]).await;
+    let what_step = next.header(header::LOCATION).to_owned();
+    assert!(what_step.ends_with("/step/what"));
+
+    // A program named like a photo, a bad e-mail address: errors, and what was typed is kept.
+    let fields = [
+        ("action", "next"),
+        ("fault", "pothole"),
+        ("description", "Djupt hål vid övergångsstället"),
+        ("email", "anna"),
+    ];
+    let bad = post_step(&t, &what_step, &jar, &fields, &[("photo", "hål.png", b"MZ\x90\0not a picture")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("href=\"#f-photo\"") && bad.body.contains("href=\"#f-email\""));
+    assert!(bad.body.contains("Djupt hål vid övergångsstället</textarea>"), "typed text kept");
+    assert!(bad.body.contains("value=\"anna\""));
+    let fields = [
+        ("action", "next"),
+        ("fault", "pothole"),
+        ("description", "Djupt hål vid övergångsstället"),
+        ("email", "anna@example.se"),
+    ];
+    let good = post_step(&t, &what_step, &jar, &fields, &[("photo", "hål.png", PNG)]).await;
+    assert_eq!(good.header(header::LOCATION), format!("/e/pothole/{draft}/review"));
+
+    let review = t.get(&format!("/e/pothole/{draft}/review"), &jar).await;
+    assert!(
+        review.body.contains("Sjögatan 14") && review.body.contains("Hål i vägen") && review.body.contains("hål.png")
+    );
+    let submit = format!("/e/pothole/{draft}/submit");
+    let sent = t.post_form(&submit, &jar, &format!("csrf={CSRF}")).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER);
+    let receipt = sent.header(header::LOCATION).to_owned();
+    assert!(receipt.starts_with("/track/") && receipt.ends_with("?received=1"), "{receipt}");
+    let again = t.post_form(&submit, &jar, &format!("csrf={CSRF}")).await;
+    assert_eq!(again.header(header::LOCATION), receipt, "a double submit leads to the same receipt");
+    let page = t.get(&receipt, "").await;
+    assert!(page.body.contains("TK 20") && page.body.contains("Mottaget"), "{}", page.body);
+
+    // The case officer sees the answers and the photo; so does an integration through the API.
+    let officer = t.sign_in("officer").await;
+    let list = t.api("GET", "/api/v1/errands", Some(&t.key), None).await.json();
+    let id = list["items"][0]["id"].as_str().unwrap().to_owned();
+    let staff = t.get(&format!("/staff/errands/{id}"), &officer).await;
+    assert!(staff.body.contains("Adress eller plats") && staff.body.contains("Djupt hål vid övergångsstället"));
+    let file = t.get(&format!("/staff/errands/{id}/attachments/0"), &officer).await;
+    assert_eq!((file.status, file.header(header::CONTENT_TYPE)), (StatusCode::OK, "image/png"));
+    assert_eq!(file.bytes, PNG);
+    assert!(file.header(header::CONTENT_DISPOSITION).starts_with("attachment;"));
+    let submission =
+        t.api("GET", &format!("/api/v1/errands/{id}/submission"), Some(&t.read_only_key), None).await.json();
+    assert_eq!(submission["version"], 1);
+    assert_eq!(submission["attachments"][0]["media_type"], "image/png");
+    let url = submission["attachments"][0]["url"].as_str().unwrap().to_owned();
+    assert_eq!(t.api("GET", &url, Some(&t.read_only_key), None).await.bytes, PNG);
+    t.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_draft_saved_for_later_opens_from_its_link_and_an_unknown_one_says_it_is_gone() {
+    let t = TestApp::new().await;
+    let jar = format!("porten_csrf={CSRF}");
+    let started = t.post_form("/e/pothole/start", &jar, &format!("csrf={CSRF}")).await;
+    let step = started.header(header::LOCATION).to_owned();
+    let saved = post_step(&t, &step, &jar, &[("action", "save"), ("address", "Torget")], &[]).await;
+    assert_eq!(saved.status, StatusCode::OK);
+    assert!(saved.body.contains("Utkastet är sparat"));
+    // Later, in another browser: the link is enough for a draft started without signing in.
+    let resumed = t.get(&step, "").await;
+    assert!(resumed.body.contains("value=\"Torget\""));
+    let gone = t.get("/e/pothole/no-such-draft/step/where", &jar).await;
+    assert_eq!(gone.status, StatusCode::GONE);
+    assert!(gone.body.contains("Utkastet finns inte längre"));
+    // A forged form is refused.
+    let forged = multipart(&[("csrf", "forged"), ("address", "x")], &[]);
+    let req = Request::builder()
+        .method("POST")
+        .uri(&step)
+        .header(header::COOKIE, &jar)
+        .header(header::CONTENT_TYPE, forged.0)
+        .body(Body::from(forged.1))
+        .unwrap();
+    assert_eq!(t.send(req).await.status, StatusCode::BAD_REQUEST);
+    t.db.cleanup().await;
+}
