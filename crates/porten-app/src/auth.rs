@@ -51,6 +51,14 @@ pub fn form_token(secret: &[u8], binding: &str) -> String {
     URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
 }
 
+/// Compares a secret with what a client sent, in time that does not depend
+/// on where they differ. An empty secret matches nothing.
+pub fn constant_time_eq(secret: &[u8], sent: &[u8]) -> bool {
+    !secret.is_empty()
+        && secret.len() == sent.len()
+        && secret.iter().zip(sent).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// A newly created API key.
 pub struct IssuedKey {
     pub id: i64,

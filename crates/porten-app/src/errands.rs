@@ -221,7 +221,10 @@ impl App {
         if errand.has_personal_data() || typed_number {
             self.audit(actor, "errand.update", Some(errand.id), None).await?;
         }
-        if to_citizen && let Err(e) = self.notify_citizen_of_message(&errand).await {
+        if to_citizen
+            && self.mail_citizens
+            && let Err(e) = self.notify_citizen_of_message(&errand).await
+        {
             tracing::warn!(error = %e, "could not queue the mail telling the citizen of a message");
         }
         Ok(errand.masked())

@@ -15,6 +15,7 @@ pub mod calendar;
 pub mod catalogue;
 pub mod clock;
 pub mod contacts;
+pub mod eid;
 mod errands;
 pub mod eservices;
 pub mod jobs;
@@ -84,6 +85,11 @@ pub struct App {
     eservices: Arc<eservices::Eservices>,
     /// Where citizens reach this installation, for links in mail.
     public_url: Arc<str>,
+    /// Whether citizens are told by mail of what happens (not when the
+    /// demo seeder writes the past).
+    mail_citizens: bool,
+    /// Citizen login with e-ID through OpenID Connect, when configured.
+    eid: Option<Arc<eid::Eid>>,
 }
 
 impl App {
@@ -93,12 +99,36 @@ impl App {
     }
 
     pub fn with_clock(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock, eservices: Arc::default(), public_url: "http://localhost:8080".into() }
+        Self {
+            store,
+            clock,
+            eservices: Arc::default(),
+            public_url: "http://localhost:8080".into(),
+            mail_citizens: true,
+            eid: None,
+        }
     }
 
     /// The same App offering these e-services.
     pub fn with_eservices(mut self, definitions: Vec<porten_domain::eservice::Definition>) -> Self {
         self.eservices = Arc::new(eservices::Eservices::new(definitions));
+        self
+    }
+
+    /// The same App with citizen login through this e-ID provider.
+    pub fn with_eid(mut self, eid: eid::Eid) -> Self {
+        self.eid = Some(Arc::new(eid));
+        self
+    }
+
+    /// The e-ID login, when one is configured.
+    pub fn eid(&self) -> Option<&eid::Eid> {
+        self.eid.as_deref()
+    }
+
+    /// The same App, mailing no citizen: for writing history (the demo).
+    pub fn without_mail(mut self) -> Self {
+        self.mail_citizens = false;
         self
     }
 

@@ -118,8 +118,7 @@ impl CsrfToken {
 /// Compares a secret with what a client sent, in time that does not depend
 /// on where they differ. An empty secret matches nothing.
 pub fn secret_eq(secret: &str, sent: &str) -> bool {
-    let (a, b) = (secret.as_bytes(), sent.as_bytes());
-    !a.is_empty() && a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    porten_app::auth::constant_time_eq(secret.as_bytes(), sent.as_bytes())
 }
 
 /// The signed-in user of a page request, if any.

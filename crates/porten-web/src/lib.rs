@@ -12,6 +12,7 @@ mod calendar;
 mod catalogue;
 mod citizen;
 mod contacts;
+mod eid;
 mod errands;
 mod eservices;
 mod i18n;
@@ -117,6 +118,7 @@ fn all_routes() -> (routes::Routes, routes::Routes, routes::Routes) {
         .merge(session::routes())
         .merge(eservices::routes())
         .merge(citizen::routes())
+        .merge(eid::routes())
         .merge(errands::routes())
         .merge(planning::routes())
         .merge(contacts::routes())

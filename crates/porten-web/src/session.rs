@@ -36,9 +36,10 @@ struct LoginPage {
     eid_login: Option<&'static str>,
 }
 
-/// Where citizens sign in with e-ID on this installation.
+/// Where citizens sign in with e-ID on this installation: the provider
+/// when one is configured, else the demo's fictional people.
 fn eid_login(state: &AppState) -> Option<&'static str> {
-    state.config.demo_eid.then_some("/login/demo-eid")
+    if state.app.eid().is_some() { Some("/login/eid") } else { state.config.demo_eid.then_some("/login/demo-eid") }
 }
 
 async fn login_form(State(state): State<AppState>, t: Tr, csrf: CsrfToken, MaybeUser(user): MaybeUser) -> Response {

@@ -49,6 +49,14 @@ pub struct Config {
     /// The SMTP relay mail goes through, `smtp://host:port`
     /// (`PORTEN_SMTP_URL` wins). Without one, mail waits in the outbox.
     pub smtp_url: Option<String>,
+    /// The e-ID broker (OpenID provider) citizens sign in through, by its
+    /// issuer URL (`PORTEN_EID_ISSUER` wins), with the client id and secret
+    /// Porten is registered with, and the ID-token claim holding the
+    /// personnummer (default: the Swedish OIDC profile's).
+    pub eid_issuer: Option<String>,
+    pub eid_client_id: Option<String>,
+    pub eid_client_secret: Option<String>,
+    pub eid_personal_number_claim: Option<String>,
     /// The sender of Porten's mail, e.g. `Lindhamns stad <noreply@lindhamn.se>`
     /// (`PORTEN_MAIL_FROM` wins).
     pub mail_from: Option<String>,
@@ -83,6 +91,25 @@ impl Config {
         let Some(url) = url.filter(|u| !u.is_empty()) else { return Ok(None) };
         let from = from.unwrap_or_else(|| "Porten <noreply@localhost>".into());
         porten_app::mail::SmtpSettings::new(&url, &from).map(Some).map_err(anyhow::Error::msg)
+    }
+
+    /// The e-ID settings; `None` when no provider is configured. `public_url`
+    /// is where the provider sends the browser back to.
+    pub fn eid(&self, public_url: &str) -> Result<Option<porten_app::eid::EidSettings>> {
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let Some(issuer) = env("PORTEN_EID_ISSUER").or_else(|| self.eid_issuer.clone()) else { return Ok(None) };
+        let client_id = env("PORTEN_EID_CLIENT_ID")
+            .or_else(|| self.eid_client_id.clone())
+            .context("PORTEN_EID_CLIENT_ID is needed with PORTEN_EID_ISSUER")?;
+        Ok(Some(porten_app::eid::EidSettings {
+            issuer,
+            client_id,
+            client_secret: env("PORTEN_EID_CLIENT_SECRET").or_else(|| self.eid_client_secret.clone()),
+            redirect_url: format!("{}/login/eid/callback", public_url.trim_end_matches('/')),
+            personal_number_claim: env("PORTEN_EID_PERSONAL_NUMBER_CLAIM")
+                .or_else(|| self.eid_personal_number_claim.clone())
+                .unwrap_or_else(|| porten_app::eid::OIDC_SE_PERSONAL_NUMBER.to_owned()),
+        }))
     }
 
     pub fn serve_limits(&self) -> porten_web::ServeLimits {

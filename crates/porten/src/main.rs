@@ -354,7 +354,11 @@ async fn serve(args: ServeArgs, file: Config) -> Result<()> {
     let addr = listener.local_addr()?;
     // Links in mail lead to the public address, or else to where this node listens.
     let public_url = web.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
-    let app = open_app(&args.db, &file).await?.with_eservices(definitions).with_public_url(&public_url);
+    let mut app = open_app(&args.db, &file).await?.with_eservices(definitions).with_public_url(&public_url);
+    if let Some(settings) = file.eid(&public_url)? {
+        tracing::info!(issuer = %settings.issuer, "citizens sign in with e-ID through OpenID Connect");
+        app = app.with_eid(porten_app::eid::Eid::new(settings)?);
+    }
     if args.demo {
         web.demo_eid = true;
         let city = demo::seed(&app).await.context("creating the demo city")?;

@@ -454,3 +454,4 @@ errand-send-message = Write to the citizen
 errand-message-label = Message to the citizen
 errand-message-hint = The citizen sees the message under My errands and through the link to the errand, and gets an e-mail saying there is a new message.
 errand-message-submit = Send the message
+login-eid-button = Sign in with e-ID

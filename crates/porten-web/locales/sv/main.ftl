@@ -454,3 +454,4 @@ errand-send-message = Skriv till invånaren
 errand-message-label = Meddelande till invånaren
 errand-message-hint = Invånaren ser meddelandet under Mina ärenden och via länken till ärendet, och får ett e-postmeddelande om att det finns ett nytt meddelande.
 errand-message-submit = Skicka meddelandet
+login-eid-button = Logga in med e-legitimation

@@ -1,0 +1,112 @@
+//! Citizen login with e-ID through OpenID Connect (`porten_app::eid`):
+//! `/login/eid` sends the browser to the provider, `/login/eid/callback`
+//! takes it back. Between the two, the login's state, nonce and PKCE
+//! verifier wait in a short-lived cookie signed with the installation's
+//! secret (HMAC), so any node can finish a login another node began.
+//! The cookie is `SameSite=Lax`: the provider's redirect back is a
+//! top-level navigation from another site.
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use porten_app::eid::PendingLogin;
+
+use crate::AppState;
+use crate::auth::{CsrfToken, cookie, secret_eq};
+use crate::i18n::Tr;
+use crate::pages::{Nav, error_page};
+use crate::routes::Routes;
+
+pub fn routes() -> Routes {
+    Routes::new().get("/login/eid", begin).get("/login/eid/callback", callback)
+}
+
+/// How long a citizen has at the provider before the login must start over.
+const PENDING_SECONDS: u64 = 600;
+
+fn cookie_name(state: &AppState) -> &'static str {
+    if state.config.https() { "__Host-porten_eid" } else { "porten_eid" }
+}
+
+async fn sign(state: &AppState, payload: &str) -> Option<String> {
+    let secret = state.form_secret().await?;
+    Some(porten_app::auth::form_token(&secret, &format!("e-id login {payload}")))
+}
+
+async fn begin(State(state): State<AppState>, t: Tr, csrf: CsrfToken) -> Response {
+    let nav = Nav::new(None, &csrf);
+    let Some(eid) = state.app.eid() else { return error_page(t, nav, StatusCode::NOT_FOUND) };
+    let (url, pending) = match eid.begin().await {
+        Ok(x) => x,
+        Err(e) => {
+            tracing::warn!(error = %e, "e-ID login could not start");
+            return error_page(t, nav, StatusCode::SERVICE_UNAVAILABLE);
+        }
+    };
+    let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&pending).unwrap_or_default());
+    let Some(signature) = sign(&state, &payload).await else {
+        return error_page(t, nav, StatusCode::SERVICE_UNAVAILABLE);
+    };
+    let secure = if state.config.https() { "; Secure" } else { "" };
+    let value = format!(
+        "{}={payload}.{signature}; Path=/; HttpOnly; SameSite=Lax; Max-Age={PENDING_SECONDS}{secure}",
+        cookie_name(&state)
+    );
+    let mut res = Redirect::to(&url).into_response();
+    if let Ok(v) = HeaderValue::from_str(&value) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+#[derive(serde::Deserialize)]
+struct Callback {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+async fn callback(
+    State(state): State<AppState>,
+    t: Tr,
+    csrf: CsrfToken,
+    headers: HeaderMap,
+    Query(q): Query<Callback>,
+) -> Response {
+    let nav = Nav::new(None, &csrf);
+    let Some(eid) = state.app.eid() else { return error_page(t, nav, StatusCode::NOT_FOUND) };
+    let pending = match cookie(&headers, cookie_name(&state)).and_then(|c| c.split_once('.')) {
+        Some((payload, signature)) => match sign(&state, payload).await {
+            Some(expected) if secret_eq(&expected, signature) => {
+                URL_SAFE_NO_PAD.decode(payload).ok().and_then(|b| serde_json::from_slice::<PendingLogin>(&b).ok())
+            }
+            _ => None,
+        },
+        None => None,
+    };
+    let (Some(pending), Some(code), Some(returned_state)) = (pending, q.code, q.state) else {
+        if let Some(error) = q.error {
+            tracing::info!(target: "porten::security", event = "eid.cancelled", error = %error.chars().take(64).collect::<String>());
+        }
+        return error_page(t, nav, StatusCode::BAD_REQUEST);
+    };
+    let person = match eid.finish(pending, &code, &returned_state).await {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::warn!(target: "porten::security", event = "eid.failed", error = %e);
+            return error_page(t, nav, StatusCode::BAD_REQUEST);
+        }
+    };
+    let user = match state.app.sign_in_with_eid(&person.personal_number, &person.name).await {
+        Ok(u) => u,
+        Err(e) => return crate::pages::app_error_page(t, nav, e),
+    };
+    let mut res = crate::session::signed_in(&state, t, nav, &headers, &user, "/mina-arenden").await;
+    let clear = format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0", cookie_name(&state));
+    if let Ok(v) = HeaderValue::from_str(&clear) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
