@@ -110,6 +110,9 @@ const EXPECTED: &[(&str, &str, [u16; 10])] = &[
     // The demo's e-ID login exists only with --demo.
     ("GET", "/login/demo-eid", [404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
     ("POST", "/login/demo-eid", [404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
+    // The e-ID login exists only with a provider configured (see session.rs for one).
+    ("GET", "/login/eid", [404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
+    ("GET", "/login/eid/callback", [404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
     ("POST", "/staff/errands/{id}/message", [303, 403, 303, 303, 404, 303, 303, 303, 303, 303]),
     ("GET", "/staff/errands/{id}/attachments/{n}", [303, 403, 200, 200, 404, 200, 200, 303, 303, 303]),
     ("GET", "/api/v1/errands/{id}/submission", [401, 401, 401, 401, 401, 401, 401, 200, 200, 404]),

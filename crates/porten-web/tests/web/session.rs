@@ -143,3 +143,34 @@ async fn a_form_token_belongs_to_its_session_and_changes_at_sign_in() {
     assert_eq!(own.status, StatusCode::SEE_OTHER, "{}", own.body);
     t.db.cleanup().await;
 }
+
+/// With an e-ID provider configured, the login page offers it; a provider
+/// that cannot be reached gets a clear 503, and a callback whose pending
+/// login cookie was forged or is missing is refused before the provider is
+/// asked anything.
+#[tokio::test]
+async fn an_e_id_callback_needs_the_signed_cookie_of_the_login_it_finishes() {
+    let t = TestApp::new().await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let settings = porten_app::eid::EidSettings {
+        issuer: format!("http://127.0.0.1:{closed}"),
+        client_id: "porten".into(),
+        client_secret: Some("secret".into()),
+        redirect_url: "http://127.0.0.1:8080/login/eid/callback".into(),
+        personal_number_claim: porten_app::eid::OIDC_SE_PERSONAL_NUMBER.into(),
+    };
+    let app = t.app.clone().with_eid(porten_app::eid::Eid::new(settings).unwrap());
+    let router = porten_web::router(porten_web::AppState::new(app, porten_web::WebConfig::default(), None));
+    let jar = format!("porten_csrf={CSRF}");
+    let get = |uri: &str, cookies: String| {
+        let req = Request::builder().uri(uri).header(header::COOKIE, cookies).body(Body::empty()).unwrap();
+        send(&router, req)
+    };
+    assert!(get("/login", jar.clone()).await.body.contains("href=\"/login/eid\""));
+    assert_eq!(get("/login/eid", jar.clone()).await.status, StatusCode::SERVICE_UNAVAILABLE);
+    let callback = "/login/eid/callback?code=abc&state=xyz";
+    assert_eq!(get(callback, jar.clone()).await.status, StatusCode::BAD_REQUEST, "no pending login");
+    let forged = format!("{jar}; porten_eid=eyJzdGF0ZSI6Inh5eiJ9.forged");
+    assert_eq!(get(callback, forged).await.status, StatusCode::BAD_REQUEST, "a forged pending login");
+    t.db.cleanup().await;
+}
