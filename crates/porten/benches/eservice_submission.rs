@@ -1,0 +1,208 @@
+//! E-service submission through HTTP — the citizen's durable form post
+//! (`POST /e/pothole/{draft}/submit`: check every answer, register the
+//! errand with its answers and file reference, record the submission,
+//! delete the draft, queue the receipt mail, one commit) — against API
+//! registration (`POST /api/v1/errands`) on the same server and database,
+//! in the same run.
+//!
+//! ```sh
+//! cargo bench -p porten --bench eservice_submission                  # SQLite
+//! TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
+//!   cargo bench -p porten --bench eservice_submission                # PostgreSQL
+//! ```
+//! `BENCH_ERRANDS` (default 1000) and `BENCH_CONCURRENCY` (default 16) tune it.
+//! The drafts are filled in (two step posts each, with a photo) before the
+//! clock starts. See BENCHMARKS.md for results.
+
+#[path = "../tests/cli/support.rs"]
+#[allow(dead_code)] // shared with the CLI tests; this bench uses part of it
+mod support;
+
+use std::time::{Duration, Instant};
+
+use porten_store::testing::TestDb;
+use serde_json::json;
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+struct Run {
+    per_second: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+fn summarize(mut latencies: Vec<Duration>, wall: Duration) -> Run {
+    latencies.sort();
+    let at = |p: f64| latencies[((latencies.len() as f64 - 1.0) * p).round() as usize];
+    Run { per_second: latencies.len() as f64 / wall.as_secs_f64(), p50: at(0.5), p99: at(0.99) }
+}
+
+/// Runs `n` requests from `concurrency` clients; `request(i)` sends the i-th.
+async fn measure<F, Fut>(n: usize, concurrency: usize, request: F) -> Run
+where
+    F: Fn(usize) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let start = Instant::now();
+    let mut workers = Vec::new();
+    for w in 0..concurrency {
+        let request = request.clone();
+        workers.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            for i in (w..n).step_by(concurrency) {
+                let t = Instant::now();
+                request(i).await;
+                lat.push(t.elapsed());
+            }
+            lat
+        }));
+    }
+    let mut all = Vec::new();
+    for w in workers {
+        all.extend(w.await.unwrap());
+    }
+    summarize(all, start.elapsed())
+}
+
+/// A visitor of the pages: their cookie and the form token that goes with it.
+struct Visitor {
+    client: reqwest::Client,
+    cookie: String,
+    csrf: String,
+}
+
+impl Visitor {
+    async fn new(base: &str) -> Visitor {
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let res = client.get(format!("{base}/e/pothole")).send().await.unwrap();
+        let cookie = res.headers()[reqwest::header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();
+        let page = res.text().await.unwrap();
+        let marker = "name=\"csrf\" value=\"";
+        let at = page.find(marker).expect("a form") + marker.len();
+        let csrf = page[at..].split('"').next().unwrap().to_owned();
+        Visitor { client, cookie, csrf }
+    }
+
+    async fn post(&self, url: String, form: reqwest::multipart::Form) -> String {
+        let res =
+            self.client.post(url).header(reqwest::header::COOKIE, &self.cookie).multipart(form).send().await.unwrap();
+        assert_eq!(res.status(), 303, "{:?}", res.text().await);
+        res.headers()[reqwest::header::LOCATION].to_str().unwrap().to_owned()
+    }
+
+    /// Starts a draft and fills in both steps; the draft's submit address.
+    async fn filled_draft(&self, base: &str, i: usize) -> String {
+        let started = self
+            .client
+            .post(format!("{base}/e/pothole/start"))
+            .header(reqwest::header::COOKIE, &self.cookie)
+            .form(&[("csrf", &self.csrf)])
+            .send()
+            .await
+            .unwrap();
+        let step = started.headers()[reqwest::header::LOCATION].to_str().unwrap().to_owned();
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", self.csrf.clone())
+            .text("action", "next")
+            .text("address", format!("Sjögatan {i}"));
+        let next = self.post(format!("{base}{step}"), form).await;
+        let photo =
+            reqwest::multipart::Part::bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR bild".to_vec()).file_name("hål.png");
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", self.csrf.clone())
+            .text("action", "next")
+            .text("fault", "pothole")
+            .text("description", "Djupt hål i körbanan utanför nummer 14, cirka 30 cm brett. Farligt för cyklister.")
+            .text("email", "test@example.com")
+            .part("photo", photo);
+        let review = self.post(format!("{base}{next}"), form).await;
+        format!("{base}{}", review.replace("/review", "/submit"))
+    }
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let n = env_usize("BENCH_ERRANDS", 1000);
+    let concurrency = env_usize("BENCH_CONCURRENCY", 16);
+    let db = TestDb::new().await;
+    let backend = if db.url.starts_with("sqlite:") { "SQLite" } else { "PostgreSQL" };
+    let key = support::prepare(&db).await;
+    let definitions = tempfile::tempdir().unwrap();
+    std::fs::write(definitions.path().join("pothole.toml"), include_str!("../demo/eservices/pothole.toml")).unwrap();
+    let dir = definitions.path().to_str().unwrap().to_owned();
+    let server = support::Server::start_with(&db.url, &[("PORTEN_ESERVICES_DIR", &dir)]);
+    let base = server.base.clone();
+    let visitor = std::sync::Arc::new(Visitor::new(&base).await);
+
+    let mut drafts = Vec::with_capacity(n + 50);
+    for i in 0..n + 50 {
+        drafts.push(visitor.filled_draft(&base, i).await);
+    }
+    let drafts = std::sync::Arc::new(drafts);
+    let client = reqwest::Client::new();
+    let api = {
+        let (client, base, key) = (client.clone(), base.clone(), key.clone());
+        move |i: usize| {
+            let (client, base, key) = (client.clone(), base.clone(), key.clone());
+            async move {
+                let body = json!({
+                    "service_code": "pothole",
+                    "title": format!("Potthål nummer {i} på Sjögatan"),
+                    "description": "Djupt hål i körbanan utanför nummer 14, cirka 30 cm brett. Farligt för cyklister.",
+                    "channel": "web",
+                    "stakeholders": [{"role": "reporter", "name": "Test Testsson", "email": "test@example.com"}]
+                });
+                let res =
+                    client.post(format!("{base}/api/v1/errands")).bearer_auth(&key).json(&body).send().await.unwrap();
+                assert_eq!(res.status(), 201);
+                let _ = res.bytes().await.unwrap();
+            }
+        }
+    };
+    let submit = |offset: usize| {
+        let (visitor, drafts) = (visitor.clone(), drafts.clone());
+        move |i: usize| {
+            let (visitor, drafts) = (visitor.clone(), drafts.clone());
+            async move {
+                let res = visitor
+                    .client
+                    .post(&drafts[offset + i])
+                    .header(reqwest::header::COOKIE, &visitor.cookie)
+                    .form(&[("csrf", &visitor.csrf)])
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), 303);
+                assert!(res.headers()[reqwest::header::LOCATION].to_str().unwrap().starts_with("/track/"));
+            }
+        }
+    };
+    // Warm up both paths, then measure them one after the other.
+    measure(50, 4, api.clone()).await;
+    measure(50, 4, submit(0)).await;
+    let api_run = measure(n, concurrency, api).await;
+    let submit_run = measure(n, concurrency, submit(50)).await;
+    drop(server);
+
+    println!("backend: {backend}, requests per run: {n}, clients: {concurrency}");
+    println!("| run | per second | p50 | p99 | ratio to API registration |");
+    println!("|---|---:|---:|---:|---:|");
+    for (name, r) in
+        [("API registration (`POST /api/v1/errands`)", &api_run), ("e-service submit (form post)", &submit_run)]
+    {
+        println!(
+            "| {name} | {:.0} | {} | {} | {:.2} |",
+            r.per_second,
+            ms(r.p50),
+            ms(r.p99),
+            r.per_second / api_run.per_second
+        );
+    }
+    db.cleanup().await;
+}
