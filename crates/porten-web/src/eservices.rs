@@ -23,10 +23,17 @@ use porten_domain::{Channel, Violations};
 use porten_store::User;
 
 use crate::AppState;
-use crate::auth::{CsrfToken, MaybeUser};
+use crate::auth::{ClientIp, CsrfToken, MaybeUser};
 use crate::i18n::{Lang, Tr};
 use crate::pages::{ErrorLink, Nav, app_error_page, error_page};
 use crate::routes::Routes;
+
+/// Drafts one client address may start, and files it may upload, per
+/// [`ABUSE_WINDOW`]: generous for a family or an office behind one address,
+/// small enough that a script cannot fill the database.
+const DRAFTS_PER_ADDRESS: u32 = 60;
+const FILES_PER_ADDRESS: u32 = 120;
+const ABUSE_WINDOW: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 
 /// Largest step post: one file of at most 10 MiB, with room to spare so
 /// that a somewhat larger file is refused with a clear message on the page.
@@ -103,12 +110,19 @@ async fn start(
     t: Tr,
     csrf: CsrfToken,
     MaybeUser(user): MaybeUser,
+    ClientIp(ip): ClientIp,
     Path(code): Path<String>,
     Form(form): Form<StartForm>,
 ) -> Response {
     if !csrf.matches(&form.csrf) {
         return error_page(t, Nav::new(user.as_ref(), &csrf), StatusCode::BAD_REQUEST);
     }
+    let key = state.limiter.key(("draft-start", ip));
+    if state.limiter.count(key, ABUSE_WINDOW) >= DRAFTS_PER_ADDRESS {
+        tracing::warn!(target: "porten::security", event = "eservice.refused", reason = "drafts per address");
+        return error_page(t, Nav::new(user.as_ref(), &csrf), StatusCode::TOO_MANY_REQUESTS);
+    }
+    state.limiter.hit(key, ABUSE_WINDOW);
     let assisted = form.assisted.as_deref().and_then(Channel::parse);
     match state.app.start_draft(user.as_ref(), &code, assisted).await {
         Ok(view) => Redirect::to(&step_href(&view, 0)).into_response(),
@@ -417,6 +431,7 @@ async fn save_step(
     t: Tr,
     csrf: CsrfToken,
     MaybeUser(user): MaybeUser,
+    ClientIp(ip): ClientIp,
     Path((code, draft, step)): Path<(String, String, String)>,
     multipart: Multipart,
 ) -> Response {
@@ -427,6 +442,15 @@ async fn save_step(
     };
     if !csrf.matches(&form.csrf) {
         return error_page(t, nav, StatusCode::BAD_REQUEST);
+    }
+    let files = form.uploads.iter().filter(|u| !u.content.is_empty()).count() as u32;
+    let key = state.limiter.key(("upload", ip));
+    if files > 0 && state.limiter.count(key, ABUSE_WINDOW) + files > FILES_PER_ADDRESS {
+        tracing::warn!(target: "porten::security", event = "eservice.refused", reason = "files per address");
+        return error_page(t, nav, StatusCode::TOO_MANY_REQUESTS);
+    }
+    for _ in 0..files {
+        state.limiter.hit(key, ABUSE_WINDOW);
     }
     let out = match state.app.save_step(user.as_ref(), &code, &draft, &step, form.answers, form.uploads).await {
         Ok(out) => out,

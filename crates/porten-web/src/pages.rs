@@ -67,6 +67,9 @@ pub(crate) fn error_page(t: Tr, nav: Nav, status: StatusCode) -> Response {
         StatusCode::FORBIDDEN => "forbidden",
         StatusCode::BAD_REQUEST => "csrf",
         StatusCode::UNPROCESSABLE_ENTITY => "invalid",
+        StatusCode::TOO_MANY_REQUESTS => "rate-limited",
+        StatusCode::GONE => "not-found",
+        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
         _ => "internal",
     };
     let page =

@@ -455,3 +455,7 @@ errand-message-label = Message to the citizen
 errand-message-hint = The citizen sees the message under My errands and through the link to the errand, and gets an e-mail saying there is a new message.
 errand-message-submit = Send the message
 login-eid-button = Sign in with e-ID
+error-rate-limited-title = Too many attempts
+error-rate-limited-text = You have made many attempts in a short time. Wait ten minutes and try again, or phone the contact center and we will help you.
+error-unavailable-title = The service cannot be reached right now
+error-unavailable-text = Try again in a while. Phone the contact center if it is urgent.

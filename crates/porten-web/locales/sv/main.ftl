@@ -455,3 +455,7 @@ errand-message-label = Meddelande till invånaren
 errand-message-hint = Invånaren ser meddelandet under Mina ärenden och via länken till ärendet, och får ett e-postmeddelande om att det finns ett nytt meddelande.
 errand-message-submit = Skicka meddelandet
 login-eid-button = Logga in med e-legitimation
+error-rate-limited-title = För många försök
+error-rate-limited-text = Du har gjort många försök på kort tid. Vänta tio minuter och försök igen, eller ring kontaktcenter så hjälper vi dig.
+error-unavailable-title = Tjänsten går inte att nå just nu
+error-unavailable-text = Försök igen om en stund. Ring kontaktcenter om det är bråttom.

@@ -138,3 +138,17 @@ async fn a_draft_saved_for_later_opens_from_its_link_and_an_unknown_one_says_it_
     assert_eq!(t.send(req).await.status, StatusCode::BAD_REQUEST);
     t.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn one_address_cannot_start_drafts_without_end() {
+    let t = TestApp::new().await;
+    let jar = format!("porten_csrf={CSRF}");
+    for _ in 0..60 {
+        let started = t.post_form("/e/pothole/start", &jar, &format!("csrf={CSRF}")).await;
+        assert_eq!(started.status, StatusCode::SEE_OTHER);
+    }
+    let refused = t.post_form("/e/pothole/start", &jar, &format!("csrf={CSRF}")).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.body.contains("För många försök"));
+    t.db.cleanup().await;
+}
