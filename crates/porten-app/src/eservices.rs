@@ -413,7 +413,7 @@ impl App {
             None => Actor::System { name: "e-tjänst".into() },
         };
         let token = new_token();
-        let mail = email.map(|to| self.receipt_mail(to, definition, &token, english));
+        let mail = email.filter(|_| self.mail_citizens).map(|to| self.receipt_mail(to, definition, &token, english));
         let submission = Submission {
             draft_id: draft.id.clone(),
             version: draft.version,

@@ -221,6 +221,7 @@ pub async fn seed(app: &App) -> Result<City> {
             seed_errands(app, &file, &staff.officers).await?;
             seed_contact_center(app, &demo, &file, staff.agent).await?;
             seed_calendar(app, &staff.admin).await?;
+            seed_eservices(app).await?;
             app.claim_once(&demo, "demo_seeded").await?;
         } else {
             tracing::warn!(
@@ -481,6 +482,59 @@ async fn seed_errands(app: &App, file: &CityFile, officers: &BTreeMap<String, (i
     }
     Ok(())
 }
+
+/// A few errands that came in through e-services in the last days: an
+/// anonymous fault report with a photo, answered by the city, and feedback
+/// from Anna Andersson, signed in with the demo e-ID, so that her Mina
+/// ärenden has an errand.
+async fn seed_eservices(app: &App) -> Result<()> {
+    use porten_app::eservices::Upload;
+    let clock = Arc::new(ManualClock::new(app.now() - Duration::days(2)));
+    let past = app.on_clock(clock.clone()).without_mail();
+    let answers = |pairs: &[(&str, &str)]| -> porten_domain::eservice::Answers {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), vec![(*v).to_owned()])).collect()
+    };
+    if past.eservice("pothole").is_some() {
+        let id = past.start_draft(None, "pothole", None).await?.draft.id;
+        past.save_step(None, "pothole", &id, "where", answers(&[("address", "Sjögatan 14")]), vec![]).await?;
+        let photo = Upload { field: "photo".into(), name: "hål-sjögatan.png".into(), content: DEMO_PNG.to_vec() };
+        let what = answers(&[
+            ("fault", "pothole"),
+            ("description", "Djupt hål i körbanan vid övergångsstället, ungefär en halv meter brett."),
+            ("email", "lina.berg@example.com"),
+        ]);
+        past.save_step(None, "pothole", &id, "what", what, vec![photo]).await?;
+        let token = past.submit_draft(None, &id, false).await?;
+        clock.advance(Duration::hours(3));
+        let errand = past.citizen_errand(porten_app::eservices::CitizenAccess::Token(&token)).await?.public_id;
+        let city = Actor::System { name: "Trafikkontoret".into() };
+        let message = "Tack för din anmälan! Vi lagar hålet senast på fredag. Är det djupare än 10 centimeter?";
+        let msg = Command::AddMessage { direction: Direction::Out, body: message.into() };
+        past.act_on_errand(&city, errand, None, msg).await?;
+    }
+    if past.eservice("feedback-complaint").is_some() {
+        let anna = past.sign_in_with_eid("198112189876", "Anna Andersson").await?;
+        clock.advance(Duration::hours(20));
+        let id = past.start_draft(Some(&anna), "feedback-complaint", None).await?.draft.id;
+        let step = past.eservice("feedback-complaint").map(|d| d.steps[0].id.clone()).unwrap_or_default();
+        let first = answers(&[
+            ("kind", "suggestion"),
+            ("area", "culture"),
+            ("message", "Biblioteket i Norrby borde ha öppet på söndagar, då har många barnfamiljer tid."),
+        ]);
+        let out = past.save_step(Some(&anna), "feedback-complaint", &id, &step, first, vec![]).await?;
+        if let Some(second) = out.view.definition.steps.get(1).map(|s| s.id.clone()) {
+            let reply =
+                answers(&[("wants_reply", "yes"), ("name", "Anna Andersson"), ("email", "anna.andersson@example.com")]);
+            past.save_step(Some(&anna), "feedback-complaint", &id, &second, reply, vec![]).await?;
+        }
+        past.submit_draft(Some(&anna), &id, false).await?;
+    }
+    Ok(())
+}
+
+/// The demo fault report's photo: a 1×1 PNG.
+const DEMO_PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\0\x05\x00\x01\xff\x89\x99=\x1d\0\0\0\0IEND\xaeB`\x82";
 
 /// Calls offered to the switchboard on an average weekday, before the
 /// weekday factor; the demo city has about 60,000 inhabitants.

@@ -14,6 +14,12 @@ use super::{ApiResult, parse_id};
 use crate::AppState;
 use crate::auth::ApiCaller;
 
+/// A file's content, as the bytes of the response.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)] // described in the OpenAPI document, never built
+pub struct FileContent(Vec<u8>);
+
 /// One attached file.
 #[derive(Serialize, ToSchema)]
 pub struct AttachmentOut {
@@ -79,7 +85,8 @@ pub async fn get_submission(
 /// The content of one attached file, by its position in the submission.
 #[utoipa::path(get, path = "/api/v1/errands/{id}/attachments/{n}", security(("api_key" = ["errands:read"])), tag = "errands",
     params(("id" = String, Path, description = "Public errand id"), ("n" = usize, Path, description = "Position of the file in the submission, from 0")),
-    responses((status = 200, description = "The file", content_type = "application/octet-stream"), (status = 403, description = "The key lacks the scope", body = crate::problem::Problem, content_type = "application/problem+json"), (status = 401, description = "No valid API key", body = crate::problem::Problem, content_type = "application/problem+json"), (status = 404, body = crate::problem::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The file, in the type told from its content", content(
+        (FileContent = "application/pdf"), (FileContent = "image/png"), (FileContent = "image/jpeg"), (FileContent = "image/gif"), (FileContent = "image/webp"))), (status = 403, description = "The key lacks the scope", body = crate::problem::Problem, content_type = "application/problem+json"), (status = 401, description = "No valid API key", body = crate::problem::Problem, content_type = "application/problem+json"), (status = 404, body = crate::problem::Problem, content_type = "application/problem+json")))]
 pub async fn get_attachment(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,
