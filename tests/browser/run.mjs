@@ -9,7 +9,11 @@
 //     focus indicator (outline or box-shadow)
 //   - HTTP status >= 400 (401/403 allowed when anonymous) and console errors
 // plus a wrong-password login that must show an error summary and keep the
-// typed username.
+// typed username, keyboard-only form tests, and the e-services (issue 9):
+// every demo e-service submitted by keyboard from its service page to the
+// receipt, a failed validation and a refused upload, the receipt mail read
+// from an SMTP sink started here, and two-way messages between a citizen
+// signed in with the demo e-ID and a case officer.
 //
 // Usage (from the repository root, after `cargo build -p porten` and
 // `npm ci` in tests/browser):
@@ -18,8 +22,11 @@
 //   PORTEN_BIN              server binary (default: target/debug/porten)
 //   CHROMIUM_PATH           browser (default: /usr/bin/chromium)
 //   BROWSER_MAX_PAGES       page cap per crawl (default: 60)
-//   BROWSER_USERS           comma list of parts to run: anonymous, en, login-error, agent-forms, admin-calendar
+//   BROWSER_USERS           comma list of parts to run: anonymous, en, login-error, agent-forms, admin-calendar,
+//                           eservices, eservice-errors, receipt-mail, messages
 //                           and/or demo roles (citizen, agent, case_officer, ...)
+//   BROWSER_ESERVICES       comma list of e-service codes for the "eservices" part (default: all demo ones)
+//   BROWSER_MAIL_TIMEOUT_SECONDS  wait for a receipt mail in the SMTP sink (default: 30)
 //   BROWSER_ARTIFACTS       report/screenshot dir (default: tests/browser/artifacts)
 //   BROWSER_TIMEOUT_MINUTES overall watchdog (default: 30)
 //   BROWSER_VERBOSE=1       print the server's output as it arrives
@@ -36,6 +43,8 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
+import { parse as parseToml } from 'smol-toml';
+import { MailSink } from './mailsink.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = path.resolve(HERE, '..', '..');
@@ -46,6 +55,8 @@ const ARTIFACTS = path.resolve(REPO_ROOT, process.env.BROWSER_ARTIFACTS || 'test
 const ONLY = (process.env.BROWSER_USERS || '').split(',').map((s) => s.trim()).filter(Boolean);
 const WATCHDOG_MS = Number(process.env.BROWSER_TIMEOUT_MINUTES || 30) * 60_000;
 const VERBOSE = process.env.BROWSER_VERBOSE === '1';
+const ONLY_ESERVICES = (process.env.BROWSER_ESERVICES || '').split(',').map((s) => s.trim()).filter(Boolean);
+const MAIL_TIMEOUT_MS = Number(process.env.BROWSER_MAIL_TIMEOUT_SECONDS || 30) * 1000;
 
 const SERVER_READY_TIMEOUT_MS = Number(process.env.BROWSER_SERVER_TIMEOUT_SECONDS || 120) * 1000;
 const NAV_TIMEOUT_MS = 30_000;
@@ -102,7 +113,8 @@ function log(...args) {
 class StartupError extends Error {}
 
 class Server {
-  constructor() {
+  constructor(env = {}) {
+    this.env = env;
     this.lines = [];
     this.logins = [];
     this.baseUrl = null;
@@ -126,7 +138,10 @@ class Server {
     log(`starting: ${path.relative(REPO_ROOT, PORTEN_BIN) || PORTEN_BIN} ${args.join(' ')}`);
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     this.logStream = fs.createWriteStream(path.join(ARTIFACTS, 'server.log'));
-    this.child = spawn(PORTEN_BIN, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    for (const [k, v] of Object.entries(this.env)) if (v !== undefined) log(`  with ${k}=${v}`);
+    const env = { ...process.env, ...this.env };
+    for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+    this.child = spawn(PORTEN_BIN, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
 
     return new Promise((resolve, reject) => {
       let settled = false;
@@ -783,6 +798,737 @@ function adminCalendarTest(browser, server) {
   });
 }
 
+// ---------------------------------------------------------------------------
+// E-services (issue 9). The demo definitions in crates/porten/demo/eservices
+// drive the answers: every field is found by its id (`f-<name>`; a choice's
+// first option `f-<name>`, the others `f-<name>-<value>`), typed into or
+// ticked by keyboard, and files are set on their inputs (a file chooser
+// cannot be driven by keyboard in headless mode).
+
+const DEMO_DIR = path.join(REPO_ROOT, 'crates', 'porten', 'demo');
+const REGISTRY_NUMBER = /\b([A-ZÅÄÖ]{1,6}) (\d{4})\/(\d{5})\b/;
+const EMAIL = 'anna@example.com';
+const TEXT_VALUES = {
+  coordinates: '59.3293, 18.0686',
+  pole_number: 'B-1234',
+  eservice_name: 'Ansökan om förskoleplats',
+  child_name: 'Elsa Andersson',
+  sibling_preschool: 'Förskolan Solrosen',
+  pupil_name: 'Olle Andersson',
+  school: 'Tallåsskolan',
+  name: 'Anna Andersson',
+  registry_number: 'KS 2026/00001',
+};
+
+// The demo e-service definitions, each with the unit that owns its service
+// (from city.toml).
+function loadEservices() {
+  const city = parseToml(fs.readFileSync(path.join(DEMO_DIR, 'city.toml'), 'utf8'));
+  const units = new Map((city.services || []).map((s) => [s.code, s.unit]));
+  const dir = path.join(DEMO_DIR, 'eservices');
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.toml'))
+    .sort()
+    .map((f) => {
+      const def = parseToml(fs.readFileSync(path.join(dir, f), 'utf8'));
+      return { ...def, file: f, unit: units.get(def.service_code) || null };
+    });
+}
+
+// A 1×1 PNG, a one-page PDF, and a ".png" that is really text, in a temp dir.
+function makeTestFiles() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'porten-browser-files-'));
+  const png = path.join(dir, 'trasig-lykta.png');
+  fs.writeFileSync(png, Buffer.from(
+    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64'));
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>',
+  ];
+  let pdf = '%PDF-1.4\n';
+  const offsets = objects.map((o, i) => {
+    const at = pdf.length;
+    pdf += `${i + 1} 0 obj\n${o}\nendobj\n`;
+    return at;
+  });
+  const xref = pdf.length;
+  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
+  pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  const pdfPath = path.join(dir, 'läkarintyg.pdf');
+  fs.writeFileSync(pdfPath, Buffer.from(pdf, 'latin1'));
+  const fakePng = path.join(dir, 'inte-en-bild.png');
+  fs.writeFileSync(fakePng, 'Det här är text, ingen bild.\n');
+  return { dir, png, pdf: pdfPath, fakePng };
+}
+
+function futureDate(days = 75) {
+  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+// How a date is typed into Chromium's date input: its segment order follows
+// the browser's own locale (Debian's headless build shows mm/dd/yyyy whatever
+// the page's language), so it is found once by trying on a scratch page.
+let typeDate = (y, m, d) => `${y}-${m}-${d}`;
+async function probeDateTyping(browser) {
+  const ctx = await newContext(browser);
+  const page = await ctx.newPage();
+  try {
+    for (const make of [(y, m, d) => `${y}-${m}-${d}`, (y, m, d) => `${m}/${d}/${y}`, (y, m, d) => `${d}/${m}/${y}`, (y, m, d) => `${d}.${m}.${y}`]) {
+      await page.setContent('<label for="d">Datum</label><input type="date" id="d">');
+      await page.locator('#d').focus();
+      await page.keyboard.type(make('2031', '04', '27'));
+      if ((await page.locator('#d').inputValue()) === '2031-04-27') {
+        typeDate = make;
+        return make('yyyy', 'mm', 'dd');
+      }
+    }
+    return 'unknown (typing yyyy-mm-dd)';
+  } finally {
+    await ctx.close();
+  }
+}
+
+// Values for a definition's fields. A choice takes an option that some
+// conditional field waits for (so conditions are exercised), or with
+// `conditions: false` one that none waits for; `overrides` wins (null: leave empty).
+function planAnswers(def, files, overrides = {}, { conditions = true } = {}) {
+  const wanted = new Map();
+  for (const step of def.steps) {
+    for (const f of step.fields) {
+      if (f.show_if) wanted.set(f.show_if.field, [...(wanted.get(f.show_if.field) || []), f.show_if.equals]);
+    }
+  }
+  const plan = {};
+  for (const step of def.steps) {
+    for (const f of step.fields) {
+      if (f.name in overrides) {
+        plan[f.name] = overrides[f.name];
+        continue;
+      }
+      const trig = wanted.get(f.name) || [];
+      let v;
+      switch (f.kind) {
+        case 'single_choice':
+          v = (conditions
+            ? f.options.find((o) => trig.includes(o.value))
+            : f.options.find((o) => !trig.includes(o.value))) || f.options[0];
+          v = v.value;
+          break;
+        case 'multiple_choice': v = [f.options[0].value]; break;
+        case 'checkbox': v = 'yes'; break;
+        case 'file': v = /certif|intyg|document|pdf/i.test(f.name) ? files.pdf : files.png; break;
+        case 'email': v = EMAIL; break;
+        case 'phone': v = '070-1740610'; break;
+        case 'personnummer': v = '19811218-9876'; break;
+        case 'organisationsnummer': v = '556016-0680'; break;
+        case 'date': v = futureDate(); break;
+        case 'number': v = '3'; break;
+        case 'address': v = 'Storgatan 1, 993 31 Lindhamn'; break;
+        case 'textarea': v = `Provtext från webbläsartesterna (${f.name}): det gäller platsen vid torget, åäö.`; break;
+        default: v = TEXT_VALUES[f.name] || `Prov ${f.name}`;
+      }
+      if (typeof v === 'string' && f.max_length && f.kind !== 'file') v = v.slice(0, f.max_length);
+      plan[f.name] = v;
+    }
+  }
+  return plan;
+}
+
+function isShown(f, plan) {
+  if (!f.show_if) return true;
+  const v = plan[f.show_if.field];
+  return Array.isArray(v) ? v.includes(f.show_if.equals) : v === f.show_if.equals;
+}
+
+function fieldLocator(page, f) {
+  return page.locator(`[id="f-${f.name}"]`);
+}
+
+function choiceLocator(page, f, value) {
+  if (f.kind === 'checkbox' || value === f.options[0].value) return fieldLocator(page, f);
+  return page.locator(`[id="f-${f.name}-${value}"]`);
+}
+
+function nextButton(page) {
+  return page.locator('form button[name="action"][value="next"]');
+}
+
+async function h1Text(page) {
+  const h = page.locator('h1').first();
+  return (await h.count()) ? (await h.innerText()).replace(/\s+/g, ' ').trim() : '';
+}
+
+// The answer as the review page shows it, or null when not compared.
+function reviewText(f, v) {
+  switch (f.kind) {
+    case 'single_choice':
+    case 'multiple_choice':
+      return [].concat(v).map((x) => f.options.find((o) => o.value === x).label.sv).join(', ');
+    case 'checkbox':
+      return null;
+    case 'file':
+      return path.basename(v);
+    default:
+      return v;
+  }
+}
+
+// One person at the keyboard on one page: navigation, expectations and page
+// checks, all reported under `crawlName` and this driver's label.
+class Driver {
+  constructor(server, crawlName, label) {
+    this.server = server;
+    this.crawlName = crawlName;
+    this.label = label;
+    this.page = null;
+  }
+
+  async open(context) {
+    const page = await context.newPage();
+    page.setDefaultTimeout(NAV_TIMEOUT_MS);
+    this.state = {};
+    watchConsole(page, this.state);
+    this.page = page;
+    return page;
+  }
+
+  here() {
+    return this.page ? displayUrl(this.page.url()) : null;
+  }
+
+  expect(ok, rule, message) {
+    if (!ok) fail(this.crawlName, this.here(), 'eservice', `${this.crawlName}:${rule}:${this.label}`, `${this.label}: ${message}`);
+    return Boolean(ok);
+  }
+
+  goto(p) {
+    this.state.consoleErrors.length = 0;
+    return this.page.goto(new URL(p, this.server.baseUrl).href, { waitUntil: 'load' });
+  }
+
+  // Focuses `locator` and presses `key` (Enter on links and buttons), waiting
+  // for the navigation that follows; returns its response.
+  async press(locator, key = 'Enter') {
+    this.state.consoleErrors.length = 0;
+    await locator.focus();
+    const [resp] = await Promise.all([this.page.waitForNavigation({ waitUntil: 'load' }), this.page.keyboard.press(key)]);
+    return resp;
+  }
+
+  // checkPage, plus two checks for the e-service pages: the <h1> is the
+  // first heading in <main> (a screen reader user moving by headings meets
+  // it first), and no label or legend says the same thing twice, like
+  // "Bild (valfritt) (valfritt)".
+  async check(what, opts = {}) {
+    stats(this.crawlName).checked++;
+    const where = `${this.here()} (${this.label}: ${what})`;
+    const n = await checkPage(this.page, this.state, this.crawlName, where, opts);
+    const info = await this.page.evaluate(() => ({
+      first: (document.querySelector('main h1, main h2, main h3, main h4, main h5, main h6') || {}).outerHTML || '',
+      repeated: [...document.querySelectorAll('main label, main legend')]
+        .map((el) => el.textContent.replace(/\s+/g, ' ').trim())
+        .filter((t) => /(\([^)]+\))\s*\1/.test(t)),
+    }));
+    if (info.first && !/^<h1[\s>]/i.test(info.first)) {
+      fail(this.crawlName, where, 'headings', `headings:h1-not-first:${new URL(this.page.url()).pathname.split('/')[1]}`,
+        'the first heading in <main> is not the <h1>', [`first: ${short(info.first, 200)}`]);
+    }
+    for (const t of info.repeated) {
+      fail(this.crawlName, where, 'label', `label:repeated:${t}`, `a label or legend repeats itself: "${short(t, 120)}"`);
+    }
+    return n + (info.first && !/^<h1[\s>]/i.test(info.first) ? 1 : 0) + info.repeated.length;
+  }
+}
+
+// Runs one test; it passes when it added no failure and threw nothing.
+async function runKeyboardTest(d, body) {
+  const before = failures.length;
+  const t0 = Date.now();
+  try {
+    await body();
+  } catch (e) {
+    fail(d.crawlName, d.here(), 'eservice', `${d.crawlName}:harness:${d.label}`, `${d.label}: ${short(e.message, 600)}`);
+  }
+  const n = failures.length - before;
+  if (n) {
+    failedTests++;
+    await screenshot(d.page, `${d.crawlName}-${d.label}`);
+  } else {
+    passedTests++;
+  }
+  log(`  [${d.crawlName}] ${d.label} ${n ? `FAIL (${n})` : 'ok'} ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return n === 0;
+}
+
+// Types, ticks or attaches one answer. `clear` empties a text field first.
+async function fillField(d, f, value, { clear = false } = {}) {
+  const page = d.page;
+  if (['single_choice', 'multiple_choice', 'checkbox'].includes(f.kind)) {
+    for (const v of [].concat(value)) {
+      const loc = choiceLocator(page, f, v);
+      if ((await loc.count()) !== 1) throw new Error(`no input for ${f.name} = ${v} on ${d.here()}`);
+      await loc.focus();
+      if (!(await loc.isChecked())) await page.keyboard.press('Space');
+      d.expect(await loc.isChecked(), `tick-${f.name}`, `Space did not tick ${f.name} = ${v}`);
+    }
+    return;
+  }
+  const loc = fieldLocator(page, f);
+  if ((await loc.count()) !== 1) throw new Error(`no #f-${f.name} on ${d.here()}`);
+  if (f.kind === 'file') {
+    await loc.setInputFiles(value);
+    return;
+  }
+  await loc.focus();
+  if (clear) {
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Delete');
+  }
+  await page.keyboard.type(f.kind === 'date' ? typeDate(...value.split('-')) : value);
+  const got = await loc.inputValue();
+  d.expect(got === value, `typed-${f.name}`, `typing into #f-${f.name} left "${short(got, 80)}", expected "${short(value, 80)}"`);
+}
+
+// Fills the shown fields of a step. A field waiting for an answer on an
+// earlier step that was not given must not be on the page; one waiting for
+// an answer on the same step is left empty unless that answer is given.
+async function fillStep(d, def, step, plan) {
+  const index = def.steps.indexOf(step);
+  const earlier = new Set(def.steps.slice(0, index).flatMap((s) => s.fields.map((f) => f.name)));
+  for (const f of step.fields) {
+    if (!isShown(f, plan)) {
+      if (earlier.has(f.show_if.field)) {
+        d.expect((await fieldLocator(d.page, f).count()) === 0, `hidden-${f.name}`,
+          `#f-${f.name} is on the page although ${f.show_if.field} was not "${f.show_if.equals}" on an earlier step`);
+      }
+      continue;
+    }
+    if (plan[f.name] === null || plan[f.name] === undefined) continue;
+    await fillField(d, f, plan[f.name]);
+  }
+}
+
+// Asserts the page is step `index` of `def`; returns the draft id.
+async function expectStep(d, def, index, resp, status = 200) {
+  const step = def.steps[index];
+  const m = /^\/e\/([^/]+)\/([^/]+)\/step\/([^/]+)$/.exec(new URL(d.page.url()).pathname);
+  if (!m || m[1] !== def.service_code || m[3] !== step.id) {
+    const err = await errorSummary(d.page);
+    throw new Error(`expected step ${index + 1}/${def.steps.length} "${step.id}", but the page is ${d.here()} (HTTP ${resp ? resp.status() : '?'})${err.found ? `; error summary: ${err.text}` : ''}`);
+  }
+  d.expect(resp && resp.status() === status, `step-status-${step.id}`, `step "${step.id}" answered HTTP ${resp && resp.status()}, expected ${status}`);
+  const h1 = await h1Text(d.page);
+  d.expect(h1 === step.title.sv, `step-h1-${step.id}`, `step "${step.id}" has the heading "${h1}", expected "${step.title.sv}"`);
+  return m[2];
+}
+
+// The service page's button to the e-service, then "Starta e-tjänsten".
+async function startEservice(d, def, { check }) {
+  const code = def.service_code;
+  let resp = await d.goto(`/services/${code}`);
+  d.expect(resp && resp.status() === 200, 'service-page', `GET /services/${code} answered HTTP ${resp && resp.status()}`);
+  const link = d.page.locator(`main a[href="/e/${code}"]`);
+  if ((await link.count()) === 0) throw new Error(`the service page /services/${code} has no link to /e/${code}`);
+  resp = await d.press(link.first());
+  d.expect(new URL(d.page.url()).pathname === `/e/${code}` && resp && resp.status() === 200, 'start-page',
+    `the service page's button led to ${d.here()} (HTTP ${resp && resp.status()}), not /e/${code}`);
+  const h1 = await h1Text(d.page);
+  d.expect(h1 === def.title.sv, 'start-h1', `the start page's heading is "${h1}", expected "${def.title.sv}"`);
+  if (check) await d.check('start page');
+  const start = d.page.locator(`form[action="/e/${code}/start"] button[type="submit"]`);
+  if ((await start.count()) !== 1) throw new Error(`no "Starta e-tjänsten" button on /e/${code}`);
+  return d.press(start);
+}
+
+// Checks a step page in Swedish, then in English (?lang=en), and switches back (?lang=sv).
+async function checkStepPage(d, step, { english }) {
+  await d.check(`step ${step.id}`);
+  if (!english) return;
+  const bare = d.page.url().split(/[?#]/)[0];
+  let resp = await d.goto(`${bare}?lang=en`);
+  let h1 = await h1Text(d.page);
+  d.expect(resp && resp.status() === 200 && h1 === step.title.en, `step-en-${step.id}`,
+    `in English step "${step.id}" answered HTTP ${resp && resp.status()} with the heading "${h1}", expected "${step.title.en}"`);
+  await d.check(`step ${step.id}, English`, { expectLang: 'en' });
+  resp = await d.goto(`${bare}?lang=sv`);
+  h1 = await h1Text(d.page);
+  d.expect(resp && resp.status() === 200 && h1 === step.title.sv, `step-sv-${step.id}`,
+    `back in Swedish (?lang=sv) step "${step.id}" has the heading "${h1}"`);
+}
+
+// Steps `from` up to (not including) `to`: check, fill, "Fortsätt".
+async function stepThrough(d, def, plan, resp, { check, english, from = 0, to = def.steps.length }) {
+  for (let i = from; i < to; i++) {
+    const step = def.steps[i];
+    await expectStep(d, def, i, resp);
+    if (check) await checkStepPage(d, step, { english });
+    await fillStep(d, def, step, plan);
+    resp = await d.press(nextButton(d.page));
+  }
+  return resp;
+}
+
+// The review page shows the answers; "Skicka in" leads to the receipt.
+async function reviewAndSubmit(d, def, plan, resp, { check }) {
+  const m = /^\/e\/([^/]+)\/([^/]+)\/review$/.exec(new URL(d.page.url()).pathname);
+  if (!m) {
+    const err = await errorSummary(d.page);
+    throw new Error(`expected the review page after the last step, but the page is ${d.here()} (HTTP ${resp ? resp.status() : '?'})${err.found ? `; error summary: ${err.text}` : ''}`);
+  }
+  d.expect(resp && resp.status() === 200, 'review-status', `the review page answered HTTP ${resp && resp.status()}`);
+  if (check) await d.check('review');
+  const text = (await d.page.locator('main').innerText()).replace(/\s+/g, ' ');
+  for (const f of def.steps.flatMap((s) => s.fields)) {
+    if (!isShown(f, plan) || plan[f.name] === null || plan[f.name] === undefined) continue;
+    const want = reviewText(f, plan[f.name]);
+    if (want) d.expect(text.includes(want.replace(/\s+/g, ' ')), `review-${f.name}`, `the review page does not show the answer to ${f.name}: "${short(want, 80)}"`);
+  }
+  const form = d.page.locator(`form[action="/e/${def.service_code}/${m[2]}/submit"]`);
+  if ((await form.count()) !== 1) throw new Error('no "Skicka in" form on the review page');
+  d.submitted = {
+    review: d.page.url().split(/[?#]/)[0],
+    action: new URL(await form.getAttribute('action'), d.page.url()).href,
+    csrf: await form.locator('input[name="csrf"]').inputValue(),
+  };
+  resp = await d.press(form.locator('button[type="submit"]'));
+  return expectReceipt(d, def, resp, { check });
+}
+
+// The receipt: /track/{token}?received=1 with the registry number of the owning unit.
+async function expectReceipt(d, def, resp, { check }) {
+  const u = new URL(d.page.url());
+  const m = /^\/track\/([^/]+)$/.exec(u.pathname);
+  if (!m || u.searchParams.get('received') !== '1') {
+    const err = await errorSummary(d.page);
+    throw new Error(`after "Skicka in" the page is ${d.here()} (HTTP ${resp ? resp.status() : '?'}), not /track/{token}?received=1${err.found ? `; error summary: ${err.text}` : ''}`);
+  }
+  d.expect(resp && resp.status() === 200, 'receipt-status', `the receipt answered HTTP ${resp && resp.status()}`);
+  const h1 = await h1Text(d.page);
+  const reg = REGISTRY_NUMBER.exec(h1);
+  if (!reg) throw new Error(`the receipt's heading "${h1}" shows no registry number like "TK 2026/00042"`);
+  d.expect(!def.unit || reg[1] === def.unit, 'receipt-unit', `the registry number ${reg[0]} is not one of ${def.unit}, the unit that owns the service`);
+  const notice = d.page.locator('[role="status"]').filter({ hasText: reg[0] });
+  d.expect((await notice.count()) >= 1, 'receipt-notice', `no receipt notice (role="status") naming ${reg[0]}`);
+  if (check) await d.check('receipt');
+  return { token: m[1], registryNumber: reg[0], url: `${u.origin}${u.pathname}` };
+}
+
+// Part "eservices": every demo e-service, by keyboard, from its service page to the receipt.
+async function eservicesPart(browser, server, defs, files) {
+  const crawlName = 'eservices';
+  const loaded = server.lines.map((l) => /e-service definitions loaded count=(\d+)/.exec(l)).find(Boolean);
+  if (loaded && Number(loaded[1]) !== defs.length) {
+    fail(crawlName, null, 'eservice', 'eservices:count', `the server loaded ${loaded[1]} e-service definitions, the demo folder has ${defs.length}`);
+    failedTests++;
+  }
+  for (const def of defs) {
+    if (ONLY_ESERVICES.length && !ONLY_ESERVICES.includes(def.service_code)) continue;
+    const context = await newContext(browser);
+    const d = new Driver(server, crawlName, def.service_code);
+    await d.open(context);
+    await runKeyboardTest(d, async () => {
+      const plan = planAnswers(def, files);
+      let resp = await startEservice(d, def, { check: true });
+      resp = await stepThrough(d, def, plan, resp, { check: true, english: true });
+      const receipt = await reviewAndSubmit(d, def, plan, resp, { check: true });
+      log(`    ${def.service_code}: ${def.steps.length} step(s), receipt ${receipt.registryNumber}`);
+    });
+    await context.close();
+  }
+}
+
+// Part "eservice-errors": a fault report that first fails validation (an
+// empty required description and a bad e-mail address), then has a "PNG"
+// that is really text refused, and then goes on to the receipt; a second
+// submit of the same draft leads to the same receipt.
+async function eserviceErrorsPart(browser, server, defs, files) {
+  const crawlName = 'eservice-errors';
+  const def = defs.find((x) => x.service_code === 'pothole');
+  const context = await newContext(browser);
+  const d = new Driver(server, crawlName, 'pothole');
+  await d.open(context);
+  await runKeyboardTest(d, async () => {
+    if (!def) throw new Error('no pothole.toml among the demo e-services');
+    const at = def.steps.findIndex((s) => s.fields.some((f) => f.name === 'description'));
+    const step = def.steps[at];
+    const field = Object.fromEntries(step.fields.map((f) => [f.name, f]));
+    for (const name of ['fault', 'description', 'email', 'photo']) if (!field[name]) throw new Error(`pothole's step "${step.id}" has no field "${name}"`);
+    const fault = field.fault.options[field.fault.options.length > 1 ? 1 : 0].value; // not the first option: id f-fault-<value>
+    const plan = planAnswers(def, files, { fault });
+    let resp = await startEservice(d, def, { check: false });
+    resp = await stepThrough(d, def, plan, resp, { check: false, english: false, to: at });
+    await expectStep(d, def, at, resp);
+    const keptValues = async (what, want) => {
+      d.expect(await choiceLocator(d.page, field.fault, fault).isChecked(), `kept-fault-${what}`, `${what}: the chosen "${fault}" is no longer ticked`);
+      for (const [name, value] of Object.entries(want)) {
+        const got = await fieldLocator(d.page, field[name]).inputValue();
+        d.expect(got === value, `kept-${name}-${what}`, `${what}: #f-${name} holds "${short(got, 60)}" instead of the typed "${short(value, 60)}"`);
+      }
+    };
+    const summaryLinks = async (what, expected) => {
+      const summary = d.page.locator('.error-summary');
+      if (!d.expect((await summary.count()) === 1 && (await summary.isVisible()), `summary-${what}`, `${what}: no visible error summary`)) return [];
+      const hrefs = await summary.locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+      d.expect(JSON.stringify(hrefs) === JSON.stringify(expected), `summary-links-${what}`, `${what}: the error summary links to ${hrefs.join(', ') || 'nothing'}, expected ${expected.join(', ')}`);
+      for (const href of hrefs) {
+        const id = href.replace(/^#/, '');
+        const target = d.page.locator(`[id="${id}"]`);
+        if (!d.expect((await target.count()) === 1, `summary-target-${id}`, `${what}: the summary links to ${href}, which is not on the page`)) continue;
+        d.expect((await target.getAttribute('aria-invalid')) === 'true' || ['radio', 'checkbox'].includes(await target.getAttribute('type')),
+          `invalid-${id}`, `${what}: ${href} is not marked aria-invalid="true"`);
+        const describedby = (await target.getAttribute('aria-describedby')) || '';
+        d.expect(describedby.split(/\s+/).includes(`${id}-error`), `describedby-${id}`, `${what}: ${href} is not described by its error message (#${id}-error)`);
+      }
+      return hrefs;
+    };
+
+    // 1. The description left empty, a bad e-mail address.
+    await fillField(d, field.fault, fault);
+    const badEmail = 'anna.example.com';
+    await fillField(d, field.email, badEmail);
+    resp = await d.press(nextButton(d.page));
+    await expectStep(d, def, at, resp, 422);
+    const hrefs = await summaryLinks('empty description and bad e-mail', ['#f-description', '#f-email']);
+    await keptValues('empty description and bad e-mail', { email: badEmail, description: '' });
+    await d.check(`step ${step.id}, 2 errors`, { docStatus: 422, allowDocStatus: true });
+    if (hrefs.length) {
+      // The first link, activated by keyboard, moves focus to its field.
+      await d.page.locator('.error-summary a').first().focus();
+      await d.page.keyboard.press('Enter');
+      const id = hrefs[0].slice(1);
+      await d.page.waitForFunction((want) => document.activeElement && document.activeElement.id === want, id, { timeout: 3_000 }).catch(() => {});
+      const active = await d.page.evaluate(() => {
+        const a = document.activeElement;
+        return a && a !== document.body ? `${a.tagName.toLowerCase()}${a.id ? `#${a.id}` : ''}` : 'body';
+      });
+      d.expect(active.endsWith(`#${id}`), 'summary-focus', `Enter on the error summary's first link left focus on ${active}, not #${id}`);
+    }
+
+    // 2. Both fixed, but the "PNG" is text.
+    const description = 'Ett djupt hål mitt i cykelbanan, ungefär en halv meter brett. Åäö.';
+    await fillField(d, field.description, description, { clear: true });
+    await fillField(d, field.email, EMAIL, { clear: true });
+    await fillField(d, field.photo, files.fakePng);
+    resp = await d.press(nextButton(d.page));
+    await expectStep(d, def, at, resp, 422);
+    await summaryLinks('text file as PNG', ['#f-photo']);
+    await keptValues('text file as PNG', { email: EMAIL, description });
+    const message = (await d.page.locator('.error-summary').innerText().catch(() => '')).replace(/\s+/g, ' ');
+    d.expect(/PDF|bild/i.test(message), 'file-type-message', `the refused file's message does not say which files are allowed: "${short(message, 160)}"`);
+    await d.check(`step ${step.id}, refused file`, { docStatus: 422, allowDocStatus: true });
+
+    // 3. A real picture, and on to the receipt.
+    await fillField(d, field.photo, files.png);
+    resp = await d.press(nextButton(d.page));
+    const fixed = { ...plan, description, email: EMAIL, photo: files.png };
+    if (at + 1 < def.steps.length) resp = await stepThrough(d, def, fixed, resp, { check: false, english: false, from: at + 1 });
+    const receipt = await reviewAndSubmit(d, def, fixed, resp, { check: false });
+    log(`    pothole after two refusals: receipt ${receipt.registryNumber}`);
+
+    // 4. Back after submitting shows the receipt, and submitting again answers the same receipt.
+    const { action, csrf } = d.submitted;
+    resp = await d.page.goBack({ waitUntil: 'load' });
+    const status = resp ? resp.status() : 200;
+    log(`    back from the receipt: HTTP ${status}${resp ? '' : ' (back/forward cache)'}, "${await h1Text(d.page)}"`);
+    // A submitted draft's pages lead to its receipt (the server redirects).
+    d.expect(status === 200 && new URL(d.page.url()).pathname === `/track/${receipt.token}`, 'back-to-receipt',
+      `back after the submit: HTTP ${status} at ${d.here()}, not the receipt /track/${receipt.token}`);
+    const repeat = await d.page.request.post(action, { form: { csrf }, maxRedirects: 0 });
+    const location = repeat.headers().location || '';
+    d.expect(repeat.status() === 303 && new URL(location, server.baseUrl).pathname === `/track/${receipt.token}`, 'double-submit',
+      `submitting the same draft again answered HTTP ${repeat.status()} to ${location || '(no Location)'}, not the same receipt /track/${receipt.token}`);
+    log(`    the same draft submitted again: HTTP ${repeat.status()} to ${location ? displayUrl(new URL(location, server.baseUrl)) : '(no Location)'}`);
+  });
+  await context.close();
+}
+
+// Part "receipt-mail": a report with an e-mail address; the receipt mail
+// reaches the SMTP sink, and its tracking link opens in a new browser
+// context without cookies on the same errand.
+async function receiptMailPart(browser, server, defs, files, sink) {
+  const crawlName = 'receipt-mail';
+  const def = defs.find((x) => x.service_code === 'graffiti') || defs.find((x) => x.steps.some((s) => s.fields.some((f) => f.name === 'email' && !f.show_if)));
+  const context = await newContext(browser);
+  const d = new Driver(server, crawlName, def ? def.service_code : 'graffiti');
+  await d.open(context);
+  let other;
+  await runKeyboardTest(d, async () => {
+    if (!def) throw new Error('no demo e-service with an unconditional e-mail field');
+    const to = `anna.kvitto.${process.pid}@example.com`;
+    const plan = planAnswers(def, files, { email: to });
+    let resp = await startEservice(d, def, { check: false });
+    resp = await stepThrough(d, def, plan, resp, { check: false, english: false });
+    const receipt = await reviewAndSubmit(d, def, plan, resp, { check: false });
+    const t0 = Date.now();
+    const mail = await sink.waitFor((m) => m.to.includes(to), MAIL_TIMEOUT_MS);
+    if (!mail) {
+      throw new Error(`no mail to ${to} reached the SMTP sink within ${MAIL_TIMEOUT_MS / 1000} s (${sink.messages.length} other mail(s)${sink.errors.length ? `; sink errors: ${sink.errors.join('; ')}` : ''})`);
+    }
+    log(`    receipt mail after ${((Date.now() - t0) / 1000).toFixed(1)} s: "${mail.subject}" (${mail.transferEncoding})`);
+    d.expect(mail.subject.includes(def.title.sv), 'mail-subject', `the subject "${mail.subject}" does not name "${def.title.sv}"`);
+    d.expect(mail.from.includes('noreply@lindhamn.example'), 'mail-from', `the mail is from "${mail.from}", not PORTEN_MAIL_FROM`);
+    const links = mail.body.match(/https?:\/\/[^\s<>"]+\/track\/[A-Za-z0-9_-]+/g) || [];
+    if (links.length !== 1) throw new Error(`the mail has ${links.length} tracking link(s), expected 1:\n${short(mail.body, 600)}`);
+    const link = links[0];
+    d.expect(new URL(link).origin === new URL(server.baseUrl).origin, 'mail-link-origin', `the tracking link ${link} does not lead to this server (${server.baseUrl})`);
+    d.expect(link === receipt.url, 'mail-link-token', `the mail's link ${link} is not the receipt's ${receipt.url}`);
+
+    // A new context: no session, no cookies.
+    other = await newContext(browser);
+    const fresh = new Driver(server, crawlName, `${def.service_code} tracking link`);
+    await fresh.open(other);
+    d.expect((await other.cookies()).length === 0, 'fresh-context', 'the new browser context already has cookies');
+    resp = await fresh.page.goto(link, { waitUntil: 'load' });
+    d.expect(resp && resp.status() === 200, 'track-status', `the mail's tracking link answered HTTP ${resp && resp.status()}`);
+    const h1 = await h1Text(fresh.page);
+    d.expect(h1.includes(receipt.registryNumber), 'track-number', `the tracking page's heading "${h1}" does not show ${receipt.registryNumber}`);
+    await fresh.check('tracking link from the mail');
+  });
+  if (other) await other.close();
+  await context.close();
+}
+
+// Part "messages": a citizen signed in with the demo e-ID submits a fault
+// report of the case officer's unit and sees it in Mina ärenden; the case
+// officer finds it in the errand list and writes to the citizen; the citizen
+// reads that and replies; the case officer sees the reply in the timeline.
+async function messagesPart(browser, server, defs, files) {
+  const crawlName = 'messages';
+  const officer = server.logins.find((l) => l.role === 'case_officer');
+  if (!officer) {
+    fail(crawlName, null, 'eservice', 'messages:no-officer', 'no demo login for the role case_officer');
+    failedTests++;
+    return;
+  }
+  const staffCtx = await newContext(browser);
+  const citizenCtx = await newContext(browser);
+  const anonCtx = await newContext(browser);
+  const c = new Driver(server, crawlName, 'citizen');
+  await c.open(citizenCtx);
+  const s = new Driver(server, crawlName, `staff (${officer.username})`);
+  try {
+    if (!(await login(staffCtx, server, { ...officer, role: crawlName }))) return;
+    await s.open(staffCtx);
+    const ok = await runKeyboardTest(c, async () => {
+      // The units the officer works: the unit filter of the errand list.
+      await s.goto('/staff/errands');
+      const units = await s.page.locator('#f-unit option').evaluateAll((os) => os.map((o) => o.value).filter(Boolean));
+      const def = defs.find((x) => x.service_code === 'litter' && units.includes(x.unit)) || defs.find((x) => units.includes(x.unit));
+      if (!def) throw new Error(`no demo e-service belongs to the case officer's unit(s) ${units.join(', ') || '(none)'}`);
+
+      // Signed in as a fictional person, by keyboard: the second one.
+      let resp = await c.goto('/login/demo-eid');
+      c.expect(resp && resp.status() === 200, 'demo-eid-status', `GET /login/demo-eid answered HTTP ${resp && resp.status()}`);
+      await c.check('demo e-ID login');
+      const people = c.page.locator('form[action="/login/demo-eid"] input[type="radio"][name="person"]');
+      if ((await people.count()) < 2) throw new Error('the demo e-ID page offers fewer than two people');
+      await people.first().focus();
+      await c.page.keyboard.press('ArrowDown');
+      c.expect(await people.nth(1).isChecked(), 'demo-eid-arrow', 'ArrowDown in the people radio group did not choose the second person');
+      const person = (await c.page.locator(`label[for="${await people.nth(1).getAttribute('id')}"]`).innerText()).replace(/\s*\(.*$/, '').trim();
+      resp = await c.press(c.page.locator('form[action="/login/demo-eid"] button[type="submit"]'));
+      if (new URL(c.page.url()).pathname !== '/mina-arenden') throw new Error(`after the demo e-ID login the page is ${c.here()}, not /mina-arenden`);
+      c.expect((await h1Text(c.page)) === 'Mina ärenden', 'my-h1', `Mina ärenden has the heading "${await h1Text(c.page)}"`);
+      c.expect((await c.page.locator('body').innerText()).includes(person), 'my-name', `the signed-in person "${person}" is not named on the page`);
+      await c.check('Mina ärenden, signed in');
+
+      // The fault report, signed in; no answer waits for a condition this time.
+      const plan = planAnswers(def, files, {}, { conditions: false });
+      resp = await startEservice(c, def, { check: true });
+      resp = await stepThrough(c, def, plan, resp, { check: true, english: false });
+      const receipt = await reviewAndSubmit(c, def, plan, resp, { check: true });
+      const reg = receipt.registryNumber;
+      log(`    ${person} submitted ${def.service_code}: ${reg}`);
+      await c.goto('/mina-arenden');
+      const mine = c.page.locator('main table a').filter({ hasText: reg });
+      c.expect((await mine.count()) === 1, 'my-listed', `Mina ärenden does not list ${reg}`);
+      await c.check('Mina ärenden with the new errand');
+
+      // The case officer: the errand list filtered to the unit, by keyboard, then page by page.
+      await s.goto('/staff/errands');
+      const unitSelect = s.page.locator('#f-unit');
+      await unitSelect.focus();
+      for (let i = 0; i < 20 && (await unitSelect.inputValue()) !== def.unit; i++) await s.page.keyboard.press('ArrowDown');
+      s.expect((await unitSelect.inputValue()) === def.unit, 'filter-unit', `could not choose ${def.unit} in the unit filter by keyboard`);
+      resp = await s.press(s.page.locator('form.filters button[type="submit"]'));
+      let row = null;
+      for (let i = 0; i < 40; i++) {
+        const l = s.page.locator('main table a').filter({ hasText: new RegExp(`^\\s*${reg.replace(/[/]/g, '\\/')}\\s*$`) });
+        if (await l.count()) {
+          row = l.first();
+          break;
+        }
+        const next = s.page.locator('a[rel="next"]');
+        if (!(await next.count())) break;
+        await s.press(next);
+      }
+      if (!row) throw new Error(`${reg} is not in the staff errand list filtered to ${def.unit}`);
+      await s.check('errand list with the new errand');
+      resp = await s.press(row);
+      const errandUrl = s.page.url().split(/[?#]/)[0];
+      s.expect(resp && resp.status() === 200 && /^\/staff\/errands\/[^/]+$/.test(new URL(errandUrl).pathname), 'errand-page',
+        `the errand link led to ${s.here()} (HTTP ${resp && resp.status()})`);
+      s.expect((await h1Text(s.page)).includes(reg), 'errand-h1', `the errand page's heading does not show ${reg}`);
+      const main = await s.page.locator('main').innerText();
+      const described = plan.description || Object.values(plan).find((v) => typeof v === 'string' && v.startsWith('Provtext'));
+      s.expect(!described || main.includes(described), 'errand-answers', 'the errand page does not show the e-service answers');
+      if (Object.values(plan).includes(files.png)) {
+        s.expect((await s.page.locator(`main a[href*="/attachments/"]`).filter({ hasText: path.basename(files.png) }).count()) === 1,
+          'errand-attachment', `the errand page does not list the attachment ${path.basename(files.png)}`);
+      }
+      await s.check('errand');
+      const toCitizen = `Hej! Tack för anmälan om ${reg}. Vi åker dit i veckan. (${process.pid})`;
+      const messageForm = s.page.locator('form[action$="/message"]');
+      await messageForm.locator('#message').focus();
+      await s.page.keyboard.type(toCitizen);
+      resp = await s.press(messageForm.locator('button[type="submit"]'));
+      s.expect(resp && resp.status() === 200, 'message-status', `sending the message answered HTTP ${resp && resp.status()}`);
+      const sent = await errorSummary(s.page);
+      s.expect(!sent.found, 'message-error', `sending the message showed an error: ${sent.text}`);
+      s.expect((await s.page.locator('.timeline').innerText()).includes(toCitizen), 'message-timeline', 'the sent message is not in the errand timeline');
+      await s.check('errand after the message');
+
+      // The citizen reads it in Mina ärenden and replies.
+      await c.goto('/mina-arenden');
+      resp = await c.press(c.page.locator('main table a').filter({ hasText: reg }).first());
+      const mineUrl = c.page.url().split(/[?#]/)[0];
+      c.expect(/^\/mina-arenden\/[^/]+$/.test(new URL(mineUrl).pathname) && resp && resp.status() === 200, 'my-errand',
+        `the link in Mina ärenden led to ${c.here()} (HTTP ${resp && resp.status()})`);
+      c.expect((await c.page.locator('.timeline').innerText()).includes(toCitizen), 'my-message', 'the case officer\'s message is not on the citizen\'s errand page');
+      await c.check('my errand with the message');
+      const reply = `Tack för svaret! Det är närmast busshållplatsen. (${process.pid})`;
+      const replyForm = c.page.locator('form[action$="/reply"]');
+      await replyForm.locator('#message').focus();
+      await c.page.keyboard.type(reply);
+      resp = await c.press(replyForm.locator('button[type="submit"]'));
+      c.expect(new URL(c.page.url()).searchParams.get('replied') === '1' && resp && resp.status() === 200, 'reply-sent',
+        `after "Skicka meddelandet" the page is ${c.here()} (HTTP ${resp && resp.status()})`);
+      c.expect((await c.page.locator('.timeline').innerText()).includes(reply), 'reply-timeline', 'the reply is not in the citizen\'s timeline');
+      await c.check('my errand after the reply');
+
+      // The tracking link, without a session, shows the message too.
+      const a = new Driver(server, crawlName, 'tracking link');
+      await a.open(anonCtx);
+      resp = await a.goto(receipt.url);
+      a.expect(resp && resp.status() === 200 && (await a.page.locator('.timeline').innerText()).includes(toCitizen), 'track-message',
+        'the tracking link does not show the case officer\'s message');
+      await a.check('tracking link with the messages');
+
+      // The case officer sees the reply.
+      resp = await s.goto(errandUrl);
+      s.expect((await s.page.locator('.timeline').innerText()).includes(reply), 'reply-staff', 'the citizen\'s reply is not in the staff errand timeline');
+      await s.check('errand with the reply');
+    });
+    if (!ok) await screenshot(s.page, `${crawlName}-staff`);
+  } finally {
+    await anonCtx.close();
+    await citizenCtx.close();
+    await staffCtx.close();
+  }
+}
+
 function newContext(browser) {
   return browser.newContext({
     viewport: { width: 1280, height: 900 },
@@ -797,7 +1543,7 @@ function newContext(browser) {
 function report(started) {
   log('\n==================== browser test summary ====================');
   for (const [name, st] of crawlStats) {
-    log(`  ${name.padEnd(14)} pages checked: ${String(st.checked).padStart(3)}  skipped: ${String(st.skipped).padStart(3)}  pages with failures: ${st.failedPages.size}${st.note ? `  (${st.note})` : ''}`);
+    log(`  ${name.padEnd(15)} pages checked: ${String(st.checked).padStart(3)}  skipped: ${String(st.skipped).padStart(3)}  pages with failures: ${st.failedPages.size}${st.note ? `  (${st.note})` : ''}`);
   }
   // Group identical problems (same kind/rule/element) across pages and crawls.
   const groups = new Map();
@@ -834,7 +1580,14 @@ async function main() {
   const started = Date.now();
   fs.rmSync(ARTIFACTS, { recursive: true, force: true });
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  const server = new Server();
+  // The SMTP sink for the receipt mail; the server delivers its outbox there.
+  const sink = new MailSink();
+  let files = null;
+  const server = new Server({
+    PORTEN_SMTP_URL: undefined, // set once the sink listens
+    PORTEN_MAIL_FROM: 'Lindhamns stad <noreply@lindhamn.example>',
+    PORTEN_PUBLIC_URL: undefined,
+  });
   let browser;
   const cleanup = () => {
     server.killNow();
@@ -855,6 +1608,9 @@ async function main() {
   watchdog.unref();
 
   try {
+    await sink.start();
+    log(`SMTP sink listening on ${sink.url}`);
+    server.env.PORTEN_SMTP_URL = sink.url;
     await server.start();
     log(`server ready at ${server.baseUrl} after ${((Date.now() - started) / 1000).toFixed(1)} s; demo logins: ${server.logins.map((l) => l.role).join(', ') || 'none'}`);
     const missing = EXPECTED_ROLES.filter((r) => !server.logins.some((l) => l.role === r));
@@ -893,6 +1649,27 @@ async function main() {
       log('\n-- the business calendar, by keyboard');
       await adminCalendarTest(browser, server);
     }
+    if (['eservices', 'eservice-errors', 'receipt-mail', 'messages'].some(want)) {
+      const defs = loadEservices();
+      files = makeTestFiles();
+      log(`\n-- e-services: ${defs.length} demo definitions; dates typed as ${await probeDateTyping(browser)}`);
+      if (want('eservices')) {
+        log('\n-- every demo e-service, by keyboard, from the service page to the receipt');
+        await eservicesPart(browser, server, defs, files);
+      }
+      if (want('eservice-errors')) {
+        log('\n-- an e-service with validation errors and a refused upload');
+        await eserviceErrorsPart(browser, server, defs, files);
+      }
+      if (want('receipt-mail')) {
+        log('\n-- the receipt mail and its tracking link');
+        await receiptMailPart(browser, server, defs, files, sink);
+      }
+      if (want('messages')) {
+        log('\n-- two-way messages: a citizen with the demo e-ID and a case officer');
+        await messagesPart(browser, server, defs, files);
+      }
+    }
     for (const user of server.logins) {
       if (!want(user.role)) continue;
       log(`\n-- crawl: ${user.role} (${user.username})`);
@@ -914,6 +1691,8 @@ async function main() {
   } finally {
     if (browser) await browser.close().catch(() => {});
     await server.stop().catch(() => {});
+    await sink.stop().catch(() => {});
+    if (files) fs.rmSync(files.dir, { recursive: true, force: true });
   }
   report(started);
   if (failedTests === 0 && passedTests === 0) {

@@ -580,14 +580,16 @@ async fn attachment(
     t: Tr,
     csrf: CsrfToken,
     MaybeUser(user): MaybeUser,
-    Path((id, n)): Path<(String, usize)>,
+    Path((id, n)): Path<(String, String)>,
 ) -> Response {
     let user = match require_staff(user, &t, &csrf) {
         Ok(u) => u,
         Err(res) => return *res,
     };
     let nav = Nav::new(Some(&user), &csrf);
-    let Ok(public_id) = PublicId::parse(&id) else { return error_page(t, nav, StatusCode::NOT_FOUND) };
+    let (Ok(public_id), Ok(n)) = (PublicId::parse(&id), n.parse::<usize>()) else {
+        return error_page(t, nav, StatusCode::NOT_FOUND);
+    };
     match state.app.attachment(&user_actor(&user), public_id, n).await {
         Ok((file, content)) => crate::api::file_response(&file, content),
         Err(e) => app_error_page(t, nav, e),

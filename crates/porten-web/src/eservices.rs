@@ -190,7 +190,8 @@ struct StepPage {
 
 /// The message shown for a violation of `field`.
 fn field_error(t: &Tr, field: &Field, code: &str) -> String {
-    let label = t.pick(&field.label.sv, &field.label.en).to_owned();
+    // The label goes in quotes; a full stop at its end would double the sentence's.
+    let label = t.pick(&field.label.sv, &field.label.en).trim_end_matches(['.', ':']).to_owned();
     let key = match code {
         "required" => match field.kind {
             FieldKind::SingleChoice | FieldKind::MultipleChoice => "es-error-choose".to_owned(),
@@ -359,10 +360,14 @@ fn render_step(
     (status, page).into_response()
 }
 
-/// The answer to a draft that cannot be opened: gone or expired says so.
-fn draft_error(state: &AppState, t: Tr, nav: Nav, code: &str, e: AppError) -> Response {
+/// The answer to a draft that cannot be opened: one already submitted leads
+/// to its receipt (the back button after submitting); gone or expired says so.
+async fn draft_error(state: &AppState, t: Tr, nav: Nav, code: &str, draft: &str, e: AppError) -> Response {
     match e {
         AppError::Rejected(_) => {
+            if let Ok(Some(token)) = state.app.submitted_draft(draft).await {
+                return Redirect::to(&format!("/track/{token}")).into_response();
+            }
             let title = state.app.eservice(code).map(|d| t.pick(&d.title.sv, &d.title.en).to_owned());
             let page = ExpiredPage { code: code.to_owned(), title: title.unwrap_or_default(), t, nav };
             (StatusCode::GONE, page).into_response()
@@ -393,7 +398,7 @@ async fn step_page(
             render_step(t, nav, &view, &step, &Violations::new(), StepState { saved: false, restarted: false })
         }
         Ok(_) => error_page(t, nav, StatusCode::NOT_FOUND),
-        Err(e) => draft_error(&state, t, nav, &code, e),
+        Err(e) => draft_error(&state, t, nav, &code, &draft, e).await,
     }
 }
 
@@ -454,7 +459,7 @@ async fn save_step(
     }
     let out = match state.app.save_step(user.as_ref(), &code, &draft, &step, form.answers, form.uploads).await {
         Ok(out) => out,
-        Err(e) => return draft_error(&state, t, nav, &code, e),
+        Err(e) => return draft_error(&state, t, nav, &code, &draft, e).await,
     };
     let saving = form.action == "save";
     if saving || out.restarted || !out.violations.is_empty() {
@@ -576,7 +581,7 @@ async fn review_page(
     match state.app.review_draft(user.as_ref(), &draft).await {
         Ok((view, _)) if view.draft.service_code == code => render_review(t, nav, &view, &Violations::new()),
         Ok(_) => error_page(t, nav, StatusCode::NOT_FOUND),
-        Err(e) => draft_error(&state, t, nav, &code, e),
+        Err(e) => draft_error(&state, t, nav, &code, &draft, e).await,
     }
 }
 
@@ -602,8 +607,8 @@ async fn submit(
         Ok(token) => Redirect::to(&format!("/track/{token}?received=1")).into_response(),
         Err(AppError::Invalid(v)) => match state.app.open_draft(user.as_ref(), &draft).await {
             Ok(view) => render_review(t.at(format!("/e/{code}/{draft}/review")), nav, &view, &v),
-            Err(e) => draft_error(&state, t, nav, &code, e),
+            Err(e) => draft_error(&state, t, nav, &code, &draft, e).await,
         },
-        Err(e) => draft_error(&state, t, nav, &code, e),
+        Err(e) => draft_error(&state, t, nav, &code, &draft, e).await,
     }
 }

@@ -90,8 +90,10 @@ pub async fn get_submission(
 pub async fn get_attachment(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,
-    Path((id, n)): Path<(String, usize)>,
+    Path((id, n)): Path<(String, String)>,
 ) -> ApiResult<Response> {
+    // A position that is not a number names no file: 404, like one past the end.
+    let n: usize = n.parse().map_err(|_| AppError::NotFound)?;
     let (file, content) = state.app.attachment(&actor, parse_id(&id)?, n).await?;
     Ok(file_response(&file, content))
 }

@@ -52,7 +52,7 @@ async fn a_citizen_reports_a_pothole_without_signing_in_and_follows_it_by_link()
     let empty = post_step(&t, &where_step, &jar, &[("action", "next")], &[]).await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(empty.body.contains("href=\"#f-address\""), "{}", empty.body);
-    assert!(empty.body.contains("Fyll i Adress eller plats."));
+    assert!(empty.body.contains("Fyll i ”Adress eller plats”."));
     let next = post_step(&t, &where_step, &jar, &[("action", "next"), ("address", "Sjögatan 14")], &[]).await;
     let what_step = next.header(header::LOCATION).to_owned();
     assert!(what_step.ends_with("/step/what"));
@@ -89,6 +89,8 @@ async fn a_citizen_reports_a_pothole_without_signing_in_and_follows_it_by_link()
     assert!(receipt.starts_with("/track/") && receipt.ends_with("?received=1"), "{receipt}");
     let again = t.post_form(&submit, &jar, &format!("csrf={CSRF}")).await;
     assert_eq!(again.header(header::LOCATION), receipt, "a double submit leads to the same receipt");
+    let back = t.get(&what_step, &jar).await;
+    assert_eq!(back.header(header::LOCATION), receipt.trim_end_matches("?received=1"), "back after submitting");
     let page = t.get(&receipt, "").await;
     assert!(page.body.contains("TK 20") && page.body.contains("Mottaget"), "{}", page.body);
 
