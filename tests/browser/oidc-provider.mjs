@@ -1,43 +1,52 @@
-#!/usr/bin/env node
 // A real OpenID provider on loopback for Porten's e-ID tests: npm
 // `oidc-provider` (OpenID Certified), standing in for an e-ID broker that
-// speaks the Swedish OIDC profile. Its development login form accepts any
-// password; the login name picks one of the fictional people below.
-//
-// Usage: node tests/browser/oidc-provider.mjs <port> <redirect_uri>
-// (run.mjs starts it for the e-ID part; needs `npm ci` in tests/browser)
-// Prints "oidc-provider listening on http://127.0.0.1:<port>" when ready.
+// speaks the Swedish OIDC profile. It runs inside the harness's process;
+// run.mjs starts it before Porten and hands Porten its issuer with
+// PORTEN_EID_ISSUER. Its development login form accepts any password; the
+// login name picks one of the fictional people below, and a consent page
+// follows. PKCE is required, as Porten always sends it.
 import Provider from 'oidc-provider';
 
-const [port, redirectUri] = [Number(process.argv[2] || 0), process.argv[3]];
-const PNR = 'https://id.oidc.se/claim/personalIdentityNumber';
-const PEOPLE = {
-  anna: { name: 'Anna Andersson', given_name: 'Anna', family_name: 'Andersson', [PNR]: '198112189876' },
-  gustav: { name: 'Gustav Lind', given_name: 'Gustav', family_name: 'Lind', [PNR]: '194107086995' },
+export const PERSONAL_NUMBER_CLAIM = 'https://id.oidc.se/claim/personalIdentityNumber';
+export const OIDC_CLIENT = { id: 'porten', secret: 'porten-test-secret' };
+
+/** The fictional people the provider knows, by login name. */
+export const OIDC_PEOPLE = {
+  gustav: { name: 'Gustav Lind', given_name: 'Gustav', family_name: 'Lind', [PERSONAL_NUMBER_CLAIM]: '194107086995' },
+  sara: { name: 'Sara Nilsson', given_name: 'Sara', family_name: 'Nilsson', [PERSONAL_NUMBER_CLAIM]: '200208302380' },
 };
 
-const provider = new Provider(`http://127.0.0.1:${port}`, {
-  clients: [
-    {
-      client_id: 'porten',
-      client_secret: 'porten-test-secret',
-      redirect_uris: [redirectUri],
-      grant_types: ['authorization_code'],
-      response_types: ['code'],
+/** Starts the provider on `port` for a client that comes back to `redirectUri`; resolves to { issuer, close }. */
+export async function startOidcProvider(port, redirectUri) {
+  const issuer = `http://127.0.0.1:${port}`;
+  const provider = new Provider(issuer, {
+    clients: [
+      {
+        client_id: OIDC_CLIENT.id,
+        client_secret: OIDC_CLIENT.secret,
+        redirect_uris: [redirectUri],
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+      },
+    ],
+    claims: { openid: ['sub'], profile: ['name', 'given_name', 'family_name', PERSONAL_NUMBER_CLAIM] },
+    // The ID token carries the profile claims itself, as e-ID brokers do.
+    conformIdTokenClaims: false,
+    pkce: { required: () => true },
+    features: { devInteractions: { enabled: true } },
+    async findAccount(_ctx, id) {
+      const person = OIDC_PEOPLE[id];
+      if (!person) return undefined;
+      return { accountId: id, claims: async () => ({ sub: id, ...person }) };
     },
-  ],
-  claims: { openid: ['sub'], profile: ['name', 'given_name', 'family_name', PNR] },
-  // The ID token carries the profile claims itself, as e-ID brokers do.
-  conformIdTokenClaims: false,
-  pkce: { required: () => true },
-  features: { devInteractions: { enabled: true } },
-  async findAccount(_ctx, id) {
-    const person = PEOPLE[id];
-    if (!person) return undefined;
-    return { accountId: id, claims: async () => ({ sub: id, ...person }) };
-  },
-});
-provider.proxy = false;
-const server = provider.listen(port, '127.0.0.1', () => {
-  console.log(`oidc-provider listening on http://127.0.0.1:${server.address().port}`);
-});
+  });
+  // Its start-up warnings (development keys, in-memory storage) are expected here.
+  const quiet = console.warn;
+  console.warn = () => {};
+  const server = await new Promise((resolve, reject) => {
+    const s = provider.listen(port, '127.0.0.1', () => resolve(s));
+    s.on('error', reject);
+  });
+  console.warn = quiet;
+  return { issuer, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}

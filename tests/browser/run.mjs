@@ -37,6 +37,7 @@
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -44,6 +45,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
 import { parse as parseToml } from 'smol-toml';
+import { OIDC_CLIENT, OIDC_PEOPLE, startOidcProvider } from './oidc-provider.mjs';
 import { MailSink } from './mailsink.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -131,7 +133,7 @@ class Server {
       'serve',
       '--demo',
       '--listen',
-      '127.0.0.1:0',
+      this.listen || '127.0.0.1:0',
       '--database-url',
       `sqlite://${path.join(this.dataDir, 'porten.db')}`,
     ];
@@ -1418,21 +1420,37 @@ async function messagesPart(browser, server, defs, files) {
       const def = defs.find((x) => x.service_code === 'litter' && units.includes(x.unit)) || defs.find((x) => units.includes(x.unit));
       if (!def) throw new Error(`no demo e-service belongs to the case officer's unit(s) ${units.join(', ') || '(none)'}`);
 
-      // Signed in as a fictional person, by keyboard: the second one.
+      // The demo's own e-ID page (fictional people, clearly marked) is checked; the
+      // citizen then signs in through the real OpenID provider, by keyboard.
       let resp = await c.goto('/login/demo-eid');
       c.expect(resp && resp.status() === 200, 'demo-eid-status', `GET /login/demo-eid answered HTTP ${resp && resp.status()}`);
       await c.check('demo e-ID login');
       const people = c.page.locator('form[action="/login/demo-eid"] input[type="radio"][name="person"]');
-      if ((await people.count()) < 2) throw new Error('the demo e-ID page offers fewer than two people');
       await people.first().focus();
       await c.page.keyboard.press('ArrowDown');
       c.expect(await people.nth(1).isChecked(), 'demo-eid-arrow', 'ArrowDown in the people radio group did not choose the second person');
-      const person = (await c.page.locator(`label[for="${await people.nth(1).getAttribute('id')}"]`).innerText()).replace(/\s*\(.*$/, '').trim();
-      resp = await c.press(c.page.locator('form[action="/login/demo-eid"] button[type="submit"]'));
-      if (new URL(c.page.url()).pathname !== '/mina-arenden') throw new Error(`after the demo e-ID login the page is ${c.here()}, not /mina-arenden`);
+
+      await c.goto('/login');
+      await c.check('login page offering e-ID');
+      const eid = c.page.locator('main a[href="/login/eid"]');
+      if ((await eid.count()) !== 1) throw new Error('the login page has no link to /login/eid although an e-ID provider is configured');
+      await c.press(eid);
+      const issuer = new URL(c.server.env.PORTEN_EID_ISSUER);
+      if (new URL(c.page.url()).host !== issuer.host) throw new Error(`the e-ID link led to ${c.page.url()}, not the provider ${issuer.host}`);
+      const person = OIDC_PEOPLE.gustav.name;
+      await c.page.locator('input[name="login"]').focus();
+      await c.page.keyboard.type('gustav');
+      await c.page.locator('input[name="password"]').focus();
+      await c.page.keyboard.type('any password will do');
+      await c.press(c.page.locator('input[name="password"]'));
+      // The provider asks for consent once; its button is the form's submit.
+      for (let i = 0; i < 3 && new URL(c.page.url()).host === issuer.host; i++) {
+        await c.press(c.page.locator('form button[type="submit"], form [type="submit"]').first());
+      }
+      if (new URL(c.page.url()).pathname !== '/mina-arenden') throw new Error(`after the e-ID login the page is ${c.here()}, not /mina-arenden`);
       c.expect((await h1Text(c.page)) === 'Mina ärenden', 'my-h1', `Mina ärenden has the heading "${await h1Text(c.page)}"`);
       c.expect((await c.page.locator('body').innerText()).includes(person), 'my-name', `the signed-in person "${person}" is not named on the page`);
-      await c.check('Mina ärenden, signed in');
+      await c.check('Mina ärenden, signed in with e-ID');
 
       // The fault report, signed in; no answer waits for a condition this time.
       const plan = planAnswers(def, files, {}, { conditions: false });
@@ -1576,6 +1594,19 @@ function report(started) {
 // ---------------------------------------------------------------------------
 // Main
 
+// A loopback port free right now (for a server whose address must be known
+// before it starts).
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 async function main() {
   const started = Date.now();
   fs.rmSync(ARTIFACTS, { recursive: true, force: true });
@@ -1589,6 +1620,7 @@ async function main() {
     PORTEN_PUBLIC_URL: undefined,
   });
   let browser;
+  let oidc = null;
   const cleanup = () => {
     server.killNow();
   };
@@ -1611,6 +1643,17 @@ async function main() {
     await sink.start();
     log(`SMTP sink listening on ${sink.url}`);
     server.env.PORTEN_SMTP_URL = sink.url;
+    // The e-ID broker: a real OpenID provider on loopback. It must know where
+    // Porten sends the browser back, so Porten's port is chosen first.
+    const portenPort = await freePort();
+    oidc = await startOidcProvider(await freePort(), `http://127.0.0.1:${portenPort}/login/eid/callback`);
+    log(`OpenID provider (npm oidc-provider) at ${oidc.issuer}`);
+    server.listen = `127.0.0.1:${portenPort}`;
+    Object.assign(server.env, {
+      PORTEN_EID_ISSUER: oidc.issuer,
+      PORTEN_EID_CLIENT_ID: OIDC_CLIENT.id,
+      PORTEN_EID_CLIENT_SECRET: OIDC_CLIENT.secret,
+    });
     await server.start();
     log(`server ready at ${server.baseUrl} after ${((Date.now() - started) / 1000).toFixed(1)} s; demo logins: ${server.logins.map((l) => l.role).join(', ') || 'none'}`);
     const missing = EXPECTED_ROLES.filter((r) => !server.logins.some((l) => l.role === r));
@@ -1666,7 +1709,7 @@ async function main() {
         await receiptMailPart(browser, server, defs, files, sink);
       }
       if (want('messages')) {
-        log('\n-- two-way messages: a citizen with the demo e-ID and a case officer');
+        log('\n-- two-way messages: a citizen signed in through the OpenID provider and a case officer');
         await messagesPart(browser, server, defs, files);
       }
     }
@@ -1692,6 +1735,7 @@ async function main() {
     if (browser) await browser.close().catch(() => {});
     await server.stop().catch(() => {});
     await sink.stop().catch(() => {});
+    if (oidc) await oidc.close().catch(() => {});
     if (files) fs.rmSync(files.dir, { recursive: true, force: true });
   }
   report(started);

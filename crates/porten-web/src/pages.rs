@@ -18,7 +18,13 @@ use crate::routes::Routes;
 
 /// The shared assets.
 pub fn routes() -> Routes {
-    Routes::new().get("/static/porten.css", css)
+    Routes::new().get("/static/porten.css", css).get("/favicon.ico", favicon)
+}
+
+/// No icon: an empty answer, so that browsers that ask anyway (pages say
+/// `rel=icon href=data:,`) get no error.
+async fn favicon() -> Response {
+    (StatusCode::NO_CONTENT, [(header::CACHE_CONTROL, "public, max-age=86400")]).into_response()
 }
 
 /// What the layout needs on every page.
