@@ -536,6 +536,24 @@ impl App {
             .collect())
     }
 
+    /// A signed-in citizen's unfinished applications, to resume from Mina ärenden.
+    pub async fn my_drafts(&self, user: &User) -> Result<Vec<DraftView>> {
+        if user.role != Role::Citizen {
+            return Err(AppError::Forbidden);
+        }
+        let drafts = self.store.drafts_of(user.id, self.now()).await?;
+        Ok(drafts
+            .into_iter()
+            .filter_map(|draft| {
+                let definition = self
+                    .eservices
+                    .version(&draft.service_code, draft.version)
+                    .or_else(|| self.eservice(&draft.service_code))?;
+                Some(DraftView { draft, definition })
+            })
+            .collect())
+    }
+
     /// A citizen's reply on their errand: it lands on the errand's timeline
     /// (and an errand waiting for the citizen goes back to the case officer).
     pub async fn citizen_reply(&self, access: CitizenAccess<'_>, body: &str) -> Result<()> {

@@ -98,6 +98,8 @@ pub trait EserviceStore: Send + Sync {
     /// Creates or replaces a draft.
     async fn save_draft(&self, draft: &Draft) -> Result<()>;
     async fn get_draft(&self, id: &str) -> Result<Option<Draft>>;
+    /// A signed-in citizen's drafts that have not expired at `now`, newest first.
+    async fn drafts_of(&self, owner: i64, now: DateTime<Utc>) -> Result<Vec<Draft>>;
     /// Deletes the drafts that expired before `now` and the files nothing
     /// refers to any more; how many drafts.
     async fn purge_drafts(&self, now: DateTime<Utc>) -> Result<u64>;
@@ -188,6 +190,19 @@ macro_rules! impl_eservices {
                     let sql = format!("SELECT {DRAFT_COLUMNS} FROM eservice_drafts WHERE id = $1");
                     let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(self.reader()).await?;
                     row.as_ref().map(draft_row).transpose()
+                }
+
+                async fn drafts_of(&self, owner: i64, now: DateTime<Utc>) -> Result<Vec<Draft>> {
+                    let sql = format!(
+                        "SELECT {DRAFT_COLUMNS} FROM eservice_drafts WHERE owner_id = $1 AND expires_at >= $2 \
+                         ORDER BY updated_at DESC, id LIMIT 50"
+                    );
+                    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(owner)
+                        .bind(micros(now))
+                        .fetch_all(self.reader())
+                        .await?;
+                    rows.iter().map(draft_row).collect()
                 }
 
                 async fn purge_drafts(&self, now: DateTime<Utc>) -> Result<u64> {

@@ -201,6 +201,8 @@ struct MyErrandsPage {
     t: Tr,
     nav: Nav,
     rows: Vec<MyRow>,
+    /// Unfinished applications: (link to continue, title, kept until).
+    drafts: Vec<(String, String, String)>,
 }
 
 async fn my_errands(State(state): State<AppState>, t: Tr, csrf: CsrfToken, MaybeUser(user): MaybeUser) -> Response {
@@ -210,6 +212,19 @@ async fn my_errands(State(state): State<AppState>, t: Tr, csrf: CsrfToken, Maybe
     };
     let nav = Nav::new(Some(&user), &csrf);
     let services = state.app.services(None).await.unwrap_or_default();
+    let drafts = match state.app.my_drafts(&user).await {
+        Ok(d) => d,
+        Err(e) => return app_error_page(t, nav, e),
+    };
+    let drafts = drafts
+        .iter()
+        .map(|v| {
+            let step = v.definition.steps.first().map(|s| s.id.as_str()).unwrap_or_default();
+            let href = format!("/e/{}/{}/step/{step}", v.draft.service_code, v.draft.id);
+            let title = t.pick(&v.definition.title.sv, &v.definition.title.en).to_owned();
+            (href, title, local_time(v.draft.expires_at)[..10].to_owned())
+        })
+        .collect();
     match state.app.my_errands(&user).await {
         Ok(list) => {
             let rows = list
@@ -226,7 +241,7 @@ async fn my_errands(State(state): State<AppState>, t: Tr, csrf: CsrfToken, Maybe
                     created: local_time(e.summary.created_at),
                 })
                 .collect();
-            MyErrandsPage { t, nav, rows }.into_response()
+            MyErrandsPage { t, nav, rows, drafts }.into_response()
         }
         Err(e) => app_error_page(t, nav, e),
     }

@@ -93,11 +93,14 @@ impl Visitor {
     }
 
     /// Starts a draft and fills in both steps; the draft's submit address.
+    /// Each draft comes from a citizen of its own, through the proxy.
     async fn filled_draft(&self, base: &str, i: usize) -> String {
+        let citizen = format!("10.{}.{}.{}", i / 62500, i / 250 % 250, i % 250 + 1);
         let started = self
             .client
             .post(format!("{base}/e/pothole/start"))
             .header(reqwest::header::COOKIE, &self.cookie)
+            .header("x-forwarded-for", &citizen)
             .form(&[("csrf", &self.csrf)])
             .send()
             .await
@@ -107,7 +110,7 @@ impl Visitor {
             .text("csrf", self.csrf.clone())
             .text("action", "next")
             .text("address", format!("Sjögatan {i}"));
-        let next = self.post(format!("{base}{step}"), form).await;
+        let next = self.post(format!("{base}{step}"), &citizen, form).await;
         let photo =
             reqwest::multipart::Part::bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR bild".to_vec()).file_name("hål.png");
         let form = reqwest::multipart::Form::new()
@@ -117,7 +120,7 @@ impl Visitor {
             .text("description", "Djupt hål i körbanan utanför nummer 14, cirka 30 cm brett. Farligt för cyklister.")
             .text("email", "test@example.com")
             .part("photo", photo);
-        let review = self.post(format!("{base}{next}"), form).await;
+        let review = self.post(format!("{base}{next}"), &citizen, form).await;
         format!("{base}{}", review.replace("/review", "/submit"))
     }
 }
@@ -136,7 +139,13 @@ async fn main() {
     let definitions = tempfile::tempdir().unwrap();
     std::fs::write(definitions.path().join("pothole.toml"), include_str!("../demo/eservices/pothole.toml")).unwrap();
     let dir = definitions.path().to_str().unwrap().to_owned();
-    let server = support::Server::start_with(&db.url, &[("PORTEN_ESERVICES_DIR", &dir)]);
+    // The drafts come from a thousand citizens behind the city's proxy (one
+    // address may start only so many drafts).
+    let settings = tempfile::tempdir().unwrap();
+    let config = settings.path().join("porten.toml");
+    std::fs::write(&config, "trusted_proxies = [\"127.0.0.1\"]\n").unwrap();
+    let config = config.to_str().unwrap().to_owned();
+    let server = support::Server::start_with(&db.url, &[("PORTEN_ESERVICES_DIR", &dir), ("PORTEN_CONFIG", &config)]);
     let base = server.base.clone();
     let visitor = std::sync::Arc::new(Visitor::new(&base).await);
 

@@ -125,10 +125,13 @@ async fn a_signed_in_citizens_draft_opens_only_for_them_and_their_errand_is_in_m
     let t = eservice_app().await;
     let anna = t.app.sign_in_with_eid("198112189876", "Anna Andersson").await.unwrap();
     let id = filled_in(&t, Some(&anna)).await;
+    let unfinished = t.app.my_drafts(&anna).await.unwrap();
+    assert_eq!(unfinished.iter().map(|d| d.draft.id.as_str()).collect::<Vec<_>>(), [id.as_str()], "hers to resume");
     assert!(matches!(t.app.open_draft(None, &id).await, Err(AppError::NotFound)), "the link alone is not enough");
     let citizen = user(&t, "citizen").await;
     assert!(matches!(t.app.open_draft(Some(&citizen), &id).await, Err(AppError::NotFound)));
     t.app.submit_draft(Some(&anna), &id, false).await.unwrap();
+    assert!(t.app.my_drafts(&anna).await.unwrap().is_empty(), "submitted, no longer a draft");
     let mine = t.app.my_errands(&anna).await.unwrap();
     assert_eq!(mine.len(), 1);
     assert_eq!(mine[0].status.sv, "Mottaget");

@@ -459,3 +459,6 @@ error-rate-limited-title = Too many attempts
 error-rate-limited-text = You have made many attempts in a short time. Wait ten minutes and try again, or phone the contact center and we will help you.
 error-unavailable-title = The service cannot be reached right now
 error-unavailable-text = Try again in a while. Phone the contact center if it is urgent.
+my-drafts-title = Applications you have started
+my-draft-until = kept until { $date }
+my-errands-title = Your errands

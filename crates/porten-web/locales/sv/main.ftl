@@ -459,3 +459,6 @@ error-rate-limited-title = För många försök
 error-rate-limited-text = Du har gjort många försök på kort tid. Vänta tio minuter och försök igen, eller ring kontaktcenter så hjälper vi dig.
 error-unavailable-title = Tjänsten går inte att nå just nu
 error-unavailable-text = Försök igen om en stund. Ring kontaktcenter om det är bråttom.
+my-drafts-title = Påbörjade ansökningar
+my-draft-until = sparas till { $date }
+my-errands-title = Dina ärenden
