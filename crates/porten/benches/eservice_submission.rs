@@ -85,9 +85,16 @@ impl Visitor {
         Visitor { client, cookie, csrf }
     }
 
-    async fn post(&self, url: String, form: reqwest::multipart::Form) -> String {
-        let res =
-            self.client.post(url).header(reqwest::header::COOKIE, &self.cookie).multipart(form).send().await.unwrap();
+    async fn post(&self, url: String, citizen: &str, form: reqwest::multipart::Form) -> String {
+        let res = self
+            .client
+            .post(url)
+            .header(reqwest::header::COOKIE, &self.cookie)
+            .header("x-forwarded-for", citizen)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 303, "{:?}", res.text().await);
         res.headers()[reqwest::header::LOCATION].to_str().unwrap().to_owned()
     }
