@@ -25,7 +25,7 @@ use porten_store::User;
 use crate::AppState;
 use crate::auth::{ClientIp, CsrfToken, MaybeUser};
 use crate::i18n::{Lang, Tr};
-use crate::pages::{ErrorLink, Nav, app_error_page, error_page};
+use crate::pages::{CsrfOnly, ErrorLink, Nav, app_error_page, error_page};
 use crate::routes::Routes;
 
 /// Drafts one client address may start, and files it may upload, per
@@ -583,12 +583,6 @@ async fn review_page(
         Ok(_) => error_page(t, nav, StatusCode::NOT_FOUND),
         Err(e) => draft_error(&state, t, nav, &code, &draft, e).await,
     }
-}
-
-#[derive(serde::Deserialize)]
-struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
 }
 
 async fn submit(

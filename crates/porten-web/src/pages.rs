@@ -83,6 +83,13 @@ pub(crate) fn error_page(t: Tr, nav: Nav, status: StatusCode) -> Response {
     (status, page).into_response()
 }
 
+/// A form whose only field is its CSRF token (a button: sign out, submit).
+#[derive(serde::Deserialize)]
+pub(crate) struct CsrfOnly {
+    #[serde(default)]
+    pub csrf: String,
+}
+
 /// One line of a page's error summary: a link to the field and what is wrong.
 pub(crate) struct ErrorLink {
     pub id: String,

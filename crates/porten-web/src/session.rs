@@ -176,11 +176,6 @@ fn refused(t: Tr, nav: Nav, username: String, eid_login: Option<&'static str>) -
     (StatusCode::TOO_MANY_REQUESTS, LoginPage { t, nav, username, error, eid_login }).into_response()
 }
 
-#[derive(Deserialize)]
-struct CsrfOnly {
-    csrf: String,
-}
-
 async fn logout(
     State(state): State<AppState>,
     t: Tr,

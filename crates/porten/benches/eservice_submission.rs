@@ -18,26 +18,14 @@
 #[allow(dead_code)] // shared with the CLI tests; this bench uses part of it
 mod support;
 
-use std::time::{Duration, Instant};
+mod common;
+
+use common::{Run, env_usize, ms, summarize};
+
+use std::time::Instant;
 
 use porten_store::testing::TestDb;
 use serde_json::json;
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-struct Run {
-    per_second: f64,
-    p50: Duration,
-    p99: Duration,
-}
-
-fn summarize(mut latencies: Vec<Duration>, wall: Duration) -> Run {
-    latencies.sort();
-    let at = |p: f64| latencies[((latencies.len() as f64 - 1.0) * p).round() as usize];
-    Run { per_second: latencies.len() as f64 / wall.as_secs_f64(), p50: at(0.5), p99: at(0.99) }
-}
 
 /// Runs `n` requests from `concurrency` clients; `request(i)` sends the i-th.
 async fn measure<F, Fut>(n: usize, concurrency: usize, request: F) -> Run
@@ -130,10 +118,6 @@ impl Visitor {
         let review = self.post(format!("{base}{next}"), &citizen, form).await;
         format!("{base}{}", review.replace("/review", "/submit"))
     }
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]

@@ -12,34 +12,15 @@
 #[path = "../tests/cli/support.rs"]
 mod support;
 
-use std::time::{Duration, Instant};
+mod common;
+
+use common::{Run, env_usize, ms, summarize};
+
+use std::time::Instant;
 
 use porten_store::testing::TestDb;
 use serde_json::json;
 use sqlx::Connection;
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-struct Run {
-    per_second: f64,
-    p50: Duration,
-    p99: Duration,
-}
-
-fn summarize(mut latencies: Vec<Duration>, wall: Duration) -> Run {
-    latencies.sort();
-    Run {
-        per_second: latencies.len() as f64 / wall.as_secs_f64(),
-        p50: percentile(&latencies, 0.5),
-        p99: percentile(&latencies, 0.99),
-    }
-}
 
 fn body(i: usize) -> serde_json::Value {
     json!({
@@ -129,10 +110,6 @@ async fn raw_run(url: &str, n: usize) -> Run {
         inserts!(conn);
     }
     summarize(latencies, start.elapsed())
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
