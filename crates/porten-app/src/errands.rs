@@ -108,12 +108,37 @@ impl App {
         if errand.has_personal_data() || timeline.iter().any(|e| e.kind.has_personal_number()) {
             self.audit(actor, "errand.read", Some(errand.id), purpose).await?;
         }
-        let service = self.store.get_service(&errand.service_code).await?;
-        let status_name_sv = status_name_sv(service.as_ref(), &errand);
         // Personal identity numbers typed into free text are shown masked,
-        // like a party's: no screen or integration needs them in full.
+        // like a party's: only a reveal with a purpose shows them in full.
         let errand = errand.masked();
         let timeline = timeline.into_iter().map(|e| TimelineEvent { kind: e.kind.masked(), ..e }).collect();
+        self.errand_view(errand, timeline).await
+    }
+
+    /// Reads an errand with every personal identity number in full, for a
+    /// staff member who needs them for the handling (a child's personnummer
+    /// on a preschool application) and says why. Each reveal leaves an audit
+    /// entry with its purpose; API keys never see numbers in full.
+    pub async fn reveal_errand(&self, actor: &Actor, id: PublicId, purpose: &str) -> Result<ErrandView> {
+        if !matches!(actor, Actor::User { role, .. } if role.is_staff()) {
+            return Err(AppError::Forbidden);
+        }
+        let purpose = purpose.trim();
+        if purpose.is_empty() || purpose.chars().count() > 200 {
+            let mut v = porten_domain::Violations::new();
+            v.push("purpose", "required", "say why the numbers are needed (at most 200 characters)");
+            return Err(AppError::Invalid(v));
+        }
+        let errand = self.store.get_errand(id).await?.filter(|e| may_read(actor, e)).ok_or(AppError::NotFound)?;
+        let timeline = self.store.timeline(errand.id).await?;
+        self.audit(actor, "errand.reveal", Some(errand.id), Some(purpose)).await?;
+        tracing::info!(target: "porten::security", event = "errand.reveal", registry_number = %errand.registry_number);
+        self.errand_view(errand, timeline).await
+    }
+
+    async fn errand_view(&self, errand: Errand, timeline: Vec<TimelineEvent>) -> Result<ErrandView> {
+        let service = self.store.get_service(&errand.service_code).await?;
+        let status_name_sv = status_name_sv(service.as_ref(), &errand);
         Ok(ErrandView { errand, timeline, service, status_name_sv })
     }
 

@@ -26,6 +26,7 @@ pub fn routes() -> Routes {
         .post("/staff/errands/{id}/status", change_status)
         .post("/staff/errands/{id}/assign-me", assign_me)
         .post("/staff/errands/{id}/message", send_message)
+        .post("/staff/errands/{id}/reveal", reveal)
         .get("/staff/errands/{id}/attachments/{n}", attachment)
 }
 
@@ -196,6 +197,8 @@ struct ErrandPage {
     note_text: String,
     reason_text: String,
     message_text: String,
+    /// Personal identity numbers are shown in full (after a reveal).
+    revealed: bool,
     /// The e-service answers: (question, answer).
     answers: Vec<(String, String)>,
     /// Attached files: (link, name, type and size).
@@ -213,6 +216,8 @@ struct Feedback {
     note_text: String,
     reason_text: String,
     message_text: String,
+    /// Show personal identity numbers in full, for this purpose (audited).
+    reveal_purpose: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -253,8 +258,17 @@ async fn render_errand(
 ) -> Response {
     let nav = Nav::new(Some(user), csrf);
     let Ok(public_id) = PublicId::parse(id) else { return error_page(t, nav, StatusCode::NOT_FOUND) };
-    let view = match state.app.read_errand(&user_actor(user), public_id, None).await {
+    let read = match &feedback.reveal_purpose {
+        Some(purpose) => state.app.reveal_errand(&user_actor(user), public_id, purpose).await,
+        None => state.app.read_errand(&user_actor(user), public_id, None).await,
+    };
+    let revealed = feedback.reveal_purpose.is_some();
+    let view = match read {
         Ok(v) => v,
+        Err(AppError::Invalid(_)) if revealed => {
+            let retry = Feedback { error: Some((t.get("errand-reveal-error"), "purpose")), ..Feedback::default() };
+            return Box::pin(render_errand(state, t, csrf, user, id, retry)).await;
+        }
         Err(e) => return app_error_page(t, nav, e),
     };
     let people = match state.app.errand_people(&view.errand).await {
@@ -320,7 +334,7 @@ async fn render_errand(
         .map(|p| {
             let mut s = format!("{} ({})", p.name, t.get(&format!("party-{}", p.role.as_str())));
             if let Some(n) = &p.personal_number {
-                s.push_str(&format!(", {}", n.masked()));
+                s.push_str(&format!(", {}", if revealed { n.expose().to_owned() } else { n.masked() }));
             }
             if let Some(o) = &p.organisation_number {
                 s.push_str(&format!(", {}", o.as_str()));
@@ -400,6 +414,7 @@ async fn render_errand(
         note_text: feedback.note_text,
         reason_text: feedback.reason_text,
         message_text: feedback.message_text,
+        revealed,
         answers,
         attachments,
         submitted_through,
@@ -465,6 +480,7 @@ async fn staff_command(
         note_text: action.note_text.clone(),
         reason_text: action.reason_text.clone(),
         message_text: action.message_text.clone(),
+        reveal_purpose: None,
     };
     let to_citizen = matches!(action.command, Command::AddMessage { .. });
     let feedback = match state
@@ -572,6 +588,32 @@ async fn send_message(
         message_text: form.body,
     };
     staff_command(&state, t, &csrf, user, &id, action).await
+}
+
+#[derive(Deserialize)]
+struct RevealForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    purpose: String,
+}
+
+/// The errand page with every personal identity number in full, for the
+/// purpose the staff member gives (audited); the next page view masks them again.
+async fn reveal(
+    State(state): State<AppState>,
+    t: Tr,
+    csrf: CsrfToken,
+    MaybeUser(user): MaybeUser,
+    Path(id): Path<String>,
+    Form(form): Form<RevealForm>,
+) -> Response {
+    let (user, _) = match require_role_post(user, &t, &csrf, Role::is_staff, &form.csrf) {
+        Ok(x) => x,
+        Err(res) => return *res,
+    };
+    let feedback = Feedback { reveal_purpose: Some(form.purpose), ..Feedback::default() };
+    render_errand(&state, t.at(format!("/staff/errands/{id}")), &csrf, &user, &id, feedback).await
 }
 
 /// An attached file, for staff who may read the errand (audited).

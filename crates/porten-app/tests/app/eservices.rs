@@ -141,6 +141,19 @@ async fn a_signed_in_citizens_draft_opens_only_for_them_and_their_errand_is_in_m
     let view = t.app.read_errand(&officer, mine[0].summary.public_id, None).await.unwrap();
     assert_eq!(view.errand.parties[0].name, "Anna Andersson");
     assert!(view.errand.parties[0].personal_number.is_some());
+    // The full number takes a reason, which the audit trail keeps.
+    let id = mine[0].summary.public_id;
+    assert!(matches!(t.app.reveal_errand(&officer, id, " ").await, Err(AppError::Invalid(_))));
+    assert!(matches!(
+        t.app.reveal_errand(&t.key(&[porten_domain::Scope::ErrandsRead]).await, id, "x").await,
+        Err(AppError::Forbidden)
+    ));
+    let revealed = t.app.reveal_errand(&officer, id, "Handläggning av anmälan").await.unwrap();
+    assert_eq!(revealed.errand.parties[0].personal_number.as_ref().unwrap().expose(), "198112189876");
+    let trail = t.app.audit_trail(&t.user("system_admin"), &revealed.errand).await.unwrap();
+    assert!(
+        trail.iter().any(|e| e.action == "errand.reveal" && e.purpose.as_deref() == Some("Handläggning av anmälan"))
+    );
     // Someone else's errand is not hers to read.
     let other = CitizenAccess::SignedIn(&citizen, mine[0].summary.public_id);
     assert!(matches!(t.app.citizen_errand(other).await, Err(AppError::NotFound)));

@@ -35,6 +35,7 @@ fn body_for(path: &str) -> &'static str {
     match path {
         "/login" => "username=nobody&password=not+the+password",
         "/staff/errands/{id}/note" | "/staff/errands/{id}/message" => "body=Ringt+upp",
+        "/staff/errands/{id}/reveal" => "purpose=Handl%C3%A4ggning",
         "/track/{token}/reply" | "/mina-arenden/{id}/reply" => "message=Tack",
         "/login/demo-eid" => "person=0",
         "/staff/errands/{id}/status" => "status=in_progress",
@@ -115,6 +116,8 @@ const EXPECTED: &[(&str, &str, [u16; 10])] = &[
     ("GET", "/login/eid", [404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
     ("GET", "/login/eid/callback", [404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
     ("POST", "/staff/errands/{id}/message", [303, 403, 303, 303, 404, 303, 303, 303, 303, 303]),
+    // Personal identity numbers in full: staff who may read the errand, with a purpose (audited).
+    ("POST", "/staff/errands/{id}/reveal", [303, 403, 200, 200, 404, 200, 200, 303, 303, 303]),
     ("GET", "/staff/errands/{id}/attachments/{n}", [303, 403, 200, 200, 404, 200, 200, 303, 303, 303]),
     ("GET", "/api/v1/errands/{id}/submission", [401, 401, 401, 401, 401, 401, 401, 200, 200, 404]),
     ("GET", "/api/v1/errands/{id}/attachments/{n}", [401, 401, 401, 401, 401, 401, 401, 200, 200, 404]),

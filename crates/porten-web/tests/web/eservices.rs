@@ -154,3 +154,26 @@ async fn one_address_cannot_start_drafts_without_end() {
     assert!(refused.body.contains("För många försök"));
     t.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_case_officer_sees_a_personnummer_in_full_only_after_saying_why() {
+    let t = TestApp::new().await;
+    let body = serde_json::json!({
+        "service_code": "pothole", "title": "Hål", "description": "Djupt hål", "channel": "phone",
+        "stakeholders": [{"role": "reporter", "name": "Tolvan Tolvansson", "personal_number": "19121212-1212"}]
+    });
+    let id = t.api("POST", "/api/v1/errands", Some(&t.key), Some(body)).await.json()["id"].as_str().unwrap().to_owned();
+    let officer = t.sign_in("officer").await;
+    let page = t.get(&format!("/staff/errands/{id}"), &officer).await;
+    assert!(page.body.contains("19121212-****") && !page.body.contains("191212121212"));
+    let reveal = format!("/staff/errands/{id}/reveal");
+    let no_reason = t.post_form(&reveal, &officer, &format!("csrf={CSRF}&purpose=+")).await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_reason.body.contains("href=\"#purpose\"") && !no_reason.body.contains("191212121212"));
+    let shown = t.post_form(&reveal, &officer, &format!("csrf={CSRF}&purpose=Handl%C3%A4ggning")).await;
+    assert_eq!(shown.status, StatusCode::OK);
+    assert!(shown.body.contains("191212121212") && shown.body.contains("Visningen är loggad"));
+    let again = t.get(&format!("/staff/errands/{id}"), &officer).await;
+    assert!(!again.body.contains("191212121212"), "the next view masks the number again");
+    t.db.cleanup().await;
+}
