@@ -65,6 +65,11 @@ const NAV_TIMEOUT_MS = 30_000;
 const TAB_PRESSES = 6;
 const SAME_QUERY_LIMIT = 3; // pages per path + set of query keys (differing only by query values)
 const SAME_ID_LIMIT = 10; // pages per path pattern with id-like segments (/errands/:id)
+// Pages per template whose paths differ only by a code (/services/pothole,
+// /e/pothole): one template, so a sample of it is enough for each crawl (the
+// e-service parts visit every e-service's pages anyway).
+const SAME_TEMPLATE = /^\/(services|e)\/[^/]+$/;
+const SAME_TEMPLATE_LIMIT = 6;
 const EXPECTED_ROLES = ['citizen', 'agent', 'case_officer', 'unit_admin', 'system_admin'];
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const CHROMIUM_ARGS = [
@@ -290,6 +295,8 @@ class Frontier {
     const shapes = [[`q:${u.pathname}?${[...new Set(u.searchParams.keys())].sort().join('&')}`, SAME_QUERY_LIMIT]];
     const pattern = idPattern(u.pathname);
     if (pattern !== u.pathname) shapes.push([`id:${pattern}`, SAME_ID_LIMIT]);
+    const template = u.pathname.match(SAME_TEMPLATE);
+    if (template) shapes.push([`template:/${template[1]}/*`, SAME_TEMPLATE_LIMIT]);
     if (shapes.some(([s, limit]) => (this.shapeCounts.get(s) || 0) >= limit)) {
       this.dropped++;
       return;
