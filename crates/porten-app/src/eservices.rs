@@ -163,7 +163,12 @@ fn expired() -> AppError {
 
 /// Whether `user` may open `draft`.
 fn may_open(user: Option<&User>, draft: &Draft) -> bool {
-    match (draft.owner, draft.assisted_by) {
+    may_open_by(user, draft.owner, draft.assisted_by)
+}
+
+/// Whether `user` may open a draft with this owner and helper.
+fn may_open_by(user: Option<&User>, owner: Option<i64>, assisted_by: Option<i64>) -> bool {
+    match (owner, assisted_by) {
         (Some(owner), _) => user.is_some_and(|u| u.id == owner),
         (None, Some(_)) => user.is_some_and(|u| u.role.is_staff()),
         (None, None) => true,
@@ -251,43 +256,72 @@ impl App {
         Ok(DraftView { draft, definition })
     }
 
-    /// The tracking token of a draft that was submitted, for a second submit.
-    pub async fn submitted_draft(&self, id: &str) -> Result<Option<String>> {
-        Ok(self.store.submitted_draft(id).await?)
+    /// The tracking token of a draft that was submitted, for a second submit
+    /// or the back button: only for whoever could open the draft.
+    pub async fn submitted_draft(&self, user: Option<&User>, id: &str) -> Result<Option<String>> {
+        Ok(self
+            .store
+            .submitted_draft(id)
+            .await?
+            .filter(|s| may_open_by(user, s.owner, s.assisted_by))
+            .map(|s| s.tracking_token))
     }
 
     /// Saves the answers to one step of a draft, with its uploads, and
     /// checks them. The draft is saved even when the step has errors, and
-    /// accepted files are kept even when other fields fail. When the draft
-    /// has expired, a new one is started with what was sent now.
+    /// accepted files are kept even when other fields fail. An expired or
+    /// unknown draft answers [`AppError::Rejected`]; see [`App::restart_step`].
     pub async fn save_step(
         &self,
         user: Option<&User>,
-        code: &str,
         id: &str,
+        step: &str,
+        answers: Answers,
+        uploads: Vec<Upload>,
+    ) -> Result<StepOutcome> {
+        let view = self.open_draft(user, id).await?;
+        self.save_step_of(view, step, answers, uploads, false).await
+    }
+
+    /// Starts a new draft of `code` with a step posted to a draft that has
+    /// expired, keeping what was posted (the caller counts it as a start).
+    pub async fn restart_step(
+        &self,
+        user: Option<&User>,
+        code: &str,
+        step: &str,
+        answers: Answers,
+        uploads: Vec<Upload>,
+    ) -> Result<StepOutcome> {
+        let assisted = user.filter(|u| u.role.is_staff()).map(|_| Channel::Phone);
+        let view = self.new_draft(user, code, assisted, Answers::new(), Vec::new()).await?;
+        self.save_step_of(view, step, answers, uploads, true).await
+    }
+
+    async fn save_step_of(
+        &self,
+        mut view: DraftView,
         step: &str,
         mut answers: Answers,
         uploads: Vec<Upload>,
+        restarted: bool,
     ) -> Result<StepOutcome> {
-        let (mut view, restarted) = match self.open_draft(user, id).await {
-            Ok(view) => (view, false),
-            Err(AppError::Rejected(_)) => {
-                let assisted = user.filter(|u| u.role.is_staff()).map(|_| Channel::Phone);
-                (self.new_draft(user, code, assisted, Answers::new(), Vec::new()).await?, true)
-            }
-            Err(e) => return Err(e),
-        };
         let definition = view.definition.clone();
         let step = definition.steps.iter().find(|s| s.id == step).ok_or(AppError::NotFound)?;
         let mut violations = Violations::new();
-        // Only this step's fields are taken from the form; empty answers are dropped.
+        // Only this step's fields are taken from the form; empty answers are
+        // dropped. What is kept is bounded: one answer per field (a multiple
+        // choice as many as it has options), each at most a little longer
+        // than the field allows, so that the check can still say it is too long.
         for field in &step.fields {
+            let most = if field.kind == FieldKind::MultipleChoice { field.options.len() } else { 1 };
             let given: Vec<String> = answers
                 .remove(&field.name)
                 .unwrap_or_default()
                 .into_iter()
-                .map(|a| a.trim().to_owned())
+                .map(|a| a.trim().chars().take(field.max_length + 100).collect::<String>())
                 .filter(|a| !a.is_empty())
+                .take(most)
                 .collect();
             if field.kind == FieldKind::File {
                 continue;
@@ -350,7 +384,7 @@ impl App {
     pub async fn submit_draft(&self, user: Option<&User>, id: &str, english: bool) -> Result<String> {
         let view = match self.open_draft(user, id).await {
             Ok(view) => view,
-            Err(AppError::Rejected(_)) => return self.store.submitted_draft(id).await?.ok_or_else(expired),
+            Err(AppError::Rejected(_)) => return self.submitted_draft(user, id).await?.ok_or_else(expired),
             Err(e) => return Err(e),
         };
         let (draft, definition) = (&view.draft, &view.definition);

@@ -325,7 +325,7 @@ impl Definition {
                 let ok = match field.kind {
                     FieldKind::Number => answer.replace(',', ".").parse::<f64>().is_ok_and(f64::is_finite),
                     FieldKind::Date => NaiveDate::parse_from_str(answer, "%Y-%m-%d").is_ok(),
-                    FieldKind::Email => answer.split_once('@').is_some_and(|(a, d)| !a.is_empty() && d.contains('.')),
+                    FieldKind::Email => crate::errand::is_plausible_email(answer) && answer.len() <= 254,
                     FieldKind::Phone => {
                         let digits = answer.chars().filter(char::is_ascii_digit).count();
                         (7..=15).contains(&digits) && answer.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c))

@@ -134,8 +134,9 @@ pub trait ErrandStore: Send + Sync {
     ) -> Result<Page<ErrandSummary>>;
     async fn timeline(&self, errand_id: i64) -> Result<Vec<TimelineEvent>>;
     /// The errands of a citizen (*Mina ärenden*), newest first, at most
-    /// [`MAX_PAGE_SIZE`]: those they submitted signed in, and those where
-    /// they are a party by personnummer.
+    /// [`MAX_PAGE_SIZE`]: those they submitted signed in, and those that are
+    /// not confidential where they are the applicant by personnummer. Being
+    /// named as a reporter or a contact makes no errand theirs to follow.
     async fn citizen_errands(&self, user_id: i64) -> Result<Vec<ErrandSummary>>;
     /// Applies a command under a row lock. `authorize` is asked about the
     /// locked row; when it says no, the answer is [`crate::StoreError::NotFound`].
@@ -504,10 +505,11 @@ macro_rules! impl_errands {
 
                 async fn citizen_errands(&self, user_id: i64) -> Result<Vec<ErrandSummary>> {
                     let sql = format!(
-                        "SELECT {SUMMARY_COLUMNS} FROM errands WHERE id IN ( \
-                           SELECT errand_id FROM eservice_submissions WHERE owner_id = $1 \
-                           UNION SELECT ep.errand_id FROM errand_parties ep \
-                             JOIN users u ON u.party_id = ep.party_id WHERE u.id = $1) \
+                        "SELECT {SUMMARY_COLUMNS} FROM errands \
+                         WHERE id IN (SELECT errand_id FROM eservice_submissions WHERE owner_id = $1) \
+                            OR (NOT confidential AND id IN (SELECT ep.errand_id FROM errand_parties ep \
+                                JOIN users u ON u.party_id = ep.party_id \
+                                WHERE u.id = $1 AND ep.role = 'applicant')) \
                          ORDER BY created_at DESC, id DESC LIMIT $2"
                     );
                     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))

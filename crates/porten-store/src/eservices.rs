@@ -81,6 +81,14 @@ pub struct Receipt {
     pub repeated: bool,
 }
 
+/// A draft that has been submitted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubmittedDraft {
+    pub tracking_token: String,
+    pub owner: Option<i64>,
+    pub assisted_by: Option<i64>,
+}
+
 /// How an errand came in through an e-service.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SubmissionRecord {
@@ -112,8 +120,9 @@ pub trait EserviceStore: Send + Sync {
     /// submission of it exists (the draft expired).
     async fn submit_draft(&self, submission: Submission) -> Result<Receipt>;
     async fn submission(&self, errand_id: i64) -> Result<Option<SubmissionRecord>>;
-    /// The tracking token of the errand a draft was submitted as.
-    async fn submitted_draft(&self, draft_id: &str) -> Result<Option<String>>;
+    /// The errand a draft was submitted as: its tracking token, and who
+    /// submitted it signed in or assisted (as the draft had them).
+    async fn submitted_draft(&self, draft_id: &str) -> Result<Option<SubmittedDraft>>;
     /// The errand a tracking token belongs to.
     async fn errand_by_tracking_token(&self, token: &str) -> Result<Option<porten_domain::PublicId>>;
 }
@@ -126,7 +135,7 @@ macro_rules! impl_eservices {
             use sqlx::Row;
 
             use $crate::codec::*;
-            use $crate::eservices::{Draft, FileRef, Receipt, Submission, SubmissionRecord};
+            use $crate::eservices::{Draft, FileRef, Receipt, Submission, SubmissionRecord, SubmittedDraft};
             use $crate::{Result, StoreError, from_micros, micros};
 
             const DRAFT_COLUMNS: &str = "id, service_code, version, answers, files, owner_id, assisted_by, \
@@ -374,11 +383,19 @@ macro_rules! impl_eservices {
                     }))
                 }
 
-                async fn submitted_draft(&self, draft_id: &str) -> Result<Option<String>> {
-                    Ok(sqlx::query_scalar("SELECT tracking_token FROM eservice_submissions WHERE draft_id = $1")
-                        .bind(draft_id)
-                        .fetch_optional(self.reader())
-                        .await?)
+                async fn submitted_draft(&self, draft_id: &str) -> Result<Option<SubmittedDraft>> {
+                    let row = sqlx::query(
+                        "SELECT tracking_token, owner_id, assisted_by FROM eservice_submissions WHERE draft_id = $1",
+                    )
+                    .bind(draft_id)
+                    .fetch_optional(self.reader())
+                    .await?;
+                    let Some(r) = row else { return Ok(None) };
+                    Ok(Some(SubmittedDraft {
+                        tracking_token: r.try_get("tracking_token")?,
+                        owner: r.try_get("owner_id")?,
+                        assisted_by: r.try_get("assisted_by")?,
+                    }))
                 }
 
                 async fn errand_by_tracking_token(&self, token: &str) -> Result<Option<porten_domain::PublicId>> {

@@ -57,7 +57,7 @@ pub use contacts::{ContactLogEntry, ContactStore};
 pub use errands::{
     Authorize, Cursor, ErrandFilter, ErrandStore, ErrandSummary, MAX_PAGE_SIZE, OwnedRegistration, Page, Registration,
 };
-pub use eservices::{Draft, EserviceStore, FileRef, Receipt, Submission, SubmissionRecord};
+pub use eservices::{Draft, EserviceStore, FileRef, Receipt, Submission, SubmissionRecord, SubmittedDraft};
 pub use identity::{ApiKey, IdentityStore, NewUser, User};
 pub use jobs::{Job, JobEnd, JobState, JobStore, NewJob};
 pub use mail::{MAIL_ATTEMPTS, MAIL_JOB, Mail, MailStore, NewMail};

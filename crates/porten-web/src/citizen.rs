@@ -14,7 +14,7 @@ use porten_domain::{PublicId, Role};
 use porten_store::User;
 
 use crate::AppState;
-use crate::auth::{CsrfToken, MaybeUser};
+use crate::auth::{ClientIp, CsrfToken, MaybeUser};
 use crate::i18n::{Tr, local_time};
 use crate::pages::{ErrorLink, Nav, app_error_page, error_page};
 use crate::routes::Routes;
@@ -32,6 +32,9 @@ pub fn routes() -> Routes {
 
 /// Longest reply a citizen may send.
 const MAX_REPLY_CHARS: usize = 5_000;
+/// Replies one client address may send per ten minutes.
+const REPLIES_PER_ADDRESS: u32 = 30;
+const REPLY_WINDOW: std::time::Duration = std::time::Duration::from_secs(600);
 
 struct EventRow {
     at: String,
@@ -132,12 +135,16 @@ struct ReplyForm {
 /// Sends a reply; on a problem, shows the page again with what was typed.
 async fn reply(
     state: &AppState,
-    t: Tr,
-    nav: Nav,
+    (t, nav, ip): (Tr, Nav, Option<std::net::IpAddr>),
     access: CitizenAccess<'_>,
     here: String,
     form: ReplyForm,
 ) -> Response {
+    let key = state.limiter.key(("reply", ip));
+    if state.limiter.count(key, REPLY_WINDOW) >= REPLIES_PER_ADDRESS {
+        return error_page(t, nav, StatusCode::TOO_MANY_REQUESTS);
+    }
+    state.limiter.hit(key, REPLY_WINDOW);
     let message = form.message.trim();
     let problem = if message.is_empty() {
         Some("track-reply-error-empty")
@@ -166,6 +173,7 @@ async fn track_reply(
     t: Tr,
     csrf: CsrfToken,
     MaybeUser(user): MaybeUser,
+    ClientIp(ip): ClientIp,
     Path(token): Path<String>,
     Form(form): Form<ReplyForm>,
 ) -> Response {
@@ -173,7 +181,7 @@ async fn track_reply(
     if !csrf.matches(&form.csrf) {
         return error_page(t, nav, StatusCode::BAD_REQUEST);
     }
-    reply(&state, t, nav, CitizenAccess::Token(&token), format!("/track/{token}"), form).await
+    reply(&state, (t, nav, ip), CitizenAccess::Token(&token), format!("/track/{token}"), form).await
 }
 
 /// The signed-in citizen, or where to send them instead.
@@ -272,6 +280,7 @@ async fn my_reply(
     t: Tr,
     csrf: CsrfToken,
     MaybeUser(user): MaybeUser,
+    ClientIp(ip): ClientIp,
     Path(id): Path<String>,
     Form(form): Form<ReplyForm>,
 ) -> Response {
@@ -284,7 +293,7 @@ async fn my_reply(
         return error_page(t, nav, StatusCode::BAD_REQUEST);
     }
     let Ok(public_id) = PublicId::parse(&id) else { return error_page(t, nav, StatusCode::NOT_FOUND) };
-    reply(&state, t, nav, CitizenAccess::SignedIn(&user, public_id), format!("/mina-arenden/{id}"), form).await
+    reply(&state, (t, nav, ip), CitizenAccess::SignedIn(&user, public_id), format!("/mina-arenden/{id}"), form).await
 }
 
 /// The fictional people of the demo's e-ID login: (personnummer, name).

@@ -28,11 +28,13 @@ use crate::i18n::{Lang, Tr};
 use crate::pages::{CsrfOnly, ErrorLink, Nav, app_error_page, error_page};
 use crate::routes::Routes;
 
-/// Drafts one client address may start, and files it may upload, per
+/// Drafts one client address may start, files it may upload and forms it
+/// may submit, per
 /// [`ABUSE_WINDOW`]: generous for a family or an office behind one address,
 /// small enough that a script cannot fill the database.
 const DRAFTS_PER_ADDRESS: u32 = 60;
 const FILES_PER_ADDRESS: u32 = 120;
+const SUBMITS_PER_ADDRESS: u32 = 60;
 const ABUSE_WINDOW: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 
 /// Largest step post: one file of at most 10 MiB, with room to spare so
@@ -362,10 +364,16 @@ fn render_step(
 
 /// The answer to a draft that cannot be opened: one already submitted leads
 /// to its receipt (the back button after submitting); gone or expired says so.
-async fn draft_error(state: &AppState, t: Tr, nav: Nav, code: &str, draft: &str, e: AppError) -> Response {
+async fn draft_error(
+    state: &AppState,
+    t: Tr,
+    nav: Nav,
+    (code, draft, user): (&str, &str, Option<&User>),
+    e: AppError,
+) -> Response {
     match e {
         AppError::Rejected(_) => {
-            if let Ok(Some(token)) = state.app.submitted_draft(draft).await {
+            if let Ok(Some(token)) = state.app.submitted_draft(user, draft).await {
                 return Redirect::to(&format!("/track/{token}")).into_response();
             }
             let title = state.app.eservice(code).map(|d| t.pick(&d.title.sv, &d.title.en).to_owned());
@@ -398,7 +406,7 @@ async fn step_page(
             render_step(t, nav, &view, &step, &Violations::new(), StepState { saved: false, restarted: false })
         }
         Ok(_) => error_page(t, nav, StatusCode::NOT_FOUND),
-        Err(e) => draft_error(&state, t, nav, &code, &draft, e).await,
+        Err(e) => draft_error(&state, t, nav, (&code, &draft, user.as_ref()), e).await,
     }
 }
 
@@ -424,7 +432,14 @@ async fn read_step_form(mut multipart: Multipart) -> Result<StepForm, StatusCode
         match name.as_str() {
             "csrf" => form.csrf = value,
             "action" => form.action = value,
-            _ if form.answers.len() < 200 => form.answers.entry(name).or_default().push(value),
+            // Bounded: at most 200 fields of at most 50 values each (the
+            // App keeps one per field, or a multiple choice's options).
+            _ if form.answers.len() < 200 || form.answers.contains_key(&name) => {
+                let values = form.answers.entry(name).or_default();
+                if values.len() < 50 {
+                    values.push(value);
+                }
+            }
             _ => {}
         }
     }
@@ -457,9 +472,25 @@ async fn save_step(
     for _ in 0..files {
         state.limiter.hit(key, ABUSE_WINDOW);
     }
-    let out = match state.app.save_step(user.as_ref(), &code, &draft, &step, form.answers, form.uploads).await {
+    // A step posted to an expired draft starts a new one, which counts as a start.
+    let out = match state.app.open_draft(user.as_ref(), &draft).await {
+        Ok(view) if view.draft.service_code != code => return error_page(t, nav, StatusCode::NOT_FOUND),
+        Ok(_) => state.app.save_step(user.as_ref(), &draft, &step, form.answers, form.uploads).await,
+        Err(AppError::Rejected(_))
+            if state.app.submitted_draft(user.as_ref(), &draft).await.ok().flatten().is_none() =>
+        {
+            let key = state.limiter.key(("draft-start", ip));
+            if state.limiter.count(key, ABUSE_WINDOW) >= DRAFTS_PER_ADDRESS {
+                return error_page(t, nav, StatusCode::TOO_MANY_REQUESTS);
+            }
+            state.limiter.hit(key, ABUSE_WINDOW);
+            state.app.restart_step(user.as_ref(), &code, &step, form.answers, form.uploads).await
+        }
+        Err(e) => Err(e),
+    };
+    let out = match out {
         Ok(out) => out,
-        Err(e) => return draft_error(&state, t, nav, &code, &draft, e).await,
+        Err(e) => return draft_error(&state, t, nav, (&code, &draft, user.as_ref()), e).await,
     };
     let saving = form.action == "save";
     if saving || out.restarted || !out.violations.is_empty() {
@@ -581,7 +612,7 @@ async fn review_page(
     match state.app.review_draft(user.as_ref(), &draft).await {
         Ok((view, _)) if view.draft.service_code == code => render_review(t, nav, &view, &Violations::new()),
         Ok(_) => error_page(t, nav, StatusCode::NOT_FOUND),
-        Err(e) => draft_error(&state, t, nav, &code, &draft, e).await,
+        Err(e) => draft_error(&state, t, nav, (&code, &draft, user.as_ref()), e).await,
     }
 }
 
@@ -590,6 +621,7 @@ async fn submit(
     t: Tr,
     csrf: CsrfToken,
     MaybeUser(user): MaybeUser,
+    ClientIp(ip): ClientIp,
     Path((code, draft)): Path<(String, String)>,
     Form(form): Form<CsrfOnly>,
 ) -> Response {
@@ -597,12 +629,19 @@ async fn submit(
     if !csrf.matches(&form.csrf) {
         return error_page(t, nav, StatusCode::BAD_REQUEST);
     }
+    // Each submit may mail a receipt: one address cannot send without end.
+    let key = state.limiter.key(("submit", ip));
+    if state.limiter.count(key, ABUSE_WINDOW) >= SUBMITS_PER_ADDRESS {
+        tracing::warn!(target: "porten::security", event = "eservice.refused", reason = "submits per address");
+        return error_page(t, nav, StatusCode::TOO_MANY_REQUESTS);
+    }
+    state.limiter.hit(key, ABUSE_WINDOW);
     match state.app.submit_draft(user.as_ref(), &draft, t.lang == Lang::En).await {
         Ok(token) => Redirect::to(&format!("/track/{token}?received=1")).into_response(),
         Err(AppError::Invalid(v)) => match state.app.open_draft(user.as_ref(), &draft).await {
             Ok(view) => render_review(t.at(format!("/e/{code}/{draft}/review")), nav, &view, &v),
-            Err(e) => draft_error(&state, t, nav, &code, &draft, e).await,
+            Err(e) => draft_error(&state, t, nav, (&code, &draft, user.as_ref()), e).await,
         },
-        Err(e) => draft_error(&state, t, nav, &code, &draft, e).await,
+        Err(e) => draft_error(&state, t, nav, (&code, &draft, user.as_ref()), e).await,
     }
 }

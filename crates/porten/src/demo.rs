@@ -496,14 +496,14 @@ async fn seed_eservices(app: &App) -> Result<()> {
     };
     if past.eservice("pothole").is_some() {
         let id = past.start_draft(None, "pothole", None).await?.draft.id;
-        past.save_step(None, "pothole", &id, "where", answers(&[("address", "Sjögatan 14")]), vec![]).await?;
+        past.save_step(None, &id, "where", answers(&[("address", "Sjögatan 14")]), vec![]).await?;
         let photo = Upload { field: "photo".into(), name: "hål-sjögatan.png".into(), content: DEMO_PNG.to_vec() };
         let what = answers(&[
             ("fault", "pothole"),
             ("description", "Djupt hål i körbanan vid övergångsstället, ungefär en halv meter brett."),
             ("email", "lina.berg@example.com"),
         ]);
-        past.save_step(None, "pothole", &id, "what", what, vec![photo]).await?;
+        past.save_step(None, &id, "what", what, vec![photo]).await?;
         let token = past.submit_draft(None, &id, false).await?;
         clock.advance(Duration::hours(3));
         let errand = past.citizen_errand(porten_app::eservices::CitizenAccess::Token(&token)).await?.public_id;
@@ -522,11 +522,11 @@ async fn seed_eservices(app: &App) -> Result<()> {
             ("area", "culture"),
             ("message", "Biblioteket i Norrby borde ha öppet på söndagar, då har många barnfamiljer tid."),
         ]);
-        let out = past.save_step(Some(&anna), "feedback-complaint", &id, &step, first, vec![]).await?;
+        let out = past.save_step(Some(&anna), &id, &step, first, vec![]).await?;
         if let Some(second) = out.view.definition.steps.get(1).map(|s| s.id.clone()) {
             let reply =
                 answers(&[("wants_reply", "yes"), ("name", "Anna Andersson"), ("email", "anna.andersson@example.com")]);
-            past.save_step(Some(&anna), "feedback-complaint", &id, &second, reply, vec![]).await?;
+            past.save_step(Some(&anna), &id, &second, reply, vec![]).await?;
         }
         past.submit_draft(Some(&anna), &id, false).await?;
     }

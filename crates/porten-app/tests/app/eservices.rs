@@ -41,10 +41,10 @@ fn photo(content: &[u8], name: &str) -> Vec<Upload> {
 async fn filled_in(t: &TestApp, who: Option<&User>) -> String {
     let id = t.app.start_draft(who, "pothole", None).await.unwrap().draft.id;
     let a = answers(&[("address", "Sjögatan 14")]);
-    let out = t.app.save_step(who, "pothole", &id, "where", a, vec![]).await.unwrap();
+    let out = t.app.save_step(who, &id, "where", a, vec![]).await.unwrap();
     assert!(out.violations.is_empty(), "{:?}", out.violations);
     let a = answers(&[("fault", "pothole"), ("description", "Djupt hål"), ("email", "anna@example.se")]);
-    let out = t.app.save_step(who, "pothole", &id, "what", a, photo(PNG, "C:\\bilder\\hål.png")).await.unwrap();
+    let out = t.app.save_step(who, &id, "what", a, photo(PNG, "C:\\bilder\\hål.png")).await.unwrap();
     assert!(out.violations.is_empty(), "{:?}", out.violations);
     id
 }
@@ -55,7 +55,7 @@ async fn a_step_with_errors_keeps_what_was_typed_and_the_accepted_file() {
     let id = t.app.start_draft(None, "pothole", None).await.unwrap().draft.id;
     // No description, a bad e-mail address, and an .exe called .png.
     let a = answers(&[("fault", "pothole"), ("email", "anna")]);
-    let out = t.app.save_step(None, "pothole", &id, "what", a, photo(b"MZ\x90\0", "bild.png")).await.unwrap();
+    let out = t.app.save_step(None, &id, "what", a, photo(b"MZ\x90\0", "bild.png")).await.unwrap();
     let fields: Vec<(&str, &str)> = out.violations.0.iter().map(|v| (v.field.as_str(), v.code)).collect();
     assert_eq!(fields, [("photo", "file_type"), ("description", "required"), ("email", "invalid")]);
     let draft = t.app.open_draft(None, &id).await.unwrap().draft;
@@ -63,7 +63,7 @@ async fn a_step_with_errors_keeps_what_was_typed_and_the_accepted_file() {
     assert!(draft.files.is_empty());
     // A good photo with a still-missing description: the photo is kept.
     let a = answers(&[("fault", "pothole"), ("email", "anna@example.se")]);
-    let out = t.app.save_step(None, "pothole", &id, "what", a, photo(PNG, "hål.png")).await.unwrap();
+    let out = t.app.save_step(None, &id, "what", a, photo(PNG, "hål.png")).await.unwrap();
     assert_eq!(out.violations.0.len(), 1);
     assert_eq!(t.app.open_draft(None, &id).await.unwrap().draft.files[0].media_type, "image/png");
     t.db.cleanup().await;
@@ -106,6 +106,22 @@ async fn a_submitted_felanmalan_is_registered_once_with_its_answers_and_photo() 
 }
 
 #[tokio::test]
+async fn what_a_step_keeps_is_bounded() {
+    let t = eservice_app().await;
+    let id = t.app.start_draft(None, "pothole", None).await.unwrap().draft.id;
+    let mut a = Answers::new();
+    a.insert("address".into(), vec!["Torget 1".into(), "Torget 2".into(), "Torget 3".into()]);
+    let out = t.app.save_step(None, &id, "where", a, vec![]).await.unwrap();
+    assert_eq!(out.view.draft.answers["address"], ["Torget 1"], "one answer per field");
+    let mut a = Answers::new();
+    a.insert("address".into(), vec!["x".repeat(1_000_000)]);
+    let out = t.app.save_step(None, &id, "where", a, vec![]).await.unwrap();
+    assert_eq!(out.view.draft.answers["address"][0].chars().count(), 300, "the field's 200 and a margin");
+    assert_eq!(out.violations.0[0].code, "too_long", "and the citizen is told");
+    t.db.cleanup().await;
+}
+
+#[tokio::test]
 async fn an_expired_draft_says_so_and_a_new_one_keeps_the_step_just_sent() {
     let t = eservice_app().await;
     let id = t.app.start_draft(None, "pothole", None).await.unwrap().draft.id;
@@ -113,7 +129,8 @@ async fn an_expired_draft_says_so_and_a_new_one_keeps_the_step_just_sent() {
     assert!(matches!(t.app.open_draft(None, &id).await, Err(AppError::Rejected(_))));
     assert!(matches!(t.app.submit_draft(None, &id, false).await, Err(AppError::Rejected(_))));
     let a = answers(&[("address", "Sjögatan 14")]);
-    let out = t.app.save_step(None, "pothole", &id, "where", a, vec![]).await.unwrap();
+    assert!(matches!(t.app.save_step(None, &id, "where", a.clone(), vec![]).await, Err(AppError::Rejected(_))));
+    let out = t.app.restart_step(None, "pothole", "where", a, vec![]).await.unwrap();
     assert!(out.restarted);
     assert_ne!(out.view.draft.id, id);
     assert_eq!(out.view.draft.answers["address"], ["Sjögatan 14"]);
@@ -130,8 +147,10 @@ async fn a_signed_in_citizens_draft_opens_only_for_them_and_their_errand_is_in_m
     assert!(matches!(t.app.open_draft(None, &id).await, Err(AppError::NotFound)), "the link alone is not enough");
     let citizen = user(&t, "citizen").await;
     assert!(matches!(t.app.open_draft(Some(&citizen), &id).await, Err(AppError::NotFound)));
-    t.app.submit_draft(Some(&anna), &id, false).await.unwrap();
+    let token = t.app.submit_draft(Some(&anna), &id, false).await.unwrap();
     assert!(t.app.my_drafts(&anna).await.unwrap().is_empty(), "submitted, no longer a draft");
+    assert_eq!(t.app.submitted_draft(Some(&anna), &id).await.unwrap(), Some(token), "back to her receipt");
+    assert_eq!(t.app.submitted_draft(None, &id).await.unwrap(), None, "the draft's link leads no one else there");
     let mine = t.app.my_errands(&anna).await.unwrap();
     assert_eq!(mine.len(), 1);
     assert_eq!(mine[0].status.sv, "Mottaget");
@@ -168,9 +187,9 @@ async fn an_agent_fills_in_a_form_for_a_caller_and_the_errand_says_so() {
     let id = t.app.start_draft(Some(&agent), "pothole", Some(Channel::Phone)).await.unwrap().draft.id;
     assert!(matches!(t.app.open_draft(None, &id).await, Err(AppError::NotFound)));
     let a = answers(&[("address", "Torget")]);
-    t.app.save_step(Some(&agent), "pothole", &id, "where", a, vec![]).await.unwrap();
+    t.app.save_step(Some(&agent), &id, "where", a, vec![]).await.unwrap();
     let a = answers(&[("fault", "sign"), ("description", "Skylten är nere")]);
-    t.app.save_step(Some(&agent), "pothole", &id, "what", a, vec![]).await.unwrap();
+    t.app.save_step(Some(&agent), &id, "what", a, vec![]).await.unwrap();
     let token = t.app.submit_draft(Some(&agent), &id, false).await.unwrap();
     let view = t.app.citizen_errand(CitizenAccess::Token(&token)).await.unwrap();
     let staff = t.app.read_errand(&t.user("case_officer"), view.public_id, None).await.unwrap();

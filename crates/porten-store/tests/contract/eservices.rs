@@ -165,6 +165,15 @@ async fn a_citizen_sees_what_they_submitted_and_errands_naming_them() {
         .await
         .unwrap();
     register(s, "pothole", "TK", later).await;
+    // Named as a contact, or as the applicant of a confidential errand: not hers to follow.
+    let mut as_contact = named.clone();
+    as_contact.parties[0].role = PartyRole::Contact;
+    let mut secret = named.clone();
+    secret.confidential = true;
+    for e in [&as_contact, &secret] {
+        let reg = Registration { public_id: random_id(), errand: e, unit: &code("TK"), actor: &system(), at: later };
+        s.register_errand(reg).await.unwrap();
+    }
     let mine: Vec<PublicId> = s.citizen_errands(anna.id).await.unwrap().into_iter().map(|e| e.public_id).collect();
     assert_eq!(mine, vec![phoned.public_id, submitted.errand.public_id]);
     db.cleanup().await;

@@ -152,6 +152,9 @@ async fn one_address_cannot_start_drafts_without_end() {
     let refused = t.post_form("/e/pothole/start", &jar, &format!("csrf={CSRF}")).await;
     assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(refused.body.contains("För många försök"));
+    // Nor through a step posted to a draft that does not exist (which starts a new one).
+    let made_up = post_step(&t, "/e/pothole/made-up/step/where", &jar, &[("address", "x")], &[]).await;
+    assert_eq!(made_up.status, StatusCode::TOO_MANY_REQUESTS);
     t.db.cleanup().await;
 }
 
