@@ -242,15 +242,22 @@ impl App {
         let allowed = actor.clone();
         let authorize =
             Arc::new(move |e: &Errand| may_write(&allowed, e) && bound_to.as_ref().is_none_or(|unit| unit == &e.unit));
-        let errand = self.store.apply_command(id, expected_version, actor, command, self.now(), authorize).await?;
+        // A message to the citizen is announced by mail, queued in the same
+        // savepoint as the message: both commit, or neither.
+        let notice = match to_citizen && self.mail_citizens {
+            true => match self.store.get_errand(id).await? {
+                Some(errand) => self.message_notice(&errand).await?,
+                None => None,
+            },
+            false => None,
+        };
+        let write = self.store.apply_command(id, expected_version, actor, command, self.now(), authorize);
+        let errand = match notice {
+            Some(mail) => porten_store::with_mail(mail, self.now(), write).await?,
+            None => write.await?,
+        };
         if errand.has_personal_data() || typed_number {
             self.audit(actor, "errand.update", Some(errand.id), None).await?;
-        }
-        if to_citizen
-            && self.mail_citizens
-            && let Err(e) = self.notify_citizen_of_message(&errand).await
-        {
-            tracing::warn!(error = %e, "could not queue the mail telling the citizen of a message");
         }
         Ok(errand.masked())
     }

@@ -603,10 +603,10 @@ impl App {
         Ok(())
     }
 
-    /// Tells the citizen by e-mail that the city wrote to them, with the
-    /// link where they read it (the message itself stays out of the mail).
-    pub(crate) async fn notify_citizen_of_message(&self, errand: &Errand) -> Result<()> {
-        let submission = self.store.submission(errand.id).await?;
+    /// The mail telling a citizen that the city wrote to them, with the
+    /// link where they read it (the message itself stays out of the mail);
+    /// `None` when the errand has no e-mail address.
+    pub(crate) async fn message_notice(&self, errand: &Errand) -> Result<Option<NewMail>> {
         let email = errand
             .parties
             .iter()
@@ -616,12 +616,12 @@ impl App {
                 _ => None,
             })
             .or_else(|| errand.form.get("email").cloned());
-        let Some(to) = email else { return Ok(()) };
-        let link = match &submission {
+        let Some(to) = email else { return Ok(None) };
+        let link = match self.store.submission(errand.id).await? {
             Some(s) => self.link(&format!("/track/{}", s.tracking_token)),
             None => self.link("/mina-arenden"),
         };
-        let mail = NewMail {
+        Ok(Some(NewMail {
             recipient: to,
             subject: format!(
                 "Nytt meddelande i ditt ärende {} / New message about your errand",
@@ -632,9 +632,7 @@ impl App {
                  You have a message from us about errand {reg}. Read it and reply here:\n{link}\n",
                 reg = errand.registry_number
             ),
-        };
-        self.store.queue_mail(&mail, self.now()).await?;
-        Ok(())
+        }))
     }
 
     /// How an errand came in through an e-service, with its attachments,

@@ -37,10 +37,18 @@ macro_rules! impl_audit {
             use $crate::{AuditEntry, Result, from_micros, micros};
 
             impl $store {
-                /// The audit insert the writer attaches to a write made
-                /// inside [`crate::with_audit`].
-                pub(crate) fn attach_audit(e: AuditEntry) -> $crate::writer::AttachedWrite<$db> {
-                    Box::new(move |c| Box::pin(async move { insert_audit(c, &e).await }))
+                /// The insert the writer attaches to a write made inside
+                /// [`crate::with_audit`] (an audit entry) or
+                /// [`crate::writer::with_mail`] (a mail and its job).
+                pub(crate) fn attach(a: $crate::writer::Attached) -> $crate::writer::AttachedWrite<$db> {
+                    match a {
+                        $crate::writer::Attached::Audit(e) => {
+                            Box::new(move |c| Box::pin(async move { insert_audit(c, &e).await }))
+                        }
+                        $crate::writer::Attached::Mail(m, at) => Box::new(move |c| {
+                            Box::pin(async move { mail_sql::insert_mail(c, &m, at).await.map(|_| ()) })
+                        }),
+                    }
                 }
             }
 

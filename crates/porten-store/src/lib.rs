@@ -65,7 +65,7 @@ pub use planning::PlanningStore;
 pub use porten_domain::planning::{AcdInterval, ContactCount, ServiceMix};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
-pub use writer::with_audit;
+pub use writer::{with_audit, with_mail};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 

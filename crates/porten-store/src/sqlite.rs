@@ -66,7 +66,7 @@ impl SqliteStore {
             .test_before_acquire(false)
             .connect_with(options.clone())
             .await?;
-        let writer = Writer::spawn(pool.clone(), "BEGIN IMMEDIATE", Self::attach_audit);
+        let writer = Writer::spawn(pool.clone(), "BEGIN IMMEDIATE", Self::attach);
         Ok(Self { pool, writer, reader })
     }
 

@@ -44,12 +44,20 @@ pub const RETRIES: usize = 3;
 pub type BoxFut<'c, T> = Pin<Box<dyn Future<Output = T> + Send + 'c>>;
 
 /// A write the backend attaches to another in the same savepoint: the audit
-/// entry of [`with_audit`].
+/// entry of [`with_audit`], the mail of [`with_mail`].
 pub type AttachedWrite<DB> =
     Box<dyn for<'c> FnOnce(&'c mut <DB as Database>::Connection) -> BoxFut<'c, Result<()>> + Send>;
 
+/// What a write can carry along into its savepoint.
+#[derive(Clone, Debug)]
+pub enum Attached {
+    Audit(AuditEntry),
+    /// A mail for the outbox, queued at this time.
+    Mail(crate::NewMail, chrono::DateTime<chrono::Utc>),
+}
+
 tokio::task_local! {
-    static AUDIT: std::cell::RefCell<Option<AuditEntry>>;
+    static ATTACHED: std::cell::RefCell<Option<Attached>>;
 }
 
 /// Runs `write` (one store write method) so that `entry` is written in the
@@ -58,7 +66,14 @@ tokio::task_local! {
 /// `false` (nothing matched, as when revoking a key that is not active)
 /// leaves no entry.
 pub async fn with_audit<F: Future>(entry: AuditEntry, write: F) -> F::Output {
-    AUDIT.scope(std::cell::RefCell::new(Some(entry)), write).await
+    ATTACHED.scope(std::cell::RefCell::new(Some(Attached::Audit(entry))), write).await
+}
+
+/// Runs `write` so that `mail` is queued in the outbox (with its delivery
+/// job) in the same savepoint, after the write and only if it succeeds, as
+/// [`with_audit`] does for audit entries.
+pub async fn with_mail<F: Future>(mail: crate::NewMail, at: chrono::DateTime<chrono::Utc>, write: F) -> F::Output {
+    ATTACHED.scope(std::cell::RefCell::new(Some(Attached::Mail(mail, at))), write).await
 }
 
 type Outcome = Result<Box<dyn Any + Send>>;
@@ -73,12 +88,12 @@ struct Pending<DB: Database> {
 /// every handle is gone.
 pub struct Writer<DB: Database> {
     queue: mpsc::UnboundedSender<Pending<DB>>,
-    attach_audit: fn(AuditEntry) -> AttachedWrite<DB>,
+    attach: fn(Attached) -> AttachedWrite<DB>,
 }
 
 impl<DB: Database> Clone for Writer<DB> {
     fn clone(&self) -> Self {
-        Self { queue: self.queue.clone(), attach_audit: self.attach_audit }
+        Self { queue: self.queue.clone(), attach: self.attach }
     }
 }
 
@@ -89,11 +104,11 @@ where
 {
     /// Starts the writer task on the current Tokio runtime. `begin` is the
     /// statement that opens a write transaction (`BEGIN IMMEDIATE` on SQLite);
-    /// `attach_audit` writes an audit entry on the backend.
-    pub fn spawn(pool: Pool<DB>, begin: &'static str, attach_audit: fn(AuditEntry) -> AttachedWrite<DB>) -> Self {
+    /// `attach` writes what a write carries along (an audit entry, a mail) on the backend.
+    pub fn spawn(pool: Pool<DB>, begin: &'static str, attach: fn(Attached) -> AttachedWrite<DB>) -> Self {
         let (queue, rx) = mpsc::unbounded_channel();
         tokio::spawn(run(pool, begin, rx));
-        Self { queue, attach_audit }
+        Self { queue, attach }
     }
 
     /// Runs `op` in the next batch and returns its outcome after the batch
@@ -103,20 +118,20 @@ where
         T: Send + 'static,
         F: for<'c> FnOnce(&'c mut DB::Connection) -> BoxFut<'c, Result<T>> + Clone + Send + 'static,
     {
-        let audit = AUDIT.try_with(|a| a.borrow_mut().take()).ok().flatten();
+        let carried = ATTACHED.try_with(|a| a.borrow_mut().take()).ok().flatten();
         let mut tries = 0;
         loop {
             tries += 1;
             let op = op.clone();
-            let attached = audit.clone().map(self.attach_audit);
+            let attached = carried.clone().map(self.attach);
             let (reply, answer) = oneshot::channel();
             let op: Op<DB> = Box::new(move |conn| {
                 Box::pin(async move {
                     let value = op(&mut *conn).await?;
                     // A write that answers `false` changed nothing: no entry.
                     let changed = (&value as &dyn Any).downcast_ref::<bool>() != Some(&false);
-                    if let Some(write_audit) = attached.filter(|_| changed) {
-                        write_audit(conn).await?;
+                    if let Some(write_attached) = attached.filter(|_| changed) {
+                        write_attached(conn).await?;
                     }
                     Ok(Box::new(value) as Box<dyn Any + Send>)
                 })

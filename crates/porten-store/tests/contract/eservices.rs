@@ -178,3 +178,33 @@ async fn a_citizen_sees_what_they_submitted_and_errands_naming_them() {
     assert_eq!(mine, vec![phoned.public_id, submitted.errand.public_id]);
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_mail_carried_by_a_write_commits_with_it_or_not_at_all() {
+    let db = TestDb::new().await;
+    let s = db.store.as_ref();
+    seed(s).await;
+    let now = t(2026, 5, 4, 9);
+    let errand = register(s, "pothole", "TK", now).await;
+    let mail =
+        NewMail { recipient: "anna@example.se".into(), subject: "Nytt meddelande".into(), body: "Läs det".into() };
+    let message = || Command::AddMessage { direction: Direction::Out, body: "Vilken sida av gatan?".into() };
+    let mail_jobs = || async { s.list_jobs(10).await.unwrap().into_iter().filter(|j| j.kind == MAIL_JOB).count() };
+    let refused = porten_store::with_mail(
+        mail.clone(),
+        now,
+        s.apply_command(errand.public_id, None, &system(), message(), now, Arc::new(|_: &Errand| false)),
+    )
+    .await;
+    assert!(matches!(refused, Err(StoreError::NotFound)));
+    assert_eq!(mail_jobs().await, 0, "a refused write queues no mail");
+    porten_store::with_mail(
+        mail,
+        now,
+        s.apply_command(errand.public_id, None, &system(), message(), now, Arc::new(allow)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(mail_jobs().await, 1, "the message and its mail commit together");
+    db.cleanup().await;
+}
