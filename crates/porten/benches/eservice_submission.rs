@@ -20,39 +20,9 @@ mod support;
 
 mod common;
 
-use common::{Run, env_usize, ms, summarize};
-
-use std::time::Instant;
+use common::{env_usize, measure, ms, register};
 
 use porten_store::testing::TestDb;
-use serde_json::json;
-
-/// Runs `n` requests from `concurrency` clients; `request(i)` sends the i-th.
-async fn measure<F, Fut>(n: usize, concurrency: usize, request: F) -> Run
-where
-    F: Fn(usize) -> Fut + Clone + Send + 'static,
-    Fut: std::future::Future<Output = ()> + Send,
-{
-    let start = Instant::now();
-    let mut workers = Vec::new();
-    for w in 0..concurrency {
-        let request = request.clone();
-        workers.push(tokio::spawn(async move {
-            let mut lat = Vec::new();
-            for i in (w..n).step_by(concurrency) {
-                let t = Instant::now();
-                request(i).await;
-                lat.push(t.elapsed());
-            }
-            lat
-        }));
-    }
-    let mut all = Vec::new();
-    for w in workers {
-        all.extend(w.await.unwrap());
-    }
-    summarize(all, start.elapsed())
-}
 
 /// A visitor of the pages: their cookie and the form token that goes with it.
 struct Visitor {
@@ -88,8 +58,9 @@ impl Visitor {
     }
 
     /// Starts a draft and fills in both steps; the draft's submit address.
-    /// Each draft comes from a citizen of its own, through the proxy.
-    async fn filled_draft(&self, base: &str, i: usize) -> String {
+    /// Each draft comes from a citizen of its own, through the proxy; the
+    /// draft's submit address and that citizen's address.
+    async fn filled_draft(&self, base: &str, i: usize) -> (String, String) {
         let citizen = format!("10.{}.{}.{}", i / 62500, i / 250 % 250, i % 250 + 1);
         let started = self
             .client
@@ -116,7 +87,7 @@ impl Visitor {
             .text("email", "test@example.com")
             .part("photo", photo);
         let review = self.post(format!("{base}{next}"), &citizen, form).await;
-        format!("{base}{}", review.replace("/review", "/submit"))
+        (format!("{base}{}", review.replace("/review", "/submit")), citizen)
     }
 }
 
@@ -131,7 +102,7 @@ async fn main() {
     std::fs::write(definitions.path().join("pothole.toml"), include_str!("../demo/eservices/pothole.toml")).unwrap();
     let dir = definitions.path().to_str().unwrap().to_owned();
     // The drafts come from a thousand citizens behind the city's proxy (one
-    // address may start only so many drafts).
+    // address may start and submit only so many).
     let settings = tempfile::tempdir().unwrap();
     let config = settings.path().join("porten.toml");
     std::fs::write(&config, "trusted_proxies = [\"127.0.0.1\"]\n").unwrap();
@@ -148,22 +119,7 @@ async fn main() {
     let client = reqwest::Client::new();
     let api = {
         let (client, base, key) = (client.clone(), base.clone(), key.clone());
-        move |i: usize| {
-            let (client, base, key) = (client.clone(), base.clone(), key.clone());
-            async move {
-                let body = json!({
-                    "service_code": "pothole",
-                    "title": format!("Potthål nummer {i} på Sjögatan"),
-                    "description": "Djupt hål i körbanan utanför nummer 14, cirka 30 cm brett. Farligt för cyklister.",
-                    "channel": "web",
-                    "stakeholders": [{"role": "reporter", "name": "Test Testsson", "email": "test@example.com"}]
-                });
-                let res =
-                    client.post(format!("{base}/api/v1/errands")).bearer_auth(&key).json(&body).send().await.unwrap();
-                assert_eq!(res.status(), 201);
-                let _ = res.bytes().await.unwrap();
-            }
-        }
+        move |i: usize| register(client.clone(), base.clone(), key.clone(), i)
     };
     let submit = |offset: usize| {
         let (visitor, drafts) = (visitor.clone(), drafts.clone());
@@ -172,7 +128,8 @@ async fn main() {
             async move {
                 let res = visitor
                     .client
-                    .post(&drafts[offset + i])
+                    .post(&drafts[offset + i].0)
+                    .header("x-forwarded-for", &drafts[offset + i].1)
                     .header(reqwest::header::COOKIE, &visitor.cookie)
                     .form(&[("csrf", &visitor.csrf)])
                     .send()

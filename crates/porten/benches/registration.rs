@@ -14,53 +14,16 @@ mod support;
 
 mod common;
 
-use common::{Run, env_usize, ms, summarize};
+use common::{Run, env_usize, errand_body, measure, ms, register, summarize};
 
 use std::time::Instant;
 
 use porten_store::testing::TestDb;
-use serde_json::json;
 use sqlx::Connection;
 
-fn body(i: usize) -> serde_json::Value {
-    json!({
-        "service_code": "pothole",
-        "title": format!("Potthål nummer {i} på Sjögatan"),
-        "description": "Djupt hål i körbanan utanför nummer 14, cirka 30 cm brett. Farligt för cyklister.",
-        "channel": "web",
-        "stakeholders": [{"role": "reporter", "name": "Test Testsson", "email": "test@example.com"}]
-    })
-}
-
 async fn http_run(base: &str, key: &str, n: usize, concurrency: usize) -> Run {
-    let client = reqwest::Client::new();
-    let start = Instant::now();
-    let mut workers = Vec::new();
-    for w in 0..concurrency {
-        let (client, base, key) = (client.clone(), base.to_owned(), key.to_owned());
-        workers.push(tokio::spawn(async move {
-            let mut lat = Vec::new();
-            for i in (w..n).step_by(concurrency) {
-                let t = Instant::now();
-                let res = client
-                    .post(format!("{base}/api/v1/errands"))
-                    .bearer_auth(&key)
-                    .json(&body(i))
-                    .send()
-                    .await
-                    .unwrap();
-                assert_eq!(res.status(), 201);
-                let _ = res.bytes().await.unwrap();
-                lat.push(t.elapsed());
-            }
-            lat
-        }));
-    }
-    let mut all = Vec::new();
-    for w in workers {
-        all.extend(w.await.unwrap());
-    }
-    summarize(all, start.elapsed())
+    let (client, base, key) = (reqwest::Client::new(), base.to_owned(), key.to_owned());
+    measure(n, concurrency, move |i| register(client.clone(), base.clone(), key.clone(), i)).await
 }
 
 /// The baseline: one INSERT of the same fields per committed transaction, on
@@ -77,7 +40,7 @@ async fn raw_run(url: &str, n: usize) -> Run {
             sqlx::query(CREATE).execute(&mut $conn).await.unwrap();
             start = Instant::now();
             for i in 0..n {
-                let b = body(i);
+                let b = errand_body(i);
                 let t = Instant::now();
                 let mut tx = $conn.begin().await.unwrap();
                 sqlx::query(INSERT)
