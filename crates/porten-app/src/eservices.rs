@@ -66,18 +66,23 @@ impl Eservices {
     pub fn version(&self, code: &str, version: u32) -> Option<Arc<Definition>> {
         self.by_code.get(code).and_then(|v| v.iter().find(|d| d.version == version)).cloned()
     }
-
-    /// The codes of the services that have an e-service.
-    pub fn codes(&self) -> impl Iterator<Item = &str> {
-        self.by_code.keys().map(String::as_str)
-    }
 }
 
-/// A draft with the definition it is filled in against.
+/// A draft with the definition it is filled in against, as App opened it
+/// for a user allowed to (only App makes one).
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct DraftView {
     pub draft: Draft,
     pub definition: Arc<Definition>,
+}
+
+impl DraftView {
+    /// The answers with each uploaded file's name standing in for its field,
+    /// as the definition checks them and the review page shows them.
+    pub fn answers_with_files(&self) -> Answers {
+        answers_with_files(&self.draft)
+    }
 }
 
 /// What saving a step answers: the draft as saved (always, so nothing typed
@@ -147,6 +152,8 @@ pub struct CitizenView {
 pub struct CitizenErrand {
     pub summary: ErrandSummary,
     pub status: CitizenStatus,
+    /// The errand's service, if the catalogue still has it.
+    pub service: Option<Service>,
 }
 
 /// How a citizen reaches one of their errands: its tracking link, or
@@ -280,6 +287,17 @@ impl App {
         uploads: Vec<Upload>,
     ) -> Result<StepOutcome> {
         let view = self.open_draft(user, id).await?;
+        self.save_step_in(view, step, answers, uploads).await
+    }
+
+    /// [`App::save_step`] for a draft already opened with [`App::open_draft`].
+    pub async fn save_step_in(
+        &self,
+        view: DraftView,
+        step: &str,
+        answers: Answers,
+        uploads: Vec<Upload>,
+    ) -> Result<StepOutcome> {
         self.save_step_of(view, step, answers, uploads, false).await
     }
 
@@ -546,8 +564,11 @@ impl App {
                 self.store.errand_by_tracking_token(token).await?.ok_or(AppError::NotFound)?
             }
             CitizenAccess::SignedIn(user, id) => {
-                let mine = self.my_errands(user).await?;
-                mine.iter().find(|e| e.summary.public_id == id).ok_or(AppError::NotFound)?.summary.public_id
+                if user.role != Role::Citizen {
+                    return Err(AppError::Forbidden);
+                }
+                let mine = self.store.citizen_errands(user.id).await?;
+                mine.into_iter().find(|e| e.public_id == id).ok_or(AppError::NotFound)?.public_id
             }
         };
         self.store.get_errand(id).await?.ok_or(AppError::NotFound)
@@ -564,8 +585,8 @@ impl App {
             .into_iter()
             .map(|mut summary| {
                 summary.title = porten_domain::personnummer::mask_personal_numbers(&summary.title).into_owned();
-                let service = services.iter().find(|s| s.code == summary.service_code);
-                CitizenErrand { status: CitizenStatus::of(service, summary.lifecycle), summary }
+                let service = services.iter().find(|s| s.code == summary.service_code).cloned();
+                CitizenErrand { status: CitizenStatus::of(service.as_ref(), summary.lifecycle), service, summary }
             })
             .collect())
     }

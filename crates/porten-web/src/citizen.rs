@@ -219,7 +219,6 @@ async fn my_errands(State(state): State<AppState>, t: Tr, csrf: CsrfToken, Maybe
         Err(res) => return *res,
     };
     let nav = Nav::new(Some(&user), &csrf);
-    let services = state.app.services(None).await.unwrap_or_default();
     let drafts = match state.app.my_drafts(&user).await {
         Ok(d) => d,
         Err(e) => return app_error_page(t, nav, e),
@@ -240,11 +239,7 @@ async fn my_errands(State(state): State<AppState>, t: Tr, csrf: CsrfToken, Maybe
                 .map(|e| MyRow {
                     href: format!("/mina-arenden/{}", e.summary.public_id),
                     registry_number: e.summary.registry_number.to_string(),
-                    title: services
-                        .iter()
-                        .find(|s| s.code == e.summary.service_code)
-                        .map(|s| t.pick(&s.name_sv, &s.name_en).to_owned())
-                        .unwrap_or(e.summary.title),
+                    title: e.service.as_ref().map_or(e.summary.title, |s| t.pick(&s.name_sv, &s.name_en).to_owned()),
                     status: t.pick(&e.status.sv, &e.status.en).to_owned(),
                     created: local_time(e.summary.created_at),
                 })

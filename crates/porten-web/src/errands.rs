@@ -456,6 +456,20 @@ struct StaffAction {
     message_text: String,
 }
 
+impl StaffAction {
+    /// A command from a form; what the user typed is added with `..`.
+    fn new(form_csrf: String, version: Option<i64>, command: Command) -> Self {
+        Self {
+            form_csrf,
+            version,
+            command,
+            note_text: String::new(),
+            reason_text: String::new(),
+            message_text: String::new(),
+        }
+    }
+}
+
 /// Runs a staff command from a form and answers with post/redirect/get, or
 /// re-renders the errand with an error summary that keeps the typed text.
 async fn staff_command(
@@ -516,14 +530,8 @@ async fn add_note(
     Path(id): Path<String>,
     Form(form): Form<NoteForm>,
 ) -> Response {
-    let action = StaffAction {
-        form_csrf: form.csrf,
-        version: form.version,
-        command: Command::AddNote { body: form.body.clone() },
-        note_text: form.body,
-        reason_text: String::new(),
-        message_text: String::new(),
-    };
+    let command = Command::AddNote { body: form.body.clone() };
+    let action = StaffAction { note_text: form.body, ..StaffAction::new(form.csrf, form.version, command) };
     staff_command(&state, t, &csrf, user, &id, action).await
 }
 
@@ -539,14 +547,8 @@ async fn change_status(
         return error_page(t, Nav::new(user.as_ref(), &csrf), StatusCode::UNPROCESSABLE_ENTITY);
     };
     let reason_text = form.reason.clone().unwrap_or_default();
-    let action = StaffAction {
-        form_csrf: form.csrf,
-        version: form.version,
-        command: Command::ChangeStatus { to, reason: form.reason },
-        note_text: String::new(),
-        reason_text,
-        message_text: String::new(),
-    };
+    let command = Command::ChangeStatus { to, reason: form.reason };
+    let action = StaffAction { reason_text, ..StaffAction::new(form.csrf, form.version, command) };
     staff_command(&state, t, &csrf, user, &id, action).await
 }
 
@@ -558,14 +560,8 @@ async fn assign_me(
     Path(id): Path<String>,
     Form(form): Form<VersionForm>,
 ) -> Response {
-    let action = StaffAction {
-        form_csrf: form.csrf,
-        version: form.version,
-        command: Command::Assign { assignee: user.as_ref().map(|u| u.id) },
-        note_text: String::new(),
-        reason_text: String::new(),
-        message_text: String::new(),
-    };
+    let command = Command::Assign { assignee: user.as_ref().map(|u| u.id) };
+    let action = StaffAction::new(form.csrf, form.version, command);
     staff_command(&state, t, &csrf, user, &id, action).await
 }
 
@@ -579,14 +575,8 @@ async fn send_message(
     Path(id): Path<String>,
     Form(form): Form<NoteForm>,
 ) -> Response {
-    let action = StaffAction {
-        form_csrf: form.csrf,
-        version: form.version,
-        command: Command::AddMessage { direction: porten_domain::Direction::Out, body: form.body.clone() },
-        note_text: String::new(),
-        reason_text: String::new(),
-        message_text: form.body,
-    };
+    let command = Command::AddMessage { direction: porten_domain::Direction::Out, body: form.body.clone() };
+    let action = StaffAction { message_text: form.body, ..StaffAction::new(form.csrf, form.version, command) };
     staff_command(&state, t, &csrf, user, &id, action).await
 }
 

@@ -475,7 +475,7 @@ async fn save_step(
     // A step posted to an expired draft starts a new one, which counts as a start.
     let out = match state.app.open_draft(user.as_ref(), &draft).await {
         Ok(view) if view.draft.service_code != code => return error_page(t, nav, StatusCode::NOT_FOUND),
-        Ok(_) => state.app.save_step(user.as_ref(), &draft, &step, form.answers, form.uploads).await,
+        Ok(view) => state.app.save_step_in(view, &step, form.answers, form.uploads).await,
         Err(AppError::Rejected(_))
             if state.app.submitted_draft(user.as_ref(), &draft).await.ok().flatten().is_none() =>
         {
@@ -556,13 +556,7 @@ fn answer_text(t: &Tr, field: &Field, view: &DraftView) -> String {
 
 fn render_review(t: Tr, nav: Nav, view: &DraftView, violations: &Violations) -> Response {
     let d = &view.definition;
-    let with_files = {
-        let mut a = view.draft.answers.clone();
-        for f in &view.draft.files {
-            a.insert(f.field.clone(), vec![f.name.clone()]);
-        }
-        a
-    };
+    let with_files = view.answers_with_files();
     let steps = d
         .steps
         .iter()
