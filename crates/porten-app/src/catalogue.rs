@@ -59,13 +59,17 @@ impl App {
     /// Creates or replaces a unit.
     pub async fn define_unit(&self, actor: &Actor, unit: &Unit) -> Result<()> {
         require_admin(actor)?;
-        self.audited(actor, "catalogue.unit", unit.code.as_str(), self.store.upsert_unit(unit)).await
+        self.audited(actor, "catalogue.unit", unit.code.as_str(), self.store.upsert_unit(unit)).await?;
+        self.portal.invalidate();
+        Ok(())
     }
 
     /// Creates or replaces a service after checking it (its unit must exist).
     pub async fn define_service(&self, actor: &Actor, service: &Service) -> Result<()> {
         require_admin(actor)?;
         service.validate().map_err(AppError::Invalid)?;
-        self.audited(actor, "catalogue.service", &service.code, self.store.upsert_service(service)).await
+        self.audited(actor, "catalogue.service", &service.code, self.store.upsert_service(service)).await?;
+        self.portal.invalidate();
+        Ok(())
     }
 }

@@ -19,9 +19,11 @@ pub mod eid;
 mod errands;
 pub mod eservices;
 pub mod jobs;
+pub mod knowledge;
 pub mod mail;
 pub mod ops;
 pub mod planning;
+pub mod search;
 
 use std::sync::Arc;
 
@@ -90,6 +92,8 @@ pub struct App {
     mail_citizens: bool,
     /// Citizen login with e-ID through OpenID Connect, when configured.
     eid: Option<Arc<eid::Eid>>,
+    /// The portal: site settings, this node's search index and cache.
+    portal: Arc<search::Portal>,
 }
 
 impl App {
@@ -106,6 +110,7 @@ impl App {
             public_url: "http://localhost:8080".into(),
             mail_citizens: true,
             eid: None,
+            portal: Arc::default(),
         }
     }
 

@@ -103,6 +103,9 @@ pub struct Service {
     pub confidential: bool,
     /// Display names of lifecycle classes for this service, Swedish.
     pub status_names_sv: BTreeMap<Lifecycle, String>,
+    /// Words citizens use for the service (*sökord*), for search.
+    #[serde(default)]
+    pub keywords: Vec<String>,
 }
 
 impl Service {

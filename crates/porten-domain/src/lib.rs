@@ -17,6 +17,7 @@ pub mod contact;
 pub mod errand;
 pub mod eservice;
 pub mod ids;
+pub mod knowledge;
 pub mod personnummer;
 pub mod planning;
 pub mod registry;

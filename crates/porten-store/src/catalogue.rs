@@ -47,6 +47,7 @@ macro_rules! impl_catalogue {
                         .into_iter()
                         .map(|(k, v)| Ok((lifecycle(&k)?, v)))
                         .collect::<Result<_>>()?,
+                    keywords: from_json(row.try_get("keywords")?, "keywords")?,
                 })
             }
 
@@ -68,7 +69,7 @@ macro_rules! impl_catalogue {
                                 .bind(unit.contact_center)
                                 .execute(&mut *c)
                                 .await?;
-                                Ok(())
+                                search_sql::insert_change(c, $crate::knowledge::CHANGE_UNIT, unit.code.as_str()).await
                             })
                         })
                         .await
@@ -107,14 +108,14 @@ macro_rules! impl_catalogue {
                                 }
                                 sqlx::query(
                                     "INSERT INTO services (code, unit_code, name_sv, name_en, description_sv, \
-                                     description_en, audiences, channels, open311_code, confidential, status_names_sv) \
-                                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                                     description_en, audiences, channels, open311_code, confidential, status_names_sv, keywords) \
+                                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
                                      ON CONFLICT (code) DO UPDATE SET unit_code = excluded.unit_code, \
                                      name_sv = excluded.name_sv, name_en = excluded.name_en, \
                                      description_sv = excluded.description_sv, description_en = excluded.description_en, \
                                      audiences = excluded.audiences, channels = excluded.channels, \
                                      open311_code = excluded.open311_code, confidential = excluded.confidential, \
-                                     status_names_sv = excluded.status_names_sv",
+                                     status_names_sv = excluded.status_names_sv, keywords = excluded.keywords",
                                 )
                                 .bind(&s.code)
                                 .bind(s.unit.as_str())
@@ -127,9 +128,10 @@ macro_rules! impl_catalogue {
                                 .bind(&s.open311_code)
                                 .bind(s.confidential)
                                 .bind(json(&status_names))
+                                .bind(json(&s.keywords))
                                 .execute(&mut *c)
                                 .await?;
-                                Ok(())
+                                search_sql::insert_change(c, $crate::knowledge::CHANGE_SERVICE, &s.code).await
                             })
                         })
                         .await

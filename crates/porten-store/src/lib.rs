@@ -7,7 +7,8 @@
 //! [`ContactStore`] (`contacts.rs`), [`CalendarStore`] (`calendar.rs`),
 //! [`PlanningStore`] (`planning.rs`), [`AuditStore`] (`audit.rs`),
 //! [`JobStore`] (`jobs.rs`), [`EserviceStore`] (`eservices.rs`: drafts,
-//! attachments, submissions), [`MailStore`] (`mail.rs`: the outbox) — and [`Store`] is their sum plus operations
+//! attachments, submissions), [`MailStore`] (`mail.rs`: the outbox), [`KnowledgeStore`] (`knowledge.rs`: articles,
+//! synonyms, the search change feed, query log and self-service events) — and [`Store`] is their sum plus operations
 //! (`ops.rs`). Each file's `impl_…!` macro expands the shared SQL for both
 //! backends; SQL that must differ per backend sits in the capability file's
 //! `sqlite` and `postgres` modules. Connection setup and migrations live in
@@ -36,6 +37,7 @@ mod errands;
 mod eservices;
 mod identity;
 mod jobs;
+mod knowledge;
 mod mail;
 mod ops;
 mod planning;
@@ -60,6 +62,10 @@ pub use errands::{
 pub use eservices::{Draft, EserviceStore, FileRef, Receipt, Submission, SubmissionRecord, SubmittedDraft};
 pub use identity::{ApiKey, IdentityStore, NewUser, User};
 pub use jobs::{Job, JobEnd, JobState, JobStore, NewJob};
+pub use knowledge::{
+    ArticleVersionInfo, CHANGE_ARTICLE, CHANGE_SERVICE, CHANGE_SYNONYMS, Change, Deflection, KnowledgeStore,
+    LoggedSearch, QueryStat, SelfServiceEvent,
+};
 pub use mail::{MAIL_ATTEMPTS, MAIL_JOB, Mail, MailStore, NewMail};
 pub use planning::PlanningStore;
 pub use porten_domain::planning::{AcdInterval, ContactCount, ServiceMix};
@@ -125,6 +131,7 @@ pub trait Store:
     + JobStore
     + EserviceStore
     + MailStore
+    + KnowledgeStore
     + Send
     + Sync
     + 'static

@@ -7,7 +7,12 @@ Checks what serde will enforce (exact key sets, types) and the content rules
 that the Rust side does not: unique codes, unit references, vocabularies,
 counts, the fiction phone range, example.com/example.org e-mail addresses,
 no personnummer-like strings, knowledge-base word counts and the small
-Markdown subset. Exits non-zero and lists every problem if anything fails.
+Markdown subset, topics, contact details and search synonyms. If
+relevance.toml exists next to city.toml (or is given as the second argument)
+its search relevance cases are checked against the articles and services.
+Exits non-zero and lists every problem if anything fails.
+
+Usage: python3 check.py [city.toml [relevance.toml]]
 """
 
 import pathlib
@@ -19,6 +24,10 @@ AUDIENCES = {"resident", "parent", "pupil", "business", "senior"}
 CHANNELS = {"web", "email", "phone", "visit", "open311", "api"}
 LIFECYCLE = {"new", "open", "in_progress", "waiting_for_citizen", "resolved", "closed"}
 EMAIL_DOMAINS = {"example.com", "example.org"}
+VISIBILITY = {"public", "internal"}
+KB_EN_KEYS = ("title_en", "summary_en", "body_en")
+RELEVANCE_WHY = {"stemming", "compound", "diacritics", "typo", "synonym",
+                 "keyword", "title", "english"}
 
 # The administrations the glossary lists, by Swedish name.
 REQUIRED_UNITS = {
@@ -61,11 +70,23 @@ SCHEMA = {
                 "locality", "birth_year"}, {"email", "phone"}),
     "businesses": ({"name", "contact_given_name", "contact_family_name",
                     "email", "street", "postal_code", "locality"}, set()),
-    "kb": ({"slug", "title_sv", "title_en", "summary_sv", "summary_en",
-            "body_sv", "body_en", "audiences", "tags"}, {"service"}),
+    "kb": ({"slug", "title_sv", "summary_sv", "body_sv", "audiences", "tags",
+            "topic"},
+           {"service", "visibility", "title_en", "summary_en", "body_en"}),
+    "topics": ({"code", "name_sv", "name_en", "services"}, set()),
+    "contact": ({"phone", "email", "visiting_address_sv", "visiting_address_en",
+                 "postal_address", "phone_opens", "phone_closes",
+                 "phone_eve_closes", "visit_opens", "visit_closes",
+                 "visit_eve_closes", "chat_sv", "chat_en", "eid_help_sv",
+                 "eid_help_en"}, set()),
+    "synonyms": ({"term", "words"}, set()),
+    "case": ({"query", "expect", "why"}, {"lang"}),
 }
 
 PHONE_RE = re.compile(r"^070-17406(0[5-9]|[1-9][0-9])$")
+# The display form used on contact pages: 070-174 06 05.
+PHONE_DISPLAY_RE = re.compile(r"^070-174 06 (0[5-9]|[1-9][0-9])$")
+HHMM_RE = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 PHONE_LIKE_RE = re.compile(r"(?<![\d/])\+?\d[\d \-]{5,}\d(?![\d/])")
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@([A-Za-z0-9.\-]+\.[A-Za-z]{2,})")
 PNR_RE = re.compile(r"(?<!\d)(\d{2})?\d{6}[-+ ]?\d{4}(?!\d)")
@@ -176,7 +197,7 @@ def check_global_text(data: dict) -> None:
             digits = re.sub(r"\D", "", raw)
             if len(digits) < 7 or not raw.startswith("0"):
                 continue
-            if not PHONE_RE.match(raw):
+            if not PHONE_RE.match(raw) and not PHONE_DISPLAY_RE.match(raw):
                 err(path, f"phone-like `{raw}` is not written as 070-17406NN in 05–99")
         for m in PNR_RE.finditer(s):
             err(path, f"`{m.group(0)}` looks like a personnummer or organisationsnummer")
@@ -195,7 +216,8 @@ def main() -> int:
         print(f"{path}: invalid TOML: {e}")
         return 1
 
-    top = {"city", "units", "services", "people", "businesses", "kb"}
+    top = {"city", "units", "services", "people", "businesses", "kb",
+           "topics", "contact", "synonyms"}
     for k in sorted(top - set(data)):
         err("top", f"missing `{k}`")
     for k in sorted(set(data) - top):
@@ -396,10 +418,102 @@ def main() -> int:
         if not POSTAL_RE.match(str(b.get("postal_code", ""))):
             err(w, "postal_code must look like `123 45`")
 
+    # topics
+    topics = data.get("topics", [])
+    if not isinstance(topics, list) or not 8 <= len(topics) <= 12:
+        err("topics", "8–12 topics expected")
+        topics = topics if isinstance(topics, list) else []
+    topic_codes: set[str] = set()
+    topic_of_service: dict[str, str] = {}
+    for i, t in enumerate(topics):
+        w = f"topics[{i}] {t.get('code', '?')}"
+        check_keys(w, t, "topics")
+        code = check_str(w, t, "code")
+        if code and not KEBAB_RE.match(code):
+            err(w, "code must be lowercase ASCII kebab-case")
+        if code in topic_codes:
+            err(w, "duplicate topic code")
+        topic_codes.add(code)
+        for k in ("name_sv", "name_en"):
+            check_str(w, t, k)
+        svc = t.get("services")
+        if not isinstance(svc, list) or not svc:
+            err(w, "`services` must be a non-empty list")
+            continue
+        for c in svc:
+            if c not in service_codes:
+                err(w, f"service `{c}` does not exist")
+            elif c in topic_of_service:
+                err(w, f"service `{c}` is also in topic `{topic_of_service[c]}`")
+            else:
+                topic_of_service[c] = code
+    for c in sorted(service_codes - set(topic_of_service)):
+        err("topics", f"service `{c}` is in no topic")
+
+    # contact
+    contact = data.get("contact", {})
+    if not isinstance(contact, dict):
+        err("contact", "must be a table")
+        contact = {}
+    check_keys("contact", contact, "contact")
+    for k in SCHEMA["contact"][0]:
+        check_str("contact", contact, k)
+    cc_phone = contact.get("phone", "")
+    if not PHONE_DISPLAY_RE.match(str(cc_phone)):
+        err("contact", f"phone `{cc_phone}` must be written like 070-174 06 05")
+    elif cc_phone != "070-174 06 05":
+        err("contact", "phone must be the Kontaktcenter number 070-174 06 05")
+    if not re.fullmatch(r"[a-z0-9._\-]+@example\.org", str(contact.get("email", ""))):
+        err("contact", "email must be a lowercase address at example.org")
+    for k in ("phone_opens", "phone_closes", "phone_eve_closes",
+              "visit_opens", "visit_closes", "visit_eve_closes"):
+        if not HHMM_RE.match(str(contact.get(k, ""))):
+            err("contact", f"`{k}` must be HH:MM")
+    for kind in ("phone", "visit"):
+        o, c, e = (str(contact.get(f"{kind}_{x}", "")) for x in ("opens", "closes", "eve_closes"))
+        if all(HHMM_RE.match(x) for x in (o, c, e)) and not o < e <= c:
+            err("contact", f"{kind}: expected opens < eve_closes <= closes")
+    for k in ("visiting_address_sv", "visiting_address_en", "postal_address"):
+        v = str(contact.get(k, ""))
+        if not re.search(r"\b99[34] \d{2}\b", v):
+            err("contact", f"`{k}` must contain a postal code in the 993 xx/994 xx series")
+        if "\n" in v:
+            err("contact", f"`{k}` must be one line")
+    for k in ("visiting_address_sv", "visiting_address_en"):
+        v = str(contact.get(k, ""))
+        if "Stadshus" not in v and "City Hall" not in v:
+            err("contact", f"`{k}` should name the Servicecenter in Stadshuset")
+    for k in ("chat_sv", "chat_en", "eid_help_sv", "eid_help_en"):
+        if sentences(str(contact.get(k, ""))) != 1:
+            err("contact", f"`{k}` should be one sentence")
+
+    # synonyms
+    synonyms = data.get("synonyms", [])
+    if not isinstance(synonyms, list) or len(synonyms) < 25:
+        err("synonyms", "at least 25 synonyms expected")
+        synonyms = synonyms if isinstance(synonyms, list) else []
+    terms: set[str] = set()
+    for i, y in enumerate(synonyms):
+        w = f"synonyms[{i}] {y.get('term', '?')}"
+        check_keys(w, y, "synonyms")
+        term = check_str(w, y, "term")
+        if term != term.lower() or re.search(r"\s", term):
+            err(w, "term must be a single lower-case word")
+        if term in terms:
+            err(w, "duplicate term")
+        terms.add(term)
+        ws = y.get("words")
+        if not isinstance(ws, list) or not ws or not all(isinstance(x, str) and x.strip() for x in ws):
+            err(w, "`words` must be a non-empty list of non-empty strings")
+        elif any(x != x.lower() for x in ws):
+            err(w, "`words` must be lower-case")
+        elif term in ws:
+            err(w, "a term must not list itself")
+
     # knowledge base
     kb = data.get("kb", [])
-    if len(kb) < 20:
-        err("kb", f"{len(kb)} articles, at least 20 expected")
+    if len(kb) < 60:
+        err("kb", f"{len(kb)} articles, at least 60 expected")
     slugs: set[str] = set()
     for i, a in enumerate(kb):
         w = f"kb[{i}] {a.get('slug', '?')}"
@@ -410,42 +524,72 @@ def main() -> int:
         if slug in slugs:
             err(w, "duplicate slug")
         slugs.add(slug)
-        for k in ("title_sv", "title_en", "summary_sv", "summary_en"):
+        has_en = [k in a for k in KB_EN_KEYS]
+        if any(has_en) and not all(has_en):
+            err(w, "title_en, summary_en and body_en must be given all together or not at all")
+        en = all(has_en)
+        for k in ("title_sv", "summary_sv") + (("title_en", "summary_en") if en else ()):
             check_str(w, a, k)
-        for k in ("summary_sv", "summary_en"):
+        for k in ("summary_sv",) + (("summary_en",) if en else ()):
             if sentences(a.get(k, "")) != 1:
                 err(w, f"`{k}` should be one sentence")
-        for k in ("body_sv", "body_en"):
+        for k in ("body_sv",) + (("body_en",) if en else ()):
             body = a.get(k, "")
             if not isinstance(body, str):
                 err(w, f"`{k}` must be a string")
                 continue
             n = words(body)
-            if not 120 <= n <= 300:
-                err(w, f"`{k}` has {n} words, 120–300 expected")
+            if not 80 <= n <= 300:
+                err(w, f"`{k}` has {n} words, 80–300 expected")
             check_markdown(f"{w} {k}", body)
-        sv_h = [l for l in a.get("body_sv", "").splitlines() if l.startswith("## ")]
-        en_h = [l for l in a.get("body_en", "").splitlines() if l.startswith("## ")]
-        if len(sv_h) != len(en_h):
-            err(w, f"body_sv has {len(sv_h)} headings but body_en has {len(en_h)}")
-        sv_l = [l for l in a.get("body_sv", "").splitlines() if l.startswith("- ")]
-        en_l = [l for l in a.get("body_en", "").splitlines() if l.startswith("- ")]
-        if len(sv_l) != len(en_l):
-            err(w, f"body_sv has {len(sv_l)} list items but body_en has {len(en_l)}")
+        if en:
+            sv_h = [l for l in a.get("body_sv", "").splitlines() if l.startswith("## ")]
+            en_h = [l for l in a.get("body_en", "").splitlines() if l.startswith("## ")]
+            if len(sv_h) != len(en_h):
+                err(w, f"body_sv has {len(sv_h)} headings but body_en has {len(en_h)}")
+            sv_l = [l for l in a.get("body_sv", "").splitlines() if l.startswith("- ")]
+            en_l = [l for l in a.get("body_en", "").splitlines() if l.startswith("- ")]
+            if len(sv_l) != len(en_l):
+                err(w, f"body_sv has {len(sv_l)} list items but body_en has {len(en_l)}")
         check_vocab(w, a, "audiences", AUDIENCES)
         if "service" in a and a["service"] not in service_codes:
             err(w, f"service `{a['service']}` does not exist")
+        topic = a.get("topic")
+        if topic not in topic_codes:
+            err(w, f"topic `{topic}` is not a topic code")
+        elif a.get("service") in topic_of_service and topic_of_service[a["service"]] != topic:
+            err(w, f"topic `{topic}` differs from its service's topic `{topic_of_service[a['service']]}`")
+        vis = a.get("visibility", "public")
+        if vis not in VISIBILITY:
+            err(w, f"visibility `{vis}` is not one of {sorted(VISIBILITY)}")
         tags = a.get("tags")
         if not isinstance(tags, list) or not tags or not all(isinstance(t, str) and t.strip() for t in tags):
             err(w, "`tags` must be a non-empty list of strings")
         elif len(set(tags)) != len(tags):
             err(w, "`tags` has duplicates")
-    lattlast = [a for a in kb if "lättläst" in a.get("tags", [])]
+    public = [a for a in kb if a.get("visibility", "public") == "public"]
+    internal = [a for a in kb if a.get("visibility") == "internal"]
+    if len(internal) < 5:
+        err("kb", f"{len(internal)} internal articles, at least 5 expected")
+    for c in sorted(service_codes - {a.get("service") for a in public}):
+        err("kb", f"service `{c}` has no public article")
+    lattlast = [a for a in public if "lättläst" in a.get("tags", [])]
     if len(lattlast) < 3:
-        err("kb", "at least 3 articles tagged `lättläst` expected")
-    e_id = [a for a in kb if "e-legitimation" in a.get("tags", [])]
+        err("kb", "at least 3 public articles tagged `lättläst` expected")
+    e_id = [a for a in public if "e-legitimation" in a.get("tags", [])]
     if len(e_id) < 5:
-        err("kb", "at least 5 e-ID help articles (tag `e-legitimation`) expected")
+        err("kb", "at least 5 public e-ID help articles (tag `e-legitimation`) expected")
+
+    # Texts the compound and synonym relevance cases rely on.
+    def text(a: dict) -> str:
+        return " ".join(str(a.get(k, "")) for k in ("title_sv", "summary_sv", "body_sv", "tags")).lower()
+    if not any(re.search(r"platse?r? i förskolan", text(a)) and "förskoleplats" not in text(a) for a in public):
+        err("kb", "a public article about `plats i förskolan` without the word `förskoleplats` is expected")
+    if not any("tillstånd för parkering" in a.get("title_sv", "").lower()
+               and "parkeringstillstånd" not in text(a) and "förskoleplats" not in text(a) for a in public):
+        err("kb", "a public article titled `tillstånd för parkering` without `parkeringstillstånd` is expected")
+    if not any("avfallskärl" in text(a) and "soptunn" not in text(a) for a in public):
+        err("kb", "a public article about `avfallskärl` that never says `soptunna` is expected")
 
     check_global_text(data)
     if errors:
@@ -455,8 +599,67 @@ def main() -> int:
         return 1
     print(
         f"OK {path.name}: {len(units)} units, {len(services)} services, "
-        f"{len(people)} people, {len(businesses)} businesses, {len(kb)} kb articles"
+        f"{len(people)} people, {len(businesses)} businesses, {len(kb)} kb articles "
+        f"({len(public)} public, {len(internal)} internal, "
+        f"{sum('body_en' in a for a in kb)} with English), {len(topics)} topics, "
+        f"{len(synonyms)} synonyms"
     )
+    rel = pathlib.Path(sys.argv[2]) if len(sys.argv) > 2 else path.with_name("relevance.toml")
+    if rel.exists():
+        return check_relevance(rel, kb, service_codes)
+    return 0
+
+
+def check_relevance(path: pathlib.Path, kb: list, service_codes: set[str]) -> int:
+    """Every case names a query and an existing public article or a service."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        print(f"{path}: invalid TOML: {e}")
+        return 1
+    for k in sorted(set(data) - {"case"}):
+        err("top", f"unknown top-level key `{k}`")
+    cases = data.get("case", [])
+    if len(cases) < 50:
+        err("case", f"{len(cases)} cases, at least 50 expected")
+    by_slug = {a.get("slug"): a for a in kb}
+    seen: set[tuple] = set()
+    for i, c in enumerate(cases):
+        w = f"case[{i}] {c.get('query', '?')!r}"
+        check_keys(w, c, "case")
+        q = check_str(w, c, "query")
+        lang = c.get("lang", "sv")
+        if lang not in ("sv", "en"):
+            err(w, "lang must be `sv` or `en`")
+        if (q.lower(), lang) in seen:
+            err(w, "duplicate query")
+        seen.add((q.lower(), lang))
+        why = c.get("why")
+        if why not in RELEVANCE_WHY:
+            err(w, f"why `{why}` is not one of {sorted(RELEVANCE_WHY)}")
+        expect = str(c.get("expect", ""))
+        kind, _, ident = expect.partition(":")
+        if kind == "article":
+            a = by_slug.get(ident)
+            if a is None:
+                err(w, f"article `{ident}` does not exist")
+            elif a.get("visibility", "public") != "public":
+                err(w, f"article `{ident}` is internal")
+            elif lang == "en" and "body_en" not in a:
+                err(w, f"article `{ident}` has no English text")
+        elif kind == "service":
+            if ident not in service_codes:
+                err(w, f"service `{ident}` does not exist")
+        else:
+            err(w, "expect must be `article:<slug>` or `service:<code>`")
+    if sum(c.get("lang") == "en" for c in cases) < 6:
+        err("case", "at least 6 English cases expected")
+    if errors:
+        for e in errors:
+            print(e)
+        print(f"\n{len(errors)} problem(s) in {path}")
+        return 1
+    print(f"OK {path.name}: {len(cases)} relevance cases")
     return 0
 
 

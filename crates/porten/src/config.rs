@@ -60,6 +60,12 @@ pub struct Config {
     /// The sender of Porten's mail, e.g. `Lindhamns stad <noreply@lindhamn.se>`
     /// (`PORTEN_MAIL_FROM` wins).
     pub mail_from: Option<String>,
+    /// The site settings: city name, contact details and topics
+    /// (`PORTEN_SITE_FILE` wins).
+    pub site_file: Option<std::path::PathBuf>,
+    /// Where this node keeps its search index (`PORTEN_SEARCH_DIR` wins).
+    /// Default: next to an SQLite database file, else in memory.
+    pub search_dir: Option<std::path::PathBuf>,
 }
 
 impl Config {
@@ -110,6 +116,26 @@ impl Config {
                 .or_else(|| self.eid_personal_number_claim.clone())
                 .unwrap_or_else(|| porten_app::eid::OIDC_SE_PERSONAL_NUMBER.to_owned()),
         }))
+    }
+
+    /// The site settings from `site_file`, if one is configured.
+    pub fn site(&self) -> Result<Option<porten_domain::knowledge::Site>> {
+        let path =
+            std::env::var_os("PORTEN_SITE_FILE").map(std::path::PathBuf::from).or_else(|| self.site_file.clone());
+        let Some(path) = path else { return Ok(None) };
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        porten_app::knowledge::parse_site(&text).map(Some).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    }
+
+    /// Where the search index lives: configured, else beside an SQLite
+    /// database file (`porten.db.search/`), else in memory (`None`).
+    pub fn search_dir(&self, database_url: &str) -> Option<std::path::PathBuf> {
+        std::env::var_os("PORTEN_SEARCH_DIR").map(std::path::PathBuf::from).or_else(|| self.search_dir.clone()).or_else(
+            || {
+                let path = database_url.strip_prefix("sqlite://")?.split('?').next()?;
+                (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(format!("{path}.search")))
+            },
+        )
     }
 
     pub fn serve_limits(&self) -> porten_web::ServeLimits {

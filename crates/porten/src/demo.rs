@@ -58,8 +58,42 @@ struct CityFile {
     services: Vec<ServiceDef>,
     people: Vec<Person>,
     businesses: Vec<Business>,
+    kb: Vec<KbArticle>,
     #[allow(dead_code)]
-    kb: Vec<toml::Value>,
+    topics: Vec<toml::Value>,
+    #[allow(dead_code)]
+    contact: toml::Value,
+    synonyms: Vec<SynonymDef>,
+}
+
+/// A knowledge-base article of the demo city.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KbArticle {
+    slug: String,
+    topic: String,
+    visibility: Option<String>,
+    title_sv: String,
+    summary_sv: String,
+    body_sv: String,
+    title_en: Option<String>,
+    summary_en: Option<String>,
+    body_en: Option<String>,
+    audiences: Vec<String>,
+    service: Option<String>,
+    tags: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SynonymDef {
+    term: String,
+    words: Vec<String>,
+}
+
+/// The demo city's site settings: its name, contact details and topics.
+pub fn site() -> Result<porten_domain::knowledge::Site> {
+    porten_app::knowledge::parse_site(CITY_TOML).map_err(|e| anyhow::anyhow!("demo/city.toml: {e}"))
 }
 
 #[derive(Deserialize, Clone)]
@@ -98,7 +132,6 @@ struct ServiceDef {
     open311_code: Option<String>,
     confidential: bool,
     weight: u32,
-    #[allow(dead_code)]
     keywords_sv: Vec<String>,
     #[serde(default)]
     status_names: BTreeMap<String, String>,
@@ -222,6 +255,7 @@ pub async fn seed(app: &App) -> Result<City> {
             seed_contact_center(app, &demo, &file, staff.agent).await?;
             seed_calendar(app, &staff.admin).await?;
             seed_eservices(app).await?;
+            seed_knowledge(app, &demo, &file).await?;
             app.claim_once(&demo, "demo_seeded").await?;
         } else {
             tracing::warn!(
@@ -245,6 +279,37 @@ pub async fn seed(app: &App) -> Result<City> {
     };
     println!("demo api key: {key}");
     Ok(file.city)
+}
+
+/// The knowledge base (published, written as Porten itself) and the
+/// search synonyms.
+async fn seed_knowledge(app: &App, demo: &Actor, file: &CityFile) -> Result<()> {
+    for a in &file.kb {
+        let unit = match &a.service {
+            Some(code) => file.services.iter().find(|s| &s.code == code).map(|s| s.unit.clone()),
+            None => None,
+        };
+        let raw = porten_domain::knowledge::RawArticle {
+            slug: a.slug.clone(),
+            unit: unit.unwrap_or_else(|| "KC".into()),
+            topic: Some(a.topic.clone()),
+            visibility: a.visibility.clone().unwrap_or_else(|| "public".into()),
+            title_sv: a.title_sv.clone(),
+            summary_sv: a.summary_sv.clone(),
+            body_sv: a.body_sv.clone(),
+            title_en: a.title_en.clone(),
+            summary_en: a.summary_en.clone(),
+            body_en: a.body_en.clone(),
+            keywords: a.tags.clone(),
+            audiences: a.audiences.clone(),
+            services: a.service.iter().cloned().collect(),
+        };
+        app.save_article(demo, &raw, true).await.with_context(|| format!("article {}", a.slug))?;
+    }
+    for s in &file.synonyms {
+        app.set_synonym(demo, &s.term, &s.words.join(", ")).await.with_context(|| format!("synonym {}", s.term))?;
+    }
+    Ok(())
 }
 
 async fn seed_catalogue(app: &App, demo: &Actor, file: &CityFile) -> Result<()> {
@@ -271,6 +336,7 @@ async fn seed_catalogue(app: &App, demo: &Actor, file: &CityFile) -> Result<()> 
                 .iter()
                 .map(|(k, v)| Ok((Lifecycle::parse(k).with_context(|| format!("status {k}"))?, v.clone())))
                 .collect::<Result<_>>()?,
+            keywords: s.keywords_sv.clone(),
         };
         app.define_service(demo, &service).await.with_context(|| format!("service {}", s.code))?;
     }
@@ -703,6 +769,49 @@ mod tests {
         for d in &definitions {
             assert!(file.services.iter().any(|s| s.code == d.service_code), "{} is no demo service", d.service_code);
         }
+    }
+
+    /// The relevance suite (`demo/relevance.toml`): each query finds its
+    /// expected document among the first three results, on the database
+    /// the tests run on.
+    #[tokio::test]
+    async fn search_finds_the_expected_document_in_the_top_three() {
+        #[derive(Deserialize)]
+        struct Cases {
+            case: Vec<Case>,
+        }
+        #[derive(Deserialize)]
+        struct Case {
+            query: String,
+            expect: String,
+            lang: Option<String>,
+            why: String,
+        }
+        let cases: Cases = toml::from_str(include_str!("../demo/relevance.toml")).unwrap();
+        assert!(cases.case.len() >= 50);
+        let db = porten_store::testing::TestDb::new().await;
+        let app = App::new(db.store.clone()).with_portal(site().unwrap(), None);
+        let file: CityFile = toml::from_str(CITY_TOML).unwrap();
+        let demo = Actor::System { name: "Demo".into() };
+        seed_catalogue(&app, &demo, &file).await.unwrap();
+        seed_knowledge(&app, &demo, &file).await.unwrap();
+        app.sync_search().await.unwrap();
+        let mut misses = Vec::new();
+        for c in &cases.case {
+            let query = porten_app::search::SearchQuery {
+                text: c.query.clone(),
+                lang: c.lang.clone().unwrap_or_else(|| "sv".into()),
+                limit: 3,
+                ..Default::default()
+            };
+            let results = app.search(None, query).await.unwrap();
+            let keys: Vec<&str> = results.hits.iter().map(|h| h.key.as_str()).collect();
+            if !keys.contains(&c.expect.as_str()) {
+                misses.push(format!("{:?} ({}) expected {}, got {keys:?}", c.query, c.why, c.expect));
+            }
+        }
+        assert!(misses.is_empty(), "{} of {} queries missed:\n{}", misses.len(), cases.case.len(), misses.join("\n"));
+        db.cleanup().await;
     }
 
     #[test]

@@ -354,7 +354,17 @@ async fn serve(args: ServeArgs, file: Config) -> Result<()> {
     let addr = listener.local_addr()?;
     // Links in mail lead to the public address, or else to where this node listens.
     let public_url = web.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
-    let mut app = open_app(&args.db, &file).await?.with_eservices(definitions).with_public_url(&public_url);
+    let site = match file.site()? {
+        Some(site) => site,
+        None if args.demo => demo::site()?,
+        None => Default::default(),
+    };
+    let database_url = file.database_url(args.db.database_url.as_deref());
+    let mut app = open_app(&args.db, &file)
+        .await?
+        .with_eservices(definitions)
+        .with_public_url(&public_url)
+        .with_portal(site, file.search_dir(&database_url));
     if let Some(settings) = file.eid(&public_url)? {
         tracing::info!(issuer = %settings.issuer, "citizens sign in with e-ID through OpenID Connect");
         app = app.with_eid(porten_app::eid::Eid::new(settings)?);
@@ -370,6 +380,7 @@ async fn serve(args: ServeArgs, file: Config) -> Result<()> {
     let runner = JobRunner::new(app.clone(), std::time::Duration::from_secs(lease.max(1)), keep_days).with_mail(smtp);
     runner.schedule_recurring().await.context("scheduling the recurring jobs")?;
     tokio::spawn(runner.run());
+    tokio::spawn(app.clone().follow_changes());
     let state = porten_web::AppState::new(app, web, porten_web::install_metrics());
     let router = porten_web::router(state);
     println!("porten listening on http://{addr}");

@@ -56,6 +56,7 @@ impl TestApp {
                 open311_code: None,
                 confidential,
                 status_names_sv: BTreeMap::new(),
+                keywords: Vec::new(),
             };
             app.define_service(&system, &service).await.unwrap();
         }

@@ -68,6 +68,7 @@ pub async fn seed(store: &dyn Store) {
                 open311_code: (svc == "pothole").then(|| "pothole".to_owned()),
                 confidential: false,
                 status_names_sv: BTreeMap::from([(Lifecycle::InProgress, "Åtgärdas".to_owned())]),
+                keywords: vec!["gatlampa".into()],
             })
             .await
             .unwrap();

@@ -92,6 +92,7 @@ pub async fn prepare(db: &TestDb) -> String {
         open311_code: Some("pothole".into()),
         confidential: false,
         status_names_sv: Default::default(),
+        keywords: Vec::new(),
     };
     app.define_service(&system, &service).await.unwrap();
     app.create_api_key(&system, "Test", &Scope::ALL, None).await.unwrap().secret

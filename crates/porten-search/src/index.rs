@@ -1,0 +1,503 @@
+//! The index: its schema, keeping it current, and answering queries.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Mutex, RwLock};
+
+use serde::{Deserialize, Serialize};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TantivyDocument, TextFieldIndexing, TextOptions,
+    Value,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{DocAddress, DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentReader, Term};
+
+use crate::Result;
+use crate::analysis::{self, EN, FOLD, PLAIN, SV};
+use crate::facets::FacetCounts;
+use crate::query::QueryBuilder;
+
+/// Bumped when the schema or the analyzers change: an index built by
+/// another version is rebuilt.
+const SCHEMA_VERSION: u32 = 2;
+
+/// What the index holds about one service or article.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Doc {
+    /// `service:{code}` or `article:{slug}`: unique.
+    pub key: String,
+    pub kind: DocKind,
+    /// Internal articles are found only by staff.
+    pub internal: bool,
+    /// Where the document is read, e.g. `/kunskap/hemtjanst`.
+    pub url: String,
+    pub title_sv: String,
+    pub summary_sv: String,
+    pub keywords: Vec<String>,
+    /// Markdown subset or plain text.
+    pub body_sv: String,
+    /// Empty when there is no English text.
+    pub title_en: String,
+    pub summary_en: String,
+    pub body_en: String,
+    pub audiences: Vec<String>,
+    pub unit: String,
+    /// Page views.
+    pub popularity: u64,
+    /// Share of "helpful" answers, 0–1 (½ when unknown).
+    pub helpfulness: f64,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocKind {
+    #[default]
+    Service,
+    Article,
+}
+
+impl DocKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Service => "service",
+            Self::Article => "article",
+        }
+    }
+}
+
+/// A search.
+#[derive(Clone, Debug, Default)]
+pub struct SearchQuery {
+    pub text: String,
+    /// `"en"` searches the English texts first; anything else is Swedish.
+    pub lang: String,
+    pub include_internal: bool,
+    pub audience: Option<String>,
+    pub unit: Option<String>,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+/// Part of a snippet: `mark` is true for the words that matched.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Segment {
+    pub text: String,
+    pub mark: bool,
+}
+
+/// One result.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hit {
+    pub key: String,
+    pub kind: DocKind,
+    pub internal: bool,
+    pub url: String,
+    pub title: String,
+    pub snippet: Vec<Segment>,
+    pub score: f32,
+}
+
+/// Results, with facet counts over every match (before the facet filters).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Results {
+    pub hits: Vec<Hit>,
+    /// Matches with the facet filters applied.
+    pub total: usize,
+    pub audiences: Vec<(String, usize)>,
+    pub units: Vec<(String, usize)>,
+}
+
+/// A title suggested while typing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Suggestion {
+    pub title: String,
+    pub url: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Payload {
+    schema: u32,
+    seq: i64,
+}
+
+#[derive(Clone, Copy)]
+pub(crate) struct Fields {
+    pub key: Field,
+    pub kind: Field,
+    pub visibility: Field,
+    pub url: Field,
+    pub title_sv: Field,
+    pub keywords_sv: Field,
+    pub body_sv: Field,
+    pub summary_sv: Field,
+    pub title_en: Field,
+    pub body_en: Field,
+    pub summary_en: Field,
+    pub title_fold: Field,
+    pub text_fold: Field,
+    pub title_plain: Field,
+    pub words: Field,
+    pub audience: Field,
+    pub unit: Field,
+    pub popularity: Field,
+    pub helpfulness: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = |analyzer: &str, stored: bool| {
+        let o = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(analyzer)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
+        if stored { o.set_stored() } else { o }
+    };
+    let f = Fields {
+        key: b.add_text_field("key", STRING | STORED),
+        kind: b.add_text_field("kind", STRING | STORED),
+        visibility: b.add_text_field("visibility", STRING | STORED),
+        url: b.add_text_field("url", STORED),
+        title_sv: b.add_text_field("title_sv", text(SV, true)),
+        keywords_sv: b.add_text_field("keywords_sv", text(SV, false)),
+        body_sv: b.add_text_field("body_sv", text(SV, true)),
+        summary_sv: b.add_text_field("summary_sv", STORED),
+        title_en: b.add_text_field("title_en", text(EN, true)),
+        body_en: b.add_text_field("body_en", text(EN, true)),
+        summary_en: b.add_text_field("summary_en", STORED),
+        title_fold: b.add_text_field("title_fold", text(FOLD, false)),
+        text_fold: b.add_text_field("text_fold", text(FOLD, false)),
+        title_plain: b.add_text_field("title_plain", text(PLAIN, false)),
+        words: b.add_text_field("words", text(PLAIN, false)),
+        audience: b.add_text_field("audience", STRING | FAST),
+        unit: b.add_text_field("unit", STRING | FAST),
+        popularity: b.add_u64_field("popularity", FAST | INDEXED),
+        helpfulness: b.add_f64_field("helpfulness", FAST),
+    };
+    (b.build(), f)
+}
+
+/// A node's search index, kept current from the database's change feed.
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    pub(crate) fields: Fields,
+    synonyms: RwLock<HashMap<String, Vec<String>>>,
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir` (created when missing), or one in memory.
+    /// The second value is the change-feed position the index has reached,
+    /// `None` when it is new (a missing, damaged or outdated index is
+    /// started afresh): then feed it every document.
+    pub fn open(dir: Option<&Path>) -> Result<(Self, Option<i64>)> {
+        let (schema, fields) = schema();
+        let (index, seq) = match dir {
+            None => (Index::create_in_ram(schema), None),
+            Some(dir) => {
+                std::fs::create_dir_all(dir)?;
+                match Self::reopen(dir) {
+                    Some(found) => found,
+                    None => {
+                        for entry in std::fs::read_dir(dir)? {
+                            let path = entry?.path();
+                            if path.is_dir() {
+                                std::fs::remove_dir_all(&path)?;
+                            } else {
+                                std::fs::remove_file(&path)?;
+                            }
+                        }
+                        (Index::create_in_dir(dir, schema)?, None)
+                    }
+                }
+            }
+        };
+        analysis::register(index.tokenizers());
+        let writer = index.writer_with_num_threads(1, 32_000_000)?;
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let me = Self { index, reader, writer: Mutex::new(writer), fields, synonyms: RwLock::default() };
+        Ok((me, seq))
+    }
+
+    /// The index in `dir` and its position, if it is whole and of this version.
+    fn reopen(dir: &Path) -> Option<(Index, Option<i64>)> {
+        let index = Index::open_in_dir(dir).ok()?;
+        let payload: Payload = serde_json::from_str(index.load_metas().ok()?.payload.as_deref()?).ok()?;
+        if payload.schema != SCHEMA_VERSION || index.schema() != schema().0 {
+            return None;
+        }
+        // Reading every segment proves the files are whole.
+        let reader = index.reader().ok()?;
+        reader.searcher().search(&tantivy::query::AllQuery, &Count).ok()?;
+        Some((index, Some(payload.seq)))
+    }
+
+    /// Replaces the documents with these keys (`None`: delete it), and
+    /// records that the index has reached feed position `seq`. With
+    /// `everything`, every other document is removed first (a rebuild).
+    pub fn apply(&self, changes: Vec<(String, Option<Doc>)>, seq: i64, everything: bool) -> Result<()> {
+        let f = self.fields;
+        let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        if everything {
+            writer.delete_all_documents()?;
+        }
+        for (key, doc) in changes {
+            writer.delete_term(Term::from_field_text(f.key, &key));
+            if let Some(doc) = doc {
+                writer.add_document(self.document(&doc))?;
+            }
+        }
+        let mut commit = writer.prepare_commit()?;
+        commit.set_payload(&serde_json::to_string(&Payload { schema: SCHEMA_VERSION, seq }).expect("plain data"));
+        commit.commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Sets the synonyms: citizens' word → the city's words.
+    pub fn set_synonyms(&self, synonyms: impl IntoIterator<Item = (String, Vec<String>)>) {
+        *self.synonyms.write().unwrap_or_else(|e| e.into_inner()) = synonyms.into_iter().collect();
+    }
+
+    /// How many documents the index holds.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn document(&self, d: &Doc) -> TantivyDocument {
+        let f = self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.key, &d.key);
+        doc.add_text(f.kind, d.kind.as_str());
+        doc.add_text(f.visibility, if d.internal { "internal" } else { "public" });
+        doc.add_text(f.url, &d.url);
+        doc.add_text(f.title_sv, &d.title_sv);
+        doc.add_text(f.summary_sv, &d.summary_sv);
+        let keywords = d.keywords.join("\n");
+        doc.add_text(f.keywords_sv, &keywords);
+        let body_sv = format!("{}\n{}", d.summary_sv, analysis::plain(&d.body_sv));
+        doc.add_text(f.body_sv, &body_sv);
+        if !d.title_en.is_empty() {
+            doc.add_text(f.title_en, &d.title_en);
+            doc.add_text(f.summary_en, &d.summary_en);
+            doc.add_text(f.body_en, format!("{}\n{}", d.summary_en, analysis::plain(&d.body_en)));
+        }
+        doc.add_text(f.title_fold, &d.title_sv);
+        doc.add_text(f.text_fold, format!("{keywords}\n{body_sv}"));
+        doc.add_text(f.title_plain, &d.title_sv);
+        doc.add_text(f.words, format!("{}\n{keywords}\n{body_sv}", d.title_sv));
+        if !d.title_en.is_empty() {
+            doc.add_text(f.title_plain, &d.title_en);
+        }
+        for a in &d.audiences {
+            doc.add_text(f.audience, a);
+        }
+        doc.add_text(f.unit, &d.unit);
+        doc.add_u64(f.popularity, d.popularity);
+        doc.add_f64(f.helpfulness, d.helpfulness.clamp(0.0, 1.0));
+        doc
+    }
+
+    /// Answers a search: ranked hits with snippets, and facet counts.
+    pub fn search(&self, q: &SearchQuery) -> Result<Results> {
+        let searcher = self.reader.searcher();
+        let en = q.lang == "en";
+        let synonyms = self.synonyms.read().unwrap_or_else(|e| e.into_inner());
+        let builder =
+            QueryBuilder { index: &self.index, searcher: &searcher, fields: self.fields, synonyms: &synonyms, en };
+        let Some(text_query) = builder.build(&q.text) else { return Ok(Results::default()) };
+        let f = self.fields;
+        let visible = |mut clauses: Vec<(Occur, Box<dyn Query>)>| {
+            if !q.include_internal {
+                clauses.push((Occur::Must, term(f.visibility, "public")));
+            }
+            clauses
+        };
+        let base = BooleanQuery::new(visible(vec![(Occur::Must, text_query.box_clone())]));
+        let mut filtered = visible(vec![(Occur::Must, text_query.box_clone())]);
+        if let Some(a) = &q.audience {
+            filtered.push((Occur::Must, term(f.audience, a)));
+        }
+        if let Some(u) = &q.unit {
+            filtered.push((Occur::Must, term(f.unit, u)));
+        }
+        let filtered = BooleanQuery::new(filtered);
+        let limit = q.limit.clamp(1, 100);
+        let top = TopDocs::with_limit(limit).and_offset(q.offset.min(1000)).tweak_score(rank);
+        let (top, total) = searcher.search(&filtered, &(top, Count))?;
+        let facets = searcher.search(&base, &FacetCounts { fields: &["audience", "unit"] })?;
+        let (snippet_field, fallback) = if en { (f.body_en, f.body_sv) } else { (f.body_sv, f.body_sv) };
+        let mut snippets = SnippetGenerator::create(&searcher, &*text_query, snippet_field)?;
+        snippets.set_max_num_chars(220);
+        let mut fallback_snippets = SnippetGenerator::create(&searcher, &*text_query, fallback)?;
+        fallback_snippets.set_max_num_chars(220);
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+            let title = match text(f.title_en) {
+                t if en && !t.is_empty() => t,
+                _ => text(f.title_sv),
+            };
+            let mut snippet = if en && doc.get_first(f.body_en).is_some() {
+                snippets.snippet_from_doc(&doc)
+            } else {
+                fallback_snippets.snippet_from_doc(&doc)
+            };
+            if snippet.is_empty() {
+                snippet = fallback_snippets.snippet(&text(if en && doc.get_first(f.summary_en).is_some() {
+                    f.summary_en
+                } else {
+                    f.summary_sv
+                }));
+            }
+            let segments = if snippet.fragment().is_empty() {
+                let summary =
+                    text(if en && doc.get_first(f.summary_en).is_some() { f.summary_en } else { f.summary_sv });
+                vec![Segment { text: summary, mark: false }]
+            } else {
+                segments(snippet.fragment(), snippet.highlighted())
+            };
+            hits.push(Hit {
+                key: text(f.key),
+                kind: if text(f.kind) == "article" { DocKind::Article } else { DocKind::Service },
+                internal: text(f.visibility) == "internal",
+                url: text(f.url),
+                title,
+                snippet: segments,
+                score,
+            });
+        }
+        let mut facets = facets.into_iter();
+        let sorted = |m: Option<std::collections::BTreeMap<String, usize>>| {
+            let mut v: Vec<_> = m.unwrap_or_default().into_iter().collect();
+            v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            v
+        };
+        Ok(Results { hits, total, audiences: sorted(facets.next()), units: sorted(facets.next()) })
+    }
+
+    /// Titles whose words start as the query does, for suggestions while typing.
+    pub fn suggest(&self, text: &str, lang: &str, include_internal: bool, limit: usize) -> Result<Vec<Suggestion>> {
+        let searcher = self.reader.searcher();
+        let words = analysis::terms(self.index.tokenizers(), PLAIN, text);
+        let Some((last, rest)) = words.split_last() else { return Ok(Vec::new()) };
+        if last.chars().count() < 2 {
+            return Ok(Vec::new());
+        }
+        let f = self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+            rest.iter().map(|w| (Occur::Must, term(f.title_plain, w))).collect();
+        clauses.push((
+            Occur::Must,
+            Box::new(tantivy::query::FuzzyTermQuery::new_prefix(Term::from_field_text(f.title_plain, last), 0, false)),
+        ));
+        if !include_internal {
+            clauses.push((Occur::Must, term(f.visibility, "public")));
+        }
+        let top = TopDocs::with_limit(limit.clamp(1, 20)).tweak_score(|segment: &SegmentReader| {
+            let popularity = segment.fast_fields().u64("popularity").ok().map(|c| c.first_or_default_col(0));
+            move |doc: DocId, _score: Score| popularity.as_ref().map_or(0, |c| c.get_val(doc))
+        });
+        let top: Vec<(u64, DocAddress)> = searcher.search(&BooleanQuery::new(clauses), &top)?;
+        top.into_iter()
+            .map(|(_, address)| {
+                let doc: TantivyDocument = searcher.doc(address)?;
+                let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+                let title = match text(f.title_en) {
+                    t if lang == "en" && !t.is_empty() => t,
+                    _ => text(f.title_sv),
+                };
+                Ok(Suggestion { title, url: text(f.url) })
+            })
+            .collect()
+    }
+}
+
+fn term(field: Field, value: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic))
+}
+
+/// The ranking beyond BM25: a little for popularity (logarithmic) and for
+/// helpfulness (an unhelpful page drops, a helpful one rises, ±20 %).
+fn rank(segment: &SegmentReader) -> impl Fn(DocId, Score) -> Score + use<> {
+    let popularity = segment.fast_fields().u64("popularity").ok().map(|c| c.first_or_default_col(0));
+    let helpfulness = segment.fast_fields().f64("helpfulness").ok().map(|c| c.first_or_default_col(0.5));
+    move |doc, score| {
+        let views = popularity.as_ref().map_or(0, |c| c.get_val(doc)) as f32;
+        let helpful = helpfulness.as_ref().map_or(0.5, |c| c.get_val(doc)) as f32;
+        score * (1.0 + 0.04 * (1.0 + views).ln()) * (0.8 + 0.4 * helpful)
+    }
+}
+
+/// Splits a snippet's fragment at its highlighted byte ranges.
+fn segments(fragment: &str, highlighted: &[std::ops::Range<usize>]) -> Vec<Segment> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for r in highlighted {
+        if r.start < at || r.end > fragment.len() {
+            continue;
+        }
+        if r.start > at {
+            out.push(Segment { text: fragment[at..r.start].to_owned(), mark: false });
+        }
+        out.push(Segment { text: fragment[r.clone()].to_owned(), mark: true });
+        at = r.end;
+    }
+    if at < fragment.len() {
+        out.push(Segment { text: fragment[at..].to_owned(), mark: false });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(key: &str, title: &str, body: &str) -> Doc {
+        Doc {
+            key: key.into(),
+            kind: DocKind::Article,
+            url: format!("/kunskap/{key}"),
+            title_sv: title.into(),
+            body_sv: body.into(),
+            unit: "KC".into(),
+            audiences: vec!["resident".into()],
+            helpfulness: 0.5,
+            ..Default::default()
+        }
+    }
+
+    fn keys(index: &SearchIndex, text: &str) -> Vec<String> {
+        let q = SearchQuery { text: text.into(), lang: "sv".into(), limit: 3, ..Default::default() };
+        index.search(&q).unwrap().hits.into_iter().map(|h| h.key).collect()
+    }
+
+    #[test]
+    fn swedish_queries_find_their_documents() {
+        let (index, seq) = SearchIndex::open(None).unwrap();
+        assert_eq!(seq, None);
+        let docs = vec![
+            doc("avlopp", "Enskilt avlopp", "Har du ett enskilt avlopp på landet behöver du tillstånd."),
+            doc("forskola", "Ansök om plats i förskolan", "Barn får plats i förskolan från ett års ålder."),
+            doc("modersmal", "Modersmålsundervisning", "Elever kan få modersmålsundervisning."),
+            doc("bygglov", "Behöver jag bygglov?", "Bygglov krävs för att bygga nytt."),
+            doc("sno", "Snöskottning utanför ditt hus", "Fastighetsägaren ska skotta trottoaren."),
+            doc("gata", "Gator", "Trottoaren lagas av staden. Trottoarer och gator."),
+        ];
+        index.apply(docs.into_iter().map(|d| (d.key.clone(), Some(d))).collect(), 7, true).unwrap();
+        assert_eq!(keys(&index, "avloppet på landet")[0], "avlopp");
+        assert_eq!(keys(&index, "förskoleplats")[0], "forskola");
+        assert_eq!(keys(&index, "forskola")[0], "forskola");
+        assert_eq!(keys(&index, "bygglv")[0], "bygglov");
+        assert_eq!(keys(&index, "modersmålsundervisnig")[0], "modersmal");
+        assert_eq!(keys(&index, "trottoarskottning")[0], "sno");
+    }
+}

@@ -1,0 +1,247 @@
+//! From what a citizen typed to a tantivy query: for every word its stem in
+//! each field (boosted title > keywords > body), its diacritic-free form,
+//! its parts when it is a compound, its synonyms, and typo-tolerant forms
+//! when the index does not know it; for neighbouring words, their compound.
+
+use std::collections::HashMap;
+
+use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, RegexQuery, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{Index, Searcher, Term};
+
+use crate::analysis::{self, EN, FOLD, PLAIN, SV};
+use crate::index::Fields;
+
+const TITLE: f32 = 3.0;
+const KEYWORDS: f32 = 2.0;
+const BODY: f32 = 1.0;
+
+pub(crate) struct QueryBuilder<'a> {
+    pub index: &'a Index,
+    pub searcher: &'a Searcher,
+    pub fields: Fields,
+    pub synonyms: &'a HashMap<String, Vec<String>>,
+    pub en: bool,
+}
+
+type Clauses = Vec<(Occur, Box<dyn Query>)>;
+
+fn boosted(q: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
+    Box::new(BoostQuery::new(q, boost))
+}
+
+fn should(clauses: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    Box::new(BooleanQuery::new(clauses.into_iter().map(|q| (Occur::Should, q)).collect()))
+}
+
+impl QueryBuilder<'_> {
+    fn analyze(&self, analyzer: &str, text: &str) -> Vec<String> {
+        analysis::terms(self.index.tokenizers(), analyzer, text)
+    }
+
+    fn term(&self, field: Field, text: &str) -> Term {
+        Term::from_field_text(field, text)
+    }
+
+    fn known(&self, field: Field, text: &str) -> bool {
+        self.searcher.doc_freq(&self.term(field, text)).unwrap_or(0) > 0
+    }
+
+    /// Whether a Swedish stem occurs anywhere in the Swedish texts.
+    fn known_sv(&self, stem: &str) -> bool {
+        let f = self.fields;
+        [f.title_sv, f.keywords_sv, f.body_sv].into_iter().any(|field| self.known(field, stem))
+    }
+
+    fn term_query(&self, field: Field, text: &str, boost: f32) -> Box<dyn Query> {
+        boosted(Box::new(TermQuery::new(self.term(field, text), IndexRecordOption::WithFreqs)), boost)
+    }
+
+    /// A Swedish stem in title, keywords and body.
+    fn sv_stem(&self, stem: &str, weight: f32) -> Box<dyn Query> {
+        let f = self.fields;
+        should(vec![
+            self.term_query(f.title_sv, stem, TITLE * weight),
+            self.term_query(f.keywords_sv, stem, KEYWORDS * weight),
+            self.term_query(f.body_sv, stem, BODY * weight),
+        ])
+    }
+
+    /// All of a phrase's Swedish stems (a synonym, a compound's parts).
+    fn sv_all(&self, stems: &[String], weight: f32) -> Option<Box<dyn Query>> {
+        if stems.is_empty() || !stems.iter().all(|s| self.known_sv(s)) {
+            return None;
+        }
+        Some(Box::new(BooleanQuery::new(stems.iter().map(|s| (Occur::Must, self.sv_stem(s, weight))).collect())))
+    }
+
+    pub fn build(&self, text: &str) -> Option<Box<dyn Query>> {
+        let words = analysis::words(text);
+        let mut clauses: Clauses = Vec::new();
+        let mut content_words = Vec::new();
+        for word in &words {
+            let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
+            let sv = self.analyze(SV, word);
+            if let Some(stem) = sv.first() {
+                content_words.push(word.clone());
+                alternatives.push(self.sv_stem(stem, if self.en { 0.6 } else { 1.0 }));
+                let mut known = self.known_sv(stem);
+                if self.en {
+                    let f = self.fields;
+                    for en in self.analyze(EN, word) {
+                        known |= self.known(f.title_en, &en) || self.known(f.body_en, &en);
+                        alternatives.push(self.term_query(f.title_en, &en, TITLE));
+                        alternatives.push(self.term_query(f.body_en, &en, BODY));
+                    }
+                }
+                if word.is_ascii() {
+                    let f = self.fields;
+                    for fold in self.analyze(FOLD, word) {
+                        known |= self.known(f.title_fold, &fold) || self.known(f.text_fold, &fold);
+                        alternatives.push(self.term_query(f.title_fold, &fold, TITLE * 0.8));
+                        alternatives.push(self.term_query(f.text_fold, &fold, BODY * 0.8));
+                    }
+                }
+                if let Some(parts) = self.compound_parts(word) {
+                    alternatives.push(parts);
+                }
+                if !known {
+                    alternatives.extend(self.fuzzy(word, stem));
+                }
+            }
+            if let Some(words) = self.synonyms.get(word.as_str()) {
+                for phrase in words {
+                    if let Some(q) = self.sv_all(&self.analyze(SV, phrase), 1.0) {
+                        alternatives.push(q);
+                    }
+                }
+            }
+            if !alternatives.is_empty() {
+                clauses.push((Occur::Should, should(alternatives)));
+            }
+        }
+        for pair in content_words.windows(2) {
+            if let Some(q) = self.compound_of(&pair[0], &pair[1]) {
+                clauses.push((Occur::Should, q));
+            }
+        }
+        (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
+    }
+
+    /// Typo-tolerant forms of a word the index does not know: one edit from
+    /// five letters, two from nine, ignoring diacritics.
+    fn fuzzy(&self, word: &str, stem: &str) -> Vec<Box<dyn Query>> {
+        let distance = match word.chars().count() {
+            0..=4 => return Vec::new(),
+            5..=8 => 1,
+            _ => 2,
+        };
+        let f = self.fields;
+        let fuzzy = |field: Field, text: &str, boost: f32| -> Box<dyn Query> {
+            boosted(Box::new(FuzzyTermQuery::new(self.term(field, text), distance, true)), boost)
+        };
+        // The word as typed, against the words as written (a typo can
+        // change what the stemmer makes of a word), and the stems.
+        let mut out =
+            vec![fuzzy(f.title_sv, stem, TITLE), fuzzy(f.keywords_sv, stem, KEYWORDS), fuzzy(f.body_sv, stem, BODY)];
+        for plain in self.analyze(PLAIN, word) {
+            out.push(fuzzy(f.title_plain, &plain, TITLE));
+            out.push(fuzzy(f.words, &plain, BODY * 1.5));
+        }
+        out
+    }
+
+    /// A word that is two known words joined (*förskole|plats*, with the
+    /// linking letters Swedish uses), as a query for both parts; failing
+    /// that, for its longest known part (*lekplats|besiktning* finds
+    /// *lekplatser* when no text says *besiktning*).
+    fn compound_parts(&self, word: &str) -> Option<Box<dyn Query>> {
+        let chars: Vec<char> = word.chars().collect();
+        if chars.len() < 7 {
+            return None;
+        }
+        let mut both: Option<(usize, Vec<String>)> = None;
+        let mut one: Option<(usize, String)> = None;
+        let mut unknown_head: Option<String> = None;
+        for split in 3..=chars.len() - 3 {
+            let head: String = chars[split..].iter().collect();
+            let left: String = chars[..split].iter().collect();
+            let head_stem = self.analyze(SV, &head).into_iter().next().filter(|s| self.known_sv(s));
+            let left_stem = modifier_forms(&left)
+                .into_iter()
+                .filter_map(|m| self.analyze(SV, &m).into_iter().next())
+                .find(|s| self.known_sv(s));
+            match (left_stem, head_stem) {
+                (Some(l), Some(h)) => {
+                    let balance = split.min(chars.len() - split);
+                    if both.as_ref().is_none_or(|(b, _)| balance > *b) {
+                        both = Some((balance, vec![l, h]));
+                    }
+                }
+                (left, right) => {
+                    let head_unknown = left.is_some();
+                    let Some(part) = left.or(right) else { continue };
+                    let len = part.chars().count();
+                    if len >= 4 && one.as_ref().is_none_or(|(b, _)| len > *b) {
+                        unknown_head = head_unknown.then(|| head.clone());
+                        one = Some((len, part));
+                    }
+                }
+            }
+        }
+        match (both, one) {
+            (Some((_, stems)), _) => self.sv_all(&stems, 0.8),
+            (None, Some((_, stem))) => {
+                let mut parts = vec![self.sv_stem(&stem, 0.6)];
+                // A head no text has alone may end a compound one has
+                // (*skottning* in *snöskottning*).
+                if let Some(head) = unknown_head.filter(|h| h.chars().count() >= 6) {
+                    let pattern =
+                        format!(".*{}", escape(&analysis::terms(self.index.tokenizers(), PLAIN, &head).concat()));
+                    if let Ok(q) = RegexQuery::from_pattern(&pattern, self.fields.words) {
+                        parts.push(boosted(Box::new(q), 4.0));
+                    }
+                }
+                Some(should(parts))
+            }
+            (None, None) => None,
+        }
+    }
+
+    /// The compound two neighbouring words make, if the index knows it:
+    /// "tillstånd (för) parkering" → "parkeringstillstånd".
+    fn compound_of(&self, a: &str, b: &str) -> Option<Box<dyn Query>> {
+        let candidates = [format!("{b}{a}"), format!("{b}s{a}"), format!("{a}{b}"), format!("{a}s{b}")];
+        let stems: Vec<String> = candidates
+            .iter()
+            .filter_map(|c| self.analyze(SV, c).into_iter().next())
+            .filter(|s| self.known_sv(s))
+            .collect();
+        let first = stems.first()?;
+        Some(self.sv_stem(first, 0.8))
+    }
+}
+
+/// The forms the first part of a Swedish compound may stand for: as is,
+/// without a linking *s*, and with its *e*/*a* ending restored
+/// (*förskole* → *förskola*, *skole* → *skola*).
+fn modifier_forms(left: &str) -> Vec<String> {
+    let mut forms = vec![left.to_owned()];
+    if let Some(stripped) = left.strip_suffix('s') {
+        forms.push(stripped.to_owned());
+    }
+    if let Some(stripped) = left.strip_suffix('e') {
+        forms.push(format!("{stripped}a"));
+        forms.push(stripped.to_owned());
+    }
+    if let Some(stripped) = left.strip_suffix('a') {
+        forms.push(stripped.to_owned());
+    }
+    forms.retain(|f| f.chars().count() >= 3);
+    forms
+}
+
+/// `text` as a regular expression matching itself.
+fn escape(text: &str) -> String {
+    text.chars().filter(|c| c.is_alphanumeric()).collect()
+}

@@ -1,0 +1,79 @@
+-- The knowledge base, search synonyms, the search change feed, the query log
+-- and self-service events. Keep in step with
+-- migrations/postgres/0007_knowledge.sql.
+
+-- Words citizens use for a service, for search (JSON list).
+ALTER TABLE services ADD COLUMN keywords TEXT NOT NULL DEFAULT '[]';
+
+-- An article; its texts are in article_versions. `published` is the version
+-- the portal shows (NULL while a draft), `latest` the newest one.
+CREATE TABLE articles (
+    id           INTEGER PRIMARY KEY,
+    slug         TEXT NOT NULL UNIQUE,
+    unit_code    TEXT NOT NULL REFERENCES units(code),
+    topic        TEXT,
+    visibility   TEXT NOT NULL,
+    latest       INTEGER NOT NULL,
+    published    INTEGER,
+    views        INTEGER NOT NULL DEFAULT 0,
+    helpful_yes  INTEGER NOT NULL DEFAULT 0,
+    helpful_no   INTEGER NOT NULL DEFAULT 0,
+    updated_at   INTEGER NOT NULL
+);
+
+-- Every saved version of an article, kept as its history. Lists are JSON.
+CREATE TABLE article_versions (
+    article_id   INTEGER NOT NULL REFERENCES articles(id),
+    version      INTEGER NOT NULL,
+    content      TEXT NOT NULL,
+    author_id    INTEGER REFERENCES users(id),
+    created_at   INTEGER NOT NULL,
+    PRIMARY KEY (article_id, version)
+);
+
+-- "Fick du svar på din fråga?" answers, with the optional comment.
+CREATE TABLE article_feedback (
+    id           INTEGER PRIMARY KEY,
+    article_id   INTEGER NOT NULL REFERENCES articles(id),
+    helpful      BOOLEAN NOT NULL,
+    comment      TEXT,
+    created_at   INTEGER NOT NULL
+);
+CREATE INDEX article_feedback_by_article ON article_feedback (article_id, created_at);
+
+-- Words citizens use, and the words the city writes for them.
+CREATE TABLE search_synonyms (
+    term         TEXT PRIMARY KEY,
+    words        TEXT NOT NULL
+);
+
+-- What changed, in commit order: every node's search index follows it.
+CREATE TABLE search_changes (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind         TEXT NOT NULL,
+    key          TEXT NOT NULL
+);
+
+-- Searches as typed (no personal data is kept with them), for editors.
+CREATE TABLE search_queries (
+    id           INTEGER PRIMARY KEY,
+    query        TEXT NOT NULL,
+    lang         TEXT NOT NULL,
+    results      INTEGER NOT NULL,
+    clicked      TEXT,
+    created_at   INTEGER NOT NULL
+);
+CREATE INDEX search_queries_by_time ON search_queries (created_at);
+
+-- Self-service measurement: a visitor (a random id in a cookie, nothing
+-- more) viewed a page, answered the helpfulness question, or opened a
+-- contact. Kept for 30 days.
+CREATE TABLE self_service_events (
+    id           INTEGER PRIMARY KEY,
+    visitor      TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    doc          TEXT,
+    created_at   INTEGER NOT NULL
+);
+CREATE INDEX self_service_events_by_visitor ON self_service_events (visitor, created_at);
+CREATE INDEX self_service_events_by_time ON self_service_events (created_at);
