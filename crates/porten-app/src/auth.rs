@@ -66,6 +66,12 @@ pub struct IssuedKey {
     pub secret: String,
 }
 
+/// A pseudonym for a random visitor id, for statistics: 16 hex digits of
+/// its SHA-256, so the stored value cannot be turned back into the cookie.
+pub fn pseudonym(visitor: &str) -> String {
+    Sha256::digest(format!("porten visitor {visitor}").as_bytes())[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// A user's identity as an actor.
 pub fn user_actor(user: &User) -> Actor {
     Actor::User { id: user.id, name: user.display_name.clone(), role: user.role, unit: user.unit.clone() }

@@ -20,6 +20,12 @@ use porten_store::{ArticleVersionInfo, Deflection, QueryStat};
 use crate::search::sees_internal;
 use crate::{App, AppError, Result};
 
+/// Whether a user in `role` edits the knowledge base (their unit's
+/// articles, or all for system admins).
+pub fn may_edit_knowledge(role: Role) -> bool {
+    matches!(role, Role::UnitAdmin | Role::SystemAdmin)
+}
+
 /// Whether `actor` edits the knowledge base at all.
 pub fn is_editor(actor: &Actor) -> bool {
     matches!(actor, Actor::System { .. } | Actor::User { role: Role::SystemAdmin | Role::UnitAdmin, .. })

@@ -106,6 +106,11 @@ pub struct Service {
     /// Words citizens use for the service (*sökord*), for search.
     #[serde(default)]
     pub keywords: Vec<String>,
+    /// How long handling takes, in a sentence (*handläggningstid*).
+    #[serde(default)]
+    pub processing_time_sv: Option<String>,
+    #[serde(default)]
+    pub processing_time_en: Option<String>,
 }
 
 impl Service {

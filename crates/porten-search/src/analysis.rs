@@ -52,8 +52,8 @@ pub fn register(manager: &TokenizerManager) {
 
 /// The Swedish Snowball stemmer leaves the definite *-an* and *-et* on:
 /// *förskolan* would not meet *förskola*, nor *avloppet* *avlopp*. This
-/// filter takes them off words of six letters or more first (*förskolan* →
-/// *förskol*, *ansökan* → *ansök*, *bygglovet* → *bygglov*), where they are
+/// filter takes them off words of five letters or more first (*gatan* → *gat*,
+/// *förskolan* → *förskol*, *bygglovet* → *bygglov*), where they are
 /// nearly always that ending.
 #[derive(Clone)]
 pub struct Definite;
@@ -83,7 +83,7 @@ impl<T: TokenStream> TokenStream for DefiniteStream<T> {
             return false;
         }
         let text = &mut self.0.token_mut().text;
-        if (text.ends_with("an") || text.ends_with("et")) && text.chars().count() >= 6 {
+        if (text.ends_with("an") || text.ends_with("et")) && text.chars().count() >= 5 {
             text.truncate(text.len() - 2);
         }
         true

@@ -21,7 +21,7 @@ use crate::query::QueryBuilder;
 
 /// Bumped when the schema or the analyzers change: an index built by
 /// another version is rebuilt.
-const SCHEMA_VERSION: u32 = 2;
+const SCHEMA_VERSION: u32 = 3;
 
 /// What the index holds about one service or article.
 #[derive(Clone, Debug, Default, PartialEq)]

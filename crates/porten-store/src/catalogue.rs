@@ -48,6 +48,8 @@ macro_rules! impl_catalogue {
                         .map(|(k, v)| Ok((lifecycle(&k)?, v)))
                         .collect::<Result<_>>()?,
                     keywords: from_json(row.try_get("keywords")?, "keywords")?,
+                    processing_time_sv: row.try_get("processing_time_sv")?,
+                    processing_time_en: row.try_get("processing_time_en")?,
                 })
             }
 
@@ -108,14 +110,16 @@ macro_rules! impl_catalogue {
                                 }
                                 sqlx::query(
                                     "INSERT INTO services (code, unit_code, name_sv, name_en, description_sv, \
-                                     description_en, audiences, channels, open311_code, confidential, status_names_sv, keywords) \
-                                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                                     description_en, audiences, channels, open311_code, confidential, status_names_sv, keywords, processing_time_sv, processing_time_en) \
+                                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
                                      ON CONFLICT (code) DO UPDATE SET unit_code = excluded.unit_code, \
                                      name_sv = excluded.name_sv, name_en = excluded.name_en, \
                                      description_sv = excluded.description_sv, description_en = excluded.description_en, \
                                      audiences = excluded.audiences, channels = excluded.channels, \
                                      open311_code = excluded.open311_code, confidential = excluded.confidential, \
-                                     status_names_sv = excluded.status_names_sv, keywords = excluded.keywords",
+                                     status_names_sv = excluded.status_names_sv, keywords = excluded.keywords, \
+                                     processing_time_sv = excluded.processing_time_sv, \
+                                     processing_time_en = excluded.processing_time_en",
                                 )
                                 .bind(&s.code)
                                 .bind(s.unit.as_str())
@@ -129,6 +133,8 @@ macro_rules! impl_catalogue {
                                 .bind(s.confidential)
                                 .bind(json(&status_names))
                                 .bind(json(&s.keywords))
+                                .bind(&s.processing_time_sv)
+                                .bind(&s.processing_time_en)
                                 .execute(&mut *c)
                                 .await?;
                                 search_sql::insert_change(c, $crate::knowledge::CHANGE_SERVICE, &s.code).await

@@ -54,7 +54,7 @@ pub struct LoggedSearch {
 pub struct QueryStat {
     pub query: String,
     pub searches: u64,
-    /// Results the latest search found.
+    /// The fewest results any of its searches found (0: some search found nothing).
     pub results: u32,
     pub clicks: u64,
 }
@@ -208,6 +208,14 @@ macro_rules! impl_knowledge {
                     self.writer()
                         .write(move |c| {
                             Box::pin(async move {
+                                let unit_exists: Option<i64> =
+                                    sqlx::query_scalar("SELECT CAST(1 AS BIGINT) FROM units WHERE code = $1")
+                                        .bind(a.unit.as_str())
+                                        .fetch_optional(&mut *c)
+                                        .await?;
+                                if unit_exists.is_none() {
+                                    return Err(StoreError::UnknownReference("unit"));
+                                }
                                 let existing: Option<(i64, i64)> =
                                     sqlx::query_as("SELECT id, latest FROM articles WHERE slug = $1")
                                         .bind(&a.slug)
@@ -240,14 +248,7 @@ macro_rules! impl_knowledge {
                                         .bind(a.visibility.as_str())
                                         .bind(micros(now))
                                         .fetch_one(&mut *c)
-                                        .await
-                                        .map_err(|e| {
-                                            if e.as_database_error().is_some_and(|d| d.is_foreign_key_violation()) {
-                                                StoreError::UnknownReference("unit")
-                                            } else {
-                                                e.into()
-                                            }
-                                        })?;
+                                        .await?;
                                         (id, 1)
                                     }
                                 };

@@ -33,6 +33,7 @@ pub fn routes() -> crate::routes::Routes {
         .get("/openapi.json", openapi)
         .get("/units", list_units)
         .get("/services", list_services)
+        .get("/search", search::search)
         .post("/errands", create_errand)
         .get("/errands", list_errands)
         .get("/errands/{id}", get_errand)
@@ -54,8 +55,8 @@ pub async fn not_found() -> Problem {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Porten API", version = "1", description = "Errands, units and services of the city. Errors are application/problem+json."),
-    paths(list_units, list_services, create_errand, list_errands, get_errand, get_timeline, submissions::get_submission, submissions::get_attachment, add_message, add_note, change_status, assign, hand_over, escalate),
+    info(title = "Porten API", version = "1", description = "Errands, units, services and search of the city. Errors are application/problem+json."),
+    paths(list_units, list_services, search::search, create_errand, list_errands, get_errand, get_timeline, submissions::get_submission, submissions::get_attachment, add_message, add_note, change_status, assign, hand_over, escalate),
     modifiers(&BearerAuth),
     security(("api_key" = []))
 )]
@@ -116,6 +117,7 @@ fn parse_id(id: &str) -> Result<PublicId, AppErrorResponse> {
     PublicId::parse(id).map_err(|_| AppError::NotFound.into())
 }
 
+mod search;
 mod submissions;
 mod values;
 

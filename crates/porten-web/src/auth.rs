@@ -91,6 +91,7 @@ pub async fn csrf_cookie(State(state): State<AppState>, mut req: Request, next: 
         None => String::new(),
     };
     req.extensions_mut().insert(CsrfToken(token));
+    req.extensions_mut().insert(Visitor(porten_app::auth::pseudonym(&visitor)));
     let mut res = next.run(req).await;
     if fresh {
         let value = format!("{}={visitor}; Path=/; HttpOnly; SameSite=Strict{}", names.visitor, names.secure());
@@ -105,6 +106,18 @@ impl<S: Send + Sync> FromRequestParts<S> for CsrfToken {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(parts.extensions.get::<CsrfToken>().cloned().unwrap_or_else(|| CsrfToken(String::new())))
+    }
+}
+
+/// A pseudonym of the visitor's browser (a hash of its random id cookie),
+/// for self-service statistics: it cannot be traced back to the cookie.
+#[derive(Clone, Debug, Default)]
+pub struct Visitor(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Visitor {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<Visitor>().cloned().unwrap_or_default())
     }
 }
 

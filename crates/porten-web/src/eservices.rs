@@ -23,7 +23,7 @@ use porten_domain::{Channel, Violations};
 use porten_store::User;
 
 use crate::AppState;
-use crate::auth::{ClientIp, CsrfToken, MaybeUser};
+use crate::auth::{ClientIp, CsrfToken, MaybeUser, Visitor};
 use crate::i18n::{Lang, Tr};
 use crate::pages::{CsrfOnly, ErrorLink, Nav, app_error_page, error_page};
 use crate::routes::Routes;
@@ -112,13 +112,15 @@ async fn start(
     t: Tr,
     csrf: CsrfToken,
     MaybeUser(user): MaybeUser,
-    ClientIp(ip): ClientIp,
+    (ClientIp(ip), visitor): (ClientIp, Visitor),
     Path(code): Path<String>,
     Form(form): Form<StartForm>,
 ) -> Response {
     if !csrf.matches(&form.csrf) {
         return error_page(t, Nav::new(user.as_ref(), &csrf), StatusCode::BAD_REQUEST);
     }
+    // Starting an e-service is opening a contact: self-help did not suffice.
+    state.app.self_service(&visitor.0, "contact", Some(&format!("service:{code}")));
     let key = state.limiter.key(("draft-start", ip));
     if state.limiter.count(key, ABUSE_WINDOW) >= DRAFTS_PER_ADDRESS {
         tracing::warn!(target: "porten::security", event = "eservice.refused", reason = "drafts per address");

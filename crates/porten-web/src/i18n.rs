@@ -76,9 +76,9 @@ impl Tr {
     }
 
     /// Looks up `key` with a number argument, so plural rules apply.
-    pub fn count(&self, key: &str, name: &'static str, n: u64) -> String {
+    pub fn count(&self, key: &str, name: &'static str, n: impl std::borrow::Borrow<u64>) -> String {
         let mut map: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
-        map.insert(Cow::Borrowed(name), FluentValue::from(n));
+        map.insert(Cow::Borrowed(name), FluentValue::from(*n.borrow()));
         LOCALES.lookup_with_args(self.lang.id(), key, &map)
     }
 

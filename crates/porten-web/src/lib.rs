@@ -9,19 +9,21 @@
 mod api;
 mod auth;
 mod calendar;
-mod catalogue;
 mod citizen;
 mod contacts;
 mod eid;
 mod errands;
 mod eservices;
 mod i18n;
+mod knowledge;
 mod ops;
 mod pages;
 mod planning;
+mod portal;
 mod problem;
 mod ratelimit;
 mod routes;
+mod search;
 mod serve;
 mod session;
 
@@ -114,7 +116,9 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 /// layers), the JSON API under `/api/v1`, and the operations endpoints.
 fn all_routes() -> (routes::Routes, routes::Routes, routes::Routes) {
     let pages = pages::routes()
-        .merge(catalogue::routes())
+        .merge(portal::routes())
+        .merge(search::routes())
+        .merge(knowledge::routes())
         .merge(session::routes())
         .merge(eservices::routes())
         .merge(citizen::routes())

@@ -18,7 +18,7 @@ use crate::routes::Routes;
 
 /// The shared assets.
 pub fn routes() -> Routes {
-    Routes::new().get("/static/porten.css", css).get("/favicon.ico", favicon)
+    Routes::new().get("/static/porten.css", css).get("/static/suggest.js", suggest_js).get("/favicon.ico", favicon)
 }
 
 /// No icon: an empty answer, so that browsers that ask anyway (pages say
@@ -34,6 +34,7 @@ pub struct Nav {
     pub is_citizen: bool,
     pub can_plan: bool,
     pub can_edit_calendar: bool,
+    pub can_edit_knowledge: bool,
     pub csrf: String,
 }
 
@@ -45,6 +46,7 @@ impl Nav {
             is_citizen: user.is_some_and(|u| u.role == Role::Citizen),
             can_plan: user.is_some_and(|u| porten_app::planning::may_plan(u.role)),
             can_edit_calendar: user.is_some_and(|u| porten_app::calendar::may_edit_calendar(u.role)),
+            can_edit_knowledge: user.is_some_and(|u| porten_app::knowledge::may_edit_knowledge(u.role)),
             csrf: csrf.0.clone(),
         }
     }
@@ -54,6 +56,16 @@ async fn css() -> Response {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
         include_str!("../static/porten.css"),
+    )
+        .into_response()
+}
+
+/// Suggestions while typing in a search box: a progressive enhancement,
+/// the search works without it.
+async fn suggest_js() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../static/suggest.js"),
     )
         .into_response()
 }

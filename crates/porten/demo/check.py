@@ -62,7 +62,8 @@ SCHEMA = {
     "units": ({"code", "name_sv", "name_en", "contact_center",
                "description_sv", "description_en"}, set()),
     "services": ({"code", "unit", "name_sv", "name_en", "description_sv",
-                  "description_en", "audiences", "channels", "confidential",
+                  "description_en", "processing_time_sv", "processing_time_en",
+                  "audiences", "channels", "confidential",
                   "weight", "keywords_sv", "examples"},
                  {"open311_code", "status_names"}),
     "examples": ({"title", "description"}, set()),
@@ -287,6 +288,12 @@ def main() -> int:
             n = sentences(s.get(k, ""))
             if not 1 <= n <= 3:
                 err(w, f"`{k}` has {n} sentences, 1–3 expected")
+        for k in ("processing_time_sv", "processing_time_en"):
+            v = check_str(w, s, k)
+            if len(v) > 200:
+                err(w, f"`{k}` is {len(v)} characters, at most 200 expected")
+            if v and not v.endswith("."):
+                err(w, f"`{k}` must end with a full stop")
         check_vocab(w, s, "audiences", AUDIENCES)
         channels = check_vocab(w, s, "channels", CHANNELS)
         o = s.get("open311_code")

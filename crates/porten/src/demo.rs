@@ -133,6 +133,8 @@ struct ServiceDef {
     confidential: bool,
     weight: u32,
     keywords_sv: Vec<String>,
+    processing_time_sv: Option<String>,
+    processing_time_en: Option<String>,
     #[serde(default)]
     status_names: BTreeMap<String, String>,
     examples: Vec<Example>,
@@ -337,6 +339,8 @@ async fn seed_catalogue(app: &App, demo: &Actor, file: &CityFile) -> Result<()> 
                 .map(|(k, v)| Ok((Lifecycle::parse(k).with_context(|| format!("status {k}"))?, v.clone())))
                 .collect::<Result<_>>()?,
             keywords: s.keywords_sv.clone(),
+            processing_time_sv: s.processing_time_sv.clone(),
+            processing_time_en: s.processing_time_en.clone(),
         };
         app.define_service(demo, &service).await.with_context(|| format!("service {}", s.code))?;
     }

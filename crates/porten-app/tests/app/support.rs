@@ -57,6 +57,8 @@ impl TestApp {
                 confidential,
                 status_names_sv: BTreeMap::new(),
                 keywords: Vec::new(),
+                processing_time_sv: None,
+                processing_time_en: None,
             };
             app.define_service(&system, &service).await.unwrap();
         }

@@ -4,6 +4,9 @@
 
 -- Words citizens use for a service, for search (JSON list).
 ALTER TABLE services ADD COLUMN keywords TEXT NOT NULL DEFAULT '[]';
+-- How long handling takes, in a sentence per language.
+ALTER TABLE services ADD COLUMN processing_time_sv TEXT;
+ALTER TABLE services ADD COLUMN processing_time_en TEXT;
 
 -- An article; its texts are in article_versions. `published` is the version
 -- the portal shows (NULL while a draft), `latest` the newest one.

@@ -9,6 +9,7 @@ mod errands;
 mod eservices;
 mod identity;
 mod jobs;
+mod knowledge;
 mod ops;
 mod planning;
 mod writer;
@@ -69,6 +70,8 @@ pub async fn seed(store: &dyn Store) {
                 confidential: false,
                 status_names_sv: BTreeMap::from([(Lifecycle::InProgress, "Åtgärdas".to_owned())]),
                 keywords: vec!["gatlampa".into()],
+                processing_time_sv: None,
+                processing_time_en: None,
             })
             .await
             .unwrap();

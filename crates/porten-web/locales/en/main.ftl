@@ -468,3 +468,184 @@ errand-reveal-hint = For example "Handling the application". Every reveal is log
 errand-reveal-submit = Show the numbers
 errand-reveal-error = Say why you need to see the personal identity numbers.
 errand-revealed = The personal identity numbers are shown in full on this page. The reveal is logged.
+
+## The portal: start page, browsing, service pages, contact page
+nav-search = Search
+nav-contact = Contact us
+nav-knowledge = Knowledge base
+footer-contact = Contact us – phone, e-mail, visiting address and opening hours
+home-eservices = E-services
+home-popular = Frequent questions
+home-topics = Find by topic
+home-contact-phone = Call the Contact Center: { $phone }
+home-contact-link = All ways to contact us, and opening hours
+browse-audience-title = For you as { $audience }
+browse-services = Services
+browse-articles = Questions and answers
+browse-empty = There is nothing here yet.
+browse-others = More ways in
+service-who = Who can apply?
+service-audiences = The service is for: { $audiences }.
+service-how = How to apply
+service-by-phone = Call the Contact Center on { $phone }.
+service-by-visit = Visit the Service Center: { $address }.
+service-by-email = E-mail { $email }.
+service-time = Processing time
+service-responsible = Responsible administration
+service-articles = Questions and answers about the service
+service-contact = Contact us if you have questions
+contact-title = Contact us
+contact-phone = Phone
+contact-email = E-mail
+contact-visit = Visit
+contact-post = Postal address
+contact-web = The web and the e-services
+contact-hours-caption = Opening hours for the next seven days
+contact-day = Day
+contact-today = today
+contact-hours = { $opens }–{ $closes }
+contact-closed = Closed
+contact-closed-holiday = Closed ({ $day })
+contact-today-open = Today our phones are open { $hours }.
+contact-today-closed = Today: { $text }.
+contact-eid-title = Get help with e-ID or signing in
+contact-eid-eservice = Describe your problem with signing in or an e-service – you do not need to sign in
+contact-missing = The contact details have not been entered yet.
+
+## Search
+search-title = Search
+search-title-for = Search results for “{ $q }”
+search-label = What are you looking for?
+search-button = Search
+search-count = { $count ->
+    [0] No results
+    [one] One result
+   *[other] { $count } results
+}
+search-none = We found nothing that fits. Try another word, or contact us and we will help you.
+search-none-contact = Contact us
+search-none-browse = Find by topic or by who you are
+search-facets = Narrow the search
+search-facet-audience = Who are you?
+search-facet-unit = Administration
+search-facet-selected = (selected, choose again to remove)
+search-facet-clear = Show all results
+search-kind-service = Service
+search-kind-article = Question and answer
+search-internal = Internal, staff only
+search-pages = More results
+search-prev = Previous page
+search-next = Next page
+
+## Knowledge base: articles
+kb-internal = Internal article – staff only.
+kb-swedish-only = This article is only available in Swedish.
+kb-services = Services
+kb-related = Related questions and answers
+kb-feedback-title = Did you get an answer to your question?
+kb-feedback-question = Did you get an answer to your question?
+kb-feedback-yes = Yes
+kb-feedback-no = No
+kb-feedback-comment = What can we do better? (optional)
+kb-feedback-comment-hint = Do not write personal data such as your personal identity number. We do not reply to what you write here – contact us if you want an answer.
+kb-feedback-send = Send
+kb-feedback-thanks = Thank you for your answer!
+kb-feedback-contact = Need more help? Contact us.
+kb-feedback-error-helpful = Choose yes or no
+kb-feedback-error-comment = Write at most 1,000 characters
+
+## Knowledge base: editors
+kb-list-title = Knowledge base
+kb-list-caption = { $count ->
+    [one] One article
+   *[other] { $count } articles
+}
+kb-new = New article
+kb-back = Back to the knowledge base
+kb-view = Show the published article
+kb-col-title = Title
+kb-col-unit = Administration
+kb-col-state = State
+kb-col-views = Views
+kb-col-helpful = Answered
+kb-internal-short = internal
+kb-state-published = Published, version { $version }
+kb-state-draft = Draft, version { $version }
+kb-state-draft-after = Draft version { $version } (version { $published } is published)
+kb-saved = Version { $version } is saved.
+kb-field-slug = Address
+kb-field-slug-hint = Lower-case letters a–z, digits and hyphens, for example apply-for-building-permit.
+kb-field-unit = Responsible administration
+kb-field-topic = Topic
+kb-field-topic-none = No topic
+kb-field-visibility = Who may read the article?
+kb-visibility-public = Everyone, on the website
+kb-visibility-internal = Staff only (internal)
+kb-swedish = In Swedish
+kb-english = In English
+kb-english-hint = Optional. Fill in all three fields, or none.
+kb-field-title_sv = Title
+kb-field-summary_sv = Summary
+kb-field-body_sv = Text
+kb-field-title_en = Title in English
+kb-field-summary_en = Summary in English
+kb-field-body_en = Text in English
+kb-field-body-hint = Separate paragraphs with an empty line. A line starting with ## becomes a subheading and a line starting with - becomes a list item.
+kb-field-keywords = Keywords
+kb-field-keywords-hint = Words residents use, separated by commas.
+kb-field-audiences = Who is the article for?
+kb-field-services = Services and contact reasons the article helps with
+kb-save-draft = Save draft
+kb-save-publish = Save and publish
+kb-history = Versions
+kb-version = Version { $version }
+kb-version-published = published
+kb-publish-version = Publish version { $version }
+kb-comments = Readers' comments
+kb-edit-error-slug = Give an address of lower-case letters a–z, digits and hyphens that no other article has
+kb-edit-error-unit = Choose an administration you may edit
+kb-edit-error-topic = Choose a topic from the list
+kb-edit-error-visibility = Choose who may read the article
+kb-edit-error-title_sv = Write a title (at most 200 characters)
+kb-edit-error-summary_sv = Write a summary (at most 500 characters)
+kb-edit-error-body_sv = Write the article's text
+kb-edit-error-title_en = Write an English title, or empty all English fields
+kb-edit-error-summary_en = Write an English summary, or empty all English fields
+kb-edit-error-body_en = Write an English text, or empty all English fields
+kb-edit-error-keywords = Use at most 30 keywords of at most 60 characters
+kb-edit-error-audiences = Choose from the audiences in the list
+kb-edit-error-services = Choose at most 20 services from the list
+kb-synonyms-title = Search synonyms
+kb-synonyms-lead = A synonym makes a word residents type also find the city's words: “dagis” finds “förskola”.
+kb-synonym-term = Word residents type
+kb-synonym-words = Words it should also find
+kb-synonym-words-hint = One or more words or phrases, separated by commas.
+kb-synonym-save = Save synonym
+kb-synonym-actions = Actions
+kb-synonym-delete = Remove { $term }
+kb-synonyms-caption = { $count ->
+    [one] One synonym
+   *[other] { $count } synonyms
+}
+kb-synonym-error-term = Write one word (without spaces)
+kb-synonym-error-words = Write one to ten words, separated by commas
+kb-insights-title = Searches and self-service
+kb-insights-lead = The last { $days } days. No personal data is kept: searches that look like they contain a personal identity number, an e-mail address or a phone number are not logged.
+kb-deflection-title = Self-service per page
+kb-deflection-lead = The share of visitors who said they got an answer and did not contact us within a day afterwards.
+kb-deflection-chart = Self-service per page
+kb-deflection-chart-desc = Bar chart of the share of visitors who got an answer without contacting us, for the most visited pages. The table below has the same figures.
+kb-deflection-caption = Visitors, answers and self-service per page
+kb-col-page = Page
+kb-col-visitors = Visitors
+kb-col-helpful-answers = Answered
+kb-col-deflected = No contact
+kb-col-rate = Self-service
+kb-zero-title = Searches with no results
+kb-unclicked-title = Searches where no result was chosen
+kb-top-title = Most common searches
+kb-col-query = Search
+kb-col-searches = Count
+kb-col-results = Results
+kb-col-clicks = Results chosen
+kb-none = None yet.

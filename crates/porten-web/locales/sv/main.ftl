@@ -468,3 +468,184 @@ errand-reveal-hint = Till exempel "Handläggning av ansökan". Varje visning log
 errand-reveal-submit = Visa personnummer
 errand-reveal-error = Skriv varför du behöver se personnumren.
 errand-revealed = Personnumren visas i sin helhet på den här sidan. Visningen är loggad.
+
+## The portal: start page, browsing, service pages, contact page
+nav-search = Sök
+nav-contact = Kontakta oss
+nav-knowledge = Kunskapsbank
+footer-contact = Kontakta oss – telefon, e-post, besöksadress och öppettider
+home-eservices = E-tjänster
+home-popular = Vanliga frågor
+home-topics = Hitta efter ämne
+home-contact-phone = Ring Kontaktcenter: { $phone }
+home-contact-link = Alla sätt att kontakta oss och öppettider
+browse-audience-title = För dig som är { $audience }
+browse-services = Tjänster
+browse-articles = Frågor och svar
+browse-empty = Här finns inget ännu.
+browse-others = Fler vägar in
+service-who = Vem kan ansöka?
+service-audiences = Tjänsten är till för: { $audiences }.
+service-how = Så ansöker du
+service-by-phone = Ring Kontaktcenter på { $phone }.
+service-by-visit = Besök Servicecenter: { $address }.
+service-by-email = Mejla { $email }.
+service-time = Handläggningstid
+service-responsible = Ansvarig förvaltning
+service-articles = Frågor och svar om tjänsten
+service-contact = Kontakta oss om du har frågor
+contact-title = Kontakta oss
+contact-phone = Telefon
+contact-email = E-post
+contact-visit = Besök
+contact-post = Postadress
+contact-web = Webben och e-tjänsterna
+contact-hours-caption = Öppettider de närmaste sju dagarna
+contact-day = Dag
+contact-today = idag
+contact-hours = { $opens }–{ $closes }
+contact-closed = Stängt
+contact-closed-holiday = Stängt { $day }
+contact-today-open = Idag har vi öppet i telefon { $hours }.
+contact-today-closed = Idag: { $text }.
+contact-eid-title = Få hjälp med e-legitimation eller inloggning
+contact-eid-eservice = Beskriv ditt problem med inloggning eller e-tjänst – du behöver inte logga in
+contact-missing = Kontaktuppgifterna är inte inlagda ännu.
+
+## Search
+search-title = Sök
+search-title-for = Sökresultat för ”{ $q }”
+search-label = Vad letar du efter?
+search-button = Sök
+search-count = { $count ->
+    [0] Inga träffar
+    [one] En träff
+   *[other] { $count } träffar
+}
+search-none = Vi hittade inget som passar. Prova ett annat ord, eller kontakta oss så hjälper vi dig.
+search-none-contact = Kontakta oss
+search-none-browse = Hitta efter ämne eller vem du är
+search-facets = Avgränsa sökningen
+search-facet-audience = Vem är du?
+search-facet-unit = Förvaltning
+search-facet-selected = (vald, välj igen för att ta bort)
+search-facet-clear = Visa alla träffar
+search-kind-service = Tjänst
+search-kind-article = Fråga och svar
+search-internal = Intern, bara för medarbetare
+search-pages = Fler träffar
+search-prev = Föregående sida
+search-next = Nästa sida
+
+## Knowledge base: articles
+kb-internal = Intern artikel – bara för medarbetare.
+kb-swedish-only = This article is only available in Swedish.
+kb-services = Tjänster
+kb-related = Relaterade frågor och svar
+kb-feedback-title = Fick du svar på din fråga?
+kb-feedback-question = Fick du svar på din fråga?
+kb-feedback-yes = Ja
+kb-feedback-no = Nej
+kb-feedback-comment = Vad kan vi göra bättre? (frivilligt)
+kb-feedback-comment-hint = Skriv inte personuppgifter som personnummer. Vi svarar inte på det du skriver här – kontakta oss om du vill ha svar.
+kb-feedback-send = Skicka
+kb-feedback-thanks = Tack för ditt svar!
+kb-feedback-contact = Behöver du mer hjälp? Kontakta oss.
+kb-feedback-error-helpful = Välj ja eller nej
+kb-feedback-error-comment = Skriv högst 1 000 tecken
+
+## Knowledge base: editors
+kb-list-title = Kunskapsbank
+kb-list-caption = { $count ->
+    [one] En artikel
+   *[other] { $count } artiklar
+}
+kb-new = Ny artikel
+kb-back = Till kunskapsbanken
+kb-view = Visa den publicerade artikeln
+kb-col-title = Rubrik
+kb-col-unit = Förvaltning
+kb-col-state = Läge
+kb-col-views = Visningar
+kb-col-helpful = Fick svar
+kb-internal-short = intern
+kb-state-published = Publicerad, version { $version }
+kb-state-draft = Utkast, version { $version }
+kb-state-draft-after = Utkast version { $version } (version { $published } är publicerad)
+kb-saved = Version { $version } är sparad.
+kb-field-slug = Adress
+kb-field-slug-hint = Små bokstäver a–z, siffror och bindestreck, till exempel ansok-om-bygglov.
+kb-field-unit = Ansvarig förvaltning
+kb-field-topic = Ämne
+kb-field-topic-none = Inget ämne
+kb-field-visibility = Vem får läsa artikeln?
+kb-visibility-public = Alla, på webbplatsen
+kb-visibility-internal = Bara medarbetare (intern)
+kb-swedish = På svenska
+kb-english = På engelska
+kb-english-hint = Frivilligt. Fyll i alla tre fälten, eller inget.
+kb-field-title_sv = Rubrik
+kb-field-summary_sv = Ingress
+kb-field-body_sv = Text
+kb-field-title_en = Rubrik på engelska
+kb-field-summary_en = Ingress på engelska
+kb-field-body_en = Text på engelska
+kb-field-body-hint = Stycken skiljs åt av en tom rad. En rad som börjar med ## blir en mellanrubrik och en rad som börjar med - blir en punkt i en lista.
+kb-field-keywords = Sökord
+kb-field-keywords-hint = Ord som invånare använder, åtskilda med kommatecken.
+kb-field-audiences = Vem är artikeln till för?
+kb-field-services = Tjänster och kontaktorsaker artikeln hjälper med
+kb-save-draft = Spara utkast
+kb-save-publish = Spara och publicera
+kb-history = Versioner
+kb-version = Version { $version }
+kb-version-published = publicerad
+kb-publish-version = Publicera version { $version }
+kb-comments = Läsarnas kommentarer
+kb-edit-error-slug = Ange en adress med små bokstäver a–z, siffror och bindestreck som ingen annan artikel har
+kb-edit-error-unit = Välj en förvaltning du får redigera
+kb-edit-error-topic = Välj ett ämne i listan
+kb-edit-error-visibility = Välj vem som får läsa artikeln
+kb-edit-error-title_sv = Skriv en rubrik (högst 200 tecken)
+kb-edit-error-summary_sv = Skriv en ingress (högst 500 tecken)
+kb-edit-error-body_sv = Skriv artikelns text
+kb-edit-error-title_en = Skriv en engelsk rubrik, eller töm alla engelska fält
+kb-edit-error-summary_en = Skriv en engelsk ingress, eller töm alla engelska fält
+kb-edit-error-body_en = Skriv en engelsk text, eller töm alla engelska fält
+kb-edit-error-keywords = Använd högst 30 sökord på högst 60 tecken
+kb-edit-error-audiences = Välj bland målgrupperna i listan
+kb-edit-error-services = Välj högst 20 tjänster i listan
+kb-synonyms-title = Synonymer i sökningen
+kb-synonyms-lead = En synonym gör att ett ord invånare skriver också hittar stadens ord: ”dagis” hittar ”förskola”.
+kb-synonym-term = Ord som invånare skriver
+kb-synonym-words = Ord som det också ska hitta
+kb-synonym-words-hint = Ett eller flera ord eller uttryck, åtskilda med kommatecken.
+kb-synonym-save = Spara synonym
+kb-synonym-actions = Åtgärder
+kb-synonym-delete = Ta bort { $term }
+kb-synonyms-caption = { $count ->
+    [one] En synonym
+   *[other] { $count } synonymer
+}
+kb-synonym-error-term = Skriv ett ord (utan mellanslag)
+kb-synonym-error-words = Skriv ett till tio ord, åtskilda med kommatecken
+kb-insights-title = Sökningar och självservice
+kb-insights-lead = De senaste { $days } dagarna. Inga personuppgifter sparas: sökningar som ser ut att innehålla personnummer, e-post eller telefonnummer loggas inte.
+kb-deflection-title = Självservice per sida
+kb-deflection-lead = Andel besökare som svarade att de fick svar och inte kontaktade oss inom ett dygn efteråt.
+kb-deflection-chart = Självservice per sida
+kb-deflection-chart-desc = Stapeldiagram över andelen besökare som fick svar utan att kontakta oss, för de mest besökta sidorna. Samma siffror finns i tabellen nedanför.
+kb-deflection-caption = Besökare, svar och självservice per sida
+kb-col-page = Sida
+kb-col-visitors = Besökare
+kb-col-helpful-answers = Fick svar
+kb-col-deflected = Utan kontakt
+kb-col-rate = Självservice
+kb-zero-title = Sökningar utan träffar
+kb-unclicked-title = Sökningar där ingen träff valdes
+kb-top-title = Vanligaste sökningarna
+kb-col-query = Sökning
+kb-col-searches = Antal
+kb-col-results = Träffar
+kb-col-clicks = Valda träffar
+kb-none = Inga ännu.

@@ -74,3 +74,11 @@ pub enum Direction {
     In,
     Out,
 }
+
+/// A language: Swedish or English.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum Lang {
+    Sv,
+    En,
+}

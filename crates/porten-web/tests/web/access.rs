@@ -41,6 +41,13 @@ fn body_for(path: &str) -> &'static str {
         "/staff/errands/{id}/status" => "status=in_progress",
         "/staff/contacts" => "channel=phone&topic=general&outcome=resolved&minutes=2",
         "/staff/calendar" | "/staff/calendar/remove" => "date=2031-05-05&open=closed&note=Utbildning",
+        "/kunskap/{slug}/svar" => "helpful=yes",
+        "/staff/kunskap" => {
+            "existing=1&slug=hal-i-gatan&unit=TK&visibility=public&title_sv=H%C3%A5l&summary_sv=Kort.&body_sv=Text.&action=save"
+        }
+        "/staff/kunskap/{slug}/publicera" => "version=1",
+        "/staff/synonymer" => "term=dagis&words=f%C3%B6rskola",
+        "/staff/synonymer/ta-bort" => "term=dagis",
         "/api/v1/errands" => r#"{"service_code":"pothole","title":"Hål","description":"Djupt hål"}"#,
         "/api/v1/errands/{id}/messages" | "/api/v1/errands/{id}/notes" => r#"{"body":"Hej"}"#,
         "/api/v1/errands/{id}/status" => r#"{"status":"in_progress"}"#,
@@ -121,6 +128,28 @@ const EXPECTED: &[(&str, &str, [u16; 10])] = &[
     ("GET", "/staff/errands/{id}/attachments/{n}", [303, 403, 200, 200, 404, 200, 200, 303, 303, 303]),
     ("GET", "/api/v1/errands/{id}/submission", [401, 401, 401, 401, 401, 401, 401, 200, 200, 404]),
     ("GET", "/api/v1/errands/{id}/attachments/{n}", [401, 401, 401, 401, 401, 401, 401, 200, 200, 404]),
+    // The portal: public pages, search and articles for everyone; a key reaches search through the API.
+    ("GET", "/static/suggest.js", [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET", "/for/{audience}", [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET", "/amne/{topic}", [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET", "/kontakt", [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET", "/sok", [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET", "/sok/forslag", [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET", "/sok/till", [303, 303, 303, 303, 303, 303, 303, 303, 303, 303]),
+    ("GET", "/kunskap/{slug}", [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    // The answer needs the form token of a page (API keys have none: 400).
+    ("POST", "/kunskap/{slug}/svar", [303, 303, 303, 303, 303, 303, 303, 400, 400, 400]),
+    // The knowledge base's editors: unit admins (their unit's articles) and system admins.
+    ("GET", "/staff/kunskap", [303, 403, 403, 403, 403, 200, 200, 303, 303, 303]),
+    ("POST", "/staff/kunskap", [303, 403, 403, 403, 403, 303, 303, 303, 303, 303]),
+    ("GET", "/staff/kunskap/ny", [303, 403, 403, 403, 403, 200, 200, 303, 303, 303]),
+    ("GET", "/staff/kunskap/{slug}", [303, 403, 403, 403, 403, 200, 200, 303, 303, 303]),
+    ("POST", "/staff/kunskap/{slug}/publicera", [303, 403, 403, 403, 403, 303, 303, 303, 303, 303]),
+    ("GET", "/staff/synonymer", [303, 403, 403, 403, 403, 200, 200, 303, 303, 303]),
+    ("POST", "/staff/synonymer", [303, 403, 403, 403, 403, 303, 303, 303, 303, 303]),
+    ("POST", "/staff/synonymer/ta-bort", [303, 403, 403, 403, 403, 303, 303, 303, 303, 303]),
+    ("GET", "/staff/sokstatistik", [303, 403, 403, 403, 403, 200, 200, 303, 303, 303]),
+    ("GET", "/api/v1/search", [401, 401, 401, 401, 401, 401, 401, 403, 403, 200]),
     // Operations: open (/metrics is off in tests; with metrics_token it needs the token).
     ("GET", "/healthz", [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET", "/readyz", [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
@@ -184,7 +213,15 @@ async fn every_route_against_every_caller() {
                 .replace("{draft}", &draft)
                 .replace("{step}", "where")
                 .replace("{token}", &token)
-                .replace("{n}", "0");
+                .replace("{n}", "0")
+                .replace("{slug}", "hal-i-gatan")
+                .replace("{audience}", "resident")
+                .replace("{topic}", "gator");
+            let uri = match uri.as_str() {
+                "/api/v1/search" => "/api/v1/search?q=h%C3%A5l".to_owned(),
+                "/sok/till" => "/sok/till?q=h%C3%A5l&key=article%3Ahal-i-gatan".to_owned(),
+                _ => uri,
+            };
             let (jar, key) = match *caller {
                 "anonymous" => (format!("porten_csrf={CSRF}"), None),
                 "citizen" => (t.sign_in("citizen").await, None),

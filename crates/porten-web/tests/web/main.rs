@@ -8,6 +8,7 @@ mod contacts;
 mod eservices;
 mod http;
 mod planning;
+mod portal;
 mod serve;
 mod session;
 mod support;

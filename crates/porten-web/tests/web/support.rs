@@ -35,6 +35,41 @@ pub struct TestApp {
     pub read_only_key: String,
 }
 
+/// The test city's site: one topic and contact details.
+pub fn site() -> porten_domain::knowledge::Site {
+    porten_app::knowledge::parse_site(
+        r#"
+[city]
+name_sv = "Teststaden"
+name_en = "Test City"
+
+[contact]
+phone = "070-174 06 05"
+email = "kontakt@example.org"
+visiting_address_sv = "Stadshuset, Torget 1"
+visiting_address_en = "City Hall, Torget 1"
+postal_address = "Box 1, 993 10 Teststaden"
+phone_opens = "08:00"
+phone_closes = "17:00"
+phone_eve_closes = "13:00"
+visit_opens = "09:00"
+visit_closes = "16:00"
+visit_eve_closes = "12:00"
+chat_sv = "E-tjänsterna är öppna dygnet runt."
+chat_en = "The e-services are open around the clock."
+eid_help_sv = "Ring oss om du behöver hjälp med e-legitimation."
+eid_help_en = "Call us if you need help with e-ID."
+
+[[topics]]
+code = "gator"
+name_sv = "Gator och trafik"
+name_en = "Streets and traffic"
+services = ["pothole"]
+"#,
+    )
+    .unwrap()
+}
+
 /// Porten itself, as the test's setup acts.
 pub fn system() -> Actor {
     Actor::System { name: "test".into() }
@@ -73,7 +108,7 @@ impl TestApp {
         let db = TestDb::new().await;
         let pothole = include_str!("../../../porten/demo/eservices/pothole.toml");
         let definition = porten_app::eservices::parse_definition("pothole.toml", pothole).unwrap();
-        let app = App::new(db.store.clone()).with_eservices(vec![definition]);
+        let app = App::new(db.store.clone()).with_eservices(vec![definition]).with_portal(site(), None);
         let system = system();
         for (c, cc) in [("TK", false), ("KC", true), ("SOF", false)] {
             let unit =
@@ -98,6 +133,8 @@ impl TestApp {
                 confidential,
                 status_names_sv: BTreeMap::new(),
                 keywords: Vec::new(),
+                processing_time_sv: None,
+                processing_time_en: None,
             };
             app.define_service(&system, &service).await.unwrap();
         }
@@ -110,6 +147,24 @@ impl TestApp {
             app.create_user(&system, username, &format!("User {username}"), role, unit.map(code), PASSWORD)
                 .await
                 .unwrap();
+        }
+        for (slug, unit, visibility, title) in [
+            ("hal-i-gatan", "TK", "public", "Hål i gatan – så anmäler du"),
+            ("intern-rutin", "KC", "internal", "Rutin för samtal om gatuhål"),
+        ] {
+            let raw = porten_domain::knowledge::RawArticle {
+                slug: slug.into(),
+                unit: unit.into(),
+                topic: Some("gator".into()),
+                visibility: visibility.into(),
+                title_sv: title.into(),
+                summary_sv: "Så gör du när du ser ett hål i gatan.".into(),
+                body_sv: "Anmäl hålet i e-tjänsten.\n\n## Akut\n\n- Ring trafikjouren".into(),
+                audiences: vec!["resident".into()],
+                services: vec!["pothole".into()],
+                ..Default::default()
+            };
+            app.save_article(&system, &raw, true).await.unwrap();
         }
         let writes = [Scope::ErrandsRead, Scope::ErrandsWrite];
         let key = app.create_api_key(&system, "Contractor", &writes, None).await.unwrap().secret;

@@ -93,6 +93,8 @@ pub async fn prepare(db: &TestDb) -> String {
         confidential: false,
         status_names_sv: Default::default(),
         keywords: Vec::new(),
+        processing_time_sv: None,
+        processing_time_en: None,
     };
     app.define_service(&system, &service).await.unwrap();
     app.create_api_key(&system, "Test", &Scope::ALL, None).await.unwrap().secret
