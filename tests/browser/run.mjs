@@ -13,7 +13,11 @@
 // every demo e-service submitted by keyboard from its service page to the
 // receipt, a failed validation and a refused upload, the receipt mail read
 // from an SMTP sink started here, and two-way messages between a citizen
-// signed in with the demo e-ID and a case officer.
+// signed in with the demo e-ID and a case officer; and the public portal
+// (start page, audiences, topics, articles, services, search and contact, in
+// Swedish and English, with a search, an article's feedback and the contact
+// page by keyboard) and the editors' knowledge base (an article published and
+// found by search, a synonym) by keyboard.
 //
 // Usage (from the repository root, after `cargo build -p porten` and
 // `npm ci` in tests/browser):
@@ -23,10 +27,11 @@
 //   CHROMIUM_PATH           browser (default: /usr/bin/chromium)
 //   BROWSER_MAX_PAGES       page cap per crawl (default: 60)
 //   BROWSER_USERS           comma list of parts to run: anonymous, en, login-error, agent-forms, admin-calendar,
-//                           eservices, eservice-errors, receipt-mail, messages
+//                           portal, editor, eservices, eservice-errors, receipt-mail, messages
 //                           and/or demo roles (citizen, agent, case_officer, ...)
 //   BROWSER_ESERVICES       comma list of e-service codes for the "eservices" part (default: all demo ones)
 //   BROWSER_MAIL_TIMEOUT_SECONDS  wait for a receipt mail in the SMTP sink (default: 30)
+//   BROWSER_PORTAL_WORKERS  browser contexts checking the portal's pages at once (default: 2)
 //   BROWSER_ARTIFACTS       report/screenshot dir (default: tests/browser/artifacts)
 //   BROWSER_TIMEOUT_MINUTES overall watchdog (default: 30)
 //   BROWSER_VERBOSE=1       print the server's output as it arrives
@@ -59,6 +64,7 @@ const WATCHDOG_MS = Number(process.env.BROWSER_TIMEOUT_MINUTES || 30) * 60_000;
 const VERBOSE = process.env.BROWSER_VERBOSE === '1';
 const ONLY_ESERVICES = (process.env.BROWSER_ESERVICES || '').split(',').map((s) => s.trim()).filter(Boolean);
 const MAIL_TIMEOUT_MS = Number(process.env.BROWSER_MAIL_TIMEOUT_SECONDS || 30) * 1000;
+const PORTAL_WORKERS = Number(process.env.BROWSER_PORTAL_WORKERS || 2);
 
 const SERVER_READY_TIMEOUT_MS = Number(process.env.BROWSER_SERVER_TIMEOUT_SECONDS || 120) * 1000;
 const NAV_TIMEOUT_MS = 30_000;
@@ -440,7 +446,7 @@ async function checkPage(page, ctx, crawl, url, { expectLang = null, docStatus =
   await page.waitForTimeout(50);
   const docUrl = page.url();
   for (const e of ctx.consoleErrors.splice(0)) {
-    if (isExpectedDocError(e, docUrl, docStatus, allowDocStatus)) continue;
+    if (isExpectedDocError(e, docUrl, docStatus, allowDocStatus) || isStrayFavicon(e, docUrl)) continue;
     fail(crawl, url, 'console', `console:${short(e.text, 120)}`, `console error: ${short(e.text, 400)}`, e.where ? [`at: ${e.where}`] : []);
   }
   return failures.length - before;
@@ -463,6 +469,19 @@ function watchConsole(page, state) {
 function isExpectedDocError(e, docUrl, docStatus, allowDocStatus) {
   const m = /^Failed to load resource: the server responded with a status of (\d+)/.exec(e.text);
   return Boolean(m && allowDocStatus && e.url === docUrl && Number(m[1]) === docStatus);
+}
+
+// The browser asks a page of another origin for /favicon.ico by itself (the
+// e-ID provider's login page, reached by a crawled link that redirects there
+// and is skipped at once); its 404 may arrive while the next page loads, and
+// is not that page's error.
+function isStrayFavicon(e, docUrl) {
+  try {
+    const u = new URL(e.url);
+    return /^Failed to load resource/.test(e.text) && u.pathname === '/favicon.ico' && u.origin !== new URL(docUrl).origin;
+  } catch {
+    return false;
+  }
 }
 
 async function screenshot(page, name) {
@@ -986,11 +1005,16 @@ function reviewText(f, v) {
 
 // One person at the keyboard on one page: navigation, expectations and page
 // checks, all reported under `crawlName` and this driver's label.
+// `h1First: false` leaves out the e-service pages' rule that the <h1> is
+// the first heading in <main> (an error summary's heading may come first on
+// other pages); `kind` names the failures in the report.
 class Driver {
-  constructor(server, crawlName, label) {
+  constructor(server, crawlName, label, { h1First = true, kind = 'eservice' } = {}) {
     this.server = server;
     this.crawlName = crawlName;
     this.label = label;
+    this.h1First = h1First;
+    this.kind = kind;
     this.page = null;
   }
 
@@ -1008,7 +1032,7 @@ class Driver {
   }
 
   expect(ok, rule, message) {
-    if (!ok) fail(this.crawlName, this.here(), 'eservice', `${this.crawlName}:${rule}:${this.label}`, `${this.label}: ${message}`);
+    if (!ok) fail(this.crawlName, this.here(), this.kind, `${this.crawlName}:${rule}:${this.label}`, `${this.label}: ${message}`);
     return Boolean(ok);
   }
 
@@ -1040,14 +1064,15 @@ class Driver {
         .map((el) => el.textContent.replace(/\s+/g, ' ').trim())
         .filter((t) => /(\([^)]+\))\s*\1/.test(t)),
     }));
-    if (info.first && !/^<h1[\s>]/i.test(info.first)) {
+    const h1NotFirst = this.h1First && info.first && !/^<h1[\s>]/i.test(info.first);
+    if (h1NotFirst) {
       fail(this.crawlName, where, 'headings', `headings:h1-not-first:${new URL(this.page.url()).pathname.split('/')[1]}`,
         'the first heading in <main> is not the <h1>', [`first: ${short(info.first, 200)}`]);
     }
     for (const t of info.repeated) {
       fail(this.crawlName, where, 'label', `label:repeated:${t}`, `a label or legend repeats itself: "${short(t, 120)}"`);
     }
-    return n + (info.first && !/^<h1[\s>]/i.test(info.first) ? 1 : 0) + info.repeated.length;
+    return n + (h1NotFirst ? 1 : 0) + info.repeated.length;
   }
 }
 
@@ -1058,7 +1083,7 @@ async function runKeyboardTest(d, body) {
   try {
     await body();
   } catch (e) {
-    fail(d.crawlName, d.here(), 'eservice', `${d.crawlName}:harness:${d.label}`, `${d.label}: ${short(e.message, 600)}`);
+    fail(d.crawlName, d.here(), d.kind, `${d.crawlName}:harness:${d.label}`, `${d.label}: ${short(e.message, 600)}`);
   }
   const n = failures.length - before;
   if (n) {
@@ -1554,6 +1579,469 @@ async function messagesPart(browser, server, defs, files) {
   }
 }
 
+// ---------------------------------------------------------------------------
+// The public portal and the editors' knowledge base. The same page checks as
+// everywhere on every page reached, and keyboard only: fields focused and
+// typed into, links and buttons pressed with Enter, radios and checkboxes
+// ticked with Space (arrow keys within a radio group).
+
+const AUDIENCES = ['resident', 'parent', 'pupil', 'business', 'senior'];
+
+function portalDriver(server, crawlName, label) {
+  // An error summary's heading may come before the <h1> on these pages.
+  return new Driver(server, crawlName, label, { h1First: false, kind: crawlName });
+}
+
+// Presses Tab until the focused element matches `selector` (and shows
+// keyboard focus); returns how many presses it took.
+async function tabUntil(d, selector, max = 80) {
+  for (let i = 1; i <= max; i++) {
+    await d.page.keyboard.press('Tab');
+    const hit = await d.page.evaluate((sel) => {
+      const a = document.activeElement;
+      return Boolean(a && a !== document.body && a.matches(sel) && a.matches(':focus-visible'));
+    }, selector);
+    if (hit) return i;
+  }
+  throw new Error(`${max} presses of Tab did not move focus to ${selector} on ${d.here()}`);
+}
+
+// The focused element, for messages: "input#slug".
+function focusedElement(page) {
+  return page.evaluate(() => {
+    const a = document.activeElement;
+    return a && a !== document.body ? `${a.tagName.toLowerCase()}${a.id ? `#${a.id}` : ''}` : 'body';
+  });
+}
+
+// Presses `key` on whatever has focus and waits for the navigation that follows.
+async function pressFocused(d, key = 'Enter') {
+  d.state.consoleErrors.length = 0;
+  const [resp] = await Promise.all([d.page.waitForNavigation({ waitUntil: 'load' }), d.page.keyboard.press(key)]);
+  return resp;
+}
+
+// Focuses a field and types into it; the field must then hold the text.
+async function typeInto(d, selector, text) {
+  const loc = d.page.locator(selector);
+  if ((await loc.count()) !== 1) throw new Error(`no ${selector} on ${d.here()}`);
+  await loc.focus();
+  await d.page.keyboard.type(text);
+  const got = await loc.inputValue();
+  d.expect(got.replace(/\r\n/g, '\n').endsWith(text), `typed:${selector}`, `typing into ${selector} left "${short(got, 80)}"`);
+}
+
+// Focuses a checkbox or radio and ticks it with Space.
+async function tickWithSpace(d, selector) {
+  const loc = d.page.locator(selector);
+  if ((await loc.count()) !== 1) throw new Error(`no ${selector} on ${d.here()}`);
+  await loc.focus();
+  if (!(await loc.isChecked())) await d.page.keyboard.press('Space');
+  d.expect(await loc.isChecked(), `tick:${selector}`, `Space did not tick ${selector}`);
+}
+
+// The visible error summary's link targets (["#slug", ...]), or null when none is shown.
+async function summaryHrefs(d) {
+  const summary = d.page.locator('.error-summary[role="alert"]');
+  if ((await summary.count()) !== 1 || !(await summary.isVisible())) return null;
+  return summary.locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+}
+
+// Each summary link leads to a field on the page marked aria-invalid and
+// described by its message (`<id>-error`); radios are marked by the summary alone.
+async function expectSummaryTargets(d, what, hrefs) {
+  for (const href of hrefs) {
+    const id = href.replace(/^#/, '');
+    const target = d.page.locator(`[id="${id}"]`);
+    if (!d.expect((await target.count()) === 1, `summary-target-${id}`, `${what}: the error summary links to ${href}, which is not on the page`)) continue;
+    if ((await target.getAttribute('type')) === 'radio') continue;
+    d.expect((await target.getAttribute('aria-invalid')) === 'true', `invalid-${id}`, `${what}: ${href} is not marked aria-invalid="true"`);
+    const describedby = (await target.getAttribute('aria-describedby')) || '';
+    d.expect(describedby.split(/\s+/).includes(`${id}-error`), `describedby-${id}`, `${what}: ${href} is not described by its error message (#${id}-error)`);
+  }
+}
+
+// Enter on the error summary's first link moves focus to its field.
+async function followFirstSummaryLink(d, what) {
+  const link = d.page.locator('.error-summary a').first();
+  const id = (await link.getAttribute('href')).replace(/^#/, '');
+  await link.focus();
+  await d.page.keyboard.press('Enter');
+  await d.page.waitForFunction((want) => document.activeElement && document.activeElement.id === want, id, { timeout: 3_000 }).catch(() => {});
+  const active = await focusedElement(d.page);
+  d.expect(active.endsWith(`#${id}`), `summary-focus-${id}`, `${what}: Enter on the error summary's first link left focus on ${active}, not #${id}`);
+  return id;
+}
+
+// Checks a page in Swedish, then in English (?lang=en), and switches back
+// (?lang=sv; the choice is remembered in a cookie). `verify(d, lang)` runs in
+// both languages. On the English page a heading left in Swedish (an article
+// with no English text) must be marked lang="sv".
+async function checkInBothLanguages(d, p, what, verify = null) {
+  const sep = p.includes('?') ? '&' : '?';
+  let resp = await d.goto(p);
+  d.expect(resp && resp.status() === 200, `status:${p}`, `GET ${p} answered HTTP ${resp && resp.status()}`);
+  await d.check(what, { expectLang: 'sv' });
+  if (verify) await verify(d, 'sv');
+  const sv = await h1Text(d.page);
+  resp = await d.goto(`${p}${sep}lang=en`);
+  d.expect(resp && resp.status() === 200, `status-en:${p}`, `GET ${p}${sep}lang=en answered HTTP ${resp && resp.status()}`);
+  await d.check(`${what}, English`, { expectLang: 'en' });
+  if (verify) await verify(d, 'en');
+  const en = await h1Text(d.page);
+  if (en === sv) {
+    const lang = await d.page.evaluate(() => document.querySelector('h1')?.closest('[lang]')?.getAttribute('lang') || '');
+    d.expect(lang.startsWith('sv'), `h1-en:${p}`, `in English ${p} keeps the Swedish heading "${sv}" without marking it lang="sv"`);
+  }
+  resp = await d.goto(`${p}${sep}lang=sv`);
+  const back = await d.page.evaluate(() => document.documentElement.getAttribute('lang') || '');
+  const again = await h1Text(d.page);
+  d.expect(resp && resp.status() === 200 && back.startsWith('sv') && again === sv, `sv-again:${p}`,
+    `back with ?lang=sv ${p} answered HTTP ${resp && resp.status()} with <html lang="${back}"> and the heading "${again}", expected "${sv}"`);
+}
+
+// The results of a search page: titles and hrefs of `ol.results` entries.
+function searchResults(page) {
+  return page.locator('ol.results > li h2.result-title a').evaluateAll((as) =>
+    as.map((a) => ({ title: a.textContent.replace(/\s+/g, ' ').trim(), href: a.getAttribute('href') })));
+}
+
+// Part "portal": the public pages in both languages, and by keyboard a
+// search from the start page to a result, an article's feedback form, and
+// the contact page through the footer link.
+async function portalPart(browser, server) {
+  const crawlName = 'portal';
+  const context = await newContext(browser);
+  try {
+    const d = portalDriver(server, crawlName, 'start page');
+    await d.open(context);
+    let found = { articles: [], services: [] };
+    const jobs = []; // [path, what, verify] for checkInBothLanguages
+    await runKeyboardTest(d, async () => {
+      let links = [];
+      await checkInBothLanguages(d, '/', 'start page', async (x) => {
+        const form = x.page.locator('main form[role="search"]');
+        x.expect((await form.count()) === 1 && (await form.locator('input#home-q[name="q"]').count()) === 1 &&
+          (await form.locator('button[type="submit"]').count()) === 1, 'home-search', 'the start page has no search form with input#home-q[name=q] and a submit button');
+        links = await x.page.locator('main a[href]').evaluateAll((as) => [...new Set(as.map((a) => a.getAttribute('href')))]);
+      });
+      const pick = (re) => links.filter((h) => re.test(h));
+      const audiences = pick(/^\/for\/[^/?#]+$/);
+      const topics = pick(/^\/amne\/[^/?#]+$/);
+      found = { articles: pick(/^\/kunskap\/[^/?#]+$/), services: pick(/^\/services\/[^/?#]+$/) };
+      d.expect(JSON.stringify([...audiences].sort()) === JSON.stringify(AUDIENCES.map((a) => `/for/${a}`).sort()), 'audience-tiles',
+        `the start page's audience tiles are ${audiences.join(', ') || 'none'}, expected /for/{${AUDIENCES.join(',')}}`);
+      d.expect(topics.length > 0, 'topic-tiles', 'the start page links to no /amne/* topic');
+      d.expect(found.articles.length >= 2 && found.services.length >= 2, 'home-lists',
+        `the start page links to ${found.articles.length} article(s) and ${found.services.length} service(s), expected at least 2 of each`);
+      const lists = async (x) => {
+        const n = await x.page.locator('main ul a[href^="/services/"], main ul a[href^="/kunskap/"]').count();
+        x.expect(n > 0, `lists:${x.here()}`, 'the page lists no services or articles');
+      };
+      for (const a of AUDIENCES) jobs.push([`/for/${a}`, `audience ${a}`, lists]);
+      for (const t of topics) jobs.push([t, `topic ${t.split('/').pop()}`, lists]);
+      jobs.push(['/kontakt', 'contact page', null]);
+      jobs.push([`/sok?q=${encodeURIComponent('förskoleplats')}`, 'search förskoleplats', async (x, lang) => {
+        const r = await searchResults(x.page);
+        x.expect(r.length > 0, `search-results-${lang}`, `a search for "förskoleplats" (${lang}) found nothing`);
+        x.expect(r.every((e) => /^\/sok\/till\?/.test(e.href)), `search-hrefs-${lang}`, 'a result link does not go through /sok/till');
+        x.expect((await x.page.locator('main nav.facets').count()) === 1, `search-facets-${lang}`, 'the results page has no facets nav');
+      }]);
+      jobs.push(['/sok?q=qwxyzzy', 'search with no results', async (x, lang) => {
+        x.expect((await searchResults(x.page)).length === 0, `zero-results-${lang}`, 'a search for "qwxyzzy" found something');
+        x.expect((await x.page.locator('main .panel a[href="/kontakt"]').count()) === 1, `zero-help-${lang}`,
+          'the zero-result message does not lead to the contact page');
+      }]);
+      for (const p of [...found.articles.slice(0, 2), ...found.services.slice(0, 2)]) {
+        jobs.push([p, p.split('/')[1] === 'kunskap' ? 'article' : 'service', null]);
+      }
+    });
+
+    // The pages linked from the start page, shared out between a few
+    // browser contexts at once (each has its own language cookie).
+    let next = 0;
+    const workers = Math.max(1, Math.min(PORTAL_WORKERS, jobs.length));
+    await Promise.all(Array.from({ length: workers }, async (_, w) => {
+      const ctx = await newContext(browser);
+      const wd = portalDriver(server, crawlName, `pages ${w + 1}/${workers}`);
+      await wd.open(ctx);
+      let done = 0;
+      await runKeyboardTest(wd, async () => {
+        while (next < jobs.length) {
+          const [p, what, verify] = jobs[next++];
+          await checkInBothLanguages(wd, p, what, verify);
+          done++;
+        }
+      });
+      log(`    ${wd.label}: ${done} page(s) in Swedish and English`);
+      await ctx.close();
+    }));
+
+    // A search typed on the start page, with a typo, and its first result.
+    const s = portalDriver(server, crawlName, 'search by keyboard');
+    await s.open(context);
+    await runKeyboardTest(s, async () => {
+      await s.goto('/');
+      const presses = await tabUntil(s, '#home-q');
+      log(`    #home-q reached after ${presses} Tab presses`);
+      await s.page.keyboard.type('bygglv');
+      let resp = await pressFocused(s);
+      const u = new URL(s.page.url());
+      s.expect(u.pathname === '/sok' && u.searchParams.get('q') === 'bygglv' && resp && resp.status() === 200, 'search-submit',
+        `Enter in the search box led to ${s.here()} (HTTP ${resp && resp.status()}), not /sok?q=bygglv`);
+      const results = await searchResults(s.page);
+      if (!results.length) throw new Error('a search for "bygglv" found nothing');
+      s.expect(/bygglov/i.test(results[0].title), 'search-typo', `the first result for "bygglv" is "${results[0].title}", not about bygglov`);
+      await s.check('results for bygglv');
+      await s.page.evaluate(() => document.activeElement && document.activeElement.blur());
+      await tabUntil(s, 'ol.results > li:first-child h2.result-title a');
+      resp = await pressFocused(s);
+      const landed = new URL(s.page.url()).pathname;
+      s.expect(/^\/(kunskap|services)\/[^/]+$/.test(landed) && resp && resp.status() === 200, 'search-follow',
+        `Enter on the first result "${results[0].title}" led to ${s.here()} (HTTP ${resp && resp.status()}), not a /kunskap/ or /services/ page`);
+      s.expect((await h1Text(s.page)) === results[0].title, 'search-follow-h1', `the result "${results[0].title}" led to a page headed "${await h1Text(s.page)}"`);
+      await s.check('first result for bygglv');
+    });
+
+    // "Fick du svar på din fråga?" on an article.
+    const f = portalDriver(server, crawlName, 'article feedback by keyboard');
+    await f.open(context);
+    await runKeyboardTest(f, async () => {
+      const article = found.articles[0] || '/kunskap/behover-jag-bygglov';
+      let resp = await f.goto(article);
+      f.expect(resp && resp.status() === 200, 'article-status', `GET ${article} answered HTTP ${resp && resp.status()}`);
+      const form = f.page.locator('form[action$="/svar"]');
+      if ((await form.count()) !== 1) throw new Error(`${article} has no feedback form`);
+      const legend = (await form.locator('fieldset legend').innerText()).trim();
+      f.expect(legend === 'Fick du svar på din fråga?', 'feedback-legend', `the feedback question is "${legend}"`);
+      resp = await f.press(form.locator('button[type="submit"]'));
+      f.expect(resp && resp.status() === 422, 'feedback-empty-status', `sending no answer answered HTTP ${resp && resp.status()}, not 422`);
+      const hrefs = await summaryHrefs(f);
+      if (!hrefs) throw new Error('sending no answer showed no error summary');
+      f.expect(JSON.stringify(hrefs) === '["#helpful"]', 'feedback-summary', `the error summary links to ${hrefs.join(', ') || 'nothing'}, expected #helpful`);
+      await f.check('feedback without an answer', { docStatus: 422, allowDocStatus: true });
+      await followFirstSummaryLink(f, 'no answer');
+      await f.page.keyboard.press('Space');
+      f.expect(await f.page.locator('#helpful').isChecked(), 'feedback-space', 'Space on #helpful did not choose "Ja"');
+      await f.page.keyboard.press('ArrowDown');
+      f.expect(await f.page.locator('#helpful-no').isChecked(), 'feedback-arrow', 'ArrowDown in the radio group did not choose "Nej"');
+      f.expect((await focusedElement(f.page)) === 'input#helpful-no', 'feedback-arrow-focus', `after ArrowDown focus is on ${await focusedElement(f.page)}`);
+      await f.page.keyboard.press('Tab');
+      f.expect((await focusedElement(f.page)) === 'textarea#comment', 'feedback-tab-comment', `Tab from the radio group moved focus to ${await focusedElement(f.page)}, not the comment`);
+      const comment = `Jag hittade inte vad det kostar. (webbläsartest ${process.pid})`;
+      await f.page.keyboard.type(comment);
+      f.expect((await f.page.locator('#comment').inputValue()) === comment, 'feedback-comment', 'the typed comment is not in #comment');
+      await f.page.keyboard.press('Tab');
+      const onButton = await f.page.evaluate(() => document.activeElement?.matches('form[action$="/svar"] button[type="submit"]') || false);
+      if (!onButton) throw new Error(`Tab from the comment moved focus to ${await focusedElement(f.page)}, not "Skicka"`);
+      resp = await pressFocused(f);
+      const u = new URL(f.page.url());
+      f.expect(u.pathname === new URL(article, server.baseUrl).pathname && u.searchParams.get('tack') === '1' && u.hash === '#feedback' && resp && resp.status() === 200,
+        'feedback-sent', `after "Skicka" the page is ${f.here()}${u.hash} (HTTP ${resp && resp.status()}), not ${article}?tack=1#feedback`);
+      const thanks = f.page.locator('#feedback [role="status"]');
+      f.expect((await thanks.count()) === 1 && (await thanks.innerText()).includes('Tack för ditt svar!'), 'feedback-thanks', 'no "Tack för ditt svar!" after sending the answer');
+      await f.check('feedback sent');
+    });
+
+    // The contact page through the footer link.
+    const c = portalDriver(server, crawlName, 'contact by keyboard');
+    await c.open(context);
+    await runKeyboardTest(c, async () => {
+      const from = found.services[0] || '/';
+      await c.goto(from);
+      const resp = await c.press(c.page.locator('footer a[href="/kontakt"]'));
+      c.expect(new URL(c.page.url()).pathname === '/kontakt' && resp && resp.status() === 200, 'footer-contact',
+        `the footer link on ${from} led to ${c.here()} (HTTP ${resp && resp.status()})`);
+      const main = await c.page.locator('main').innerText();
+      c.expect(main.includes('Få hjälp med e-legitimation eller inloggning'), 'contact-eid', 'the contact page has no "Få hjälp med e-legitimation eller inloggning"');
+      const caption = c.page.locator('main table caption');
+      c.expect((await caption.count()) === 1 && (await caption.innerText()).trim().length > 0, 'contact-caption', 'the opening hours table has no caption');
+      const days = await c.page.locator('main table tbody tr').count();
+      c.expect(days === 7, 'contact-days', `the opening hours table has ${days} rows, expected 7 days`);
+      c.expect((await c.page.locator('main a[href^="tel:"]').count()) >= 1 && (await c.page.locator('main a[href^="mailto:"]').count()) >= 1,
+        'contact-links', 'the contact page has no phone or e-mail link');
+      await c.check('contact page from the footer');
+    });
+  } finally {
+    await context.close();
+  }
+}
+
+// Part "editor": the demo unit admin writes, fails to publish, fixes and
+// publishes an article by keyboard; anyone can then read it and find it by a
+// word of its text, and by a synonym the admin adds. The search statistics
+// get the page checks.
+async function editorPart(browser, server) {
+  const crawlName = 'editor';
+  const user = server.logins.find((l) => l.role === 'unit_admin');
+  if (!user) {
+    fail(crawlName, null, crawlName, 'editor:no-unit-admin', 'no demo login for the role unit_admin');
+    failedTests++;
+    return;
+  }
+  const context = await newContext(browser);
+  const anonCtx = await newContext(browser);
+  const slug = 'webbtest-artikel';
+  const word = 'zorbaflux';
+  const synonym = 'webbtestord';
+  const article = {
+    title: 'Provartikel från webbläsartesterna',
+    summary: 'En kort ingress om hur provartikeln skrivs och publiceras.',
+    body: `## Så gör du\n\nSkriv ordet ${word} i sökrutan för att hitta den här artikeln.\n\n- Första punkten\n- Andra punkten`,
+  };
+  const findBySearch = async (d, q) => {
+    // The index follows the store's change feed: poll a little.
+    const t0 = Date.now();
+    for (;;) {
+      await d.goto(`/sok?q=${encodeURIComponent(q)}`);
+      const hit = (await searchResults(d.page)).find((r) => r.title === article.title);
+      if (hit || Date.now() - t0 > 15_000) return { hit, waited: Date.now() - t0 };
+      await d.page.waitForTimeout(500);
+    }
+  };
+  try {
+    if (!(await login(context, server, { ...user, role: crawlName }))) return;
+    const d = portalDriver(server, crawlName, `new article (${user.username})`);
+    await d.open(context);
+    let published = false;
+    await runKeyboardTest(d, async () => {
+      let resp = await d.goto('/staff/kunskap');
+      d.expect(resp && resp.status() === 200, 'list-status', `GET /staff/kunskap answered HTTP ${resp && resp.status()}`);
+      await d.check('article list');
+      resp = await d.press(d.page.locator('main a[href="/staff/kunskap/ny"]'));
+      d.expect(new URL(d.page.url()).pathname === '/staff/kunskap/ny' && resp && resp.status() === 200, 'new-link',
+        `"Ny artikel" led to ${d.here()} (HTTP ${resp && resp.status()})`);
+      await d.check('new article');
+      const publish = d.page.locator('form[action="/staff/kunskap"] button[name="action"][value="publish"]');
+
+      // 1. Empty.
+      resp = await d.press(publish);
+      d.expect(resp && resp.status() === 422, 'empty-status', `publishing an empty article answered HTTP ${resp && resp.status()}, not 422`);
+      let hrefs = await summaryHrefs(d);
+      if (!hrefs) throw new Error('publishing an empty article showed no error summary');
+      for (const want of ['#slug', '#title_sv', '#summary_sv', '#body_sv']) {
+        d.expect(hrefs.includes(want), `empty-summary-${want}`, `the error summary links to ${hrefs.join(', ')}, not ${want}`);
+      }
+      await expectSummaryTargets(d, 'empty article', hrefs);
+      await d.check('empty article refused', { docStatus: 422, allowDocStatus: true });
+      const first = await followFirstSummaryLink(d, 'empty article');
+
+      // 2. Partly filled: the address, the title, a topic and an audience.
+      if (first === 'slug') await d.page.keyboard.type(slug);
+      else await typeInto(d, '#slug', slug);
+      await typeInto(d, '#title_sv', article.title);
+      await d.page.locator('#topic').focus();
+      await d.page.keyboard.press('ArrowDown');
+      const topic = await d.page.locator('#topic').inputValue();
+      d.expect(topic !== '', 'topic-arrow', 'ArrowDown in the topic list chose no topic');
+      await tickWithSpace(d, '#aud-resident');
+      resp = await d.press(publish);
+      d.expect(resp && resp.status() === 422, 'partial-status', `publishing without summary and text answered HTTP ${resp && resp.status()}, not 422`);
+      hrefs = await summaryHrefs(d);
+      if (!hrefs) throw new Error('publishing without summary and text showed no error summary');
+      d.expect(JSON.stringify(hrefs) === '["#summary_sv","#body_sv"]', 'partial-summary', `the error summary links to ${hrefs.join(', ')}, expected #summary_sv, #body_sv`);
+      await expectSummaryTargets(d, 'partly filled article', hrefs);
+      const kept = {
+        '#slug': [await d.page.locator('#slug').inputValue(), slug],
+        '#title_sv': [await d.page.locator('#title_sv').inputValue(), article.title],
+        '#topic': [await d.page.locator('#topic').inputValue(), topic],
+      };
+      for (const [sel, [got, want]] of Object.entries(kept)) {
+        d.expect(got === want, `kept-${sel}`, `after the second refusal ${sel} holds "${short(got, 60)}" instead of "${short(want, 60)}"`);
+      }
+      d.expect(await d.page.locator('#aud-resident').isChecked(), 'kept-audience', 'after the second refusal #aud-resident is no longer ticked');
+      await d.check('partly filled article refused', { docStatus: 422, allowDocStatus: true });
+
+      // 3. The rest, and publish.
+      await followFirstSummaryLink(d, 'partly filled article');
+      await d.page.keyboard.type(article.summary);
+      await typeInto(d, '#body_sv', article.body);
+      resp = await d.press(publish);
+      const u = new URL(d.page.url());
+      d.expect(u.pathname === `/staff/kunskap/${slug}` && /^\d+$/.test(u.searchParams.get('saved') || '') && resp && resp.status() === 200, 'published',
+        `"Spara och publicera" led to ${d.here()} (HTTP ${resp && resp.status()}), not /staff/kunskap/${slug}?saved=N`);
+      const err = await summaryHrefs(d);
+      if (err) throw new Error(`publishing the filled article was refused: ${err.join(', ')}`);
+      const notice = d.page.locator('main [role="status"]');
+      d.expect((await notice.count()) === 1 && (await notice.isVisible()), 'saved-notice', 'no saved notice (role="status") after publishing');
+      d.expect((await h1Text(d.page)) === article.title, 'saved-h1', `the editor page is headed "${await h1Text(d.page)}"`);
+      await d.check('article published');
+      published = true;
+    });
+
+    // Anyone reads it, and finds it by a word of its text.
+    const r = portalDriver(server, crawlName, 'published article, anonymous');
+    await r.open(anonCtx);
+    if (published) {
+      await runKeyboardTest(r, async () => {
+        const resp = await r.goto(`/kunskap/${slug}`);
+        r.expect(resp && resp.status() === 200, 'article-status', `GET /kunskap/${slug} answered HTTP ${resp && resp.status()}`);
+        r.expect((await h1Text(r.page)) === article.title, 'article-h1', `/kunskap/${slug} is headed "${await h1Text(r.page)}"`);
+        const text = (await r.page.locator('main article').innerText()).replace(/\s+/g, ' ');
+        for (const part of [article.summary, `Skriv ordet ${word} i sökrutan`, 'Andra punkten']) {
+          r.expect(text.includes(part), `article-text-${part.slice(0, 12)}`, `the article does not show "${part}"`);
+        }
+        r.expect((await r.page.locator('main article h2').filter({ hasText: 'Så gör du' }).count()) === 1, 'article-heading', 'the body\'s "## Så gör du" is not a heading');
+        r.expect((await r.page.locator('main article li').count()) === 2, 'article-list', 'the body\'s list is not a list of 2 items');
+        await r.check('the published article');
+        const { hit, waited } = await findBySearch(r, word);
+        r.expect(hit, 'search-body-word', `a search for "${word}" (a word of the text) did not find the article within ${waited} ms`);
+        if (hit) log(`    "${word}" found the new article after ${waited} ms`);
+        await r.check(`search for ${word}`);
+      });
+    }
+
+    // A synonym: an empty one is refused, a real one is listed and searched
+    // with, then removed.
+    const y = portalDriver(server, crawlName, 'synonym by keyboard');
+    await y.open(context);
+    await runKeyboardTest(y, async () => {
+      let resp = await y.goto('/staff/synonymer');
+      y.expect(resp && resp.status() === 200, 'synonyms-status', `GET /staff/synonymer answered HTTP ${resp && resp.status()}`);
+      await y.check('synonyms');
+      const save = y.page.locator('form[action="/staff/synonymer"] button[type="submit"]');
+      resp = await y.press(save);
+      y.expect(resp && resp.status() === 422, 'synonym-empty-status', `an empty synonym answered HTTP ${resp && resp.status()}, not 422`);
+      const hrefs = await summaryHrefs(y);
+      if (!hrefs) throw new Error('an empty synonym showed no error summary');
+      await expectSummaryTargets(y, 'empty synonym', hrefs);
+      await y.check('empty synonym refused', { docStatus: 422, allowDocStatus: true });
+      await followFirstSummaryLink(y, 'empty synonym');
+      await typeInto(y, '#term', synonym);
+      await typeInto(y, '#words', `${word}, provord`);
+      resp = await y.press(save);
+      y.expect(new URL(y.page.url()).pathname === '/staff/synonymer' && resp && resp.status() === 200, 'synonym-saved',
+        `"Spara synonym" led to ${y.here()} (HTTP ${resp && resp.status()})`);
+      const err = await summaryHrefs(y);
+      if (err) throw new Error(`the synonym was refused: ${err.join(', ')}`);
+      const row = y.page.locator('main table tbody tr').filter({ has: y.page.locator('td', { hasText: new RegExp(`^${synonym}$`) }) });
+      y.expect((await row.count()) === 1 && (await row.innerText()).includes(word), 'synonym-listed', `the table does not list ${synonym} → ${word}`);
+      await y.check('synonym saved');
+      if (published) {
+        const { hit, waited } = await findBySearch(r, synonym);
+        r.expect(hit, 'search-synonym', `a search for the synonym "${synonym}" did not find the article with "${word}" within ${waited} ms`);
+        if (hit) log(`    the synonym "${synonym}" found it after ${waited} ms`);
+      }
+      resp = await y.press(row.locator('button[type="submit"]'));
+      y.expect(resp && resp.status() === 200 && (await y.page.locator('main table tbody td', { hasText: new RegExp(`^${synonym}$`) }).count()) === 0,
+        'synonym-removed', `after its remove button ${synonym} is still listed (HTTP ${resp && resp.status()})`);
+    });
+
+    const st = portalDriver(server, crawlName, 'search statistics');
+    await st.open(context);
+    await runKeyboardTest(st, async () => {
+      const resp = await st.goto('/staff/sokstatistik');
+      st.expect(resp && resp.status() === 200, 'insights-status', `GET /staff/sokstatistik answered HTTP ${resp && resp.status()}`);
+      st.expect((await st.page.locator('main table').count()) >= 1, 'insights-tables', 'the search statistics show no table');
+      st.expect((await st.page.locator('main svg').count()) >= 1, 'insights-chart', 'the search statistics show no SVG chart');
+      await st.check('search statistics');
+    });
+  } finally {
+    await anonCtx.close();
+    await context.close();
+  }
+}
+
 function newContext(browser) {
   return browser.newContext({
     viewport: { width: 1280, height: 900 },
@@ -1698,6 +2186,14 @@ async function main() {
     if (want('admin-calendar')) {
       log('\n-- the business calendar, by keyboard');
       await adminCalendarTest(browser, server);
+    }
+    if (want('portal')) {
+      log('\n-- the public portal in Swedish and English; search, feedback and contact by keyboard');
+      await portalPart(browser, server);
+    }
+    if (want('editor')) {
+      log('\n-- the knowledge base: an article and a synonym by keyboard, as the unit admin');
+      await editorPart(browser, server);
     }
     if (['eservices', 'eservice-errors', 'receipt-mail', 'messages'].some(want)) {
       const defs = loadEservices();

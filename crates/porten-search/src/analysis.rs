@@ -13,6 +13,9 @@ pub const EN: &str = "porten_en";
 pub const FOLD: &str = "porten_fold";
 /// Lower case only, for suggestions by prefix.
 pub const PLAIN: &str = "porten_plain";
+/// Lower case, each word reversed: a word's ending becomes a prefix, so
+/// "ends with *skottning*" is a fast prefix lookup.
+pub const REVERSED: &str = "porten_reversed";
 
 fn stop(language: Language) -> StopWordFilter {
     StopWordFilter::new(language).expect("tantivy ships stop words for Swedish and English")
@@ -48,6 +51,7 @@ pub fn register(manager: &TokenizerManager) {
             .build(),
     );
     manager.register(PLAIN, base().filter(AsciiFoldingFilter).build());
+    manager.register(REVERSED, base().filter(AsciiFoldingFilter).filter(Reverse).build());
 }
 
 /// The Swedish Snowball stemmer leaves the definite *-an* and *-et* on:
@@ -86,6 +90,46 @@ impl<T: TokenStream> TokenStream for DefiniteStream<T> {
         if (text.ends_with("an") || text.ends_with("et")) && text.chars().count() >= 5 {
             text.truncate(text.len() - 2);
         }
+        true
+    }
+    fn token(&self) -> &Token {
+        self.0.token()
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        self.0.token_mut()
+    }
+}
+
+/// Reverses each word (see [`REVERSED`]).
+#[derive(Clone)]
+pub struct Reverse;
+
+impl TokenFilter for Reverse {
+    type Tokenizer<T: Tokenizer> = ReverseFilter<T>;
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> ReverseFilter<T> {
+        ReverseFilter(tokenizer)
+    }
+}
+
+#[derive(Clone)]
+pub struct ReverseFilter<T>(T);
+
+impl<T: Tokenizer> Tokenizer for ReverseFilter<T> {
+    type TokenStream<'a> = ReverseStream<T::TokenStream<'a>>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        ReverseStream(self.0.token_stream(text))
+    }
+}
+
+pub struct ReverseStream<T>(T);
+
+impl<T: TokenStream> TokenStream for ReverseStream<T> {
+    fn advance(&mut self) -> bool {
+        if !self.0.advance() {
+            return false;
+        }
+        let text = &mut self.0.token_mut().text;
+        *text = text.chars().rev().collect();
         true
     }
     fn token(&self) -> &Token {

@@ -15,13 +15,17 @@ use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentReader, Term};
 
 use crate::Result;
-use crate::analysis::{self, EN, FOLD, PLAIN, SV};
+use crate::analysis::{self, EN, FOLD, PLAIN, REVERSED, SV};
 use crate::facets::FacetCounts;
 use crate::query::QueryBuilder;
 
+/// How many of the best BM25 matches are re-ranked by popularity and
+/// helpfulness.
+const RERANK: usize = 50;
+
 /// Bumped when the schema or the analyzers change: an index built by
 /// another version is rebuilt.
-const SCHEMA_VERSION: u32 = 3;
+const SCHEMA_VERSION: u32 = 4;
 
 /// What the index holds about one service or article.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -139,6 +143,7 @@ pub(crate) struct Fields {
     pub text_fold: Field,
     pub title_plain: Field,
     pub words: Field,
+    pub words_reversed: Field,
     pub audience: Field,
     pub unit: Field,
     pub popularity: Field,
@@ -171,6 +176,7 @@ fn schema() -> (Schema, Fields) {
         text_fold: b.add_text_field("text_fold", text(FOLD, false)),
         title_plain: b.add_text_field("title_plain", text(PLAIN, false)),
         words: b.add_text_field("words", text(PLAIN, false)),
+        words_reversed: b.add_text_field("words_reversed", text(REVERSED, false)),
         audience: b.add_text_field("audience", STRING | FAST),
         unit: b.add_text_field("unit", STRING | FAST),
         popularity: b.add_u64_field("popularity", FAST | INDEXED),
@@ -292,7 +298,9 @@ impl SearchIndex {
         doc.add_text(f.title_fold, &d.title_sv);
         doc.add_text(f.text_fold, format!("{keywords}\n{body_sv}"));
         doc.add_text(f.title_plain, &d.title_sv);
-        doc.add_text(f.words, format!("{}\n{keywords}\n{body_sv}", d.title_sv));
+        let all_words = format!("{}\n{keywords}\n{body_sv}", d.title_sv);
+        doc.add_text(f.words_reversed, &all_words);
+        doc.add_text(f.words, all_words);
         if !d.title_en.is_empty() {
             doc.add_text(f.title_plain, &d.title_en);
         }
@@ -320,24 +328,41 @@ impl SearchIndex {
             }
             clauses
         };
-        let base = BooleanQuery::new(visible(vec![(Occur::Must, text_query.box_clone())]));
         let mut filtered = visible(vec![(Occur::Must, text_query.box_clone())]);
+        let mut narrowed = false;
         if let Some(a) = &q.audience {
             filtered.push((Occur::Must, term(f.audience, a)));
+            narrowed = true;
         }
         if let Some(u) = &q.unit {
             filtered.push((Occur::Must, term(f.unit, u)));
+            narrowed = true;
         }
         let filtered = BooleanQuery::new(filtered);
         let limit = q.limit.clamp(1, 100);
-        let top = TopDocs::with_limit(limit).and_offset(q.offset.min(1000)).tweak_score(rank);
-        let (top, total) = searcher.search(&filtered, &(top, Count))?;
-        let facets = searcher.search(&base, &FacetCounts { fields: &["audience", "unit"] })?;
-        let (snippet_field, fallback) = if en { (f.body_en, f.body_sv) } else { (f.body_sv, f.body_sv) };
+        let offset = q.offset.min(1000);
+        // Ranking in two steps: the best by BM25 (which tantivy can find
+        // without scoring every match), then those re-ranked by popularity
+        // and helpfulness. Counting and facets need no scores.
+        let candidates = TopDocs::with_limit((offset + limit).max(RERANK)).order_by_score();
+        let counts = FacetCounts { fields: &["audience", "unit"] };
+        let best = searcher.search(&filtered, &candidates)?;
+        let (total, facets) = if narrowed {
+            let base = BooleanQuery::new(visible(vec![(Occur::Must, text_query.box_clone())]));
+            (searcher.search(&filtered, &Count)?, searcher.search(&base, &counts)?)
+        } else {
+            searcher.search(&filtered, &(Count, counts))?
+        };
+        let mut ranked: Vec<(Score, DocAddress)> = best
+            .into_iter()
+            .map(|(score, address)| (rank(searcher.segment_reader(address.segment_ord))(address.doc_id, score), address))
+            .collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let top: Vec<(Score, DocAddress)> = ranked.into_iter().skip(offset).take(limit).collect();
+        let snippet_field = if en { f.body_en } else { f.body_sv };
         let mut snippets = SnippetGenerator::create(&searcher, &*text_query, snippet_field)?;
         snippets.set_max_num_chars(220);
-        let mut fallback_snippets = SnippetGenerator::create(&searcher, &*text_query, fallback)?;
-        fallback_snippets.set_max_num_chars(220);
+        let mut fallback_snippets = None;
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
             let doc: TantivyDocument = searcher.doc(address)?;
@@ -346,18 +371,20 @@ impl SearchIndex {
                 t if en && !t.is_empty() => t,
                 _ => text(f.title_sv),
             };
-            let mut snippet = if en && doc.get_first(f.body_en).is_some() {
+            let snippet = if !en || doc.get_first(f.body_en).is_some() {
                 snippets.snippet_from_doc(&doc)
             } else {
-                fallback_snippets.snippet_from_doc(&doc)
+                // An English search of a text that is only in Swedish.
+                if fallback_snippets.is_none() {
+                    let mut g = SnippetGenerator::create(&searcher, &*text_query, f.body_sv)?;
+                    g.set_max_num_chars(220);
+                    fallback_snippets = Some(g);
+                }
+                fallback_snippets
+                    .as_ref()
+                    .map(|g| g.snippet_from_doc(&doc))
+                    .unwrap_or_else(tantivy::snippet::Snippet::empty)
             };
-            if snippet.is_empty() {
-                snippet = fallback_snippets.snippet(&text(if en && doc.get_first(f.summary_en).is_some() {
-                    f.summary_en
-                } else {
-                    f.summary_sv
-                }));
-            }
             let segments = if snippet.fragment().is_empty() {
                 let summary =
                     text(if en && doc.get_first(f.summary_en).is_some() { f.summary_en } else { f.summary_sv });

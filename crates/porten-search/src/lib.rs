@@ -13,7 +13,7 @@
 //!   finds "plats i förskolan"), and two query words also look for their
 //!   compound ("tillstånd parkering" finds "parkeringstillstånd");
 //! - typo tolerance for a word the index does not know: one edit from five
-//!   letters, two from nine ("bygglv" finds "bygglov");
+//!   letters, two from twelve ("bygglv" finds "bygglov");
 //! - synonyms editors manage ("dagis" finds "förskola").
 //!
 //! The index is derived data: [`SearchIndex::open`] reports the change-feed

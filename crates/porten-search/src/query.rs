@@ -5,11 +5,11 @@
 
 use std::collections::HashMap;
 
-use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, RegexQuery, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Index, Searcher, Term};
 
-use crate::analysis::{self, EN, FOLD, PLAIN, SV};
+use crate::analysis::{self, EN, FOLD, PLAIN, REVERSED, SV};
 use crate::index::Fields;
 
 const TITLE: f32 = 3.0;
@@ -106,7 +106,7 @@ impl QueryBuilder<'_> {
                     alternatives.push(parts);
                 }
                 if !known {
-                    alternatives.extend(self.fuzzy(word, stem));
+                    alternatives.extend(self.fuzzy(word));
                 }
             }
             if let Some(words) = self.synonyms.get(word.as_str()) {
@@ -129,21 +129,20 @@ impl QueryBuilder<'_> {
     }
 
     /// Typo-tolerant forms of a word the index does not know: one edit from
-    /// five letters, two from nine, ignoring diacritics.
-    fn fuzzy(&self, word: &str, stem: &str) -> Vec<Box<dyn Query>> {
+    /// five letters, two from twelve, ignoring diacritics.
+    fn fuzzy(&self, word: &str) -> Vec<Box<dyn Query>> {
         let distance = match word.chars().count() {
             0..=4 => return Vec::new(),
-            5..=8 => 1,
+            5..=11 => 1,
             _ => 2,
         };
         let f = self.fields;
         let fuzzy = |field: Field, text: &str, boost: f32| -> Box<dyn Query> {
             boosted(Box::new(FuzzyTermQuery::new(self.term(field, text), distance, true)), boost)
         };
-        // The word as typed, against the words as written (a typo can
-        // change what the stemmer makes of a word), and the stems.
-        let mut out =
-            vec![fuzzy(f.title_sv, stem, TITLE), fuzzy(f.keywords_sv, stem, KEYWORDS), fuzzy(f.body_sv, stem, BODY)];
+        // The word as typed against the words as written, not the stems: a
+        // typo can change what the stemmer makes of a word.
+        let mut out = Vec::new();
         for plain in self.analyze(PLAIN, word) {
             out.push(fuzzy(f.title_plain, &plain, TITLE));
             out.push(fuzzy(f.words, &plain, BODY * 1.5));
@@ -196,10 +195,9 @@ impl QueryBuilder<'_> {
                 // A head no text has alone may end a compound one has
                 // (*skottning* in *snöskottning*).
                 if let Some(head) = unknown_head.filter(|h| h.chars().count() >= 6) {
-                    let pattern =
-                        format!(".*{}", escape(&analysis::terms(self.index.tokenizers(), PLAIN, &head).concat()));
-                    if let Ok(q) = RegexQuery::from_pattern(&pattern, self.fields.words) {
-                        parts.push(boosted(Box::new(q), 4.0));
+                    for reversed in self.analyze(REVERSED, &head) {
+                        let term = self.term(self.fields.words_reversed, &reversed);
+                        parts.push(boosted(Box::new(FuzzyTermQuery::new_prefix(term, 0, false)), 4.0));
                     }
                 }
                 Some(should(parts))
@@ -239,9 +237,4 @@ fn modifier_forms(left: &str) -> Vec<String> {
     }
     forms.retain(|f| f.chars().count() >= 3);
     forms
-}
-
-/// `text` as a regular expression matching itself.
-fn escape(text: &str) -> String {
-    text.chars().filter(|c| c.is_alphanumeric()).collect()
 }

@@ -355,7 +355,13 @@ async fn serve(args: ServeArgs, file: Config) -> Result<()> {
     // Links in mail lead to the public address, or else to where this node listens.
     let public_url = web.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     let site = match file.site()? {
-        Some(site) => site,
+        Some(site) => {
+            if file.city_name_sv.is_none() {
+                web.city_name_sv = site.name_sv.clone();
+                web.city_name_en = site.name_en.clone();
+            }
+            site
+        }
         None if args.demo => demo::site()?,
         None => Default::default(),
     };

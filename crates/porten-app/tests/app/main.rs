@@ -4,4 +4,5 @@
 mod access;
 mod eservices;
 mod jobs;
+mod knowledge;
 mod support;
