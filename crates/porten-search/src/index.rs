@@ -355,7 +355,9 @@ impl SearchIndex {
         };
         let mut ranked: Vec<(Score, DocAddress)> = best
             .into_iter()
-            .map(|(score, address)| (rank(searcher.segment_reader(address.segment_ord))(address.doc_id, score), address))
+            .map(|(score, address)| {
+                (rank(searcher.segment_reader(address.segment_ord))(address.doc_id, score), address)
+            })
             .collect();
         ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
         let top: Vec<(Score, DocAddress)> = ranked.into_iter().skip(offset).take(limit).collect();

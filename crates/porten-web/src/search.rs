@@ -13,7 +13,7 @@ use porten_app::search::{SearchQuery, Segment};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::{CsrfToken, MaybeUser};
+use crate::auth::{ClientIp, CsrfToken, MaybeUser};
 use crate::i18n::Tr;
 use crate::pages::*;
 use crate::routes::Routes;
@@ -23,6 +23,22 @@ pub fn routes() -> Routes {
 }
 
 const PAGE_SIZE: usize = 10;
+
+/// Searches (pages and suggestions) per client address and minute: far
+/// above what people type, even many behind one address, but a bound on
+/// what one client can make the node compute.
+const SEARCHES_PER_MINUTE: u32 = 600;
+
+/// Whether the client may search now; counts the search.
+fn allowed(state: &AppState, ip: Option<std::net::IpAddr>) -> bool {
+    let window = std::time::Duration::from_secs(60);
+    let key = state.limiter.key(("search", ip));
+    if state.limiter.count(key, window) >= SEARCHES_PER_MINUTE {
+        return false;
+    }
+    state.limiter.hit(key, window);
+    true
+}
 
 #[derive(Deserialize, Default)]
 pub(crate) struct SearchParams {
@@ -85,10 +101,14 @@ async fn search_page(
     t: Tr,
     csrf: CsrfToken,
     MaybeUser(user): MaybeUser,
+    ClientIp(ip): ClientIp,
     Query(p): Query<SearchParams>,
 ) -> Response {
     let nav = Nav::new(user.as_ref(), &csrf);
     let q: String = p.q.trim().chars().take(200).collect();
+    if !q.is_empty() && !allowed(&state, ip) {
+        return error_page(t, nav, axum::http::StatusCode::TOO_MANY_REQUESTS);
+    }
     let page = p.page.unwrap_or(1).clamp(1, 50);
     let (audience, unit) =
         (p.audience.as_deref().filter(|a| !a.is_empty()), p.unit.as_deref().filter(|u| !u.is_empty()));
@@ -188,8 +208,12 @@ async fn suggest(
     State(state): State<AppState>,
     t: Tr,
     MaybeUser(user): MaybeUser,
+    ClientIp(ip): ClientIp,
     Query(p): Query<SuggestParams>,
 ) -> Response {
+    if !allowed(&state, ip) {
+        return axum::http::StatusCode::TOO_MANY_REQUESTS.into_response();
+    }
     let actor = user.as_ref().map(user_actor);
     let q: String = p.q.chars().take(100).collect();
     match state.app.suggest(actor.as_ref(), &q, t.lang.code()).await {
