@@ -87,6 +87,7 @@ struct ArticlePage {
     comment: String,
     errors: Vec<ErrorLink>,
     comment_error: String,
+    helpful_error: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -139,7 +140,8 @@ async fn render_article(
     let errors = errors.unwrap_or_default();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let form = FormErrors { t: &t, errors: &errors, prefix: "kb-feedback" };
-    let (summary_links, comment_error) = (form.summary(&[]), form.field("comment"));
+    let (summary_links, comment_error, helpful_error) =
+        (form.summary(&[]), form.field("comment"), form.field("helpful"));
     let page = ArticlePage {
         slug: a.meta.slug.clone(),
         title: text.title.clone(),
@@ -153,6 +155,7 @@ async fn render_article(
         comment,
         errors: summary_links,
         comment_error,
+        helpful_error,
         t,
         nav,
     };

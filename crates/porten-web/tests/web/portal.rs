@@ -176,6 +176,10 @@ async fn an_article_takes_an_answer_and_keeps_a_comment_that_is_too_long() {
     let unanswered = post(&t, "/kunskap/hal-i-gatan/svar", &anon(), "csrf=x&comment=Hmm").await;
     assert_eq!(unanswered.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(unanswered.body.contains("Välj ja eller nej") && unanswered.body.contains(">Hmm</textarea>"));
+    assert!(
+        unanswered.body.contains(r#"<p class="error-message" id="helpful-error">"#),
+        "the message by the question too"
+    );
     t.db.cleanup().await;
 }
 
