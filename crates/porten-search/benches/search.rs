@@ -118,6 +118,7 @@ fn main() {
     let t = Instant::now();
     index.apply(docs, 1, true).unwrap();
     let build = t.elapsed();
+    let segments = index.segments();
     let size = dir_size(dir.path());
 
     // The relevance suite's queries, each in its language.
@@ -142,7 +143,8 @@ fn main() {
     let mut latencies = Vec::new();
     let mut per_query: Vec<(Duration, &str)> = queries.iter().map(|(q, _)| (Duration::ZERO, q.as_str())).collect();
     let t = Instant::now();
-    for _ in 0..10 {
+    let rounds: usize = std::env::var("BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(10);
+    for _ in 0..rounds {
         for (i, (q, lang)) in queries.iter().enumerate() {
             let t = Instant::now();
             std::hint::black_box(search(q, lang));
@@ -184,7 +186,7 @@ fn main() {
     println!("documents: {n}, queries: {} ({} distinct, the relevance suite's)", latencies.len(), queries.len());
     println!("| measure | value |");
     println!("|---|---:|");
-    println!("| build (one commit) | {:.1} s |", build.as_secs_f64());
+    println!("| build (one commit, merged) | {:.1} s, {segments} segment(s) |", build.as_secs_f64());
     println!("| index on disk | {:.1} MB |", size as f64 / 1e6);
     println!(
         "| memory (RSS growth, index open and warm) | {:.1} MB |",

@@ -248,6 +248,9 @@ impl SearchIndex {
         let f = self.fields;
         let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         if everything {
+            // No background merges while rebuilding: the segments are merged
+            // into one at the end.
+            writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
             writer.delete_all_documents()?;
         }
         for (key, doc) in changes {
@@ -256,9 +259,23 @@ impl SearchIndex {
                 writer.add_document(self.document(&doc))?;
             }
         }
+        let payload = serde_json::to_string(&Payload { schema: SCHEMA_VERSION, seq }).expect("plain data");
         let mut commit = writer.prepare_commit()?;
-        commit.set_payload(&serde_json::to_string(&Payload { schema: SCHEMA_VERSION, seq }).expect("plain data"));
+        commit.set_payload(&payload);
         commit.commit()?;
+        // A rebuild leaves a segment per flush of the writer's memory:
+        // merged into one, every query looks each term up once, not once
+        // per segment.
+        let segments = self.index.searchable_segment_ids()?;
+        if everything && segments.len() > 1 {
+            writer.merge(&segments).wait()?;
+            let mut commit = writer.prepare_commit()?;
+            commit.set_payload(&payload);
+            commit.commit()?;
+        }
+        if everything {
+            writer.set_merge_policy(Box::new(tantivy::indexer::LogMergePolicy::default()));
+        }
         self.reader.reload()?;
         Ok(())
     }
@@ -271,6 +288,11 @@ impl SearchIndex {
     /// How many documents the index holds.
     pub fn len(&self) -> u64 {
         self.reader.searcher().num_docs()
+    }
+
+    /// How many segments the index is made of (fewer is faster to search).
+    pub fn segments(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -528,5 +550,43 @@ mod tests {
         assert_eq!(keys(&index, "bygglv")[0], "bygglov");
         assert_eq!(keys(&index, "modersmålsundervisnig")[0], "modersmal");
         assert_eq!(keys(&index, "trottoarskottning")[0], "sno");
+    }
+}
+
+#[cfg(test)]
+mod merge_tests {
+    use super::*;
+
+    #[test]
+    fn a_rebuild_ends_in_one_segment() {
+        let (index, _) = SearchIndex::open(None).unwrap();
+        for round in 0..3 {
+            let docs = (0..50)
+                .map(|i| {
+                    let d = Doc {
+                        key: format!("article:{round}-{i}"),
+                        title_sv: "Bygglov".into(),
+                        unit: "KC".into(),
+                        ..Default::default()
+                    };
+                    (d.key.clone(), Some(d))
+                })
+                .collect();
+            index.apply(docs, round, false).unwrap();
+        }
+        assert!(index.segments() > 1);
+        let docs = (0..50)
+            .map(|i| {
+                let d = Doc {
+                    key: format!("article:{i}"),
+                    title_sv: "Bygglov".into(),
+                    unit: "KC".into(),
+                    ..Default::default()
+                };
+                (d.key.clone(), Some(d))
+            })
+            .collect();
+        index.apply(docs, 9, true).unwrap();
+        assert_eq!(index.segments(), 1);
     }
 }
