@@ -78,3 +78,25 @@ impl SegmentCollector for SegmentCounts {
             .collect()
     }
 }
+
+/// The same counts for a few documents known by address.
+pub fn count(
+    searcher: &tantivy::Searcher,
+    docs: &[tantivy::DocAddress],
+    fields: &'static [&'static str],
+) -> tantivy::Result<Counts> {
+    let collector = FacetCounts { fields };
+    let mut by_segment: BTreeMap<SegmentOrdinal, Vec<DocId>> = BTreeMap::new();
+    for d in docs {
+        by_segment.entry(d.segment_ord).or_default().push(d.doc_id);
+    }
+    let mut fruits = Vec::new();
+    for (ord, ids) in by_segment {
+        let mut segment = collector.for_segment(ord, searcher.segment_reader(ord))?;
+        for id in ids {
+            segment.collect(id, 0.0);
+        }
+        fruits.push(segment.harvest());
+    }
+    collector.merge_fruits(fruits)
+}

@@ -340,8 +340,14 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let en = q.lang == "en";
         let synonyms = self.synonyms.read().unwrap_or_else(|e| e.into_inner());
-        let builder =
-            QueryBuilder { index: &self.index, searcher: &searcher, fields: self.fields, synonyms: &synonyms, en };
+        let builder = QueryBuilder {
+            index: &self.index,
+            searcher: &searcher,
+            fields: self.fields,
+            synonyms: &synonyms,
+            en,
+            analyzers: Default::default(),
+        };
         let Some(text_query) = builder.build(&q.text) else { return Ok(Results::default()) };
         let f = self.fields;
         let visible = |mut clauses: Vec<(Occur, Box<dyn Query>)>| {
@@ -369,7 +375,12 @@ impl SearchIndex {
         let candidates = TopDocs::with_limit((offset + limit).max(RERANK)).order_by_score();
         let counts = FacetCounts { fields: &["audience", "unit"] };
         let best = searcher.search(&filtered, &candidates)?;
-        let (total, facets) = if narrowed {
+        let wanted = (offset + limit).max(RERANK);
+        let (total, facets) = if !narrowed && best.len() < wanted {
+            // Every match is among the candidates: count them here.
+            let addresses: Vec<DocAddress> = best.iter().map(|(_, a)| *a).collect();
+            (best.len(), crate::facets::count(&searcher, &addresses, counts.fields)?)
+        } else if narrowed {
             let base = BooleanQuery::new(visible(vec![(Occur::Must, text_query.box_clone())]));
             (searcher.search(&filtered, &Count)?, searcher.search(&base, &counts)?)
         } else {
@@ -396,7 +407,7 @@ impl SearchIndex {
                 _ => text(f.title_sv),
             };
             let snippet = if !en || doc.get_first(f.body_en).is_some() {
-                snippets.snippet_from_doc(&doc)
+                snippets.snippet(&head(&text(snippet_field)))
             } else {
                 // An English search of a text that is only in Swedish.
                 if fallback_snippets.is_none() {
@@ -485,6 +496,17 @@ fn rank(segment: &SegmentReader) -> impl Fn(DocId, Score) -> Score + use<> {
         let views = popularity.as_ref().map_or(0, |c| c.get_val(doc)) as f32;
         let helpful = helpfulness.as_ref().map_or(0.5, |c| c.get_val(doc)) as f32;
         score * (1.0 + 0.04 * (1.0 + views).ln()) * (0.8 + 0.4 * helpful)
+    }
+}
+
+/// The first part of a text, where a snippet is looked for: the summary and
+/// the opening paragraphs hold what a page is about, and tokenizing the rest
+/// of every hit would cost more than it adds.
+fn head(text: &str) -> String {
+    const SNIPPET_SOURCE: usize = 1500;
+    match text.char_indices().nth(SNIPPET_SOURCE) {
+        Some((at, _)) => text[..at].to_owned(),
+        None => text.to_owned(),
     }
 }
 

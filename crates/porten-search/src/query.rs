@@ -22,6 +22,8 @@ pub(crate) struct QueryBuilder<'a> {
     pub fields: Fields,
     pub synonyms: &'a HashMap<String, Vec<String>>,
     pub en: bool,
+    /// The analyzers this query has used, taken from the index once.
+    pub analyzers: std::cell::RefCell<HashMap<&'static str, tantivy::tokenizer::TextAnalyzer>>,
 }
 
 type Clauses = Vec<(Occur, Box<dyn Query>)>;
@@ -35,8 +37,17 @@ fn should(clauses: Vec<Box<dyn Query>>) -> Box<dyn Query> {
 }
 
 impl QueryBuilder<'_> {
-    fn analyze(&self, analyzer: &str, text: &str) -> Vec<String> {
-        analysis::terms(self.index.tokenizers(), analyzer, text)
+    fn analyze(&self, analyzer: &'static str, text: &str) -> Vec<String> {
+        let mut analyzers = self.analyzers.borrow_mut();
+        let a = analyzers
+            .entry(analyzer)
+            .or_insert_with(|| self.index.tokenizers().get(analyzer).expect("registered analyzer"));
+        let mut stream = a.token_stream(text);
+        let mut out = Vec::new();
+        while let Some(t) = stream.next() {
+            out.push(t.text.clone());
+        }
+        out
     }
 
     fn term(&self, field: Field, text: &str) -> Term {

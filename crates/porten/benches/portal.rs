@@ -4,7 +4,8 @@
 //! article, a search results page and the search API, on the demo city.
 //!
 //! `cargo bench -p porten --bench portal` (`BENCH_REQUESTS`, default 20000;
-//! `BENCH_CONCURRENCY`, default 32). Porten runs as `porten serve --demo`
+//! `BENCH_CONCURRENCY`, default 32). Requests come as from many citizens
+//! behind a reverse proxy (`X-Forwarded-For`), as per-address limits apply. Porten runs as `porten serve --demo`
 //! in its own process; the hello-world page is served by this benchmark's
 //! binary started again as a separate process, so both servers get the same
 //! treatment.
@@ -66,8 +67,23 @@ async fn main() {
     let concurrency = env_usize("BENCH_CONCURRENCY", 32);
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/portal.db", dir.path().display());
+    // Citizens come through a reverse proxy, each from their own address
+    // (X-Forwarded-For), so per-address limits count them one by one.
+    let config = dir.path().join("porten.toml");
+    std::fs::write(&config, "trusted_proxies = [\"127.0.0.1\"]\n").unwrap();
     let mut porten = Command::new(env!("CARGO_BIN_EXE_porten"));
-    porten.args(["serve", "--demo", "--listen", "127.0.0.1:0", "--database-url", &url]).env("PORTEN_LOG", "warn");
+    porten
+        .args([
+            "--config",
+            config.to_str().unwrap(),
+            "serve",
+            "--demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            &url,
+        ])
+        .env("PORTEN_LOG", "warn");
     let porten = start(porten);
     let mut hello = Command::new(std::env::current_exe().unwrap());
     hello.env("BENCH_HELLO", "1");
@@ -88,10 +104,11 @@ async fn main() {
     for (name, url) in &pages {
         let get = {
             let (client, url, cookie, key) = (client.clone(), url.clone(), cookie.clone(), key.clone());
-            move |_| {
+            move |i: usize| {
                 let (client, url, cookie, key) = (client.clone(), url.clone(), cookie.clone(), key.clone());
                 async move {
-                    let mut req = client.get(&url).header("cookie", &cookie);
+                    let citizen = format!("10.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255);
+                    let mut req = client.get(&url).header("cookie", &cookie).header("x-forwarded-for", citizen);
                     if url.contains("/api/") {
                         req = req.bearer_auth(&key);
                     }
