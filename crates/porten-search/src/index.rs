@@ -503,7 +503,7 @@ fn rank(segment: &SegmentReader) -> impl Fn(DocId, Score) -> Score + use<> {
 /// the opening paragraphs hold what a page is about, and tokenizing the rest
 /// of every hit would cost more than it adds.
 fn head(text: &str) -> String {
-    const SNIPPET_SOURCE: usize = 1500;
+    const SNIPPET_SOURCE: usize = 600;
     match text.char_indices().nth(SNIPPET_SOURCE) {
         Some((at, _)) => text[..at].to_owned(),
         None => text.to_owned(),
