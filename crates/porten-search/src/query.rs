@@ -68,7 +68,22 @@ impl QueryBuilder<'_> {
         boosted(Box::new(TermQuery::new(self.term(field, text), IndexRecordOption::WithFreqs)), boost)
     }
 
-    /// A Swedish stem in title, keywords and body.
+    /// A term in a field, if the field has it: absent terms are left out,
+    /// so the query stays one flat union of the terms that can match.
+    fn present(&self, field: Field, text: &str, boost: f32) -> Option<Box<dyn Query>> {
+        self.known(field, text).then(|| self.term_query(field, text, boost))
+    }
+
+    /// A Swedish stem's term queries in title, keywords and body (those the index has).
+    fn sv_terms(&self, stem: &str, weight: f32) -> Vec<Box<dyn Query>> {
+        let f = self.fields;
+        [(f.title_sv, TITLE), (f.keywords_sv, KEYWORDS), (f.body_sv, BODY)]
+            .into_iter()
+            .filter_map(|(field, boost)| self.present(field, stem, boost * weight))
+            .collect()
+    }
+
+    /// A Swedish stem in title, keywords and body, as one query (for `Must`).
     fn sv_stem(&self, stem: &str, weight: f32) -> Box<dyn Query> {
         let f = self.fields;
         should(vec![
@@ -91,26 +106,36 @@ impl QueryBuilder<'_> {
         let mut clauses: Clauses = Vec::new();
         let mut content_words = Vec::new();
         for word in &words {
+            // Every alternative is a clause of one flat union: a word's
+            // score is the sum of its matching forms, as in a nested one,
+            // without a union (and its buffers) per word and field.
             let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
             let sv = self.analyze(SV, word);
             if let Some(stem) = sv.first() {
                 content_words.push(word.clone());
-                alternatives.push(self.sv_stem(stem, if self.en { 0.6 } else { 1.0 }));
-                let mut known = self.known_sv(stem);
+                alternatives.extend(self.sv_terms(stem, if self.en { 0.6 } else { 1.0 }));
+                let mut known = !alternatives.is_empty();
                 if self.en {
                     let f = self.fields;
                     for en in self.analyze(EN, word) {
-                        known |= self.known(f.title_en, &en) || self.known(f.body_en, &en);
-                        alternatives.push(self.term_query(f.title_en, &en, TITLE));
-                        alternatives.push(self.term_query(f.body_en, &en, BODY));
+                        let found = [self.present(f.title_en, &en, TITLE), self.present(f.body_en, &en, BODY)];
+                        for q in found.into_iter().flatten() {
+                            known = true;
+                            alternatives.push(q);
+                        }
                     }
                 }
                 if word.is_ascii() {
                     let f = self.fields;
                     for fold in self.analyze(FOLD, word) {
-                        known |= self.known(f.title_fold, &fold) || self.known(f.text_fold, &fold);
-                        alternatives.push(self.term_query(f.title_fold, &fold, TITLE * 0.8));
-                        alternatives.push(self.term_query(f.text_fold, &fold, BODY * 0.8));
+                        let found = [
+                            self.present(f.title_fold, &fold, TITLE * 0.8),
+                            self.present(f.text_fold, &fold, BODY * 0.8),
+                        ];
+                        for q in found.into_iter().flatten() {
+                            known = true;
+                            alternatives.push(q);
+                        }
                     }
                 }
                 if let Some(parts) = self.compound_parts(word) {
@@ -127,14 +152,10 @@ impl QueryBuilder<'_> {
                     }
                 }
             }
-            if !alternatives.is_empty() {
-                clauses.push((Occur::Should, should(alternatives)));
-            }
+            clauses.extend(alternatives.into_iter().map(|q| (Occur::Should, q)));
         }
         for pair in content_words.windows(2) {
-            if let Some(q) = self.compound_of(&pair[0], &pair[1]) {
-                clauses.push((Occur::Should, q));
-            }
+            clauses.extend(self.compound_of(&pair[0], &pair[1]).into_iter().map(|q| (Occur::Should, q)));
         }
         (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
     }
@@ -219,15 +240,14 @@ impl QueryBuilder<'_> {
 
     /// The compound two neighbouring words make, if the index knows it:
     /// "tillstånd (för) parkering" → "parkeringstillstånd".
-    fn compound_of(&self, a: &str, b: &str) -> Option<Box<dyn Query>> {
+    fn compound_of(&self, a: &str, b: &str) -> Vec<Box<dyn Query>> {
         let candidates = [format!("{b}{a}"), format!("{b}s{a}"), format!("{a}{b}"), format!("{a}s{b}")];
         let stems: Vec<String> = candidates
             .iter()
             .filter_map(|c| self.analyze(SV, c).into_iter().next())
             .filter(|s| self.known_sv(s))
             .collect();
-        let first = stems.first()?;
-        Some(self.sv_stem(first, 0.8))
+        stems.first().map(|first| self.sv_terms(first, 0.8)).unwrap_or_default()
     }
 }
 

@@ -84,7 +84,13 @@ async fn main() {
             &url,
         ])
         .env("PORTEN_LOG", "warn");
-    let porten = start(porten);
+    // `BENCH_PORTEN=http://…` measures a server already running (for a profiler).
+    let porten = match std::env::var("BENCH_PORTEN") {
+        Ok(base) => {
+            Process { child: Command::new("true").spawn().unwrap(), base, key: std::env::var("BENCH_KEY").ok() }
+        }
+        Err(_) => start(porten),
+    };
     let mut hello = Command::new(std::env::current_exe().unwrap());
     hello.env("BENCH_HELLO", "1");
     let hello = start(hello);
@@ -100,8 +106,11 @@ async fn main() {
         ("search API `/api/v1/search?q=bygglov`", format!("{}/api/v1/search?q=bygglov", porten.base)),
     ];
     let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build().unwrap();
+    let only = std::env::var("BENCH_PAGES").unwrap_or_default();
     let mut results = Vec::new();
-    for (name, url) in &pages {
+    for (name, url) in
+        pages.iter().filter(|(name, _)| only.is_empty() || name.contains(&only) || name.contains("hello"))
+    {
         let get = {
             let (client, url, cookie, key) = (client.clone(), url.clone(), cookie.clone(), key.clone());
             move |i: usize| {
