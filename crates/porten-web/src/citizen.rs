@@ -141,10 +141,9 @@ async fn reply(
     form: ReplyForm,
 ) -> Response {
     let key = state.limiter.key(("reply", ip));
-    if state.limiter.count(key, REPLY_WINDOW) >= REPLIES_PER_ADDRESS {
+    if !state.limiter.allow(key, REPLY_WINDOW, REPLIES_PER_ADDRESS) {
         return error_page(t, nav, StatusCode::TOO_MANY_REQUESTS);
     }
-    state.limiter.hit(key, REPLY_WINDOW);
     let message = form.message.trim();
     let problem = if message.is_empty() {
         Some("track-reply-error-empty")

@@ -122,11 +122,10 @@ async fn start(
     // Starting an e-service is opening a contact: self-help did not suffice.
     state.app.self_service(&visitor.0, "contact", Some(&format!("service:{code}")));
     let key = state.limiter.key(("draft-start", ip));
-    if state.limiter.count(key, ABUSE_WINDOW) >= DRAFTS_PER_ADDRESS {
+    if !state.limiter.allow(key, ABUSE_WINDOW, DRAFTS_PER_ADDRESS) {
         tracing::warn!(target: "porten::security", event = "eservice.refused", reason = "drafts per address");
         return error_page(t, Nav::new(user.as_ref(), &csrf), StatusCode::TOO_MANY_REQUESTS);
     }
-    state.limiter.hit(key, ABUSE_WINDOW);
     let assisted = form.assisted.as_deref().and_then(Channel::parse);
     match state.app.start_draft(user.as_ref(), &code, assisted).await {
         Ok(view) => Redirect::to(&step_href(&view, 0)).into_response(),
@@ -627,11 +626,10 @@ async fn submit(
     }
     // Each submit may mail a receipt: one address cannot send without end.
     let key = state.limiter.key(("submit", ip));
-    if state.limiter.count(key, ABUSE_WINDOW) >= SUBMITS_PER_ADDRESS {
+    if !state.limiter.allow(key, ABUSE_WINDOW, SUBMITS_PER_ADDRESS) {
         tracing::warn!(target: "porten::security", event = "eservice.refused", reason = "submits per address");
         return error_page(t, nav, StatusCode::TOO_MANY_REQUESTS);
     }
-    state.limiter.hit(key, ABUSE_WINDOW);
     match state.app.submit_draft(user.as_ref(), &draft, t.lang == Lang::En).await {
         Ok(token) => Redirect::to(&format!("/track/{token}?received=1")).into_response(),
         Err(AppError::Invalid(v)) => match state.app.open_draft(user.as_ref(), &draft).await {

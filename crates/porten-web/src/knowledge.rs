@@ -201,12 +201,10 @@ async fn feedback(
     }
     // Answers per client address and ten minutes, so that one client
     // cannot skew an article's figures.
-    let window = std::time::Duration::from_secs(600);
     let key = state.limiter.key(("feedback", ip));
-    if state.limiter.count(key, window) >= 30 {
+    if !state.limiter.allow(key, std::time::Duration::from_secs(600), 30) {
         return error_page(t, nav, StatusCode::TOO_MANY_REQUESTS);
     }
-    state.limiter.hit(key, window);
     let actor = user.as_ref().map(user_actor);
     let helpful = match form.helpful.as_deref() {
         Some("yes") => true,

@@ -54,6 +54,16 @@ impl RateLimiter {
         }
     }
 
+    /// Counts one hit for `key` unless it already has `limit` in its
+    /// current window; false when the caller is over the limit.
+    pub fn allow(&self, key: u64, window: Duration, limit: u32) -> bool {
+        if self.count(key, window) >= limit {
+            return false;
+        }
+        self.hit(key, window);
+        true
+    }
+
     /// Counts one hit for `key` (a new window when the last has passed).
     pub fn hit(&self, key: u64, window: Duration) {
         let now = Instant::now();

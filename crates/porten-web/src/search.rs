@@ -31,13 +31,8 @@ const SEARCHES_PER_MINUTE: u32 = 600;
 
 /// Whether the client may search now; counts the search.
 fn allowed(state: &AppState, ip: Option<std::net::IpAddr>) -> bool {
-    let window = std::time::Duration::from_secs(60);
     let key = state.limiter.key(("search", ip));
-    if state.limiter.count(key, window) >= SEARCHES_PER_MINUTE {
-        return false;
-    }
-    state.limiter.hit(key, window);
-    true
+    state.limiter.allow(key, std::time::Duration::from_secs(60), SEARCHES_PER_MINUTE)
 }
 
 #[derive(Deserialize, Default)]
