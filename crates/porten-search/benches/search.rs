@@ -134,7 +134,7 @@ fn main() {
         .collect();
     let search = |q: &str, lang: &str| {
         let query = SearchQuery { text: q.into(), lang: lang.into(), limit: 10, ..Default::default() };
-        index.search(&query).unwrap()
+        index.search_uncached(&query).unwrap()
     };
     for (q, lang) in &queries {
         search(q, lang);

@@ -192,7 +192,25 @@ pub struct SearchIndex {
     writer: Mutex<IndexWriter>,
     pub(crate) fields: Fields,
     synonyms: RwLock<HashMap<String, Vec<String>>>,
+    /// Answers to recent searches, for the index as it was when they were
+    /// made: any change (documents, synonyms) starts a new generation.
+    cache: Mutex<(u64, HashMap<CacheKey, Results>)>,
 }
+
+/// What a search's answer depends on.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct CacheKey {
+    text: String,
+    lang: String,
+    include_internal: bool,
+    audience: Option<String>,
+    unit: Option<String>,
+    limit: usize,
+    offset: usize,
+}
+
+/// Searches whose answers are kept; the cache starts over when full.
+const CACHED_SEARCHES: usize = 2048;
 
 impl SearchIndex {
     /// Opens the index in `dir` (created when missing), or one in memory.
@@ -224,7 +242,14 @@ impl SearchIndex {
         analysis::register(index.tokenizers());
         let writer = index.writer_with_num_threads(1, 32_000_000)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        let me = Self { index, reader, writer: Mutex::new(writer), fields, synonyms: RwLock::default() };
+        let me = Self {
+            index,
+            reader,
+            writer: Mutex::new(writer),
+            fields,
+            synonyms: RwLock::default(),
+            cache: Mutex::default(),
+        };
         Ok((me, seq))
     }
 
@@ -277,12 +302,20 @@ impl SearchIndex {
             writer.set_merge_policy(Box::new(tantivy::indexer::LogMergePolicy::default()));
         }
         self.reader.reload()?;
+        self.forget_answers();
         Ok(())
     }
 
     /// Sets the synonyms: citizens' word → the city's words.
     pub fn set_synonyms(&self, synonyms: impl IntoIterator<Item = (String, Vec<String>)>) {
         *self.synonyms.write().unwrap_or_else(|e| e.into_inner()) = synonyms.into_iter().collect();
+        self.forget_answers();
+    }
+
+    fn forget_answers(&self) {
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        cache.0 += 1;
+        cache.1.clear();
     }
 
     /// How many documents the index holds.
@@ -335,8 +368,39 @@ impl SearchIndex {
         doc
     }
 
-    /// Answers a search: ranked hits with snippets, and facet counts.
+    /// Answers a search: ranked hits with snippets, and facet counts. The
+    /// same search again, before the index changes, is answered from memory
+    /// (people search for the same few hundred things).
     pub fn search(&self, q: &SearchQuery) -> Result<Results> {
+        let key = CacheKey {
+            text: q.text.trim().to_lowercase(),
+            lang: q.lang.clone(),
+            include_internal: q.include_internal,
+            audience: q.audience.clone(),
+            unit: q.unit.clone(),
+            limit: q.limit,
+            offset: q.offset,
+        };
+        let generation = {
+            let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(found) = cache.1.get(&key) {
+                return Ok(found.clone());
+            }
+            cache.0
+        };
+        let results = self.search_uncached(q)?;
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.0 == generation {
+            if cache.1.len() >= CACHED_SEARCHES {
+                cache.1.clear();
+            }
+            cache.1.insert(key, results.clone());
+        }
+        Ok(results)
+    }
+
+    /// Answers a search from the index itself.
+    pub fn search_uncached(&self, q: &SearchQuery) -> Result<Results> {
         let searcher = self.reader.searcher();
         let en = q.lang == "en";
         let synonyms = self.synonyms.read().unwrap_or_else(|e| e.into_inner());
@@ -610,5 +674,28 @@ mod merge_tests {
             .collect();
         index.apply(docs, 9, true).unwrap();
         assert_eq!(index.segments(), 1);
+    }
+}
+
+#[cfg(test)]
+mod cache_tests {
+    use super::*;
+
+    #[test]
+    fn a_cached_answer_is_forgotten_when_the_index_or_the_synonyms_change() {
+        let (index, _) = SearchIndex::open(None).unwrap();
+        let doc = |key: &str, title: &str| {
+            let d = Doc { key: key.into(), title_sv: title.into(), unit: "KC".into(), ..Default::default() };
+            (d.key.clone(), Some(d))
+        };
+        index.apply(vec![doc("article:a", "Förskola")], 1, true).unwrap();
+        let q = SearchQuery { text: "förskola".into(), lang: "sv".into(), limit: 5, ..Default::default() };
+        assert_eq!(index.search(&q).unwrap().total, 1);
+        index.apply(vec![doc("article:b", "Förskolan")], 2, false).unwrap();
+        assert_eq!(index.search(&q).unwrap().total, 2, "a new document is found at once");
+        let dagis = SearchQuery { text: "dagis".into(), ..q.clone() };
+        assert_eq!(index.search(&dagis).unwrap().total, 0);
+        index.set_synonyms([("dagis".to_owned(), vec!["förskola".to_owned()])]);
+        assert_eq!(index.search(&dagis).unwrap().total, 2, "a new synonym is used at once");
     }
 }

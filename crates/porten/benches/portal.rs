@@ -104,6 +104,8 @@ async fn main() {
         ("search page `/sok?q=bygglov`", format!("{}/sok?q=bygglov", porten.base)),
         ("search page `/sok?q=förskoleplats`", format!("{}/sok?q=f%C3%B6rskoleplats", porten.base)),
         ("search API `/api/v1/search?q=bygglov`", format!("{}/api/v1/search?q=bygglov", porten.base)),
+        // `{i}` becomes the request's number: every search is new to the cache.
+        ("search page, uncached (`/sok?q=bygglov+{i}`)", format!("{}/sok?q=bygglov+{{i}}", porten.base)),
     ];
     let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build().unwrap();
     let only = std::env::var("BENCH_PAGES").unwrap_or_default();
@@ -115,6 +117,7 @@ async fn main() {
             let (client, url, cookie, key) = (client.clone(), url.clone(), cookie.clone(), key.clone());
             move |i: usize| {
                 let (client, url, cookie, key) = (client.clone(), url.clone(), cookie.clone(), key.clone());
+                let url = url.replace("{i}", &i.to_string());
                 async move {
                     let citizen = format!("10.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255);
                     let mut req = client.get(&url).header("cookie", &cookie).header("x-forwarded-for", citizen);
