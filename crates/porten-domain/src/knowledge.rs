@@ -279,6 +279,50 @@ impl Synonym {
     }
 }
 
+// Self-service measurement: what the query log and deflection figures are
+// made of (no personal data: a visitor is a pseudonym).
+
+/// A search as typed, or a click on one of its results (`clicked`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoggedSearch {
+    pub query: String,
+    pub lang: String,
+    pub results: u32,
+    pub clicked: Option<String>,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+/// How one query fared over a period, for editors.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueryStat {
+    pub query: String,
+    pub searches: u64,
+    /// The fewest results any of its searches found (0: some search found nothing).
+    pub results: u32,
+    pub clicks: u64,
+}
+
+/// A self-service event: `kind` is `view`, `helpful`, `not_helpful` or `contact`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SelfServiceEvent {
+    pub visitor: String,
+    pub kind: &'static str,
+    pub doc: Option<String>,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Deflection figures for one page (`article:…` or `service:…`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deflection {
+    pub doc: String,
+    /// Visitors who viewed it.
+    pub visitors: u64,
+    /// Of them, those who answered "yes, helpful".
+    pub helpful: u64,
+    /// Of those, the ones who opened no contact within 24 hours.
+    pub deflected: u64,
+}
+
 /// A key that sorts text the Swedish way: case-insensitive, with å, ä and
 /// ö after z, é as e and ü as y (*svensk alfabetisk ordning*).
 pub fn swedish_sort_key(s: &str) -> Vec<u32> {

@@ -13,6 +13,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use porten_domain::knowledge::{Article, ArticleMeta, NewArticle, Synonym};
+pub use porten_domain::knowledge::{Deflection, LoggedSearch, QueryStat, SelfServiceEvent};
 
 use crate::Result;
 
@@ -37,47 +38,6 @@ pub struct ArticleVersionInfo {
     pub version: u32,
     pub author_id: Option<i64>,
     pub created_at: DateTime<Utc>,
-}
-
-/// A search as typed, or a click on one of its results (`clicked`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LoggedSearch {
-    pub query: String,
-    pub lang: String,
-    pub results: u32,
-    pub clicked: Option<String>,
-    pub at: DateTime<Utc>,
-}
-
-/// How one query fared over a period, for editors.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct QueryStat {
-    pub query: String,
-    pub searches: u64,
-    /// The fewest results any of its searches found (0: some search found nothing).
-    pub results: u32,
-    pub clicks: u64,
-}
-
-/// A self-service event: `kind` is `view`, `helpful`, `not_helpful` or `contact`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SelfServiceEvent {
-    pub visitor: String,
-    pub kind: &'static str,
-    pub doc: Option<String>,
-    pub at: DateTime<Utc>,
-}
-
-/// Deflection figures for one page (`article:…` or `service:…`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Deflection {
-    pub doc: String,
-    /// Visitors who viewed it.
-    pub visitors: u64,
-    /// Of them, those who answered "yes, helpful".
-    pub helpful: u64,
-    /// Of those, the ones who opened no contact within 24 hours.
-    pub deflected: u64,
 }
 
 #[async_trait]
