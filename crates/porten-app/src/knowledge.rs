@@ -17,7 +17,7 @@ use porten_domain::knowledge::{
 use porten_domain::{Actor, Role, UnitCode};
 use porten_store::{ArticleVersionInfo, Deflection, QueryStat};
 
-use crate::search::sees_internal;
+use crate::search::{PortalData, sees_internal};
 use crate::{App, AppError, Result};
 
 /// Whether a user in `role` edits the knowledge base (their unit's
@@ -59,16 +59,21 @@ pub struct ArticleDraft {
     pub history: Vec<ArticleVersionInfo>,
 }
 
+/// A published article `actor` may read: internal ones are for staff, and
+/// anyone else is told they do not exist.
+fn readable<'a>(data: &'a PortalData, actor: Option<&Actor>, slug: &str) -> Result<&'a Article> {
+    data.articles
+        .iter()
+        .find(|a| a.meta.slug == slug)
+        .filter(|a| a.meta.visibility == Visibility::Public || sees_internal(actor))
+        .ok_or(AppError::NotFound)
+}
+
 impl App {
     /// A published article, if `actor` may read it; counts the view.
     pub async fn article(&self, actor: Option<&Actor>, slug: &str) -> Result<ArticlePage> {
         let data = self.portal_data().await?;
-        let article = data
-            .articles
-            .iter()
-            .find(|a| a.meta.slug == slug)
-            .filter(|a| a.meta.visibility == Visibility::Public || sees_internal(actor))
-            .ok_or(AppError::NotFound)?;
+        let article = readable(&data, actor, slug)?;
         let shares = |other: &Article| {
             other.content.services.iter().any(|s| article.content.services.contains(s))
                 || (other.meta.topic.is_some() && other.meta.topic == article.meta.topic)
@@ -108,8 +113,8 @@ impl App {
             v.push("comment", "too_long", "must be at most 1000 characters");
             return Err(AppError::Invalid(v));
         }
-        let page = self.article(actor, slug).await?;
-        self.store.record_feedback(&page.article.meta.slug, helpful, comment, self.now()).await?;
+        readable(&*self.portal_data().await?, actor, slug)?;
+        self.store.record_feedback(slug, helpful, comment, self.now()).await?;
         let doc = format!("article:{slug}");
         self.self_service(visitor, if helpful { "helpful" } else { "not_helpful" }, Some(&doc));
         Ok(())
@@ -159,6 +164,18 @@ impl App {
             .await?;
         self.after_edit().await;
         Ok(version)
+    }
+
+    /// Saves a new article: like [`App::save_article`], but an address
+    /// another article already has is refused rather than taken over.
+    pub async fn create_article(&self, actor: &Actor, raw: &RawArticle, publish: bool) -> Result<u32> {
+        editor(actor)?;
+        if self.store.article_meta(raw.slug.trim()).await?.is_some() {
+            let mut v = porten_domain::Violations::new();
+            v.push("slug", "taken", "an article already has this address");
+            return Err(AppError::Invalid(v));
+        }
+        self.save_article(actor, raw, publish).await
     }
 
     /// Publishes a saved version (a newer draft, or an older one to go back).

@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use porten_domain::knowledge::{Article, Site};
+use porten_domain::knowledge::{Article, Site, Visibility};
 use porten_domain::{Actor, Scope, Service, Unit};
 use porten_search::{Doc, DocKind, SearchIndex};
 use porten_store::{CHANGE_ARTICLE, CHANGE_SERVICE, CHANGE_SYNONYMS, LoggedSearch, SelfServiceEvent, Store};
@@ -49,6 +49,9 @@ pub(crate) struct Portal {
     index: tokio::sync::OnceCell<Arc<SearchIndex>>,
     /// The feed position the index has reached; `None` until it is opened.
     position: tokio::sync::Mutex<Option<i64>>,
+    /// Whether the index has been built or caught up once, so searches need
+    /// not wait for the position's lock (held while changes are applied).
+    built: std::sync::atomic::AtomicBool,
     data: std::sync::RwLock<Option<Arc<PortalData>>>,
     views: Mutex<HashMap<String, u64>>,
     searches: Mutex<Vec<LoggedSearch>>,
@@ -62,6 +65,7 @@ impl Portal {
             index_dir,
             index: Default::default(),
             position: Default::default(),
+            built: Default::default(),
             data: Default::default(),
             views: Default::default(),
             searches: Default::default(),
@@ -238,31 +242,43 @@ impl App {
             *position = Some(last);
             self.portal.invalidate();
         }
+        self.portal.built.store(true, std::sync::atomic::Ordering::Release);
         Ok(applied)
+    }
+
+    /// The index, built from the database on first use.
+    async fn ready_index(&self) -> Result<Arc<SearchIndex>> {
+        let index = self.index().await?;
+        if !self.portal.built.load(std::sync::atomic::Ordering::Acquire) {
+            self.sync_search().await?;
+        }
+        Ok(index)
+    }
+
+    /// Notes a search (or, with `clicked`, a followed result) for the query
+    /// log, unless it looks like it holds personal data.
+    fn log_search(&self, query: &str, lang: &str, results: usize, clicked: Option<&str>) {
+        let query = query.trim();
+        if query.is_empty() || looks_personal(query) {
+            return;
+        }
+        self.portal.searches.lock().unwrap_or_else(|e| e.into_inner()).push(LoggedSearch {
+            query: query.to_lowercase().chars().take(100).collect(),
+            lang: if lang == "en" { "en".into() } else { "sv".into() },
+            results: results as u32,
+            clicked: clicked.map(str::to_owned),
+            at: self.now(),
+        });
     }
 
     /// Searches services and articles (and internal articles for staff).
     pub async fn search(&self, actor: Option<&Actor>, mut query: SearchQuery) -> Result<Results> {
         may_search(actor)?;
         query.include_internal = sees_internal(actor);
-        let index = self.index().await?;
-        if self.portal.position.lock().await.is_none() {
-            self.sync_search().await?;
-        }
+        let index = self.ready_index().await?;
         let results = index.search(&query).map_err(|e| AppError::Rejected(e.to_string()))?;
-        let text = query.text.trim();
-        if !text.is_empty()
-            && query.offset == 0
-            && !looks_personal(text)
-            && !matches!(actor, Some(Actor::ApiKey { .. }))
-        {
-            self.portal.searches.lock().unwrap_or_else(|e| e.into_inner()).push(LoggedSearch {
-                query: text.to_lowercase().chars().take(100).collect(),
-                lang: if query.lang == "en" { "en".into() } else { "sv".into() },
-                results: results.total as u32,
-                clicked: None,
-                at: self.now(),
-            });
+        if query.offset == 0 && !matches!(actor, Some(Actor::ApiKey { .. })) {
+            self.log_search(&query.text, &query.lang, results.total, None);
         }
         Ok(results)
     }
@@ -270,10 +286,7 @@ impl App {
     /// Titles for suggestions while typing.
     pub async fn suggest(&self, actor: Option<&Actor>, text: &str, lang: &str) -> Result<Vec<Suggestion>> {
         may_search(actor)?;
-        let index = self.index().await?;
-        if self.portal.position.lock().await.is_none() {
-            self.sync_search().await?;
-        }
+        let index = self.ready_index().await?;
         index.suggest(text, lang, sees_internal(actor), 8).map_err(|e| AppError::Rejected(e.to_string()))
     }
 
@@ -288,19 +301,12 @@ impl App {
             Some(("article", slug)) => data
                 .articles
                 .iter()
-                .find(|a| a.meta.slug == slug && (sees_internal(actor) || a.meta.visibility.as_str() == "public"))
+                .find(|a| a.meta.slug == slug && (sees_internal(actor) || a.meta.visibility == Visibility::Public))
                 .map(|a| format!("/kunskap/{}", a.meta.slug)),
             _ => None,
         };
-        let query = query.trim();
-        if url.is_some() && !query.is_empty() && !looks_personal(query) {
-            self.portal.searches.lock().unwrap_or_else(|e| e.into_inner()).push(LoggedSearch {
-                query: query.to_lowercase().chars().take(100).collect(),
-                lang: "sv".into(),
-                results: 0,
-                clicked: Some(key.to_owned()),
-                at: self.now(),
-            });
+        if url.is_some() {
+            self.log_search(query, "sv", 0, Some(key));
         }
         Ok(url)
     }

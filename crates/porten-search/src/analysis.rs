@@ -38,20 +38,59 @@ pub fn register(manager: &TokenizerManager) {
         || TextAnalyzer::builder(SimpleTokenizer::default()).filter(RemoveLongFilter::limit(48)).filter(LowerCaser);
     manager.register(
         SV,
-        base().filter(stop(Language::Swedish)).filter(Definite).filter(Stemmer::new(Language::Swedish)).build(),
+        base().filter(stop(Language::Swedish)).filter(DEFINITE).filter(Stemmer::new(Language::Swedish)).build(),
     );
     manager.register(EN, base().filter(english_stop()).filter(Stemmer::new(Language::English)).build());
     manager.register(
         FOLD,
         base()
             .filter(stop(Language::Swedish))
-            .filter(Definite)
+            .filter(DEFINITE)
             .filter(AsciiFoldingFilter)
             .filter(Stemmer::new(Language::Swedish))
             .build(),
     );
     manager.register(PLAIN, base().filter(AsciiFoldingFilter).build());
-    manager.register(REVERSED, base().filter(AsciiFoldingFilter).filter(Reverse).build());
+    manager.register(REVERSED, base().filter(AsciiFoldingFilter).filter(REVERSE).build());
+}
+
+/// A token filter that rewrites each word with a plain function.
+#[derive(Clone, Copy)]
+pub struct WordFilter(fn(&mut String));
+
+impl TokenFilter for WordFilter {
+    type Tokenizer<T: Tokenizer> = WordFilterTokenizer<T>;
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> WordFilterTokenizer<T> {
+        WordFilterTokenizer(tokenizer, self.0)
+    }
+}
+
+#[derive(Clone)]
+pub struct WordFilterTokenizer<T>(T, fn(&mut String));
+
+impl<T: Tokenizer> Tokenizer for WordFilterTokenizer<T> {
+    type TokenStream<'a> = WordFilterStream<T::TokenStream<'a>>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        WordFilterStream(self.0.token_stream(text), self.1)
+    }
+}
+
+pub struct WordFilterStream<T>(T, fn(&mut String));
+
+impl<T: TokenStream> TokenStream for WordFilterStream<T> {
+    fn advance(&mut self) -> bool {
+        if !self.0.advance() {
+            return false;
+        }
+        (self.1)(&mut self.0.token_mut().text);
+        true
+    }
+    fn token(&self) -> &Token {
+        self.0.token()
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        self.0.token_mut()
+    }
 }
 
 /// The Swedish Snowball stemmer leaves the definite *-an* and *-et* on:
@@ -59,86 +98,14 @@ pub fn register(manager: &TokenizerManager) {
 /// filter takes them off words of five letters or more first (*gatan* → *gat*,
 /// *förskolan* → *förskol*, *bygglovet* → *bygglov*), where they are
 /// nearly always that ending.
-#[derive(Clone)]
-pub struct Definite;
-
-impl TokenFilter for Definite {
-    type Tokenizer<T: Tokenizer> = DefiniteFilter<T>;
-    fn transform<T: Tokenizer>(self, tokenizer: T) -> DefiniteFilter<T> {
-        DefiniteFilter(tokenizer)
+const DEFINITE: WordFilter = WordFilter(|text| {
+    if (text.ends_with("an") || text.ends_with("et")) && text.chars().count() >= 5 {
+        text.truncate(text.len() - 2);
     }
-}
-
-#[derive(Clone)]
-pub struct DefiniteFilter<T>(T);
-
-impl<T: Tokenizer> Tokenizer for DefiniteFilter<T> {
-    type TokenStream<'a> = DefiniteStream<T::TokenStream<'a>>;
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        DefiniteStream(self.0.token_stream(text))
-    }
-}
-
-pub struct DefiniteStream<T>(T);
-
-impl<T: TokenStream> TokenStream for DefiniteStream<T> {
-    fn advance(&mut self) -> bool {
-        if !self.0.advance() {
-            return false;
-        }
-        let text = &mut self.0.token_mut().text;
-        if (text.ends_with("an") || text.ends_with("et")) && text.chars().count() >= 5 {
-            text.truncate(text.len() - 2);
-        }
-        true
-    }
-    fn token(&self) -> &Token {
-        self.0.token()
-    }
-    fn token_mut(&mut self) -> &mut Token {
-        self.0.token_mut()
-    }
-}
+});
 
 /// Reverses each word (see [`REVERSED`]).
-#[derive(Clone)]
-pub struct Reverse;
-
-impl TokenFilter for Reverse {
-    type Tokenizer<T: Tokenizer> = ReverseFilter<T>;
-    fn transform<T: Tokenizer>(self, tokenizer: T) -> ReverseFilter<T> {
-        ReverseFilter(tokenizer)
-    }
-}
-
-#[derive(Clone)]
-pub struct ReverseFilter<T>(T);
-
-impl<T: Tokenizer> Tokenizer for ReverseFilter<T> {
-    type TokenStream<'a> = ReverseStream<T::TokenStream<'a>>;
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        ReverseStream(self.0.token_stream(text))
-    }
-}
-
-pub struct ReverseStream<T>(T);
-
-impl<T: TokenStream> TokenStream for ReverseStream<T> {
-    fn advance(&mut self) -> bool {
-        if !self.0.advance() {
-            return false;
-        }
-        let text = &mut self.0.token_mut().text;
-        *text = text.chars().rev().collect();
-        true
-    }
-    fn token(&self) -> &Token {
-        self.0.token()
-    }
-    fn token_mut(&mut self) -> &mut Token {
-        self.0.token_mut()
-    }
-}
+const REVERSE: WordFilter = WordFilter(|text| *text = text.chars().rev().collect());
 
 /// The terms `analyzer` makes of `text`.
 pub fn terms(manager: &TokenizerManager, analyzer: &str, text: &str) -> Vec<String> {

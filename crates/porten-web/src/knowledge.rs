@@ -580,19 +580,11 @@ async fn save(
         Err(r) => return *r,
     };
     let actor = user_actor(&user);
-    // A new article may not take over an existing one's address.
-    if existing.is_empty()
-        && let Ok(Some(_)) | Err(_) =
-            state.app.article_draft(&actor, raw.slug.trim()).await.map(Some).or_else(|e| match e {
-                AppError::NotFound => Ok(None),
-                other => Err(other),
-            })
-    {
-        let mut v = Violations::new();
-        v.push("slug", "taken", "an article already has this address");
-        return edit_page(&state, (t, nav), &actor, raw, false, None, v).await;
-    }
-    match state.app.save_article(&actor, &raw, publish).await {
+    let saved = match existing.is_empty() {
+        true => state.app.create_article(&actor, &raw, publish).await,
+        false => state.app.save_article(&actor, &raw, publish).await,
+    };
+    match saved {
         Ok(version) => Redirect::to(&format!("/staff/kunskap/{}?saved={version}", raw.slug.trim())).into_response(),
         Err(AppError::Invalid(v)) => edit_page(&state, (t, nav), &actor, raw, !existing.is_empty(), None, v).await,
         Err(e) => app_error_page(t, nav, e),
