@@ -16,7 +16,7 @@ use tantivy::{DocAddress, DocId, Index, IndexReader, IndexWriter, ReloadPolicy, 
 
 use crate::Result;
 use crate::analysis::{self, EN, FOLD, PLAIN, REVERSED, SV};
-use crate::facets::FacetCounts;
+use crate::facets::{FacetTables, Gather, Gathered};
 use crate::query::QueryBuilder;
 
 /// How many of the best BM25 matches are re-ranked by popularity and
@@ -25,7 +25,7 @@ const RERANK: usize = 50;
 
 /// Bumped when the schema or the analyzers change: an index built by
 /// another version is rebuilt.
-const SCHEMA_VERSION: u32 = 4;
+const SCHEMA_VERSION: u32 = 5;
 
 /// What the index holds about one service or article.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -135,9 +135,12 @@ pub(crate) struct Fields {
     pub title_sv: Field,
     pub keywords_sv: Field,
     pub body_sv: Field,
+    /// The body's opening, stored for snippets (the body is not stored).
+    pub opening_sv: Field,
     pub summary_sv: Field,
     pub title_en: Field,
     pub body_en: Field,
+    pub opening_en: Field,
     pub summary_en: Field,
     pub title_fold: Field,
     pub text_fold: Field,
@@ -167,10 +170,12 @@ fn schema() -> (Schema, Fields) {
         url: b.add_text_field("url", STORED),
         title_sv: b.add_text_field("title_sv", text(SV, true)),
         keywords_sv: b.add_text_field("keywords_sv", text(SV, false)),
-        body_sv: b.add_text_field("body_sv", text(SV, true)),
+        body_sv: b.add_text_field("body_sv", text(SV, false)),
+        opening_sv: b.add_text_field("opening_sv", STORED),
         summary_sv: b.add_text_field("summary_sv", STORED),
         title_en: b.add_text_field("title_en", text(EN, true)),
-        body_en: b.add_text_field("body_en", text(EN, true)),
+        body_en: b.add_text_field("body_en", text(EN, false)),
+        opening_en: b.add_text_field("opening_en", STORED),
         summary_en: b.add_text_field("summary_en", STORED),
         title_fold: b.add_text_field("title_fold", text(FOLD, false)),
         text_fold: b.add_text_field("text_fold", text(FOLD, false)),
@@ -195,6 +200,7 @@ pub struct SearchIndex {
     /// Answers to recent searches, for the index as it was when they were
     /// made: any change (documents, synonyms) starts a new generation.
     cache: Mutex<(u64, HashMap<CacheKey, Results>)>,
+    facet_tables: FacetTables,
 }
 
 /// What a search's answer depends on.
@@ -249,6 +255,7 @@ impl SearchIndex {
             fields,
             synonyms: RwLock::default(),
             cache: Mutex::default(),
+            facet_tables: FacetTables::default(),
         };
         Ok((me, seq))
     }
@@ -302,6 +309,8 @@ impl SearchIndex {
             writer.set_merge_policy(Box::new(tantivy::indexer::LogMergePolicy::default()));
         }
         self.reader.reload()?;
+        let live: Vec<_> = self.reader.searcher().segment_readers().iter().map(|r| r.segment_id()).collect();
+        self.facet_tables.keep(&live);
         self.forget_answers();
         Ok(())
     }
@@ -345,10 +354,13 @@ impl SearchIndex {
         doc.add_text(f.keywords_sv, &keywords);
         let body_sv = format!("{}\n{}", d.summary_sv, analysis::plain(&d.body_sv));
         doc.add_text(f.body_sv, &body_sv);
+        doc.add_text(f.opening_sv, head(&body_sv));
         if !d.title_en.is_empty() {
             doc.add_text(f.title_en, &d.title_en);
             doc.add_text(f.summary_en, &d.summary_en);
-            doc.add_text(f.body_en, format!("{}\n{}", d.summary_en, analysis::plain(&d.body_en)));
+            let body_en = format!("{}\n{}", d.summary_en, analysis::plain(&d.body_en));
+            doc.add_text(f.opening_en, head(&body_en));
+            doc.add_text(f.body_en, body_en);
         }
         doc.add_text(f.title_fold, &d.title_sv);
         doc.add_text(f.text_fold, format!("{keywords}\n{body_sv}"));
@@ -414,42 +426,22 @@ impl SearchIndex {
         };
         let Some(text_query) = builder.build(&q.text) else { return Ok(Results::default()) };
         let f = self.fields;
-        let visible = |mut clauses: Vec<(Occur, Box<dyn Query>)>| {
-            if !q.include_internal {
-                clauses.push((Occur::Must, term(f.visibility, "public")));
-            }
-            clauses
-        };
-        let mut filtered = visible(vec![(Occur::Must, text_query.box_clone())]);
-        let mut narrowed = false;
-        if let Some(a) = &q.audience {
-            filtered.push((Occur::Must, term(f.audience, a)));
-            narrowed = true;
+        let mut clauses = vec![(Occur::Must, text_query.box_clone())];
+        if !q.include_internal {
+            // Excluding the few internal documents costs less than
+            // intersecting with every public one.
+            clauses.push((Occur::MustNot, term(f.visibility, "internal")));
         }
-        if let Some(u) = &q.unit {
-            filtered.push((Occur::Must, term(f.unit, u)));
-            narrowed = true;
-        }
-        let filtered = BooleanQuery::new(filtered);
         let limit = q.limit.clamp(1, 100);
         let offset = q.offset.min(1000);
-        // Ranking in two steps: the best by BM25 (which tantivy can find
-        // without scoring every match), then those re-ranked by popularity
-        // and helpfulness. Counting and facets need no scores.
-        let candidates = TopDocs::with_limit((offset + limit).max(RERANK)).order_by_score();
-        let counts = FacetCounts { fields: &["audience", "unit"] };
-        let best = searcher.search(&filtered, &candidates)?;
-        let wanted = (offset + limit).max(RERANK);
-        let (total, facets) = if !narrowed && best.len() < wanted {
-            // Every match is among the candidates: count them here.
-            let addresses: Vec<DocAddress> = best.iter().map(|(_, a)| *a).collect();
-            (best.len(), crate::facets::count(&searcher, &addresses, counts.fields)?)
-        } else if narrowed {
-            let base = BooleanQuery::new(visible(vec![(Occur::Must, text_query.box_clone())]));
-            (searcher.search(&filtered, &Count)?, searcher.search(&base, &counts)?)
-        } else {
-            searcher.search(&filtered, &(Count, counts))?
+        // One pass over the matches: the best by BM25 (re-ranked below by
+        // popularity and helpfulness), the count, and the facets.
+        let gather = Gather {
+            limit: (offset + limit).max(RERANK),
+            narrow: [q.audience.as_deref(), q.unit.as_deref()],
+            tables: &self.facet_tables,
         };
+        let Gathered { best, total, facets } = searcher.search(&BooleanQuery::new(clauses), &gather)?;
         let mut ranked: Vec<(Score, DocAddress)> = best
             .into_iter()
             .map(|(score, address)| {
@@ -470,8 +462,8 @@ impl SearchIndex {
                 t if en && !t.is_empty() => t,
                 _ => text(f.title_sv),
             };
-            let snippet = if !en || doc.get_first(f.body_en).is_some() {
-                snippets.snippet(&head(&text(snippet_field)))
+            let snippet = if !en || doc.get_first(f.opening_en).is_some() {
+                snippets.snippet(&text(if en { f.opening_en } else { f.opening_sv }))
             } else {
                 // An English search of a text that is only in Swedish.
                 if fallback_snippets.is_none() {
@@ -481,7 +473,7 @@ impl SearchIndex {
                 }
                 fallback_snippets
                     .as_ref()
-                    .map(|g| g.snippet_from_doc(&doc))
+                    .map(|g| g.snippet(&text(f.opening_sv)))
                     .unwrap_or_else(tantivy::snippet::Snippet::empty)
             };
             let segments = if snippet.fragment().is_empty() {
@@ -564,13 +556,13 @@ fn rank(segment: &SegmentReader) -> impl Fn(DocId, Score) -> Score + use<> {
 }
 
 /// The first part of a text, where a snippet is looked for: the summary and
-/// the opening paragraphs hold what a page is about, and tokenizing the rest
-/// of every hit would cost more than it adds.
-fn head(text: &str) -> String {
+/// the opening paragraphs hold what a page is about, and storing and
+/// tokenizing the rest of every hit would cost more than it adds.
+fn head(text: &str) -> &str {
     const SNIPPET_SOURCE: usize = 600;
     match text.char_indices().nth(SNIPPET_SOURCE) {
-        Some((at, _)) => text[..at].to_owned(),
-        None => text.to_owned(),
+        Some((at, _)) => &text[..at],
+        None => text,
     }
 }
 
@@ -636,6 +628,55 @@ mod tests {
         assert_eq!(keys(&index, "bygglv")[0], "bygglov");
         assert_eq!(keys(&index, "modersmålsundervisnig")[0], "modersmal");
         assert_eq!(keys(&index, "trottoarskottning")[0], "sno");
+    }
+
+    #[test]
+    fn a_narrowed_search_counts_what_it_shows_and_facets_what_each_choice_would_give() {
+        let (index, _) = SearchIndex::open(None).unwrap();
+        let with = |key: &str, audience: &str, unit: &str, internal: bool| Doc {
+            audiences: vec![audience.into()],
+            unit: unit.into(),
+            internal,
+            ..doc(key, "Parkering", "Om parkering i staden.")
+        };
+        let docs = vec![
+            with("a", "resident", "TK", false),
+            with("b", "resident", "SBK", false),
+            with("c", "business", "TK", false),
+            with("d", "resident", "TK", true),
+            doc("e", "Bygglov", "Om bygglov."),
+        ];
+        // More documents than one candidate list holds, so counting cannot
+        // lean on the candidates alone.
+        let many = (0..RERANK + 5).map(|i| with(&format!("m{i}"), "senior", "KUF", false));
+        let all = docs.into_iter().chain(many).map(|d| (d.key.clone(), Some(d))).collect();
+        index.apply(all, 1, true).unwrap();
+        let search = |audience: Option<&str>, unit: Option<&str>, include_internal: bool| {
+            let q = SearchQuery {
+                text: "parkering".into(),
+                lang: "sv".into(),
+                limit: 10,
+                audience: audience.map(str::to_owned),
+                unit: unit.map(str::to_owned),
+                include_internal,
+                ..Default::default()
+            };
+            index.search_uncached(&q).unwrap()
+        };
+        let everything = search(None, None, false);
+        assert_eq!(everything.total, 3 + RERANK + 5, "every public match, not the internal one");
+        assert_eq!(everything.hits.len(), 10);
+        let narrowed = search(Some("resident"), Some("TK"), false);
+        let mut shown: Vec<_> = narrowed.hits.iter().map(|h| h.key.as_str()).collect();
+        shown.sort();
+        assert_eq!((narrowed.total, shown), (1, vec!["a"]));
+        // The facets count the matches before narrowing.
+        let count = |facets: &[(String, usize)], value: &str| facets.iter().find(|f| f.0 == value).map(|f| f.1);
+        assert_eq!(count(&narrowed.audiences, "resident"), Some(2));
+        assert_eq!(count(&narrowed.audiences, "senior"), Some(RERANK + 5));
+        assert_eq!(count(&narrowed.units, "SBK"), Some(1));
+        assert_eq!(search(Some("resident"), Some("TK"), true).total, 2, "staff see the internal one");
+        assert_eq!(search(Some("nobody"), None, false).total, 0);
     }
 }
 

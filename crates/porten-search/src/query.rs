@@ -114,18 +114,23 @@ impl QueryBuilder<'_> {
             if let Some(stem) = sv.first() {
                 content_words.push(word.clone());
                 alternatives.extend(self.sv_terms(stem, if self.en { 0.6 } else { 1.0 }));
-                let mut known = !alternatives.is_empty();
+                let known_sv = !alternatives.is_empty();
+                let mut known_en = false;
                 if self.en {
                     let f = self.fields;
                     for en in self.analyze(EN, word) {
                         let found = [self.present(f.title_en, &en, TITLE), self.present(f.body_en, &en, BODY)];
                         for q in found.into_iter().flatten() {
-                            known = true;
+                            known_en = true;
                             alternatives.push(q);
                         }
                     }
                 }
-                if word.is_ascii() {
+                let mut known = known_sv || known_en;
+                // A word typed without diacritics that Swedish texts have as
+                // typed is taken as meant; otherwise its folded form is
+                // looked for too ("forskola").
+                if word.is_ascii() && !known_sv {
                     let f = self.fields;
                     for fold in self.analyze(FOLD, word) {
                         let found = [
@@ -138,7 +143,8 @@ impl QueryBuilder<'_> {
                         }
                     }
                 }
-                if let Some(parts) = self.compound_parts(word) {
+                // An English word the English texts know is no Swedish compound.
+                if !known_en && let Some(parts) = self.compound_parts(word) {
                     alternatives.push(parts);
                 }
                 if !known {
