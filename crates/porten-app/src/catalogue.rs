@@ -5,6 +5,9 @@
 //! the `catalogue:read` scope. Only Porten itself and system admins define
 //! units and services, and each definition is audited.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use porten_domain::{Actor, Role, Scope, Service, Unit};
 
 use crate::{App, AppError, Result, require_admin};
@@ -37,7 +40,31 @@ impl App {
     /// One service, if it exists.
     pub async fn service(&self, actor: Option<&Actor>, code: &str) -> Result<Option<Service>> {
         reader(actor)?;
-        Ok(self.store.get_service(code).await?)
+        self.cached_service(code).await
+    }
+
+    /// A service from this node's cache of the catalogue, which every change
+    /// to the catalogue drops (on this node at once, on the others when they
+    /// follow the change feed, within a second); from the database when the
+    /// cache does not know it (created on another node a moment ago). What
+    /// must hold at a write is checked in the write: registering an errand
+    /// takes the service's confidentiality as it is at the commit.
+    pub(crate) async fn cached_service(&self, code: &str) -> Result<Option<Service>> {
+        let cached = self.portal.services.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let services = match cached {
+            Some(services) => services,
+            None => {
+                let generation = self.portal.generation();
+                let all = self.store.list_services().await?;
+                let services = Arc::new(all.into_iter().map(|s| (s.code.clone(), s)).collect::<HashMap<_, _>>());
+                self.portal.keep(&self.portal.services, generation, services.clone());
+                services
+            }
+        };
+        match services.get(code) {
+            Some(service) => Ok(Some(service.clone())),
+            None => Ok(self.store.get_service(code).await?),
+        }
     }
 
     /// The units whose errands `actor` may list: all of them for the

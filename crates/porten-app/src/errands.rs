@@ -79,7 +79,7 @@ impl App {
             return Err(AppError::Forbidden);
         }
         let mut new = NewErrand::parse(raw).map_err(AppError::Invalid)?;
-        let service = self.store.get_service(&new.service_code).await?.ok_or_else(|| {
+        let service = self.cached_service(&new.service_code).await?.ok_or_else(|| {
             let mut v = porten_domain::Violations::new();
             v.push("service_code", "unknown", "no such service");
             AppError::Invalid(v)
@@ -137,7 +137,7 @@ impl App {
     }
 
     async fn errand_view(&self, errand: Errand, timeline: Vec<TimelineEvent>) -> Result<ErrandView> {
-        let service = self.store.get_service(&errand.service_code).await?;
+        let service = self.cached_service(&errand.service_code).await?;
         let status_name_sv = status_name_sv(service.as_ref(), &errand);
         Ok(ErrandView { errand, timeline, service, status_name_sv })
     }
@@ -155,7 +155,7 @@ impl App {
 
     /// The status of an errand in its service's own Swedish words.
     pub async fn status_name_sv(&self, errand: &Errand) -> Result<String> {
-        let service = self.store.get_service(&errand.service_code).await?;
+        let service = self.cached_service(&errand.service_code).await?;
         Ok(status_name_sv(service.as_ref(), errand))
     }
 

@@ -407,7 +407,7 @@ impl App {
         };
         let (draft, definition) = (&view.draft, &view.definition);
         definition.check_answers(&answers_with_files(draft), None).map_err(AppError::Invalid)?;
-        let service = self.store.get_service(&draft.service_code).await?.ok_or(AppError::NotFound)?;
+        let service = self.cached_service(&draft.service_code).await?.ok_or(AppError::NotFound)?;
         let submitter = match draft.owner.or(draft.assisted_by) {
             Some(id) => self.store.user_by_id(id).await?,
             None => None,
@@ -526,7 +526,7 @@ impl App {
         };
         let timeline = self.store.timeline(errand.id).await?;
         self.audit(&reader, "errand.read", Some(errand.id), Some("the citizen follows their errand")).await?;
-        let service = self.store.get_service(&errand.service_code).await?;
+        let service = self.cached_service(&errand.service_code).await?;
         let events = timeline
             .into_iter()
             .filter_map(|e| {

@@ -53,6 +53,12 @@ pub(crate) struct Portal {
     /// not wait for the position's lock (held while changes are applied).
     built: std::sync::atomic::AtomicBool,
     data: std::sync::RwLock<Option<Arc<PortalData>>>,
+    /// The catalogue's services by code, for the errand paths (which need
+    /// no articles); dropped with `data`.
+    pub(crate) services: std::sync::RwLock<Option<Arc<HashMap<String, Service>>>>,
+    /// How many times the caches were dropped: a cache loaded while they
+    /// were dropped again is not kept (it may be from before the change).
+    generation: std::sync::atomic::AtomicU64,
     views: Mutex<HashMap<String, u64>>,
     searches: Mutex<Vec<LoggedSearch>>,
     events: Mutex<Vec<SelfServiceEvent>>,
@@ -67,6 +73,8 @@ impl Portal {
             position: Default::default(),
             built: Default::default(),
             data: Default::default(),
+            services: Default::default(),
+            generation: Default::default(),
             views: Default::default(),
             searches: Default::default(),
             events: Default::default(),
@@ -78,7 +86,22 @@ impl Portal {
     }
 
     pub fn invalidate(&self) {
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         *self.data.write().unwrap_or_else(|e| e.into_inner()) = None;
+        *self.services.write().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// The caches' generation, read before loading one.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Keeps `value` in `slot` if nothing was dropped since `generation`.
+    pub(crate) fn keep<T>(&self, slot: &std::sync::RwLock<Option<T>>, generation: u64, value: T) {
+        let mut slot = slot.write().unwrap_or_else(|e| e.into_inner());
+        if self.generation() == generation {
+            *slot = Some(value);
+        }
     }
 }
 
@@ -317,12 +340,13 @@ impl App {
         if let Some(data) = self.portal.data.read().unwrap_or_else(|e| e.into_inner()).as_ref() {
             return Ok(data.clone());
         }
+        let generation = self.portal.generation();
         let data = Arc::new(PortalData {
             units: self.store.list_units().await?,
             services: self.store.list_services().await?,
             articles: self.store.published_articles().await?,
         });
-        *self.portal.data.write().unwrap_or_else(|e| e.into_inner()) = Some(data.clone());
+        self.portal.keep(&self.portal.data, generation, data.clone());
         Ok(data)
     }
 

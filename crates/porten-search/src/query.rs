@@ -167,8 +167,12 @@ impl QueryBuilder<'_> {
     }
 
     /// Typo-tolerant forms of a word the index does not know: one edit from
-    /// five letters, two from twelve, ignoring diacritics.
+    /// five letters, two from twelve, ignoring diacritics; none for numbers.
     fn fuzzy(&self, word: &str) -> Vec<Box<dyn Query>> {
+        // A number one digit off is another number (a postcode, a case).
+        if word.chars().any(|c| c.is_ascii_digit()) {
+            return Vec::new();
+        }
         let distance = match word.chars().count() {
             0..=4 => return Vec::new(),
             5..=11 => 1,

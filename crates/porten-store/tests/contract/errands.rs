@@ -107,6 +107,35 @@ async fn errand_round_trips_with_parties_and_registered_event() {
 }
 
 #[tokio::test]
+async fn an_errand_of_a_service_made_confidential_is_confidential_whatever_the_caller_read() {
+    let db = TestDb::new().await;
+    let s = db.store.as_ref();
+    seed(s).await;
+    let mut service = s.get_service("pothole").await.unwrap().unwrap();
+    let before = register(s, "pothole", "TK", t(2026, 4, 2, 8)).await;
+    assert!(!before.confidential);
+    service.confidential = true;
+    s.upsert_service(&service).await.unwrap();
+    // The caller's copy of the service (a node's cache) still says open.
+    let mut new = new_errand("pothole", "Efter ändringen", Channel::Web);
+    new.parties = vec![Party {
+        role: PartyRole::Applicant,
+        name: "Tolvan Tolvansson".into(),
+        personal_number: Some(PersonalIdentityNumber::parse("19121212-1212").unwrap()),
+        organisation_number: None,
+        contacts: vec![],
+    }];
+    let at = t(2026, 4, 2, 9);
+    let after = s
+        .register_errand(Registration { public_id: random_id(), errand: &new, unit: &code("TK"), actor: &system(), at })
+        .await
+        .unwrap();
+    assert!(after.confidential, "the answer says confidential");
+    assert!(s.get_errand(after.public_id).await.unwrap().unwrap().confidential, "and so does the stored errand");
+    db.cleanup().await;
+}
+
+#[tokio::test]
 async fn commands_keep_state_and_timeline_in_step_with_optimistic_locking() {
     let db = TestDb::new().await;
     let s = db.store.as_ref();
