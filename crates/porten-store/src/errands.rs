@@ -157,104 +157,12 @@ pub trait ErrandStore: Send + Sync {
 /// the database's write lock (`BEGIN IMMEDIATE`) for the whole batch.
 pub(crate) mod sqlite {
     pub const LOCK_ROW: &str = "";
-    /// SQLite runs the registration's statements one after another in one call.
-    pub const ONE_STATEMENT: bool = false;
 }
 
 /// The row lock a command takes on PostgreSQL, so that commands on one
 /// errand from several nodes run one after the other.
 pub(crate) mod postgres {
     pub const LOCK_ROW: &str = " FOR UPDATE";
-    /// PostgreSQL takes one statement with parameters: the registration's
-    /// inserts are data-modifying `WITH` clauses of one.
-    pub const ONE_STATEMENT: bool = true;
-}
-
-/// The SQL that inserts an errand, its parties and its registered event in
-/// one round trip, answering the errand's id and confidentiality. Its
-/// parameters: `$1`–`$15` the errand's; then per party its personal
-/// identity number (only for those in `numbered`), role, name,
-/// organisation number and contacts; then the event's actor kind, actor id,
-/// actor name, kind and data. An errand of a confidential service is
-/// confidential, as the service is at this commit.
-pub(crate) fn registration_sql(numbered: &[bool], one_statement: bool) -> String {
-    use std::fmt::Write;
-    const ERRAND: &str = "INSERT INTO errands (public_id, registry_unit, registry_year, registry_serial, \
-        service_code, title, description, channel, priority, lifecycle, unit_code, assignee_id, confidential, \
-        labels, form, version, created_at, updated_at, resolved_at) \
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, \
-        $12 OR EXISTS (SELECT 1 FROM services WHERE code = $5 AND confidential), $13, $14, 1, $15, $15, NULL) \
-        RETURNING id, confidential";
-    let mut n = 15;
-    let mut next = || {
-        n += 1;
-        n
-    };
-    let mut sql = String::new();
-    // Each insert after the errand's: a statement of its own on SQLite, a
-    // `WITH` clause on PostgreSQL (where the errand is the row of `e`).
-    let then = |sql: &mut String, name: String, insert: String| {
-        if one_statement {
-            let _ = write!(sql, ", {name} AS ({insert})");
-        } else {
-            let _ = write!(sql, "; {insert}");
-        }
-    };
-    let errand_id = if one_statement { "e.id" } else { "(SELECT id FROM errands WHERE public_id = $1)" };
-    if one_statement {
-        let _ = write!(sql, "WITH e AS ({ERRAND})");
-    } else {
-        sql.push_str(ERRAND);
-    }
-    for (k, &with_number) in numbered.iter().enumerate() {
-        let (party_id, from) = if with_number {
-            let number = next();
-            then(
-                &mut sql,
-                format!("p{k}"),
-                if one_statement {
-                    // The no-op update makes RETURNING give an existing row's id too.
-                    format!(
-                        "INSERT INTO parties (personal_number) VALUES (${number}) ON CONFLICT (personal_number) \
-                         DO UPDATE SET personal_number = excluded.personal_number RETURNING id"
-                    )
-                } else {
-                    // No rows: every row the call answers is the errand's.
-                    format!("INSERT INTO parties (personal_number) VALUES (${number}) ON CONFLICT DO NOTHING")
-                },
-            );
-            if one_statement {
-                (format!("p{k}.id"), format!(" FROM e, p{k}"))
-            } else {
-                (format!("(SELECT id FROM parties WHERE personal_number = ${number})"), String::new())
-            }
-        } else {
-            ("NULL".to_owned(), if one_statement { " FROM e".to_owned() } else { String::new() })
-        };
-        let (role, name, org, contacts) = (next(), next(), next(), next());
-        let values = format!("{errand_id}, {k}, {party_id}, ${role}, ${name}, ${org}, ${contacts}");
-        let rows = if one_statement { format!("SELECT {values}{from}") } else { format!("VALUES ({values})") };
-        then(
-            &mut sql,
-            format!("ep{k}"),
-            format!(
-                "INSERT INTO errand_parties (errand_id, position, party_id, role, name, organisation_number, \
-                 contacts) {rows}"
-            ),
-        );
-    }
-    let (kind, id, name, event, data) = (next(), next(), next(), next(), next());
-    let values = format!("{errand_id}, $15, ${kind}, ${id}, ${name}, ${event}, ${data}");
-    let rows = if one_statement { format!("SELECT {values} FROM e") } else { format!("VALUES ({values})") };
-    then(
-        &mut sql,
-        "t".to_owned(),
-        format!("INSERT INTO timeline (errand_id, at, actor_kind, actor_id, actor_name, kind, data) {rows}"),
-    );
-    if one_statement {
-        sql.push_str(" SELECT id, confidential FROM e");
-    }
-    sql
 }
 
 /// Expands to `impl ErrandStore` for a backend; `$dialect` is [`sqlite`] or [`postgres`].
@@ -457,45 +365,64 @@ macro_rules! impl_errands {
                 };
                 let registry_number = registry_number(unit_code_.as_str(), i64::from(year), serial)?;
                 let at = micros(at_);
+                // An errand of a confidential service is confidential, as the
+                // service is at this commit (the caller may have read it earlier).
+                let (id, confidential): (i64, bool) = sqlx::query_as(
+                    "INSERT INTO errands (public_id, registry_unit, registry_year, registry_serial, service_code, \
+                     title, description, channel, priority, lifecycle, unit_code, assignee_id, confidential, labels, \
+                     form, version, created_at, updated_at, resolved_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, \
+                     $12 OR EXISTS (SELECT 1 FROM services WHERE code = $5 AND confidential), $13, $14, 1, $15, $15, NULL) \
+                     RETURNING id, confidential",
+                )
+                .bind(public_id_.to_string())
+                .bind(unit_code_.as_str())
+                .bind(i64::from(year))
+                .bind(serial)
+                .bind(&new.service_code)
+                .bind(&new.title)
+                .bind(&new.description)
+                .bind(new.channel.as_str())
+                .bind(new.priority.as_str())
+                .bind(Lifecycle::New.as_str())
+                .bind(unit_code_.as_str())
+                .bind(new.confidential)
+                .bind(json(&new.labels))
+                .bind(json(&new.form))
+                .bind(at)
+                .fetch_one(&mut *c)
+                .await?;
+                for (position, p) in new.parties.iter().enumerate() {
+                    // The no-op update makes RETURNING give the existing row's id too.
+                    let party_id: Option<i64> = match &p.personal_number {
+                        Some(number) => Some(
+                            sqlx::query_scalar(
+                                "INSERT INTO parties (personal_number) VALUES ($1) ON CONFLICT (personal_number) \
+                                 DO UPDATE SET personal_number = excluded.personal_number RETURNING id",
+                            )
+                            .bind(number.expose())
+                            .fetch_one(&mut *c)
+                            .await?,
+                        ),
+                        None => None,
+                    };
+                    sqlx::query(
+                        "INSERT INTO errand_parties (errand_id, position, party_id, role, name, \
+                         organisation_number, contacts) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(id)
+                    .bind(position as i64)
+                    .bind(party_id)
+                    .bind(p.role.as_str())
+                    .bind(&p.name)
+                    .bind(p.organisation_number.as_ref().map(|n| n.as_str().to_owned()))
+                    .bind(json(&p.contacts))
+                    .execute(&mut *c)
+                    .await?;
+                }
                 let registered =
                     EventKind::Registered { registry_number: registry_number.to_string(), channel: new.channel };
-                let numbered: Vec<bool> = new.parties.iter().map(|p| p.personal_number.is_some()).collect();
-                let sql = $crate::errands::registration_sql(&numbered, $crate::errands::$dialect::ONE_STATEMENT);
-                let mut insert = sqlx::query_as::<_, (i64, bool)>(sqlx::AssertSqlSafe(sql))
-                    .bind(public_id_.to_string())
-                    .bind(unit_code_.as_str())
-                    .bind(i64::from(year))
-                    .bind(serial)
-                    .bind(new.service_code.clone())
-                    .bind(new.title.clone())
-                    .bind(new.description.clone())
-                    .bind(new.channel.as_str())
-                    .bind(new.priority.as_str())
-                    .bind(Lifecycle::New.as_str())
-                    .bind(unit_code_.as_str().to_owned())
-                    .bind(new.confidential)
-                    .bind(json(&new.labels))
-                    .bind(json(&new.form))
-                    .bind(at);
-                for p in &new.parties {
-                    if let Some(number) = &p.personal_number {
-                        insert = insert.bind(number.expose().to_owned());
-                    }
-                    insert = insert
-                        .bind(p.role.as_str())
-                        .bind(p.name.clone())
-                        .bind(p.organisation_number.as_ref().map(|n| n.as_str().to_owned()))
-                        .bind(json(&p.contacts));
-                }
-                insert = insert
-                    .bind(actor.kind())
-                    .bind(actor.id())
-                    .bind(actor.name().to_owned())
-                    .bind(registered.type_name())
-                    .bind(json(&registered));
-                // Every statement runs only when its rows are read to the end.
-                let rows = insert.fetch_all(&mut *c).await?;
-                let &(id, confidential) = rows.first().ok_or(StoreError::Database(sqlx::Error::RowNotFound))?;
+                append_events(c, id, &actor, at_, &[registered]).await?;
                 Ok(Errand {
                     id,
                     public_id: public_id_,
