@@ -92,6 +92,9 @@ pub enum StoreError {
     Command(#[from] CommandError),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// An error from a direct command on SQLite (see the writer).
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is corrupt: {0}")]

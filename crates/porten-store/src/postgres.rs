@@ -19,7 +19,7 @@ impl PostgresStore {
     /// connection, so reads never wait for it and never see its batch.
     pub async fn open(url: &str) -> crate::Result<Self> {
         let pool = Self::pool(url, 16).await?;
-        let writer = Writer::spawn(Self::pool(url, 1).await?, "BEGIN", Self::attach);
+        let writer = Writer::spawn(Self::pool(url, 1).await?, "BEGIN", Self::attach, None);
         Ok(Self { pool, writer })
     }
 

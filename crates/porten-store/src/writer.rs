@@ -22,6 +22,16 @@
 //!   another node (PostgreSQL `40P01`/`40001`) has been rolled back to its
 //!   savepoint; it is sent again, up to [`RETRIES`] times. Commands are
 //!   cloneable closures for that reason.
+//!
+//! Most commands are async closures over sqlx's connection. On SQLite every
+//! statement through sqlx is a hand-off to the connection's worker thread and
+//! back, and under load those hand-offs, not SQLite, limit the writer. So the
+//! hottest command, registration, can also be a *direct* command
+//! ([`Writer::write_direct`]): a plain function over the same connection,
+//! which SQLite's store runs with the whole batch — `BEGIN IMMEDIATE`, the
+//! savepoints, `COMMIT` — on one thread while sqlx's worker waits
+//! (`crate::sqlite`). Commands of both kinds that arrive together are
+//! committed in order, each run of one kind in its own transaction.
 
 use std::any::Any;
 use std::future::Future;
@@ -76,12 +86,25 @@ pub async fn with_mail<F: Future>(mail: crate::NewMail, at: chrono::DateTime<chr
     ATTACHED.scope(std::cell::RefCell::new(Some(Attached::Mail(mail, at))), write).await
 }
 
-type Outcome = Result<Box<dyn Any + Send>>;
+pub(crate) type Outcome = Result<Box<dyn Any + Send>>;
 type Op<DB> = Box<dyn for<'c> FnOnce(&'c mut <DB as Database>::Connection) -> BoxFut<'c, Outcome> + Send>;
+/// Where a command's outcome goes once its batch has committed.
+pub(crate) type Reply = oneshot::Sender<Outcome>;
+
+/// A direct command: a plain function over SQLite's connection.
+pub(crate) type DirectOp = Box<dyn FnOnce(&rusqlite::Connection) -> Outcome + Send>;
+
+/// Commits a run of direct commands; only SQLite's store has one.
+pub(crate) type DirectRunner<DB> = fn(Pool<DB>, Vec<(DirectOp, Reply)>) -> BoxFut<'static, ()>;
+
+enum Work<DB: Database> {
+    Async(Op<DB>),
+    Direct(DirectOp),
+}
 
 struct Pending<DB: Database> {
-    op: Op<DB>,
-    reply: oneshot::Sender<Outcome>,
+    work: Work<DB>,
+    reply: Reply,
 }
 
 /// The handle the store keeps; cheap to clone. The writer task stops when
@@ -89,11 +112,12 @@ struct Pending<DB: Database> {
 pub struct Writer<DB: Database> {
     queue: mpsc::UnboundedSender<Pending<DB>>,
     attach: fn(Attached) -> AttachedWrite<DB>,
+    direct: bool,
 }
 
 impl<DB: Database> Clone for Writer<DB> {
     fn clone(&self) -> Self {
-        Self { queue: self.queue.clone(), attach: self.attach }
+        Self { queue: self.queue.clone(), attach: self.attach, direct: self.direct }
     }
 }
 
@@ -104,11 +128,17 @@ where
 {
     /// Starts the writer task on the current Tokio runtime. `begin` is the
     /// statement that opens a write transaction (`BEGIN IMMEDIATE` on SQLite);
-    /// `attach` writes what a write carries along (an audit entry, a mail) on the backend.
-    pub fn spawn(pool: Pool<DB>, begin: &'static str, attach: fn(Attached) -> AttachedWrite<DB>) -> Self {
+    /// `attach` writes what a write carries along (an audit entry, a mail) on the backend;
+    /// `direct` commits direct commands, where the backend has them.
+    pub(crate) fn spawn(
+        pool: Pool<DB>,
+        begin: &'static str,
+        attach: fn(Attached) -> AttachedWrite<DB>,
+        direct: Option<DirectRunner<DB>>,
+    ) -> Self {
         let (queue, rx) = mpsc::unbounded_channel();
-        tokio::spawn(run(pool, begin, rx));
-        Self { queue, attach }
+        tokio::spawn(run(pool, begin, direct, rx));
+        Self { queue, attach, direct: direct.is_some() }
     }
 
     /// Runs `op` in the next batch and returns its outcome after the batch
@@ -136,7 +166,7 @@ where
                     Ok(Box::new(value) as Box<dyn Any + Send>)
                 })
             });
-            self.queue.send(Pending { op, reply }).map_err(|_| StoreError::WriterGone)?;
+            self.queue.send(Pending { work: Work::Async(op), reply }).map_err(|_| StoreError::WriterGone)?;
             match answer.await.map_err(|_| StoreError::WriterGone)? {
                 Err(StoreError::Database(e)) if lost_to_another_node(&e) && tries <= RETRIES => {
                     tracing::warn!(error = %e, tries, "write lost a deadlock or conflict; sending it again");
@@ -144,6 +174,25 @@ where
                 outcome => return Ok(*outcome?.downcast::<T>().expect("the writer answers with the op's own type")),
             }
         }
+    }
+
+    /// Runs `op` as a direct command (SQLite) in the next batch and returns
+    /// its outcome after the batch has committed. A direct command carries
+    /// nothing along: inside [`with_audit`] or [`with_mail`] use [`Self::write`].
+    pub(crate) async fn write_direct<T, F>(&self, op: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Connection) -> Result<T> + Send + 'static,
+    {
+        let carries = ATTACHED.try_with(|a| a.borrow().is_some()).unwrap_or(false);
+        if !self.direct || carries {
+            return Err(StoreError::Unsupported("a direct write here"));
+        }
+        let (reply, answer) = oneshot::channel();
+        let op: DirectOp = Box::new(move |conn| op(conn).map(|v| Box::new(v) as Box<dyn Any + Send>));
+        self.queue.send(Pending { work: Work::Direct(op), reply }).map_err(|_| StoreError::WriterGone)?;
+        let outcome = answer.await.map_err(|_| StoreError::WriterGone)??;
+        Ok(*outcome.downcast::<T>().expect("the writer answers with the op's own type"))
     }
 
     /// Whether the writer task has stopped.
@@ -189,11 +238,16 @@ impl<DB: Database> Drop for BatchConnection<DB> {
     }
 }
 
-async fn run<DB>(pool: Pool<DB>, begin: &'static str, mut rx: mpsc::UnboundedReceiver<Pending<DB>>)
-where
+async fn run<DB>(
+    pool: Pool<DB>,
+    begin: &'static str,
+    direct: Option<DirectRunner<DB>>,
+    mut rx: mpsc::UnboundedReceiver<Pending<DB>>,
+) where
     DB: Database,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
 {
+    let (mut ops, mut directs) = (Vec::new(), Vec::new());
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -203,7 +257,29 @@ where
             }
         }
         tracing::trace!(commands = batch.len(), "write batch");
-        commit_batch(&pool, begin, batch).await;
+        // In order: each run of one kind of command is committed together.
+        for Pending { work, reply } in batch {
+            match work {
+                Work::Async(op) => {
+                    if let Some(commit) = direct.filter(|_| !directs.is_empty()) {
+                        commit(pool.clone(), std::mem::take(&mut directs)).await;
+                    }
+                    ops.push((op, reply));
+                }
+                Work::Direct(op) => {
+                    if !ops.is_empty() {
+                        commit_batch(&pool, begin, std::mem::take(&mut ops)).await;
+                    }
+                    directs.push((op, reply));
+                }
+            }
+        }
+        if !ops.is_empty() {
+            commit_batch(&pool, begin, std::mem::take(&mut ops)).await;
+        }
+        if let Some(commit) = direct.filter(|_| !directs.is_empty()) {
+            commit(pool.clone(), std::mem::take(&mut directs)).await;
+        }
     }
 }
 
@@ -216,21 +292,21 @@ where
     Ok(())
 }
 
-async fn commit_batch<DB>(pool: &Pool<DB>, begin: &'static str, batch: Vec<Pending<DB>>)
+async fn commit_batch<DB>(pool: &Pool<DB>, begin: &'static str, batch: Vec<(Op<DB>, Reply)>)
 where
     DB: Database,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
 {
     let conn = match pool.acquire().await {
         Ok(c) => c,
-        Err(e) => return fail_all(batch.into_iter().map(|p| p.reply), &e.into()),
+        Err(e) => return fail_all(batch.into_iter().map(|(_, reply)| reply), &e.into()),
     };
     let mut conn = BatchConnection { conn, ended: false };
     if let Err(e) = exec::<DB>(&mut conn.conn, begin).await {
-        return fail_all(batch.into_iter().map(|p| p.reply), &e);
+        return fail_all(batch.into_iter().map(|(_, reply)| reply), &e);
     }
     if batch.len() == 1 {
-        let Pending { op, reply } = batch.into_iter().next().expect("one command");
+        let (op, reply) = batch.into_iter().next().expect("one command");
         return commit_one(conn, op, reply).await;
     }
     let mut answers = Vec::with_capacity(batch.len());
@@ -238,7 +314,7 @@ where
     let mut panicked = false;
     // Whether a savepoint is open that no command has used yet.
     let mut savepoint_open = false;
-    for Pending { op, reply } in batch {
+    for (op, reply) in batch {
         // A caller that stopped waiting (a client gone) was never answered:
         // its write is dropped rather than run unseen.
         if reply.is_closed() {
@@ -305,7 +381,7 @@ where
 
 /// A batch of one needs no savepoint: the transaction is the command's own,
 /// committed when it succeeds and rolled back when it fails.
-async fn commit_one<DB>(mut conn: BatchConnection<DB>, op: Op<DB>, reply: oneshot::Sender<Outcome>)
+async fn commit_one<DB>(mut conn: BatchConnection<DB>, op: Op<DB>, reply: Reply)
 where
     DB: Database,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
@@ -333,7 +409,7 @@ where
     }
 }
 
-fn fail_all(replies: impl Iterator<Item = oneshot::Sender<Outcome>>, cause: &StoreError) {
+pub(crate) fn fail_all(replies: impl Iterator<Item = Reply>, cause: &StoreError) {
     for reply in replies {
         let _ = reply.send(Err(StoreError::BatchFailed(cause.to_string())));
     }

@@ -54,7 +54,7 @@ async fn a_failed_registration_consumes_no_number() {
         })
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::Database(_)), "{err:?}");
+    assert!(matches!(err, StoreError::Duplicate("errand")), "{err:?}");
     let unknown = new_errand("no-such-service", "x", Channel::Web);
     let err = s
         .register_errand(Registration {

@@ -1,169 +1,5 @@
-//! Errands (*ärenden*) and the registry (*diariet*): registration with a
-//! registry number (*diarienummer*), the timeline, commands, lists.
-//!
-//! The registry serial is taken from a counter row per (unit, year) inside
-//! the transaction (here: the savepoint of the group commit) that inserts
-//! the errand, so a command that fails gives its number back and serials
-//! stay gapless across processes.
-//!
-//! What differs per backend is the row lock taken when a command reads the
-//! errand it changes: see [`sqlite`] and [`postgres`] at the end of this file.
-
-use std::sync::Arc;
-
-use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use porten_domain::{
-    Actor, Channel, Command, Errand, Lifecycle, NewErrand, Priority, PublicId, RegistryNumber, TimelineEvent, UnitCode,
-};
-
-use crate::Result;
-
-/// Everything needed to register an errand. The registry number and the row
-/// id are assigned by the store.
-#[derive(Clone, Debug)]
-pub struct Registration<'a> {
-    pub public_id: PublicId,
-    pub errand: &'a NewErrand,
-    /// The unit that owns the errand and whose registry series numbers it.
-    pub unit: &'a UnitCode,
-    pub actor: &'a Actor,
-    pub at: DateTime<Utc>,
-}
-
-/// A registration that owns its parts, to move into a write.
-#[derive(Clone, Debug)]
-pub struct OwnedRegistration {
-    pub public_id: PublicId,
-    pub errand: NewErrand,
-    pub unit: UnitCode,
-    pub actor: Actor,
-    pub at: DateTime<Utc>,
-}
-
-impl From<&Registration<'_>> for OwnedRegistration {
-    fn from(r: &Registration<'_>) -> Self {
-        Self {
-            public_id: r.public_id,
-            errand: r.errand.clone(),
-            unit: r.unit.clone(),
-            actor: r.actor.clone(),
-            at: r.at,
-        }
-    }
-}
-
-/// One row of an errand list: no parties, so listing reads no personal data.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ErrandSummary {
-    pub public_id: PublicId,
-    pub registry_number: RegistryNumber,
-    pub service_code: String,
-    pub title: String,
-    pub channel: Channel,
-    pub priority: Priority,
-    pub lifecycle: Lifecycle,
-    pub unit: UnitCode,
-    pub assignee: Option<i64>,
-    pub confidential: bool,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// Filters for listing errands. All set filters must match.
-#[derive(Clone, Debug, Default)]
-pub struct ErrandFilter {
-    pub unit: Option<UnitCode>,
-    pub lifecycle: Option<Lifecycle>,
-    /// Only errands the city still works on (not resolved or closed).
-    pub active: Option<bool>,
-    pub service_code: Option<String>,
-    pub channel: Option<Channel>,
-    pub assignee: Option<i64>,
-    pub created_from: Option<DateTime<Utc>>,
-    pub created_to: Option<DateTime<Utc>>,
-    /// When set, confidential errands are listed only if one of these units
-    /// owns them (an empty list hides every confidential errand).
-    pub confidential_units: Option<Vec<UnitCode>>,
-}
-
-/// A position in the newest-first order of errands: (created_at, id).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Cursor {
-    pub created_at_micros: i64,
-    pub id: i64,
-}
-
-impl Cursor {
-    /// Opaque text form used in API `next` links.
-    pub fn encode(&self) -> String {
-        format!("{}.{}", self.created_at_micros, self.id)
-    }
-    pub fn decode(s: &str) -> Option<Self> {
-        let (a, b) = s.split_once('.')?;
-        Some(Self { created_at_micros: a.parse().ok()?, id: b.parse().ok()? })
-    }
-}
-
-/// Largest page a caller may ask for.
-pub const MAX_PAGE_SIZE: u32 = 200;
-
-#[derive(Clone, Debug)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    /// Number of errands matching the filter, over all pages.
-    pub total: u64,
-    /// Where the next page starts, if there is one.
-    pub next: Option<Cursor>,
-}
-
-/// Decides, on the locked row, whether a command may go ahead.
-pub type Authorize = Arc<dyn Fn(&Errand) -> bool + Send + Sync>;
-
-#[async_trait]
-pub trait ErrandStore: Send + Sync {
-    /// Registers an errand: assigns its registry number and writes the row,
-    /// its parties and the `registered` event in one durable transaction.
-    async fn register_errand(&self, registration: Registration<'_>) -> Result<Errand>;
-    async fn get_errand(&self, public_id: PublicId) -> Result<Option<Errand>>;
-    async fn list_errands(
-        &self,
-        filter: &ErrandFilter,
-        after: Option<Cursor>,
-        limit: u32,
-    ) -> Result<Page<ErrandSummary>>;
-    async fn timeline(&self, errand_id: i64) -> Result<Vec<TimelineEvent>>;
-    /// The errands of a citizen (*Mina ärenden*), newest first, at most
-    /// [`MAX_PAGE_SIZE`]: those they submitted signed in, and those that are
-    /// not confidential where they are the applicant by personnummer. Being
-    /// named as a reporter or a contact makes no errand theirs to follow.
-    async fn citizen_errands(&self, user_id: i64) -> Result<Vec<ErrandSummary>>;
-    /// Applies a command under a row lock. `authorize` is asked about the
-    /// locked row; when it says no, the answer is [`crate::StoreError::NotFound`].
-    /// With `expected_version`, fails with [`crate::StoreError::Conflict`] when the
-    /// errand has moved on.
-    async fn apply_command(
-        &self,
-        public_id: PublicId,
-        expected_version: Option<i64>,
-        actor: &Actor,
-        command: Command,
-        now: DateTime<Utc>,
-        authorize: Authorize,
-    ) -> Result<Errand>;
-}
-
-/// The row lock a command takes on SQLite: none is needed, the writer holds
-/// the database's write lock (`BEGIN IMMEDIATE`) for the whole batch.
-pub(crate) mod sqlite {
-    pub const LOCK_ROW: &str = "";
-}
-
-/// The row lock a command takes on PostgreSQL, so that commands on one
-/// errand from several nodes run one after the other.
-pub(crate) mod postgres {
-    pub const LOCK_ROW: &str = " FOR UPDATE";
-}
+//! The errands SQL both backends share, as the `impl_errands!` macro over
+//! sqlx; `insert_errand` is also the e-service submission's.
 
 /// Expands to `impl ErrandStore` for a backend; `$dialect` is [`sqlite`] or [`postgres`].
 macro_rules! impl_errands {
@@ -179,6 +15,7 @@ macro_rules! impl_errands {
             use $crate::codec::*;
             use $crate::errands::$dialect::LOCK_ROW;
             use $crate::errands::OwnedRegistration;
+            use $crate::errands::registration::*;
             use $crate::{Authorize, Cursor, ErrandFilter, ErrandSummary, Page, Registration, Result, StoreError};
             use $crate::{from_micros, micros};
 
@@ -268,10 +105,7 @@ macro_rules! impl_errands {
                 events: &[EventKind],
             ) -> Result<()> {
                 for event in events {
-                    sqlx::query(
-                        "INSERT INTO timeline (errand_id, at, actor_kind, actor_id, actor_name, kind, data) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                    )
+                    sqlx::query(INSERT_EVENT)
                     .bind(errand_id)
                     .bind(micros(at))
                     .bind(actor.kind())
@@ -344,113 +178,71 @@ macro_rules! impl_errands {
                 // exist. The counter row is locked until commit, so no other
                 // transaction can take the same serial, and a rollback gives
                 // the serial back.
-                let serial: Option<i64> = sqlx::query_scalar(
-                    "INSERT INTO registry_counters (unit_code, year, last_serial) SELECT $1, $2, 1 \
-                     WHERE EXISTS (SELECT 1 FROM services WHERE code = $3) \
-                     AND EXISTS (SELECT 1 FROM units WHERE code = $1) \
-                     ON CONFLICT (unit_code, year) DO UPDATE SET last_serial = registry_counters.last_serial + 1 \
-                     RETURNING last_serial",
-                )
-                .bind(unit_code_.as_str())
-                .bind(i64::from(year))
-                .bind(&new.service_code)
-                .fetch_optional(&mut *c)
-                .await?;
+                let serial: Option<i64> = sqlx::query_scalar(TAKE_SERIAL)
+                    .bind(unit_code_.as_str())
+                    .bind(i64::from(year))
+                    .bind(&new.service_code)
+                    .fetch_optional(&mut *c)
+                    .await?;
                 let Some(serial) = serial else {
-                    let service: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM services WHERE code = $1")
-                        .bind(&new.service_code)
-                        .fetch_one(&mut *c)
-                        .await?;
-                    return Err(StoreError::UnknownReference(if service == 0 { "service" } else { "unit" }));
+                    let services: i64 =
+                        sqlx::query_scalar(COUNT_SERVICE).bind(&new.service_code).fetch_one(&mut *c).await?;
+                    return Err(unknown_reference(services));
                 };
                 let registry_number = registry_number(unit_code_.as_str(), i64::from(year), serial)?;
-                let at = micros(at_);
-                // An errand of a confidential service is confidential, as the
-                // service is at this commit (the caller may have read it earlier).
-                let (id, confidential): (i64, bool) = sqlx::query_as(
-                    "INSERT INTO errands (public_id, registry_unit, registry_year, registry_serial, service_code, \
-                     title, description, channel, priority, lifecycle, unit_code, assignee_id, confidential, labels, \
-                     form, version, created_at, updated_at, resolved_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, \
-                     $12 OR EXISTS (SELECT 1 FROM services WHERE code = $5 AND confidential), $13, $14, 1, $15, $15, NULL) \
-                     RETURNING id, confidential",
-                )
-                .bind(public_id_.to_string())
-                .bind(unit_code_.as_str())
-                .bind(i64::from(year))
-                .bind(serial)
-                .bind(&new.service_code)
-                .bind(&new.title)
-                .bind(&new.description)
-                .bind(new.channel.as_str())
-                .bind(new.priority.as_str())
-                .bind(Lifecycle::New.as_str())
-                .bind(unit_code_.as_str())
-                .bind(new.confidential)
-                .bind(json(&new.labels))
-                .bind(json(&new.form))
-                .bind(at)
-                .fetch_one(&mut *c)
-                .await?;
+                let (id, confidential): (i64, bool) = sqlx::query_as(INSERT_ERRAND)
+                    .bind(public_id_.to_string())
+                    .bind(unit_code_.as_str())
+                    .bind(i64::from(year))
+                    .bind(serial)
+                    .bind(&new.service_code)
+                    .bind(&new.title)
+                    .bind(&new.description)
+                    .bind(new.channel.as_str())
+                    .bind(new.priority.as_str())
+                    .bind(Lifecycle::New.as_str())
+                    .bind(unit_code_.as_str())
+                    .bind(new.confidential)
+                    .bind(json(&new.labels))
+                    .bind(json(&new.form))
+                    .bind(micros(at_))
+                    .fetch_one(&mut *c)
+                    .await
+                    .map_err(|e| duplicate(e, "errand"))?;
                 for (position, p) in new.parties.iter().enumerate() {
-                    // The no-op update makes RETURNING give the existing row's id too.
                     let party_id: Option<i64> = match &p.personal_number {
-                        Some(number) => Some(
-                            sqlx::query_scalar(
-                                "INSERT INTO parties (personal_number) VALUES ($1) ON CONFLICT (personal_number) \
-                                 DO UPDATE SET personal_number = excluded.personal_number RETURNING id",
-                            )
-                            .bind(number.expose())
-                            .fetch_one(&mut *c)
-                            .await?,
-                        ),
+                        Some(number) => {
+                            Some(sqlx::query_scalar(UPSERT_PARTY).bind(number.expose()).fetch_one(&mut *c).await?)
+                        }
                         None => None,
                     };
-                    sqlx::query(
-                        "INSERT INTO errand_parties (errand_id, position, party_id, role, name, \
-                         organisation_number, contacts) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                    )
-                    .bind(id)
-                    .bind(position as i64)
-                    .bind(party_id)
-                    .bind(p.role.as_str())
-                    .bind(&p.name)
-                    .bind(p.organisation_number.as_ref().map(|n| n.as_str().to_owned()))
-                    .bind(json(&p.contacts))
-                    .execute(&mut *c)
-                    .await?;
+                    sqlx::query(INSERT_ERRAND_PARTY)
+                        .bind(id)
+                        .bind(position as i64)
+                        .bind(party_id)
+                        .bind(p.role.as_str())
+                        .bind(&p.name)
+                        .bind(p.organisation_number.as_ref().map(|n| n.as_str().to_owned()))
+                        .bind(json(&p.contacts))
+                        .execute(&mut *c)
+                        .await?;
                 }
                 let registered =
                     EventKind::Registered { registry_number: registry_number.to_string(), channel: new.channel };
                 append_events(c, id, &actor, at_, &[registered]).await?;
-                Ok(Errand {
-                    id,
-                    public_id: public_id_,
-                    registry_number,
-                    service_code: new.service_code,
-                    title: new.title,
-                    description: new.description,
-                    channel: new.channel,
-                    priority: new.priority,
-                    lifecycle: Lifecycle::New,
-                    unit: unit_code_,
-                    assignee: None,
-                    parties: new.parties,
-                    confidential,
-                    labels: new.labels,
-                    form: new.form,
-                    version: 1,
-                    created_at: from_micros(at)?,
-                    updated_at: from_micros(at)?,
-                    resolved_at: None,
-                })
+                let reg = OwnedRegistration { errand: new, unit: unit_code_, actor, public_id: public_id_, at: at_ };
+                Ok(reg.into_errand(id, registry_number, confidential))
             }
 
             #[async_trait::async_trait]
             impl $crate::ErrandStore for $store {
                 async fn register_errand(&self, reg: Registration<'_>) -> Result<Errand> {
                     let owned = OwnedRegistration::from(&reg);
-                    self.writer().write(move |c| Box::pin(insert_errand(c, owned))).await
+                    if $crate::errands::$dialect::DIRECT_REGISTRATION {
+                        self.writer().write_direct(move |c| $crate::errands::register_direct(c, owned)).await
+                    } else {
+                        self.writer().write(move |c| Box::pin(insert_errand(c, owned))).await
+                    }
                 }
 
     async fn get_errand(&self, id: PublicId) -> Result<Option<Errand>> {
