@@ -6,9 +6,9 @@
 //! instead of failing, so registry serials stay gapless across processes too.
 //! Reads use a separate pool and run concurrently with the writer thanks to WAL.
 //!
-//! Direct commands (see [`crate::writer`]) run on the writer's connection
-//! itself: [`commit_direct`] locks it away from sqlx's worker thread and runs
-//! the batch here, statement after statement, with no hand-off between them.
+//! Direct commands (see [`crate::writer`]) run on a second write connection
+//! on a thread of its own ([`spawn_direct`]), statement after statement,
+//! with no hand-off between them.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -20,7 +20,10 @@ fn is_busy(e: &dyn sqlx::error::DatabaseError) -> bool {
     e.code().and_then(|c| c.parse::<i32>().ok()).is_some_and(|c| c & 0xff == 5)
 }
 
-use crate::writer::{BoxFut, DirectOp, Reply, Writer, fail_all};
+/// How long a write waits for another process's write lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+use crate::writer::{DirectOp, DirectRunner, Reply, Writer, fail_all};
 use crate::{Result, StoreError};
 
 pub struct SqliteStore {
@@ -38,7 +41,7 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(30));
+            .busy_timeout(BUSY_TIMEOUT);
         if let Some(dir) = options.get_filename().parent()
             && !dir.as_os_str().is_empty()
         {
@@ -71,7 +74,11 @@ impl SqliteStore {
             .test_before_acquire(false)
             .connect_with(options.clone())
             .await?;
-        let writer = Writer::spawn(pool.clone(), "BEGIN IMMEDIATE", Self::attach, Some(commit_direct));
+        let direct = spawn_direct(options.get_filename()).map_err(|e| match e {
+            StoreError::Database(e) => e,
+            other => sqlx::Error::Configuration(other.to_string().into()),
+        })?;
+        let writer = Writer::spawn(pool.clone(), "BEGIN IMMEDIATE", Self::attach, Some(direct));
         Ok(Self { pool, writer, reader })
     }
 
@@ -113,45 +120,59 @@ impl SqliteStore {
     }
 }
 
-/// Commits a batch of direct commands as the writer's batches are committed
-/// (a savepoint per command, so a failing one is rolled back alone; answers
-/// only after the commit). The connection moves to a blocking thread, which
-/// locks it away from sqlx's worker thread and runs the whole batch.
-fn commit_direct(pool: SqlitePool, batch: Vec<(DirectOp, Reply)>) -> BoxFut<'static, ()> {
-    Box::pin(async move {
-        let mut conn = match pool.acquire().await {
-            Ok(conn) => conn,
-            Err(e) => return fail_all(batch.into_iter().map(|(_, reply)| reply), &e.into()),
-        };
-        let runtime = tokio::runtime::Handle::current();
-        let ran = tokio::task::spawn_blocking(move || {
-            let sound = match runtime.block_on(conn.lock_handle()) {
-                // SAFETY: the handle is locked for this thread, so sqlx's worker
-                // thread does not touch the connection until the guard drops, and
-                // a `Connection` made from a handle does not close it; every
-                // statement it prepared is finalized when it drops, before the guard.
-                Ok(mut handle) => match unsafe { rusqlite::Connection::from_handle(handle.as_raw_handle().as_ptr()) } {
-                    Ok(direct) => run_direct(&direct, batch),
-                    Err(e) => {
-                        fail_all(batch.into_iter().map(|(_, reply)| reply), &e.into());
-                        true
-                    }
-                },
-                Err(e) => {
-                    fail_all(batch.into_iter().map(|(_, reply)| reply), &e.into());
-                    true
-                }
-            };
-            if !sound {
-                conn.close_on_drop();
-            }
-        });
-        // A panic outside the commands themselves (they are caught) drops the
-        // replies, which the callers see as the writer gone.
-        if let Err(e) = ran.await {
-            tracing::error!(error = %e, "a direct write batch failed");
+/// Starts the thread that commits direct commands, on a connection of its
+/// own to the file (`synchronous=FULL`, foreign keys on, the same busy
+/// timeout), and answers the writer's runner for it. Its statements stay
+/// prepared from batch to batch. The writer task commits one batch at a
+/// time, of either kind, so this connection and the sqlx write connection
+/// never wait for each other; other processes wait on the file's lock.
+fn spawn_direct(path: &std::path::Path) -> Result<DirectRunner> {
+    let open = {
+        let path = path.to_owned();
+        move || -> Result<rusqlite::Connection> {
+            use rusqlite::OpenFlags;
+            let conn = rusqlite::Connection::open_with_flags(
+                &path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+            conn.pragma_update(None, "synchronous", "FULL")?;
+            conn.pragma_update(None, "foreign_keys", true)?;
+            conn.set_prepared_statement_cache_capacity(64);
+            Ok(conn)
         }
-    })
+    };
+    let mut conn = open()?;
+    let (jobs, rx) = std::sync::mpsc::channel::<(Vec<(DirectOp, Reply)>, tokio::sync::oneshot::Sender<()>)>();
+    std::thread::Builder::new()
+        .name("porten-sqlite-writer".into())
+        .spawn(move || {
+            for (batch, done) in rx {
+                // A connection left in doubt (a panic, a failed rollback) is replaced.
+                if !run_direct(&conn, batch) {
+                    match open() {
+                        Ok(fresh) => conn = fresh,
+                        Err(e) => tracing::error!(error = %e, "reopening the SQLite write connection"),
+                    }
+                }
+                let _ = done.send(());
+            }
+        })
+        .map_err(sqlx::Error::Io)?;
+    Ok(std::sync::Arc::new(move |batch| {
+        let (done, finished) = tokio::sync::oneshot::channel();
+        let sent = jobs.send((batch, done));
+        Box::pin(async move {
+            match sent {
+                Ok(()) => {
+                    let _ = finished.await;
+                }
+                Err(std::sync::mpsc::SendError((batch, _))) => {
+                    fail_all(batch.into_iter().map(|(_, reply)| reply), &StoreError::WriterGone)
+                }
+            }
+        })
+    }))
 }
 
 /// Runs a batch on the connection; answers whether the connection is fit

@@ -27,9 +27,9 @@
 //! statement through sqlx is a hand-off to the connection's worker thread and
 //! back, and under load those hand-offs, not SQLite, limit the writer. So the
 //! hottest command, registration, can also be a *direct* command
-//! ([`Writer::write_direct`]): a plain function over the same connection,
+//! ([`Writer::write_direct`]): a plain function over a rusqlite connection,
 //! which SQLite's store runs with the whole batch — `BEGIN IMMEDIATE`, the
-//! savepoints, `COMMIT` — on one thread while sqlx's worker waits
+//! savepoints, `COMMIT` — on a write connection with a thread of its own
 //! (`crate::sqlite`). Commands of both kinds that arrive together are
 //! committed in order, each run of one kind in its own transaction.
 
@@ -95,7 +95,7 @@ pub(crate) type Reply = oneshot::Sender<Outcome>;
 pub(crate) type DirectOp = Box<dyn FnOnce(&rusqlite::Connection) -> Outcome + Send>;
 
 /// Commits a run of direct commands; only SQLite's store has one.
-pub(crate) type DirectRunner<DB> = fn(Pool<DB>, Vec<(DirectOp, Reply)>) -> BoxFut<'static, ()>;
+pub(crate) type DirectRunner = std::sync::Arc<dyn Fn(Vec<(DirectOp, Reply)>) -> BoxFut<'static, ()> + Send + Sync>;
 
 enum Work<DB: Database> {
     Async(Op<DB>),
@@ -134,11 +134,12 @@ where
         pool: Pool<DB>,
         begin: &'static str,
         attach: fn(Attached) -> AttachedWrite<DB>,
-        direct: Option<DirectRunner<DB>>,
+        direct: Option<DirectRunner>,
     ) -> Self {
         let (queue, rx) = mpsc::unbounded_channel();
+        let has_direct = direct.is_some();
         tokio::spawn(run(pool, begin, direct, rx));
-        Self { queue, attach, direct: direct.is_some() }
+        Self { queue, attach, direct: has_direct }
     }
 
     /// Runs `op` in the next batch and returns its outcome after the batch
@@ -241,7 +242,7 @@ impl<DB: Database> Drop for BatchConnection<DB> {
 async fn run<DB>(
     pool: Pool<DB>,
     begin: &'static str,
-    direct: Option<DirectRunner<DB>>,
+    direct: Option<DirectRunner>,
     mut rx: mpsc::UnboundedReceiver<Pending<DB>>,
 ) where
     DB: Database,
@@ -261,8 +262,8 @@ async fn run<DB>(
         for Pending { work, reply } in batch {
             match work {
                 Work::Async(op) => {
-                    if let Some(commit) = direct.filter(|_| !directs.is_empty()) {
-                        commit(pool.clone(), std::mem::take(&mut directs)).await;
+                    if let Some(commit) = direct.as_ref().filter(|_| !directs.is_empty()) {
+                        commit(std::mem::take(&mut directs)).await;
                     }
                     ops.push((op, reply));
                 }
@@ -277,8 +278,8 @@ async fn run<DB>(
         if !ops.is_empty() {
             commit_batch(&pool, begin, std::mem::take(&mut ops)).await;
         }
-        if let Some(commit) = direct.filter(|_| !directs.is_empty()) {
-            commit(pool.clone(), std::mem::take(&mut directs)).await;
+        if let Some(commit) = direct.as_ref().filter(|_| !directs.is_empty()) {
+            commit(std::mem::take(&mut directs)).await;
         }
     }
 }

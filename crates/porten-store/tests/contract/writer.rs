@@ -36,6 +36,42 @@ async fn a_failing_command_in_a_batch_leaves_the_others_and_their_numbers_intact
 }
 
 #[tokio::test]
+async fn registrations_and_other_commands_arriving_together_all_commit() {
+    let db = TestDb::new().await;
+    let s = db.store.clone();
+    seed(s.as_ref()).await;
+    let first = register(s.as_ref(), "pothole", "TK", t(2026, 5, 4, 9)).await;
+    // Registrations (direct commands on SQLite) and notes (sqlx commands)
+    // interleaved: the writer commits each run of one kind in order.
+    let mut registrations = Vec::new();
+    let mut notes = Vec::new();
+    for i in 0..20 {
+        let store = s.clone();
+        registrations.push(tokio::spawn(async move {
+            try_register(store.as_ref(), "pothole", random_id(), t(2026, 5, 4, 10)).await.unwrap()
+        }));
+        let store = s.clone();
+        notes.push(tokio::spawn(async move {
+            let note = Command::AddNote { body: format!("Anteckning {i}") };
+            store.apply_command(first.public_id, None, &system(), note, t(2026, 5, 4, 10), Arc::new(allow)).await
+        }));
+    }
+    let mut serials = BTreeSet::new();
+    for task in registrations {
+        let errand = task.await.unwrap();
+        assert!(serials.insert(errand.registry_number.serial));
+        let stored = s.get_errand(errand.public_id).await.unwrap().expect("acknowledged means committed");
+        assert_eq!(stored, errand, "the answer is what was stored");
+    }
+    for task in notes {
+        task.await.unwrap().unwrap();
+    }
+    assert_eq!(serials, (2..=21).collect::<BTreeSet<u32>>());
+    assert_eq!(s.timeline(first.id).await.unwrap().len(), 21, "registered plus twenty notes");
+    db.cleanup().await;
+}
+
+#[tokio::test]
 async fn concurrent_commands_on_one_errand_each_get_their_own_outcome() {
     let db = TestDb::new().await;
     let s = db.store.clone();
