@@ -295,7 +295,7 @@ impl App {
     }
 
     /// Searches services and articles (and internal articles for staff).
-    pub async fn search(&self, actor: Option<&Actor>, mut query: SearchQuery) -> Result<Results> {
+    pub async fn search(&self, actor: Option<&Actor>, mut query: SearchQuery) -> Result<Arc<Results>> {
         may_search(actor)?;
         query.include_internal = sees_internal(actor);
         let index = self.ready_index().await?;

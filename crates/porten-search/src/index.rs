@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
@@ -199,7 +199,7 @@ pub struct SearchIndex {
     synonyms: RwLock<HashMap<String, Vec<String>>>,
     /// Answers to recent searches, for the index as it was when they were
     /// made: any change (documents, synonyms) starts a new generation.
-    cache: Mutex<(u64, HashMap<CacheKey, Results>)>,
+    cache: Mutex<(u64, HashMap<CacheKey, Arc<Results>>)>,
     facet_tables: FacetTables,
 }
 
@@ -383,7 +383,7 @@ impl SearchIndex {
     /// Answers a search: ranked hits with snippets, and facet counts. The
     /// same search again, before the index changes, is answered from memory
     /// (people search for the same few hundred things).
-    pub fn search(&self, q: &SearchQuery) -> Result<Results> {
+    pub fn search(&self, q: &SearchQuery) -> Result<Arc<Results>> {
         let key = CacheKey {
             text: q.text.trim().to_lowercase(),
             lang: q.lang.clone(),
@@ -400,7 +400,7 @@ impl SearchIndex {
             }
             cache.0
         };
-        let results = self.search_uncached(q)?;
+        let results = Arc::new(self.search_uncached(q)?);
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         if cache.0 == generation {
             if cache.1.len() >= CACHED_SEARCHES {
@@ -606,7 +606,7 @@ mod tests {
 
     fn keys(index: &SearchIndex, text: &str) -> Vec<String> {
         let q = SearchQuery { text: text.into(), lang: "sv".into(), limit: 3, ..Default::default() };
-        index.search(&q).unwrap().hits.into_iter().map(|h| h.key).collect()
+        index.search(&q).unwrap().hits.iter().map(|h| h.key.clone()).collect()
     }
 
     #[test]

@@ -90,6 +90,10 @@ pub trait KnowledgeStore: Send + Sync {
     async fn purge_self_service(&self, before: DateTime<Utc>) -> Result<u64>;
 }
 
+/// Rows per statement when statistics are written (five values a row stay
+/// well under either backend's limit on bound values).
+pub(crate) const ROWS_PER_INSERT: usize = 1000;
+
 /// No lock is needed on SQLite: the writer holds the database's write lock.
 pub(crate) mod sqlite {
     pub const LOCK_FEED: &str = "";
@@ -108,7 +112,7 @@ macro_rules! impl_knowledge {
             use super::*;
             use chrono::{DateTime, Utc};
             use porten_domain::knowledge::{Article, ArticleContent, ArticleMeta, NewArticle, Synonym, Visibility};
-            use sqlx::Row;
+            use sqlx::{QueryBuilder, Row};
 
             use $crate::codec::*;
             use $crate::knowledge::$dialect::LOCK_FEED;
@@ -465,18 +469,19 @@ macro_rules! impl_knowledge {
                     self.writer()
                         .write(move |c| {
                             Box::pin(async move {
-                                for s in &searches {
-                                    sqlx::query(
-                                        "INSERT INTO search_queries (query, lang, results, clicked, created_at) \
-                                         VALUES ($1, $2, $3, $4, $5)",
-                                    )
-                                    .bind(&s.query)
-                                    .bind(&s.lang)
-                                    .bind(s.results as i64)
-                                    .bind(&s.clicked)
-                                    .bind(micros(s.at))
-                                    .execute(&mut *c)
-                                    .await?;
+                                // Many rows per statement: one hand-off per chunk, not per search.
+                                for chunk in searches.chunks(ROWS_PER_INSERT) {
+                                    let mut qb = QueryBuilder::<$db>::new(
+                                        "INSERT INTO search_queries (query, lang, results, clicked, created_at) ",
+                                    );
+                                    qb.push_values(chunk, |mut row, s| {
+                                        row.push_bind(&s.query)
+                                            .push_bind(&s.lang)
+                                            .push_bind(s.results as i64)
+                                            .push_bind(&s.clicked)
+                                            .push_bind(micros(s.at));
+                                    });
+                                    qb.build().execute(&mut *c).await?;
                                 }
                                 Ok(())
                             })
@@ -515,17 +520,17 @@ macro_rules! impl_knowledge {
                     self.writer()
                         .write(move |c| {
                             Box::pin(async move {
-                                for e in &events {
-                                    sqlx::query(
-                                        "INSERT INTO self_service_events (visitor, kind, doc, created_at) \
-                                         VALUES ($1, $2, $3, $4)",
-                                    )
-                                    .bind(&e.visitor)
-                                    .bind(e.kind)
-                                    .bind(&e.doc)
-                                    .bind(micros(e.at))
-                                    .execute(&mut *c)
-                                    .await?;
+                                for chunk in events.chunks(ROWS_PER_INSERT) {
+                                    let mut qb = QueryBuilder::<$db>::new(
+                                        "INSERT INTO self_service_events (visitor, kind, doc, created_at) ",
+                                    );
+                                    qb.push_values(chunk, |mut row, e| {
+                                        row.push_bind(&e.visitor)
+                                            .push_bind(e.kind)
+                                            .push_bind(&e.doc)
+                                            .push_bind(micros(e.at));
+                                    });
+                                    qb.build().execute(&mut *c).await?;
                                 }
                                 Ok(())
                             })

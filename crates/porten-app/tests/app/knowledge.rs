@@ -23,7 +23,7 @@ fn article(slug: &str, unit: &str, title: &str, body: &str) -> RawArticle {
 
 async fn keys(app: &App, text: &str) -> Vec<String> {
     let q = SearchQuery { text: text.into(), lang: "sv".into(), limit: 5, ..Default::default() };
-    app.search(None, q).await.unwrap().hits.into_iter().map(|h| h.key).collect()
+    app.search(None, q).await.unwrap().hits.iter().map(|h| h.key.clone()).collect()
 }
 
 #[tokio::test]

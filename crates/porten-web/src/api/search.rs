@@ -136,13 +136,14 @@ pub async fn search(
         ..Default::default()
     };
     let results = state.app.search(Some(&caller), query).await?;
-    let facets =
-        |f: Vec<(String, usize)>| f.into_iter().map(|(value, n)| FacetOut { value, count: n as u64 }).collect();
+    let facets = |f: &[(String, usize)]| {
+        f.iter().map(|(value, n)| FacetOut { value: value.clone(), count: *n as u64 }).collect()
+    };
     Ok(Json(SearchOut {
         total: results.total as u64,
         results: results
             .hits
-            .into_iter()
+            .iter()
             .map(|h| SearchResultOut {
                 kind: match h.kind.as_str() {
                     "article" => ResultKind::Article,
@@ -154,13 +155,13 @@ pub async fn search(
                     .iter()
                     .map(|s| if s.mark { format!("<mark>{}</mark>", escape(&s.text)) } else { escape(&s.text) })
                     .collect(),
-                id: h.key,
-                title: h.title,
-                url: h.url,
+                id: h.key.clone(),
+                title: h.title.clone(),
+                url: h.url.clone(),
                 score: h.score,
             })
             .collect(),
-        audiences: facets(results.audiences),
-        units: facets(results.units),
+        audiences: facets(&results.audiences),
+        units: facets(&results.units),
     }))
 }
