@@ -201,7 +201,12 @@ pub struct SearchIndex {
     /// made: any change (documents, synonyms) starts a new generation.
     cache: Mutex<(u64, HashMap<CacheKey, Arc<Results>>)>,
     facet_tables: FacetTables,
+    /// The lock on the index directory, held while the index is open.
+    _owner: Option<std::fs::File>,
 }
+
+/// The file whose lock says which process owns an index directory.
+const OWNER_LOCK: &str = "porten-owner.lock";
 
 /// What a search's answer depends on.
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -225,25 +230,41 @@ impl SearchIndex {
     /// started afresh): then feed it every document.
     pub fn open(dir: Option<&Path>) -> Result<(Self, Option<i64>)> {
         let (schema, fields) = schema();
-        let (index, seq) = match dir {
-            None => (Index::create_in_ram(schema), None),
+        // A directory another process has open (a second node on the same
+        // machine and folder) is left alone: this process keeps its index in
+        // memory, rebuilt from the database like a missing one.
+        let owner = match dir {
+            None => None,
             Some(dir) => {
                 std::fs::create_dir_all(dir)?;
-                match Self::reopen(dir) {
-                    Some(found) => found,
-                    None => {
-                        for entry in std::fs::read_dir(dir)? {
-                            let path = entry?.path();
-                            if path.is_dir() {
-                                std::fs::remove_dir_all(&path)?;
-                            } else {
-                                std::fs::remove_file(&path)?;
-                            }
-                        }
-                        (Index::create_in_dir(dir, schema)?, None)
+                let lock =
+                    std::fs::File::options().create(true).truncate(false).write(true).open(dir.join(OWNER_LOCK))?;
+                match lock.try_lock() {
+                    Ok(()) => Some((dir, lock)),
+                    Err(std::fs::TryLockError::WouldBlock) => {
+                        tracing::warn!(dir = %dir.display(), "another process has this search index open; keeping this process's index in memory");
+                        None
                     }
+                    Err(std::fs::TryLockError::Error(e)) => return Err(e.into()),
                 }
             }
+        };
+        let (index, seq) = match &owner {
+            None => (Index::create_in_ram(schema), None),
+            Some((dir, _)) => match Self::reopen(dir) {
+                Some(found) => found,
+                None => {
+                    for entry in std::fs::read_dir(dir)? {
+                        let path = entry?.path();
+                        if path.is_dir() {
+                            std::fs::remove_dir_all(&path)?;
+                        } else if !path.ends_with(OWNER_LOCK) {
+                            std::fs::remove_file(&path)?;
+                        }
+                    }
+                    (Index::create_in_dir(dir, schema)?, None)
+                }
+            },
         };
         analysis::register(index.tokenizers());
         let writer = index.writer_with_num_threads(1, 32_000_000)?;
@@ -256,6 +277,7 @@ impl SearchIndex {
             synonyms: RwLock::default(),
             cache: Mutex::default(),
             facet_tables: FacetTables::default(),
+            _owner: owner.map(|(_, lock)| lock),
         };
         Ok((me, seq))
     }
@@ -738,5 +760,27 @@ mod cache_tests {
         assert_eq!(index.search(&dagis).unwrap().total, 0);
         index.set_synonyms([("dagis".to_owned(), vec!["förskola".to_owned()])]);
         assert_eq!(index.search(&dagis).unwrap().total, 2, "a new synonym is used at once");
+    }
+
+    #[test]
+    fn a_second_process_on_the_same_folder_keeps_its_index_in_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let doc =
+            |key: &str| Doc { key: key.into(), title_sv: "Förskola".into(), unit: "KC".into(), ..Default::default() };
+        let (first, _) = SearchIndex::open(Some(dir.path())).unwrap();
+        first.apply(vec![("article:a".into(), Some(doc("article:a")))], 7, true).unwrap();
+        // Another open of the folder (another process, or here another file
+        // handle) finds it taken: it neither fails nor touches the files.
+        let (second, seq) = SearchIndex::open(Some(dir.path())).unwrap();
+        assert_eq!(seq, None, "starts empty, to be built from the database");
+        second.apply(vec![("article:b".into(), Some(doc("article:b")))], 8, true).unwrap();
+        let q = SearchQuery { text: "förskola".into(), lang: "sv".into(), limit: 5, ..Default::default() };
+        assert_eq!(first.search(&q).unwrap().total, 1);
+        assert_eq!(second.search(&q).unwrap().total, 1);
+        drop((first, second));
+        // Once the owner has gone, the folder's index opens where it was.
+        let (again, seq) = SearchIndex::open(Some(dir.path())).unwrap();
+        assert_eq!(seq, Some(7));
+        assert_eq!(again.search(&q).unwrap().total, 1);
     }
 }
