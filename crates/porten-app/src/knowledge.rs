@@ -190,6 +190,19 @@ impl App {
         Ok(())
     }
 
+    /// Takes a published article off the portal and out of search; its
+    /// versions stay, and publishing one puts it back. False when it was not
+    /// published (nothing changed, nothing audited).
+    pub async fn unpublish_article(&self, actor: &Actor, slug: &str) -> Result<bool> {
+        editor(actor)?;
+        let meta = self.store.article_meta(slug).await?.ok_or(AppError::NotFound)?;
+        may_edit(actor, &meta.unit)?;
+        let done =
+            self.audited(actor, "knowledge.unpublish", slug, self.store.unpublish_article(slug, self.now())).await?;
+        self.after_edit().await;
+        Ok(done)
+    }
+
     /// Comments readers left on an article, newest first.
     pub async fn article_comments(
         &self,

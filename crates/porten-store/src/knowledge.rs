@@ -13,7 +13,6 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use porten_domain::knowledge::{Article, ArticleMeta, NewArticle, Synonym};
-pub use porten_domain::knowledge::{Deflection, LoggedSearch, QueryStat, SelfServiceEvent};
 
 use crate::Result;
 
@@ -53,6 +52,9 @@ pub trait KnowledgeStore: Send + Sync {
     ) -> Result<u32>;
     /// Publishes an earlier or later saved version ([`crate::StoreError::NotFound`] if none).
     async fn publish_article(&self, slug: &str, version: u32, now: DateTime<Utc>) -> Result<()>;
+    /// Takes a published article off the portal (its versions stay); false
+    /// when it was not published.
+    async fn unpublish_article(&self, slug: &str, now: DateTime<Utc>) -> Result<bool>;
     async fn article_meta(&self, slug: &str) -> Result<Option<ArticleMeta>>;
     /// One version of an article with its content.
     async fn article_version(&self, slug: &str, version: u32) -> Result<Option<Article>>;
@@ -62,8 +64,6 @@ pub trait KnowledgeStore: Send + Sync {
     async fn published_articles(&self) -> Result<Vec<Article>>;
     /// Every article, drafts too, at its latest version, by slug.
     async fn latest_articles(&self) -> Result<Vec<Article>>;
-    /// Adds counted page views (buffered by the caller).
-    async fn add_article_views(&self, views: &[(String, u64)]) -> Result<()>;
     /// Records a "Fick du svar på din fråga?" answer.
     async fn record_feedback(&self, slug: &str, helpful: bool, comment: Option<&str>, now: DateTime<Utc>)
     -> Result<()>;
@@ -79,20 +79,7 @@ pub trait KnowledgeStore: Send + Sync {
     async fn changes_after(&self, seq: i64, limit: u32) -> Result<Vec<Change>>;
     /// The newest feed entry's number (0 when empty).
     async fn last_change(&self) -> Result<i64>;
-
-    async fn log_searches(&self, searches: &[LoggedSearch]) -> Result<()>;
-    /// Queries since `since`, most searched first.
-    async fn query_stats(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<QueryStat>>;
-    async fn record_self_service(&self, events: &[SelfServiceEvent]) -> Result<()>;
-    /// Deflection per page since `since`, most visited first.
-    async fn deflection(&self, since: DateTime<Utc>) -> Result<Vec<Deflection>>;
-    /// Forgets self-service events and logged searches older than `before`.
-    async fn purge_self_service(&self, before: DateTime<Utc>) -> Result<u64>;
 }
-
-/// Rows per statement when statistics are written (five values a row stay
-/// well under either backend's limit on bound values).
-pub(crate) const ROWS_PER_INSERT: usize = 1000;
 
 /// No lock is needed on SQLite: the writer holds the database's write lock.
 pub(crate) mod sqlite {
@@ -112,7 +99,7 @@ macro_rules! impl_knowledge {
             use super::*;
             use chrono::{DateTime, Utc};
             use porten_domain::knowledge::{Article, ArticleContent, ArticleMeta, NewArticle, Synonym, Visibility};
-            use sqlx::{QueryBuilder, Row};
+            use sqlx::Row;
 
             use $crate::codec::*;
             use $crate::knowledge::$dialect::LOCK_FEED;
@@ -265,6 +252,28 @@ macro_rules! impl_knowledge {
                         .await
                 }
 
+                async fn unpublish_article(&self, slug: &str, now: DateTime<Utc>) -> Result<bool> {
+                    let slug = slug.to_owned();
+                    self.writer()
+                        .write(move |c| {
+                            Box::pin(async move {
+                                let done = sqlx::query(
+                                    "UPDATE articles SET published = NULL, updated_at = $1 \
+                                     WHERE slug = $2 AND published IS NOT NULL",
+                                )
+                                .bind(micros(now))
+                                .bind(&slug)
+                                .execute(&mut *c)
+                                .await?;
+                                if done.rows_affected() == 0 {
+                                    return Ok(false);
+                                }
+                                insert_change(c, CHANGE_ARTICLE, &slug).await.map(|()| true)
+                            })
+                        })
+                        .await
+                }
+
                 async fn article_meta(&self, slug: &str) -> Result<Option<ArticleMeta>> {
                     let row = sqlx::query(sqlx::AssertSqlSafe(format!("{META} FROM articles a WHERE a.slug = $1")))
                         .bind(slug)
@@ -322,24 +331,6 @@ macro_rules! impl_knowledge {
                     .fetch_all(self.reader())
                     .await?;
                     rows.iter().map(article_row).collect()
-                }
-
-                async fn add_article_views(&self, views: &[(String, u64)]) -> Result<()> {
-                    let views = views.to_vec();
-                    self.writer()
-                        .write(move |c| {
-                            Box::pin(async move {
-                                for (slug, n) in &views {
-                                    sqlx::query("UPDATE articles SET views = views + $1 WHERE slug = $2")
-                                        .bind(*n as i64)
-                                        .bind(slug)
-                                        .execute(&mut *c)
-                                        .await?;
-                                }
-                                Ok(())
-                            })
-                        })
-                        .await
                 }
 
                 async fn record_feedback(
@@ -462,126 +453,6 @@ macro_rules! impl_knowledge {
                     let seq: Option<i64> =
                         sqlx::query_scalar("SELECT MAX(seq) FROM search_changes").fetch_one(self.reader()).await?;
                     Ok(seq.unwrap_or(0))
-                }
-
-                async fn log_searches(&self, searches: &[LoggedSearch]) -> Result<()> {
-                    let searches = searches.to_vec();
-                    self.writer()
-                        .write(move |c| {
-                            Box::pin(async move {
-                                // Many rows per statement: one hand-off per chunk, not per search.
-                                for chunk in searches.chunks(ROWS_PER_INSERT) {
-                                    let mut qb = QueryBuilder::<$db>::new(
-                                        "INSERT INTO search_queries (query, lang, results, clicked, created_at) ",
-                                    );
-                                    qb.push_values(chunk, |mut row, s| {
-                                        row.push_bind(&s.query)
-                                            .push_bind(&s.lang)
-                                            .push_bind(s.results as i64)
-                                            .push_bind(&s.clicked)
-                                            .push_bind(micros(s.at));
-                                    });
-                                    qb.build().execute(&mut *c).await?;
-                                }
-                                Ok(())
-                            })
-                        })
-                        .await
-                }
-
-                async fn query_stats(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<QueryStat>> {
-                    let rows = sqlx::query(
-                        "SELECT query, \
-                         SUM(CASE WHEN clicked IS NULL THEN 1 ELSE 0 END) AS searches, \
-                         SUM(CASE WHEN clicked IS NULL THEN 0 ELSE 1 END) AS clicks, \
-                         MIN(CASE WHEN clicked IS NULL THEN results END) AS results \
-                         FROM search_queries WHERE created_at >= $1 GROUP BY query \
-                         HAVING SUM(CASE WHEN clicked IS NULL THEN 1 ELSE 0 END) > 0 \
-                         ORDER BY searches DESC, query LIMIT $2",
-                    )
-                    .bind(micros(since))
-                    .bind(limit as i64)
-                    .fetch_all(self.reader())
-                    .await?;
-                    rows.iter()
-                        .map(|r| {
-                            Ok(QueryStat {
-                                query: r.try_get("query")?,
-                                searches: r.try_get::<i64, _>("searches")?.max(0) as u64,
-                                clicks: r.try_get::<i64, _>("clicks")?.max(0) as u64,
-                                results: r.try_get::<Option<i64>, _>("results")?.unwrap_or(0).max(0) as u32,
-                            })
-                        })
-                        .collect()
-                }
-
-                async fn record_self_service(&self, events: &[SelfServiceEvent]) -> Result<()> {
-                    let events = events.to_vec();
-                    self.writer()
-                        .write(move |c| {
-                            Box::pin(async move {
-                                for chunk in events.chunks(ROWS_PER_INSERT) {
-                                    let mut qb = QueryBuilder::<$db>::new(
-                                        "INSERT INTO self_service_events (visitor, kind, doc, created_at) ",
-                                    );
-                                    qb.push_values(chunk, |mut row, e| {
-                                        row.push_bind(&e.visitor)
-                                            .push_bind(e.kind)
-                                            .push_bind(&e.doc)
-                                            .push_bind(micros(e.at));
-                                    });
-                                    qb.build().execute(&mut *c).await?;
-                                }
-                                Ok(())
-                            })
-                        })
-                        .await
-                }
-
-                async fn deflection(&self, since: DateTime<Utc>) -> Result<Vec<Deflection>> {
-                    let rows = sqlx::query(
-                        "SELECT v.doc, COUNT(DISTINCT v.visitor) AS visitors, \
-                         COUNT(DISTINCT h.visitor) AS helpful, \
-                         COUNT(DISTINCT CASE WHEN NOT EXISTS (SELECT 1 FROM self_service_events c \
-                           WHERE c.visitor = h.visitor AND c.kind = 'contact' AND c.created_at >= h.created_at \
-                           AND c.created_at < h.created_at + 86400000000) THEN h.visitor END) AS deflected \
-                         FROM self_service_events v LEFT JOIN self_service_events h \
-                           ON h.visitor = v.visitor AND h.doc = v.doc AND h.kind = 'helpful' \
-                         WHERE v.kind = 'view' AND v.doc IS NOT NULL AND v.created_at >= $1 \
-                         GROUP BY v.doc ORDER BY visitors DESC, v.doc LIMIT 500",
-                    )
-                    .bind(micros(since))
-                    .fetch_all(self.reader())
-                    .await?;
-                    rows.iter()
-                        .map(|r| {
-                            let n = |c: &str| -> Result<u64> { Ok(r.try_get::<i64, _>(c)?.max(0) as u64) };
-                            Ok(Deflection {
-                                doc: r.try_get("doc")?,
-                                visitors: n("visitors")?,
-                                helpful: n("helpful")?,
-                                deflected: n("deflected")?,
-                            })
-                        })
-                        .collect()
-                }
-
-                async fn purge_self_service(&self, before: DateTime<Utc>) -> Result<u64> {
-                    self.writer()
-                        .write(move |c| {
-                            Box::pin(async move {
-                                let a = sqlx::query("DELETE FROM self_service_events WHERE created_at < $1")
-                                    .bind(micros(before))
-                                    .execute(&mut *c)
-                                    .await?;
-                                let b = sqlx::query("DELETE FROM search_queries WHERE created_at < $1")
-                                    .bind(micros(before))
-                                    .execute(&mut *c)
-                                    .await?;
-                                Ok(a.rows_affected() + b.rows_affected())
-                            })
-                        })
-                        .await
                 }
             }
         }

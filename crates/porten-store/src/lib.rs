@@ -2,13 +2,14 @@
 //!
 //! Storage for Porten, organised by capability. Each capability has its own
 //! trait and SQL in its own file — [`CatalogueStore`] (`catalogue.rs`),
-//! [`ErrandStore`] (`errands.rs`: errands and the registry),
+//! [`ErrandStore`] (`errands/`: errands and the registry),
 //! [`IdentityStore`] (`identity.rs`: users, sessions, API keys),
 //! [`ContactStore`] (`contacts.rs`), [`CalendarStore`] (`calendar.rs`),
 //! [`PlanningStore`] (`planning.rs`), [`AuditStore`] (`audit.rs`),
 //! [`JobStore`] (`jobs.rs`), [`EserviceStore`] (`eservices.rs`: drafts,
 //! attachments, submissions), [`MailStore`] (`mail.rs`: the outbox), [`KnowledgeStore`] (`knowledge.rs`: articles,
-//! synonyms, the search change feed, query log and self-service events) — and [`Store`] is their sum plus operations
+//! synonyms, the search change feed), [`StatsStore`] (`stats.rs`: page views, the query log and
+//! self-service events) — and [`Store`] is their sum plus operations
 //! (`ops.rs`). Each file's `impl_…!` macro expands the shared SQL for both
 //! backends; SQL that must differ per backend sits in the capability file's
 //! `sqlite` and `postgres` modules. Connection setup and migrations live in
@@ -43,6 +44,7 @@ mod ops;
 mod planning;
 mod postgres;
 mod sqlite;
+mod stats;
 pub mod testing;
 pub mod writer;
 
@@ -62,15 +64,13 @@ pub use errands::{
 pub use eservices::{Draft, EserviceStore, FileRef, Receipt, Submission, SubmissionRecord, SubmittedDraft};
 pub use identity::{ApiKey, IdentityStore, NewUser, User};
 pub use jobs::{Job, JobEnd, JobState, JobStore, NewJob};
-pub use knowledge::{
-    ArticleVersionInfo, CHANGE_ARTICLE, CHANGE_SERVICE, CHANGE_SYNONYMS, Change, Deflection, KnowledgeStore,
-    LoggedSearch, QueryStat, SelfServiceEvent,
-};
+pub use knowledge::{ArticleVersionInfo, CHANGE_ARTICLE, CHANGE_SERVICE, CHANGE_SYNONYMS, Change, KnowledgeStore};
 pub use mail::{MAIL_ATTEMPTS, MAIL_JOB, Mail, MailStore, NewMail};
 pub use planning::PlanningStore;
 pub use porten_domain::planning::{AcdInterval, ContactCount, ServiceMix};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+pub use stats::{Deflection, LoggedSearch, QueryStat, SelfServiceEvent, StatsStore};
 pub use writer::{with_audit, with_mail};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -135,6 +135,7 @@ pub trait Store:
     + EserviceStore
     + MailStore
     + KnowledgeStore
+    + StatsStore
     + Send
     + Sync
     + 'static

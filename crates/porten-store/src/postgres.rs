@@ -67,3 +67,4 @@ crate::jobs::impl_jobs!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow, po
 crate::mail::impl_mail!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
 crate::eservices::impl_eservices!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
 crate::knowledge::impl_knowledge!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow, postgres);
+crate::stats::impl_stats!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);

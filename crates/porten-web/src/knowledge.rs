@@ -32,6 +32,7 @@ pub fn routes() -> Routes {
         .get("/staff/kunskap/ny", new_article)
         .get("/staff/kunskap/{slug}", edit_article)
         .post("/staff/kunskap/{slug}/publicera", publish)
+        .post("/staff/kunskap/{slug}/avpublicera", unpublish)
         .get("/staff/synonymer", synonyms_page)
         .post("/staff/synonymer", set_synonym)
         .post("/staff/synonymer/ta-bort", delete_synonym)
@@ -330,6 +331,8 @@ struct EditPage {
     audiences: Vec<Choice>,
     services: Vec<Choice>,
     history: Vec<Version>,
+    /// Whether a version is on the website.
+    published: bool,
     comments: Vec<(bool, String, String)>,
     saved: Option<String>,
     errors: Vec<ErrorLink>,
@@ -471,6 +474,7 @@ async fn edit_page(
         topics,
         audiences,
         services,
+        published: history.iter().any(|v| v.published),
         history,
         comments,
         saved,
@@ -587,6 +591,24 @@ async fn save(
     match saved {
         Ok(version) => Redirect::to(&format!("/staff/kunskap/{}?saved={version}", raw.slug.trim())).into_response(),
         Err(AppError::Invalid(v)) => edit_page(&state, (t, nav), &actor, raw, !existing.is_empty(), None, v).await,
+        Err(e) => app_error_page(t, nav, e),
+    }
+}
+
+async fn unpublish(
+    State(state): State<AppState>,
+    t: Tr,
+    csrf: CsrfToken,
+    MaybeUser(user): MaybeUser,
+    Path(slug): Path<String>,
+    axum::Form(form): axum::Form<CsrfOnly>,
+) -> Response {
+    let (user, nav) = match require_role_post(user, &t, &csrf, may_edit_knowledge, &form.csrf) {
+        Ok(x) => x,
+        Err(r) => return *r,
+    };
+    match state.app.unpublish_article(&user_actor(&user), &slug).await {
+        Ok(_) => Redirect::to(&format!("/staff/kunskap/{slug}")).into_response(),
         Err(e) => app_error_page(t, nav, e),
     }
 }

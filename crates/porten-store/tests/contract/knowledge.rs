@@ -106,6 +106,16 @@ async fn saving_makes_the_next_version_and_publishing_chooses_which_one_shows() 
     let meta = s.article_meta("laga-potthal").await.unwrap().unwrap();
     assert_eq!((meta.latest, meta.published), (3, Some(1)), "a refused publish changes nothing");
     assert_eq!(s.article_meta("finns-inte").await.unwrap(), None);
+
+    let before = s.last_change().await.unwrap();
+    assert!(s.unpublish_article("laga-potthal", t(2026, 5, 3, 9)).await.unwrap());
+    let meta = s.article_meta("laga-potthal").await.unwrap().unwrap();
+    assert_eq!((meta.latest, meta.published), (3, None), "unpublished, every version kept");
+    assert!(s.published_articles().await.unwrap().is_empty());
+    assert_eq!(feed_after(s, before).await, [("article".to_owned(), "laga-potthal".to_owned())], "search hears of it");
+    assert!(!s.unpublish_article("laga-potthal", t(2026, 5, 3, 10)).await.unwrap(), "nothing left to unpublish");
+    assert!(!s.unpublish_article("finns-inte", t(2026, 5, 3, 10)).await.unwrap());
+    assert_eq!(s.last_change().await.unwrap(), before + 1, "a no-op adds nothing to the feed");
     db.cleanup().await;
 }
 

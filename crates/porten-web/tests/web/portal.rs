@@ -217,6 +217,18 @@ async fn editors_draft_publish_and_roll_back_and_only_published_text_is_public_a
     let editor = t.get("/staff/kunskap/vinterdack", &admin).await.body;
     assert!(editor.contains("Publicera version 3") && editor.contains("Version 1"), "history: {editor}");
 
+    // Unpublished, it leaves the website and search; its versions stay, and
+    // publishing one brings it back.
+    let gone = post(&t, "/staff/kunskap/vinterdack/avpublicera", &admin, "csrf=x").await;
+    assert_eq!(gone.header(header::LOCATION), "/staff/kunskap/vinterdack");
+    assert_eq!(t.get("/kunskap/vinterdack", &anon()).await.status, StatusCode::NOT_FOUND);
+    assert!(!t.get("/sok?q=dubbd%C3%A4ck", &anon()).await.body.contains("Vinterdäck på bussen"));
+    let editor = t.get("/staff/kunskap/vinterdack", &admin).await.body;
+    assert!(editor.contains("inte publicerad") && editor.contains("Publicera version 2"), "{editor}");
+    post(&t, "/staff/kunskap/vinterdack/publicera", &admin, "csrf=x&version=2").await;
+    assert!(t.get("/kunskap/vinterdack", &anon()).await.body.contains("Bussarna har vinterdäck."));
+    assert!(t.get("/sok?q=dubbd%C3%A4ck", &anon()).await.body.contains("Vinterdäck på bussen"));
+
     // A new article may not take an existing address; errors keep what was typed.
     let taken = post(&t, "/staff/kunskap", &admin, form).await;
     assert_eq!(taken.status, StatusCode::UNPROCESSABLE_ENTITY);
