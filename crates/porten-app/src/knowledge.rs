@@ -137,6 +137,15 @@ impl App {
         Ok(ArticleDraft { article, history })
     }
 
+    /// One saved version of an article, as the public would see it if it
+    /// were published: a preview for its editors.
+    pub async fn article_preview(&self, actor: &Actor, slug: &str, version: u32) -> Result<Article> {
+        editor(actor)?;
+        let meta = self.store.article_meta(slug).await?.ok_or(AppError::NotFound)?;
+        may_edit(actor, &meta.unit)?;
+        self.store.article_version(slug, version).await?.ok_or(AppError::NotFound)
+    }
+
     /// Saves an article as its next version, published at once when
     /// `publish`. Its unit must be one the editor may edit, and so must the
     /// unit of the article it replaces. The version's number.

@@ -31,6 +31,7 @@ pub fn routes() -> Routes {
         .post("/staff/kunskap", save)
         .get("/staff/kunskap/ny", new_article)
         .get("/staff/kunskap/{slug}", edit_article)
+        .get("/staff/kunskap/{slug}/version/{version}", preview_article)
         .post("/staff/kunskap/{slug}/publicera", publish)
         .post("/staff/kunskap/{slug}/avpublicera", unpublish)
         .get("/staff/synonymer", synonyms_page)
@@ -89,6 +90,8 @@ struct ArticlePage {
     errors: Vec<ErrorLink>,
     comment_error: String,
     helpful_error: String,
+    /// The version an editor previews (no feedback form then).
+    preview: Option<u32>,
 }
 
 #[derive(Deserialize, Default)]
@@ -96,27 +99,42 @@ struct ArticleParams {
     tack: Option<String>,
 }
 
-async fn render_article(
-    state: &AppState,
-    (t, nav): (Tr, Nav),
-    actor: Option<&porten_domain::Actor>,
-    slug: &str,
+/// What a reader answered to "Fick du svar på din fråga?", shown again.
+#[derive(Default)]
+struct Answer {
     thanks: bool,
     comment: String,
     errors: Option<Violations>,
+}
+
+async fn render_article(
+    state: &AppState,
+    tn: (Tr, Nav),
+    actor: Option<&porten_domain::Actor>,
+    slug: &str,
+    answer: Answer,
 ) -> Response {
-    let page = match state.app.article(actor, slug).await {
-        Ok(p) => p,
-        Err(e) => return app_error_page(t, nav, e),
-    };
+    match state.app.article(actor, slug).await {
+        Ok(page) => show_article(state, tn, &page.article, &page.related, None, answer).await,
+        Err(e) => app_error_page(tn.0, tn.1, e),
+    }
+}
+
+/// The article page, for readers or (with `preview`) for its editor.
+async fn show_article(
+    state: &AppState,
+    (t, nav): (Tr, Nav),
+    a: &porten_domain::knowledge::Article,
+    related: &[(String, String, Option<String>)],
+    preview: Option<u32>,
+    Answer { thanks, comment, errors }: Answer,
+) -> Response {
     let data = match state.app.portal_data().await {
         Ok(d) => d,
         Err(e) => return app_error_page(t, nav, e),
     };
-    let a = &page.article;
     let text = a.content.text(t.lang.code());
-    let related = page
-        .related
+    let related = related
         .iter()
         .map(|(slug, sv, en)| Link {
             href: format!("/kunskap/{slug}"),
@@ -157,6 +175,7 @@ async fn render_article(
         errors: summary_links,
         comment_error,
         helpful_error,
+        preview,
         t,
         nav,
     };
@@ -175,7 +194,8 @@ async fn article_page(
     let nav = Nav::new(user.as_ref(), &csrf);
     let actor = user.as_ref().map(user_actor);
     state.app.self_service(&visitor.0, "view", Some(&format!("article:{slug}")));
-    render_article(&state, (t, nav), actor.as_ref(), &slug, params.tack.is_some(), String::new(), None).await
+    let answer = Answer { thanks: params.tack.is_some(), ..Answer::default() };
+    render_article(&state, (t, nav), actor.as_ref(), &slug, answer).await
 }
 
 #[derive(Deserialize)]
@@ -213,14 +233,16 @@ async fn feedback(
         _ => {
             let mut v = Violations::new();
             v.push("helpful", "required", "choose yes or no");
-            return render_article(&state, (t, nav), actor.as_ref(), &slug, false, form.comment, Some(v)).await;
+            let answer = Answer { comment: form.comment, errors: Some(v), ..Answer::default() };
+            return render_article(&state, (t, nav), actor.as_ref(), &slug, answer).await;
         }
     };
     let comment = Some(form.comment.as_str());
     match state.app.article_feedback(actor.as_ref(), &slug, helpful, comment, &visitor.0).await {
         Ok(()) => Redirect::to(&format!("/kunskap/{slug}?tack=1#feedback")).into_response(),
         Err(AppError::Invalid(v)) => {
-            render_article(&state, (t, nav), actor.as_ref(), &slug, false, form.comment, Some(v)).await
+            let answer = Answer { comment: form.comment, errors: Some(v), ..Answer::default() };
+            render_article(&state, (t, nav), actor.as_ref(), &slug, answer).await
         }
         Err(e) => app_error_page(t, nav, e),
     }
@@ -591,6 +613,24 @@ async fn save(
     match saved {
         Ok(version) => Redirect::to(&format!("/staff/kunskap/{}?saved={version}", raw.slug.trim())).into_response(),
         Err(AppError::Invalid(v)) => edit_page(&state, (t, nav), &actor, raw, !existing.is_empty(), None, v).await,
+        Err(e) => app_error_page(t, nav, e),
+    }
+}
+
+async fn preview_article(
+    State(state): State<AppState>,
+    t: Tr,
+    csrf: CsrfToken,
+    MaybeUser(user): MaybeUser,
+    Path((slug, version)): Path<(String, u32)>,
+) -> Response {
+    let user = match require_role(user, &t, &csrf, may_edit_knowledge) {
+        Ok(u) => u,
+        Err(r) => return *r,
+    };
+    let nav = Nav::new(Some(&user), &csrf);
+    match state.app.article_preview(&user_actor(&user), &slug, version).await {
+        Ok(article) => show_article(&state, (t, nav), &article, &[], Some(version), Answer::default()).await,
         Err(e) => app_error_page(t, nav, e),
     }
 }

@@ -144,6 +144,7 @@ const EXPECTED: &[(&str, &str, [u16; 10])] = &[
     ("POST", "/staff/kunskap", [303, 403, 403, 403, 403, 303, 303, 303, 303, 303]),
     ("GET", "/staff/kunskap/ny", [303, 403, 403, 403, 403, 200, 200, 303, 303, 303]),
     ("GET", "/staff/kunskap/{slug}", [303, 403, 403, 403, 403, 200, 200, 303, 303, 303]),
+    ("GET", "/staff/kunskap/{slug}/version/{version}", [303, 403, 403, 403, 403, 200, 200, 303, 303, 303]),
     ("POST", "/staff/kunskap/{slug}/publicera", [303, 403, 403, 403, 403, 303, 303, 303, 303, 303]),
     ("POST", "/staff/kunskap/{slug}/avpublicera", [303, 403, 403, 403, 403, 303, 303, 303, 303, 303]),
     ("GET", "/staff/synonymer", [303, 403, 403, 403, 403, 200, 200, 303, 303, 303]),
@@ -216,6 +217,7 @@ async fn every_route_against_every_caller() {
                 .replace("{token}", &token)
                 .replace("{n}", "0")
                 .replace("{slug}", "hal-i-gatan")
+                .replace("{version}", "1")
                 .replace("{audience}", "resident")
                 .replace("{topic}", "gator");
             let uri = match uri.as_str() {

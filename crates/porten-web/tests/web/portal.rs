@@ -217,6 +217,13 @@ async fn editors_draft_publish_and_roll_back_and_only_published_text_is_public_a
     let editor = t.get("/staff/kunskap/vinterdack", &admin).await.body;
     assert!(editor.contains("Publicera version 3") && editor.contains("Version 1"), "history: {editor}");
 
+    // An editor previews any version as the public would see it.
+    let preview = t.get("/staff/kunskap/vinterdack/version/3", &admin).await;
+    assert_eq!(preview.status, StatusCode::OK);
+    assert!(preview.body.contains("dubbfria") && preview.body.contains("Förhandsgranskning av version 3"));
+    assert!(!preview.body.contains("Fick du svar"), "no feedback form on a preview");
+    assert_eq!(t.get("/staff/kunskap/vinterdack/version/9", &admin).await.status, StatusCode::NOT_FOUND);
+
     // Unpublished, it leaves the website and search; its versions stay, and
     // publishing one brings it back.
     let gone = post(&t, "/staff/kunskap/vinterdack/avpublicera", &admin, "csrf=x").await;
