@@ -10,6 +10,7 @@ mod api;
 mod auth;
 mod calendar;
 mod citizen;
+mod compare;
 mod contacts;
 mod eid;
 mod errands;
@@ -119,6 +120,7 @@ fn all_routes() -> (routes::Routes, routes::Routes, routes::Routes) {
         .merge(portal::routes())
         .merge(search::routes())
         .merge(knowledge::routes())
+        .merge(compare::routes())
         .merge(session::routes())
         .merge(eservices::routes())
         .merge(citizen::routes())

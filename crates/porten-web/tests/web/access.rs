@@ -144,6 +144,7 @@ const EXPECTED: &[(&str, &str, [u16; 10])] = &[
     ("POST", "/staff/kunskap", [303, 403, 403, 403, 403, 303, 303, 303, 303, 303]),
     ("GET", "/staff/kunskap/ny", [303, 403, 403, 403, 403, 200, 200, 303, 303, 303]),
     ("GET", "/staff/kunskap/{slug}", [303, 403, 403, 403, 403, 200, 200, 303, 303, 303]),
+    ("GET", "/staff/kunskap/{slug}/jamfor", [303, 403, 403, 403, 403, 200, 200, 303, 303, 303]),
     ("GET", "/staff/kunskap/{slug}/version/{version}", [303, 403, 403, 403, 403, 200, 200, 303, 303, 303]),
     ("POST", "/staff/kunskap/{slug}/publicera", [303, 403, 403, 403, 403, 303, 303, 303, 303, 303]),
     ("POST", "/staff/kunskap/{slug}/avpublicera", [303, 403, 403, 403, 403, 303, 303, 303, 303, 303]),

@@ -223,6 +223,16 @@ async fn editors_draft_publish_and_roll_back_and_only_published_text_is_public_a
     assert!(preview.body.contains("dubbfria") && preview.body.contains("Förhandsgranskning av version 3"));
     assert!(!preview.body.contains("Fick du svar"), "no feedback form on a preview");
     assert_eq!(t.get("/staff/kunskap/vinterdack/version/9", &admin).await.status, StatusCode::NOT_FOUND);
+    // And sees what changed between two versions, word by word.
+    let compared = t.get("/staff/kunskap/vinterdack/jamfor?fran=2&till=3", &admin).await;
+    assert_eq!(compared.status, StatusCode::OK);
+    assert!(compared.body.contains("Bussarna har <del>"), "{}", compared.body);
+    assert!(compared.body.contains("vinterdäck.</del><ins>") && compared.body.contains("dubbfria däck.</ins>"));
+    assert!(!compared.body.contains("Rubrik</h2>"), "an unchanged title is not listed");
+    let editor = t.get("/staff/kunskap/vinterdack", &admin).await.body;
+    assert!(editor.contains("/staff/kunskap/vinterdack/jamfor?fran=2&amp;till=3"));
+    let to_published = t.get("/staff/kunskap/vinterdack/jamfor", &admin).await.body;
+    assert!(to_published.contains("från version 2 till version 3"), "newest against the published one");
 
     // Unpublished, it leaves the website and search; its versions stay, and
     // publishing one brings it back.

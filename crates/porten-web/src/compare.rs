@@ -1,0 +1,152 @@
+//! Comparing two versions of a knowledge article, for its editors
+//! (`/staff/kunskap/{slug}/jamfor?fran=N&till=M`): each text that changed,
+//! word by word, with what was removed and what was added marked for the
+//! eye (`<del>`, `<ins>`) and for screen readers (hidden words saying so).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use porten_app::auth::user_actor;
+use porten_app::knowledge::may_edit_knowledge;
+use porten_domain::knowledge::ArticleContent;
+use serde::Deserialize;
+use similar::{ChangeTag, TextDiff};
+
+use crate::AppState;
+use crate::auth::{CsrfToken, MaybeUser};
+use crate::i18n::Tr;
+use crate::pages::*;
+use crate::routes::Routes;
+
+pub fn routes() -> Routes {
+    Routes::new().get("/staff/kunskap/{slug}/jamfor", compare_page)
+}
+
+/// A run of words in a comparison: kept, removed or added.
+pub(crate) struct Piece {
+    pub kind: &'static str,
+    pub text: String,
+}
+
+/// One part of the article (a title, a list of services) and how it changed.
+pub(crate) struct FieldChange {
+    pub label: String,
+    pub pieces: Vec<Piece>,
+}
+
+/// The word-by-word difference between two texts, runs of one kind merged.
+pub(crate) fn word_diff(old: &str, new: &str) -> Vec<Piece> {
+    let mut pieces: Vec<Piece> = Vec::new();
+    for change in TextDiff::from_words(old, new).iter_all_changes() {
+        let kind = match change.tag() {
+            ChangeTag::Equal => "same",
+            ChangeTag::Delete => "del",
+            ChangeTag::Insert => "ins",
+        };
+        match pieces.last_mut() {
+            Some(last) if last.kind == kind => last.text.push_str(change.value()),
+            _ => pieces.push(Piece { kind, text: change.value().to_owned() }),
+        }
+    }
+    pieces
+}
+
+/// Without `till`, the newest version; without `fran`, the published one
+/// (or the one before `till`).
+#[derive(Deserialize)]
+struct CompareParams {
+    fran: Option<u32>,
+    till: Option<u32>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "kb_compare.html")]
+struct ComparePage {
+    t: Tr,
+    nav: Nav,
+    slug: String,
+    title: String,
+    changes: Vec<FieldChange>,
+}
+
+/// The texts of a version that can be compared, labelled.
+fn parts(t: &Tr, c: &ArticleContent) -> Vec<(String, String)> {
+    let en =
+        |f: fn(&porten_domain::knowledge::ArticleText) -> &String| c.en.as_ref().map(f).cloned().unwrap_or_default();
+    vec![
+        (t.get("kb-field-title_sv"), c.sv.title.clone()),
+        (t.get("kb-field-summary_sv"), c.sv.summary.clone()),
+        (t.get("kb-field-body_sv"), c.sv.body.clone()),
+        (t.get("kb-field-title_en"), en(|x| &x.title)),
+        (t.get("kb-field-summary_en"), en(|x| &x.summary)),
+        (t.get("kb-field-body_en"), en(|x| &x.body)),
+        (t.get("kb-field-keywords"), c.keywords.join(", ")),
+        (
+            t.get("kb-field-audiences"),
+            c.audiences.iter().map(|a| t.get(&format!("audience-{}", a.as_str()))).collect::<Vec<_>>().join(", "),
+        ),
+        (t.get("kb-field-services"), c.services.join(", ")),
+    ]
+}
+
+async fn compare_page(
+    State(state): State<AppState>,
+    t: Tr,
+    csrf: CsrfToken,
+    MaybeUser(user): MaybeUser,
+    Path(slug): Path<String>,
+    Query(p): Query<CompareParams>,
+) -> Response {
+    let user = match require_role(user, &t, &csrf, may_edit_knowledge) {
+        Ok(u) => u,
+        Err(r) => return *r,
+    };
+    let nav = Nav::new(Some(&user), &csrf);
+    let actor = user_actor(&user);
+    let meta = match state.app.article_draft(&actor, &slug).await {
+        Ok(draft) => draft.article.meta,
+        Err(e) => return app_error_page(t, nav, e),
+    };
+    let to = p.till.unwrap_or(meta.latest);
+    let from = p.fran.unwrap_or_else(|| meta.published.filter(|v| *v != to).unwrap_or(to.saturating_sub(1).max(1)));
+    let (old, new) = match (
+        state.app.article_preview(&actor, &slug, from).await,
+        state.app.article_preview(&actor, &slug, to).await,
+    ) {
+        (Ok(old), Ok(new)) => (old, new),
+        (Err(e), _) | (_, Err(e)) => return app_error_page(t, nav, e),
+    };
+    let changes = parts(&t, &old.content)
+        .into_iter()
+        .zip(parts(&t, &new.content))
+        .filter(|((_, a), (_, b))| a != b)
+        .map(|((label, a), (_, b))| FieldChange { label, pieces: word_diff(&a, &b) })
+        .collect();
+    let title = t.with("kb-compare-title", &[("from", from.to_string()), ("to", to.to_string())]);
+    ComparePage { t, nav, slug, title, changes }.into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(pieces: &[Piece]) -> String {
+        pieces
+            .iter()
+            .map(|p| match p.kind {
+                "del" => format!("[-{}]", p.text),
+                "ins" => format!("[+{}]", p.text),
+                _ => p.text.clone(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_changed_word_shows_what_went_and_what_came() {
+        let pieces = word_diff("Bussarna har vinterdäck.", "Bussarna har dubbfria däck.");
+        assert_eq!(render(&pieces), "Bussarna har [-vinterdäck.][+dubbfria däck.]");
+        assert_eq!(render(&word_diff("Samma text", "Samma text")), "Samma text");
+        assert_eq!(render(&word_diff("", "Ny")), "[+Ny]");
+    }
+}
