@@ -11,13 +11,13 @@ use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TantivyDocument, TextFieldIndexing, TextOptions,
     Value,
 };
-use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentReader, Term};
 
 use crate::Result;
 use crate::analysis::{self, EN, FOLD, PLAIN, REVERSED, SV};
 use crate::facets::{FacetTables, Gather, Gathered};
 use crate::query::QueryBuilder;
+use crate::snippets::{Highlighter, Openings};
 
 /// How many of the best BM25 matches are re-ranked by popularity and
 /// helpfulness.
@@ -201,6 +201,8 @@ pub struct SearchIndex {
     /// made: any change (documents, synonyms) starts a new generation.
     cache: Mutex<(u64, HashMap<CacheKey, Arc<Results>>)>,
     facet_tables: FacetTables,
+    /// Hits' openings as analysed for snippets, until the documents change.
+    openings: Openings,
     /// The lock on the index directory, held while the index is open.
     _owner: Option<std::fs::File>,
 }
@@ -277,6 +279,7 @@ impl SearchIndex {
             synonyms: RwLock::default(),
             cache: Mutex::default(),
             facet_tables: FacetTables::default(),
+            openings: Openings::default(),
             _owner: owner.map(|(_, lock)| lock),
         };
         Ok((me, seq))
@@ -333,6 +336,7 @@ impl SearchIndex {
         self.reader.reload()?;
         let live: Vec<_> = self.reader.searcher().segment_readers().iter().map(|r| r.segment_id()).collect();
         self.facet_tables.keep(&live);
+        self.openings.clear();
         self.forget_answers();
         Ok(())
     }
@@ -472,10 +476,10 @@ impl SearchIndex {
             .collect();
         ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
         let top: Vec<(Score, DocAddress)> = ranked.into_iter().skip(offset).take(limit).collect();
-        let snippet_field = if en { f.body_en } else { f.body_sv };
-        let mut snippets = SnippetGenerator::create(&searcher, &*text_query, snippet_field)?;
-        snippets.set_max_num_chars(220);
-        let mut fallback_snippets = None;
+        // Snippets of the opening in the search's language; an English
+        // search of a text that is only in Swedish shows the Swedish one.
+        let highlighter = Highlighter::new(&searcher, &*text_query, if en { f.body_en } else { f.body_sv }, 220)?;
+        let mut swedish_highlighter = None;
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
             let doc: TantivyDocument = searcher.doc(address)?;
@@ -484,29 +488,31 @@ impl SearchIndex {
                 t if en && !t.is_empty() => t,
                 _ => text(f.title_sv),
             };
-            let snippet = if !en || doc.get_first(f.opening_en).is_some() {
-                snippets.snippet(&text(if en { f.opening_en } else { f.opening_sv }))
+            let key = text(f.key);
+            let fragment = if !en || doc.get_first(f.opening_en).is_some() {
+                highlighter.fragment(
+                    &self.openings,
+                    &searcher,
+                    &key,
+                    &text(if en { f.opening_en } else { f.opening_sv }),
+                )?
             } else {
-                // An English search of a text that is only in Swedish.
-                if fallback_snippets.is_none() {
-                    let mut g = SnippetGenerator::create(&searcher, &*text_query, f.body_sv)?;
-                    g.set_max_num_chars(220);
-                    fallback_snippets = Some(g);
+                if swedish_highlighter.is_none() {
+                    swedish_highlighter = Some(Highlighter::new(&searcher, &*text_query, f.body_sv, 220)?);
                 }
-                fallback_snippets
-                    .as_ref()
-                    .map(|g| g.snippet(&text(f.opening_sv)))
-                    .unwrap_or_else(tantivy::snippet::Snippet::empty)
+                let swedish = swedish_highlighter.as_ref().expect("made above");
+                swedish.fragment(&self.openings, &searcher, &key, &text(f.opening_sv))?
             };
-            let segments = if snippet.fragment().is_empty() {
-                let summary =
-                    text(if en && doc.get_first(f.summary_en).is_some() { f.summary_en } else { f.summary_sv });
-                vec![Segment { text: summary, mark: false }]
-            } else {
-                segments(snippet.fragment(), snippet.highlighted())
+            let segments = match fragment {
+                Some(fragment) => segments(&fragment.text, &fragment.highlighted),
+                None => {
+                    let summary =
+                        text(if en && doc.get_first(f.summary_en).is_some() { f.summary_en } else { f.summary_sv });
+                    vec![Segment { text: summary, mark: false }]
+                }
             };
             hits.push(Hit {
-                key: text(f.key),
+                key,
                 kind: if text(f.kind) == "article" { DocKind::Article } else { DocKind::Service },
                 internal: text(f.visibility) == "internal",
                 url: text(f.url),

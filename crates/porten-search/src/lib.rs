@@ -25,6 +25,7 @@ mod analysis;
 mod facets;
 mod index;
 mod query;
+mod snippets;
 
 pub use index::{Doc, DocKind, Hit, Results, SearchIndex, SearchQuery, Segment, Suggestion};
 
