@@ -247,7 +247,12 @@ impl SearchIndex {
                         tracing::warn!(dir = %dir.display(), "another process has this search index open; keeping this process's index in memory");
                         None
                     }
-                    Err(std::fs::TryLockError::Error(e)) => return Err(e.into()),
+                    // A file system without locks (some network shares): the
+                    // folder cannot be known to be this process's alone.
+                    Err(std::fs::TryLockError::Error(e)) => {
+                        tracing::warn!(dir = %dir.display(), error = %e, "cannot lock the search index folder; keeping this process's index in memory");
+                        None
+                    }
                 }
             }
         };
@@ -488,12 +493,11 @@ impl SearchIndex {
                 t if en && !t.is_empty() => t,
                 _ => text(f.title_sv),
             };
-            let key = text(f.key);
             let fragment = if !en || doc.get_first(f.opening_en).is_some() {
                 highlighter.fragment(
                     &self.openings,
                     &searcher,
-                    &key,
+                    address,
                     &text(if en { f.opening_en } else { f.opening_sv }),
                 )?
             } else {
@@ -501,7 +505,7 @@ impl SearchIndex {
                     swedish_highlighter = Some(Highlighter::new(&searcher, &*text_query, f.body_sv, 220)?);
                 }
                 let swedish = swedish_highlighter.as_ref().expect("made above");
-                swedish.fragment(&self.openings, &searcher, &key, &text(f.opening_sv))?
+                swedish.fragment(&self.openings, &searcher, address, &text(f.opening_sv))?
             };
             let segments = match fragment {
                 Some(fragment) => segments(&fragment.text, &fragment.highlighted),
@@ -512,7 +516,7 @@ impl SearchIndex {
                 }
             };
             hits.push(Hit {
-                key,
+                key: text(f.key),
                 kind: if text(f.kind) == "article" { DocKind::Article } else { DocKind::Service },
                 internal: text(f.visibility) == "internal",
                 url: text(f.url),

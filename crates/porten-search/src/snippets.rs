@@ -4,16 +4,19 @@
 //! scored by the query's words it holds, rarer words counting more: what
 //! tantivy's `SnippetGenerator` does. That generator analyses the opening
 //! again (tokenizer, stop words, stemmer) for every hit of every search;
-//! here each document's opening is analysed once, its tokens kept until the
-//! index changes ([`Openings`]), and a search only adds up scores.
+//! here each document's opening is analysed once and its tokens kept
+//! ([`Openings`]), and a search only adds up scores. They are kept per
+//! segment and document number: a document in a segment never changes, so
+//! a search that still reads an older segment finds that segment's text.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
+use tantivy::index::SegmentId;
 use tantivy::query::Query;
 use tantivy::schema::Field;
-use tantivy::{Score, Searcher, Term};
+use tantivy::{DocAddress, DocId, Score, Searcher, Term};
 
 /// How many analysed openings a node keeps (about 2 kB each).
 const KEPT: usize = 20_000;
@@ -25,18 +28,26 @@ struct Analysed {
     tokens: Vec<(Range<u32>, Range<u32>)>,
 }
 
-/// The analysed openings of recently shown documents, by key and field.
+/// The analysed openings of recently shown documents, by segment,
+/// document and field.
 #[derive(Default)]
-pub(crate) struct Openings(Mutex<HashMap<(String, Field), Arc<Analysed>>>);
+pub(crate) struct Openings(Mutex<HashMap<(SegmentId, DocId, Field), Arc<Analysed>>>);
 
 impl Openings {
-    /// Forgets every opening: the documents have changed.
+    /// Forgets every opening (segments have been replaced).
     pub(crate) fn clear(&self) {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 
-    fn analysed(&self, searcher: &Searcher, key: &str, field: Field, text: &str) -> tantivy::Result<Arc<Analysed>> {
-        let cache_key = (key.to_owned(), field);
+    fn analysed(
+        &self,
+        searcher: &Searcher,
+        address: DocAddress,
+        field: Field,
+        text: &str,
+    ) -> tantivy::Result<Arc<Analysed>> {
+        let segment = searcher.segment_reader(address.segment_ord).segment_id();
+        let cache_key = (segment, address.doc_id, field);
         if let Some(found) = self.0.lock().unwrap_or_else(|e| e.into_inner()).get(&cache_key) {
             return Ok(found.clone());
         }
@@ -92,23 +103,28 @@ impl Highlighter {
         Ok(Self { field, words, max_chars })
     }
 
-    /// The best fragment of document `key`'s `text`, or `None` when none of
-    /// the query's words is in it.
+    /// The best fragment of `text`, the opening stored with the document at
+    /// `address`, or `None` when none of the query's words is in it.
     pub(crate) fn fragment(
         &self,
         openings: &Openings,
         searcher: &Searcher,
-        key: &str,
+        address: DocAddress,
         text: &str,
     ) -> tantivy::Result<Option<Fragment>> {
         if self.words.is_empty() {
             return Ok(None);
         }
-        let analysed = openings.analysed(searcher, key, self.field, text)?;
-        Ok(best(&analysed, &self.words, self.max_chars).map(|(range, highlighted)| Fragment {
-            text: text[range.clone()].to_owned(),
-            highlighted: highlighted.into_iter().map(|h| h.start - range.start..h.end - range.start).collect(),
-        }))
+        let analysed = openings.analysed(searcher, address, self.field, text)?;
+        let Some((range, highlighted)) = best(&analysed, &self.words, self.max_chars) else { return Ok(None) };
+        // The ranges are the analyzer's, on this very text; `get` keeps a
+        // mismatch a missing snippet rather than a panic.
+        Ok(text.get(range.clone()).filter(|_| highlighted.iter().all(|h| text.get(h.clone()).is_some())).map(
+            |fragment| Fragment {
+                text: fragment.to_owned(),
+                highlighted: highlighted.into_iter().map(|h| h.start - range.start..h.end - range.start).collect(),
+            },
+        ))
     }
 }
 

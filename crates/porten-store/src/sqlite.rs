@@ -74,11 +74,12 @@ impl SqliteStore {
             .test_before_acquire(false)
             .connect_with(options.clone())
             .await?;
-        let direct = spawn_direct(options.get_filename()).map_err(|e| match e {
-            StoreError::Database(e) => e,
-            other => sqlx::Error::Configuration(other.to_string().into()),
-        })?;
-        let writer = Writer::spawn(pool.clone(), "BEGIN IMMEDIATE", Self::attach, Some(direct));
+        // A database the direct connection cannot open as a plain file (in
+        // memory, say) is written through sqlx alone.
+        let direct = spawn_direct(options.get_filename())
+            .inspect_err(|e| tracing::warn!(error = %e, "no direct write connection; all writes go through sqlx"))
+            .ok();
+        let writer = Writer::spawn(pool.clone(), "BEGIN IMMEDIATE", Self::attach, direct);
         Ok(Self { pool, writer, reader })
     }
 
@@ -142,18 +143,29 @@ fn spawn_direct(path: &std::path::Path) -> Result<DirectRunner> {
             Ok(conn)
         }
     };
-    let mut conn = open()?;
+    let mut conn = Some(open()?);
     let (jobs, rx) = std::sync::mpsc::channel::<(Vec<(DirectOp, Reply)>, tokio::sync::oneshot::Sender<()>)>();
     std::thread::Builder::new()
         .name("porten-sqlite-writer".into())
         .spawn(move || {
             for (batch, done) in rx {
-                // A connection left in doubt (a panic, a failed rollback) is replaced.
-                if !run_direct(&conn, batch) {
-                    match open() {
-                        Ok(fresh) => conn = fresh,
-                        Err(e) => tracing::error!(error = %e, "reopening the SQLite write connection"),
+                // A connection left in doubt (a panic, a failed rollback) is
+                // closed, releasing any lock it held, and opened again for
+                // the next batch.
+                if conn.is_none() {
+                    conn =
+                        open().inspect_err(|e| tracing::error!(error = %e, "opening the SQLite write connection")).ok();
+                }
+                match &conn {
+                    Some(c) => {
+                        if !run_direct(c, batch) {
+                            conn = None;
+                        }
                     }
+                    None => fail_all(
+                        batch.into_iter().map(|(_, reply)| reply),
+                        &StoreError::BatchFailed("the write connection could not be opened".into()),
+                    ),
                 }
                 let _ = done.send(());
             }

@@ -74,7 +74,8 @@ macro_rules! impl_stats {
                                             .push_bind(&s.clicked)
                                             .push_bind(micros(s.at));
                                     });
-                                    qb.build().execute(&mut *c).await?;
+                                    // Row counts vary: not kept as prepared statements.
+                                    qb.build().persistent(false).execute(&mut *c).await?;
                                 }
                                 Ok(())
                             })
@@ -123,7 +124,8 @@ macro_rules! impl_stats {
                                             .push_bind(&e.doc)
                                             .push_bind(micros(e.at));
                                     });
-                                    qb.build().execute(&mut *c).await?;
+                                    // Row counts vary: not kept as prepared statements.
+                                    qb.build().persistent(false).execute(&mut *c).await?;
                                 }
                                 Ok(())
                             })

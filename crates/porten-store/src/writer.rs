@@ -196,6 +196,12 @@ where
         Ok(*outcome.downcast::<T>().expect("the writer answers with the op's own type"))
     }
 
+    /// Whether this writer runs direct commands (SQLite's does, when its
+    /// direct connection opened); registration uses them when it does.
+    pub(crate) fn has_direct(&self) -> bool {
+        self.direct
+    }
+
     /// Whether the writer task has stopped.
     pub fn is_closed(&self) -> bool {
         self.queue.is_closed()

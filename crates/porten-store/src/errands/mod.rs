@@ -155,17 +155,14 @@ pub trait ErrandStore: Send + Sync {
 
 /// The row lock a command takes on SQLite: none is needed, the writer holds
 /// the database's write lock (`BEGIN IMMEDIATE`) for the whole batch.
-/// Registration runs as a direct command on SQLite (see [`crate::writer`]).
 pub(crate) mod sqlite {
     pub const LOCK_ROW: &str = "";
-    pub const DIRECT_REGISTRATION: bool = true;
 }
 
 /// The row lock a command takes on PostgreSQL, so that commands on one
 /// errand from several nodes run one after the other.
 pub(crate) mod postgres {
     pub const LOCK_ROW: &str = " FOR UPDATE";
-    pub const DIRECT_REGISTRATION: bool = false;
 }
 
 /// The statements of a registration, run through sqlx (`insert_errand`) or
