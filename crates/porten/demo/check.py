@@ -73,7 +73,8 @@ SCHEMA = {
                     "email", "street", "postal_code", "locality"}, set()),
     "kb": ({"slug", "title_sv", "summary_sv", "body_sv", "audiences", "tags",
             "topic"},
-           {"service", "visibility", "title_en", "summary_en", "body_en"}),
+           {"service", "visibility", "title_en", "summary_en", "body_en",
+            "draft_body_sv"}),
     "topics": ({"code", "name_sv", "name_en", "services"}, set()),
     "contact": ({"phone", "email", "visiting_address_sv", "visiting_address_en",
                  "postal_address", "phone_opens", "phone_closes",
@@ -540,7 +541,7 @@ def main() -> int:
         for k in ("summary_sv",) + (("summary_en",) if en else ()):
             if sentences(a.get(k, "")) != 1:
                 err(w, f"`{k}` should be one sentence")
-        for k in ("body_sv",) + (("body_en",) if en else ()):
+        for k in ("body_sv",) + (("body_en",) if en else ()) + (("draft_body_sv",) if "draft_body_sv" in a else ()):
             body = a.get(k, "")
             if not isinstance(body, str):
                 err(w, f"`{k}` must be a string")

@@ -82,6 +82,9 @@ struct KbArticle {
     audiences: Vec<String>,
     service: Option<String>,
     tags: Vec<String>,
+    /// A newer text saved as a draft after the published one: an edit in
+    /// progress, for the editors' preview and comparison.
+    draft_body_sv: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -307,6 +310,10 @@ async fn seed_knowledge(app: &App, demo: &Actor, file: &CityFile) -> Result<()> 
             services: a.service.iter().cloned().collect(),
         };
         app.save_article(demo, &raw, true).await.with_context(|| format!("article {}", a.slug))?;
+        if let Some(draft) = &a.draft_body_sv {
+            let draft = porten_domain::knowledge::RawArticle { body_sv: draft.clone(), ..raw };
+            app.save_article(demo, &draft, false).await.with_context(|| format!("draft of {}", a.slug))?;
+        }
     }
     for s in &file.synonyms {
         app.set_synonym(demo, &s.term, &s.words.join(", ")).await.with_context(|| format!("synonym {}", s.term))?;
