@@ -185,8 +185,7 @@ where
         T: Send + 'static,
         F: FnOnce(&rusqlite::Connection) -> Result<T> + Send + 'static,
     {
-        let carries = ATTACHED.try_with(|a| a.borrow().is_some()).unwrap_or(false);
-        if !self.direct || carries {
+        if !self.takes_direct() {
             return Err(StoreError::Unsupported("a direct write here"));
         }
         let (reply, answer) = oneshot::channel();
@@ -196,10 +195,11 @@ where
         Ok(*outcome.downcast::<T>().expect("the writer answers with the op's own type"))
     }
 
-    /// Whether this writer runs direct commands (SQLite's does, when its
-    /// direct connection opened); registration uses them when it does.
-    pub(crate) fn has_direct(&self) -> bool {
-        self.direct
+    /// Whether a direct command can be used here: the writer runs them
+    /// (SQLite's does, when its direct connection opened) and nothing is
+    /// carried along ([`with_audit`], [`with_mail`] need [`Self::write`]).
+    pub(crate) fn takes_direct(&self) -> bool {
+        self.direct && !ATTACHED.try_with(|a| a.borrow().is_some()).unwrap_or(false)
     }
 
     /// Whether the writer task has stopped.

@@ -238,7 +238,7 @@ macro_rules! impl_errands {
             impl $crate::ErrandStore for $store {
                 async fn register_errand(&self, reg: Registration<'_>) -> Result<Errand> {
                     let owned = OwnedRegistration::from(&reg);
-                    if self.writer().has_direct() {
+                    if self.writer().takes_direct() {
                         self.writer().write_direct(move |c| $crate::errands::register_direct(c, owned)).await
                     } else {
                         self.writer().write(move |c| Box::pin(insert_errand(c, owned))).await

@@ -53,3 +53,27 @@ async fn an_audit_entry_attached_to_a_write_commits_with_it_or_not_at_all() {
     assert_eq!(trail, ["note.added"], "the refused write left no entry");
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_registration_can_carry_an_audit_entry() {
+    let db = TestDb::new().await;
+    let s = db.store.as_ref();
+    seed(s).await;
+    let first = register(s, "pothole", "TK", t(2026, 3, 1, 9)).await;
+    let entry = AuditEntry {
+        at: t(2026, 3, 1, 10),
+        actor_kind: "system".into(),
+        actor_id: None,
+        actor_name: "contract-test".into(),
+        action: "errand.related".into(),
+        errand_id: Some(first.id),
+        purpose: Some("Import".into()),
+    };
+    // Registration is a direct command on SQLite, which carries nothing
+    // along: with an entry to carry it goes the ordinary way, and both commit.
+    let registered = porten_store::with_audit(entry.clone(), register(s, "pothole", "TK", t(2026, 3, 1, 10))).await;
+    assert_eq!(registered.registry_number.serial, 2);
+    assert!(s.get_errand(registered.public_id).await.unwrap().is_some());
+    assert_eq!(s.audit_for_errand(first.id).await.unwrap(), [entry]);
+    db.cleanup().await;
+}
