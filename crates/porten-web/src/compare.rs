@@ -53,11 +53,11 @@ pub(crate) fn word_diff(old: &str, new: &str) -> Vec<Piece> {
 }
 
 /// Without `till`, the newest version; without `fran`, the published one
-/// (or the one before `till`).
+/// (or the one before `till`). A number that is not one counts as left out.
 #[derive(Deserialize)]
 struct CompareParams {
-    fran: Option<u32>,
-    till: Option<u32>,
+    fran: Option<String>,
+    till: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -108,8 +108,9 @@ async fn compare_page(
         Ok(draft) => draft.article.meta,
         Err(e) => return app_error_page(t, nav, e),
     };
-    let to = p.till.unwrap_or(meta.latest);
-    let from = p.fran.unwrap_or_else(|| meta.published.filter(|v| *v != to).unwrap_or(to.saturating_sub(1).max(1)));
+    let number = |v: &Option<String>| v.as_deref().and_then(|v| v.parse::<u32>().ok());
+    let to = number(&p.till).unwrap_or(meta.latest);
+    let from = number(&p.fran).unwrap_or_else(|| meta.published.filter(|v| *v != to).unwrap_or(to.saturating_sub(1).max(1)));
     let (old, new) = match (
         state.app.article_preview(&actor, &slug, from).await,
         state.app.article_preview(&actor, &slug, to).await,
