@@ -33,12 +33,21 @@ pub(crate) struct Piece {
 pub(crate) struct FieldChange {
     pub label: String,
     pub pieces: Vec<Piece>,
+    /// The text's language where it is not the page's.
+    pub lang: Option<&'static str>,
 }
 
-/// The word-by-word difference between two texts, runs of one kind merged.
+/// The difference between two texts, runs of one kind merged: line by line
+/// for a body (a paragraph, heading or list item changed), word by word for
+/// a line such as a title.
 pub(crate) fn word_diff(old: &str, new: &str) -> Vec<Piece> {
+    let diff = if old.contains('\n') || new.contains('\n') {
+        TextDiff::from_lines(old, new)
+    } else {
+        TextDiff::from_words(old, new)
+    };
     let mut pieces: Vec<Piece> = Vec::new();
-    for change in TextDiff::from_words(old, new).iter_all_changes() {
+    for change in diff.iter_all_changes() {
         let kind = match change.tag() {
             ChangeTag::Equal => "same",
             ChangeTag::Delete => "del",
@@ -70,23 +79,24 @@ struct ComparePage {
     changes: Vec<FieldChange>,
 }
 
-/// The texts of a version that can be compared, labelled.
-fn parts(t: &Tr, c: &ArticleContent) -> Vec<(String, String)> {
+/// The texts of a version that can be compared, labelled, with their language.
+fn parts(t: &Tr, c: &ArticleContent) -> Vec<(String, String, Option<&'static str>)> {
     let en =
         |f: fn(&porten_domain::knowledge::ArticleText) -> &String| c.en.as_ref().map(f).cloned().unwrap_or_default();
     vec![
-        (t.get("kb-field-title_sv"), c.sv.title.clone()),
-        (t.get("kb-field-summary_sv"), c.sv.summary.clone()),
-        (t.get("kb-field-body_sv"), c.sv.body.clone()),
-        (t.get("kb-field-title_en"), en(|x| &x.title)),
-        (t.get("kb-field-summary_en"), en(|x| &x.summary)),
-        (t.get("kb-field-body_en"), en(|x| &x.body)),
-        (t.get("kb-field-keywords"), c.keywords.join(", ")),
+        (t.get("kb-field-title_sv"), c.sv.title.clone(), Some("sv")),
+        (t.get("kb-field-summary_sv"), c.sv.summary.clone(), Some("sv")),
+        (t.get("kb-field-body_sv"), c.sv.body.clone(), Some("sv")),
+        (t.get("kb-field-title_en"), en(|x| &x.title), Some("en")),
+        (t.get("kb-field-summary_en"), en(|x| &x.summary), Some("en")),
+        (t.get("kb-field-body_en"), en(|x| &x.body), Some("en")),
+        (t.get("kb-field-keywords"), c.keywords.join(", "), Some("sv")),
         (
             t.get("kb-field-audiences"),
             c.audiences.iter().map(|a| t.get(&format!("audience-{}", a.as_str()))).collect::<Vec<_>>().join(", "),
+            None,
         ),
-        (t.get("kb-field-services"), c.services.join(", ")),
+        (t.get("kb-field-services"), c.services.join(", "), None),
     ]
 }
 
@@ -110,7 +120,8 @@ async fn compare_page(
     };
     let number = |v: &Option<String>| v.as_deref().and_then(|v| v.parse::<u32>().ok());
     let to = number(&p.till).unwrap_or(meta.latest);
-    let from = number(&p.fran).unwrap_or_else(|| meta.published.filter(|v| *v != to).unwrap_or(to.saturating_sub(1).max(1)));
+    let from =
+        number(&p.fran).unwrap_or_else(|| meta.published.filter(|v| *v != to).unwrap_or(to.saturating_sub(1).max(1)));
     let (old, new) = match (
         state.app.article_preview(&actor, &slug, from).await,
         state.app.article_preview(&actor, &slug, to).await,
@@ -118,13 +129,21 @@ async fn compare_page(
         (Ok(old), Ok(new)) => (old, new),
         (Err(e), _) | (_, Err(e)) => return app_error_page(t, nav, e),
     };
+    let page_lang = t.lang.code();
     let changes = parts(&t, &old.content)
         .into_iter()
         .zip(parts(&t, &new.content))
-        .filter(|((_, a), (_, b))| a != b)
-        .map(|((label, a), (_, b))| FieldChange { label, pieces: word_diff(&a, &b) })
+        .filter(|((_, a, _), (_, b, _))| a != b)
+        .map(|((label, a, lang), (_, b, _))| FieldChange {
+            label,
+            pieces: word_diff(&a, &b),
+            lang: lang.filter(|l| *l != page_lang),
+        })
         .collect();
-    let title = t.with("kb-compare-title", &[("from", from.to_string()), ("to", to.to_string())]);
+    let title = t.with(
+        "kb-compare-title",
+        &[("title", new.content.sv.title.clone()), ("from", from.to_string()), ("to", to.to_string())],
+    );
     ComparePage { t, nav, slug, title, changes }.into_response()
 }
 
@@ -149,5 +168,12 @@ mod tests {
         assert_eq!(render(&pieces), "Bussarna har [-vinterdäck.][+dubbfria däck.]");
         assert_eq!(render(&word_diff("Samma text", "Samma text")), "Samma text");
         assert_eq!(render(&word_diff("", "Ny")), "[+Ny]");
+        // A body is compared a line at a time: a new section is one addition.
+        let before = "Stycke ett.\n\n## Var?\n\nStycke tre.\n";
+        let after = "Stycke ett.\n\n## Ny avgift\n\nKostar 900 kronor.\n\n## Var?\n\nStycke tre.\n";
+        assert_eq!(
+            render(&word_diff(before, after)),
+            "Stycke ett.\n\n[+## Ny avgift\n\nKostar 900 kronor.\n\n]## Var?\n\nStycke tre.\n"
+        );
     }
 }

@@ -520,9 +520,13 @@ async fn new_article(State(state): State<AppState>, t: Tr, csrf: CsrfToken, Mayb
     edit_page(&state, (t, nav), &user_actor(&user), form, false, None, Violations::new()).await
 }
 
+/// What the editor page confirms after a redirect: a version saved or
+/// published, or the article unpublished.
 #[derive(Deserialize, Default)]
 struct EditParams {
     saved: Option<u32>,
+    publicerad: Option<u32>,
+    avpublicerad: Option<String>,
 }
 
 async fn edit_article(
@@ -560,7 +564,12 @@ async fn edit_article(
         audiences: a.content.audiences.iter().map(|x| x.as_str().to_owned()).collect(),
         services: a.content.services.clone(),
     };
-    let saved = params.saved.map(|v| t.with1("kb-saved", "version", v));
+    let saved = match (params.saved, params.publicerad, params.avpublicerad) {
+        (Some(v), _, _) => Some(t.with1("kb-saved", "version", v)),
+        (_, Some(v), _) => Some(t.with1("kb-published-notice", "version", v)),
+        (_, _, Some(_)) => Some(t.get("kb-unpublished-notice")),
+        _ => None,
+    };
     edit_page(&state, (t, nav), &actor, form, true, saved, Violations::new()).await
 }
 
@@ -622,13 +631,15 @@ async fn preview_article(
     t: Tr,
     csrf: CsrfToken,
     MaybeUser(user): MaybeUser,
-    Path((slug, version)): Path<(String, u32)>,
+    Path((slug, version)): Path<(String, String)>,
 ) -> Response {
     let user = match require_role(user, &t, &csrf, may_edit_knowledge) {
         Ok(u) => u,
         Err(r) => return *r,
     };
     let nav = Nav::new(Some(&user), &csrf);
+    // A version that is not a number is no version: the page is missing.
+    let Ok(version) = version.parse::<u32>() else { return app_error_page(t, nav, AppError::NotFound) };
     match state.app.article_preview(&user_actor(&user), &slug, version).await {
         Ok(article) => show_article(&state, (t, nav), &article, &[], Some(version), Answer::default()).await,
         Err(e) => app_error_page(t, nav, e),
@@ -648,7 +659,7 @@ async fn unpublish(
         Err(r) => return *r,
     };
     match state.app.unpublish_article(&user_actor(&user), &slug).await {
-        Ok(_) => Redirect::to(&format!("/staff/kunskap/{slug}")).into_response(),
+        Ok(_) => Redirect::to(&format!("/staff/kunskap/{slug}?avpublicerad=1")).into_response(),
         Err(e) => app_error_page(t, nav, e),
     }
 }
@@ -673,7 +684,7 @@ async fn publish(
         Err(r) => return *r,
     };
     match state.app.publish_article(&user_actor(&user), &slug, form.version).await {
-        Ok(()) => Redirect::to(&format!("/staff/kunskap/{slug}")).into_response(),
+        Ok(()) => Redirect::to(&format!("/staff/kunskap/{slug}?publicerad={}", form.version)).into_response(),
         Err(e) => app_error_page(t, nav, e),
     }
 }

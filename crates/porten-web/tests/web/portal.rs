@@ -223,6 +223,7 @@ async fn editors_draft_publish_and_roll_back_and_only_published_text_is_public_a
     assert!(preview.body.contains("dubbfria") && preview.body.contains("Förhandsgranskning av version 3"));
     assert!(!preview.body.contains("Fick du svar"), "no feedback form on a preview");
     assert_eq!(t.get("/staff/kunskap/vinterdack/version/9", &admin).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(t.get("/staff/kunskap/vinterdack/version/abc", &admin).await.status, StatusCode::NOT_FOUND);
     // And sees what changed between two versions, word by word.
     let compared = t.get("/staff/kunskap/vinterdack/jamfor?fran=2&till=3", &admin).await;
     assert_eq!(compared.status, StatusCode::OK);
@@ -237,12 +238,15 @@ async fn editors_draft_publish_and_roll_back_and_only_published_text_is_public_a
     // Unpublished, it leaves the website and search; its versions stay, and
     // publishing one brings it back.
     let gone = post(&t, "/staff/kunskap/vinterdack/avpublicera", &admin, "csrf=x").await;
-    assert_eq!(gone.header(header::LOCATION), "/staff/kunskap/vinterdack");
+    assert_eq!(gone.header(header::LOCATION), "/staff/kunskap/vinterdack?avpublicerad=1");
     assert_eq!(t.get("/kunskap/vinterdack", &anon()).await.status, StatusCode::NOT_FOUND);
     assert!(!t.get("/sok?q=dubbd%C3%A4ck", &anon()).await.body.contains("Vinterdäck på bussen"));
-    let editor = t.get("/staff/kunskap/vinterdack", &admin).await.body;
+    let editor = t.get("/staff/kunskap/vinterdack?avpublicerad=1", &admin).await.body;
+    assert!(editor.contains("Artikeln är avpublicerad"), "the editor is told it happened");
     assert!(editor.contains("inte publicerad") && editor.contains("Publicera version 2"), "{editor}");
-    post(&t, "/staff/kunskap/vinterdack/publicera", &admin, "csrf=x&version=2").await;
+    assert!(!editor.contains(r#"href="/kunskap/vinterdack""#), "no link to a page that is gone");
+    let again = post(&t, "/staff/kunskap/vinterdack/publicera", &admin, "csrf=x&version=2").await;
+    assert_eq!(again.header(header::LOCATION), "/staff/kunskap/vinterdack?publicerad=2");
     assert!(t.get("/kunskap/vinterdack", &anon()).await.body.contains("Bussarna har vinterdäck."));
     assert!(t.get("/sok?q=dubbd%C3%A4ck", &anon()).await.body.contains("Vinterdäck på bussen"));
 
