@@ -90,8 +90,12 @@ pub(crate) fn error_page(t: Tr, nav: Nav, status: StatusCode) -> Response {
         StatusCode::SERVICE_UNAVAILABLE => "unavailable",
         _ => "internal",
     };
-    let page =
-        ErrorPage { title: t.get(&format!("error-{key}-title")), text: t.get(&format!("error-{key}-text")), t, nav };
+    // Someone signed in is not asked to sign in: their account lacks the right.
+    let text = match (key, &nav.user_name) {
+        ("forbidden", Some(_)) => t.get("error-forbidden-signed-in-text"),
+        _ => t.get(&format!("error-{key}-text")),
+    };
+    let page = ErrorPage { title: t.get(&format!("error-{key}-title")), text, t, nav };
     (status, page).into_response()
 }
 

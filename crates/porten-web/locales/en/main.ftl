@@ -100,6 +100,7 @@ error-not-found-title = Page not found
 error-not-found-text = We cannot find what you are looking for. Check the address or go to the home page.
 error-forbidden-title = You do not have access
 error-forbidden-text = Sign in with an account that has access to this page.
+error-forbidden-signed-in-text = Your account does not have access to this page. If you need it for your work, ask an administrator for access.
 error-internal-title = Something went wrong
 error-internal-text = Please try again in a moment. Contact the contact center if the problem persists.
 error-csrf-title = The form has expired

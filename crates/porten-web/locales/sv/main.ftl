@@ -100,6 +100,7 @@ error-not-found-title = Sidan finns inte
 error-not-found-text = Vi hittar inte det du letar efter. Kontrollera adressen eller gå till startsidan.
 error-forbidden-title = Du har inte behörighet
 error-forbidden-text = Du behöver logga in med ett konto som har tillgång till sidan.
+error-forbidden-signed-in-text = Ditt konto har inte tillgång till den här sidan. Behöver du den i ditt arbete, be en administratör om behörighet.
 error-internal-title = Något gick fel
 error-internal-text = Försök igen om en stund. Kontakta kontaktcenter om felet finns kvar.
 error-csrf-title = Formuläret har gått ut

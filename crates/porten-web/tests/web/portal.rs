@@ -268,6 +268,7 @@ async fn editors_draft_publish_and_roll_back_and_only_published_text_is_public_a
     )
     .await;
     assert_eq!(other.status, StatusCode::FORBIDDEN);
+    assert!(other.body.contains("Ditt konto har inte tillgång"), "a signed-in editor is not asked to sign in");
     t.db.cleanup().await;
 }
 
