@@ -337,6 +337,9 @@ struct Version {
     number: u32,
     at: String,
     published: bool,
+    draft: bool,
+    /// Who saved it (none for what Porten itself wrote, as the demo).
+    author: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -382,17 +385,25 @@ async fn edit_page(
     };
     let (history, comments) = if existing {
         match (state.app.article_draft(actor, &form.slug).await, state.app.article_comments(actor, &form.slug).await) {
-            (Ok(d), Ok(c)) => (
-                d.history
-                    .iter()
-                    .map(|v| Version {
+            (Ok(d), Ok(c)) => {
+                let published = d.article.meta.published;
+                let mut history = Vec::with_capacity(d.history.len());
+                for v in &d.history {
+                    let author = match v.author_id {
+                        Some(id) => state.app.user_name(id).await.ok().flatten(),
+                        None => None,
+                    };
+                    history.push(Version {
                         number: v.version,
                         at: crate::i18n::local_time(v.created_at),
-                        published: d.article.meta.published == Some(v.version),
-                    })
-                    .collect(),
-                c.into_iter().map(|(h, text, at)| (h, text, crate::i18n::local_time(at))).collect(),
-            ),
+                        published: published == Some(v.version),
+                        // Newer than what the website shows: an edit not yet published.
+                        draft: published.is_none_or(|p| v.version > p),
+                        author,
+                    });
+                }
+                (history, c.into_iter().map(|(h, text, at)| (h, text, crate::i18n::local_time(at))).collect())
+            }
             (Err(e), _) | (_, Err(e)) => return app_error_page(t, nav, e),
         }
     } else {

@@ -601,6 +601,7 @@ kb-save-publish = Save and publish
 kb-history = Versions
 kb-version = Version { $version }
 kb-version-published = published
+kb-version-draft = draft, not published
 kb-publish-version = Publish version { $version }
 kb-published-notice = Version { $version } is published and shows on the website.
 kb-unpublished-notice = The article is unpublished and no longer shows on the website.

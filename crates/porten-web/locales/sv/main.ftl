@@ -601,6 +601,7 @@ kb-save-publish = Spara och publicera
 kb-history = Versioner
 kb-version = Version { $version }
 kb-version-published = publicerad
+kb-version-draft = utkast, inte publicerad
 kb-publish-version = Publicera version { $version }
 kb-published-notice = Version { $version } är publicerad och visas på webbplatsen.
 kb-unpublished-notice = Artikeln är avpublicerad och visas inte längre på webbplatsen.

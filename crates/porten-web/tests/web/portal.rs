@@ -216,6 +216,8 @@ async fn editors_draft_publish_and_roll_back_and_only_published_text_is_public_a
     assert!(t.get("/kunskap/vinterdack", &anon()).await.body.contains("Bussarna har vinterdäck."), "rolled back");
     let editor = t.get("/staff/kunskap/vinterdack", &admin).await.body;
     assert!(editor.contains("Publicera version 3") && editor.contains("Version 1"), "history: {editor}");
+    assert!(editor.contains("utkast, inte publicerad"), "version 3 is newer than the published one: {editor}");
+    assert!(editor.contains("User unitadmin"), "each version names who saved it");
 
     // An editor previews any version as the public would see it.
     let preview = t.get("/staff/kunskap/vinterdack/version/3", &admin).await;
