@@ -388,9 +388,18 @@ async fn edit_page(
             (Ok(d), Ok(c)) => {
                 let published = d.article.meta.published;
                 let mut history = Vec::with_capacity(d.history.len());
+                // A name is looked up once however many versions its editor saved.
+                let mut names: std::collections::HashMap<i64, Option<String>> = std::collections::HashMap::new();
                 for v in &d.history {
                     let author = match v.author_id {
-                        Some(id) => state.app.user_name(id).await.ok().flatten(),
+                        Some(id) => match names.get(&id) {
+                            Some(name) => name.clone(),
+                            None => {
+                                let name = state.app.user_name(id).await.ok().flatten();
+                                names.insert(id, name.clone());
+                                name
+                            }
+                        },
                         None => None,
                     };
                     history.push(Version {
