@@ -172,15 +172,12 @@ macro_rules! impl_errands {
                 c: &mut <$db as sqlx::Database>::Connection,
                 reg: OwnedRegistration,
             ) -> Result<Errand> {
-                let OwnedRegistration { errand: new, unit: unit_code_, actor, public_id: public_id_, at: at_ } = reg;
-                let year = porten_domain::time::stockholm_year(at_);
-                // The next serial, taken only when the service and the unit
-                // exist. The counter row is locked until commit, so no other
-                // transaction can take the same serial, and a rollback gives
-                // the serial back.
+                let new = &reg.errand;
+                let unit = reg.unit.as_str();
+                let year = i64::from(porten_domain::time::stockholm_year(reg.at));
                 let serial: Option<i64> = sqlx::query_scalar(TAKE_SERIAL)
-                    .bind(unit_code_.as_str())
-                    .bind(i64::from(year))
+                    .bind(unit)
+                    .bind(year)
                     .bind(&new.service_code)
                     .fetch_optional(&mut *c)
                     .await?;
@@ -189,11 +186,11 @@ macro_rules! impl_errands {
                         sqlx::query_scalar(COUNT_SERVICE).bind(&new.service_code).fetch_one(&mut *c).await?;
                     return Err(unknown_reference(services));
                 };
-                let registry_number = registry_number(unit_code_.as_str(), i64::from(year), serial)?;
+                let registry_number = registry_number(unit, year, serial)?;
                 let (id, confidential): (i64, bool) = sqlx::query_as(INSERT_ERRAND)
-                    .bind(public_id_.to_string())
-                    .bind(unit_code_.as_str())
-                    .bind(i64::from(year))
+                    .bind(reg.public_id.to_string())
+                    .bind(unit)
+                    .bind(year)
                     .bind(serial)
                     .bind(&new.service_code)
                     .bind(&new.title)
@@ -201,11 +198,11 @@ macro_rules! impl_errands {
                     .bind(new.channel.as_str())
                     .bind(new.priority.as_str())
                     .bind(Lifecycle::New.as_str())
-                    .bind(unit_code_.as_str())
+                    .bind(unit)
                     .bind(new.confidential)
                     .bind(json(&new.labels))
                     .bind(json(&new.form))
-                    .bind(micros(at_))
+                    .bind(micros(reg.at))
                     .fetch_one(&mut *c)
                     .await
                     .map_err(|e| duplicate(e, "errand"))?;
@@ -229,8 +226,7 @@ macro_rules! impl_errands {
                 }
                 let registered =
                     EventKind::Registered { registry_number: registry_number.to_string(), channel: new.channel };
-                append_events(c, id, &actor, at_, &[registered]).await?;
-                let reg = OwnedRegistration { errand: new, unit: unit_code_, actor, public_id: public_id_, at: at_ };
+                append_events(c, id, &reg.actor, reg.at, &[registered]).await?;
                 Ok(reg.into_errand(id, registry_number, confidential))
             }
 
