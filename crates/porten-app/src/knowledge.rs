@@ -129,10 +129,8 @@ impl App {
 
     /// An article's newest version and its history, for its editor.
     pub async fn article_draft(&self, actor: &Actor, slug: &str) -> Result<ArticleDraft> {
-        editor(actor)?;
-        let meta = self.store.article_meta(slug).await?.ok_or(AppError::NotFound)?;
-        may_edit(actor, &meta.unit)?;
-        let article = self.store.article_version(slug, meta.latest).await?.ok_or(AppError::NotFound)?;
+        let meta = self.editable_meta(actor, slug).await?;
+        let article = self.saved_version(slug, meta.latest).await?;
         let history = self.store.article_history(slug).await?;
         Ok(ArticleDraft { article, history })
     }
@@ -140,9 +138,34 @@ impl App {
     /// One saved version of an article, as the public would see it if it
     /// were published: a preview for its editors.
     pub async fn article_preview(&self, actor: &Actor, slug: &str, version: u32) -> Result<Article> {
+        self.editable_meta(actor, slug).await?;
+        self.saved_version(slug, version).await
+    }
+
+    /// Two saved versions of an article, for its editors to compare: by
+    /// default the newest against the published one (or the one before it).
+    pub async fn versions_to_compare(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        from: Option<u32>,
+        to: Option<u32>,
+    ) -> Result<(Article, Article)> {
+        let meta = self.editable_meta(actor, slug).await?;
+        let to = to.unwrap_or(meta.latest);
+        let from = from.unwrap_or_else(|| meta.published.filter(|v| *v != to).unwrap_or(to.saturating_sub(1).max(1)));
+        Ok((self.saved_version(slug, from).await?, self.saved_version(slug, to).await?))
+    }
+
+    /// An article's settings, when the actor may edit it.
+    async fn editable_meta(&self, actor: &Actor, slug: &str) -> Result<porten_domain::knowledge::ArticleMeta> {
         editor(actor)?;
         let meta = self.store.article_meta(slug).await?.ok_or(AppError::NotFound)?;
         may_edit(actor, &meta.unit)?;
+        Ok(meta)
+    }
+
+    async fn saved_version(&self, slug: &str, version: u32) -> Result<Article> {
         self.store.article_version(slug, version).await?.ok_or(AppError::NotFound)
     }
 
@@ -189,9 +212,7 @@ impl App {
 
     /// Publishes a saved version (a newer draft, or an older one to go back).
     pub async fn publish_article(&self, actor: &Actor, slug: &str, version: u32) -> Result<()> {
-        editor(actor)?;
-        let meta = self.store.article_meta(slug).await?.ok_or(AppError::NotFound)?;
-        may_edit(actor, &meta.unit)?;
+        self.editable_meta(actor, slug).await?;
         let purpose = format!("{slug} v{version}");
         self.audited(actor, "knowledge.publish", &purpose, self.store.publish_article(slug, version, self.now()))
             .await?;
@@ -203,9 +224,7 @@ impl App {
     /// versions stay, and publishing one puts it back. False when it was not
     /// published (nothing changed, nothing audited).
     pub async fn unpublish_article(&self, actor: &Actor, slug: &str) -> Result<bool> {
-        editor(actor)?;
-        let meta = self.store.article_meta(slug).await?.ok_or(AppError::NotFound)?;
-        may_edit(actor, &meta.unit)?;
+        self.editable_meta(actor, slug).await?;
         let done =
             self.audited(actor, "knowledge.unpublish", slug, self.store.unpublish_article(slug, self.now())).await?;
         self.after_edit().await;

@@ -113,21 +113,11 @@ async fn compare_page(
         Err(r) => return *r,
     };
     let nav = Nav::new(Some(&user), &csrf);
-    let actor = user_actor(&user);
-    let meta = match state.app.article_draft(&actor, &slug).await {
-        Ok(draft) => draft.article.meta,
-        Err(e) => return app_error_page(t, nav, e),
-    };
     let number = |v: &Option<String>| v.as_deref().and_then(|v| v.parse::<u32>().ok());
-    let to = number(&p.till).unwrap_or(meta.latest);
-    let from =
-        number(&p.fran).unwrap_or_else(|| meta.published.filter(|v| *v != to).unwrap_or(to.saturating_sub(1).max(1)));
-    let (old, new) = match (
-        state.app.article_preview(&actor, &slug, from).await,
-        state.app.article_preview(&actor, &slug, to).await,
-    ) {
-        (Ok(old), Ok(new)) => (old, new),
-        (Err(e), _) | (_, Err(e)) => return app_error_page(t, nav, e),
+    let compared = state.app.versions_to_compare(&user_actor(&user), &slug, number(&p.fran), number(&p.till)).await;
+    let (old, new) = match compared {
+        Ok(pair) => pair,
+        Err(e) => return app_error_page(t, nav, e),
     };
     let page_lang = t.lang.code();
     let changes = parts(&t, &old.content)
@@ -142,7 +132,7 @@ async fn compare_page(
         .collect();
     let title = t.with(
         "kb-compare-title",
-        &[("title", new.content.sv.title.clone()), ("from", from.to_string()), ("to", to.to_string())],
+        &[("title", new.content.sv.title.clone()), ("from", old.version.to_string()), ("to", new.version.to_string())],
     );
     ComparePage { t, nav, slug, title, changes }.into_response()
 }
