@@ -9,14 +9,13 @@
 //! errors is shown again with an error summary, what was typed, and the
 //! files already accepted.
 
-use std::collections::BTreeMap;
-
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use porten_app::AppError;
+use porten_app::eservices::files::MAX_FILE_BYTES;
 use porten_app::eservices::{DraftView, Upload};
 use porten_domain::eservice::{Answers, Definition, Field, FieldKind, Step};
 use porten_domain::{Channel, Violations};
@@ -411,32 +410,94 @@ async fn step_page(
     }
 }
 
-/// A step's form: its answers, files, CSRF token and which button was pressed.
+/// Bounds on the text parts of a step post: a field's answer is at most a
+/// few thousand characters, so a larger part is an attack, not a citizen.
+const MAX_TEXT_PART_BYTES: usize = 64 * 1024;
+const MAX_TEXT_BYTES: usize = 512 * 1024;
+
+/// A step's form as it is read: the answers and which button was pressed,
+/// then the files.
+#[derive(Default)]
 struct StepForm {
-    csrf: String,
     action: String,
     answers: Answers,
     uploads: Vec<Upload>,
+    text_bytes: usize,
 }
 
-async fn read_step_form(mut multipart: Multipart) -> Result<StepForm, StatusCode> {
-    let mut form =
-        StepForm { csrf: String::new(), action: String::new(), answers: BTreeMap::new(), uploads: Vec::new() };
-    while let Some(field) = multipart.next_field().await.map_err(|e| e.status())? {
-        let name = field.name().unwrap_or_default().to_owned();
-        if let Some(file_name) = field.file_name().map(str::to_owned) {
-            let content = field.bytes().await.map_err(|e| e.status())?;
-            form.uploads.push(Upload { field: name, name: file_name, content: content.to_vec() });
-            continue;
+/// Where a step post is saved: the draft it names, or a new draft when that
+/// one has expired.
+enum StepTarget {
+    Draft(DraftView),
+    Restart,
+}
+
+impl StepForm {
+    /// Reads text parts up to the form token and returns it. A file part
+    /// before the token is refused: nothing large is read before the token
+    /// and the draft have been checked.
+    async fn read_to_token(&mut self, multipart: &mut Multipart) -> Result<String, StatusCode> {
+        while let Some(field) = multipart.next_field().await.map_err(|e| e.status())? {
+            if field.file_name().is_some() {
+                return Err(StatusCode::BAD_REQUEST);
+            }
+            let name = field.name().unwrap_or_default().to_owned();
+            let value = self.read_text(field).await?;
+            if name == "csrf" {
+                return Ok(value);
+            }
+            self.keep(name, value);
         }
-        let value = field.text().await.map_err(|e| e.status())?;
+        Ok(String::new())
+    }
+
+    /// Reads the rest of the form, keeping one file for each of `file_fields`
+    /// (the step's); other files are skipped unread. A file is read up to
+    /// one byte over the largest accepted, so that the check can say it is
+    /// too large without the rest being held.
+    async fn read_rest(&mut self, multipart: &mut Multipart, file_fields: &[&str]) -> Result<(), StatusCode> {
+        while let Some(mut field) = multipart.next_field().await.map_err(|e| e.status())? {
+            let name = field.name().unwrap_or_default().to_owned();
+            let Some(file_name) = field.file_name().map(str::to_owned) else {
+                let value = self.read_text(field).await?;
+                self.keep(name, value);
+                continue;
+            };
+            if !file_fields.contains(&name.as_str()) || self.uploads.iter().any(|u| u.field == name) {
+                continue;
+            }
+            let mut content = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(|e| e.status())? {
+                let room = (MAX_FILE_BYTES + 1).saturating_sub(content.len());
+                content.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                if room <= chunk.len() {
+                    break;
+                }
+            }
+            self.uploads.push(Upload { field: name, name: file_name, content });
+        }
+        Ok(())
+    }
+
+    async fn read_text(&mut self, mut field: axum::extract::multipart::Field<'_>) -> Result<String, StatusCode> {
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(|e| e.status())? {
+            bytes.extend_from_slice(&chunk);
+            self.text_bytes += chunk.len();
+            if bytes.len() > MAX_TEXT_PART_BYTES || self.text_bytes > MAX_TEXT_BYTES {
+                return Err(StatusCode::PAYLOAD_TOO_LARGE);
+            }
+        }
+        String::from_utf8(bytes).map_err(|_| StatusCode::BAD_REQUEST)
+    }
+
+    fn keep(&mut self, name: String, value: String) {
         match name.as_str() {
-            "csrf" => form.csrf = value,
-            "action" => form.action = value,
+            "action" => self.action = value,
             // Bounded: at most 200 fields of at most 50 values each (the
             // App keeps one per field, or a multiple choice's options).
-            _ if form.answers.len() < 200 || form.answers.contains_key(&name) => {
-                let values = form.answers.entry(name).or_default();
+            _ if self.answers.len() < 200 || self.answers.contains_key(&name) => {
+                let values = self.answers.entry(name).or_default();
                 if values.len() < 50 {
                     values.push(value);
                 }
@@ -444,7 +505,6 @@ async fn read_step_form(mut multipart: Multipart) -> Result<StepForm, StatusCode
             _ => {}
         }
     }
-    Ok(form)
 }
 
 async fn save_step(
@@ -454,15 +514,42 @@ async fn save_step(
     MaybeUser(user): MaybeUser,
     ClientIp(ip): ClientIp,
     Path((code, draft, step)): Path<(String, String, String)>,
-    multipart: Multipart,
+    mut multipart: Multipart,
 ) -> Response {
     let nav = Nav::new(user.as_ref(), &csrf);
-    let form = match read_step_form(multipart).await {
-        Ok(f) => f,
+    let mut form = StepForm::default();
+    match form.read_to_token(&mut multipart).await {
+        Ok(token) if csrf.matches(&token) => {}
+        Ok(_) => return error_page(t, nav, StatusCode::BAD_REQUEST),
         Err(status) => return error_page(t, nav, status),
+    }
+    // A step posted to an expired draft starts a new one, which counts as a start.
+    let target = match state.app.open_draft(user.as_ref(), &draft).await {
+        Ok(view) if view.draft.service_code != code => return error_page(t, nav, StatusCode::NOT_FOUND),
+        Ok(view) => StepTarget::Draft(view),
+        Err(AppError::Rejected(_))
+            if state.app.submitted_draft(user.as_ref(), &draft).await.ok().flatten().is_none() =>
+        {
+            let key = state.limiter.key(("draft-start", ip));
+            if state.limiter.count(key, ABUSE_WINDOW) >= DRAFTS_PER_ADDRESS {
+                return error_page(t, nav, StatusCode::TOO_MANY_REQUESTS);
+            }
+            state.limiter.hit(key, ABUSE_WINDOW);
+            StepTarget::Restart
+        }
+        Err(e) => return draft_error(&state, t, nav, (&code, &draft, user.as_ref()), e).await,
     };
-    if !csrf.matches(&form.csrf) {
-        return error_page(t, nav, StatusCode::BAD_REQUEST);
+    let definition = match &target {
+        StepTarget::Draft(view) => Some(view.definition.clone()),
+        StepTarget::Restart => state.app.eservice(&code),
+    };
+    let Some(fields) = definition.as_ref().and_then(|d| d.steps.iter().find(|s| s.id == step)).map(|s| &s.fields)
+    else {
+        return error_page(t, nav, StatusCode::NOT_FOUND);
+    };
+    let file_fields: Vec<&str> = fields.iter().filter(|f| f.kind == FieldKind::File).map(|f| f.name.as_str()).collect();
+    if let Err(status) = form.read_rest(&mut multipart, &file_fields).await {
+        return error_page(t, nav, status);
     }
     let files = form.uploads.iter().filter(|u| !u.content.is_empty()).count() as u32;
     let key = state.limiter.key(("upload", ip));
@@ -473,21 +560,9 @@ async fn save_step(
     for _ in 0..files {
         state.limiter.hit(key, ABUSE_WINDOW);
     }
-    // A step posted to an expired draft starts a new one, which counts as a start.
-    let out = match state.app.open_draft(user.as_ref(), &draft).await {
-        Ok(view) if view.draft.service_code != code => return error_page(t, nav, StatusCode::NOT_FOUND),
-        Ok(view) => state.app.save_step_in(view, &step, form.answers, form.uploads).await,
-        Err(AppError::Rejected(_))
-            if state.app.submitted_draft(user.as_ref(), &draft).await.ok().flatten().is_none() =>
-        {
-            let key = state.limiter.key(("draft-start", ip));
-            if state.limiter.count(key, ABUSE_WINDOW) >= DRAFTS_PER_ADDRESS {
-                return error_page(t, nav, StatusCode::TOO_MANY_REQUESTS);
-            }
-            state.limiter.hit(key, ABUSE_WINDOW);
-            state.app.restart_step(user.as_ref(), &code, &step, form.answers, form.uploads).await
-        }
-        Err(e) => Err(e),
+    let out = match target {
+        StepTarget::Draft(view) => state.app.save_step_in(view, &step, form.answers, form.uploads).await,
+        StepTarget::Restart => state.app.restart_step(user.as_ref(), &code, &step, form.answers, form.uploads).await,
     };
     let out = match out {
         Ok(out) => out,

@@ -8,6 +8,7 @@
 
 mod api;
 mod auth;
+mod budget;
 mod calendar;
 mod citizen;
 mod compare;

@@ -44,6 +44,15 @@ pub struct Config {
     pub body_timeout_seconds: Option<u64>,
     /// Connections served at once; more wait until one closes.
     pub max_connections: Option<usize>,
+    /// Connections one client address may hold at once (trusted proxies exempt).
+    pub max_connections_per_address: Option<usize>,
+    /// MiB of request bodies all requests together may hold in memory.
+    pub body_budget_mb: Option<usize>,
+    /// Serve cleartext HTTP/2 besides HTTP/1.1.
+    #[serde(default)]
+    pub http2_cleartext: bool,
+    /// With `http2_cleartext`: streams per connection.
+    pub http2_max_streams: Option<u32>,
     /// A folder of e-service definitions, one TOML file per service.
     pub eservices_dir: Option<std::path::PathBuf>,
     /// The SMTP relay mail goes through, `smtp://host:port`
@@ -145,6 +154,13 @@ impl Config {
             header_timeout: self.header_timeout_seconds.map_or(defaults.header_timeout, seconds),
             body_timeout: self.body_timeout_seconds.map_or(defaults.body_timeout, seconds),
             max_connections: self.max_connections.unwrap_or(defaults.max_connections),
+            max_connections_per_address: self
+                .max_connections_per_address
+                .unwrap_or(defaults.max_connections_per_address),
+            trusted_proxies: self.trusted_proxies.clone(),
+            body_budget_bytes: self.body_budget_mb.map_or(defaults.body_budget_bytes, |mb| mb * 1024 * 1024),
+            http2: self.http2_cleartext,
+            http2_max_streams: self.http2_max_streams.unwrap_or(defaults.http2_max_streams),
         }
     }
 

@@ -6,6 +6,7 @@ mod access;
 mod calendar;
 mod contacts;
 mod eservices;
+mod hardening;
 mod http;
 mod planning;
 mod portal;

@@ -54,3 +54,86 @@ async fn connections_over_the_cap_wait_for_one_to_close() {
     assert!(answer.starts_with("HTTP/1.1 200 OK"), "served once the first connection had gone: {answer}");
     t.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn cleartext_http2_is_served_only_when_turned_on() {
+    let t = TestApp::new().await;
+    const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0";
+    for (http2, answers) in [(false, false), (true, true)] {
+        let addr = start(&t, porten_web::ServeLimits { http2, ..Default::default() }).await;
+        let mut client = TcpStream::connect(addr).await.unwrap();
+        client.write_all(PREFACE).await.unwrap();
+        let mut head = [0u8; 9];
+        let read = tokio::time::timeout(Duration::from_secs(30), client.read_exact(&mut head)).await.unwrap();
+        // An HTTP/2 server's first frame is its SETTINGS (type 4); an
+        // HTTP/1.1-only server answers 400 or closes.
+        let settings = read.is_ok() && head[3] == 4 && !head.starts_with(b"HTTP/1.1");
+        assert_eq!(settings, answers, "http2 = {http2}: {head:?}");
+    }
+    t.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn one_address_cannot_take_every_connection() {
+    let t = TestApp::new().await;
+    let limits = porten_web::ServeLimits { max_connections_per_address: 2, ..Default::default() };
+    let addr = start(&t, limits).await;
+    let mut slow = Vec::new();
+    for _ in 0..2 {
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: porten\r\nX-Slow: ").await.unwrap();
+        slow.push(s);
+    }
+    let mut third = TcpStream::connect(addr).await.unwrap();
+    let _ = third.write_all(b"GET /healthz HTTP/1.1\r\nHost: porten\r\nConnection: close\r\n\r\n").await;
+    assert_eq!(read_to_close(&mut third).await, "", "closed unanswered while the address holds its two");
+    slow.pop();
+    // The slot is given back when the server sees the close; a new client gets in once it has.
+    let answer = loop {
+        let mut next = TcpStream::connect(addr).await.unwrap();
+        let _ = next.write_all(b"GET /healthz HTTP/1.1\r\nHost: porten\r\nConnection: close\r\n\r\n").await;
+        let answer = read_to_close(&mut next).await;
+        if !answer.is_empty() {
+            break answer;
+        }
+        tokio::task::yield_now().await;
+    };
+    assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+    t.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn request_bodies_beyond_the_budget_get_503_and_retry_after() {
+    let t = TestApp::new().await;
+    let limits = porten_web::ServeLimits { body_budget_bytes: 1024 * 1024, ..Default::default() };
+    let addr = start(&t, limits).await;
+    // A client that announces a body of the whole budget and sends none of it yet.
+    let mut holder = TcpStream::connect(addr).await.unwrap();
+    holder
+        .write_all(
+            b"POST /e/pothole/x/step/what HTTP/1.1\r\nHost: porten\r\n\
+              Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 1048576\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    let post = b"POST /login HTTP/1.1\r\nHost: porten\r\nConnection: close\r\n\
+                 Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 28\r\n\r\n\
+                 csrf=x&username=a&password=b";
+    let mut other = TcpStream::connect(addr).await.unwrap();
+    other.write_all(post).await.unwrap();
+    let refused = read_to_close(&mut other).await;
+    assert!(refused.starts_with("HTTP/1.1 503"), "{refused}");
+    assert!(refused.to_lowercase().contains("retry-after: 5"), "{refused}");
+    // Once the holder is gone, the budget is free again.
+    drop(holder);
+    let answer = loop {
+        let mut next = TcpStream::connect(addr).await.unwrap();
+        next.write_all(post).await.unwrap();
+        let answer = read_to_close(&mut next).await;
+        if !answer.starts_with("HTTP/1.1 503") {
+            break answer;
+        }
+    };
+    assert!(answer.starts_with("HTTP/1.1 400"), "the form was read, and its forged token refused: {answer}");
+    t.db.cleanup().await;
+}

@@ -3,8 +3,10 @@
 //! processes on one database; `jobs`: the job runner across processes and
 //! `porten jobs` (both on SQLite by default and on PostgreSQL when
 //! `TEST_DATABASE_URL` is set); `staffing`: `porten staffing` against
-//! reference values.
+//! reference values; `attack`: the server's memory under the body flood
+//! of issue 17.
 
+mod attack;
 mod jobs;
 mod serve;
 #[allow(clippy::excessive_precision)]

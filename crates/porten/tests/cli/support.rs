@@ -53,6 +53,12 @@ impl Server {
         Server { child, base }
     }
 
+    /// The process id, to read its memory from `/proc`.
+    #[allow(dead_code)]
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// SIGKILL: no shutdown hooks, no flushing.
     #[allow(dead_code)]
     pub fn kill_hard(mut self) {

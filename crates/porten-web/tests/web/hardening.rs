@@ -1,0 +1,123 @@
+//! Issue 17, hardening II, over HTTP as the attacks came: a step post is
+//! refused before its file is read when the form token is wrong or comes
+//! after the file, a file over the limit is not held whole, and the server
+//! serves HTTP/1.1 only unless HTTP/2 is turned on, with a budget for the
+//! request bodies it holds at once.
+
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::http::{Request, StatusCode, header};
+use futures_util::StreamExt;
+
+use crate::support::{CSRF, PNG, TestApp, form_token, multipart};
+
+const BOUNDARY: &str = "----porten-test-boundary";
+
+/// A draft of the pothole e-service, started anonymously; its "what" step's address.
+async fn what_step(t: &TestApp, jar: &str) -> String {
+    let started = t.post_form("/e/pothole/start", jar, &format!("csrf={CSRF}")).await;
+    let where_step = started.header(header::LOCATION).to_owned();
+    where_step.replace("/step/where", "/step/what")
+}
+
+/// A body that sends `head` and then never ends, as a client still sending a large file.
+fn endless_body(head: Vec<u8>) -> Body {
+    let head = futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::from(head))]);
+    Body::from_stream(head.chain(futures_util::stream::pending()))
+}
+
+fn file_part_head(name: &str) -> String {
+    format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"a.png\"\r\n\
+         Content-Type: image/png\r\n\r\n"
+    )
+}
+
+async fn post_endless(t: &TestApp, uri: &str, jar: &str, head: String) -> crate::support::Reply {
+    let req = Request::builder()
+        .method("POST")
+        .uri(uri)
+        .header(header::COOKIE, jar)
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
+        .body(endless_body(head.into_bytes()))
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(30), t.send(req)).await.expect("answered without reading the file")
+}
+
+#[tokio::test]
+async fn a_step_post_with_a_wrong_token_is_refused_before_its_file_is_read() {
+    let t = TestApp::new().await;
+    let jar = format!("porten_csrf={CSRF}");
+    let what = what_step(&t, &jar).await;
+    let head = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nx\r\n{}",
+        file_part_head("photo")
+    );
+    let refused = post_endless(&t, &what, &jar, head.clone()).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    // The same for a draft that does not exist, as the attack sent it.
+    let unknown = post_endless(&t, "/e/pothole/x/step/what", &jar, head).await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    t.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_file_part_before_the_form_token_is_refused() {
+    let t = TestApp::new().await;
+    let jar = format!("porten_csrf={CSRF}");
+    let what = what_step(&t, &jar).await;
+    let refused = post_endless(&t, &what, &jar, file_part_head("photo")).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "the file was not waited for");
+    // A whole form with the file first and a good token after it is refused too.
+    let token = form_token(&t.router, &jar).await;
+    let (kind, mut body) = multipart(&[], &[("photo", "a.png", PNG)]);
+    let tail =
+        format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{token}\r\n--{BOUNDARY}--\r\n");
+    body.truncate(body.len() - format!("--{BOUNDARY}--\r\n").len());
+    body.extend(tail.bytes());
+    let req = Request::builder()
+        .method("POST")
+        .uri(&what)
+        .header(header::COOKIE, &jar)
+        .header(header::CONTENT_TYPE, kind)
+        .body(Body::from(body))
+        .unwrap();
+    assert_eq!(t.send(req).await.status, StatusCode::BAD_REQUEST);
+    t.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_file_over_the_limit_is_refused_on_the_page_and_a_huge_text_part_is_too_large() {
+    let t = TestApp::new().await;
+    let jar = format!("porten_csrf={CSRF}");
+    let what = what_step(&t, &jar).await;
+    let token = form_token(&t.router, &jar).await;
+    let mut big = PNG.to_vec();
+    big.resize(12 * 1024 * 1024, 0);
+    let fields = [("csrf", token.as_str()), ("action", "next"), ("description", "Hål")];
+    let (kind, body) = multipart(&fields, &[("photo", "stor.png", &big)]);
+    let req = Request::builder()
+        .method("POST")
+        .uri(&what)
+        .header(header::COOKIE, &jar)
+        .header(header::CONTENT_TYPE, kind)
+        .body(Body::from(body))
+        .unwrap();
+    let page = t.send(req).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("href=\"#f-photo\""), "the error summary names the photo: {}", page.body);
+    assert!(page.body.contains("Hål</textarea>"), "what was typed is kept");
+
+    let long = "x".repeat(1024 * 1024);
+    let (kind, body) = multipart(&[("csrf", token.as_str()), ("description", &long)], &[]);
+    let req = Request::builder()
+        .method("POST")
+        .uri(&what)
+        .header(header::COOKIE, &jar)
+        .header(header::CONTENT_TYPE, kind)
+        .body(Body::from(body))
+        .unwrap();
+    assert_eq!(t.send(req).await.status, StatusCode::PAYLOAD_TOO_LARGE);
+    t.db.cleanup().await;
+}
