@@ -29,6 +29,7 @@ use porten_domain::{
     Actor, Channel, Command, Errand, EventKind, Lifecycle, NewErrand, PublicId, RawErrand, Role, Service, Violations,
 };
 use porten_store::{Draft, ErrandSummary, FileRef, NewMail, OwnedRegistration, Submission, SubmissionRecord, User};
+pub use porten_store::{ReceiptLimits, ReceiptMail};
 use sha2::{Digest, Sha256};
 
 pub use definitions::{DefinitionError, load_definitions, parse_definition, parse_definitions};
@@ -38,6 +39,19 @@ use crate::{App, AppError, Result, may_see};
 
 /// How long a draft lives after it was last saved.
 pub const DRAFT_DAYS: i64 = 30;
+/// How long a draft lives that nobody signed in started (issue 17): its
+/// files must not stay in the database for a month.
+pub const ANONYMOUS_DRAFT_DAYS: i64 = 3;
+/// The most a draft's files may take together: five 10 MiB photos and more.
+pub const DRAFT_FILE_QUOTA_BYTES: u64 = 60 * 1024 * 1024;
+
+/// How long `draft` lives after its last save.
+pub fn draft_lifetime(draft: &Draft) -> Duration {
+    match (draft.owner, draft.assisted_by) {
+        (None, None) => Duration::days(ANONYMOUS_DRAFT_DAYS),
+        _ => Duration::days(DRAFT_DAYS),
+    }
+}
 
 /// The e-services this installation offers: each service's definitions by
 /// version. New drafts start on the newest; an errand keeps its version.
@@ -227,7 +241,7 @@ impl App {
             (None, _) => None,
         };
         let now = self.now();
-        let draft = Draft {
+        let mut draft = Draft {
             id: new_token(),
             service_code: definition.service_code.clone(),
             version: definition.version,
@@ -238,8 +252,9 @@ impl App {
             assisted_channel,
             created_at: now,
             updated_at: now,
-            expires_at: now + Duration::days(DRAFT_DAYS),
+            expires_at: now,
         };
+        draft.expires_at = now + draft_lifetime(&draft);
         self.store.save_draft(&draft).await?;
         Ok(DraftView { draft, definition })
     }
@@ -355,6 +370,11 @@ impl App {
             let Some(field) = step.fields.iter().find(|f| f.name == upload.field && f.kind == FieldKind::File) else {
                 continue;
             };
+            let others: u64 = view.draft.files.iter().filter(|f| f.field != field.name).map(|f| f.size).sum();
+            if others + upload.content.len() as u64 > DRAFT_FILE_QUOTA_BYTES {
+                violations.push(&field.name, "quota", "the draft's files together are over the quota");
+                continue;
+            }
             match files::check_file(&upload.content) {
                 Ok(media_type) => {
                     let file = FileRef {
@@ -373,7 +393,7 @@ impl App {
             }
         }
         view.draft.updated_at = now;
-        view.draft.expires_at = now + Duration::days(DRAFT_DAYS);
+        view.draft.expires_at = now + draft_lifetime(&view.draft);
         self.store.save_draft(&view.draft).await?;
         if let Err(v) = definition.check_answers(&answers_with_files(&view.draft), Some(&step.id)) {
             for f in v.0 {
@@ -400,9 +420,25 @@ impl App {
     /// again answers the same tracking token. `english` picks the mail's
     /// language.
     pub async fn submit_draft(&self, user: Option<&User>, id: &str, english: bool) -> Result<String> {
+        Ok(self.submit_draft_with_receipt(user, id, english).await?.0)
+    }
+
+    /// [`App::submit_draft`], also saying what became of the receipt: a
+    /// receipt over a limit (per recipient, or the hourly budget for
+    /// visitors not signed in) is held back, and the errand registered all
+    /// the same.
+    pub async fn submit_draft_with_receipt(
+        &self,
+        user: Option<&User>,
+        id: &str,
+        english: bool,
+    ) -> Result<(String, ReceiptMail)> {
         let view = match self.open_draft(user, id).await {
             Ok(view) => view,
-            Err(AppError::Rejected(_)) => return self.submitted_draft(user, id).await?.ok_or_else(expired),
+            Err(AppError::Rejected(_)) => {
+                let token = self.submitted_draft(user, id).await?.ok_or_else(expired)?;
+                return Ok((token, ReceiptMail::None));
+            }
             Err(e) => return Err(e),
         };
         let (draft, definition) = (&view.draft, &view.definition);
@@ -481,13 +517,18 @@ impl App {
             assisted_by: draft.assisted_by,
             files: draft.files.clone(),
             mail,
+            receipt_limits: self.receipt_limits,
         };
         let receipt = self.store.submit_draft(submission).await?;
         if !receipt.repeated {
             tracing::info!(registry_number = %receipt.errand.registry_number, service = %service.code,
                 version = draft.version, assisted = draft.assisted_by.is_some(), "e-service submitted");
         }
-        Ok(receipt.tracking_token)
+        if receipt.mail == ReceiptMail::Held {
+            tracing::warn!(target: "porten::security", event = "receipt.held",
+                registry_number = %receipt.errand.registry_number, "receipt over its limit, not mailed");
+        }
+        Ok((receipt.tracking_token, receipt.mail))
     }
 
     fn receipt_mail(&self, to: String, definition: &Definition, token: &str, english: bool) -> NewMail {

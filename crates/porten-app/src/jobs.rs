@@ -117,6 +117,12 @@ impl JobRunner {
                     Ok(n) => tracing::debug!(drafts = n, "removed expired drafts"),
                     Err(e) => tracing::warn!(error = %e, "could not remove expired drafts; trying again in an hour"),
                 }
+                // The space of removed drafts and files goes back to the file system.
+                match cx.app.store.reclaim_space().await {
+                    Ok(0) => {}
+                    Ok(bytes) => tracing::info!(bytes, "database space reclaimed"),
+                    Err(e) => tracing::warn!(error = %e, "could not reclaim database space; trying again in an hour"),
+                }
                 Ok(Finished::Again(cx.app.now() + Duration::hours(1)))
             })
             .handle(PROBE, probe)

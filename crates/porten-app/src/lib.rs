@@ -94,6 +94,9 @@ pub struct App {
     eid: Option<Arc<eid::Eid>>,
     /// The portal: site settings, this node's search index and cache.
     portal: Arc<search::Portal>,
+    /// How many receipts go out per recipient and, for visitors not signed
+    /// in, per hour (issue 17).
+    receipt_limits: porten_store::ReceiptLimits,
 }
 
 impl App {
@@ -111,7 +114,14 @@ impl App {
             mail_citizens: true,
             eid: None,
             portal: Arc::default(),
+            receipt_limits: Default::default(),
         }
+    }
+
+    /// The same App with these limits on receipt mail.
+    pub fn with_receipt_limits(mut self, limits: porten_store::ReceiptLimits) -> Self {
+        self.receipt_limits = limits;
+        self
     }
 
     /// The same App offering these e-services.

@@ -46,7 +46,9 @@ macro_rules! impl_audit {
                             Box::new(move |c| Box::pin(async move { insert_audit(c, &e).await }))
                         }
                         $crate::writer::Attached::Mail(m, at) => Box::new(move |c| {
-                            Box::pin(async move { mail_sql::insert_mail(c, &m, at).await.map(|_| ()) })
+                            Box::pin(
+                                async move { mail_sql::insert_mail(c, &m, at, Default::default()).await.map(|_| ()) },
+                            )
                         }),
                     }
                 }

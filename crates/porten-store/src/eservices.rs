@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Result;
 use crate::errands::OwnedRegistration;
-use crate::mail::NewMail;
+use crate::mail::{NewMail, ReceiptLimits, ReceiptMail};
 
 /// An uploaded file as a draft or an errand refers to it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,6 +70,9 @@ pub struct Submission {
     pub files: Vec<FileRef>,
     /// The receipt, when the citizen gave an e-mail address.
     pub mail: Option<NewMail>,
+    /// The limits the receipt is held back by (counted in the submission's
+    /// transaction); a draft with neither owner nor helper counts as anonymous.
+    pub receipt_limits: ReceiptLimits,
 }
 
 /// What a submit answers: the errand and its tracking token, and whether
@@ -79,6 +82,7 @@ pub struct Receipt {
     pub errand: Errand,
     pub tracking_token: String,
     pub repeated: bool,
+    pub mail: ReceiptMail,
 }
 
 /// A draft that has been submitted.
@@ -136,6 +140,7 @@ macro_rules! impl_eservices {
 
             use $crate::codec::*;
             use $crate::eservices::{Draft, FileRef, Receipt, Submission, SubmissionRecord, SubmittedDraft};
+            use $crate::mail::ReceiptMail;
             use $crate::{Result, StoreError, from_micros, micros};
 
             const DRAFT_COLUMNS: &str = "id, service_code, version, answers, files, owner_id, assisted_by, \
@@ -295,7 +300,12 @@ macro_rules! impl_eservices {
                                         sqlx::query(sqlx::AssertSqlSafe(sql)).bind(errand_id).fetch_one(&mut *c).await?;
                                     let mut errand = errand_sql::errand_row(&row)?;
                                     errand.parties = errand_sql::load_parties(&mut *c, errand_id).await?;
-                                    return Ok(Receipt { errand, tracking_token, repeated: true });
+                                    return Ok(Receipt {
+                                        errand,
+                                        tracking_token,
+                                        repeated: true,
+                                        mail: ReceiptMail::None,
+                                    });
                                 }
                                 let at = s.registration.at;
                                 let errand = errand_sql::insert_errand(c, s.registration).await?;
@@ -333,10 +343,18 @@ macro_rules! impl_eservices {
                                         other => other.into(),
                                     })?;
                                 }
-                                if let Some(mail) = &s.mail {
-                                    mail_sql::insert_mail(c, mail, at).await?;
-                                }
-                                Ok(Receipt { errand, tracking_token: s.tracking_token, repeated: false })
+                                let anonymous = s.owner.is_none() && s.assisted_by.is_none();
+                                let mail = match &s.mail {
+                                    None => ReceiptMail::None,
+                                    Some(mail) => {
+                                        let limits = s.receipt_limits;
+                                        match mail_sql::insert_receipt(c, mail, at, errand.id, anonymous, limits).await? {
+                                            true => ReceiptMail::Queued,
+                                            false => ReceiptMail::Held,
+                                        }
+                                    }
+                                };
+                                Ok(Receipt { errand, tracking_token: s.tracking_token, repeated: false, mail })
                             })
                         })
                         .await

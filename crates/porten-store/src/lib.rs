@@ -65,7 +65,7 @@ pub use eservices::{Draft, EserviceStore, FileRef, Receipt, Submission, Submissi
 pub use identity::{ApiKey, IdentityStore, NewUser, User};
 pub use jobs::{Job, JobEnd, JobState, JobStore, NewJob};
 pub use knowledge::{ArticleVersionInfo, CHANGE_ARTICLE, CHANGE_SERVICE, CHANGE_SYNONYMS, Change, KnowledgeStore};
-pub use mail::{MAIL_ATTEMPTS, MAIL_JOB, Mail, MailStore, NewMail};
+pub use mail::{MAIL_ATTEMPTS, MAIL_JOB, Mail, MailStore, MailTag, NewMail, ReceiptLimits, ReceiptMail, recipient_key};
 pub use planning::PlanningStore;
 pub use porten_domain::planning::{AcdInterval, ContactCount, ServiceMix};
 pub use postgres::PostgresStore;
@@ -153,6 +153,13 @@ pub trait Store:
     /// database stays in use (SQLite: `VACUUM INTO`). PostgreSQL answers
     /// [`StoreError::Unsupported`]: use `pg_dump` there.
     async fn backup(&self, target: &std::path::Path) -> Result<()>;
+    /// Hands the space of deleted rows back to the file system, a little at
+    /// a time (SQLite: `PRAGMA incremental_vacuum`, with the file switched to
+    /// incremental auto-vacuum at migration). PostgreSQL's autovacuum makes
+    /// such space reusable by new rows; shrinking its files needs
+    /// `VACUUM FULL` or `pg_repack` in a maintenance window, so it answers 0.
+    /// The bytes given back.
+    async fn reclaim_space(&self) -> Result<u64>;
     async fn meta(&self, key: &str) -> Result<Option<String>>;
 }
 

@@ -22,6 +22,48 @@ pub struct NewMail {
     pub body: String,
 }
 
+/// The limits on receipt mail (issue 17): per recipient address and, for
+/// visitors not signed in, for the whole installation, each per hour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReceiptLimits {
+    pub per_recipient_per_hour: u32,
+    pub anonymous_per_hour: u32,
+}
+
+impl Default for ReceiptLimits {
+    fn default() -> Self {
+        Self { per_recipient_per_hour: 10, anonymous_per_hour: 200 }
+    }
+}
+
+/// What became of a submission's receipt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReceiptMail {
+    /// No address was given (or the submit repeated an earlier one).
+    None,
+    Queued,
+    /// Over a limit: the errand is registered, no mail goes out.
+    Held,
+}
+
+/// An address as the limits count it: lower case, without a `+tag` in its
+/// local part (`Anna+1@Example.org` reaches the same inbox as `anna@example.org`).
+pub fn recipient_key(address: &str) -> String {
+    let address = address.trim().to_lowercase();
+    match address.rsplit_once('@') {
+        Some((local, domain)) => format!("{}@{domain}", local.split('+').next().unwrap_or(local)),
+        None => address,
+    }
+}
+
+/// What a mail is, for the limits: a receipt of an errand, sent for a
+/// visitor who was not signed in or not.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MailTag {
+    pub anonymous: bool,
+    pub receipt_of: Option<i64>,
+}
+
 /// A mail in the outbox.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mail {
@@ -51,7 +93,7 @@ macro_rules! impl_mail {
             use chrono::{DateTime, Utc};
             use sqlx::Row;
 
-            use $crate::mail::{MAIL_ATTEMPTS, MAIL_JOB, Mail, NewMail};
+            use $crate::mail::{MAIL_ATTEMPTS, MAIL_JOB, Mail, MailTag, NewMail, ReceiptLimits, recipient_key};
             use $crate::{NewJob, Result, from_micros, micros};
 
             /// Queues a mail and its job on the writer's connection.
@@ -59,15 +101,19 @@ macro_rules! impl_mail {
                 c: &mut <$db as sqlx::Database>::Connection,
                 mail: &NewMail,
                 now: DateTime<Utc>,
+                tag: MailTag,
             ) -> Result<i64> {
                 let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO mail_outbox (recipient, subject, body, created_at) VALUES ($1, $2, $3, $4) \
-                     RETURNING id",
+                    "INSERT INTO mail_outbox (recipient, subject, body, created_at, recipient_key, anonymous, \
+                     receipt_of) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                 )
                 .bind(&mail.recipient)
                 .bind(&mail.subject)
                 .bind(&mail.body)
                 .bind(micros(now))
+                .bind(recipient_key(&mail.recipient))
+                .bind(tag.anonymous)
+                .bind(tag.receipt_of)
                 .fetch_one(&mut *c)
                 .await?;
                 let job = NewJob {
@@ -81,11 +127,51 @@ macro_rules! impl_mail {
                 Ok(id)
             }
 
+            /// Queues the receipt of errand `errand_id` unless its recipient
+            /// has had `limits.per_recipient_per_hour` mails in the last hour,
+            /// or, for an `anonymous` submitter, the installation has sent
+            /// `limits.anonymous_per_hour` such mails. Counted in the
+            /// submission's own transaction.
+            pub(crate) async fn insert_receipt(
+                c: &mut <$db as sqlx::Database>::Connection,
+                mail: &NewMail,
+                now: DateTime<Utc>,
+                errand_id: i64,
+                anonymous: bool,
+                limits: ReceiptLimits,
+            ) -> Result<bool> {
+                let since = micros(now - chrono::Duration::hours(1));
+                let to_recipient: i64 =
+                    sqlx::query_scalar("SELECT count(*) FROM mail_outbox WHERE recipient_key = $1 AND created_at > $2")
+                        .bind(recipient_key(&mail.recipient))
+                        .bind(since)
+                        .fetch_one(&mut *c)
+                        .await?;
+                if to_recipient >= i64::from(limits.per_recipient_per_hour) {
+                    return Ok(false);
+                }
+                if anonymous {
+                    let sent: i64 =
+                        sqlx::query_scalar("SELECT count(*) FROM mail_outbox WHERE anonymous = $1 AND created_at > $2")
+                            .bind(true)
+                            .bind(since)
+                            .fetch_one(&mut *c)
+                            .await?;
+                    if sent >= i64::from(limits.anonymous_per_hour) {
+                        return Ok(false);
+                    }
+                }
+                insert_mail(c, mail, now, MailTag { anonymous, receipt_of: Some(errand_id) }).await?;
+                Ok(true)
+            }
+
             #[async_trait::async_trait]
             impl $crate::MailStore for $store {
                 async fn queue_mail(&self, mail: &NewMail, now: DateTime<Utc>) -> Result<i64> {
                     let mail = mail.clone();
-                    self.writer().write(move |c| Box::pin(async move { insert_mail(c, &mail, now).await })).await
+                    self.writer()
+                        .write(move |c| Box::pin(async move { insert_mail(c, &mail, now, MailTag::default()).await }))
+                        .await
                 }
 
                 async fn mail(&self, id: i64) -> Result<Option<Mail>> {

@@ -47,6 +47,10 @@ macro_rules! impl_ops {
                     self.backup_to(target).await
                 }
 
+                async fn reclaim_space(&self) -> Result<u64> {
+                    self.reclaim().await
+                }
+
                 async fn meta(&self, key: &str) -> Result<Option<String>> {
                     Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
                         .bind(key)

@@ -13,7 +13,9 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteAutoVacuum, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 /// SQLITE_BUSY, including its extended codes.
 fn is_busy(e: &dyn sqlx::error::DatabaseError) -> bool {
@@ -41,6 +43,7 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
+            .auto_vacuum(SqliteAutoVacuum::Incremental)
             .busy_timeout(BUSY_TIMEOUT);
         if let Some(dir) = options.get_filename().parent()
             && !dir.as_os_str().is_empty()
@@ -102,6 +105,37 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Frees the pages deleted rows left behind (incremental auto-vacuum).
+    async fn reclaim(&self) -> crate::Result<u64> {
+        let pages = |sql: &'static str| async move {
+            let n: i64 = sqlx::query_scalar(sql).fetch_one(&self.reader).await?;
+            Ok::<_, sqlx::Error>(n)
+        };
+        let (size, before) = (pages("PRAGMA page_size").await?, pages("PRAGMA page_count").await?);
+        sqlx::query("PRAGMA incremental_vacuum").execute(&self.pool).await?;
+        let after = pages("PRAGMA page_count").await?;
+        Ok(u64::try_from((before - after).max(0) * size).unwrap_or(0))
+    }
+
+    /// A file made before incremental auto-vacuum was turned on keeps its
+    /// free pages for good; switching it over takes one full `VACUUM`. Done
+    /// once, after the migrations; a process that finds another doing it
+    /// (the file busy) leaves it to that one.
+    async fn use_incremental_vacuum(&self) -> crate::Result<()> {
+        let mode: i64 = sqlx::query_scalar("PRAGMA auto_vacuum").fetch_one(&self.pool).await?;
+        if mode == 2 {
+            return Ok(());
+        }
+        sqlx::query("PRAGMA auto_vacuum = INCREMENTAL").execute(&self.pool).await?;
+        match sqlx::query("VACUUM").execute(&self.pool).await {
+            Err(sqlx::Error::Database(e)) if is_busy(e.as_ref()) => {
+                tracing::info!("another process is vacuuming the database; leaving it to that one");
+                Ok(())
+            }
+            other => other.map(drop).map_err(Into::into),
+        }
+    }
+
     /// sqlx takes no migration lock on SQLite, so when several processes
     /// start on a new file together one may try a migration another is
     /// applying. The loser's migration rolls back; it tries again after the
@@ -115,7 +149,10 @@ impl SqliteStore {
             attempt += 1;
             match migrator.run(&self.pool).await {
                 Err(_) if attempt < 20 => tokio::time::sleep(Duration::from_millis(25 * attempt)).await,
-                other => return Ok(other?),
+                other => {
+                    other?;
+                    return self.use_incremental_vacuum().await;
+                }
             }
         }
     }

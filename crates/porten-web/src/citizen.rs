@@ -49,6 +49,8 @@ struct TrackPage {
     t: Tr,
     nav: Nav,
     received: bool,
+    /// The receipt was held back (over a limit): no mail went out.
+    mail_held: bool,
     replied: bool,
     registry_number: String,
     title: String,
@@ -65,6 +67,7 @@ struct TrackPage {
 #[derive(serde::Deserialize, Default)]
 struct Flags {
     received: Option<String>,
+    mail: Option<String>,
     replied: Option<String>,
 }
 
@@ -93,6 +96,7 @@ fn render_view(
     let status_code = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = TrackPage {
         received: flags.received.is_some(),
+        mail_held: flags.mail.as_deref() == Some("held"),
         replied: flags.replied.is_some(),
         registry_number: view.registry_number,
         title: view.service.as_ref().map(|s| t.pick(&s.name_sv, &s.name_en).to_owned()).unwrap_or(view.title),

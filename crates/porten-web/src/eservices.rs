@@ -16,7 +16,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use porten_app::AppError;
 use porten_app::eservices::files::MAX_FILE_BYTES;
-use porten_app::eservices::{DraftView, Upload};
+use porten_app::eservices::{DraftView, ReceiptMail, Upload};
 use porten_domain::eservice::{Answers, Definition, Field, FieldKind, Step};
 use porten_domain::{Channel, Violations};
 use porten_store::User;
@@ -35,6 +35,7 @@ const DRAFTS_PER_ADDRESS: u32 = 60;
 const FILES_PER_ADDRESS: u32 = 120;
 const SUBMITS_PER_ADDRESS: u32 = 60;
 const ABUSE_WINDOW: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+const DAY: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
 /// Largest step post: one file of at most 10 MiB, with room to spare so
 /// that a somewhat larger file is refused with a clear message on the page.
@@ -188,6 +189,8 @@ struct StepPage {
     saved: bool,
     restarted: bool,
     resume_link: String,
+    /// Until when the draft is kept (Stockholm time).
+    kept_until: String,
 }
 
 /// The message shown for a violation of `field`.
@@ -203,7 +206,7 @@ fn field_error(t: &Tr, field: &Field, code: &str) -> String {
         },
         "invalid" => format!("es-error-invalid-{}", kind_name(field.kind)),
         "too_long" => return t.with("es-error-too_long", &[("label", label), ("max", field.max_length.to_string())]),
-        "file_type" | "too_large" | "empty" => format!("es-error-{code}"),
+        "file_type" | "too_large" | "empty" | "quota" => format!("es-error-{code}"),
         _ => "es-error-invalid-text".to_owned(),
     };
     t.with1(&key, "label", label)
@@ -355,6 +358,7 @@ fn render_step(
         saved: state.saved,
         restarted: state.restarted,
         resume_link: step_href(view, index),
+        kept_until: crate::i18n::local_time(view.draft.expires_at),
         t,
         nav,
     };
@@ -551,14 +555,9 @@ async fn save_step(
     if let Err(status) = form.read_rest(&mut multipart, &file_fields).await {
         return error_page(t, nav, status);
     }
-    let files = form.uploads.iter().filter(|u| !u.content.is_empty()).count() as u32;
-    let key = state.limiter.key(("upload", ip));
-    if files > 0 && state.limiter.count(key, ABUSE_WINDOW) + files > FILES_PER_ADDRESS {
-        tracing::warn!(target: "porten::security", event = "eservice.refused", reason = "files per address");
+    if let Err(reason) = count_uploads(&state, user.as_ref(), ip, &form.uploads) {
+        tracing::warn!(target: "porten::security", event = "eservice.refused", reason);
         return error_page(t, nav, StatusCode::TOO_MANY_REQUESTS);
-    }
-    for _ in 0..files {
-        state.limiter.hit(key, ABUSE_WINDOW);
     }
     let out = match target {
         StepTarget::Draft(view) => state.app.save_step_in(view, &step, form.answers, form.uploads).await,
@@ -582,6 +581,37 @@ async fn save_step(
         Some(_) => Redirect::to(&step_href(&out.view, index + 1)).into_response(),
         None => Redirect::to(&format!("/e/{code}/{}/review", out.view.draft.id)).into_response(),
     }
+}
+
+/// Counts a step's files against the limits of its client address: how
+/// many in [`ABUSE_WINDOW`], and for a visitor who is not signed in, how many
+/// bytes a day. Nothing is counted when a limit would be passed.
+fn count_uploads(
+    state: &AppState,
+    user: Option<&User>,
+    ip: Option<std::net::IpAddr>,
+    uploads: &[Upload],
+) -> Result<(), &'static str> {
+    let files = uploads.iter().filter(|u| !u.content.is_empty()).count() as u32;
+    if files == 0 {
+        return Ok(());
+    }
+    let limiter = &state.limiter;
+    let count = limiter.key(("upload", ip));
+    if limiter.count(count, ABUSE_WINDOW) + files > FILES_PER_ADDRESS {
+        return Err("files per address");
+    }
+    let bytes = uploads.iter().map(|u| u.content.len()).sum::<usize>().min(u32::MAX as usize) as u32;
+    let stored = limiter.key(("upload-bytes", ip));
+    let budget = state.config.upload_bytes_per_address_per_day;
+    if user.is_none() && limiter.count(stored, DAY).saturating_add(bytes) > budget {
+        return Err("bytes per address and day");
+    }
+    limiter.add(count, ABUSE_WINDOW, files);
+    if user.is_none() {
+        limiter.add(stored, DAY, bytes);
+    }
+    Ok(())
 }
 
 /// One answer on the review page.
@@ -705,8 +735,9 @@ async fn submit(
         tracing::warn!(target: "porten::security", event = "eservice.refused", reason = "submits per address");
         return error_page(t, nav, StatusCode::TOO_MANY_REQUESTS);
     }
-    match state.app.submit_draft(user.as_ref(), &draft, t.lang == Lang::En).await {
-        Ok(token) => Redirect::to(&format!("/track/{token}?received=1")).into_response(),
+    match state.app.submit_draft_with_receipt(user.as_ref(), &draft, t.lang == Lang::En).await {
+        Ok((token, ReceiptMail::Held)) => Redirect::to(&format!("/track/{token}?received=1&mail=held")).into_response(),
+        Ok((token, _)) => Redirect::to(&format!("/track/{token}?received=1")).into_response(),
         Err(AppError::Invalid(v)) => match state.app.open_draft(user.as_ref(), &draft).await {
             Ok(view) => render_review(t.at(format!("/e/{code}/{draft}/review")), nav, &view, &v),
             Err(e) => draft_error(&state, t, nav, (&code, &draft, user.as_ref()), e).await,

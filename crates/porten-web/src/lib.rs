@@ -58,6 +58,9 @@ pub struct WebConfig {
     pub metrics_token: Option<String>,
     /// Offer the demo's e-ID login with fictional people (`--demo` only).
     pub demo_eid: bool,
+    /// Bytes of files visitors who are not signed in may upload from one
+    /// client address in a day (issue 17).
+    pub upload_bytes_per_address_per_day: u32,
 }
 
 impl WebConfig {
@@ -77,6 +80,7 @@ impl Default for WebConfig {
             public_url: None,
             metrics_token: None,
             demo_eid: false,
+            upload_bytes_per_address_per_day: 200 * 1024 * 1024,
         }
     }
 }

@@ -66,13 +66,18 @@ impl RateLimiter {
 
     /// Counts one hit for `key` (a new window when the last has passed).
     pub fn hit(&self, key: u64, window: Duration) {
+        self.add(key, window, 1);
+    }
+
+    /// Counts `amount` for `key`, e.g. bytes stored (a new window when the last has passed).
+    pub fn add(&self, key: u64, window: Duration, amount: u32) {
         let now = Instant::now();
         let mut table = self.table.lock().expect("rate limiter lock");
         let Table { windows, order } = &mut *table;
         match windows.get_mut(&key) {
-            Some((start, n)) if now.duration_since(*start) < window => *n += 1,
+            Some((start, n)) if now.duration_since(*start) < window => *n = n.saturating_add(amount),
             _ => {
-                windows.insert(key, (now, 1));
+                windows.insert(key, (now, amount));
                 order.push_back((key, now));
             }
         }

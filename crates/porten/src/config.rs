@@ -53,6 +53,11 @@ pub struct Config {
     pub http2_cleartext: bool,
     /// With `http2_cleartext`: streams per connection.
     pub http2_max_streams: Option<u32>,
+    /// Receipts mailed for visitors who are not signed in, per hour, in all.
+    pub anonymous_mail_per_hour: Option<u32>,
+    /// MiB of files visitors who are not signed in may upload from one
+    /// client address in a day.
+    pub upload_mb_per_address_per_day: Option<u32>,
     /// A folder of e-service definitions, one TOML file per service.
     pub eservices_dir: Option<std::path::PathBuf>,
     /// The SMTP relay mail goes through, `smtp://host:port`
@@ -147,6 +152,14 @@ impl Config {
         )
     }
 
+    pub fn receipt_limits(&self) -> porten_app::eservices::ReceiptLimits {
+        let defaults = porten_app::eservices::ReceiptLimits::default();
+        porten_app::eservices::ReceiptLimits {
+            anonymous_per_hour: self.anonymous_mail_per_hour.unwrap_or(defaults.anonymous_per_hour),
+            ..defaults
+        }
+    }
+
     pub fn serve_limits(&self) -> porten_web::ServeLimits {
         let defaults = porten_web::ServeLimits::default();
         let seconds = std::time::Duration::from_secs;
@@ -172,6 +185,9 @@ impl Config {
             metrics_token: std::env::var("PORTEN_METRICS_TOKEN").ok().or_else(|| self.metrics_token.clone()),
             ..Default::default()
         };
+        if let Some(mb) = self.upload_mb_per_address_per_day {
+            web.upload_bytes_per_address_per_day = mb.saturating_mul(1024 * 1024);
+        }
         if let Some(n) = &self.city_name_sv {
             web.city_name_sv = n.clone();
         }

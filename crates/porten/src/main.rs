@@ -370,6 +370,7 @@ async fn serve(args: ServeArgs, file: Config) -> Result<()> {
         .await?
         .with_eservices(definitions)
         .with_public_url(&public_url)
+        .with_receipt_limits(file.receipt_limits())
         .with_portal(site, file.search_dir(&database_url));
     if let Some(settings) = file.eid(&public_url)? {
         tracing::info!(issuer = %settings.issuer, "citizens sign in with e-ID through OpenID Connect");

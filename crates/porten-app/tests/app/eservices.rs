@@ -243,3 +243,48 @@ async fn the_citizen_and_the_case_officer_write_to_each_other_and_mail_goes_out_
     assert!(!got[1].contains("Vilken sida"), "the message itself stays out of the mail");
     t.db.cleanup().await;
 }
+
+/// A form with seven photo fields on one step, to fill a draft's quota.
+const ALBUM: &str = r#"
+service_code = "pothole"
+version = 1
+title = { sv = "Album", en = "Album" }
+intro = { sv = "Bilder.", en = "Photos." }
+
+[[steps]]
+id = "photos"
+title = { sv = "Bilder", en = "Photos" }
+"#;
+
+#[tokio::test]
+async fn a_drafts_files_have_a_quota_and_an_anonymous_draft_lives_days_not_a_month() {
+    let mut t = TestApp::new().await;
+    let mut toml = ALBUM.to_owned();
+    for i in 1..=7 {
+        toml.push_str(&format!(
+            "\n[[steps.fields]]\nname = \"photo{i}\"\nkind = \"file\"\nlabel = {{ sv = \"Bild {i}\", en = \"Photo {i}\" }}\n"
+        ));
+    }
+    t.app = t.app.with_eservices(vec![porten_app::eservices::parse_definition("album.toml", &toml).unwrap()]);
+    let draft = t.app.start_draft(None, "pothole", None).await.unwrap().draft;
+    assert_eq!(draft.expires_at - draft.created_at, Duration::days(3), "anonymous: three days");
+    let citizen = user(&t, "citizen").await;
+    let own = t.app.start_draft(Some(&citizen), "pothole", None).await.unwrap().draft;
+    assert_eq!(own.expires_at - own.created_at, Duration::days(30), "signed in: a month");
+
+    // Seven 9 MiB photos: six fit in the 60 MiB quota, the seventh is refused.
+    let mut big = PNG.to_vec();
+    big.resize(9 * 1024 * 1024, 7);
+    let uploads: Vec<Upload> = (1..=7)
+        .map(|i| {
+            let mut content = big.clone();
+            content[100] = i;
+            Upload { field: format!("photo{i}"), name: format!("{i}.png"), content }
+        })
+        .collect();
+    let out = t.app.save_step(None, &draft.id, "photos", Answers::new(), uploads).await.unwrap();
+    let refused: Vec<(&str, &str)> = out.violations.0.iter().map(|v| (v.field.as_str(), v.code)).collect();
+    assert_eq!(refused, [("photo7", "quota")]);
+    assert_eq!(out.view.draft.files.len(), 6);
+    t.db.cleanup().await;
+}

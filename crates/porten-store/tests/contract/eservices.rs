@@ -2,7 +2,9 @@
 //! its errand once however often it is sent, the mail outbox, and the
 //! citizen's own errands.
 
-use porten_store::{Draft, FileRef, MAIL_JOB, NewMail, OwnedRegistration, Submission};
+use porten_store::{
+    Backend, Draft, FileRef, MAIL_JOB, NewMail, OwnedRegistration, ReceiptLimits, ReceiptMail, Submission,
+};
 
 use super::*;
 
@@ -49,6 +51,7 @@ fn submission(draft_id: &str, at: DateTime<Utc>, files: Vec<FileRef>, mail: Opti
         assisted_by: None,
         files,
         mail,
+        receipt_limits: ReceiptLimits::default(),
     }
 }
 
@@ -206,5 +209,70 @@ async fn a_mail_carried_by_a_write_commits_with_it_or_not_at_all() {
     .await
     .unwrap();
     assert_eq!(mail_jobs().await, 1, "the message and its mail commit together");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn receipts_are_held_back_over_the_limits_per_recipient_and_for_anonymous_mail() {
+    let db = TestDb::new().await;
+    let s = db.store.as_ref();
+    seed(s).await;
+    let now = t(2026, 5, 4, 9);
+    let limits = ReceiptLimits { per_recipient_per_hour: 3, anonymous_per_hour: 5 };
+    let submit = |n: u32, to: &str, owner: Option<i64>, at: DateTime<Utc>| {
+        let id = format!("d-{n}");
+        let mail = NewMail { recipient: to.into(), subject: "Kvitto".into(), body: "Tack".into() };
+        let mut sub = submission(&id, at, vec![], Some(mail));
+        sub.owner = owner;
+        sub.receipt_limits = limits;
+        (id, sub)
+    };
+    let mut outcomes = Vec::new();
+    // One inbox, however its address is written.
+    for (n, to) in
+        [(1, "offer@example.org"), (2, "Offer@Example.ORG"), (3, "offer+2@example.org"), (4, "offer@example.org")]
+    {
+        let (id, sub) = submit(n, to, None, now);
+        s.save_draft(&draft(&id, now, vec![])).await.unwrap();
+        outcomes.push(s.submit_draft(sub).await.unwrap().mail);
+    }
+    assert_eq!(outcomes, [ReceiptMail::Queued, ReceiptMail::Queued, ReceiptMail::Queued, ReceiptMail::Held]);
+    assert_eq!(s.list_errands(&ErrandFilter::default(), None, 10).await.unwrap().total, 4, "every errand registered");
+    // Other recipients, until the anonymous budget of five is spent; a signed-in citizen's receipt still goes.
+    let mut outcomes = Vec::new();
+    for n in 5..8 {
+        let (id, sub) = submit(n, &format!("person{n}@example.org"), None, now);
+        s.save_draft(&draft(&id, now, vec![])).await.unwrap();
+        outcomes.push(s.submit_draft(sub).await.unwrap().mail);
+    }
+    assert_eq!(outcomes, [ReceiptMail::Queued, ReceiptMail::Queued, ReceiptMail::Held]);
+    let anna = s.citizen_by_personal_number("198112189876", "Anna Andersson", now).await.unwrap();
+    let (id, sub) = submit(8, "signed-in@example.org", Some(anna.id), now);
+    s.save_draft(&Draft { owner: Some(anna.id), ..draft(&id, now, vec![]) }).await.unwrap();
+    assert_eq!(s.submit_draft(sub).await.unwrap().mail, ReceiptMail::Queued);
+    // An hour later the recipient gets receipts again.
+    let later = now + Duration::minutes(61);
+    let (id, sub) = submit(9, "offer@example.org", None, later);
+    s.save_draft(&draft(&id, later, vec![])).await.unwrap();
+    assert_eq!(s.submit_draft(sub).await.unwrap().mail, ReceiptMail::Queued);
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn space_of_purged_drafts_goes_back_to_the_file_system() {
+    let db = TestDb::new().await;
+    let s = db.store.as_ref();
+    seed(s).await;
+    let now = t(2026, 5, 4, 9);
+    let content: Vec<u8> = (0..4 * 1024 * 1024u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let file = photo(&content);
+    s.put_attachment(&file, content, now).await.unwrap();
+    s.save_draft(&draft("d-1", now, vec![file])).await.unwrap();
+    assert_eq!(s.purge_drafts(now + Duration::days(31)).await.unwrap(), 1);
+    let freed = s.reclaim_space().await.unwrap();
+    match s.backend() {
+        Backend::Sqlite => assert!(freed >= 4 * 1024 * 1024, "the file's pages are freed: {freed}"),
+        Backend::Postgres => assert_eq!(freed, 0, "autovacuum's business"),
+    }
     db.cleanup().await;
 }

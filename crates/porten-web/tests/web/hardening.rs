@@ -121,3 +121,62 @@ async fn a_file_over_the_limit_is_refused_on_the_page_and_a_huge_text_part_is_to
     assert_eq!(t.send(req).await.status, StatusCode::PAYLOAD_TOO_LARGE);
     t.db.cleanup().await;
 }
+
+/// Fills in the pothole form through App with `email`; the draft's id.
+async fn pothole_draft(t: &TestApp, email: &str) -> String {
+    let app = &t.app;
+    let id = app.start_draft(None, "pothole", None).await.unwrap().draft.id;
+    let one = |k: &str, v: &str| (k.to_owned(), vec![v.to_owned()]);
+    app.save_step(None, &id, "where", [one("address", "Sjögatan 14")].into_iter().collect(), vec![]).await.unwrap();
+    let answers = [one("fault", "pothole"), one("description", "Djupt hål"), one("email", email)];
+    app.save_step(None, &id, "what", answers.into_iter().collect(), vec![]).await.unwrap();
+    id
+}
+
+#[tokio::test]
+async fn an_address_gets_ten_receipts_an_hour_and_the_eleventh_errand_is_registered_without_mail() {
+    let t = TestApp::new().await;
+    for _ in 0..10 {
+        let id = pothole_draft(&t, "victim@example.org").await;
+        t.app.submit_draft(None, &id, false).await.unwrap();
+    }
+    let jar = format!("porten_csrf={CSRF}");
+    let id = pothole_draft(&t, "Victim+bomb@example.org").await;
+    let submitted = t.post_form(&format!("/e/pothole/{id}/submit"), &jar, &format!("csrf={CSRF}")).await;
+    assert_eq!(submitted.status, StatusCode::SEE_OTHER, "the errand is not refused");
+    let receipt = submitted.header(header::LOCATION).to_owned();
+    assert!(receipt.ends_with("?received=1&mail=held"), "{receipt}");
+    let page = t.get(&receipt, &jar).await;
+    assert!(page.body.contains("Vi har inte skickat något kvitto med e-post"), "{}", page.body);
+    assert!(page.body.contains("Länk till ditt ärende"), "the tracking link is shown instead");
+    let mails = porten_store::JobStore::list_jobs(t.db.store.as_ref(), 100).await.unwrap();
+    assert_eq!(mails.iter().filter(|j| j.kind == porten_store::MAIL_JOB).count(), 10, "ten receipts, not eleven");
+    t.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn anonymous_uploads_from_one_address_have_a_daily_budget() {
+    let t = TestApp::new().await;
+    let config = porten_web::WebConfig { upload_bytes_per_address_per_day: 64 * 1024, ..Default::default() };
+    let router = porten_web::router(porten_web::AppState::new(t.app.clone(), config, None));
+    let jar = format!("porten_csrf={CSRF}");
+    let what = what_step(&t, &jar).await;
+    let mut photo = PNG.to_vec();
+    photo.resize(40 * 1024, 1);
+    let mut statuses = Vec::new();
+    for i in 0..2u8 {
+        photo[50] = i;
+        let token = form_token(&router, &jar).await;
+        let (kind, body) = multipart(&[("csrf", &token), ("action", "save")], &[("photo", "a.png", &photo)]);
+        let req = Request::builder()
+            .method("POST")
+            .uri(&what)
+            .header(header::COOKIE, &jar)
+            .header(header::CONTENT_TYPE, kind)
+            .body(Body::from(body))
+            .unwrap();
+        statuses.push(crate::support::send(&router, req).await.status);
+    }
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::TOO_MANY_REQUESTS], "40 KB fits in 64 KB a day, 80 KB not");
+    t.db.cleanup().await;
+}
