@@ -182,20 +182,6 @@ fn expired() -> AppError {
     AppError::Rejected("expired".into())
 }
 
-/// Whether `user` may open `draft`.
-fn may_open(user: Option<&User>, draft: &Draft) -> bool {
-    may_open_by(user, draft.owner, draft.assisted_by)
-}
-
-/// Whether `user` may open a draft with this owner and helper.
-fn may_open_by(user: Option<&User>, owner: Option<i64>, assisted_by: Option<i64>) -> bool {
-    match (owner, assisted_by) {
-        (Some(owner), _) => user.is_some_and(|u| u.id == owner),
-        (None, Some(_)) => user.is_some_and(|u| u.role.is_staff()),
-        (None, None) => true,
-    }
-}
-
 /// The answer to an e-service field as one line of the errand's form.
 fn form_value(field_kind: FieldKind, answers: &[String], files: &[&FileRef]) -> String {
     match field_kind {
@@ -259,11 +245,33 @@ impl App {
         Ok(DraftView { draft, definition })
     }
 
+    /// Whether `user` may open a draft with this owner and helper: a
+    /// citizen's own draft only they; one an agent fills in for a caller,
+    /// that agent and the contact center (issue 17); an anonymous one,
+    /// whoever holds its id.
+    async fn may_open_by(&self, user: Option<&User>, owner: Option<i64>, assisted_by: Option<i64>) -> Result<bool> {
+        Ok(match (owner, assisted_by) {
+            (Some(owner), _) => user.is_some_and(|u| u.id == owner),
+            (None, Some(helper)) => match user {
+                Some(u) if u.id == helper => true,
+                Some(u) if u.role.is_staff() => self.in_contact_center(u).await?,
+                _ => false,
+            },
+            (None, None) => true,
+        })
+    }
+
+    /// Whether `user` works in a contact-center unit.
+    async fn in_contact_center(&self, user: &User) -> Result<bool> {
+        let Some(unit) = &user.unit else { return Ok(false) };
+        Ok(self.portal_data().await?.units.iter().any(|u| &u.code == unit && u.contact_center))
+    }
+
     /// Opens a draft. An expired draft answers [`AppError::Rejected`]
     /// ("expired"); one the user may not open, [`AppError::NotFound`].
     pub async fn open_draft(&self, user: Option<&User>, id: &str) -> Result<DraftView> {
         let draft = self.store.get_draft(id).await?.ok_or_else(expired)?;
-        if !may_open(user, &draft) {
+        if !self.may_open_by(user, draft.owner, draft.assisted_by).await? {
             return Err(AppError::NotFound);
         }
         if draft.expires_at < self.now() {
@@ -281,12 +289,9 @@ impl App {
     /// The tracking token of a draft that was submitted, for a second submit
     /// or the back button: only for whoever could open the draft.
     pub async fn submitted_draft(&self, user: Option<&User>, id: &str) -> Result<Option<String>> {
-        Ok(self
-            .store
-            .submitted_draft(id)
-            .await?
-            .filter(|s| may_open_by(user, s.owner, s.assisted_by))
-            .map(|s| s.tracking_token))
+        let Some(submitted) = self.store.submitted_draft(id).await? else { return Ok(None) };
+        let may = self.may_open_by(user, submitted.owner, submitted.assisted_by).await?;
+        Ok(may.then_some(submitted.tracking_token))
     }
 
     /// Saves the answers to one step of a draft, with its uploads, and
@@ -515,7 +520,13 @@ impl App {
             tracking_token: token,
             owner: draft.owner,
             assisted_by: draft.assisted_by,
-            files: draft.files.clone(),
+            // A file of a field hidden by an answer given later is not sent.
+            files: draft
+                .files
+                .iter()
+                .filter(|file| definition.fields().any(|f| f.name == file.field && definition.shown(f, &draft.answers)))
+                .cloned()
+                .collect(),
             mail,
             receipt_limits: self.receipt_limits,
         };
@@ -654,6 +665,11 @@ impl App {
     /// (and an errand waiting for the citizen goes back to the case officer).
     pub async fn citizen_reply(&self, access: CitizenAccess<'_>, body: &str) -> Result<()> {
         let errand = self.citizen_errand_row(access).await?;
+        // A closed errand takes no more replies: nobody would read them
+        // (issue 17). The tracking page says how to reach the city instead.
+        if errand.lifecycle == Lifecycle::Closed {
+            return Err(AppError::Rejected("the errand is closed".into()));
+        }
         let actor = match access {
             CitizenAccess::Token(_) => Actor::System { name: "invånare via spårningslänk".into() },
             CitizenAccess::SignedIn(u, _) => user_actor(u),

@@ -44,6 +44,15 @@ fn editor(actor: &Actor) -> Result<()> {
     if is_editor(actor) { Ok(()) } else { Err(AppError::Forbidden) }
 }
 
+/// Whether `actor` edits the city-wide search synonyms: a system admin.
+pub fn edits_synonyms(actor: &Actor) -> bool {
+    matches!(actor, Actor::System { .. } | Actor::User { role: Role::SystemAdmin, .. })
+}
+
+fn synonym_editor(actor: &Actor) -> Result<()> {
+    if edits_synonyms(actor) { Ok(()) } else { Err(AppError::Forbidden) }
+}
+
 /// An article as a reader sees it, with related articles.
 #[derive(Clone, Debug)]
 pub struct ArticlePage {
@@ -246,9 +255,10 @@ impl App {
         Ok(self.store.synonyms().await?)
     }
 
-    /// Sets the words a term also finds (`dagis` → `förskola`).
+    /// Sets the words a term also finds (`dagis` → `förskola`). The
+    /// synonyms serve the whole city, so only a system admin sets them.
     pub async fn set_synonym(&self, actor: &Actor, term: &str, words: &str) -> Result<Synonym> {
-        editor(actor)?;
+        synonym_editor(actor)?;
         let synonym = Synonym::parse(term, words).map_err(AppError::Invalid)?;
         self.audited(actor, "search.synonym", &synonym.term, self.store.set_synonym(&synonym)).await?;
         self.after_edit().await;
@@ -256,7 +266,7 @@ impl App {
     }
 
     pub async fn delete_synonym(&self, actor: &Actor, term: &str) -> Result<bool> {
-        editor(actor)?;
+        synonym_editor(actor)?;
         let gone = self.audited(actor, "search.synonym.delete", term, self.store.delete_synonym(term)).await?;
         self.after_edit().await;
         Ok(gone)

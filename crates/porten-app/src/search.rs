@@ -27,6 +27,7 @@ use porten_domain::knowledge::{Article, Site, Visibility};
 use porten_domain::{Actor, Scope, Service, Unit};
 use porten_search::{Doc, DocKind, SearchIndex};
 use porten_store::{CHANGE_ARTICLE, CHANGE_SERVICE, CHANGE_SYNONYMS, LoggedSearch, SelfServiceEvent, Store};
+use unicode_normalization::UnicodeNormalization;
 
 use crate::{App, AppError, Result};
 
@@ -279,14 +280,17 @@ impl App {
     }
 
     /// Notes a search (or, with `clicked`, a followed result) for the query
-    /// log, unless it looks like it holds personal data.
-    fn log_search(&self, query: &str, lang: &str, results: usize, clicked: Option<&str>) {
-        let query = query.trim();
-        if query.is_empty() || looks_personal(query) {
+    /// log, unless it looks like it holds personal data; of the rest, only
+    /// the words the index knows are kept (issue 17). The text is
+    /// normalised (NFKC) first, so full-width digits count as digits.
+    fn log_search(&self, index: &SearchIndex, query: &str, lang: &str, results: usize, clicked: Option<&str>) {
+        let query: String = query.trim().nfkc().collect();
+        if query.is_empty() || looks_personal(&query) {
             return;
         }
+        let query = index.vocabulary_only(&query.to_lowercase());
         self.portal.searches.lock().unwrap_or_else(|e| e.into_inner()).push(LoggedSearch {
-            query: query.to_lowercase().chars().take(100).collect(),
+            query: query.chars().take(100).collect(),
             lang: if lang == "en" { "en".into() } else { "sv".into() },
             results: results as u32,
             clicked: clicked.map(str::to_owned),
@@ -301,7 +305,7 @@ impl App {
         let index = self.ready_index().await?;
         let results = index.search(&query).map_err(|e| AppError::Rejected(e.to_string()))?;
         if query.offset == 0 && !matches!(actor, Some(Actor::ApiKey { .. })) {
-            self.log_search(&query.text, &query.lang, results.total, None);
+            self.log_search(&index, &query.text, &query.lang, results.total, None);
         }
         Ok(results)
     }
@@ -329,7 +333,8 @@ impl App {
             _ => None,
         };
         if url.is_some() {
-            self.log_search(query, "sv", 0, Some(key));
+            let index = self.ready_index().await?;
+            self.log_search(&index, query, "sv", 0, Some(key));
         }
         Ok(url)
     }

@@ -352,6 +352,39 @@ impl SearchIndex {
         self.forget_answers();
     }
 
+    /// A query as the search statistics may keep it: each word that the
+    /// indexed texts (in either language, with or without diacritics) or
+    /// the synonyms use is kept; any other word (a name, a street, a
+    /// number) becomes "…", so that editors see what people miss without
+    /// seeing who they are.
+    pub fn vocabulary_only(&self, text: &str) -> String {
+        let f = self.fields;
+        let searcher = self.reader.searcher();
+        let synonyms = self.synonyms.read().unwrap_or_else(|e| e.into_inner());
+        let in_index = |field, analyzer: &str, word: &str| {
+            let terms = analysis::terms(self.index.tokenizers(), analyzer, word);
+            !terms.is_empty()
+                && terms.iter().all(|t| searcher.doc_freq(&Term::from_field_text(field, t)).is_ok_and(|n| n > 0))
+        };
+        let known = |word: &str| {
+            synonyms.contains_key(word)
+                || synonyms.values().flatten().any(|w| w == word)
+                || in_index(f.words, PLAIN, word)
+                || in_index(f.title_plain, PLAIN, word)
+                || in_index(f.text_fold, FOLD, word)
+                || in_index(f.body_en, EN, word)
+        };
+        let mut kept: Vec<&str> = Vec::new();
+        for word in text.split_whitespace() {
+            let bare = word.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+            let shown = if bare.is_empty() || known(&bare) { word } else { "…" };
+            if !(shown == "…" && kept.last() == Some(&"…")) {
+                kept.push(shown);
+            }
+        }
+        kept.join(" ")
+    }
+
     fn forget_answers(&self) {
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         cache.0 += 1;

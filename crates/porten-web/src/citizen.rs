@@ -9,6 +9,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use porten_app::AppError;
 use porten_app::eservices::{CitizenAccess, CitizenEvent, CitizenView};
 use porten_domain::{PublicId, Role};
 use porten_store::User;
@@ -60,6 +61,12 @@ struct TrackPage {
     reply_action: String,
     /// The tracking link to keep, on the receipt.
     link: String,
+    /// The errand is closed: no reply form, but how to reach the city.
+    closed: bool,
+    /// The city's phone and e-mail, for a closed errand.
+    phone: String,
+    phone_tel: String,
+    email: String,
     errors: Vec<ErrorLink>,
     reply: String,
 }
@@ -71,15 +78,22 @@ struct Flags {
     replied: Option<String>,
 }
 
-fn render_view(
-    t: Tr,
-    nav: Nav,
-    view: CitizenView,
-    reply_action: String,
-    flags: &Flags,
+/// The reply form under an errand: where it posts, and after a problem
+/// its errors and what was typed.
+struct ReplyState {
+    action: String,
     errors: Vec<ErrorLink>,
-    reply: String,
-) -> Response {
+    text: String,
+}
+
+impl ReplyState {
+    fn empty(action: String) -> Self {
+        Self { action, errors: Vec::new(), text: String::new() }
+    }
+}
+
+fn render_view(state: &AppState, t: Tr, nav: Nav, view: CitizenView, flags: &Flags, form: ReplyState) -> Response {
+    let ReplyState { action: reply_action, errors, text: reply } = form;
     let events = view
         .events
         .iter()
@@ -94,6 +108,7 @@ fn render_view(
         })
         .collect();
     let status_code = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let contact = state.app.site().contact.as_ref();
     let page = TrackPage {
         received: flags.received.is_some(),
         mail_held: flags.mail.as_deref() == Some("held"),
@@ -104,6 +119,12 @@ fn render_view(
         created: local_time(view.created_at),
         events,
         link: view.tracking_token.map(|tok| format!("/track/{tok}")).unwrap_or_default(),
+        closed: view.lifecycle == porten_domain::Lifecycle::Closed,
+        phone: contact.map(|c| c.phone.clone()).unwrap_or_default(),
+        phone_tel: contact
+            .map(|c| c.phone.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect())
+            .unwrap_or_default(),
+        email: contact.map(|c| c.email.clone()).unwrap_or_default(),
         reply_action,
         errors,
         reply,
@@ -123,7 +144,7 @@ async fn track_page(
 ) -> Response {
     let nav = Nav::new(user.as_ref(), &csrf);
     match state.app.citizen_errand(CitizenAccess::Token(&token)).await {
-        Ok(view) => render_view(t, nav, view, format!("/track/{token}/reply"), &flags, Vec::new(), String::new()),
+        Ok(view) => render_view(&state, t, nav, view, &flags, ReplyState::empty(format!("/track/{token}/reply"))),
         Err(e) => app_error_page(t, nav, e),
     }
 }
@@ -159,13 +180,25 @@ async fn reply(
     if problem.is_none() {
         match state.app.citizen_reply(access, message).await {
             Ok(()) => return Redirect::to(&format!("{here}?replied=1")).into_response(),
+            // Closed meanwhile: the page says so and how to reach the city.
+            Err(AppError::Rejected(_)) => {
+                return match state.app.citizen_errand(access).await {
+                    Ok(view) => {
+                        let form = ReplyState::empty(format!("{here}/reply"));
+                        let page = render_view(state, t, nav, view, &Flags::default(), form);
+                        (StatusCode::CONFLICT, page).into_response()
+                    }
+                    Err(e) => app_error_page(t, nav, e),
+                };
+            }
             Err(e) => return app_error_page(t, nav, e),
         }
     }
     let errors = vec![ErrorLink { id: "message".into(), message: t.get(problem.unwrap_or_default()) }];
     match state.app.citizen_errand(access).await {
         Ok(view) => {
-            render_view(t.at(here.clone()), nav, view, format!("{here}/reply"), &Flags::default(), errors, form.message)
+            let reply = ReplyState { action: format!("{here}/reply"), errors, text: form.message };
+            render_view(state, t.at(here.clone()), nav, view, &Flags::default(), reply)
         }
         Err(e) => app_error_page(t, nav, e),
     }
@@ -268,7 +301,7 @@ async fn my_errand(
     let nav = Nav::new(Some(&user), &csrf);
     let Ok(public_id) = PublicId::parse(&id) else { return error_page(t, nav, StatusCode::NOT_FOUND) };
     match state.app.citizen_errand(CitizenAccess::SignedIn(&user, public_id)).await {
-        Ok(view) => render_view(t, nav, view, format!("/mina-arenden/{id}/reply"), &flags, Vec::new(), String::new()),
+        Ok(view) => render_view(&state, t, nav, view, &flags, ReplyState::empty(format!("/mina-arenden/{id}/reply"))),
         Err(e) => app_error_page(t, nav, e),
     }
 }

@@ -715,6 +715,8 @@ struct SynonymsPage {
     t: Tr,
     nav: Nav,
     synonyms: Vec<(String, String)>,
+    /// Only a system admin changes the city-wide synonyms; others read them.
+    may_edit: bool,
     term: String,
     words: String,
     errors: Vec<ErrorLink>,
@@ -731,14 +733,17 @@ async fn synonyms_render(
     words: String,
     errors: Violations,
 ) -> Response {
-    let synonyms = match state.app.synonyms(&user_actor(user)).await {
+    let actor = user_actor(user);
+    let may_edit = porten_app::knowledge::edits_synonyms(&actor);
+    let synonyms = match state.app.synonyms(&actor).await {
         Ok(s) => s.into_iter().map(|s| (s.term, s.words.join(", "))).collect(),
         Err(e) => return app_error_page(t, nav, e),
     };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let form = FormErrors { t: &t, errors: &errors, prefix: "kb-synonym" };
     let (summary, term_error, words_error) = (form.summary(&[]), form.field("term"), form.field("words"));
-    (status, SynonymsPage { t, nav, synonyms, term, words, errors: summary, term_error, words_error }).into_response()
+    let page = SynonymsPage { t, nav, synonyms, may_edit, term, words, errors: summary, term_error, words_error };
+    (status, page).into_response()
 }
 
 async fn synonyms_page(State(state): State<AppState>, t: Tr, csrf: CsrfToken, MaybeUser(user): MaybeUser) -> Response {

@@ -230,8 +230,13 @@ async fn follow(
     t: Tr,
     csrf: CsrfToken,
     MaybeUser(user): MaybeUser,
+    ClientIp(ip): ClientIp,
     Query(p): Query<FollowParams>,
 ) -> Response {
+    // A followed result counts in the statistics: limited like a search.
+    if !allowed(&state, ip) {
+        return error_page(t, Nav::new(user.as_ref(), &csrf), axum::http::StatusCode::TOO_MANY_REQUESTS);
+    }
     let actor = user.as_ref().map(user_actor);
     match state.app.follow_result(actor.as_ref(), &p.q, &p.key).await {
         Ok(Some(url)) => Redirect::to(&url).into_response(),

@@ -1,9 +1,9 @@
 //! Identity and access on pages: signing in and signing out. The cookies,
 //! bearer keys and CSRF token are in `auth.rs`.
 //!
-//! Failed sign-ins are limited per client address (checked first) and per
-//! account and address, and slow down the account as a whole: an attacker
-//! can neither lock an owner out nor guess on. Successful sign-ins count
+//! Failed sign-ins are limited per account and address, and slow down the
+//! account as a whole and the client address: an attacker can neither lock
+//! an owner (or a whole office behind one address) out nor guess on. Successful sign-ins count
 //! toward nothing. Over-long fields are refused before anything is kept.
 
 use askama::Template;
@@ -74,9 +74,12 @@ async fn login(
     }
     let limiter = &state.limiter;
     let client = limiter.key(("login-ip", ip));
-    if limiter.count(client, LOGIN_WINDOW) >= FAILURES_PER_ADDRESS {
-        sign_in_event("login.refused", "address", client);
-        return refused(t, nav, String::new(), eid_login(&state));
+    // An address with many failures (an office behind one NAT, or a script)
+    // is slowed down, never refused: its people can still sign in.
+    let slow_down = address_delay(limiter.count(client, LOGIN_WINDOW));
+    if !slow_down.is_zero() {
+        sign_in_event("login.slowed", "address", client);
+        tokio::time::sleep(slow_down).await;
     }
     if input.username.len() > MAX_USERNAME_BYTES || input.password.len() > MAX_PASSWORD_BYTES {
         limiter.hit(client, LOGIN_WINDOW);
@@ -151,8 +154,11 @@ fn sign_in_event(event: &'static str, reason: &'static str, client: u64) {
 
 /// How long failed sign-ins are remembered.
 const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
-/// Failed sign-ins from one address, over all accounts, before it is refused.
+/// Failed sign-ins from one address, over all accounts, before each further
+/// attempt from it is slowed down.
 const FAILURES_PER_ADDRESS: u32 = 100;
+/// The longest pause an address is made to wait.
+const MAX_ADDRESS_DELAY: Duration = Duration::from_secs(3);
 /// Failed sign-ins to one account from one address before that pair is refused.
 const FAILURES_PER_ACCOUNT_AND_ADDRESS: u32 = 10;
 /// Longest username and password accepted (usernames are short; the password
@@ -169,6 +175,14 @@ fn account_delay(failures: u32) -> Duration {
         None => Duration::ZERO,
         Some(over) => Duration::from_millis(250 << (over / 10).min(4)),
     }
+}
+
+/// The pause before any sign-in from an address that has failed `failures`
+/// times in the window, over all accounts: none for the first hundred, then
+/// 100 ms more for every ten further failures, at most three seconds.
+fn address_delay(failures: u32) -> Duration {
+    let over = failures.saturating_sub(FAILURES_PER_ADDRESS);
+    (Duration::from_millis(100) * (over / 10)).min(MAX_ADDRESS_DELAY)
 }
 
 fn refused(t: Tr, nav: Nav, username: String, eid_login: Option<&'static str>) -> Response {
@@ -194,4 +208,18 @@ async fn logout(
         res.headers_mut().append(header::SET_COOKIE, v);
     }
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_with_many_failures_is_slowed_to_at_most_three_seconds() {
+        assert_eq!(address_delay(0), Duration::ZERO);
+        assert_eq!(address_delay(FAILURES_PER_ADDRESS), Duration::ZERO);
+        assert_eq!(address_delay(FAILURES_PER_ADDRESS + 10), Duration::from_millis(100));
+        assert_eq!(address_delay(FAILURES_PER_ADDRESS + 100), Duration::from_secs(1));
+        assert_eq!(address_delay(u32::MAX), MAX_ADDRESS_DELAY);
+    }
 }

@@ -288,3 +288,66 @@ async fn a_drafts_files_have_a_quota_and_an_anonymous_draft_lives_days_not_a_mon
     assert_eq!(out.view.draft.files.len(), 6);
     t.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_file_of_a_field_hidden_at_submit_is_not_attached() {
+    let mut t = TestApp::new().await;
+    let toml = r#"
+service_code = "pothole"
+version = 1
+title = { sv = "Anmälan", en = "Report" }
+intro = { sv = "Anmäl.", en = "Report." }
+
+[[steps]]
+id = "what"
+title = { sv = "Vad", en = "What" }
+
+[[steps.fields]]
+name = "kind"
+kind = "single_choice"
+required = true
+label = { sv = "Vad?", en = "What?" }
+options = [
+  { value = "photo", label = { sv = "Med bild", en = "With a photo" } },
+  { value = "text", label = { sv = "Bara text", en = "Text only" } },
+]
+
+[[steps.fields]]
+name = "photo"
+kind = "file"
+label = { sv = "Bild", en = "Photo" }
+show_if = { field = "kind", equals = "photo" }
+"#;
+    t.app = t.app.with_eservices(vec![porten_app::eservices::parse_definition("report.toml", toml).unwrap()]);
+    let id = t.app.start_draft(None, "pothole", None).await.unwrap().draft.id;
+    t.app.save_step(None, &id, "what", answers(&[("kind", "photo")]), photo(PNG, "hål.png")).await.unwrap();
+    // The citizen changes their mind: text only. The photo stays in the draft but is not sent.
+    t.app.save_step(None, &id, "what", answers(&[("kind", "text")]), vec![]).await.unwrap();
+    let token = t.app.submit_draft(None, &id, false).await.unwrap();
+    let errand = t.app.citizen_errand(CitizenAccess::Token(&token)).await.unwrap();
+    let staff = t.app.read_errand(&t.user("case_officer"), errand.public_id, None).await.unwrap();
+    let record = t.app.submission(&t.user("case_officer"), &staff.errand).await.unwrap().unwrap();
+    assert!(record.attachments.is_empty(), "{:?}", record.attachments);
+    t.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_draft_an_agent_fills_in_opens_for_that_agent_and_the_contact_center_only() {
+    let t = eservice_app().await;
+    let agent = user(&t, "agent").await;
+    let id = t.app.start_draft(Some(&agent), "pothole", Some(Channel::Phone)).await.unwrap().draft.id;
+    let system = porten_domain::Actor::System { name: "test".into() };
+    let kc = porten_domain::UnitCode::parse("KC").unwrap();
+    let tk = porten_domain::UnitCode::parse("TK").unwrap();
+    t.app.create_user(&system, "colleague", "Kollega", porten_domain::Role::Agent, Some(kc), PASSWORD).await.unwrap();
+    let colleague = user(&t, "colleague").await;
+    assert!(t.app.open_draft(Some(&colleague), &id).await.is_ok(), "the contact center takes over a call");
+    for name in ["case_officer", "unit_admin", "system_admin"] {
+        let other = user(&t, name).await;
+        assert!(matches!(t.app.open_draft(Some(&other), &id).await, Err(AppError::NotFound)), "{name}");
+    }
+    t.app.create_user(&system, "tk-agent", "TK", porten_domain::Role::Agent, Some(tk), PASSWORD).await.unwrap();
+    let elsewhere = user(&t, "tk-agent").await;
+    assert!(matches!(t.app.open_draft(Some(&elsewhere), &id).await, Err(AppError::NotFound)), "another unit's agent");
+    t.db.cleanup().await;
+}

@@ -149,8 +149,8 @@ const EXPECTED: &[(&str, &str, [u16; 10])] = &[
     ("POST", "/staff/kunskap/{slug}/publicera", [303, 403, 403, 403, 403, 303, 303, 303, 303, 303]),
     ("POST", "/staff/kunskap/{slug}/avpublicera", [303, 403, 403, 403, 403, 303, 303, 303, 303, 303]),
     ("GET", "/staff/synonymer", [303, 403, 403, 403, 403, 200, 200, 303, 303, 303]),
-    ("POST", "/staff/synonymer", [303, 403, 403, 403, 403, 303, 303, 303, 303, 303]),
-    ("POST", "/staff/synonymer/ta-bort", [303, 403, 403, 403, 403, 303, 303, 303, 303, 303]),
+    ("POST", "/staff/synonymer", [303, 403, 403, 403, 403, 403, 303, 303, 303, 303]),
+    ("POST", "/staff/synonymer/ta-bort", [303, 403, 403, 403, 403, 403, 303, 303, 303, 303]),
     ("GET", "/staff/sokstatistik", [303, 403, 403, 403, 403, 200, 200, 303, 303, 303]),
     ("GET", "/api/v1/search", [401, 401, 401, 401, 401, 401, 401, 403, 403, 200]),
     // Operations: open (/metrics is off in tests; with metrics_token it needs the token).

@@ -180,3 +180,39 @@ async fn anonymous_uploads_from_one_address_have_a_daily_budget() {
     assert_eq!(statuses, [StatusCode::OK, StatusCode::TOO_MANY_REQUESTS], "40 KB fits in 64 KB a day, 80 KB not");
     t.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_closed_errand_takes_no_replies_and_says_how_to_reach_the_city() {
+    let t = TestApp::new().await;
+    let (token, errand) = crate::support::submitted_pothole(&t).await;
+    let errand = porten_domain::PublicId::parse(&errand).unwrap();
+    for to in [porten_domain::Lifecycle::Resolved, porten_domain::Lifecycle::Closed] {
+        let close = porten_domain::Command::ChangeStatus { to, reason: Some("Lagat".into()) };
+        t.app.act_on_errand(&crate::support::system(), errand, None, close).await.unwrap();
+    }
+    let jar = format!("porten_csrf={CSRF}");
+    let page = t.get(&format!("/track/{token}"), &jar).await;
+    assert!(page.body.contains("Ärendet är avslutat"), "{}", page.body);
+    assert!(page.body.contains("href=\"tel:0701740605\""), "the city's phone");
+    assert!(!page.body.contains(&format!("action=\"/track/{token}/reply\"")), "no reply form");
+    let before = t.app.citizen_errand(porten_app::eservices::CitizenAccess::Token(&token)).await.unwrap().events.len();
+    let reply = t.post_form(&format!("/track/{token}/reply"), &jar, &format!("csrf={CSRF}&message=Hallå")).await;
+    assert_eq!(reply.status, StatusCode::CONFLICT);
+    assert!(reply.body.contains("Ärendet är avslutat"));
+    let after = t.app.citizen_errand(porten_app::eservices::CitizenAccess::Token(&token)).await.unwrap().events.len();
+    assert_eq!(before, after, "nothing added to a closed errand");
+    t.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn following_search_results_is_rate_limited_like_search() {
+    let t = TestApp::new().await;
+    let jar = format!("porten_csrf={CSRF}");
+    let mut statuses = std::collections::BTreeMap::new();
+    for _ in 0..601 {
+        let follow = t.get("/sok/till?q=gatan&key=article%3Ahal-i-gatan", &jar).await;
+        *statuses.entry(follow.status.as_u16()).or_insert(0) += 1;
+    }
+    assert_eq!(statuses, [(303, 600), (429, 1)].into_iter().collect(), "600 a minute, like searches");
+    t.db.cleanup().await;
+}

@@ -122,14 +122,19 @@ async fn search_finds_by_stem_shows_internal_articles_to_staff_only_and_logs_no_
     assert_eq!(t.get("/sok/till?q=x&key=article%3Aintern-rutin", &anon()).await.status, StatusCode::NOT_FOUND);
     assert_eq!(t.get("/sok/till?q=x&key=https%3A%2F%2Fevil.example", &anon()).await.status, StatusCode::NOT_FOUND);
 
-    // Editors see what was searched: a query with no result, never one with a personnummer.
-    t.get("/sok?q=xyzzyplugh", &anon()).await;
+    // Editors see what was searched, the words the index knows; never a
+    // personnummer (full-width digits too), and no name or street.
+    t.get("/sok?q=akut+xyzzyplugh", &anon()).await;
     t.get("/sok?q=191212121212", &anon()).await;
+    t.get("/sok?q=%EF%BC%91%EF%BC%99%EF%BC%91%EF%BC%92%EF%BC%91%EF%BC%92%EF%BC%91%EF%BC%92-%EF%BC%91%EF%BC%92%EF%BC%91%EF%BC%92", &anon()).await;
+    t.get("/sok?q=anna+andersson+sjogatan+fem+g%C3%A5ngv%C3%A4gen", &anon()).await;
     let admin = t.sign_in("unitadmin").await;
     let insights = t.get("/staff/sokstatistik", &admin).await;
     assert_eq!(insights.status, StatusCode::OK);
-    assert!(insights.body.contains("xyzzyplugh"), "{}", insights.body);
-    assert!(!insights.body.contains("191212121212"));
+    assert!(insights.body.contains("akut …"), "the known word kept, the unknown masked: {}", insights.body);
+    for personal in ["xyzzyplugh", "191212121212", "１９１２", "anna", "andersson", "sjogatan"] {
+        assert!(!insights.body.contains(personal), "{personal} was kept");
+    }
     t.db.cleanup().await;
 }
 
@@ -279,6 +284,11 @@ async fn a_synonym_an_editor_adds_finds_the_citys_word() {
     let t = TestApp::new().await;
     assert!(!t.get("/sok?q=potth%C3%A5l", &anon()).await.body.contains("Hål i gatan"));
     t.app.create_user(&system(), "sysadmin", "Sam", Role::SystemAdmin, None, crate::support::PASSWORD).await.unwrap();
+    // A unit admin reads the city-wide synonyms but does not change them.
+    let unit_admin = t.sign_in("unitadmin").await;
+    let refused = post(&t, "/staff/synonymer", &unit_admin, "csrf=x&term=Potth%C3%A5l&words=h%C3%A5l").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(!t.get("/staff/synonymer", &unit_admin).await.body.contains("action=\"/staff/synonymer\""));
     let admin = t.sign_in("sysadmin").await;
     let added = post(&t, "/staff/synonymer", &admin, "csrf=x&term=Potth%C3%A5l&words=h%C3%A5l").await;
     assert_eq!(added.status, StatusCode::SEE_OTHER);

@@ -64,15 +64,17 @@ async fn successful_sign_ins_count_toward_nothing() {
 }
 
 #[tokio::test]
-async fn a_spent_address_is_refused_before_any_new_username_is_tried() {
+async fn many_failures_from_one_address_do_not_lock_out_everyone_behind_it() {
+    // An office behind one NAT: a hundred failed sign-ins under other names
+    // (issue 17) leave a colleague at the same address able to sign in.
     let t = TestApp::new().await;
     for i in 0..100 {
         let guess = sign_in_as(&t.router, "203.0.113.99", &format!("user{i}"), "wrong password!", &[]).await;
         assert_eq!(guess.status, StatusCode::UNAUTHORIZED, "attempt {i}");
     }
-    let next = sign_in_as(&t.router, "203.0.113.99", "yet-another-name", "wrong password!", &[]).await;
-    assert_eq!(next.status, StatusCode::TOO_MANY_REQUESTS);
-    let elsewhere = sign_in_as(&t.router, "198.51.100.1", "agent", PASSWORD, &[]).await;
+    let colleague = sign_in_as(&t.router, "203.0.113.99", "agent", PASSWORD, &[]).await;
+    assert_eq!(colleague.status, StatusCode::SEE_OTHER);
+    let elsewhere = sign_in_as(&t.router, "198.51.100.1", "officer", PASSWORD, &[]).await;
     assert_eq!(elsewhere.status, StatusCode::SEE_OTHER);
     t.db.cleanup().await;
 }
