@@ -459,14 +459,6 @@ impl App {
             .and_then(|f| draft.answers.get(&f.name))
             .and_then(|a| a.first())
             .cloned();
-        let mut form = BTreeMap::new();
-        for field in definition.fields().filter(|f| definition.shown(f, &draft.answers)) {
-            let files: Vec<&FileRef> = draft.files.iter().filter(|f| f.field == field.name).collect();
-            let value = form_value(field.kind, draft.answers.get(&field.name).map_or(&[][..], Vec::as_slice), &files);
-            if !value.is_empty() {
-                form.insert(field.name.clone(), value);
-            }
-        }
         // The applicant: the citizen signed in with e-ID, by personnummer;
         // otherwise whoever left an e-mail address.
         let mut parties = Vec::new();
@@ -487,6 +479,28 @@ impl App {
                 email: Some(email.clone()),
                 ..RawParty::default()
             });
+        }
+        // A personnummer answer becomes a party of the errand, with the role
+        // its field gives; the answers keep only which party it is.
+        let mut form = BTreeMap::new();
+        for field in definition.fields().filter(|f| definition.shown(f, &draft.answers)) {
+            let answers = draft.answers.get(&field.name).map_or(&[][..], Vec::as_slice);
+            if let (Some(of), Some(number)) = (&field.party, answers.first()) {
+                let name = of.name_field.as_ref().and_then(|n| draft.answers.get(n)).and_then(|a| a.first());
+                parties.push(RawParty {
+                    role: Some(of.role.as_str().into()),
+                    name: name.cloned().unwrap_or_else(|| "–".into()),
+                    personal_number: Some(number.clone()),
+                    ..RawParty::default()
+                });
+                form.insert(field.name.clone(), format!("Se part {} ({})", parties.len(), of.role.name_sv()));
+                continue;
+            }
+            let files: Vec<&FileRef> = draft.files.iter().filter(|f| f.field == field.name).collect();
+            let value = form_value(field.kind, answers, &files);
+            if !value.is_empty() {
+                form.insert(field.name.clone(), value);
+            }
         }
         let channel = draft.assisted_channel.unwrap_or(Channel::Web);
         let raw = RawErrand {

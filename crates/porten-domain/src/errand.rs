@@ -154,6 +154,9 @@ pub enum PartyRole {
     Reporter,
     /// Someone else to keep informed.
     Contact,
+    /// Someone the errand concerns who did not bring it (*berörd*), e.g.
+    /// the child a preschool application is for.
+    Concerned,
 }
 
 impl PartyRole {
@@ -162,10 +165,20 @@ impl PartyRole {
             Self::Applicant => "applicant",
             Self::Reporter => "reporter",
             Self::Contact => "contact",
+            Self::Concerned => "concerned",
+        }
+    }
+    /// The Swedish name, as the registry writes it.
+    pub fn name_sv(self) -> &'static str {
+        match self {
+            Self::Applicant => "sökande",
+            Self::Reporter => "anmälare",
+            Self::Contact => "kontaktperson",
+            Self::Concerned => "berörd",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Applicant, Self::Reporter, Self::Contact].into_iter().find(|c| c.as_str() == s)
+        [Self::Applicant, Self::Reporter, Self::Contact, Self::Concerned].into_iter().find(|c| c.as_str() == s)
     }
 }
 

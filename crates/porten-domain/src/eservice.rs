@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::errand::PartyRole;
 use crate::personnummer::{OrganisationNumber, PersonalIdentityNumber};
 use crate::validation::Violations;
 
@@ -99,6 +100,11 @@ pub struct RawField {
     pub options: Vec<Choice>,
     /// Longest answer, in characters (text kinds).
     pub max_length: Option<usize>,
+    /// For a personnummer field: the role of the party it gives the
+    /// errand (`concerned` when left out: *berörd*), and the field holding
+    /// that person's name.
+    pub party_role: Option<String>,
+    pub party_name_field: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -131,6 +137,17 @@ pub struct Field {
     pub show_if: Option<Condition>,
     pub options: Vec<Choice>,
     pub max_length: usize,
+    /// For a personnummer field: the party its answer makes of the person
+    /// (a personnummer is kept once, in a party, never in the answers).
+    pub party: Option<PartyOf>,
+}
+
+/// The party a personnummer field gives the errand: its role, and the
+/// field whose answer is the person's name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartyOf {
+    pub role: PartyRole,
+    pub name_field: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -239,6 +256,22 @@ impl Definition {
                 if field.max_length.is_some_and(|m| m == 0 || m > MAX_LENGTH) {
                     v.push(format!("{at}.max_length"), "invalid", format!("must be 1 to {MAX_LENGTH}"));
                 }
+                let is_personnummer = field.kind == FieldKind::Personnummer;
+                if field.party_role.as_deref().is_some_and(|r| PartyRole::parse(r).is_none()) {
+                    v.push(
+                        format!("{at}.party_role"),
+                        "invalid",
+                        "a party role: applicant, reporter, contact or concerned",
+                    );
+                }
+                if !is_personnummer && (field.party_role.is_some() || field.party_name_field.is_some()) {
+                    v.push(format!("{at}.party_role"), "invalid", "only a personnummer field gives a party");
+                }
+                if let Some(name) = &field.party_name_field
+                    && !earlier.contains_key(name.as_str())
+                {
+                    v.push(format!("{at}.party_name_field"), "unknown", "must name a field that comes earlier");
+                }
                 if let Some(cond) = &field.show_if {
                     match earlier.get(cond.field.as_str()) {
                         None => {
@@ -269,6 +302,14 @@ impl Definition {
                         .fields
                         .into_iter()
                         .map(|f| Field {
+                            party: (f.kind == FieldKind::Personnummer).then(|| PartyOf {
+                                role: f
+                                    .party_role
+                                    .as_deref()
+                                    .and_then(PartyRole::parse)
+                                    .unwrap_or(PartyRole::Concerned),
+                                name_field: f.party_name_field,
+                            }),
                             max_length: f.max_length.unwrap_or(DEFAULT_MAX_LENGTH),
                             name: f.name,
                             kind: f.kind,
@@ -403,6 +444,8 @@ mod tests {
             show_if: None,
             options: vec![],
             max_length: None,
+            party_role: None,
+            party_name_field: None,
         }
     }
 

@@ -351,3 +351,53 @@ async fn a_draft_an_agent_fills_in_opens_for_that_agent_and_the_contact_center_o
     assert!(matches!(t.app.open_draft(Some(&elsewhere), &id).await, Err(AppError::NotFound)), "another unit's agent");
     t.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_personnummer_answer_becomes_a_party_and_the_answers_keep_only_a_reference() {
+    let mut t = TestApp::new().await;
+    let toml = r#"
+service_code = "pothole"
+version = 1
+title = { sv = "Ansökan", en = "Application" }
+intro = { sv = "Ansök.", en = "Apply." }
+
+[[steps]]
+id = "child"
+title = { sv = "Barnet", en = "The child" }
+
+[[steps.fields]]
+name = "child_name"
+kind = "text"
+required = true
+label = { sv = "Barnets namn", en = "The child's name" }
+
+[[steps.fields]]
+name = "child_personnummer"
+kind = "personnummer"
+required = true
+party_role = "concerned"
+party_name_field = "child_name"
+label = { sv = "Barnets personnummer", en = "The child's personnummer" }
+"#;
+    t.app = t.app.with_eservices(vec![porten_app::eservices::parse_definition("child.toml", toml).unwrap()]);
+    let id = t.app.start_draft(None, "pothole", None).await.unwrap().draft.id;
+    let a = answers(&[("child_name", "Lo Andersson"), ("child_personnummer", "20230415-2388")]);
+    let out = t.app.save_step(None, &id, "child", a, vec![]).await.unwrap();
+    assert!(out.violations.is_empty(), "{:?}", out.violations);
+    let token = t.app.submit_draft(None, &id, false).await.unwrap();
+    let public_id = t.app.citizen_errand(CitizenAccess::Token(&token)).await.unwrap().public_id;
+    let staff = t.app.read_errand(&t.user("case_officer"), public_id, None).await.unwrap();
+    let party = &staff.errand.parties[0];
+    assert_eq!(party.role, porten_domain::errand::PartyRole::Concerned);
+    assert_eq!(party.name, "Lo Andersson");
+    assert_eq!(party.personal_number.as_ref().map(|p| p.expose()), Some("202304152388"));
+    assert_eq!(staff.errand.form.get("child_personnummer").map(String::as_str), Some("Se part 1 (berörd)"));
+    let form = serde_json::to_string(&staff.errand.form).unwrap();
+    assert!(!form.contains("2388") && !form.contains("20230415"), "no personnummer in the answers: {form}");
+
+    // A definition may not make a party of another kind of field, nor name a later field.
+    let bad = toml
+        .replace("kind = \"text\"\nrequired = true", "kind = \"text\"\nparty_role = \"concerned\"\nrequired = true");
+    assert!(porten_app::eservices::parse_definition("bad.toml", &bad).is_err());
+    t.db.cleanup().await;
+}

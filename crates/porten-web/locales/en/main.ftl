@@ -135,6 +135,7 @@ weekday-short-7 = Sun
 party-applicant = applicant
 party-reporter = reporter
 party-contact = contact
+party-concerned = person concerned
 planning-title = Staff planning
 planning-lead = Forecast and staffing for a chosen week, computed from the contacts measured over the last eight weeks: registered errands, logged contacts and imported call statistics. Change the assumptions and choose Calculate.
 planning-form-title = Assumptions

@@ -135,6 +135,7 @@ weekday-short-7 = sön
 party-applicant = sökande
 party-reporter = anmälare
 party-contact = kontaktperson
+party-concerned = berörd
 planning-title = Bemanningsplanering
 planning-lead = Prognos och bemanning för en vald vecka, beräknad från de kontakter som mätts de senaste åtta veckorna: registrerade ärenden, loggade kontakter och importerad samtalsstatistik. Ändra förutsättningarna och välj Beräkna.
 planning-form-title = Förutsättningar

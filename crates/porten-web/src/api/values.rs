@@ -55,6 +55,8 @@ pub enum PartyRole {
     Applicant,
     Reporter,
     Contact,
+    /// Someone the errand concerns who did not bring it (*berörd*).
+    Concerned,
 }
 
 #[derive(ToSchema)]
