@@ -1881,6 +1881,7 @@ async function editorPart(browser, server) {
   }
   const context = await newContext(browser);
   const anonCtx = await newContext(browser);
+  const adminContext = await newContext(browser);
   const slug = 'webbtest-artikel';
   const word = 'zorbaflux';
   const synonym = 'webbtestord';
@@ -1991,10 +1992,23 @@ async function editorPart(browser, server) {
       });
     }
 
-    // A synonym: an empty one is refused, a real one is listed and searched
-    // with, then removed.
+    // A synonym: the unit admin reads the city-wide synonyms but only the
+    // system admin changes them (issue 17). An empty one is refused, a real
+    // one is listed and searched with, then removed.
+    const ro = portalDriver(server, crawlName, 'synonyms read-only');
+    await ro.open(context);
+    await runKeyboardTest(ro, async () => {
+      const resp = await ro.goto('/staff/synonymer');
+      ro.expect(resp && resp.status() === 200, 'synonyms-ro-status', `GET /staff/synonymer answered HTTP ${resp && resp.status()}`);
+      ro.expect((await ro.page.locator('form[action="/staff/synonymer"]').count()) === 0, 'synonyms-ro-form',
+        'a unit admin is offered the form to change the city-wide synonyms');
+      await ro.check('synonyms, read-only');
+    });
+    const sysadmin = server.logins.find((l) => l.role === 'system_admin');
+    if (!sysadmin) throw new Error('no demo login for the role system_admin');
+    if (!(await login(adminContext, server, { ...sysadmin, role: crawlName }))) return;
     const y = portalDriver(server, crawlName, 'synonym by keyboard');
-    await y.open(context);
+    await y.open(adminContext);
     await runKeyboardTest(y, async () => {
       let resp = await y.goto('/staff/synonymer');
       y.expect(resp && resp.status() === 200, 'synonyms-status', `GET /staff/synonymer answered HTTP ${resp && resp.status()}`);
@@ -2037,6 +2051,7 @@ async function editorPart(browser, server) {
       await st.check('search statistics');
     });
   } finally {
+    await adminContext.close();
     await anonCtx.close();
     await context.close();
   }
