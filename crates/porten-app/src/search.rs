@@ -25,6 +25,7 @@ use std::sync::{Arc, Mutex};
 
 use porten_domain::knowledge::{Article, Site, Visibility};
 use porten_domain::{Actor, Scope, Service, Unit};
+pub use porten_search::WordList;
 use porten_search::{Doc, DocKind, SearchIndex};
 use porten_store::{CHANGE_ARTICLE, CHANGE_SERVICE, CHANGE_SYNONYMS, LoggedSearch, SelfServiceEvent, Store};
 use unicode_normalization::UnicodeNormalization;
@@ -60,6 +61,8 @@ pub(crate) struct Portal {
     /// How many times the caches were dropped: a cache loaded while they
     /// were dropped again is not kept (it may be from before the change).
     generation: std::sync::atomic::AtomicU64,
+    /// The language's word list, for what the search statistics keep.
+    words: std::sync::OnceLock<WordList>,
     views: Mutex<HashMap<String, u64>>,
     searches: Mutex<Vec<LoggedSearch>>,
     events: Mutex<Vec<SelfServiceEvent>>,
@@ -76,6 +79,7 @@ impl Portal {
             data: Default::default(),
             services: Default::default(),
             generation: Default::default(),
+            words: Default::default(),
             views: Default::default(),
             searches: Default::default(),
             events: Default::default(),
@@ -200,6 +204,13 @@ impl App {
         self
     }
 
+    /// The same App keeping, in the search statistics, the words of this
+    /// word list too (see [`WordList`]). Call after [`App::with_portal`].
+    pub fn with_word_list(self, words: WordList) -> Self {
+        let _ = self.portal.words.set(words);
+        self
+    }
+
     async fn index(&self) -> Result<Arc<SearchIndex>> {
         let index = self
             .portal
@@ -288,7 +299,7 @@ impl App {
         if query.is_empty() || looks_personal(&query) {
             return;
         }
-        let query = index.vocabulary_only(&query.to_lowercase());
+        let query = index.vocabulary_only(&query.to_lowercase(), self.portal.words.get());
         self.portal.searches.lock().unwrap_or_else(|e| e.into_inner()).push(LoggedSearch {
             query: query.chars().take(100).collect(),
             lang: if lang == "en" { "en".into() } else { "sv".into() },

@@ -353,11 +353,11 @@ impl SearchIndex {
     }
 
     /// A query as the search statistics may keep it: each word that the
-    /// indexed texts (in either language, with or without diacritics) or
-    /// the synonyms use is kept; any other word (a name, a street, a
-    /// number) becomes "…", so that editors see what people miss without
-    /// seeing who they are.
-    pub fn vocabulary_only(&self, text: &str) -> String {
+    /// indexed texts (in either language, with or without diacritics), the
+    /// synonyms or the language's word list use is kept; any other word (a
+    /// name, a street, a number) becomes "…", so that editors see what
+    /// people miss without seeing who they are.
+    pub fn vocabulary_only(&self, text: &str, words: Option<&crate::WordList>) -> String {
         let f = self.fields;
         let searcher = self.reader.searcher();
         let synonyms = self.synonyms.read().unwrap_or_else(|e| e.into_inner());
@@ -367,7 +367,8 @@ impl SearchIndex {
                 && terms.iter().all(|t| searcher.doc_freq(&Term::from_field_text(field, t)).is_ok_and(|n| n > 0))
         };
         let known = |word: &str| {
-            synonyms.contains_key(word)
+            words.is_some_and(|list| list.contains(word))
+                || synonyms.contains_key(word)
                 || synonyms.values().flatten().any(|w| w == word)
                 || in_index(f.words, PLAIN, word)
                 || in_index(f.title_plain, PLAIN, word)

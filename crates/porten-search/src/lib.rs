@@ -26,8 +26,10 @@ mod facets;
 mod index;
 mod query;
 mod snippets;
+mod words;
 
 pub use index::{Doc, DocKind, Hit, Results, SearchIndex, SearchQuery, Segment, Suggestion};
+pub use words::WordList;
 
 /// Errors from the search index.
 #[derive(Debug, thiserror::Error)]

@@ -77,6 +77,10 @@ pub struct Config {
     /// The site settings: city name, contact details and topics
     /// (`PORTEN_SITE_FILE` wins).
     pub site_file: Option<std::path::PathBuf>,
+    /// A word list of Swedish, one word per line, whose words the search
+    /// statistics may keep (`PORTEN_SEARCH_WORDLIST` wins). Default:
+    /// `/usr/share/dict/swedish` (Debian's `wswedish`) when present.
+    pub search_wordlist: Option<std::path::PathBuf>,
     /// Where this node keeps its search index (`PORTEN_SEARCH_DIR` wins).
     /// Default: next to an SQLite database file, else in memory.
     pub search_dir: Option<std::path::PathBuf>,
@@ -158,6 +162,22 @@ impl Config {
             anonymous_per_hour: self.anonymous_mail_per_hour.unwrap_or(defaults.anonymous_per_hour),
             ..defaults
         }
+    }
+
+    /// The word list for the search statistics, read from its file; none
+    /// when no file is configured and Debian's is not installed.
+    pub fn word_list(&self) -> Result<Option<porten_app::search::WordList>> {
+        const DEBIAN: &str = "/usr/share/dict/swedish";
+        let configured = std::env::var_os("PORTEN_SEARCH_WORDLIST")
+            .map(std::path::PathBuf::from)
+            .or_else(|| self.search_wordlist.clone());
+        let path = match configured {
+            Some(path) => path,
+            None if Path::new(DEBIAN).exists() => DEBIAN.into(),
+            None => return Ok(None),
+        };
+        let bytes = std::fs::read(&path).with_context(|| format!("reading the word list {}", path.display()))?;
+        Ok(Some(porten_app::search::WordList::parse(&bytes)))
     }
 
     pub fn serve_limits(&self) -> porten_web::ServeLimits {

@@ -372,6 +372,10 @@ async fn serve(args: ServeArgs, file: Config) -> Result<()> {
         .with_public_url(&public_url)
         .with_receipt_limits(file.receipt_limits())
         .with_portal(site, file.search_dir(&database_url));
+    if let Some(words) = file.word_list()? {
+        tracing::info!(words = words.len(), "search statistics keep the words of the word list");
+        app = app.with_word_list(words);
+    }
     if let Some(settings) = file.eid(&public_url)? {
         tracing::info!(issuer = %settings.issuer, "citizens sign in with e-ID through OpenID Connect");
         app = app.with_eid(porten_app::eid::Eid::new(settings)?);

@@ -125,6 +125,10 @@ async fn search_finds_by_stem_shows_internal_articles_to_staff_only_and_logs_no_
     // Editors see what was searched, the words the index knows; never a
     // personnummer (full-width digits too), and no name or street.
     t.get("/sok?q=akut+xyzzyplugh", &anon()).await;
+    // A word of the language's word list is kept though no text uses it; a
+    // name in the list (capitalised there) is not.
+    let _ = t.app.clone().with_word_list(porten_app::search::WordList::parse(b"parkering\nAnna\n"));
+    t.get("/sok?q=anna+parkering", &anon()).await;
     t.get("/sok?q=191212121212", &anon()).await;
     t.get("/sok?q=%EF%BC%91%EF%BC%99%EF%BC%91%EF%BC%92%EF%BC%91%EF%BC%92%EF%BC%91%EF%BC%92-%EF%BC%91%EF%BC%92%EF%BC%91%EF%BC%92", &anon()).await;
     t.get("/sok?q=anna+andersson+sjogatan+fem+g%C3%A5ngv%C3%A4gen", &anon()).await;
@@ -132,6 +136,7 @@ async fn search_finds_by_stem_shows_internal_articles_to_staff_only_and_logs_no_
     let insights = t.get("/staff/sokstatistik", &admin).await;
     assert_eq!(insights.status, StatusCode::OK);
     assert!(insights.body.contains("akut …"), "the known word kept, the unknown masked: {}", insights.body);
+    assert!(insights.body.contains("… parkering"), "a word of the word list kept: {}", insights.body);
     for personal in ["xyzzyplugh", "191212121212", "１９１２", "anna", "andersson", "sjogatan"] {
         assert!(!insights.body.contains(personal), "{personal} was kept");
     }
