@@ -35,3 +35,25 @@ async fn a_backup_is_a_complete_database_or_a_clear_refusal() {
     let _ = std::fs::remove_dir_all(dir);
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn an_sqlite_file_made_without_auto_vacuum_is_switched_to_incremental_at_migration() {
+    // Files made by earlier versions keep freed pages for good until one
+    // full VACUUM switches them over (issue 17); a new file starts that way.
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/old.db?mode=rwc", dir.path().display());
+    let mode = |url: String| async move {
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        let mode: i64 = sqlx::query_scalar("PRAGMA auto_vacuum").fetch_one(&pool).await.unwrap();
+        pool.close().await;
+        mode
+    };
+    let old = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query("CREATE TABLE left_over (x INTEGER)").execute(&old).await.unwrap();
+    old.close().await;
+    assert_eq!(mode(url.clone()).await, 0, "made without auto-vacuum");
+    let store = porten_store::open(&format!("sqlite://{}/old.db", dir.path().display())).await.unwrap();
+    store.migrate().await.unwrap();
+    drop(store);
+    assert_eq!(mode(url).await, 2, "incremental after the migration");
+}
