@@ -118,11 +118,15 @@ pub fn terms(manager: &TokenizerManager, analyzer: &str, text: &str) -> Vec<Stri
     out
 }
 
-/// The words of a query, lower-cased, before stop words and stemming.
+/// The words of a query, lower-cased, before stop words and stemming. The
+/// text is lower-cased before it is split, as the search cache's key is:
+/// some letters lower-case to two characters (*İ* to *i* and a combining
+/// dot, which is no letter), so the other order could split differently.
 pub fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
+    text.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
+        .map(str::to_owned)
         .filter(|w| w.chars().count() <= 48)
         .take(12)
         .collect()
@@ -145,5 +149,12 @@ mod tests {
         assert_eq!(terms(&m, SV, "hur söker jag"), ["sök"]);
         assert_eq!(terms(&m, FOLD, "forskola"), terms(&m, FOLD, "förskolan"));
         assert_eq!(words("Hur får jag en förskoleplats?"), ["hur", "får", "jag", "en", "förskoleplats"]);
+    }
+
+    #[test]
+    fn a_query_splits_the_same_however_it_was_lower_cased() {
+        // Found by fuzz/ (search_query): İ lower-cases to i and a combining
+        // dot, so splitting first gave other words than the cache's key.
+        assert_eq!(words("İstanbul"), words(&"İstanbul".to_lowercase()));
     }
 }
