@@ -9,7 +9,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Duration;
-use porten_domain::{Actor, Role, Scope};
+use porten_domain::{Actor, Role, Scope, Violations};
 use porten_store::{NewUser, User};
 use sha2::{Digest, Sha256};
 
@@ -142,9 +142,13 @@ impl App {
         let key = match secret {
             Some(s) if s.starts_with(API_KEY_PREFIX) && s.len() >= 32 => s.to_owned(),
             Some(_) => {
-                return Err(AppError::Rejected(format!(
-                    "an API key must start with {API_KEY_PREFIX} and have at least 32 characters"
-                )));
+                let mut v = Violations::new();
+                v.push(
+                    "secret",
+                    "invalid",
+                    format!("must start with {API_KEY_PREFIX} and have at least 32 characters"),
+                );
+                return Err(AppError::Invalid(v));
             }
             None => format!("{API_KEY_PREFIX}{}", new_token()),
         };
@@ -178,7 +182,9 @@ impl App {
     ) -> Result<i64> {
         require_admin(actor)?;
         if password.chars().count() < 10 {
-            return Err(AppError::Rejected("a password needs at least 10 characters".into()));
+            let mut v = Violations::new();
+            v.push("password", "too_short", "a password needs at least 10 characters");
+            return Err(AppError::Invalid(v));
         }
         let user = NewUser {
             username: username.trim().to_owned(),

@@ -45,7 +45,9 @@ impl App {
         calendar_editor(actor)?;
         let (Some(first), Some(next)) = (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year + 1, 1, 1))
         else {
-            return Err(AppError::Rejected(format!("no calendar for the year {year}")));
+            let mut v = porten_domain::Violations::new();
+            v.push("year", "out_of_range", format!("no calendar for the year {year}"));
+            return Err(AppError::Invalid(v));
         };
         let mut exceptions = self.store.day_exceptions(first, next).await?.into_iter().peekable();
         let mut days = Vec::new();

@@ -179,7 +179,7 @@ pub enum CitizenAccess<'a> {
 }
 
 fn expired() -> AppError {
-    AppError::Rejected("expired".into())
+    AppError::Expired
 }
 
 /// The answer to an e-service field as one line of the errand's form.
@@ -267,8 +267,7 @@ impl App {
         Ok(self.portal_data().await?.units.iter().any(|u| &u.code == unit && u.contact_center))
     }
 
-    /// Opens a draft. An expired draft answers [`AppError::Rejected`]
-    /// ("expired"); one the user may not open, [`AppError::NotFound`].
+    /// Opens a draft. An expired draft answers [`AppError::Expired`]; one the user may not open, [`AppError::NotFound`].
     pub async fn open_draft(&self, user: Option<&User>, id: &str) -> Result<DraftView> {
         let draft = self.store.get_draft(id).await?.ok_or_else(expired)?;
         if !self.may_open_by(user, draft.owner, draft.assisted_by).await? {
@@ -297,7 +296,7 @@ impl App {
     /// Saves the answers to one step of a draft, with its uploads, and
     /// checks them. The draft is saved even when the step has errors, and
     /// accepted files are kept even when other fields fail. An expired or
-    /// unknown draft answers [`AppError::Rejected`]; see [`App::restart_step`].
+    /// unknown draft answers [`AppError::Expired`]; see [`App::restart_step`].
     pub async fn save_step(
         &self,
         user: Option<&User>,
@@ -440,7 +439,7 @@ impl App {
     ) -> Result<(String, ReceiptMail)> {
         let view = match self.open_draft(user, id).await {
             Ok(view) => view,
-            Err(AppError::Rejected(_)) => {
+            Err(AppError::Expired) => {
                 let token = self.submitted_draft(user, id).await?.ok_or_else(expired)?;
                 return Ok((token, ReceiptMail::None));
             }
@@ -682,7 +681,7 @@ impl App {
         // A closed errand takes no more replies: nobody would read them
         // (issue 17). The tracking page says how to reach the city instead.
         if errand.lifecycle == Lifecycle::Closed {
-            return Err(AppError::Rejected("the errand is closed".into()));
+            return Err(AppError::Closed);
         }
         let actor = match access {
             CitizenAccess::Token(_) => Actor::System { name: "invånare via spårningslänk".into() },

@@ -44,12 +44,24 @@ pub enum AppError {
     Forbidden,
     #[error("not found")]
     NotFound,
-    #[error("invalid input")]
+    #[error("invalid input: {0}")]
     Invalid(Violations),
     #[error("the errand has changed since you read it (current version {current})")]
     Conflict { current: i64 },
-    #[error("{0}")]
-    Rejected(String),
+    /// A draft past its expiry, or one that never existed: start again.
+    #[error("expired")]
+    Expired,
+    /// The errand is closed: it takes no replies, and only reopening changes it.
+    #[error("the errand is closed")]
+    Closed,
+    /// The errand's state refuses the command: `code` says why
+    /// (`illegal_transition`, `same_unit`, `no_change`).
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
+    /// A part Porten depends on failed (the search index, a stored secret).
+    /// Its message is for the log only; callers get a generic 503.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
     #[error("storage failure")]
     Store(#[source] StoreError),
 }
@@ -60,7 +72,14 @@ impl From<StoreError> for AppError {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Conflict { current } => AppError::Conflict { current },
             StoreError::Command(porten_domain::CommandError::Invalid(v)) => AppError::Invalid(v),
-            StoreError::Command(other) => AppError::Rejected(other.to_string()),
+            StoreError::Command(other) => {
+                let code = match other {
+                    porten_domain::CommandError::IllegalTransition { .. } => "illegal_transition",
+                    porten_domain::CommandError::SameUnit => "same_unit",
+                    _ => "no_change",
+                };
+                AppError::Refused { code, message: other.to_string() }
+            }
             StoreError::UnknownReference(what) => {
                 let mut v = Violations::new();
                 let field = match what {

@@ -46,7 +46,7 @@ impl App {
             .step_by(2)
             .map(|i| u8::from_str_radix(hex.get(i..i + 2).unwrap_or("zz"), 16))
             .collect::<std::result::Result<Vec<u8>, _>>()
-            .map_err(|_| AppError::Rejected("the stored form secret is not hex".into()))
+            .map_err(|_| AppError::Unavailable("the stored form secret is not hex".into()))
     }
 
     /// Whether one-time work has been claimed (or marked done).

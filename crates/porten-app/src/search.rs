@@ -219,8 +219,8 @@ impl App {
                 let dir = self.portal.index_dir.clone();
                 let (index, seq) = tokio::task::spawn_blocking(move || SearchIndex::open(dir.as_deref()))
                     .await
-                    .map_err(|e| AppError::Rejected(format!("search index: {e}")))?
-                    .map_err(|e| AppError::Rejected(e.to_string()))?;
+                    .map_err(|e| AppError::Unavailable(format!("search index: {e}")))?
+                    .map_err(|e| AppError::Unavailable(format!("search index: {e}")))?;
                 *self.portal.position.lock().await = seq;
                 Ok::<_, AppError>(Arc::new(index))
             })
@@ -314,7 +314,7 @@ impl App {
         may_search(actor)?;
         query.include_internal = sees_internal(actor);
         let index = self.ready_index().await?;
-        let results = index.search(&query).map_err(|e| AppError::Rejected(e.to_string()))?;
+        let results = index.search(&query).map_err(|e| AppError::Unavailable(format!("search index: {e}")))?;
         if query.offset == 0 && !matches!(actor, Some(Actor::ApiKey { .. })) {
             self.log_search(&index, &query.text, &query.lang, results.total, None);
         }
@@ -325,7 +325,9 @@ impl App {
     pub async fn suggest(&self, actor: Option<&Actor>, text: &str, lang: &str) -> Result<Vec<Suggestion>> {
         may_search(actor)?;
         let index = self.ready_index().await?;
-        index.suggest(text, lang, sees_internal(actor), 8).map_err(|e| AppError::Rejected(e.to_string()))
+        index
+            .suggest(text, lang, sees_internal(actor), 8)
+            .map_err(|e| AppError::Unavailable(format!("search index: {e}")))
     }
 
     /// Records that a search's result was followed: the page's address, if
@@ -430,8 +432,8 @@ impl App {
 async fn spawn_index(f: impl FnOnce() -> porten_search::Result<()> + Send + 'static) -> Result<()> {
     tokio::task::spawn_blocking(f)
         .await
-        .map_err(|e| AppError::Rejected(format!("search index: {e}")))?
-        .map_err(|e| AppError::Rejected(e.to_string()))
+        .map_err(|e| AppError::Unavailable(format!("search index: {e}")))?
+        .map_err(|e| AppError::Unavailable(format!("search index: {e}")))
 }
 
 #[cfg(test)]

@@ -644,7 +644,12 @@ enum CommandAnswers {
     PreconditionFailed(Problem),
     #[response(status = 413, description = "The body is too large", content_type = "application/problem+json")]
     TooLarge(Problem),
-    #[response(status = 422, description = "Invalid fields", content_type = "application/problem+json")]
+    #[response(
+        status = 422,
+        description = "Invalid fields, or the errand's state refuses the command (its `type` says why: \
+                       `illegal_transition`, `same_unit`, `no_change`)",
+        content_type = "application/problem+json"
+    )]
     Invalid(Problem),
 }
 

@@ -181,7 +181,7 @@ async fn reply(
         match state.app.citizen_reply(access, message).await {
             Ok(()) => return Redirect::to(&format!("{here}?replied=1")).into_response(),
             // Closed meanwhile: the page says so and how to reach the city.
-            Err(AppError::Rejected(_)) => {
+            Err(AppError::Closed) => {
                 return match state.app.citizen_errand(access).await {
                     Ok(view) => {
                         let form = ReplyState::empty(format!("{here}/reply"));

@@ -516,7 +516,7 @@ async fn staff_command(
             let message = t.with1(&format!("violation-{code}"), "field", t.get(label_key));
             keep(Some((message, field)), None)
         }
-        Err(AppError::Rejected(_)) => keep(Some((t.get("errand-rejected"), "status")), None),
+        Err(AppError::Refused { .. } | AppError::Closed) => keep(Some((t.get("errand-rejected"), "status")), None),
         Err(e) => return app_error_page(t, nav, e),
     };
     render_errand(state, t, csrf, &user, id, feedback).await

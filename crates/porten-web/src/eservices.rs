@@ -376,7 +376,7 @@ async fn draft_error(
     e: AppError,
 ) -> Response {
     match e {
-        AppError::Rejected(_) => {
+        AppError::Expired => {
             if let Ok(Some(token)) = state.app.submitted_draft(user, draft).await {
                 return Redirect::to(&format!("/track/{token}")).into_response();
             }
@@ -531,9 +531,7 @@ async fn save_step(
     let target = match state.app.open_draft(user.as_ref(), &draft).await {
         Ok(view) if view.draft.service_code != code => return error_page(t, nav, StatusCode::NOT_FOUND),
         Ok(view) => StepTarget::Draft(view),
-        Err(AppError::Rejected(_))
-            if state.app.submitted_draft(user.as_ref(), &draft).await.ok().flatten().is_none() =>
-        {
+        Err(AppError::Expired) if state.app.submitted_draft(user.as_ref(), &draft).await.ok().flatten().is_none() => {
             let key = state.limiter.key(("draft-start", ip));
             if state.limiter.count(key, ABUSE_WINDOW) >= DRAFTS_PER_ADDRESS {
                 return error_page(t, nav, StatusCode::TOO_MANY_REQUESTS);

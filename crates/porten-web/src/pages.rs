@@ -154,7 +154,13 @@ pub(crate) fn app_error_page(t: Tr, nav: Nav, e: AppError) -> Response {
             tracing::error!(error = %err, "storage failure on page");
             StatusCode::SERVICE_UNAVAILABLE
         }
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Unavailable(ref internal) => {
+            tracing::error!(error = %internal, "a part Porten depends on failed, on a page");
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+        AppError::Expired => StatusCode::GONE,
+        AppError::Closed | AppError::Conflict { .. } => StatusCode::CONFLICT,
+        AppError::Invalid(_) | AppError::Refused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
     };
     error_page(t, nav, status)
 }

@@ -73,8 +73,18 @@ impl From<AppError> for Problem {
             AppError::Invalid(v) => Problem::invalid(v),
             AppError::Conflict { current } => Problem::new(StatusCode::CONFLICT, "conflict", "The errand has changed")
                 .detail(format!("current version is {current}; read the errand again and retry")),
-            AppError::Rejected(msg) => {
-                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "rejected", "The request was refused").detail(msg)
+            AppError::Expired => Problem::new(StatusCode::GONE, "expired", "Expired")
+                .detail("the draft has expired or was never started; start again"),
+            AppError::Closed => Problem::new(StatusCode::CONFLICT, "closed", "The errand is closed")
+                .detail("a closed errand takes no replies; reopen it to change it"),
+            AppError::Refused { code, message } => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code, "The errand's state refuses the command")
+                    .detail(message)
+            }
+            AppError::Unavailable(internal) => {
+                tracing::error!(error = %internal, "a part Porten depends on failed");
+                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Temporarily unavailable")
+                    .detail("try again in a moment")
             }
             AppError::Store(err) => {
                 tracing::error!(error = %err, "storage failure");
@@ -103,5 +113,25 @@ impl From<AppError> for AppErrorResponse {
 impl From<Problem> for AppErrorResponse {
     fn from(p: Problem) -> Self {
         Self(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_dependency_is_503_without_its_internal_message() {
+        let problem = Problem::from(AppError::Unavailable("search index: No space left on device".into()));
+        assert_eq!(problem.status, 503);
+        assert!(problem.kind.ends_with("/unavailable"));
+        let text = serde_json::to_string(&problem).unwrap();
+        assert!(!text.contains("No space") && !text.contains("search index"), "{text}");
+    }
+
+    #[test]
+    fn an_expired_draft_is_gone_and_a_closed_errand_a_conflict() {
+        assert_eq!(Problem::from(AppError::Expired).status, 410);
+        assert_eq!(Problem::from(AppError::Closed).status, 409);
     }
 }

@@ -126,10 +126,10 @@ async fn an_expired_draft_says_so_and_a_new_one_keeps_the_step_just_sent() {
     let t = eservice_app().await;
     let id = t.app.start_draft(None, "pothole", None).await.unwrap().draft.id;
     t.clock.advance(Duration::days(31));
-    assert!(matches!(t.app.open_draft(None, &id).await, Err(AppError::Rejected(_))));
-    assert!(matches!(t.app.submit_draft(None, &id, false).await, Err(AppError::Rejected(_))));
+    assert!(matches!(t.app.open_draft(None, &id).await, Err(AppError::Expired)));
+    assert!(matches!(t.app.submit_draft(None, &id, false).await, Err(AppError::Expired)));
     let a = answers(&[("address", "Sjögatan 14")]);
-    assert!(matches!(t.app.save_step(None, &id, "where", a.clone(), vec![]).await, Err(AppError::Rejected(_))));
+    assert!(matches!(t.app.save_step(None, &id, "where", a.clone(), vec![]).await, Err(AppError::Expired)));
     let out = t.app.restart_step(None, "pothole", "where", a, vec![]).await.unwrap();
     assert!(out.restarted);
     assert_ne!(out.view.draft.id, id);

@@ -492,3 +492,23 @@ fn the_api_document_is_a_contract_a_generated_client_can_follow() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_command_the_errands_state_refuses_is_a_problem_that_names_why() {
+    let t = TestApp::new().await;
+    let created = t.api("POST", "/api/v1/errands", Some(&t.key), Some(pothole())).await;
+    let id = created.json()["id"].as_str().unwrap().to_owned();
+    let status = |to: &str| json!({"status": to, "reason": "Klart"});
+    for to in ["resolved", "closed"] {
+        let done = t.api("POST", &format!("/api/v1/errands/{id}/status"), Some(&t.key), Some(status(to))).await;
+        assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    }
+    let refused =
+        t.api("POST", &format!("/api/v1/errands/{id}/status"), Some(&t.key), Some(status("in_progress"))).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.header(header::CONTENT_TYPE), "application/problem+json");
+    let problem = refused.json();
+    assert_eq!(problem["type"], "https://porten.example/problems/illegal_transition", "{problem}");
+    assert!(problem["detail"].as_str().unwrap().contains("closed"), "{problem}");
+    t.db.cleanup().await;
+}
