@@ -1,7 +1,5 @@
-//! Knowledge-base pages: an article (`/kunskap/{slug}`) with "Fick du svar
-//! på din fråga?" and related articles, and the editors' pages under
-//! `/staff/kunskap` (articles with versions, synonyms, and what people
-//! search for and how self-help fares).
+//! The editors' pages: unit admins (their unit's articles) and system
+//! admins list, write, save, publish, unpublish and preview articles.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -17,240 +15,11 @@ use porten_domain::{Audience, Violations};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::{ClientIp, CsrfToken, MaybeUser, Visitor};
+use crate::auth::{CsrfToken, MaybeUser};
 use crate::i18n::Tr;
 use crate::pages::*;
-use crate::portal::{Link, sorted};
-use crate::routes::Routes;
 
-pub fn routes() -> Routes {
-    Routes::new()
-        .get("/kunskap/{slug}", article_page)
-        .post("/kunskap/{slug}/svar", feedback)
-        .get("/staff/kunskap", editor_list)
-        .post("/staff/kunskap", save)
-        .get("/staff/kunskap/ny", new_article)
-        .get("/staff/kunskap/{slug}", edit_article)
-        .get("/staff/kunskap/{slug}/version/{version}", preview_article)
-        .post("/staff/kunskap/{slug}/publicera", publish)
-        .post("/staff/kunskap/{slug}/avpublicera", unpublish)
-        .get("/staff/synonymer", synonyms_page)
-        .post("/staff/synonymer", set_synonym)
-        .post("/staff/synonymer/ta-bort", delete_synonym)
-        .get("/staff/sokstatistik", insights_page)
-}
-
-/// A block of an article body (the knowledge base's Markdown subset).
-pub(crate) enum Block {
-    Heading(String),
-    Paragraph(String),
-    List(Vec<String>),
-}
-
-pub(crate) fn blocks(markdown: &str) -> Vec<Block> {
-    let mut out = Vec::new();
-    for chunk in markdown.split("\n\n").map(str::trim).filter(|c| !c.is_empty()) {
-        let mut paragraph: Vec<&str> = Vec::new();
-        let mut list: Vec<String> = Vec::new();
-        for line in chunk.lines().map(str::trim) {
-            if let Some(h) = line.strip_prefix("## ") {
-                out.push(Block::Heading(h.to_owned()));
-            } else if let Some(item) = line.strip_prefix("- ") {
-                list.push(item.to_owned());
-            } else if !line.is_empty() {
-                paragraph.push(line);
-            }
-        }
-        if !paragraph.is_empty() {
-            out.push(Block::Paragraph(paragraph.join(" ")));
-        }
-        if !list.is_empty() {
-            out.push(Block::List(list));
-        }
-    }
-    out
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "article.html")]
-struct ArticlePage {
-    t: Tr,
-    nav: Nav,
-    slug: String,
-    title: String,
-    summary: String,
-    body: Vec<Block>,
-    /// The text is Swedish on an English page.
-    swedish_only: bool,
-    internal: bool,
-    related: Vec<Link>,
-    services: Vec<Link>,
-    thanks: bool,
-    comment: String,
-    errors: Vec<ErrorLink>,
-    comment_error: String,
-    helpful_error: String,
-    /// The version an editor previews (no feedback form then).
-    preview: Option<u32>,
-}
-
-#[derive(Deserialize, Default)]
-struct ArticleParams {
-    tack: Option<String>,
-}
-
-/// What a reader answered to "Fick du svar på din fråga?", shown again.
-#[derive(Default)]
-struct Answer {
-    thanks: bool,
-    comment: String,
-    errors: Option<Violations>,
-}
-
-async fn render_article(
-    state: &AppState,
-    tn: (Tr, Nav),
-    actor: Option<&porten_domain::Actor>,
-    slug: &str,
-    answer: Answer,
-) -> Response {
-    match state.app.article(actor, slug).await {
-        Ok(page) => show_article(state, tn, &page.article, &page.related, None, answer).await,
-        Err(e) => app_error_page(tn.0, tn.1, e),
-    }
-}
-
-/// The article page, for readers or (with `preview`) for its editor.
-async fn show_article(
-    state: &AppState,
-    (t, nav): (Tr, Nav),
-    a: &porten_domain::knowledge::Article,
-    related: &[(String, String, Option<String>)],
-    preview: Option<u32>,
-    Answer { thanks, comment, errors }: Answer,
-) -> Response {
-    let data = match state.app.portal_data().await {
-        Ok(d) => d,
-        Err(e) => return app_error_page(t, nav, e),
-    };
-    let text = a.content.text(t.lang.code());
-    let related = related
-        .iter()
-        .map(|(slug, sv, en)| Link {
-            href: format!("/kunskap/{slug}"),
-            title: match (t.lang.code(), en) {
-                ("en", Some(en)) => en.clone(),
-                _ => sv.clone(),
-            },
-            summary: String::new(),
-        })
-        .collect();
-    let services = sorted(
-        data.services
-            .iter()
-            .filter(|s| a.content.services.contains(&s.code))
-            .map(|s| Link {
-                href: format!("/services/{}", s.code),
-                title: t.pick(&s.name_sv, &s.name_en).to_owned(),
-                summary: String::new(),
-            })
-            .collect(),
-    );
-    let errors = errors.unwrap_or_default();
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let form = FormErrors { t: &t, errors: &errors, prefix: "kb-feedback" };
-    let (summary_links, comment_error, helpful_error) =
-        (form.summary(&[]), form.field("comment"), form.field("helpful"));
-    let page = ArticlePage {
-        slug: a.meta.slug.clone(),
-        title: text.title.clone(),
-        summary: text.summary.clone(),
-        body: blocks(&text.body),
-        swedish_only: t.lang.code() == "en" && a.content.en.is_none(),
-        internal: a.meta.visibility == Visibility::Internal,
-        related,
-        services,
-        thanks,
-        comment,
-        errors: summary_links,
-        comment_error,
-        helpful_error,
-        preview,
-        t,
-        nav,
-    };
-    (status, page).into_response()
-}
-
-async fn article_page(
-    State(state): State<AppState>,
-    t: Tr,
-    csrf: CsrfToken,
-    MaybeUser(user): MaybeUser,
-    visitor: Visitor,
-    Path(slug): Path<String>,
-    Query(params): Query<ArticleParams>,
-) -> Response {
-    let nav = Nav::new(user.as_ref(), &csrf);
-    let actor = user.as_ref().map(user_actor);
-    state.app.self_service(&visitor.0, "view", Some(&format!("article:{slug}")));
-    let answer = Answer { thanks: params.tack.is_some(), ..Answer::default() };
-    render_article(&state, (t, nav), actor.as_ref(), &slug, answer).await
-}
-
-#[derive(Deserialize)]
-struct FeedbackForm {
-    #[serde(default)]
-    csrf: String,
-    helpful: Option<String>,
-    #[serde(default)]
-    comment: String,
-}
-
-async fn feedback(
-    State(state): State<AppState>,
-    t: Tr,
-    csrf: CsrfToken,
-    MaybeUser(user): MaybeUser,
-    (visitor, ClientIp(ip)): (Visitor, ClientIp),
-    Path(slug): Path<String>,
-    axum::Form(form): axum::Form<FeedbackForm>,
-) -> Response {
-    let nav = Nav::new(user.as_ref(), &csrf);
-    if !csrf.matches(&form.csrf) {
-        return error_page(t, nav, StatusCode::BAD_REQUEST);
-    }
-    // Answers per client address and ten minutes, so that one client
-    // cannot skew an article's figures.
-    let key = state.limiter.key(("feedback", ip));
-    if !state.limiter.allow(key, std::time::Duration::from_secs(600), 30) {
-        return error_page(t, nav, StatusCode::TOO_MANY_REQUESTS);
-    }
-    let actor = user.as_ref().map(user_actor);
-    let helpful = match form.helpful.as_deref() {
-        Some("yes") => true,
-        Some("no") => false,
-        _ => {
-            let mut v = Violations::new();
-            v.push("helpful", "required", "choose yes or no");
-            let answer = Answer { comment: form.comment, errors: Some(v), ..Answer::default() };
-            return render_article(&state, (t, nav), actor.as_ref(), &slug, answer).await;
-        }
-    };
-    let comment = Some(form.comment.as_str());
-    match state.app.article_feedback(actor.as_ref(), &slug, helpful, comment, &visitor.0).await {
-        Ok(()) => Redirect::to(&format!("/kunskap/{slug}?tack=1#feedback")).into_response(),
-        Err(AppError::Invalid(v)) => {
-            let answer = Answer { comment: form.comment, errors: Some(v), ..Answer::default() };
-            render_article(&state, (t, nav), actor.as_ref(), &slug, answer).await
-        }
-        Err(e) => app_error_page(t, nav, e),
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Editors: unit admins (their unit's articles) and system admins.
-// ---------------------------------------------------------------------------
+use super::article::{Answer, show_article};
 
 struct ArticleRow {
     slug: String,
@@ -280,7 +49,12 @@ fn state_text(t: &Tr, a: &Article) -> String {
     }
 }
 
-async fn editor_list(State(state): State<AppState>, t: Tr, csrf: CsrfToken, MaybeUser(user): MaybeUser) -> Response {
+pub(super) async fn editor_list(
+    State(state): State<AppState>,
+    t: Tr,
+    csrf: CsrfToken,
+    MaybeUser(user): MaybeUser,
+) -> Response {
     let user = match require_role(user, &t, &csrf, may_edit_knowledge) {
         Ok(u) => u,
         Err(r) => return *r,
@@ -526,7 +300,12 @@ async fn edit_page(
     (status, page).into_response()
 }
 
-async fn new_article(State(state): State<AppState>, t: Tr, csrf: CsrfToken, MaybeUser(user): MaybeUser) -> Response {
+pub(super) async fn new_article(
+    State(state): State<AppState>,
+    t: Tr,
+    csrf: CsrfToken,
+    MaybeUser(user): MaybeUser,
+) -> Response {
     let user = match require_role(user, &t, &csrf, may_edit_knowledge) {
         Ok(u) => u,
         Err(r) => return *r,
@@ -543,13 +322,13 @@ async fn new_article(State(state): State<AppState>, t: Tr, csrf: CsrfToken, Mayb
 /// What the editor page confirms after a redirect: a version saved or
 /// published, or the article unpublished.
 #[derive(Deserialize, Default)]
-struct EditParams {
+pub(super) struct EditParams {
     saved: Option<u32>,
     publicerad: Option<u32>,
     avpublicerad: Option<String>,
 }
 
-async fn edit_article(
+pub(super) async fn edit_article(
     State(state): State<AppState>,
     t: Tr,
     csrf: CsrfToken,
@@ -622,7 +401,7 @@ fn article_form(body: &[u8]) -> (String, String, bool, RawArticle) {
     (csrf, existing, publish, raw)
 }
 
-async fn save(
+pub(super) async fn save(
     State(state): State<AppState>,
     t: Tr,
     csrf: CsrfToken,
@@ -646,7 +425,7 @@ async fn save(
     }
 }
 
-async fn preview_article(
+pub(super) async fn preview_article(
     State(state): State<AppState>,
     t: Tr,
     csrf: CsrfToken,
@@ -666,7 +445,7 @@ async fn preview_article(
     }
 }
 
-async fn unpublish(
+pub(super) async fn unpublish(
     State(state): State<AppState>,
     t: Tr,
     csrf: CsrfToken,
@@ -685,13 +464,13 @@ async fn unpublish(
 }
 
 #[derive(Deserialize)]
-struct PublishForm {
+pub(super) struct PublishForm {
     #[serde(default)]
     csrf: String,
     version: u32,
 }
 
-async fn publish(
+pub(super) async fn publish(
     State(state): State<AppState>,
     t: Tr,
     csrf: CsrfToken,
@@ -707,187 +486,4 @@ async fn publish(
         Ok(()) => Redirect::to(&format!("/staff/kunskap/{slug}?publicerad={}", form.version)).into_response(),
         Err(e) => app_error_page(t, nav, e),
     }
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "kb_synonyms.html")]
-struct SynonymsPage {
-    t: Tr,
-    nav: Nav,
-    synonyms: Vec<(String, String)>,
-    /// Only a system admin changes the city-wide synonyms; others read them.
-    may_edit: bool,
-    term: String,
-    words: String,
-    errors: Vec<ErrorLink>,
-    term_error: String,
-    words_error: String,
-}
-
-async fn synonyms_render(
-    state: &AppState,
-    t: Tr,
-    nav: Nav,
-    user: &porten_store::User,
-    term: String,
-    words: String,
-    errors: Violations,
-) -> Response {
-    let actor = user_actor(user);
-    let may_edit = porten_app::knowledge::edits_synonyms(&actor);
-    let synonyms = match state.app.synonyms(&actor).await {
-        Ok(s) => s.into_iter().map(|s| (s.term, s.words.join(", "))).collect(),
-        Err(e) => return app_error_page(t, nav, e),
-    };
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let form = FormErrors { t: &t, errors: &errors, prefix: "kb-synonym" };
-    let (summary, term_error, words_error) = (form.summary(&[]), form.field("term"), form.field("words"));
-    let page = SynonymsPage { t, nav, synonyms, may_edit, term, words, errors: summary, term_error, words_error };
-    (status, page).into_response()
-}
-
-async fn synonyms_page(State(state): State<AppState>, t: Tr, csrf: CsrfToken, MaybeUser(user): MaybeUser) -> Response {
-    let user = match require_role(user, &t, &csrf, may_edit_knowledge) {
-        Ok(u) => u,
-        Err(r) => return *r,
-    };
-    let nav = Nav::new(Some(&user), &csrf);
-    synonyms_render(&state, t, nav, &user, String::new(), String::new(), Violations::new()).await
-}
-
-#[derive(Deserialize)]
-struct SynonymForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    term: String,
-    #[serde(default)]
-    words: String,
-}
-
-async fn set_synonym(
-    State(state): State<AppState>,
-    t: Tr,
-    csrf: CsrfToken,
-    MaybeUser(user): MaybeUser,
-    axum::Form(form): axum::Form<SynonymForm>,
-) -> Response {
-    let (user, nav) = match require_role_post(user, &t, &csrf, may_edit_knowledge, &form.csrf) {
-        Ok(x) => x,
-        Err(r) => return *r,
-    };
-    match state.app.set_synonym(&user_actor(&user), &form.term, &form.words).await {
-        Ok(_) => Redirect::to("/staff/synonymer").into_response(),
-        Err(AppError::Invalid(v)) => synonyms_render(&state, t, nav, &user, form.term, form.words, v).await,
-        Err(e) => app_error_page(t, nav, e),
-    }
-}
-
-async fn delete_synonym(
-    State(state): State<AppState>,
-    t: Tr,
-    csrf: CsrfToken,
-    MaybeUser(user): MaybeUser,
-    axum::Form(form): axum::Form<SynonymForm>,
-) -> Response {
-    let (user, nav) = match require_role_post(user, &t, &csrf, may_edit_knowledge, &form.csrf) {
-        Ok(x) => x,
-        Err(r) => return *r,
-    };
-    match state.app.delete_synonym(&user_actor(&user), &form.term).await {
-        Ok(_) => Redirect::to("/staff/synonymer").into_response(),
-        Err(e) => app_error_page(t, nav, e),
-    }
-}
-
-struct DeflectionRow {
-    label: String,
-    href: String,
-    visitors: u64,
-    helpful: u64,
-    deflected: u64,
-    rate: u64,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "kb_insights.html")]
-struct InsightsPage {
-    t: Tr,
-    nav: Nav,
-    days: i64,
-    zero: Vec<(String, u64)>,
-    unclicked: Vec<(String, u64, u32)>,
-    top: Vec<(String, u64, u64)>,
-    rows: Vec<DeflectionRow>,
-    chart: Vec<(String, u64, u64)>,
-}
-
-#[derive(Deserialize, Default)]
-struct InsightParams {
-    days: Option<i64>,
-}
-
-async fn insights_page(
-    State(state): State<AppState>,
-    t: Tr,
-    csrf: CsrfToken,
-    MaybeUser(user): MaybeUser,
-    Query(p): Query<InsightParams>,
-) -> Response {
-    let user = match require_role(user, &t, &csrf, may_edit_knowledge) {
-        Ok(u) => u,
-        Err(r) => return *r,
-    };
-    let nav = Nav::new(Some(&user), &csrf);
-    let days = p.days.unwrap_or(30).clamp(1, 30);
-    let ((queries, deflection), data) =
-        match (state.app.search_insights(&user_actor(&user), days).await, state.app.portal_data().await) {
-            (Ok(x), Ok(d)) => (x, d),
-            (Err(e), _) | (_, Err(e)) => return app_error_page(t, nav, e),
-        };
-    let zero = queries.iter().filter(|q| q.results == 0).map(|q| (q.query.clone(), q.searches)).take(50).collect();
-    let unclicked = queries
-        .iter()
-        .filter(|q| q.results > 0 && q.clicks == 0)
-        .map(|q| (q.query.clone(), q.searches, q.results))
-        .take(50)
-        .collect();
-    let top = queries.iter().take(20).map(|q| (q.query.clone(), q.searches, q.clicks)).collect();
-    let label = |doc: &str| -> (String, String) {
-        match doc.split_once(':') {
-            Some(("article", slug)) => (
-                data.articles
-                    .iter()
-                    .find(|a| a.meta.slug == slug)
-                    .map(|a| a.content.text(t.lang.code()).title.clone())
-                    .unwrap_or_else(|| slug.to_owned()),
-                format!("/kunskap/{slug}"),
-            ),
-            Some(("service", code)) => (
-                data.services
-                    .iter()
-                    .find(|s| s.code == code)
-                    .map(|s| t.pick(&s.name_sv, &s.name_en).to_owned())
-                    .unwrap_or_else(|| code.to_owned()),
-                format!("/services/{code}"),
-            ),
-            _ => (doc.to_owned(), String::new()),
-        }
-    };
-    let rows: Vec<DeflectionRow> = deflection
-        .iter()
-        .map(|d| {
-            let (label, href) = label(&d.doc);
-            DeflectionRow {
-                label,
-                href,
-                visitors: d.visitors,
-                helpful: d.helpful,
-                deflected: d.deflected,
-                rate: (d.deflected * 100).checked_div(d.visitors).unwrap_or(0),
-            }
-        })
-        .collect();
-    let chart = rows.iter().take(12).map(|r| (r.label.clone(), r.rate, r.visitors)).collect();
-    InsightsPage { t, nav, days, zero, unclicked, top, rows, chart }.into_response()
 }
