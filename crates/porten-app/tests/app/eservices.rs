@@ -244,28 +244,30 @@ async fn the_citizen_and_the_case_officer_write_to_each_other_and_mail_goes_out_
     t.db.cleanup().await;
 }
 
-/// A form with seven photo fields on one step, to fill a draft's quota.
-const ALBUM: &str = r#"
-service_code = "pothole"
-version = 1
-title = { sv = "Album", en = "Album" }
-intro = { sv = "Bilder.", en = "Photos." }
+/// An App offering, as the pothole service's e-service, a form of one step
+/// `step` with these fields (TOML `[[steps.fields]]` tables).
+fn with_form(t: &mut TestApp, step: &str, fields: &str) {
+    let definition = porten_app::eservices::parse_definition("test.toml", &form_toml(step, fields)).unwrap();
+    t.app = t.app.clone().with_eservices(vec![definition]);
+}
 
-[[steps]]
-id = "photos"
-title = { sv = "Bilder", en = "Photos" }
-"#;
+/// The TOML of a one-step form with these fields.
+fn form_toml(step: &str, fields: &str) -> String {
+    format!(
+        "service_code = \"pothole\"\nversion = 1\ntitle = {{ sv = \"Prov\", en = \"Test\" }}\n\
+         intro = {{ sv = \"Prov.\", en = \"Test.\" }}\n\n[[steps]]\nid = \"{step}\"\n\
+         title = {{ sv = \"Steg\", en = \"Step\" }}\n{fields}"
+    )
+}
 
 #[tokio::test]
 async fn a_drafts_files_have_a_quota_and_an_anonymous_draft_lives_days_not_a_month() {
     let mut t = TestApp::new().await;
-    let mut toml = ALBUM.to_owned();
-    for i in 1..=7 {
-        toml.push_str(&format!(
-            "\n[[steps.fields]]\nname = \"photo{i}\"\nkind = \"file\"\nlabel = {{ sv = \"Bild {i}\", en = \"Photo {i}\" }}\n"
-        ));
-    }
-    t.app = t.app.with_eservices(vec![porten_app::eservices::parse_definition("album.toml", &toml).unwrap()]);
+    // Seven photo fields on one step, to fill a draft's quota.
+    let fields: String = (1..=7)
+        .map(|i| format!("\n[[steps.fields]]\nname = \"photo{i}\"\nkind = \"file\"\nlabel = {{ sv = \"Bild {i}\", en = \"Photo {i}\" }}\n"))
+        .collect();
+    with_form(&mut t, "photos", &fields);
     let draft = t.app.start_draft(None, "pothole", None).await.unwrap().draft;
     assert_eq!(draft.expires_at - draft.created_at, Duration::days(3), "anonymous: three days");
     let citizen = user(&t, "citizen").await;
@@ -292,16 +294,7 @@ async fn a_drafts_files_have_a_quota_and_an_anonymous_draft_lives_days_not_a_mon
 #[tokio::test]
 async fn a_file_of_a_field_hidden_at_submit_is_not_attached() {
     let mut t = TestApp::new().await;
-    let toml = r#"
-service_code = "pothole"
-version = 1
-title = { sv = "Anmälan", en = "Report" }
-intro = { sv = "Anmäl.", en = "Report." }
-
-[[steps]]
-id = "what"
-title = { sv = "Vad", en = "What" }
-
+    let fields = r#"
 [[steps.fields]]
 name = "kind"
 kind = "single_choice"
@@ -318,7 +311,7 @@ kind = "file"
 label = { sv = "Bild", en = "Photo" }
 show_if = { field = "kind", equals = "photo" }
 "#;
-    t.app = t.app.with_eservices(vec![porten_app::eservices::parse_definition("report.toml", toml).unwrap()]);
+    with_form(&mut t, "what", fields);
     let id = t.app.start_draft(None, "pothole", None).await.unwrap().draft.id;
     t.app.save_step(None, &id, "what", answers(&[("kind", "photo")]), photo(PNG, "hål.png")).await.unwrap();
     // The citizen changes their mind: text only. The photo stays in the draft but is not sent.
@@ -355,16 +348,7 @@ async fn a_draft_an_agent_fills_in_opens_for_that_agent_and_the_contact_center_o
 #[tokio::test]
 async fn a_personnummer_answer_becomes_a_party_and_the_answers_keep_only_a_reference() {
     let mut t = TestApp::new().await;
-    let toml = r#"
-service_code = "pothole"
-version = 1
-title = { sv = "Ansökan", en = "Application" }
-intro = { sv = "Ansök.", en = "Apply." }
-
-[[steps]]
-id = "child"
-title = { sv = "Barnet", en = "The child" }
-
+    let fields = r#"
 [[steps.fields]]
 name = "child_name"
 kind = "text"
@@ -379,7 +363,7 @@ party_role = "concerned"
 party_name_field = "child_name"
 label = { sv = "Barnets personnummer", en = "The child's personnummer" }
 "#;
-    t.app = t.app.with_eservices(vec![porten_app::eservices::parse_definition("child.toml", toml).unwrap()]);
+    with_form(&mut t, "child", fields);
     let id = t.app.start_draft(None, "pothole", None).await.unwrap().draft.id;
     let a = answers(&[("child_name", "Lo Andersson"), ("child_personnummer", "20230415-2388")]);
     let out = t.app.save_step(None, &id, "child", a, vec![]).await.unwrap();
@@ -395,9 +379,13 @@ label = { sv = "Barnets personnummer", en = "The child's personnummer" }
     let form = serde_json::to_string(&staff.errand.form).unwrap();
     assert!(!form.contains("2388") && !form.contains("20230415"), "no personnummer in the answers: {form}");
 
-    // A definition may not make a party of another kind of field, nor name a later field.
-    let bad = toml
+    // A definition may not make a party of another kind of field, nor take the name from a later field.
+    let party_of_text = fields
         .replace("kind = \"text\"\nrequired = true", "kind = \"text\"\nparty_role = \"concerned\"\nrequired = true");
-    assert!(porten_app::eservices::parse_definition("bad.toml", &bad).is_err());
+    let later_name = fields.replace("party_name_field = \"child_name\"", "party_name_field = \"nickname\"")
+        + "\n[[steps.fields]]\nname = \"nickname\"\nkind = \"text\"\nlabel = { sv = \"Smeknamn\", en = \"Nickname\" }\n";
+    for bad in [party_of_text, later_name] {
+        assert!(porten_app::eservices::parse_definition("bad.toml", &form_toml("child", &bad)).is_err(), "{bad}");
+    }
     t.db.cleanup().await;
 }

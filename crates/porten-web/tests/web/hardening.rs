@@ -34,14 +34,23 @@ fn file_part_head(name: &str) -> String {
     )
 }
 
-async fn post_endless(t: &TestApp, uri: &str, jar: &str, head: String) -> crate::support::Reply {
-    let req = Request::builder()
+/// A `multipart/form-data` post of `body` (with the boundary in `kind`) to `uri`, with the cookies of `jar`.
+fn multipart_post(uri: &str, jar: &str, kind: &str, body: Body) -> Request<Body> {
+    Request::builder()
         .method("POST")
         .uri(uri)
         .header(header::COOKIE, jar)
-        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
-        .body(endless_body(head.into_bytes()))
-        .unwrap();
+        .header(header::CONTENT_TYPE, kind)
+        .body(body)
+        .unwrap()
+}
+
+fn kind() -> String {
+    format!("multipart/form-data; boundary={BOUNDARY}")
+}
+
+async fn post_endless(t: &TestApp, uri: &str, jar: &str, head: String) -> crate::support::Reply {
+    let req = multipart_post(uri, jar, &kind(), endless_body(head.into_bytes()));
     tokio::time::timeout(Duration::from_secs(30), t.send(req)).await.expect("answered without reading the file")
 }
 
@@ -76,13 +85,7 @@ async fn a_file_part_before_the_form_token_is_refused() {
         format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{token}\r\n--{BOUNDARY}--\r\n");
     body.truncate(body.len() - format!("--{BOUNDARY}--\r\n").len());
     body.extend(tail.bytes());
-    let req = Request::builder()
-        .method("POST")
-        .uri(&what)
-        .header(header::COOKIE, &jar)
-        .header(header::CONTENT_TYPE, kind)
-        .body(Body::from(body))
-        .unwrap();
+    let req = multipart_post(&what, &jar, &kind, Body::from(body));
     assert_eq!(t.send(req).await.status, StatusCode::BAD_REQUEST);
     t.db.cleanup().await;
 }
@@ -97,13 +100,7 @@ async fn a_file_over_the_limit_is_refused_on_the_page_and_a_huge_text_part_is_to
     big.resize(12 * 1024 * 1024, 0);
     let fields = [("csrf", token.as_str()), ("action", "next"), ("description", "Hål")];
     let (kind, body) = multipart(&fields, &[("photo", "stor.png", &big)]);
-    let req = Request::builder()
-        .method("POST")
-        .uri(&what)
-        .header(header::COOKIE, &jar)
-        .header(header::CONTENT_TYPE, kind)
-        .body(Body::from(body))
-        .unwrap();
+    let req = multipart_post(&what, &jar, &kind, Body::from(body));
     let page = t.send(req).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.body.contains("href=\"#f-photo\""), "the error summary names the photo: {}", page.body);
@@ -111,13 +108,7 @@ async fn a_file_over_the_limit_is_refused_on_the_page_and_a_huge_text_part_is_to
 
     let long = "x".repeat(1024 * 1024);
     let (kind, body) = multipart(&[("csrf", token.as_str()), ("description", &long)], &[]);
-    let req = Request::builder()
-        .method("POST")
-        .uri(&what)
-        .header(header::COOKIE, &jar)
-        .header(header::CONTENT_TYPE, kind)
-        .body(Body::from(body))
-        .unwrap();
+    let req = multipart_post(&what, &jar, &kind, Body::from(body));
     assert_eq!(t.send(req).await.status, StatusCode::PAYLOAD_TOO_LARGE);
     t.db.cleanup().await;
 }
@@ -168,13 +159,7 @@ async fn anonymous_uploads_from_one_address_have_a_daily_budget() {
         photo[50] = i;
         let token = form_token(&router, &jar).await;
         let (kind, body) = multipart(&[("csrf", &token), ("action", "save")], &[("photo", "a.png", &photo)]);
-        let req = Request::builder()
-            .method("POST")
-            .uri(&what)
-            .header(header::COOKIE, &jar)
-            .header(header::CONTENT_TYPE, kind)
-            .body(Body::from(body))
-            .unwrap();
+        let req = multipart_post(&what, &jar, &kind, Body::from(body));
         statuses.push(crate::support::send(&router, req).await.status);
     }
     assert_eq!(statuses, [StatusCode::OK, StatusCode::TOO_MANY_REQUESTS], "40 KB fits in 64 KB a day, 80 KB not");
@@ -271,13 +256,7 @@ async fn the_step_reader_answers_malformed_multipart_bodies_without_a_server_err
         if noise.below(3) == 0 {
             body.truncate(noise.below(body.len() + 1));
         }
-        let req = Request::builder()
-            .method("POST")
-            .uri(&what)
-            .header(header::COOKIE, &jar)
-            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
-            .body(Body::from(body.clone()))
-            .unwrap();
+        let req = multipart_post(&what, &jar, &kind(), Body::from(body.clone()));
         let answer = t.send(req).await;
         assert!(
             !answer.status.is_server_error(),
