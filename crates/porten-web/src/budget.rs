@@ -78,8 +78,15 @@ fn reservation(body: &Body) -> usize {
     most.min(LARGEST_BODY_BYTES)
 }
 
-/// The middleware: reserve, run the handler, give back.
-pub async fn limit(State(budget): State<BodyBudget>, req: Request, next: Next) -> Response {
+/// The middleware: reserve, run the handler, give back. A request with a
+/// body has `deadline` in all to be answered: the body timeout counts the
+/// pause between two pieces, so a client sending a byte now and then would
+/// otherwise hold its reservation for good.
+pub async fn limit(
+    State((budget, deadline)): State<(BodyBudget, std::time::Duration)>,
+    req: Request,
+    next: Next,
+) -> Response {
     let bytes = reservation(req.body());
     if bytes == 0 {
         return next.run(req).await;
@@ -90,7 +97,13 @@ pub async fn limit(State(budget): State<BodyBudget>, req: Request, next: Next) -
         tracing::warn!(target: "porten::security", event = "body.budget", bytes, "request body refused: budget in use");
         return busy();
     };
-    let response = next.run(req).await;
+    let response = match tokio::time::timeout(deadline, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(target: "porten::security", event = "body.deadline", bytes, "request body too slow");
+            StatusCode::REQUEST_TIMEOUT.into_response()
+        }
+    };
     drop(permit);
     if bytes >= TRIM_FROM_BYTES {
         inner.large.store(true, Ordering::Release);

@@ -106,9 +106,10 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let budget = crate::budget::BodyBudget::new(limits.body_budget_bytes);
     tokio::spawn(budget.clone().trim_after_bursts());
-    let router = router
-        .layer(axum::middleware::from_fn_with_state(budget, crate::budget::limit))
-        .layer(RequestBodyTimeoutLayer::new(limits.body_timeout));
+    // The budget is the outer layer, so that it sees the body as the client
+    // declared it (its length); inside, the body gets its timeout.
+    let budget_layer = axum::middleware::from_fn_with_state((budget, limits.body_timeout), crate::budget::limit);
+    let router = router.layer(RequestBodyTimeoutLayer::new(limits.body_timeout)).layer(budget_layer);
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let per_address = Arc::new(PerAddress::default());
     let graceful = GracefulShutdown::new();
@@ -116,7 +117,8 @@ pub async fn serve(
     if !limits.http2 {
         builder = builder.http1_only();
     }
-    builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
+    // Headers of at most 64 KB a connection (hyper's default allows ~400 KB).
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_timeout).max_buf_size(64 * 1024);
     builder
         .http2()
         .timer(TokioTimer::new())

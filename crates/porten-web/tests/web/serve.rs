@@ -137,3 +137,49 @@ async fn request_bodies_beyond_the_budget_get_503_and_retry_after() {
     assert!(answer.starts_with("HTTP/1.1 400"), "the form was read, and its forged token refused: {answer}");
     t.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn slow_bodies_hold_only_what_they_declare_and_only_until_the_deadline() {
+    // The re-attack of issue 17: two connections each declaring a 100-byte
+    // form and sending it a byte at a time must not make others wait for
+    // the budget, and a body still unfinished at the deadline is cut off.
+    let t = TestApp::new().await;
+    let limits = porten_web::ServeLimits { body_timeout: Duration::from_secs(3), ..Default::default() };
+    let addr = start(&t, limits).await;
+    let mut slow = Vec::new();
+    for _ in 0..2 {
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"POST /login HTTP/1.1\r\nHost: porten\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nc")
+            .await
+            .unwrap();
+        slow.push(s);
+    }
+    for path in ["/healthz", "/", "/sok?q=h%C3%A5l"] {
+        let mut other = TcpStream::connect(addr).await.unwrap();
+        other
+            .write_all(format!("GET {path} HTTP/1.1\r\nHost: porten\r\nConnection: close\r\n\r\n").as_bytes())
+            .await
+            .unwrap();
+        let answer = read_to_close(&mut other).await;
+        assert!(answer.starts_with("HTTP/1.1 200"), "{path}: {}", answer.lines().next().unwrap_or_default());
+    }
+    // Kept alive a byte at a time, the slow body still ends at the deadline (3 s).
+    let mut first = slow.remove(0);
+    let answer = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            if first.write_all(b"x").await.is_err() {
+                break String::new();
+            }
+            let mut buf = [0u8; 64];
+            match tokio::time::timeout(Duration::from_millis(500), first.read(&mut buf)).await {
+                Ok(Ok(0)) | Ok(Err(_)) => break String::new(),
+                Ok(Ok(n)) => break String::from_utf8_lossy(&buf[..n]).into_owned(),
+                Err(_) => {}
+            }
+        }
+    })
+    .await
+    .expect("cut off by the deadline");
+    assert!(answer.is_empty() || answer.starts_with("HTTP/1.1 408"), "{answer}");
+    t.db.cleanup().await;
+}
