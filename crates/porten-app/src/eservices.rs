@@ -486,9 +486,11 @@ impl App {
             let answers = draft.answers.get(&field.name).map_or(&[][..], Vec::as_slice);
             if let (Some(of), Some(number)) = (&field.party, answers.first()) {
                 let name = of.name_field.as_ref().and_then(|n| draft.answers.get(n)).and_then(|a| a.first());
+                // A name is no place for a personnummer: one typed there is masked.
+                let name = name.map(|n| porten_domain::personnummer::mask_personal_numbers(n).into_owned());
                 parties.push(RawParty {
                     role: Some(of.role.as_str().into()),
-                    name: name.cloned().unwrap_or_else(|| "–".into()),
+                    name: name.unwrap_or_else(|| "–".into()),
                     personal_number: Some(number.clone()),
                     ..RawParty::default()
                 });
@@ -689,9 +691,14 @@ impl App {
         };
         let command = Command::AddMessage { direction: Direction::In, body: body.to_owned() };
         let expected = errand.id;
-        let authorize = Arc::new(move |e: &Errand| e.id == expected);
-        self.store.apply_command(errand.public_id, None, &actor, command, self.now(), authorize).await?;
-        Ok(())
+        // Checked again on the locked row: an errand closed since it was read
+        // takes no reply either.
+        let authorize = Arc::new(move |e: &Errand| e.id == expected && e.lifecycle != Lifecycle::Closed);
+        match self.store.apply_command(errand.public_id, None, &actor, command, self.now(), authorize).await {
+            Ok(_) => Ok(()),
+            Err(porten_store::StoreError::NotFound) => Err(AppError::Closed),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// The mail telling a citizen that the city wrote to them, with the

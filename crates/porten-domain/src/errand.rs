@@ -427,14 +427,19 @@ fn parse_party(v: &mut Violations, path: &str, raw: RawParty) -> Option<Party> {
 
 /// A deliberately simple check: one `@`, something before it, a dot after it.
 pub fn is_plausible_email(s: &str) -> bool {
+    // A bare address only: no display name, quotes, angle brackets or
+    // encoded words, which a mail library would read as another recipient
+    // than the text the limits count (issue 17).
+    let forbidden = |c: char| c.is_whitespace() || c.is_control() || "<>\"(),;:\\[]".contains(c);
     match s.split_once('@') {
         Some((local, domain)) => {
             !local.is_empty()
                 && domain.contains('.')
                 && !domain.starts_with('.')
                 && !domain.ends_with('.')
-                && !s.contains(char::is_whitespace)
                 && !domain.contains('@')
+                && !s.contains(forbidden)
+                && !s.contains("=?")
         }
         None => false,
     }
@@ -771,5 +776,21 @@ mod tests {
         assert_eq!(e.title, "Hål i Sjögatan");
         assert_eq!(e.labels, ["väg"]);
         assert_eq!(e.parties[0].contacts, [ContactChannel::Email("tolvan@example.com".into())]);
+    }
+
+    #[test]
+    fn an_email_address_is_a_bare_address_without_a_name_or_quotes() {
+        assert!(is_plausible_email("anna.b+1@example.org"));
+        for other in [
+            "N<victim@example.org>",
+            "<victim@example.org>",
+            "\"victim\"@example.org",
+            "=?utf-8?q?x?=victim@example.org",
+            "victim@example.org.",
+            "a b@example.org",
+            "victim@example",
+        ] {
+            assert!(!is_plausible_email(other), "{other}");
+        }
     }
 }

@@ -46,12 +46,25 @@ pub enum ReceiptMail {
     Held,
 }
 
-/// An address as the limits count it: lower case, without a `+tag` in its
-/// local part (`Anna+1@Example.org` reaches the same inbox as `anna@example.org`).
+/// An address as the limits count it: the address inside any `<…>`, in
+/// lower case, without quotes and without a `+tag` in its local part, and
+/// for Gmail without dots (`"Anna.B+1"@Googlemail.com`, `x<annab@gmail.com>`
+/// and `annab@gmail.com` reach the same inbox).
 pub fn recipient_key(address: &str) -> String {
-    let address = address.trim().to_lowercase();
+    let mut address = address.trim();
+    if let Some((_, inner)) = address.rsplit_once('<') {
+        address = inner.split('>').next().unwrap_or(inner);
+    }
+    let address = address.to_lowercase().replace('"', "");
     match address.rsplit_once('@') {
-        Some((local, domain)) => format!("{}@{domain}", local.split('+').next().unwrap_or(local)),
+        Some((local, domain)) => {
+            let local = local.split('+').next().unwrap_or(local);
+            let domain = domain.trim_end_matches('.');
+            match domain {
+                "gmail.com" | "googlemail.com" => format!("{}@gmail.com", local.replace('.', "")),
+                _ => format!("{local}@{domain}"),
+            }
+        }
         None => address,
     }
 }
@@ -212,3 +225,26 @@ macro_rules! impl_mail {
 }
 
 pub(crate) use impl_mail;
+
+#[cfg(test)]
+mod tests {
+    use super::recipient_key;
+
+    #[test]
+    fn addresses_that_reach_one_inbox_have_one_key() {
+        for variant in [
+            "victim@example.org",
+            "Victim@Example.ORG",
+            "victim+1@example.org",
+            "\"victim\"@example.org",
+            "<victim@example.org>",
+            "7<victim@example.org>",
+            "=?utf-8?q?x?=<victim@example.org>",
+            "\"victim+x\"@example.org",
+        ] {
+            assert_eq!(recipient_key(variant), "victim@example.org", "{variant}");
+        }
+        assert_eq!(recipient_key("v.ictim+a@googlemail.com"), recipient_key("victim@gmail.com"));
+        assert_ne!(recipient_key("v.ictim@example.org"), recipient_key("victim@example.org"), "dots count elsewhere");
+    }
+}

@@ -182,9 +182,40 @@ impl FromRequestParts<AppState> for ClientIp {
 
 fn client_address(peer: IpAddr, headers: &axum::http::HeaderMap, trusted: &[IpAddr]) -> IpAddr {
     if !trusted.contains(&peer) {
-        return peer;
+        return client_key(peer);
     }
     let forwarded = headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
     let hops: Vec<IpAddr> = forwarded.flat_map(|v| v.split(',')).filter_map(|a| a.trim().parse().ok()).collect();
-    hops.into_iter().rev().find(|a| !trusted.contains(a)).unwrap_or(peer)
+    client_key(hops.into_iter().rev().find(|a| !trusted.contains(a)).unwrap_or(peer))
+}
+
+/// A client as the per-address limits count it: an IPv4 address, or the
+/// /64 network of an IPv6 address (one subscriber gets a whole /64, so
+/// counting each address would let one client be many).
+pub(crate) fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+#[cfg(test)]
+mod client_tests {
+    use super::*;
+
+    #[test]
+    fn an_ipv6_client_is_counted_by_its_64_network_and_an_ipv4_one_by_its_address() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+        let other: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(client_key(a), client_key(b), "one subscriber's /64");
+        assert_ne!(client_key(a), client_key(other));
+        let v4: IpAddr = "203.0.113.7".parse().unwrap();
+        assert_eq!(client_key(v4), v4);
+        assert_eq!(client_key("::ffff:203.0.113.7".parse().unwrap()), v4, "IPv4-mapped counts as IPv4");
+    }
 }

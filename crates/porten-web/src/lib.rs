@@ -58,7 +58,7 @@ pub struct WebConfig {
     pub metrics_token: Option<String>,
     /// Offer the demo's e-ID login with fictional people (`--demo` only).
     pub demo_eid: bool,
-    /// Bytes of files visitors who are not signed in may upload from one
+    /// Bytes of files anyone but staff may upload from one
     /// client address in a day (issue 17).
     pub upload_bytes_per_address_per_day: u32,
 }

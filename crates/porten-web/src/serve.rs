@@ -150,7 +150,7 @@ pub async fn serve(
         let slot = if limits.trusted_proxies.contains(&peer.ip()) {
             None
         } else {
-            match per_address.take(peer.ip(), limits.max_connections_per_address.max(1)) {
+            match per_address.take(crate::auth::client_key(peer.ip()), limits.max_connections_per_address.max(1)) {
                 Some(slot) => Some(slot),
                 None => {
                     tracing::warn!(target: "porten::security", event = "connection.refused", reason = "connections per address");
