@@ -55,7 +55,7 @@ pub struct Config {
     pub http2_max_streams: Option<u32>,
     /// Receipts mailed for visitors who are not signed in, per hour, in all.
     pub anonymous_mail_per_hour: Option<u32>,
-    /// MiB of files visitors who are not signed in may upload from one
+    /// MiB of files anyone but staff may upload from one
     /// client address in a day.
     pub upload_mb_per_address_per_day: Option<u32>,
     /// A folder of e-service definitions, one TOML file per service.
