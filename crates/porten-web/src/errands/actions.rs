@@ -1,0 +1,160 @@
+//! The actions on an errand page (note, status, assign to me, message to the
+//! citizen): post/redirect/get, or the page again with an error summary that
+//! keeps what was typed.
+
+use super::*;
+
+#[derive(Deserialize)]
+pub(super) struct NoteForm {
+    pub(super) csrf: String,
+    pub(super) version: Option<i64>,
+    pub(super) body: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct StatusForm {
+    pub(super) csrf: String,
+    pub(super) version: Option<i64>,
+    pub(super) status: String,
+    pub(super) reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct VersionForm {
+    pub(super) csrf: String,
+    pub(super) version: Option<i64>,
+}
+
+/// A command posted from the errand page, with what the user typed.
+pub(super) struct StaffAction {
+    pub(super) form_csrf: String,
+    pub(super) version: Option<i64>,
+    pub(super) command: Command,
+    pub(super) note_text: String,
+    pub(super) reason_text: String,
+    pub(super) message_text: String,
+}
+
+impl StaffAction {
+    /// A command from a form; what the user typed is added with `..`.
+    fn new(form_csrf: String, version: Option<i64>, command: Command) -> Self {
+        Self {
+            form_csrf,
+            version,
+            command,
+            note_text: String::new(),
+            reason_text: String::new(),
+            message_text: String::new(),
+        }
+    }
+}
+
+/// Runs a staff command from a form and answers with post/redirect/get, or
+/// re-renders the errand with an error summary that keeps the typed text.
+pub(super) async fn staff_command(
+    state: &AppState,
+    t: Tr,
+    csrf: &CsrfToken,
+    user: Option<User>,
+    id: &str,
+    action: StaffAction,
+) -> Response {
+    let (user, nav) = match require_role_post(user, &t, csrf, Role::is_staff, &action.form_csrf) {
+        Ok(x) => x,
+        Err(res) => return *res,
+    };
+    let Ok(public_id) = PublicId::parse(id) else {
+        return error_page(t, nav, StatusCode::NOT_FOUND);
+    };
+    let t = t.at(format!("/staff/errands/{public_id}"));
+    let keep = |error: Option<(String, &'static str)>, notice: Option<String>| Feedback {
+        error,
+        notice,
+        note_text: action.note_text.clone(),
+        reason_text: action.reason_text.clone(),
+        message_text: action.message_text.clone(),
+        reveal_purpose: None,
+    };
+    let to_citizen = matches!(action.command, Command::AddMessage { .. });
+    let feedback = match state
+        .app
+        .act_on_errand(&user_actor(&user), public_id, action.version.as_ref().map(std::slice::from_ref), action.command)
+        .await
+    {
+        Ok(_) => return Redirect::to(&format!("/staff/errands/{public_id}?saved=1")).into_response(),
+        Err(AppError::Conflict { .. }) => keep(None, Some(t.get("errand-conflict-kept"))),
+        Err(AppError::Invalid(v)) => {
+            let first = v.0.first();
+            let (field, label_key) = match first.map(|f| f.field.as_str()) {
+                Some("body") if to_citizen => ("message", "errand-message-label"),
+                Some("body") => ("note", "errand-note-label"),
+                Some("reason") => ("reason", "errand-reason-label"),
+                _ => ("status", "errand-status-label"),
+            };
+            let code = first.map_or("invalid", |f| f.code);
+            let message = t.with1(&format!("violation-{code}"), "field", t.get(label_key));
+            keep(Some((message, field)), None)
+        }
+        Err(AppError::Refused { .. } | AppError::Closed) => keep(Some((t.get("errand-rejected"), "status")), None),
+        Err(e) => return app_error_page(t, nav, e),
+    };
+    render_errand(state, t, csrf, &user, id, feedback).await
+}
+
+pub(super) async fn add_note(
+    State(state): State<AppState>,
+    t: Tr,
+    csrf: CsrfToken,
+    MaybeUser(user): MaybeUser,
+    Path(id): Path<String>,
+    Form(form): Form<NoteForm>,
+) -> Response {
+    let command = Command::AddNote { body: form.body.clone() };
+    let action = StaffAction { note_text: form.body, ..StaffAction::new(form.csrf, form.version, command) };
+    staff_command(&state, t, &csrf, user, &id, action).await
+}
+
+pub(super) async fn change_status(
+    State(state): State<AppState>,
+    t: Tr,
+    csrf: CsrfToken,
+    MaybeUser(user): MaybeUser,
+    Path(id): Path<String>,
+    Form(form): Form<StatusForm>,
+) -> Response {
+    let Some(to) = Lifecycle::parse(&form.status) else {
+        return error_page(t, Nav::new(user.as_ref(), &csrf), StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    let reason_text = form.reason.clone().unwrap_or_default();
+    let command = Command::ChangeStatus { to, reason: form.reason };
+    let action = StaffAction { reason_text, ..StaffAction::new(form.csrf, form.version, command) };
+    staff_command(&state, t, &csrf, user, &id, action).await
+}
+
+pub(super) async fn assign_me(
+    State(state): State<AppState>,
+    t: Tr,
+    csrf: CsrfToken,
+    MaybeUser(user): MaybeUser,
+    Path(id): Path<String>,
+    Form(form): Form<VersionForm>,
+) -> Response {
+    let command = Command::Assign { assignee: user.as_ref().map(|u| u.id) };
+    let action = StaffAction::new(form.csrf, form.version, command);
+    staff_command(&state, t, &csrf, user, &id, action).await
+}
+
+/// A message to the citizen: it shows on their tracking page and in Mina
+/// ärenden, and they are told by mail.
+pub(super) async fn send_message(
+    State(state): State<AppState>,
+    t: Tr,
+    csrf: CsrfToken,
+    MaybeUser(user): MaybeUser,
+    Path(id): Path<String>,
+    Form(form): Form<NoteForm>,
+) -> Response {
+    let command = Command::AddMessage { direction: porten_domain::Direction::Out, body: form.body.clone() };
+    let action = StaffAction { message_text: form.body, ..StaffAction::new(form.csrf, form.version, command) };
+    staff_command(&state, t, &csrf, user, &id, action).await
+}

@@ -1,0 +1,314 @@
+//! One errand for staff: its timeline and parties, the personnummer revealed
+//! for a stated purpose (audited), and its attached files.
+
+use super::*;
+
+pub(super) struct EventRow {
+    pub(super) label: String,
+    pub(super) at: String,
+    pub(super) actor: String,
+    pub(super) text: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "errand.html")]
+pub(super) struct ErrandPage {
+    pub(super) t: Tr,
+    pub(super) nav: Nav,
+    pub(super) id: String,
+    pub(super) registry_number: String,
+    pub(super) title: String,
+    pub(super) status: String,
+    pub(super) service: String,
+    pub(super) unit: String,
+    pub(super) channel: String,
+    pub(super) assignee: String,
+    pub(super) created: String,
+    pub(super) confidential: bool,
+    pub(super) description: String,
+    pub(super) parties: Vec<String>,
+    pub(super) events: Vec<EventRow>,
+    pub(super) version: i64,
+    pub(super) next_states: Vec<SelectOption>,
+    pub(super) can_assign_self: bool,
+    pub(super) error: Option<String>,
+    pub(super) error_field: String,
+    pub(super) notice: Option<String>,
+    pub(super) note_text: String,
+    pub(super) reason_text: String,
+    pub(super) message_text: String,
+    /// Personal identity numbers are shown in full (after a reveal).
+    pub(super) revealed: bool,
+    /// The e-service answers: (question, answer).
+    pub(super) answers: Vec<(String, String)>,
+    /// Attached files: (link, name, type and size).
+    pub(super) attachments: Vec<(String, String, String)>,
+    /// "E-service version 1", with who filled it in for the citizen.
+    pub(super) submitted_through: String,
+}
+
+/// What a re-rendered errand page tells the user, and what they had typed.
+#[derive(Default)]
+pub(super) struct Feedback {
+    /// The message and the id of the field it is about.
+    pub(super) error: Option<(String, &'static str)>,
+    pub(super) notice: Option<String>,
+    pub(super) note_text: String,
+    pub(super) reason_text: String,
+    pub(super) message_text: String,
+    /// Show personal identity numbers in full, for this purpose (audited).
+    pub(super) reveal_purpose: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct Flash {
+    pub(super) saved: Option<u8>,
+    pub(super) conflict: Option<u8>,
+}
+
+pub(super) async fn errand_page(
+    State(state): State<AppState>,
+    t: Tr,
+    csrf: CsrfToken,
+    MaybeUser(user): MaybeUser,
+    Path(id): Path<String>,
+    Query(flash): Query<Flash>,
+) -> Response {
+    let user = match require_staff(user, &t, &csrf) {
+        Ok(u) => u,
+        Err(res) => return *res,
+    };
+    let notice = if flash.conflict.is_some() {
+        Some(t.get("errand-conflict"))
+    } else if flash.saved.is_some() {
+        Some(t.get("errand-saved"))
+    } else {
+        None
+    };
+    render_errand(&state, t, &csrf, &user, &id, Feedback { notice, ..Default::default() }).await
+}
+
+pub(super) async fn render_errand(
+    state: &AppState,
+    t: Tr,
+    csrf: &CsrfToken,
+    user: &User,
+    id: &str,
+    feedback: Feedback,
+) -> Response {
+    let nav = Nav::new(Some(user), csrf);
+    let Ok(public_id) = PublicId::parse(id) else { return error_page(t, nav, StatusCode::NOT_FOUND) };
+    let read = match &feedback.reveal_purpose {
+        Some(purpose) => state.app.reveal_errand(&user_actor(user), public_id, purpose).await,
+        None => state.app.read_errand(&user_actor(user), public_id, None).await,
+    };
+    let revealed = feedback.reveal_purpose.is_some();
+    let view = match read {
+        Ok(v) => v,
+        Err(AppError::Invalid(_)) if revealed => {
+            let retry = Feedback { error: Some((t.get("errand-reveal-error"), "purpose")), ..Feedback::default() };
+            return Box::pin(render_errand(state, t, csrf, user, id, retry)).await;
+        }
+        Err(e) => return app_error_page(t, nav, e),
+    };
+    let people = match state.app.errand_people(&view.errand).await {
+        Ok(p) => p,
+        Err(e) => return app_error_page(t, nav, e),
+    };
+    let submission = match state.app.submission(&user_actor(user), &view.errand).await {
+        Ok(s) => s,
+        Err(e) => return app_error_page(t, nav, e),
+    };
+    let e = view.errand;
+    let service = view.service;
+    let definition = submission.as_ref().and_then(|s| state.app.eservices().version(&e.service_code, s.version));
+    let answers = e
+        .form
+        .iter()
+        .map(|(k, v)| {
+            let label = definition
+                .as_ref()
+                .and_then(|d| d.fields().find(|f| &f.name == k))
+                .map_or_else(|| k.clone(), |f| t.pick(&f.label.sv, &f.label.en).to_owned());
+            (label, v.clone())
+        })
+        .collect();
+    let attachments = submission
+        .as_ref()
+        .map(|s| {
+            s.attachments
+                .iter()
+                .enumerate()
+                .map(|(i, f)| {
+                    let href = format!("/staff/errands/{}/attachments/{i}", e.public_id);
+                    (href, f.name.clone(), format!("{}, {} kB", f.media_type, f.size.div_ceil(1024)))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let submitted_through = match &submission {
+        None => String::new(),
+        Some(s) => {
+            let assisted = match s.assisted_by {
+                Some(id) => state.app.user_name(id).await.ok().flatten(),
+                None => None,
+            };
+            let version = t.with1("errand-eservice-version", "version", s.version);
+            match assisted {
+                Some(name) => format!("{version} {}", t.with1("errand-eservice-assisted", "name", name)),
+                None => version,
+            }
+        }
+    };
+    let assignee = match e.assignee {
+        Some(_) => people.assignee_name.unwrap_or_default(),
+        None => t.get("errand-unassigned"),
+    };
+    let status = match t.lang {
+        crate::i18n::Lang::Sv => view.status_name_sv,
+        _ => t.get(&format!("state-{}", e.lifecycle.as_str())),
+    };
+    let parties = e
+        .parties
+        .iter()
+        .map(|p| {
+            let mut s = format!("{} ({})", p.name, t.get(&format!("party-{}", p.role.as_str())));
+            if let Some(n) = &p.personal_number {
+                s.push_str(&format!(", {}", if revealed { n.expose().to_owned() } else { n.masked() }));
+            }
+            if let Some(o) = &p.organisation_number {
+                s.push_str(&format!(", {}", o.as_str()));
+            }
+            s
+        })
+        .collect();
+    let events = view
+        .timeline
+        .iter()
+        .map(|ev| {
+            let (label, text) = match &ev.kind {
+                EventKind::Registered { channel, .. } => (
+                    t.with1("event-registered", "channel", t.get(&format!("channel-{}", channel.as_str()))),
+                    String::new(),
+                ),
+                EventKind::Message { direction, body } => {
+                    let key = if *direction == porten_domain::Direction::In {
+                        "event-message-in"
+                    } else {
+                        "event-message-out"
+                    };
+                    (t.get(key), body.clone())
+                }
+                EventKind::Note { body } => (t.get("event-note"), body.clone()),
+                EventKind::StatusChanged { from, to, reason } => (
+                    t.get("event-status_changed"),
+                    format!(
+                        "{} → {}{}",
+                        t.get(&format!("state-{}", from.as_str())),
+                        t.get(&format!("state-{}", to.as_str())),
+                        reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default()
+                    ),
+                ),
+                EventKind::Assigned { .. } => (t.get("event-assigned"), String::new()),
+                EventKind::HandedOver { from_unit, to_unit, reason } => {
+                    (t.get("event-handed_over"), format!("{from_unit} → {to_unit}: {reason}"))
+                }
+                EventKind::Escalated { reason } => (t.get("event-escalated"), reason.clone()),
+            };
+            EventRow { label, at: local_time(ev.at), actor: ev.actor_name.clone(), text }
+        })
+        .collect();
+    let next_states = Lifecycle::ALL
+        .into_iter()
+        .filter(|l| e.lifecycle.can_become(*l))
+        .map(|l| SelectOption {
+            value: l.as_str().into(),
+            label: t.get(&format!("state-{}", l.as_str())),
+            selected: false,
+        })
+        .collect();
+    let (error, error_field) = match feedback.error {
+        Some((m, f)) => (Some(m), f.to_owned()),
+        None => (None, String::new()),
+    };
+    let page = ErrandPage {
+        id: e.public_id.to_string(),
+        registry_number: e.registry_number.to_string(),
+        title: e.title.clone(),
+        status,
+        service: service.map(|s| t.pick(&s.name_sv, &s.name_en).to_owned()).unwrap_or_else(|| e.service_code.clone()),
+        unit: people.unit.map(|u| t.pick(&u.name_sv, &u.name_en).to_owned()).unwrap_or_else(|| e.unit.to_string()),
+        channel: t.get(&format!("channel-{}", e.channel.as_str())),
+        assignee,
+        created: local_time(e.created_at),
+        confidential: e.confidential,
+        description: e.description.clone(),
+        parties,
+        events,
+        version: e.version,
+        next_states,
+        can_assign_self: e.assignee != Some(user.id),
+        error,
+        error_field,
+        notice: feedback.notice,
+        note_text: feedback.note_text,
+        reason_text: feedback.reason_text,
+        message_text: feedback.message_text,
+        revealed,
+        answers,
+        attachments,
+        submitted_through,
+        t,
+        nav,
+    };
+    let status = if page.error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    (status, page).into_response()
+}
+
+#[derive(Deserialize)]
+pub(super) struct RevealForm {
+    #[serde(default)]
+    pub(super) csrf: String,
+    #[serde(default)]
+    pub(super) purpose: String,
+}
+
+/// The errand page with every personal identity number in full, for the
+/// purpose the staff member gives (audited); the next page view masks them again.
+pub(super) async fn reveal(
+    State(state): State<AppState>,
+    t: Tr,
+    csrf: CsrfToken,
+    MaybeUser(user): MaybeUser,
+    Path(id): Path<String>,
+    Form(form): Form<RevealForm>,
+) -> Response {
+    let (user, _) = match require_role_post(user, &t, &csrf, Role::is_staff, &form.csrf) {
+        Ok(x) => x,
+        Err(res) => return *res,
+    };
+    let feedback = Feedback { reveal_purpose: Some(form.purpose), ..Feedback::default() };
+    render_errand(&state, t.at(format!("/staff/errands/{id}")), &csrf, &user, &id, feedback).await
+}
+
+/// An attached file, for staff who may read the errand (audited).
+pub(super) async fn attachment(
+    State(state): State<AppState>,
+    t: Tr,
+    csrf: CsrfToken,
+    MaybeUser(user): MaybeUser,
+    Path((id, n)): Path<(String, String)>,
+) -> Response {
+    let user = match require_staff(user, &t, &csrf) {
+        Ok(u) => u,
+        Err(res) => return *res,
+    };
+    let nav = Nav::new(Some(&user), &csrf);
+    let (Ok(public_id), Ok(n)) = (PublicId::parse(&id), n.parse::<usize>()) else {
+        return error_page(t, nav, StatusCode::NOT_FOUND);
+    };
+    match state.app.attachment(&user_actor(&user), public_id, n).await {
+        Ok((file, content)) => crate::api::file_response(&file, content),
+        Err(e) => app_error_page(t, nav, e),
+    }
+}
