@@ -9,7 +9,8 @@
 //! [`JobStore`] (`jobs.rs`), [`EserviceStore`] (`eservices.rs`: drafts,
 //! attachments, submissions), [`MailStore`] (`mail.rs`: the outbox), [`KnowledgeStore`] (`knowledge.rs`: articles,
 //! synonyms, the search change feed), [`StatsStore`] (`stats.rs`: page views, the query log and
-//! self-service events) — and [`Store`] is their sum plus operations
+//! self-service events), [`FeedStore`] (`feed.rs`: the errand change feed and
+//! its durable consumers' cursors) — and [`Store`] is their sum plus operations
 //! (`ops.rs`). Each file's `impl_…!` macro expands the shared SQL for both
 //! backends; SQL that must differ per backend sits in the capability file's
 //! `sqlite` and `postgres` modules. Connection setup and migrations live in
@@ -36,6 +37,7 @@ mod codec;
 mod contacts;
 mod errands;
 mod eservices;
+mod feed;
 mod identity;
 mod jobs;
 mod knowledge;
@@ -62,6 +64,7 @@ pub use errands::{
     Authorize, Cursor, ErrandFilter, ErrandStore, ErrandSummary, MAX_PAGE_SIZE, OwnedRegistration, Page, Registration,
 };
 pub use eservices::{Draft, EserviceStore, FileRef, Receipt, Submission, SubmissionRecord, SubmittedDraft};
+pub use feed::{ConsumerPosition, ErrandChange, FeedPosition, FeedStore};
 pub use identity::{ApiKey, IdentityStore, NewUser, User};
 pub use jobs::{Job, JobEnd, JobState, JobStore, NewJob};
 pub use knowledge::{ArticleVersionInfo, CHANGE_ARTICLE, CHANGE_SERVICE, CHANGE_SYNONYMS, Change, KnowledgeStore};
@@ -136,6 +139,7 @@ pub trait Store:
     + MailStore
     + KnowledgeStore
     + StatsStore
+    + FeedStore
     + Send
     + Sync
     + 'static

@@ -29,7 +29,10 @@ impl PostgresStore {
             // An acknowledged write must be on disk whatever the server's default is.
             .after_connect(|conn, _| {
                 Box::pin(async move {
-                    sqlx::query("SET synchronous_commit = on").execute(conn).await?;
+                    sqlx::query("SET synchronous_commit = on").execute(&mut *conn).await?;
+                    // A transaction left idle holds back the errand feed
+                    // (see feed.rs) and every node's readers: end it.
+                    sqlx::query("SET idle_in_transaction_session_timeout = '60s'").execute(&mut *conn).await?;
                     Ok(())
                 })
             })
@@ -73,3 +76,4 @@ crate::mail::impl_mail!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
 crate::eservices::impl_eservices!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
 crate::knowledge::impl_knowledge!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow, postgres);
 crate::stats::impl_stats!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
+crate::feed::impl_feed!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow, postgres);

@@ -301,3 +301,4 @@ crate::mail::impl_mail!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
 crate::eservices::impl_eservices!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
 crate::knowledge::impl_knowledge!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow, sqlite);
 crate::stats::impl_stats!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
+crate::feed::impl_feed!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow, sqlite);

@@ -119,6 +119,26 @@ macro_rules! impl_errands {
                 Ok(())
             }
 
+            /// Appends the write's change to the errand feed, in the write's savepoint.
+            async fn append_change(
+                c: &mut <$db as sqlx::Database>::Connection,
+                errand_id: i64,
+                public_id: PublicId,
+                version: i64,
+                kind: &str,
+                at: DateTime<Utc>,
+            ) -> Result<()> {
+                sqlx::query($crate::feed::INSERT_CHANGE)
+                    .bind(errand_id)
+                    .bind(public_id.to_string())
+                    .bind(version)
+                    .bind(kind)
+                    .bind(micros(at))
+                    .execute(&mut *c)
+                    .await?;
+                Ok(())
+            }
+
             fn push_filters(qb: &mut QueryBuilder<$db>, f: &ErrandFilter) {
                 if let Some(unit) = &f.unit {
                     qb.push(" AND unit_code = ").push_bind(unit.as_str().to_owned());
@@ -227,6 +247,7 @@ macro_rules! impl_errands {
                 let registered =
                     EventKind::Registered { registry_number: registry_number.to_string(), channel: new.channel };
                 append_events(c, id, &reg.actor, reg.at, &[registered]).await?;
+                append_change(c, id, reg.public_id, 1, "registered", reg.at).await?;
                 Ok(reg.into_errand(id, registry_number, confidential))
             }
 
@@ -399,6 +420,8 @@ macro_rules! impl_errands {
                         .execute(&mut *c)
                         .await?;
                         append_events(c, next.id, &actor, now, &transition.events).await?;
+                        let kind = transition.events.first().map_or("changed", EventKind::type_name);
+                        append_change(c, next.id, next.public_id, next.version, kind, now).await?;
                         Ok(next)
                     }))
                     .await

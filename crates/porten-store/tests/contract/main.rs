@@ -7,6 +7,7 @@ mod calendar;
 mod contacts;
 mod errands;
 mod eservices;
+mod feed;
 mod identity;
 mod jobs;
 mod knowledge;
