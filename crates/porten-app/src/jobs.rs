@@ -34,7 +34,7 @@ pub const PURGE_SESSIONS: &str = "sessions.purge-expired";
 /// Removes expired e-service drafts and the files only they used; recurring every hour.
 pub const PURGE_DRAFTS: &str = "eservices.purge-drafts";
 /// The recurring jobs, each queued once per database.
-pub const RECURRING: [&str; 3] = [FORGET_CONTACT_AGENTS, PURGE_SESSIONS, PURGE_DRAFTS];
+pub const RECURRING: [&str; 4] = [FORGET_CONTACT_AGENTS, PURGE_SESSIONS, PURGE_DRAFTS, crate::feed::PRUNE];
 /// A diagnostic job that proves the runner works on a deployment: it appends
 /// `start <node> <job> <attempt>` to the file named by `log` in its payload,
 /// waits while the file named by `hold_while` exists, then appends
@@ -72,6 +72,9 @@ pub struct JobRunner {
     lease: Duration,
     poll: StdDuration,
     handlers: HashMap<String, Handler>,
+    /// Kinds that run often (feed consumers): logged at debug level, and
+    /// queued with the recurring jobs.
+    pub(crate) frequent: Vec<String>,
 }
 
 /// Backoff before attempt `attempts + 1`: 10 s doubling, at most an hour.
@@ -90,6 +93,7 @@ impl JobRunner {
             lease: Duration::from_std(lease).unwrap_or(Duration::seconds(DEFAULT_LEASE_SECONDS as i64)),
             poll: StdDuration::from_millis(500),
             handlers: HashMap::new(),
+            frequent: Vec::new(),
         };
         runner
             .handle(FORGET_CONTACT_AGENTS, move |cx| async move {
@@ -125,6 +129,13 @@ impl JobRunner {
                 }
                 Ok(Finished::Again(cx.app.now() + Duration::hours(1)))
             })
+            .handle(crate::feed::PRUNE, |cx| async move {
+                match cx.app.prune_feed().await {
+                    Ok(n) => tracing::debug!(changes = n, "pruned the errand feed"),
+                    Err(e) => tracing::warn!(error = %e, "could not prune the errand feed; trying again in an hour"),
+                }
+                Ok(Finished::Again(cx.app.now() + Duration::hours(1)))
+            })
             .handle(PROBE, probe)
             .with_mail(None)
     }
@@ -152,7 +163,7 @@ impl JobRunner {
 
     /// Queues the recurring jobs once per database (several nodes may all call it).
     pub async fn schedule_recurring(&self) -> Result<()> {
-        for kind in RECURRING {
+        for kind in RECURRING.iter().copied().chain(self.frequent.iter().map(String::as_str)) {
             let job = NewJob {
                 kind: kind.into(),
                 payload: "{}".into(),
@@ -185,7 +196,10 @@ impl JobRunner {
             return Ok(false);
         };
         let (id, kind, attempts, max) = (job.id, job.kind.clone(), job.attempts, job.max_attempts);
-        tracing::info!(job = id, kind = %kind, attempt = attempts, "job started");
+        let quiet = self.frequent.contains(&kind);
+        if !quiet {
+            tracing::info!(job = id, kind = %kind, attempt = attempts, "job started");
+        }
         let end = match self.handlers.get(&kind) {
             None => {
                 tracing::warn!(job = id, kind = %kind, "no handler for this kind of job on this node; putting it back");
@@ -207,6 +221,7 @@ impl JobRunner {
             JobEnd::Retry { error, .. } | JobEnd::Dead { error } => {
                 tracing::warn!(job = id, kind = %kind, attempt = attempts, %error, "job failed")
             }
+            JobEnd::Done | JobEnd::Again(_) if quiet => tracing::debug!(job = id, kind = %kind, "job finished"),
             JobEnd::Done | JobEnd::Again(_) => tracing::info!(job = id, kind = %kind, "job finished"),
             JobEnd::Release { .. } => {}
         }

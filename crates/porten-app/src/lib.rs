@@ -16,8 +16,10 @@ pub mod catalogue;
 pub mod clock;
 pub mod contacts;
 pub mod eid;
+pub mod errand_search;
 mod errands;
 pub mod eservices;
+pub mod feed;
 pub mod jobs;
 pub mod knowledge;
 pub mod mail;
@@ -116,6 +118,8 @@ pub struct App {
     /// How many receipts go out per recipient and, for visitors not signed
     /// in, per hour (issue 17).
     receipt_limits: porten_store::ReceiptLimits,
+    /// This node's staff errand index, fed from the errand change feed.
+    errand_search: Arc<errand_search::ErrandSearch>,
 }
 
 impl App {
@@ -134,6 +138,7 @@ impl App {
             eid: None,
             portal: Arc::default(),
             receipt_limits: Default::default(),
+            errand_search: Arc::default(),
         }
     }
 

@@ -419,6 +419,9 @@ impl App {
             if let Err(e) = self.sync_search().await {
                 tracing::warn!(error = %e, "following the search change feed");
             }
+            if let Err(e) = self.sync_errand_index().await {
+                tracing::warn!(error = %e, "following the errand change feed");
+            }
             n += 1;
             if n.is_multiple_of(10)
                 && let Err(e) = self.flush_portal_stats().await
@@ -429,7 +432,7 @@ impl App {
     }
 }
 
-async fn spawn_index(f: impl FnOnce() -> porten_search::Result<()> + Send + 'static) -> Result<()> {
+pub(crate) async fn spawn_index(f: impl FnOnce() -> porten_search::Result<()> + Send + 'static) -> Result<()> {
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| AppError::Unavailable(format!("search index: {e}")))?

@@ -22,12 +22,14 @@
 //! was missing or damaged.
 
 mod analysis;
+mod errands;
 mod facets;
 mod index;
 mod query;
 mod snippets;
 mod words;
 
+pub use errands::{ErrandAccess, ErrandDoc, ErrandHit, ErrandIndex, ErrandResults, registry_number_term};
 pub use index::{Doc, DocKind, Hit, Results, SearchIndex, SearchQuery, Segment, Suggestion};
 pub use words::WordList;
 

@@ -3,6 +3,7 @@
 
 mod access;
 mod eservices;
+mod feed;
 mod jobs;
 mod knowledge;
 mod support;

@@ -1,0 +1,191 @@
+//! The staff errand search: this node's [`ErrandIndex`], a node-local
+//! consumer of the errand change feed.
+//!
+//! At start (and when pruning has passed its position) the node takes the
+//! feed's head, indexes every errand as it is now, and then follows the feed
+//! from the head; a change it sees again only indexes the errand again. A
+//! change re-reads the errand, so what was masked or removed on it leaves
+//! the index. Personal identity numbers never reach the index: parties'
+//! numbers are left out and free text is masked.
+//!
+//! The access rule of [`crate::may_see`] is applied inside the search
+//! ([`access`]), so neither a hit nor the count covers an errand the caller
+//! may not open. Each errand a search returns gets an audit entry
+//! (`errand.search_hit`): a hit says a person has an errand.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, OnceLock};
+
+use porten_domain::errand::ContactChannel;
+use porten_domain::personnummer::mask_personal_numbers;
+use porten_domain::{Actor, Errand, EventKind, Role, Scope};
+use porten_search::{ErrandAccess, ErrandDoc, ErrandIndex, ErrandResults};
+use porten_store::{ErrandFilter, FeedPosition};
+
+use crate::search::spawn_index;
+use crate::{App, AppError, Result};
+
+/// The most hits one search returns.
+pub const MAX_HITS: usize = 50;
+
+/// This node's errand index and the feed position it has reached.
+#[derive(Default)]
+pub struct ErrandSearch {
+    index: OnceLock<Arc<ErrandIndex>>,
+    pub(crate) position: tokio::sync::Mutex<Option<FeedPosition>>,
+}
+
+/// Which errands `actor` may find: [`crate::may_see`] as search clauses.
+pub fn access(actor: &Actor) -> Option<ErrandAccess> {
+    let own = |unit: &Option<porten_domain::UnitCode>| unit.iter().map(|u| u.as_str().to_owned()).collect::<Vec<_>>();
+    match actor {
+        Actor::System { .. } => Some(ErrandAccess::ALL),
+        Actor::ApiKey { .. } if actor.has_scope(Scope::ErrandsRead) => {
+            Some(ErrandAccess { units: None, confidential_units: Some(Vec::new()) })
+        }
+        Actor::ApiKey { .. } => None,
+        Actor::User { role, unit, .. } => match role {
+            Role::SystemAdmin => Some(ErrandAccess::ALL),
+            Role::Agent => Some(ErrandAccess { units: None, confidential_units: Some(own(unit)) }),
+            Role::CaseOfficer | Role::UnitAdmin => {
+                Some(ErrandAccess { units: Some(own(unit)), confidential_units: None })
+            }
+            Role::Citizen => None,
+        },
+    }
+}
+
+/// What the index is given of an errand: no personal identity number.
+fn errand_doc(errand: &Errand, timeline: &[porten_domain::TimelineEvent]) -> ErrandDoc {
+    let mut text = vec![errand.description.clone()];
+    text.extend(errand.form.values().cloned());
+    for event in timeline {
+        match &event.kind {
+            EventKind::Message { body, .. } | EventKind::Note { body } => text.push(body.clone()),
+            _ => {}
+        }
+    }
+    let mut names = Vec::new();
+    for party in &errand.parties {
+        names.push(party.name.clone());
+        if let Some(org) = &party.organisation_number {
+            names.push(org.as_str().to_owned());
+        }
+        for contact in &party.contacts {
+            if let ContactChannel::Email(address) = contact {
+                names.push(address.clone());
+            }
+        }
+    }
+    let mask = |s: String| mask_personal_numbers(&s).into_owned();
+    ErrandDoc {
+        id: errand.id,
+        public_id: errand.public_id.to_string(),
+        registry_number: errand.registry_number.to_string(),
+        title: mask(errand.title.clone()),
+        text: mask(text.join("\n")),
+        names: names.into_iter().map(mask).collect(),
+        unit: errand.unit.as_str().to_owned(),
+        confidential: errand.confidential,
+        lifecycle: errand.lifecycle.as_str().to_owned(),
+        created_micros: errand.created_at.timestamp_micros(),
+    }
+}
+
+impl App {
+    fn errand_index(&self) -> Result<Arc<ErrandIndex>> {
+        if let Some(index) = self.errand_search.index.get() {
+            return Ok(index.clone());
+        }
+        let index = Arc::new(ErrandIndex::new().map_err(|e| AppError::Unavailable(e.to_string()))?);
+        Ok(self.errand_search.index.get_or_init(|| index).clone())
+    }
+
+    /// The documents of these errands as they are now (a missing one is skipped).
+    async fn errand_docs(&self, ids: impl IntoIterator<Item = porten_domain::PublicId>) -> Result<Vec<ErrandDoc>> {
+        let mut docs = Vec::new();
+        for id in ids {
+            if let Some(errand) = self.store.get_errand(id).await? {
+                let timeline = self.store.timeline(errand.id).await?;
+                docs.push(errand_doc(&errand, &timeline));
+            }
+        }
+        Ok(docs)
+    }
+
+    /// Brings this node's errand index up to the feed: the number of errands
+    /// indexed. `porten serve` runs it twice a second.
+    pub async fn sync_errand_index(&self) -> Result<usize> {
+        let index = self.errand_index()?;
+        let mut position = self.errand_search.position.lock().await;
+        let store = self.store.as_ref();
+        let mut indexed = 0;
+        let floor = store.feed_floor().await?;
+        if position.is_none_or(|at| at < floor) {
+            let head = store.feed_head().await?;
+            let (mut after, mut first) = (None, true);
+            loop {
+                let page = store.list_errands(&ErrandFilter::default(), after, porten_store::MAX_PAGE_SIZE).await?;
+                let docs = self.errand_docs(page.items.iter().map(|s| s.public_id)).await?;
+                indexed += docs.len();
+                let index = index.clone();
+                spawn_index(move || index.apply(docs, first)).await?;
+                first = false;
+                match page.next {
+                    Some(next) => after = Some(next),
+                    None => break,
+                }
+            }
+            *position = Some(head);
+        }
+        loop {
+            let from = position.unwrap_or_default();
+            let changes = store.errand_changes(from, 500).await?;
+            let Some(last) = changes.last().map(|c| c.position) else { break };
+            let ids: BTreeSet<_> = changes.iter().map(|c| c.public_id).collect();
+            let docs = self.errand_docs(ids).await?;
+            indexed += docs.len();
+            let index = index.clone();
+            spawn_index(move || index.apply(docs, false)).await?;
+            *position = Some(last);
+        }
+        Ok(indexed)
+    }
+
+    /// Whether a committed change is still to reach this node's errand
+    /// index (on PostgreSQL a change is read only once every older
+    /// transaction in the cluster has ended).
+    pub async fn errand_index_pending(&self) -> Result<bool> {
+        let at = *self.errand_search.position.lock().await;
+        Ok(match at {
+            Some(at) => self.store.first_pending_at(at).await?.is_some(),
+            None => true,
+        })
+    }
+
+    /// Searches the errands `actor` may open, by registry number (as
+    /// written, without the space, in lower case), a party's name or
+    /// e-mail address, or words of the title, description, answers and
+    /// messages. Each hit is audited.
+    pub async fn search_errands(
+        &self,
+        actor: &Actor,
+        text: &str,
+        limit: usize,
+        offset: usize,
+    ) -> Result<ErrandResults> {
+        let Some(access) = access(actor) else { return Err(AppError::Forbidden) };
+        let index = self.errand_index()?;
+        let text = text.to_owned();
+        let limit = limit.clamp(1, MAX_HITS);
+        let results = tokio::task::spawn_blocking(move || index.search(&text, &access, limit, offset))
+            .await
+            .map_err(|e| AppError::Unavailable(e.to_string()))?
+            .map_err(|e| AppError::Unavailable(e.to_string()))?;
+        let audits = results.hits.iter().map(|hit| self.audit(actor, "errand.search_hit", Some(hit.id), None));
+        for done in futures_util::future::join_all(audits).await {
+            done?;
+        }
+        Ok(results)
+    }
+}
