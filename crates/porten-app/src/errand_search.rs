@@ -102,7 +102,7 @@ impl App {
     }
 
     /// The documents of these errands as they are now (a missing one is skipped).
-    async fn errand_docs(&self, ids: impl IntoIterator<Item = porten_domain::PublicId>) -> Result<Vec<ErrandDoc>> {
+    async fn errand_docs(&self, ids: Vec<porten_domain::PublicId>) -> Result<Vec<ErrandDoc>> {
         let mut docs = Vec::new();
         for id in ids {
             if let Some(errand) = self.store.get_errand(id).await? {
@@ -126,7 +126,7 @@ impl App {
             let (mut after, mut first) = (None, true);
             loop {
                 let page = store.list_errands(&ErrandFilter::default(), after, porten_store::MAX_PAGE_SIZE).await?;
-                let docs = self.errand_docs(page.items.iter().map(|s| s.public_id)).await?;
+                let docs = self.errand_docs(page.items.iter().map(|s| s.public_id).collect()).await?;
                 indexed += docs.len();
                 let index = index.clone();
                 spawn_index(move || index.apply(docs, first)).await?;
@@ -143,7 +143,7 @@ impl App {
             let changes = store.errand_changes(from, 500).await?;
             let Some(last) = changes.last().map(|c| c.position) else { break };
             let ids: BTreeSet<_> = changes.iter().map(|c| c.public_id).collect();
-            let docs = self.errand_docs(ids).await?;
+            let docs = self.errand_docs(ids.into_iter().collect()).await?;
             indexed += docs.len();
             let index = index.clone();
             spawn_index(move || index.apply(docs, false)).await?;

@@ -44,8 +44,29 @@ async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) 
         }
     }
     match &state.metrics {
-        Some(handle) => handle.render().into_response(),
+        Some(handle) => {
+            record_feed_lag(&state).await;
+            handle.render().into_response()
+        }
         None => (StatusCode::NOT_FOUND, "metrics are disabled").into_response(),
+    }
+}
+
+/// The errand feed's lag, read when the metrics are: per durable consumer,
+/// this node's errand index, and (PostgreSQL) the oldest transaction that
+/// holds the feed back.
+async fn record_feed_lag(state: &AppState) {
+    let actor = porten_domain::Actor::System { name: "metrics".into() };
+    match state.app.feed_status(&actor).await {
+        Ok(status) => {
+            for (consumer, lag) in status.consumers {
+                metrics::gauge!("porten_feed_consumer_lag_seconds", "consumer" => consumer).set(lag);
+            }
+            metrics::gauge!("porten_feed_errand_index_lag_seconds").set(status.errand_index_lag_seconds);
+            metrics::gauge!("porten_db_oldest_transaction_seconds")
+                .set(status.oldest_transaction_seconds.unwrap_or(0.0));
+        }
+        Err(e) => tracing::warn!(error = %e, "reading the errand feed's lag"),
     }
 }
 

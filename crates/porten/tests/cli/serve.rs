@@ -36,6 +36,11 @@ async fn an_acknowledged_errand_survives_kill_9() {
     let read: Value = res.json().await.unwrap();
     assert_eq!(read["registry_number"], created["registry_number"]);
     assert_eq!(read["title"], "Före krasch");
+    // The feed's lag is in the metrics.
+    let metrics = client.get(format!("{}/metrics", server.base)).send().await.unwrap().text().await.unwrap();
+    for name in ["porten_feed_errand_index_lag_seconds", "porten_db_oldest_transaction_seconds"] {
+        assert!(metrics.contains(name), "{name} in {metrics}");
+    }
     drop(server);
     db.cleanup().await;
 }
@@ -161,4 +166,89 @@ fn a_broken_eservice_definition_stops_the_start_naming_file_and_field() {
         "{said}"
     );
     assert!(!said.contains("pothole.toml:"), "the good file is fine: {said}");
+}
+
+/// Registers errands on 16 connections until the server dies; the ids it
+/// acknowledged.
+async fn register_until_killed(client: &reqwest::Client, base: &str, key: &str) -> Vec<String> {
+    let mut tasks = Vec::new();
+    for worker in 0..16 {
+        let (client, base, key) = (client.clone(), base.to_owned(), key.to_owned());
+        tasks.push(tokio::spawn(async move {
+            let mut acknowledged = Vec::new();
+            for i in 0.. {
+                let sent = client
+                    .post(format!("{base}/api/v1/errands"))
+                    .bearer_auth(&key)
+                    .json(&json!({"service_code": "pothole", "title": format!("Hål {worker}-{i}"), "description": "x"}))
+                    .send()
+                    .await;
+                match sent {
+                    Ok(res) if res.status() == 201 => match res.json::<Value>().await {
+                        Ok(body) => acknowledged.push(body["id"].as_str().unwrap().to_owned()),
+                        Err(_) => break,
+                    },
+                    _ => break,
+                }
+            }
+            acknowledged
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    all
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_kill_9_mid_batch_loses_no_change_of_an_acknowledged_write() {
+    use porten_store::FeedPosition;
+    let db = TestDb::new().await;
+    let key = prepare(&db).await;
+    let client = reqwest::Client::new();
+    let server = Server::start(&db.url);
+    let writers = tokio::spawn({
+        let (client, base, key) = (client.clone(), server.base.clone(), key.clone());
+        async move { register_until_killed(&client, &base, &key).await }
+    });
+    // Kill once the writers are well under way: group-commit batches are in flight.
+    let store = db.store.clone();
+    for _ in 0.. {
+        if store.list_errands(&Default::default(), None, 1).await.unwrap().total >= 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    server.kill_hard();
+    let acknowledged = writers.await.unwrap();
+    assert!(!acknowledged.is_empty(), "the server acknowledged registrations before it was killed");
+
+    // Every errand in the database, acknowledged or not, has its change, and
+    // there is no change without its errand.
+    let (mut changes, mut at) = (BTreeSet::new(), FeedPosition::default());
+    loop {
+        let batch = store.errand_changes(at, 500).await.unwrap();
+        if let Some(last) = batch.last() {
+            at = last.position;
+            changes.extend(batch.iter().map(|c| c.public_id.to_string()));
+        } else if store.first_pending_at(at).await.unwrap().is_none() {
+            break;
+        } else {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+    let (mut errands, mut after) = (BTreeSet::new(), None);
+    loop {
+        let page = store.list_errands(&Default::default(), after, 200).await.unwrap();
+        errands.extend(page.items.iter().map(|e| e.public_id.to_string()));
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(changes, errands, "a change for every errand, and only for them");
+    let missing: Vec<_> = acknowledged.iter().filter(|id| !changes.contains(*id)).collect();
+    assert!(missing.is_empty(), "acknowledged but not in the feed: {missing:?}");
+    db.cleanup().await;
 }
