@@ -72,36 +72,68 @@ pub fn pseudonym(visitor: &str) -> String {
     Sha256::digest(format!("porten visitor {visitor}").as_bytes())[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A user's identity as an actor.
-pub fn user_actor(user: &User) -> Actor {
+/// A signed-in person as pages see them: who, in which role and unit.
+/// Unlike the stored user, it carries no password hash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub role: porten_domain::Role,
+    pub unit: Option<porten_domain::UnitCode>,
+}
+
+impl From<User> for Principal {
+    fn from(u: User) -> Self {
+        Self {
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            email: u.email,
+            role: u.role,
+            unit: u.unit,
+        }
+    }
+}
+
+impl Principal {
+    /// The principal as the actor of a use case.
+    pub fn actor(&self) -> Actor {
+        user_actor(self)
+    }
+}
+
+/// A signed-in person as an actor.
+pub fn user_actor(user: &Principal) -> Actor {
     Actor::User { id: user.id, name: user.display_name.clone(), role: user.role, unit: user.unit.clone() }
 }
 
 impl App {
     /// Checks a username and password. Unknown users cost the same work as
     /// wrong passwords, so response times do not reveal which usernames exist.
-    pub async fn authenticate(&self, username: &str, password: &str) -> Result<User> {
+    pub async fn authenticate(&self, username: &str, password: &str) -> Result<Principal> {
         static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
         let user = self.store.user_by_username(username.trim()).await?;
         let dummy = || DUMMY.get_or_init(|| hash_password("not a real password")).as_str();
         let hash = user.as_ref().map_or_else(dummy, |u| u.password_hash.as_str());
         let password_ok = verify_password(password, hash);
         match user {
-            Some(u) if password_ok && !u.disabled => Ok(u),
+            Some(u) if password_ok && !u.disabled => Ok(u.into()),
             _ => Err(AppError::Unauthenticated),
         }
     }
 
     /// Starts a session and returns its token for the cookie.
-    pub async fn start_session(&self, user: &User) -> Result<String> {
+    pub async fn start_session(&self, user: &Principal) -> Result<String> {
         let token = new_token();
         let now = self.now();
         self.store.create_session(&sha256(&token), user.id, now, now + Duration::hours(SESSION_LIFETIME_HOURS)).await?;
         Ok(token)
     }
 
-    pub async fn session_user(&self, token: &str) -> Result<Option<User>> {
-        Ok(self.store.session_user(&sha256(token), self.now()).await?)
+    pub async fn session_user(&self, token: &str) -> Result<Option<Principal>> {
+        Ok(self.store.session_user(&sha256(token), self.now()).await?.map(Principal::from))
     }
 
     /// Removes expired sessions (the hourly job `sessions.purge-expired`).

@@ -28,13 +28,13 @@ use porten_domain::eservice::{Answers, Definition, FieldKind};
 use porten_domain::{
     Actor, Channel, Command, Errand, EventKind, Lifecycle, NewErrand, PublicId, RawErrand, Role, Service, Violations,
 };
-use porten_store::{Draft, ErrandSummary, FileRef, NewMail, OwnedRegistration, Submission, SubmissionRecord, User};
+use porten_store::{Draft, ErrandSummary, FileRef, NewMail, OwnedRegistration, Submission, SubmissionRecord};
 pub use porten_store::{ReceiptLimits, ReceiptMail};
 use sha2::{Digest, Sha256};
 
 pub use definitions::{DefinitionError, load_definitions, parse_definition, parse_definitions};
 
-use crate::auth::{new_token, user_actor};
+use crate::auth::{Principal, new_token, user_actor};
 use crate::{App, AppError, Result, may_see};
 
 /// How long a draft lives after it was last saved.
@@ -175,7 +175,7 @@ pub struct CitizenErrand {
 #[derive(Clone, Copy, Debug)]
 pub enum CitizenAccess<'a> {
     Token(&'a str),
-    SignedIn(&'a User, PublicId),
+    SignedIn(&'a Principal, PublicId),
 }
 
 fn expired() -> AppError {
@@ -203,13 +203,18 @@ impl App {
 
     /// Starts a draft of a service's e-service. A staff member starts it for
     /// a citizen who reached them through `assisted` (phone or visit).
-    pub async fn start_draft(&self, user: Option<&User>, code: &str, assisted: Option<Channel>) -> Result<DraftView> {
+    pub async fn start_draft(
+        &self,
+        user: Option<&Principal>,
+        code: &str,
+        assisted: Option<Channel>,
+    ) -> Result<DraftView> {
         self.new_draft(user, code, assisted, Answers::new(), Vec::new()).await
     }
 
     async fn new_draft(
         &self,
-        user: Option<&User>,
+        user: Option<&Principal>,
         code: &str,
         assisted: Option<Channel>,
         answers: Answers,
@@ -249,7 +254,12 @@ impl App {
     /// citizen's own draft only they; one an agent fills in for a caller,
     /// that agent and the contact center (issue 17); an anonymous one,
     /// whoever holds its id.
-    async fn may_open_by(&self, user: Option<&User>, owner: Option<i64>, assisted_by: Option<i64>) -> Result<bool> {
+    async fn may_open_by(
+        &self,
+        user: Option<&Principal>,
+        owner: Option<i64>,
+        assisted_by: Option<i64>,
+    ) -> Result<bool> {
         Ok(match (owner, assisted_by) {
             (Some(owner), _) => user.is_some_and(|u| u.id == owner),
             (None, Some(helper)) => match user {
@@ -262,13 +272,13 @@ impl App {
     }
 
     /// Whether `user` works in a contact-center unit.
-    async fn in_contact_center(&self, user: &User) -> Result<bool> {
+    async fn in_contact_center(&self, user: &Principal) -> Result<bool> {
         let Some(unit) = &user.unit else { return Ok(false) };
         Ok(self.portal_data().await?.units.iter().any(|u| &u.code == unit && u.contact_center))
     }
 
     /// Opens a draft. An expired draft answers [`AppError::Expired`]; one the user may not open, [`AppError::NotFound`].
-    pub async fn open_draft(&self, user: Option<&User>, id: &str) -> Result<DraftView> {
+    pub async fn open_draft(&self, user: Option<&Principal>, id: &str) -> Result<DraftView> {
         let draft = self.store.get_draft(id).await?.ok_or_else(expired)?;
         if !self.may_open_by(user, draft.owner, draft.assisted_by).await? {
             return Err(AppError::NotFound);
@@ -287,7 +297,7 @@ impl App {
 
     /// The tracking token of a draft that was submitted, for a second submit
     /// or the back button: only for whoever could open the draft.
-    pub async fn submitted_draft(&self, user: Option<&User>, id: &str) -> Result<Option<String>> {
+    pub async fn submitted_draft(&self, user: Option<&Principal>, id: &str) -> Result<Option<String>> {
         let Some(submitted) = self.store.submitted_draft(id).await? else { return Ok(None) };
         let may = self.may_open_by(user, submitted.owner, submitted.assisted_by).await?;
         Ok(may.then_some(submitted.tracking_token))
@@ -299,7 +309,7 @@ impl App {
     /// unknown draft answers [`AppError::Expired`]; see [`App::restart_step`].
     pub async fn save_step(
         &self,
-        user: Option<&User>,
+        user: Option<&Principal>,
         id: &str,
         step: &str,
         answers: Answers,
@@ -324,7 +334,7 @@ impl App {
     /// expired, keeping what was posted (the caller counts it as a start).
     pub async fn restart_step(
         &self,
-        user: Option<&User>,
+        user: Option<&Principal>,
         code: &str,
         step: &str,
         answers: Answers,
@@ -410,7 +420,7 @@ impl App {
     }
 
     /// Checks every step of a draft, for the review page.
-    pub async fn review_draft(&self, user: Option<&User>, id: &str) -> Result<(DraftView, Violations)> {
+    pub async fn review_draft(&self, user: Option<&Principal>, id: &str) -> Result<(DraftView, Violations)> {
         let view = self.open_draft(user, id).await?;
         let violations = match view.definition.check_answers(&answers_with_files(&view.draft), None) {
             Ok(()) => Violations::new(),
@@ -423,7 +433,7 @@ impl App {
     /// when the citizen gave an e-mail address. Submitting the same draft
     /// again answers the same tracking token. `english` picks the mail's
     /// language.
-    pub async fn submit_draft(&self, user: Option<&User>, id: &str, english: bool) -> Result<String> {
+    pub async fn submit_draft(&self, user: Option<&Principal>, id: &str, english: bool) -> Result<String> {
         Ok(self.submit_draft_with_receipt(user, id, english).await?.0)
     }
 
@@ -433,7 +443,7 @@ impl App {
     /// the same.
     pub async fn submit_draft_with_receipt(
         &self,
-        user: Option<&User>,
+        user: Option<&Principal>,
         id: &str,
         english: bool,
     ) -> Result<(String, ReceiptMail)> {
@@ -517,7 +527,7 @@ impl App {
         };
         let new: NewErrand = NewErrand::parse(raw).map_err(AppError::Invalid)?;
         let actor = match &submitter {
-            Some(u) => user_actor(u),
+            Some(u) => user_actor(&Principal::from(u.clone())),
             None => Actor::System { name: "e-tjänst".into() },
         };
         let token = new_token();
@@ -642,7 +652,7 @@ impl App {
     }
 
     /// Mina ärenden: a signed-in citizen's errands, newest first.
-    pub async fn my_errands(&self, user: &User) -> Result<Vec<CitizenErrand>> {
+    pub async fn my_errands(&self, user: &Principal) -> Result<Vec<CitizenErrand>> {
         if user.role != Role::Citizen {
             return Err(AppError::Forbidden);
         }
@@ -659,7 +669,7 @@ impl App {
     }
 
     /// A signed-in citizen's unfinished applications, to resume from Mina ärenden.
-    pub async fn my_drafts(&self, user: &User) -> Result<Vec<DraftView>> {
+    pub async fn my_drafts(&self, user: &Principal) -> Result<Vec<DraftView>> {
         if user.role != Role::Citizen {
             return Err(AppError::Forbidden);
         }
@@ -755,7 +765,7 @@ impl App {
 
     /// Signs in a citizen identified by e-ID (personnummer and name from
     /// the identity provider), creating their account on first login.
-    pub async fn sign_in_with_eid(&self, personal_number: &str, name: &str) -> Result<User> {
+    pub async fn sign_in_with_eid(&self, personal_number: &str, name: &str) -> Result<Principal> {
         let number = porten_domain::PersonalIdentityNumber::parse(personal_number).map_err(|_| {
             let mut v = Violations::new();
             v.push("personal_number", "invalid", "the identity provider gave no valid personnummer");
@@ -763,7 +773,7 @@ impl App {
         })?;
         let user = self.store.citizen_by_personal_number(number.expose(), name, self.now()).await?;
         tracing::info!(target: "porten::security", event = "eid.login", user = user.id);
-        Ok(user)
+        Ok(user.into())
     }
 }
 

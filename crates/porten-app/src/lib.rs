@@ -26,6 +26,8 @@ pub mod mail;
 pub mod ops;
 pub mod planning;
 pub mod search;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use std::sync::Arc;
 

@@ -10,6 +10,9 @@ use lettre::message::header::ContentType;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use porten_store::Mail;
 
+/// The job kind that delivers the mail outbox.
+pub use porten_store::MAIL_JOB;
+
 use crate::jobs::{Finished, JobContext};
 
 /// Where mail goes and whom it is from.

@@ -9,6 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use chrono::{DateTime, Utc};
+
 use crate::{Channel, Violations};
 
 /// The channels a contact can be logged for.
@@ -143,6 +145,18 @@ impl LoggedContact {
             _ => Err(v),
         }
     }
+}
+
+/// A contact logged by the contact center (*kontaktlogg*), as stored. No
+/// personal data about the person who made contact; the agent's id and the
+/// times are personal data about the employee, used only to show each
+/// agent their own latest entries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContactLogEntry {
+    pub contact: LoggedContact,
+    pub started_at: DateTime<Utc>,
+    /// The user who logged it.
+    pub agent_id: Option<i64>,
 }
 
 #[cfg(test)]

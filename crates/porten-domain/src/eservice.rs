@@ -426,6 +426,19 @@ impl FieldKind {
     }
 }
 
+/// An uploaded file as a draft or an errand refers to it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRef {
+    /// The e-service field it answers.
+    pub field: String,
+    /// The name it had on the citizen's computer (shown, never trusted).
+    pub name: String,
+    pub sha256: String,
+    /// Found from the content, not the name.
+    pub media_type: String,
+    pub size: u64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,6 +15,7 @@ pub mod calendar;
 pub mod catalogue;
 pub mod contact;
 pub mod errand;
+pub mod errand_list;
 pub mod eservice;
 pub mod ids;
 pub mod knowledge;

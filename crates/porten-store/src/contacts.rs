@@ -4,21 +4,11 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use porten_domain::{Channel, LoggedContact};
+use porten_domain::Channel;
 
 use crate::Result;
 
-/// A contact logged by the contact center (*kontaktlogg*), as stored. No
-/// personal data about the person who made contact; the agent's id and the
-/// times are personal data about the employee, used only to show each
-/// agent their own latest entries.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ContactLogEntry {
-    pub contact: LoggedContact,
-    pub started_at: DateTime<Utc>,
-    /// The user who logged it.
-    pub agent_id: Option<i64>,
-}
+pub use porten_domain::contact::ContactLogEntry;
 
 #[async_trait]
 pub trait ContactStore: Send + Sync {

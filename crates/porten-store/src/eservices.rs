@@ -18,24 +18,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use porten_domain::eservice::Answers;
 use porten_domain::{Channel, Errand};
-use serde::{Deserialize, Serialize};
 
 use crate::Result;
 use crate::errands::OwnedRegistration;
 use crate::mail::{NewMail, ReceiptLimits, ReceiptMail};
 
-/// An uploaded file as a draft or an errand refers to it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileRef {
-    /// The e-service field it answers.
-    pub field: String,
-    /// The name it had on the citizen's computer (shown, never trusted).
-    pub name: String,
-    pub sha256: String,
-    /// Found from the content, not the name.
-    pub media_type: String,
-    pub size: u64,
-}
+pub use porten_domain::eservice::FileRef;
 
 /// A form being filled in.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -16,8 +16,8 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use porten_app::{AppError, ListQuery};
 use porten_domain::errand::{ContactChannel, RawErrand, RawParty};
+use porten_domain::errand_list::{Cursor, ErrandFilter, ErrandSummary, MAX_PAGE_SIZE};
 use porten_domain::{Channel, Errand, Lifecycle, PublicId, UnitCode, Violations};
-use porten_store::{Cursor, ErrandFilter, ErrandSummary};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
@@ -464,8 +464,8 @@ pub fn parse_filter(p: &ListParams) -> Result<ListQuery, Violations> {
         })
     });
     let limit = p.limit.unwrap_or(50);
-    if !(1..=porten_store::MAX_PAGE_SIZE).contains(&limit) {
-        v.push("limit", "out_of_range", format!("must be between 1 and {}", porten_store::MAX_PAGE_SIZE));
+    if !(1..=MAX_PAGE_SIZE).contains(&limit) {
+        v.push("limit", "out_of_range", format!("must be between 1 and {}", MAX_PAGE_SIZE));
     }
     let after = p.cursor.as_deref().filter(|s| !s.is_empty()).and_then(|c| {
         Cursor::decode(c).or_else(|| {

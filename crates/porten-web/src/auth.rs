@@ -17,8 +17,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
+use porten_app::auth::Principal;
 use porten_domain::Actor;
-use porten_store::User;
 
 use crate::AppState;
 use crate::problem::AppErrorResponse;
@@ -135,7 +135,7 @@ pub fn secret_eq(secret: &str, sent: &str) -> bool {
 }
 
 /// The signed-in user of a page request, if any.
-pub struct MaybeUser(pub Option<User>);
+pub struct MaybeUser(pub Option<Principal>);
 
 impl FromRequestParts<AppState> for MaybeUser {
     type Rejection = std::convert::Infallible;

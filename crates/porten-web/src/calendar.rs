@@ -9,12 +9,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Datelike, NaiveDate};
 use porten_app::AppError;
+use porten_app::auth::Principal;
 use porten_app::auth::user_actor;
 use porten_app::calendar::{CalendarDay, may_edit_calendar};
 use porten_domain::Violations;
 use porten_domain::calendar::{Closure, DECIDABLE_YEARS, RawDayException};
 use porten_domain::time::to_stockholm;
-use porten_store::User;
 
 use crate::AppState;
 use crate::auth::{CsrfToken, MaybeUser};
@@ -98,7 +98,7 @@ async fn render(
     state: &AppState,
     t: Tr,
     nav: Nav,
-    user: &User,
+    user: &Principal,
     year: i32,
     typed: &RawDayException,
     errors: &Violations,

@@ -10,9 +10,9 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use porten_app::AppError;
+use porten_app::auth::Principal;
 use porten_app::eservices::{CitizenAccess, CitizenEvent, CitizenView};
 use porten_domain::{PublicId, Role};
-use porten_store::User;
 
 use crate::AppState;
 use crate::auth::{ClientIp, CsrfToken, MaybeUser};
@@ -221,7 +221,7 @@ async fn track_reply(
 }
 
 /// The signed-in citizen, or where to send them instead.
-fn citizen(user: Option<User>, t: &Tr, csrf: &CsrfToken) -> Result<User, Box<Response>> {
+fn citizen(user: Option<Principal>, t: &Tr, csrf: &CsrfToken) -> Result<Principal, Box<Response>> {
     match user {
         None => Err(Box::new(Redirect::to("/login").into_response())),
         Some(u) if u.role != Role::Citizen => {

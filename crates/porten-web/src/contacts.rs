@@ -8,11 +8,12 @@ use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use porten_app::AppError;
+use porten_app::auth::Principal;
 use porten_app::auth::user_actor;
 use porten_app::contacts::may_log_contacts;
+use porten_domain::contact::ContactLogEntry;
 use porten_domain::contact::LOGGED_CHANNELS;
 use porten_domain::{ContactOutcome, ContactTopic, RawLoggedContact, Violations};
-use porten_store::{ContactLogEntry, User};
 
 use crate::AppState;
 use crate::auth::{CsrfToken, MaybeUser};
@@ -84,7 +85,7 @@ async fn render(
     state: &AppState,
     t: Tr,
     nav: Nav,
-    user: &User,
+    user: &Principal,
     typed: &RawLoggedContact,
     errors: &Violations,
     saved: bool,

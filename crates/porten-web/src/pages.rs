@@ -9,8 +9,8 @@ use askama_web::WebTemplate;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use porten_app::AppError;
+use porten_app::auth::Principal;
 use porten_domain::{Role, Violations};
-use porten_store::User;
 
 use crate::auth::{CsrfToken, MaybeUser};
 use crate::i18n::Tr;
@@ -39,7 +39,7 @@ pub struct Nav {
 }
 
 impl Nav {
-    pub(crate) fn new(user: Option<&User>, csrf: &CsrfToken) -> Self {
+    pub(crate) fn new(user: Option<&Principal>, csrf: &CsrfToken) -> Self {
         Nav {
             user_name: user.map(|u| u.display_name.clone()),
             is_staff: user.is_some_and(|u| u.role.is_staff()),
@@ -171,7 +171,7 @@ pub async fn not_found(t: Tr, csrf: CsrfToken, MaybeUser(user): MaybeUser) -> Re
 }
 
 /// The signed-in staff member of a staff page, or the response to send instead.
-pub(crate) fn require_staff(user: Option<User>, t: &Tr, csrf: &CsrfToken) -> Result<User, Box<Response>> {
+pub(crate) fn require_staff(user: Option<Principal>, t: &Tr, csrf: &CsrfToken) -> Result<Principal, Box<Response>> {
     require_role(user, t, csrf, Role::is_staff)
 }
 
@@ -180,12 +180,12 @@ pub(crate) fn require_staff(user: Option<User>, t: &Tr, csrf: &CsrfToken) -> Res
 /// otherwise the answer to send instead (as [`require_role`], or 400 for a
 /// missing or wrong token).
 pub(crate) fn require_role_post(
-    user: Option<User>,
+    user: Option<Principal>,
     t: &Tr,
     csrf: &CsrfToken,
     allowed: fn(Role) -> bool,
     form_token: &str,
-) -> Result<(User, Nav), Box<Response>> {
+) -> Result<(Principal, Nav), Box<Response>> {
     let user = require_role(user, t, csrf, allowed)?;
     let nav = Nav::new(Some(&user), csrf);
     if !csrf.matches(form_token) {
@@ -197,11 +197,11 @@ pub(crate) fn require_role_post(
 /// The signed-in user if `allowed` accepts their role; otherwise the answer to
 /// send instead: anonymous visitors sign in first, other roles get 403.
 pub(crate) fn require_role(
-    user: Option<User>,
+    user: Option<Principal>,
     t: &Tr,
     csrf: &CsrfToken,
     allowed: fn(Role) -> bool,
-) -> Result<User, Box<Response>> {
+) -> Result<Principal, Box<Response>> {
     match user {
         None => Err(Box::new(Redirect::to("/login").into_response())),
         Some(u) if !allowed(u.role) => {

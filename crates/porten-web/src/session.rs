@@ -128,7 +128,7 @@ pub(crate) async fn signed_in(
     t: Tr,
     nav: Nav,
     headers: &axum::http::HeaderMap,
-    user: &porten_store::User,
+    user: &porten_app::auth::Principal,
     target: &str,
 ) -> Response {
     match state.app.start_session(user).await {

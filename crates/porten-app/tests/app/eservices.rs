@@ -4,6 +4,7 @@
 //! message goes out by mail through the outbox.
 
 use chrono::Duration;
+use porten_app::auth::Principal;
 use porten_app::eservices::{CitizenAccess, CitizenEvent, Upload};
 use porten_app::jobs::JobRunner;
 use porten_app::mail::SmtpSettings;
@@ -11,7 +12,7 @@ use porten_app::{AppError, ListQuery};
 use porten_domain::errand::Direction;
 use porten_domain::eservice::Answers;
 use porten_domain::{Channel, Command, Lifecycle};
-use porten_store::{ErrandFilter, MAIL_JOB, User};
+use porten_store::{ErrandFilter, MAIL_JOB};
 
 use crate::support::*;
 
@@ -25,7 +26,7 @@ async fn eservice_app() -> TestApp {
     t
 }
 
-async fn user(t: &TestApp, name: &str) -> User {
+async fn user(t: &TestApp, name: &str) -> Principal {
     t.app.authenticate(name, PASSWORD).await.unwrap()
 }
 
@@ -38,7 +39,7 @@ fn photo(content: &[u8], name: &str) -> Vec<Upload> {
 }
 
 /// Fills in both steps of the felanmälan anonymously; the draft's id.
-async fn filled_in(t: &TestApp, who: Option<&User>) -> String {
+async fn filled_in(t: &TestApp, who: Option<&Principal>) -> String {
     let id = t.app.start_draft(who, "pothole", None).await.unwrap().draft.id;
     let a = answers(&[("address", "Sjögatan 14")]);
     let out = t.app.save_step(who, &id, "where", a, vec![]).await.unwrap();

@@ -6,7 +6,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use porten_app::AppError;
-use porten_store::FileRef;
+use porten_domain::eservice::FileRef;
 use serde::Serialize;
 use utoipa::ToSchema;
 

@@ -55,7 +55,7 @@ pub(super) async fn staff_command(
     state: &AppState,
     t: Tr,
     csrf: &CsrfToken,
-    user: Option<User>,
+    user: Option<Principal>,
     id: &str,
     action: StaffAction,
 ) -> Response {

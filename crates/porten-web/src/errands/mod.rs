@@ -6,9 +6,9 @@ use askama_web::WebTemplate;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use porten_app::auth::Principal;
 use porten_app::{AppError, auth::user_actor};
 use porten_domain::{Channel, Command, EventKind, Lifecycle, PublicId, Role};
-use porten_store::User;
 use serde::Deserialize;
 
 use crate::AppState;

@@ -92,7 +92,7 @@ pub(super) async fn render_errand(
     state: &AppState,
     t: Tr,
     csrf: &CsrfToken,
-    user: &User,
+    user: &Principal,
     id: &str,
     feedback: Feedback,
 ) -> Response {

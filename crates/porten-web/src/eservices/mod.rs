@@ -15,11 +15,11 @@ use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use porten_app::AppError;
+use porten_app::auth::Principal;
 use porten_app::eservices::files::MAX_FILE_BYTES;
 use porten_app::eservices::{DraftView, ReceiptMail, Upload};
 use porten_domain::eservice::{Answers, Definition, Field, FieldKind, Step};
 use porten_domain::{Channel, Violations};
-use porten_store::User;
 
 use crate::AppState;
 use crate::auth::{ClientIp, CsrfToken, MaybeUser, Visitor};
@@ -91,7 +91,7 @@ fn render_start(
     state: &AppState,
     t: Tr,
     csrf: &CsrfToken,
-    user: Option<&User>,
+    user: Option<&Principal>,
     code: &str,
     errors: Vec<ErrorLink>,
 ) -> Response {
@@ -203,7 +203,7 @@ async fn draft_error(
     state: &AppState,
     t: Tr,
     nav: Nav,
-    (code, draft, user): (&str, &str, Option<&User>),
+    (code, draft, user): (&str, &str, Option<&Principal>),
     e: AppError,
 ) -> Response {
     match e {

@@ -178,7 +178,7 @@ pub(super) async fn save_step(
 /// bytes a day. Nothing is counted when a limit would be passed.
 pub(super) fn count_uploads(
     state: &AppState,
-    user: Option<&User>,
+    user: Option<&Principal>,
     ip: Option<std::net::IpAddr>,
     uploads: &[Upload],
 ) -> Result<(), &'static str> {

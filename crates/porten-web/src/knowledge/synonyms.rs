@@ -36,7 +36,7 @@ async fn synonyms_render(
     state: &AppState,
     t: Tr,
     nav: Nav,
-    user: &porten_store::User,
+    user: &porten_app::auth::Principal,
     term: String,
     words: String,
     errors: Violations,

@@ -140,8 +140,8 @@ async fn an_address_gets_ten_receipts_an_hour_and_the_eleventh_errand_is_registe
     let page = t.get(&receipt, &jar).await;
     assert!(page.body.contains("Vi har inte skickat något kvitto med e-post"), "{}", page.body);
     assert!(page.body.contains("Länk till ditt ärende"), "the tracking link is shown instead");
-    let mails = porten_store::JobStore::list_jobs(t.db.store.as_ref(), 100).await.unwrap();
-    assert_eq!(mails.iter().filter(|j| j.kind == porten_store::MAIL_JOB).count(), 10, "ten receipts, not eleven");
+    let mails = t.app.jobs(&porten_domain::Actor::System { name: "test".into() }, 100).await.unwrap();
+    assert_eq!(mails.iter().filter(|j| j.kind == porten_app::mail::MAIL_JOB).count(), 10, "ten receipts, not eleven");
     t.db.cleanup().await;
 }
 

@@ -5,9 +5,9 @@ use crate::support::TestApp;
 use axum::http::{StatusCode, header};
 use chrono::{Duration, Timelike};
 use porten_app::planning::{history_window, plannable_weeks};
+use porten_domain::contact::ContactLogEntry;
 use porten_domain::time::to_stockholm;
 use porten_domain::{Channel, ContactOutcome, ContactTopic, LoggedContact};
-use porten_store::ContactLogEntry;
 
 #[tokio::test]
 async fn only_agents_and_admins_see_the_planning_page() {
@@ -225,7 +225,7 @@ async fn imported_acd_statistics_replace_platform_counts_for_their_channel() {
         let local = to_stockholm(start);
         let weekday = chrono::Datelike::weekday(&local).num_days_from_monday();
         let offered = if weekday < 5 && (9..16).contains(&local.hour()) { 5.0 } else { 0.0 };
-        intervals.push(porten_store::AcdInterval {
+        intervals.push(porten_domain::planning::AcdInterval {
             channel: Channel::Phone,
             start,
             minutes: 15,

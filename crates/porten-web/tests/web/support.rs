@@ -11,10 +11,10 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::{Duration, Timelike};
+use porten_app::testing::TestDb;
 use porten_app::{App, ManualClock};
 use porten_domain::errand::RawErrand;
 use porten_domain::{Actor, Audience, Channel, Role, Scope, Service, Unit, UnitCode};
-use porten_store::testing::TestDb;
 use serde_json::Value;
 use tower::ServiceExt;
 
