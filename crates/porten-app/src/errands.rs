@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use porten_domain::errand::RawErrand;
 use porten_domain::{Actor, Command, Errand, NewErrand, PublicId, Role, Scope, Service, TimelineEvent, Unit, UnitCode};
-use porten_store::{Cursor, ErrandFilter, ErrandSummary, Page, Registration};
+use porten_store::{ErrandSummary, Page, Registration};
 
 use crate::{App, AppError, Result, random_bytes};
 
@@ -38,13 +38,7 @@ pub struct ErrandPeople {
     pub assignee_name: Option<String>,
 }
 
-/// A list request: filters plus keyset position.
-#[derive(Clone, Debug, Default)]
-pub struct ListQuery {
-    pub filter: ErrandFilter,
-    pub after: Option<Cursor>,
-    pub limit: u32,
-}
+pub use porten_domain::errand_list::ListQuery;
 
 /// Whether `actor` may read an errand owned by `unit` with the given secrecy marking.
 pub fn may_see(actor: &Actor, unit: &UnitCode, confidential: bool) -> bool {

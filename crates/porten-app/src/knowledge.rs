@@ -40,6 +40,12 @@ fn may_edit(actor: &Actor, unit: &UnitCode) -> Result<()> {
     }
 }
 
+/// The units whose articles `actor` may edit, of these: a unit admin's own,
+/// everyone's for a system admin, none for others.
+pub fn editable_units<'a>(actor: &Actor, units: &'a [porten_domain::Unit]) -> Vec<&'a porten_domain::Unit> {
+    units.iter().filter(|u| may_edit(actor, &u.code).is_ok()).collect()
+}
+
 fn editor(actor: &Actor) -> Result<()> {
     if is_editor(actor) { Ok(()) } else { Err(AppError::Forbidden) }
 }

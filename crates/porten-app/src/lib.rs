@@ -62,6 +62,9 @@ pub enum AppError {
     /// (`illegal_transition`, `same_unit`, `no_change`).
     #[error("{message}")]
     Refused { code: &'static str, message: String },
+    /// It exists already (`what`: `api_key`, `user`, `errand`, …).
+    #[error("already exists: {what}")]
+    Duplicate { what: &'static str },
     /// A part Porten depends on failed (the search index, a stored secret).
     /// Its message is for the log only; callers get a generic 503.
     #[error("unavailable: {0}")]
@@ -95,6 +98,7 @@ impl From<StoreError> for AppError {
                 v.push(field, "unknown", format!("no such {what}"));
                 AppError::Invalid(v)
             }
+            StoreError::Duplicate(what) => AppError::Duplicate { what },
             other => AppError::Store(other),
         }
     }

@@ -45,7 +45,7 @@ pub use input::{
 pub use mix::{AhtSource, MixShare, choose_aht, logged_aht, measured_aht, mix_shares};
 pub use plan::{
     BacktestDay, BacktestPoint, BacktestView, ClosedDay, ContactSource, Forecast, Heatmap, HeatmapCell, KeptOpenDay,
-    Plan, PlanOutcome, ScenarioInterval, ScenarioTotals, StaffedInterval, build_plan,
+    Plan, PlanOutcome, Saving, ScenarioInterval, ScenarioTotals, StaffedInterval, build_plan,
 };
 /// The kinds of error a [`PlanningError`] carries.
 pub use porten_erlang::ErlangError;

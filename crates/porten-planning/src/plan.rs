@@ -71,6 +71,30 @@ pub struct ScenarioTotals {
     pub cost_sek: f64,
 }
 
+/// What a scenario does to the hours to schedule, against the baseline.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Saving {
+    /// Fewer hours in all (scheduled plus digital): this many.
+    Fewer(f64),
+    /// More hours in all: this many.
+    More(f64),
+    /// Under a tenth of an hour either way (what one decimal shows).
+    None,
+}
+
+impl ScenarioTotals {
+    /// The hours this scenario saves against `baseline`, counting the
+    /// digital work it adds.
+    pub fn saving_against(&self, baseline: &ScenarioTotals) -> Saving {
+        let hours = baseline.scheduled_hours - self.scheduled_hours - self.digital_hours;
+        match hours {
+            h if h >= 0.05 => Saving::Fewer(h),
+            h if h <= -0.05 => Saving::More(-h),
+            _ => Saving::None,
+        }
+    }
+}
+
 /// The model measured against the held-out last week.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BacktestView {

@@ -504,3 +504,22 @@ fn the_handle_time_is_typed_measured_or_the_default() {
     assert_eq!(choose_aht(None, None, Some(240.0)), (240.0, AhtSource::Log));
     assert_eq!(choose_aht(None, None, None), (DEFAULT_AHT_SECONDS, AhtSource::Default));
 }
+
+#[test]
+fn a_saving_counts_the_digital_hours_and_ignores_less_than_a_tenth() {
+    let totals = |scheduled_hours: f64, digital_hours: f64| ScenarioTotals {
+        number: 1,
+        moved_share: 0.2,
+        calls: 0.0,
+        calls_closed: 0.0,
+        agent_hours: 0.0,
+        scheduled_hours,
+        peak_scheduled: 0,
+        digital_hours,
+        cost_sek: 0.0,
+    };
+    let base = totals(100.0, 0.0);
+    assert_eq!(totals(90.0, 4.0).saving_against(&base), Saving::Fewer(6.0));
+    assert_eq!(totals(90.0, 12.0).saving_against(&base), Saving::More(2.0));
+    assert_eq!(totals(99.0, 0.96).saving_against(&base), Saving::None, "0.04 h shows as 0.0");
+}

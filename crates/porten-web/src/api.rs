@@ -16,8 +16,8 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use porten_app::{AppError, ListQuery};
 use porten_domain::errand::{ContactChannel, RawErrand, RawParty};
-use porten_domain::errand_list::{Cursor, ErrandFilter, ErrandSummary, MAX_PAGE_SIZE};
-use porten_domain::{Channel, Errand, Lifecycle, PublicId, UnitCode, Violations};
+use porten_domain::errand_list::{ErrandSummary, RawListQuery};
+use porten_domain::{Errand, PublicId, Violations};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
@@ -444,47 +444,20 @@ pub struct ErrandPage {
     pub next_cursor: Option<String>,
 }
 
-/// Parses list parameters into a filter, collecting every violation.
+/// Checks list parameters (the domain's rules), collecting every violation.
 pub fn parse_filter(p: &ListParams) -> Result<ListQuery, Violations> {
-    let mut v = Violations::new();
-    let unit =
-        p.unit.as_deref().filter(|s| !s.is_empty()).and_then(|u| {
-            UnitCode::parse(u).map_err(|_| v.push("unit", "invalid", "a unit code is 2–5 letters A–Z")).ok()
-        });
-    let lifecycle = p.status.as_deref().filter(|s| !s.is_empty()).and_then(|s| {
-        Lifecycle::parse(s).or_else(|| {
-            v.push("status", "invalid", "must be a lifecycle class such as new or in_progress");
-            None
-        })
-    });
-    let channel = p.channel.as_deref().filter(|s| !s.is_empty()).and_then(|c| {
-        Channel::parse(c).or_else(|| {
-            v.push("channel", "invalid", "must be one of web, email, phone, visit, open311, api");
-            None
-        })
-    });
-    let limit = p.limit.unwrap_or(50);
-    if !(1..=MAX_PAGE_SIZE).contains(&limit) {
-        v.push("limit", "out_of_range", format!("must be between 1 and {}", MAX_PAGE_SIZE));
-    }
-    let after = p.cursor.as_deref().filter(|s| !s.is_empty()).and_then(|c| {
-        Cursor::decode(c).or_else(|| {
-            v.push("cursor", "invalid", "use the next_cursor value of the previous page");
-            None
-        })
-    });
-    let filter = ErrandFilter {
-        unit,
-        lifecycle,
+    ListQuery::parse(&RawListQuery {
+        unit: p.unit.clone(),
+        status: p.status.clone(),
         active: p.active,
-        service_code: p.service_code.clone().filter(|s| !s.is_empty()),
-        channel,
-        assignee: p.assignee_id,
+        service_code: p.service_code.clone(),
+        channel: p.channel.clone(),
+        assignee_id: p.assignee_id,
         created_from: p.created_from,
         created_to: p.created_to,
-        confidential_units: None,
-    };
-    v.into_result(ListQuery { filter, after, limit })
+        limit: p.limit,
+        cursor: p.cursor.clone(),
+    })
 }
 
 fn list_item(s: ErrandSummary) -> ErrandListItem {

@@ -159,7 +159,7 @@ pub(crate) fn app_error_page(t: Tr, nav: Nav, e: AppError) -> Response {
             StatusCode::SERVICE_UNAVAILABLE
         }
         AppError::Expired => StatusCode::GONE,
-        AppError::Closed | AppError::Conflict { .. } => StatusCode::CONFLICT,
+        AppError::Closed | AppError::Conflict { .. } | AppError::Duplicate { .. } => StatusCode::CONFLICT,
         AppError::Invalid(_) | AppError::Refused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
     };
     error_page(t, nav, status)

@@ -81,6 +81,8 @@ impl From<AppError> for Problem {
                 Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code, "The errand's state refuses the command")
                     .detail(message)
             }
+            AppError::Duplicate { what } => Problem::new(StatusCode::CONFLICT, "duplicate", "It exists already")
+                .detail(format!("a {what} like this exists already")),
             AppError::Unavailable(internal) => {
                 tracing::error!(error = %internal, "a part Porten depends on failed");
                 Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Temporarily unavailable")
@@ -133,5 +135,6 @@ mod tests {
     fn an_expired_draft_is_gone_and_a_closed_errand_a_conflict() {
         assert_eq!(Problem::from(AppError::Expired).status, 410);
         assert_eq!(Problem::from(AppError::Closed).status, 409);
+        assert_eq!(Problem::from(AppError::Duplicate { what: "user" }).status, 409);
     }
 }

@@ -192,14 +192,8 @@ async fn edit_page(
     } else {
         (Vec::new(), Vec::new())
     };
-    let own_unit = match actor {
-        porten_domain::Actor::User { role: porten_domain::Role::UnitAdmin, unit, .. } => unit.clone(),
-        _ => None,
-    };
-    let units = data
-        .units
-        .iter()
-        .filter(|u| own_unit.as_ref().is_none_or(|own| own == &u.code))
+    let units = porten_app::knowledge::editable_units(&actor, &data.units)
+        .into_iter()
         .map(|u| Choice {
             value: u.code.to_string(),
             label: t.pick(&u.name_sv, &u.name_en).to_owned(),

@@ -2,6 +2,7 @@
 //! backtest chart (inline SVG with text alternatives) and the scenario totals.
 
 use super::*;
+use porten_planning::Saving;
 
 pub(super) struct TotalsRow {
     pub(super) label: String,
@@ -200,19 +201,17 @@ pub(super) fn totals_table(t: &Tr, totals: &[ScenarioTotals]) -> TotalsView {
     let summary = totals[1..]
         .iter()
         .map(|s| {
-            let hours = base.scheduled_hours - s.scheduled_hours - s.digital_hours;
-            // Under a tenth of an hour (what one decimal shows) is no change.
-            let key = match hours {
-                h if h >= 0.05 => "planning-saving",
-                h if h <= -0.05 => "planning-saving-more",
-                _ => "planning-saving-none",
+            let (key, hours) = match s.saving_against(base) {
+                Saving::Fewer(h) => ("planning-saving", h),
+                Saving::More(h) => ("planning-saving-more", h),
+                Saving::None => ("planning-saving-none", 0.0),
             };
             t.with(
                 key,
                 &[
                     ("scenario", s.number.to_string()),
                     ("share", percent(lang, s.moved_share, 1)),
-                    ("hours", num(lang, hours.abs(), 1)),
+                    ("hours", num(lang, hours, 1)),
                     ("amount", num(lang, (base.cost_sek - s.cost_sek).abs(), 0)),
                 ],
             )
