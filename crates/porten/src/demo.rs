@@ -276,7 +276,7 @@ pub async fn seed(app: &App) -> Result<City> {
         Some(key) => {
             // Registering the same key again is refused as a duplicate, which is fine on restart.
             match app.create_api_key(&demo, "Demo integration", &Scope::ALL, Some(&key)).await {
-                Ok(_) | Err(porten_app::AppError::Store(porten_store::StoreError::Duplicate(_))) => key,
+                Ok(_) | Err(porten_app::AppError::Duplicate { .. }) => key,
                 Err(e) => return Err(e).context("PORTEN_DEMO_API_KEY"),
             }
         }
@@ -645,9 +645,10 @@ async fn seed_calendar(app: &App, admin: &Actor) -> Result<()> {
 /// abandoned calls), a contact-log entry for every answered call (service,
 /// outcome, handle time) and the walk-in visits of the service desk.
 async fn seed_contact_center(app: &App, demo: &Actor, file: &CityFile, agent: Option<i64>) -> Result<()> {
+    use porten_domain::contact::ContactLogEntry;
+    use porten_domain::planning::AcdInterval;
     use porten_domain::time::{from_stockholm_local, to_stockholm};
     use porten_domain::{ContactOutcome, ContactTopic, LoggedContact};
-    use porten_store::{AcdInterval, ContactLogEntry};
 
     let mut rng = Rng(0xACD_2026);
     let phone_services: Vec<&ServiceDef> =

@@ -13,8 +13,8 @@ use anyhow::{Context, Result, bail};
 use chrono::{DateTime, NaiveDate, Utc};
 use porten_app::App;
 use porten_domain::Channel;
+use porten_domain::planning::AcdInterval;
 use porten_forecast::Timestamp;
-use porten_store::AcdInterval;
 
 /// Converts an interval start to an instant: its own offset if it has one,
 /// otherwise Stockholm local time.
