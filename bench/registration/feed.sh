@@ -33,7 +33,7 @@ run() { # $1: label, $2: binary, $3: round
     sleep 0.1
   done
   local base; base=$(sed -n 's/^porten listening on //p' "$WORK/out")
-  PORTEN_BENCH_KEY=$("$bin" apikey-create --database-url "$url" --name bench --scope errands:write --scope errands:read | tail -1 | awk '{print $NF}')
+  PORTEN_BENCH_KEY=$("$bin" apikey-create --database-url "$url" --name bench --scope errands:write --scope errands:read 2>/dev/null | tail -1 | awk '{print $NF}')
   export PORTEN_BENCH_KEY
   # Warm up (connections, caches, the demo's index), then measure.
   wrk -t2 -c16 -d2s -s register.lua "$base" >/dev/null

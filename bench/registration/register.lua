@@ -12,10 +12,6 @@ request = function()
     { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. key }, body)
 end
 
-local non201 = 0
-response = function(status)
-  if status ~= 201 then non201 = non201 + 1 end
-end
 
 done = function(summary, latency)
   io.write(string.format("RESULT requests=%d seconds=%.2f rate=%.0f p50_ms=%.2f p99_ms=%.2f errors=%d\n",

@@ -4,24 +4,24 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Datelike, NaiveDate};
 use porten_app::AppError;
 use porten_app::auth::Principal;
 use porten_app::auth::user_actor;
-use porten_app::calendar::{CalendarDay, may_edit_calendar};
+use porten_app::calendar::CalendarDay;
 use porten_domain::Violations;
 use porten_domain::calendar::{Closure, DECIDABLE_YEARS, RawDayException};
 use porten_domain::time::to_stockholm;
 
 use crate::AppState;
-use crate::auth::{CsrfToken, MaybeUser};
 use crate::i18n::Tr;
-use crate::pages::{ErrorLink, FormErrors, Nav, app_error_page, error_page, require_role, require_role_post};
+use crate::pages::{ErrorLink, FormErrors, Nav, app_error_page, error_page};
 use crate::planning::weekday_of;
 use crate::routes::Routes;
+use crate::staff::{CalendarEditors, Staff, StaffForm};
 
 pub fn routes() -> Routes {
     Routes::new()
@@ -88,6 +88,8 @@ struct RemoveForm {
     date: String,
 }
 
+crate::staff::token_forms!(DecideForm, RemoveForm);
+
 /// The year shown by default: this one.
 fn this_year(state: &AppState) -> i32 {
     to_stockholm(state.app.now()).year()
@@ -144,16 +146,9 @@ async fn render(
 
 async fn calendar_page(
     State(state): State<AppState>,
-    t: Tr,
-    csrf: CsrfToken,
-    MaybeUser(user): MaybeUser,
+    Staff { user, t, nav, .. }: Staff<CalendarEditors>,
     Query(q): Query<YearQuery>,
 ) -> Response {
-    let user = match require_role(user, &t, &csrf, may_edit_calendar) {
-        Ok(u) => u,
-        Err(res) => return *res,
-    };
-    let nav = Nav::new(Some(&user), &csrf);
     let year = match q.year.as_deref().map(str::parse::<i32>) {
         None => this_year(&state),
         Some(Ok(y)) if DECIDABLE_YEARS.contains(&y) => y,
@@ -164,22 +159,15 @@ async fn calendar_page(
 
 async fn decide_day(
     State(state): State<AppState>,
-    t: Tr,
-    csrf: CsrfToken,
-    MaybeUser(user): MaybeUser,
     Query(q): Query<YearQuery>,
-    Form(form): Form<DecideForm>,
+    StaffForm { staff: Staff { user, actor, t, nav, .. }, form }: StaffForm<CalendarEditors, DecideForm>,
 ) -> Response {
-    let (user, nav) = match require_role_post(user, &t, &csrf, may_edit_calendar, &form.csrf) {
-        Ok(x) => x,
-        Err(res) => return *res,
-    };
     let shown = q
         .year
         .and_then(|y| y.parse().ok())
         .filter(|y| DECIDABLE_YEARS.contains(y))
         .unwrap_or_else(|| this_year(&state));
-    match state.app.set_day_exception(&user_actor(&user), &form.day).await {
+    match state.app.set_day_exception(&actor, &form.day).await {
         Ok(e) => Redirect::to(&format!("/staff/calendar?year={}&saved=1", e.date.year())).into_response(),
         Err(AppError::Invalid(v)) => render(&state, t, nav, &user, shown, &form.day, &v, false).await,
         Err(e) => app_error_page(t, nav, e),
@@ -188,20 +176,13 @@ async fn decide_day(
 
 async fn remove_decision(
     State(state): State<AppState>,
-    t: Tr,
-    csrf: CsrfToken,
-    MaybeUser(user): MaybeUser,
-    Form(form): Form<RemoveForm>,
+    StaffForm { staff: Staff { actor, t, nav, .. }, form }: StaffForm<CalendarEditors, RemoveForm>,
 ) -> Response {
-    let (user, nav) = match require_role_post(user, &t, &csrf, may_edit_calendar, &form.csrf) {
-        Ok(x) => x,
-        Err(res) => return *res,
-    };
     // The form's hidden date names a decision; anything else names none.
     let Ok(date) = NaiveDate::parse_from_str(&form.date, "%Y-%m-%d") else {
         return error_page(t, nav, StatusCode::NOT_FOUND);
     };
-    match state.app.clear_day_exception(&user_actor(&user), date).await {
+    match state.app.clear_day_exception(&actor, date).await {
         Ok(removed) => {
             let saved = if removed { "&saved=1" } else { "" };
             Redirect::to(&format!("/staff/calendar?year={}{saved}", date.year())).into_response()

@@ -17,7 +17,7 @@ use porten_domain::{PublicId, Role};
 use crate::AppState;
 use crate::auth::{ClientIp, CsrfToken, MaybeUser};
 use crate::i18n::{Tr, local_time};
-use crate::pages::{ErrorLink, Nav, app_error_page, error_page};
+use crate::pages::{ErrorLink, Frame, Nav, app_error_page, error_page};
 use crate::routes::Routes;
 
 pub fn routes() -> Routes {
@@ -160,7 +160,8 @@ struct ReplyForm {
 /// Sends a reply; on a problem, shows the page again with what was typed.
 async fn reply(
     state: &AppState,
-    (t, nav, ip): (Tr, Nav, Option<std::net::IpAddr>),
+    Frame { t, nav }: Frame,
+    ip: Option<std::net::IpAddr>,
     access: CitizenAccess<'_>,
     here: String,
     form: ReplyForm,
@@ -217,7 +218,7 @@ async fn track_reply(
     if !csrf.matches(&form.csrf) {
         return error_page(t, nav, StatusCode::BAD_REQUEST);
     }
-    reply(&state, (t, nav, ip), CitizenAccess::Token(&token), format!("/track/{token}"), form).await
+    reply(&state, Frame { t, nav }, ip, CitizenAccess::Token(&token), format!("/track/{token}"), form).await
 }
 
 /// The signed-in citizen, or where to send them instead.
@@ -324,7 +325,8 @@ async fn my_reply(
         return error_page(t, nav, StatusCode::BAD_REQUEST);
     }
     let Ok(public_id) = PublicId::parse(&id) else { return error_page(t, nav, StatusCode::NOT_FOUND) };
-    reply(&state, (t, nav, ip), CitizenAccess::SignedIn(&user, public_id), format!("/mina-arenden/{id}"), form).await
+    reply(&state, Frame { t, nav }, ip, CitizenAccess::SignedIn(&user, public_id), format!("/mina-arenden/{id}"), form)
+        .await
 }
 
 /// The fictional people of the demo's e-ID login: (personnummer, name).

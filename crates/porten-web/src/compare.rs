@@ -7,17 +7,15 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use porten_app::auth::user_actor;
-use porten_app::knowledge::may_edit_knowledge;
 use porten_domain::knowledge::ArticleContent;
 use serde::Deserialize;
 use similar::{ChangeTag, TextDiff};
 
 use crate::AppState;
-use crate::auth::{CsrfToken, MaybeUser};
 use crate::i18n::Tr;
 use crate::pages::*;
 use crate::routes::Routes;
+use crate::staff::{KnowledgeEditors, Staff};
 
 pub fn routes() -> Routes {
     Routes::new().get("/staff/kunskap/{slug}/jamfor", compare_page)
@@ -102,19 +100,12 @@ fn parts(t: &Tr, c: &ArticleContent) -> Vec<(String, String, Option<&'static str
 
 async fn compare_page(
     State(state): State<AppState>,
-    t: Tr,
-    csrf: CsrfToken,
-    MaybeUser(user): MaybeUser,
+    Staff { actor, t, nav, .. }: Staff<KnowledgeEditors>,
     Path(slug): Path<String>,
     Query(p): Query<CompareParams>,
 ) -> Response {
-    let user = match require_role(user, &t, &csrf, may_edit_knowledge) {
-        Ok(u) => u,
-        Err(r) => return *r,
-    };
-    let nav = Nav::new(Some(&user), &csrf);
     let number = |v: &Option<String>| v.as_deref().and_then(|v| v.parse::<u32>().ok());
-    let compared = state.app.versions_to_compare(&user_actor(&user), &slug, number(&p.fran), number(&p.till)).await;
+    let compared = state.app.versions_to_compare(&actor, &slug, number(&p.fran), number(&p.till)).await;
     let (old, new) = match compared {
         Ok(pair) => pair,
         Err(e) => return app_error_page(t, nav, e),

@@ -4,22 +4,21 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use porten_app::AppError;
 use porten_app::auth::Principal;
 use porten_app::auth::user_actor;
-use porten_app::contacts::may_log_contacts;
 use porten_domain::contact::ContactLogEntry;
 use porten_domain::contact::LOGGED_CHANNELS;
 use porten_domain::{ContactOutcome, ContactTopic, RawLoggedContact, Violations};
 
 use crate::AppState;
-use crate::auth::{CsrfToken, MaybeUser};
 use crate::i18n::{Lang, Tr, local_time};
-use crate::pages::{ErrorLink, FormErrors, Nav, app_error_page, require_role, require_role_post};
+use crate::pages::{ErrorLink, FormErrors, Nav, app_error_page};
 use crate::routes::Routes;
+use crate::staff::{ContactLoggers, Staff, StaffForm};
 
 pub fn routes() -> Routes {
     Routes::new().get("/staff/contacts", contacts_page).post("/staff/contacts", log_contact)
@@ -148,33 +147,21 @@ async fn render(
 
 async fn contacts_page(
     State(state): State<AppState>,
-    t: Tr,
-    csrf: CsrfToken,
-    MaybeUser(user): MaybeUser,
+    Staff { user, t, nav, .. }: Staff<ContactLoggers>,
     Query(q): Query<Saved>,
 ) -> Response {
-    let user = match require_role(user, &t, &csrf, may_log_contacts) {
-        Ok(u) => u,
-        Err(res) => return *res,
-    };
-    let nav = Nav::new(Some(&user), &csrf);
     render(&state, t, nav, &user, &RawLoggedContact::default(), &Violations::new(), q.saved.is_some()).await
 }
 
 async fn log_contact(
     State(state): State<AppState>,
-    t: Tr,
-    csrf: CsrfToken,
-    MaybeUser(user): MaybeUser,
-    Form(form): Form<LogForm>,
+    StaffForm { staff: Staff { user, actor, t, nav, .. }, form }: StaffForm<ContactLoggers, LogForm>,
 ) -> Response {
-    let (user, nav) = match require_role_post(user, &t, &csrf, may_log_contacts, &form.csrf) {
-        Ok(x) => x,
-        Err(res) => return *res,
-    };
-    match state.app.log_contact(&user_actor(&user), &form.contact).await {
+    match state.app.log_contact(&actor, &form.contact).await {
         Ok(_) => Redirect::to("/staff/contacts?saved=1").into_response(),
         Err(AppError::Invalid(v)) => render(&state, t, nav, &user, &form.contact, &v, false).await,
         Err(e) => app_error_page(t, nav, e),
     }
 }
+
+crate::staff::token_forms!(LogForm);

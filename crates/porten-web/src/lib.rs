@@ -28,6 +28,7 @@ mod routes;
 mod search;
 mod serve;
 mod session;
+mod staff;
 
 use std::sync::Arc;
 

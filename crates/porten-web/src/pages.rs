@@ -27,6 +27,12 @@ async fn favicon() -> Response {
     (StatusCode::NO_CONTENT, [(header::CACHE_CONTROL, "public, max-age=86400")]).into_response()
 }
 
+/// What a page is rendered in: its language and the layout's navigation.
+pub(crate) struct Frame {
+    pub t: Tr,
+    pub nav: Nav,
+}
+
 /// What the layout needs on every page.
 pub struct Nav {
     pub user_name: Option<String>,
@@ -168,30 +174,6 @@ pub(crate) fn app_error_page(t: Tr, nav: Nav, e: AppError) -> Response {
 /// The answer for every unknown path.
 pub async fn not_found(t: Tr, csrf: CsrfToken, MaybeUser(user): MaybeUser) -> Response {
     error_page(t, Nav::new(user.as_ref(), &csrf), StatusCode::NOT_FOUND)
-}
-
-/// The signed-in staff member of a staff page, or the response to send instead.
-pub(crate) fn require_staff(user: Option<Principal>, t: &Tr, csrf: &CsrfToken) -> Result<Principal, Box<Response>> {
-    require_role(user, t, csrf, Role::is_staff)
-}
-
-/// For a form post: the signed-in user if `allowed` accepts their role and
-/// the form carries the CSRF token (`form_token`), with their navigation;
-/// otherwise the answer to send instead (as [`require_role`], or 400 for a
-/// missing or wrong token).
-pub(crate) fn require_role_post(
-    user: Option<Principal>,
-    t: &Tr,
-    csrf: &CsrfToken,
-    allowed: fn(Role) -> bool,
-    form_token: &str,
-) -> Result<(Principal, Nav), Box<Response>> {
-    let user = require_role(user, t, csrf, allowed)?;
-    let nav = Nav::new(Some(&user), csrf);
-    if !csrf.matches(form_token) {
-        return Err(Box::new(error_page(t.clone(), nav, StatusCode::BAD_REQUEST)));
-    }
-    Ok((user, nav))
 }
 
 /// The signed-in user if `allowed` accepts their role; otherwise the answer to

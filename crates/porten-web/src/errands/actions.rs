@@ -3,6 +3,7 @@
 //! keeps what was typed.
 
 use super::*;
+use crate::staff::{AnyStaff, Staff, StaffForm};
 
 #[derive(Deserialize)]
 pub(super) struct NoteForm {
@@ -25,9 +26,10 @@ pub(super) struct VersionForm {
     pub(super) version: Option<i64>,
 }
 
+crate::staff::token_forms!(NoteForm, StatusForm, VersionForm);
+
 /// A command posted from the errand page, with what the user typed.
 pub(super) struct StaffAction {
-    pub(super) form_csrf: String,
     pub(super) version: Option<i64>,
     pub(super) command: Command,
     pub(super) note_text: String,
@@ -37,32 +39,18 @@ pub(super) struct StaffAction {
 
 impl StaffAction {
     /// A command from a form; what the user typed is added with `..`.
-    fn new(form_csrf: String, version: Option<i64>, command: Command) -> Self {
-        Self {
-            form_csrf,
-            version,
-            command,
-            note_text: String::new(),
-            reason_text: String::new(),
-            message_text: String::new(),
-        }
+    fn new(version: Option<i64>, command: Command) -> Self {
+        Self { version, command, note_text: String::new(), reason_text: String::new(), message_text: String::new() }
     }
 }
 
+/// A staff form post on the errand page.
+type ErrandForm<F> = StaffForm<AnyStaff, F>;
+
 /// Runs a staff command from a form and answers with post/redirect/get, or
 /// re-renders the errand with an error summary that keeps the typed text.
-pub(super) async fn staff_command(
-    state: &AppState,
-    t: Tr,
-    csrf: &CsrfToken,
-    user: Option<Principal>,
-    id: &str,
-    action: StaffAction,
-) -> Response {
-    let (user, nav) = match require_role_post(user, &t, csrf, Role::is_staff, &action.form_csrf) {
-        Ok(x) => x,
-        Err(res) => return *res,
-    };
+pub(super) async fn staff_command(state: &AppState, staff: Staff<AnyStaff>, id: &str, action: StaffAction) -> Response {
+    let Staff { user, actor, t, nav, csrf, .. } = staff;
     let Ok(public_id) = PublicId::parse(id) else {
         return error_page(t, nav, StatusCode::NOT_FOUND);
     };
@@ -76,11 +64,8 @@ pub(super) async fn staff_command(
         reveal_purpose: None,
     };
     let to_citizen = matches!(action.command, Command::AddMessage { .. });
-    let feedback = match state
-        .app
-        .act_on_errand(&user_actor(&user), public_id, action.version.as_ref().map(std::slice::from_ref), action.command)
-        .await
-    {
+    let versions = action.version.as_ref().map(std::slice::from_ref);
+    let feedback = match state.app.act_on_errand(&actor, public_id, versions, action.command).await {
         Ok(_) => return Redirect::to(&format!("/staff/errands/{public_id}?saved=1")).into_response(),
         Err(AppError::Conflict { .. }) => keep(None, Some(t.get("errand-conflict-kept"))),
         Err(AppError::Invalid(v)) => {
@@ -98,63 +83,50 @@ pub(super) async fn staff_command(
         Err(AppError::Refused { .. } | AppError::Closed) => keep(Some((t.get("errand-rejected"), "status")), None),
         Err(e) => return app_error_page(t, nav, e),
     };
-    render_errand(state, t, csrf, &user, id, feedback).await
+    render_errand(state, t, &csrf, &user, id, feedback).await
 }
 
 pub(super) async fn add_note(
     State(state): State<AppState>,
-    t: Tr,
-    csrf: CsrfToken,
-    MaybeUser(user): MaybeUser,
     Path(id): Path<String>,
-    Form(form): Form<NoteForm>,
+    StaffForm { staff, form }: ErrandForm<NoteForm>,
 ) -> Response {
     let command = Command::AddNote { body: form.body.clone() };
-    let action = StaffAction { note_text: form.body, ..StaffAction::new(form.csrf, form.version, command) };
-    staff_command(&state, t, &csrf, user, &id, action).await
+    let action = StaffAction { note_text: form.body, ..StaffAction::new(form.version, command) };
+    staff_command(&state, staff, &id, action).await
 }
 
 pub(super) async fn change_status(
     State(state): State<AppState>,
-    t: Tr,
-    csrf: CsrfToken,
-    MaybeUser(user): MaybeUser,
     Path(id): Path<String>,
-    Form(form): Form<StatusForm>,
+    StaffForm { staff, form }: ErrandForm<StatusForm>,
 ) -> Response {
     let Some(to) = Lifecycle::parse(&form.status) else {
-        return error_page(t, Nav::new(user.as_ref(), &csrf), StatusCode::UNPROCESSABLE_ENTITY);
+        return error_page(staff.t, staff.nav, StatusCode::UNPROCESSABLE_ENTITY);
     };
     let reason_text = form.reason.clone().unwrap_or_default();
     let command = Command::ChangeStatus { to, reason: form.reason };
-    let action = StaffAction { reason_text, ..StaffAction::new(form.csrf, form.version, command) };
-    staff_command(&state, t, &csrf, user, &id, action).await
+    let action = StaffAction { reason_text, ..StaffAction::new(form.version, command) };
+    staff_command(&state, staff, &id, action).await
 }
 
 pub(super) async fn assign_me(
     State(state): State<AppState>,
-    t: Tr,
-    csrf: CsrfToken,
-    MaybeUser(user): MaybeUser,
     Path(id): Path<String>,
-    Form(form): Form<VersionForm>,
+    StaffForm { staff, form }: ErrandForm<VersionForm>,
 ) -> Response {
-    let command = Command::Assign { assignee: user.as_ref().map(|u| u.id) };
-    let action = StaffAction::new(form.csrf, form.version, command);
-    staff_command(&state, t, &csrf, user, &id, action).await
+    let command = Command::Assign { assignee: Some(staff.user.id) };
+    staff_command(&state, staff, &id, StaffAction::new(form.version, command)).await
 }
 
 /// A message to the citizen: it shows on their tracking page and in Mina
 /// ärenden, and they are told by mail.
 pub(super) async fn send_message(
     State(state): State<AppState>,
-    t: Tr,
-    csrf: CsrfToken,
-    MaybeUser(user): MaybeUser,
     Path(id): Path<String>,
-    Form(form): Form<NoteForm>,
+    StaffForm { staff, form }: ErrandForm<NoteForm>,
 ) -> Response {
     let command = Command::AddMessage { direction: porten_domain::Direction::Out, body: form.body.clone() };
-    let action = StaffAction { message_text: form.body, ..StaffAction::new(form.csrf, form.version, command) };
-    staff_command(&state, t, &csrf, user, &id, action).await
+    let action = StaffAction { message_text: form.body, ..StaffAction::new(form.version, command) };
+    staff_command(&state, staff, &id, action).await
 }

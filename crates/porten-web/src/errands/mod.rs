@@ -3,20 +3,21 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use porten_app::auth::Principal;
 use porten_app::{AppError, auth::user_actor};
-use porten_domain::{Channel, Command, EventKind, Lifecycle, PublicId, Role};
+use porten_domain::{Channel, Command, EventKind, Lifecycle, PublicId};
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::api::{ListParams, parse_filter};
-use crate::auth::{CsrfToken, MaybeUser};
+use crate::auth::CsrfToken;
 use crate::i18n::{Tr, local_time};
 use crate::pages::*;
 use crate::routes::Routes;
+use crate::staff::{AnyStaff, Staff};
 
 mod actions;
 mod page;
@@ -75,17 +76,10 @@ fn query_string(params: &[(&str, String)]) -> String {
 
 async fn errand_list(
     State(state): State<AppState>,
-    t: Tr,
-    csrf: CsrfToken,
-    MaybeUser(user): MaybeUser,
+    Staff { actor, t, nav, .. }: Staff<AnyStaff>,
     Query(params): Query<ListParams>,
 ) -> Response {
-    let user = match require_staff(user, &t, &csrf) {
-        Ok(u) => u,
-        Err(res) => return *res,
-    };
-    let nav = Nav::new(Some(&user), &csrf);
-    let actor = user_actor(&user);
+    let actor = actor.clone();
     let (page, error) = match parse_filter(&ListParams { limit: Some(params.limit.unwrap_or(25)), ..params.clone() }) {
         Ok(q) => match state.app.list_errands(&actor, q).await {
             Ok(p) => (Some(p), None),

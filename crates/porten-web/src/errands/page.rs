@@ -2,6 +2,7 @@
 //! for a stated purpose (audited), and its attached files.
 
 use super::*;
+use crate::staff::StaffForm;
 
 pub(super) struct EventRow {
     pub(super) label: String,
@@ -68,16 +69,10 @@ pub(super) struct Flash {
 
 pub(super) async fn errand_page(
     State(state): State<AppState>,
-    t: Tr,
-    csrf: CsrfToken,
-    MaybeUser(user): MaybeUser,
+    Staff { user, t, csrf, .. }: Staff<AnyStaff>,
     Path(id): Path<String>,
     Query(flash): Query<Flash>,
 ) -> Response {
-    let user = match require_staff(user, &t, &csrf) {
-        Ok(u) => u,
-        Err(res) => return *res,
-    };
     let notice = if flash.conflict.is_some() {
         Some(t.get("errand-conflict"))
     } else if flash.saved.is_some() {
@@ -277,16 +272,9 @@ pub(super) struct RevealForm {
 /// purpose the staff member gives (audited); the next page view masks them again.
 pub(super) async fn reveal(
     State(state): State<AppState>,
-    t: Tr,
-    csrf: CsrfToken,
-    MaybeUser(user): MaybeUser,
     Path(id): Path<String>,
-    Form(form): Form<RevealForm>,
+    StaffForm { staff: Staff { user, t, csrf, .. }, form }: StaffForm<AnyStaff, RevealForm>,
 ) -> Response {
-    let (user, _) = match require_role_post(user, &t, &csrf, Role::is_staff, &form.csrf) {
-        Ok(x) => x,
-        Err(res) => return *res,
-    };
     let feedback = Feedback { reveal_purpose: Some(form.purpose), ..Feedback::default() };
     render_errand(&state, t.at(format!("/staff/errands/{id}")), &csrf, &user, &id, feedback).await
 }
@@ -294,21 +282,16 @@ pub(super) async fn reveal(
 /// An attached file, for staff who may read the errand (audited).
 pub(super) async fn attachment(
     State(state): State<AppState>,
-    t: Tr,
-    csrf: CsrfToken,
-    MaybeUser(user): MaybeUser,
+    Staff { actor, t, nav, .. }: Staff<AnyStaff>,
     Path((id, n)): Path<(String, String)>,
 ) -> Response {
-    let user = match require_staff(user, &t, &csrf) {
-        Ok(u) => u,
-        Err(res) => return *res,
-    };
-    let nav = Nav::new(Some(&user), &csrf);
     let (Ok(public_id), Ok(n)) = (PublicId::parse(&id), n.parse::<usize>()) else {
         return error_page(t, nav, StatusCode::NOT_FOUND);
     };
-    match state.app.attachment(&user_actor(&user), public_id, n).await {
+    match state.app.attachment(&actor, public_id, n).await {
         Ok((file, content)) => crate::api::file_response(&file, content),
         Err(e) => app_error_page(t, nav, e),
     }
 }
+
+crate::staff::token_forms!(RevealForm);

@@ -203,7 +203,9 @@ async fn draft_error(
     state: &AppState,
     t: Tr,
     nav: Nav,
-    (code, draft, user): (&str, &str, Option<&Principal>),
+    code: &str,
+    draft: &str,
+    user: Option<&Principal>,
     e: AppError,
 ) -> Response {
     match e {

@@ -101,7 +101,7 @@ pub(super) async fn review_page(
     match state.app.review_draft(user.as_ref(), &draft).await {
         Ok((view, _)) if view.draft.service_code == code => render_review(t, nav, &view, &Violations::new()),
         Ok(_) => error_page(t, nav, StatusCode::NOT_FOUND),
-        Err(e) => draft_error(&state, t, nav, (&code, &draft, user.as_ref()), e).await,
+        Err(e) => draft_error(&state, t, nav, &code, &draft, user.as_ref(), e).await,
     }
 }
 
@@ -129,8 +129,8 @@ pub(super) async fn submit(
         Ok((token, _)) => Redirect::to(&format!("/track/{token}?received=1")).into_response(),
         Err(AppError::Invalid(v)) => match state.app.open_draft(user.as_ref(), &draft).await {
             Ok(view) => render_review(t.at(format!("/e/{code}/{draft}/review")), nav, &view, &v),
-            Err(e) => draft_error(&state, t, nav, (&code, &draft, user.as_ref()), e).await,
+            Err(e) => draft_error(&state, t, nav, &code, &draft, user.as_ref(), e).await,
         },
-        Err(e) => draft_error(&state, t, nav, (&code, &draft, user.as_ref()), e).await,
+        Err(e) => draft_error(&state, t, nav, &code, &draft, user.as_ref(), e).await,
     }
 }

@@ -196,6 +196,6 @@ pub(super) async fn step_page(
             render_step(t, nav, &view, &step, &Violations::new(), StepState { saved: false, restarted: false })
         }
         Ok(_) => error_page(t, nav, StatusCode::NOT_FOUND),
-        Err(e) => draft_error(&state, t, nav, (&code, &draft, user.as_ref()), e).await,
+        Err(e) => draft_error(&state, t, nav, &code, &draft, user.as_ref(), e).await,
     }
 }

@@ -131,7 +131,7 @@ pub(super) async fn save_step(
             state.limiter.hit(key, ABUSE_WINDOW);
             StepTarget::Restart
         }
-        Err(e) => return draft_error(&state, t, nav, (&code, &draft, user.as_ref()), e).await,
+        Err(e) => return draft_error(&state, t, nav, &code, &draft, user.as_ref(), e).await,
     };
     let definition = match &target {
         StepTarget::Draft(view) => Some(view.definition.clone()),
@@ -155,7 +155,7 @@ pub(super) async fn save_step(
     };
     let out = match out {
         Ok(out) => out,
-        Err(e) => return draft_error(&state, t, nav, (&code, &draft, user.as_ref()), e).await,
+        Err(e) => return draft_error(&state, t, nav, &code, &draft, user.as_ref(), e).await,
     };
     let saving = form.action == "save";
     if saving || out.restarted || !out.violations.is_empty() {

@@ -87,21 +87,21 @@ pub(super) struct Answer {
 
 async fn render_article(
     state: &AppState,
-    tn: (Tr, Nav),
+    frame: Frame,
     actor: Option<&porten_domain::Actor>,
     slug: &str,
     answer: Answer,
 ) -> Response {
     match state.app.article(actor, slug).await {
-        Ok(page) => show_article(state, tn, &page.article, &page.related, None, answer).await,
-        Err(e) => app_error_page(tn.0, tn.1, e),
+        Ok(page) => show_article(state, frame, &page.article, &page.related, None, answer).await,
+        Err(e) => app_error_page(frame.t, frame.nav, e),
     }
 }
 
 /// The article page, for readers or (with `preview`) for its editor.
 pub(super) async fn show_article(
     state: &AppState,
-    (t, nav): (Tr, Nav),
+    Frame { t, nav }: Frame,
     a: &porten_domain::knowledge::Article,
     related: &[(String, String, Option<String>)],
     preview: Option<u32>,
@@ -173,7 +173,7 @@ pub(super) async fn article_page(
     let actor = user.as_ref().map(user_actor);
     state.app.self_service(&visitor.0, "view", Some(&format!("article:{slug}")));
     let answer = Answer { thanks: params.tack.is_some(), ..Answer::default() };
-    render_article(&state, (t, nav), actor.as_ref(), &slug, answer).await
+    render_article(&state, Frame { t, nav }, actor.as_ref(), &slug, answer).await
 }
 
 #[derive(Deserialize)]
@@ -212,7 +212,7 @@ pub(super) async fn feedback(
             let mut v = Violations::new();
             v.push("helpful", "required", "choose yes or no");
             let answer = Answer { comment: form.comment, errors: Some(v), ..Answer::default() };
-            return render_article(&state, (t, nav), actor.as_ref(), &slug, answer).await;
+            return render_article(&state, Frame { t, nav }, actor.as_ref(), &slug, answer).await;
         }
     };
     let comment = Some(form.comment.as_str());
@@ -220,7 +220,7 @@ pub(super) async fn feedback(
         Ok(()) => Redirect::to(&format!("/kunskap/{slug}?tack=1#feedback")).into_response(),
         Err(AppError::Invalid(v)) => {
             let answer = Answer { comment: form.comment, errors: Some(v), ..Answer::default() };
-            render_article(&state, (t, nav), actor.as_ref(), &slug, answer).await
+            render_article(&state, Frame { t, nav }, actor.as_ref(), &slug, answer).await
         }
         Err(e) => app_error_page(t, nav, e),
     }

@@ -8,16 +8,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use porten_app::AppError;
-use porten_app::auth::user_actor;
-use porten_app::knowledge::may_edit_knowledge;
 use porten_domain::knowledge::{Article, RawArticle, Visibility};
 use porten_domain::{Audience, Violations};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::{CsrfToken, MaybeUser};
 use crate::i18n::Tr;
 use crate::pages::*;
+use crate::staff::{KnowledgeEditors, Staff, StaffForm};
 
 use super::article::{Answer, show_article};
 
@@ -51,16 +49,9 @@ fn state_text(t: &Tr, a: &Article) -> String {
 
 pub(super) async fn editor_list(
     State(state): State<AppState>,
-    t: Tr,
-    csrf: CsrfToken,
-    MaybeUser(user): MaybeUser,
+    Staff { actor, t, nav, .. }: Staff<KnowledgeEditors>,
 ) -> Response {
-    let user = match require_role(user, &t, &csrf, may_edit_knowledge) {
-        Ok(u) => u,
-        Err(r) => return *r,
-    };
-    let nav = Nav::new(Some(&user), &csrf);
-    let articles = match state.app.editable_articles(&user_actor(&user)).await {
+    let articles = match state.app.editable_articles(&actor).await {
         Ok(a) => a,
         Err(e) => return app_error_page(t, nav, e),
     };
@@ -146,7 +137,7 @@ impl EditPage {
 
 async fn edit_page(
     state: &AppState,
-    (t, nav): (Tr, Nav),
+    Frame { t, nav }: Frame,
     actor: &porten_domain::Actor,
     form: RawArticle,
     existing: bool,
@@ -192,7 +183,7 @@ async fn edit_page(
     } else {
         (Vec::new(), Vec::new())
     };
-    let units = porten_app::knowledge::editable_units(&actor, &data.units)
+    let units = porten_app::knowledge::editable_units(actor, &data.units)
         .into_iter()
         .map(|u| Choice {
             value: u.code.to_string(),
@@ -296,21 +287,14 @@ async fn edit_page(
 
 pub(super) async fn new_article(
     State(state): State<AppState>,
-    t: Tr,
-    csrf: CsrfToken,
-    MaybeUser(user): MaybeUser,
+    Staff { user, actor, t, nav, .. }: Staff<KnowledgeEditors>,
 ) -> Response {
-    let user = match require_role(user, &t, &csrf, may_edit_knowledge) {
-        Ok(u) => u,
-        Err(r) => return *r,
-    };
-    let nav = Nav::new(Some(&user), &csrf);
     let form = RawArticle {
         unit: user.unit.as_ref().map(|u| u.to_string()).unwrap_or_default(),
         visibility: "public".into(),
         ..Default::default()
     };
-    edit_page(&state, (t, nav), &user_actor(&user), form, false, None, Violations::new()).await
+    edit_page(&state, Frame { t, nav }, &actor, form, false, None, Violations::new()).await
 }
 
 /// What the editor page confirms after a redirect: a version saved or
@@ -324,18 +308,11 @@ pub(super) struct EditParams {
 
 pub(super) async fn edit_article(
     State(state): State<AppState>,
-    t: Tr,
-    csrf: CsrfToken,
-    MaybeUser(user): MaybeUser,
+    Staff { actor, t, nav, .. }: Staff<KnowledgeEditors>,
     Path(slug): Path<String>,
     Query(params): Query<EditParams>,
 ) -> Response {
-    let user = match require_role(user, &t, &csrf, may_edit_knowledge) {
-        Ok(u) => u,
-        Err(r) => return *r,
-    };
-    let nav = Nav::new(Some(&user), &csrf);
-    let actor = user_actor(&user);
+    let actor = actor.clone();
     let draft = match state.app.article_draft(&actor, &slug).await {
         Ok(d) => d,
         Err(e) => return app_error_page(t, nav, e),
@@ -363,7 +340,7 @@ pub(super) async fn edit_article(
         (_, _, Some(_)) => Some(t.get("kb-unpublished-notice")),
         _ => None,
     };
-    edit_page(&state, (t, nav), &actor, form, true, saved, Violations::new()).await
+    edit_page(&state, Frame { t, nav }, &actor, form, true, saved, Violations::new()).await
 }
 
 /// The editor's form: repeated keys (audiences, services) as lists.
@@ -397,61 +374,46 @@ fn article_form(body: &[u8]) -> (String, String, bool, RawArticle) {
 
 pub(super) async fn save(
     State(state): State<AppState>,
-    t: Tr,
-    csrf: CsrfToken,
-    MaybeUser(user): MaybeUser,
+    Staff { actor, t, nav, csrf, .. }: Staff<KnowledgeEditors>,
     body: Bytes,
 ) -> Response {
+    // The form has repeated fields (services), so it is read by hand.
     let (token, existing, publish, raw) = article_form(&body);
-    let (user, nav) = match require_role_post(user, &t, &csrf, may_edit_knowledge, &token) {
-        Ok(x) => x,
-        Err(r) => return *r,
-    };
-    let actor = user_actor(&user);
+    if !csrf.matches(&token) {
+        return error_page(t, nav, StatusCode::BAD_REQUEST);
+    }
     let saved = match existing.is_empty() {
         true => state.app.create_article(&actor, &raw, publish).await,
         false => state.app.save_article(&actor, &raw, publish).await,
     };
     match saved {
         Ok(version) => Redirect::to(&format!("/staff/kunskap/{}?saved={version}", raw.slug.trim())).into_response(),
-        Err(AppError::Invalid(v)) => edit_page(&state, (t, nav), &actor, raw, !existing.is_empty(), None, v).await,
+        Err(AppError::Invalid(v)) => {
+            edit_page(&state, Frame { t, nav }, &actor, raw, !existing.is_empty(), None, v).await
+        }
         Err(e) => app_error_page(t, nav, e),
     }
 }
 
 pub(super) async fn preview_article(
     State(state): State<AppState>,
-    t: Tr,
-    csrf: CsrfToken,
-    MaybeUser(user): MaybeUser,
+    Staff { actor, t, nav, .. }: Staff<KnowledgeEditors>,
     Path((slug, version)): Path<(String, String)>,
 ) -> Response {
-    let user = match require_role(user, &t, &csrf, may_edit_knowledge) {
-        Ok(u) => u,
-        Err(r) => return *r,
-    };
-    let nav = Nav::new(Some(&user), &csrf);
     // A version that is not a number is no version: the page is missing.
     let Ok(version) = version.parse::<u32>() else { return app_error_page(t, nav, AppError::NotFound) };
-    match state.app.article_preview(&user_actor(&user), &slug, version).await {
-        Ok(article) => show_article(&state, (t, nav), &article, &[], Some(version), Answer::default()).await,
+    match state.app.article_preview(&actor, &slug, version).await {
+        Ok(article) => show_article(&state, Frame { t, nav }, &article, &[], Some(version), Answer::default()).await,
         Err(e) => app_error_page(t, nav, e),
     }
 }
 
 pub(super) async fn unpublish(
     State(state): State<AppState>,
-    t: Tr,
-    csrf: CsrfToken,
-    MaybeUser(user): MaybeUser,
     Path(slug): Path<String>,
-    axum::Form(form): axum::Form<CsrfOnly>,
+    StaffForm { staff: Staff { actor, t, nav, .. }, form: _ }: StaffForm<KnowledgeEditors, CsrfOnly>,
 ) -> Response {
-    let (user, nav) = match require_role_post(user, &t, &csrf, may_edit_knowledge, &form.csrf) {
-        Ok(x) => x,
-        Err(r) => return *r,
-    };
-    match state.app.unpublish_article(&user_actor(&user), &slug).await {
+    match state.app.unpublish_article(&actor, &slug).await {
         Ok(_) => Redirect::to(&format!("/staff/kunskap/{slug}?avpublicerad=1")).into_response(),
         Err(e) => app_error_page(t, nav, e),
     }
@@ -466,18 +428,13 @@ pub(super) struct PublishForm {
 
 pub(super) async fn publish(
     State(state): State<AppState>,
-    t: Tr,
-    csrf: CsrfToken,
-    MaybeUser(user): MaybeUser,
     Path(slug): Path<String>,
-    axum::Form(form): axum::Form<PublishForm>,
+    StaffForm { staff: Staff { actor, t, nav, .. }, form }: StaffForm<KnowledgeEditors, PublishForm>,
 ) -> Response {
-    let (user, nav) = match require_role_post(user, &t, &csrf, may_edit_knowledge, &form.csrf) {
-        Ok(x) => x,
-        Err(r) => return *r,
-    };
-    match state.app.publish_article(&user_actor(&user), &slug, form.version).await {
+    match state.app.publish_article(&actor, &slug, form.version).await {
         Ok(()) => Redirect::to(&format!("/staff/kunskap/{slug}?publicerad={}", form.version)).into_response(),
         Err(e) => app_error_page(t, nav, e),
     }
 }
+
+crate::staff::token_forms!(CsrfOnly, PublishForm);

@@ -4,14 +4,12 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use porten_app::auth::user_actor;
-use porten_app::knowledge::may_edit_knowledge;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::{CsrfToken, MaybeUser};
 use crate::i18n::Tr;
 use crate::pages::*;
+use crate::staff::{KnowledgeEditors, Staff};
 
 struct DeflectionRow {
     label: String,
@@ -42,19 +40,12 @@ pub(super) struct InsightParams {
 
 pub(super) async fn insights_page(
     State(state): State<AppState>,
-    t: Tr,
-    csrf: CsrfToken,
-    MaybeUser(user): MaybeUser,
+    Staff { actor, t, nav, .. }: Staff<KnowledgeEditors>,
     Query(p): Query<InsightParams>,
 ) -> Response {
-    let user = match require_role(user, &t, &csrf, may_edit_knowledge) {
-        Ok(u) => u,
-        Err(r) => return *r,
-    };
-    let nav = Nav::new(Some(&user), &csrf);
     let days = p.days.unwrap_or(30).clamp(1, 30);
     let ((queries, deflection), data) =
-        match (state.app.search_insights(&user_actor(&user), days).await, state.app.portal_data().await) {
+        match (state.app.search_insights(&actor, days).await, state.app.portal_data().await) {
             (Ok(x), Ok(d)) => (x, d),
             (Err(e), _) | (_, Err(e)) => return app_error_page(t, nav, e),
         };

@@ -8,14 +8,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use porten_app::AppError;
 use porten_app::auth::user_actor;
-use porten_app::knowledge::may_edit_knowledge;
 use porten_domain::Violations;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::{CsrfToken, MaybeUser};
 use crate::i18n::Tr;
 use crate::pages::*;
+use crate::staff::{KnowledgeEditors, Staff, StaffForm};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "kb_synonyms.html")]
@@ -56,15 +55,8 @@ async fn synonyms_render(
 
 pub(super) async fn synonyms_page(
     State(state): State<AppState>,
-    t: Tr,
-    csrf: CsrfToken,
-    MaybeUser(user): MaybeUser,
+    Staff { user, t, nav, .. }: Staff<KnowledgeEditors>,
 ) -> Response {
-    let user = match require_role(user, &t, &csrf, may_edit_knowledge) {
-        Ok(u) => u,
-        Err(r) => return *r,
-    };
-    let nav = Nav::new(Some(&user), &csrf);
     synonyms_render(&state, t, nav, &user, String::new(), String::new(), Violations::new()).await
 }
 
@@ -80,16 +72,9 @@ pub(super) struct SynonymForm {
 
 pub(super) async fn set_synonym(
     State(state): State<AppState>,
-    t: Tr,
-    csrf: CsrfToken,
-    MaybeUser(user): MaybeUser,
-    axum::Form(form): axum::Form<SynonymForm>,
+    StaffForm { staff: Staff { user, actor, t, nav, .. }, form }: StaffForm<KnowledgeEditors, SynonymForm>,
 ) -> Response {
-    let (user, nav) = match require_role_post(user, &t, &csrf, may_edit_knowledge, &form.csrf) {
-        Ok(x) => x,
-        Err(r) => return *r,
-    };
-    match state.app.set_synonym(&user_actor(&user), &form.term, &form.words).await {
+    match state.app.set_synonym(&actor, &form.term, &form.words).await {
         Ok(_) => Redirect::to("/staff/synonymer").into_response(),
         Err(AppError::Invalid(v)) => synonyms_render(&state, t, nav, &user, form.term, form.words, v).await,
         Err(e) => app_error_page(t, nav, e),
@@ -98,17 +83,12 @@ pub(super) async fn set_synonym(
 
 pub(super) async fn delete_synonym(
     State(state): State<AppState>,
-    t: Tr,
-    csrf: CsrfToken,
-    MaybeUser(user): MaybeUser,
-    axum::Form(form): axum::Form<SynonymForm>,
+    StaffForm { staff: Staff { actor, t, nav, .. }, form }: StaffForm<KnowledgeEditors, SynonymForm>,
 ) -> Response {
-    let (user, nav) = match require_role_post(user, &t, &csrf, may_edit_knowledge, &form.csrf) {
-        Ok(x) => x,
-        Err(r) => return *r,
-    };
-    match state.app.delete_synonym(&user_actor(&user), &form.term).await {
+    match state.app.delete_synonym(&actor, &form.term).await {
         Ok(_) => Redirect::to("/staff/synonymer").into_response(),
         Err(e) => app_error_page(t, nav, e),
     }
 }
+
+crate::staff::token_forms!(SynonymForm);

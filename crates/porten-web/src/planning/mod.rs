@@ -13,8 +13,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, Duration, NaiveDate};
 use porten_app::AppError;
-use porten_app::auth::user_actor;
-use porten_app::planning::{PlanError, may_plan};
+use porten_app::planning::PlanError;
 use porten_domain::time::to_stockholm;
 use porten_domain::{Channel, Violations};
 use porten_planning::{
@@ -24,10 +23,10 @@ use porten_planning::{
 };
 
 use crate::AppState;
-use crate::auth::{CsrfToken, MaybeUser};
 use crate::calendar::closure_name;
 use crate::i18n::{Lang, Tr};
-use crate::pages::{ErrorLink, Nav, app_error_page, require_role};
+use crate::pages::{ErrorLink, Nav, app_error_page};
+use crate::staff::{Planners, Staff};
 
 mod charts;
 mod form;
@@ -303,18 +302,11 @@ async fn read_query(
 
 async fn planning_page(
     State(state): State<AppState>,
-    t: Tr,
-    csrf: CsrfToken,
-    MaybeUser(user): MaybeUser,
+    Staff { actor, t, nav, .. }: Staff<Planners>,
     Query(raw): Query<RawPlanningInput>,
 ) -> Response {
-    let user = match require_role(user, &t, &csrf, may_plan) {
-        Ok(u) => u,
-        Err(res) => return *res,
-    };
-    let nav = Nav::new(Some(&user), &csrf);
     let today = to_stockholm(state.app.now()).date_naive();
-    let actor = user_actor(&user);
+    let actor = actor.clone();
     let read = match read_query(&state, &actor, &raw, today).await {
         Ok(read) => read,
         Err(e) => return app_error_page(t, nav, e),
@@ -399,20 +391,14 @@ async fn planning_page(
 
 async fn planning_csv(
     State(state): State<AppState>,
-    t: Tr,
-    csrf: CsrfToken,
-    MaybeUser(user): MaybeUser,
+    Staff { user, actor, t, csrf, .. }: Staff<Planners>,
     Query(raw): Query<RawPlanningInput>,
 ) -> Response {
-    let user = match require_role(user, &t, &csrf, may_plan) {
-        Ok(u) => u,
-        Err(res) => return *res,
-    };
     let plain_error = |status, text: String| {
         (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text + "\n").into_response()
     };
     let today = to_stockholm(state.app.now()).date_naive();
-    let actor = user_actor(&user);
+    let actor = actor.clone();
     let input = match read_query(&state, &actor, &raw, today).await {
         Ok((Ok(input), _)) => input,
         Ok((Err(v), _)) => return plain_error(StatusCode::UNPROCESSABLE_ENTITY, format!("invalid input: {v}")),
