@@ -18,7 +18,7 @@ async fn admins_decide_days_that_planning_then_keeps_closed() {
     let form = format!("csrf={CSRF}&date={wednesday}&open=closed&note=St%C3%A4ngt+f%C3%B6r+utbildning");
     assert_eq!(t.post_form("/staff/calendar", &agent, &form).await.status, StatusCode::FORBIDDEN);
 
-    let jar = t.sign_in("unitadmin").await;
+    let jar = t.sign_in("unit_admin").await;
     let page = t.get("/staff/calendar", &jar).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("href=\"/staff/calendar\""), "admins have the nav link");
@@ -76,13 +76,13 @@ async fn admins_decide_days_that_planning_then_keeps_closed() {
         format!("/staff/calendar?year={year_of_day}"),
         "nothing to remove, nothing saved"
     );
-    t.db.cleanup().await;
+    t.cleanup().await;
 }
 
 #[tokio::test]
 async fn a_bad_decision_gets_an_error_summary_and_keeps_what_was_typed() {
     let t = TestApp::new().await;
-    let jar = t.sign_in("unitadmin").await;
+    let jar = t.sign_in("unit_admin").await;
     let long = "x".repeat(201);
     let page = t.post_form("/staff/calendar", &jar, &format!("csrf={CSRF}&date=2026-02-30&note={long}")).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -95,5 +95,5 @@ async fn a_bad_decision_gets_an_error_summary_and_keeps_what_was_typed() {
     assert!(body.contains(&format!("value=\"{long}\"")), "the note is kept");
     assert!(!body.contains("calendar/remove\""), "nothing was stored");
     assert_eq!(t.get("/staff/calendar?year=1999", &jar).await.status, StatusCode::NOT_FOUND);
-    t.db.cleanup().await;
+    t.cleanup().await;
 }

@@ -32,10 +32,10 @@ async fn staff_log_contacts_that_count_toward_planning() {
     assert!(after.body.contains("<td>Telefon</td><td>Teknisk hjälp med e-tjänst eller e-legitimation</td><td>Löst vid första kontakten</td><td class=\"num\">7</td>"), "{}", after.body);
 
     // The contact counts as measured phone volume, with its handle time.
-    let now = chrono::Utc::now();
+    let now = t.app.now();
     let mix = t.db.store.contact_mix(Channel::Phone, now - chrono::Duration::hours(1), now).await.unwrap();
     assert_eq!((mix.len(), mix[0].contacts, mix[0].timed, mix[0].handle_seconds), (1, 1, 1, 420.0));
-    let officer = t.sign_in("officer").await;
+    let officer = t.sign_in("case_officer").await;
     let theirs = t.get("/staff/contacts", &officer).await;
     assert!(theirs.body.contains("Du har inte loggat några kontakter ännu."), "each sees their own");
 
@@ -46,7 +46,7 @@ async fn staff_log_contacts_that_count_toward_planning() {
     assert!(mine.body.contains("Du har inte loggat några kontakter ännu."), "{}", mine.body);
     let mix = t.db.store.contact_mix(Channel::Phone, now - chrono::Duration::hours(1), now).await.unwrap();
     assert_eq!(mix[0].contacts, 1);
-    t.db.cleanup().await;
+    t.cleanup().await;
 }
 
 #[tokio::test]
@@ -66,5 +66,5 @@ async fn a_bad_contact_gets_an_error_summary_and_keeps_what_was_typed() {
     assert!(body.contains("Du har inte loggat några kontakter ännu."), "nothing was stored");
     let empty = t.post_form("/staff/contacts?lang=en", &jar, &format!("csrf={CSRF}")).await;
     assert!(empty.body.contains("<a href=\"#channel-first\">Choose a channel.</a>"), "{}", empty.body);
-    t.db.cleanup().await;
+    t.cleanup().await;
 }

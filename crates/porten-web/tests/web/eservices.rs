@@ -95,7 +95,7 @@ async fn a_citizen_reports_a_pothole_without_signing_in_and_follows_it_by_link()
     assert!(page.body.contains("TK 20") && page.body.contains("Mottaget"), "{}", page.body);
 
     // The case officer sees the answers and the photo; so does an integration through the API.
-    let officer = t.sign_in("officer").await;
+    let officer = t.sign_in("case_officer").await;
     let list = t.api("GET", "/api/v1/errands", Some(&t.key), None).await.json();
     let id = list["items"][0]["id"].as_str().unwrap().to_owned();
     let staff = t.get(&format!("/staff/errands/{id}"), &officer).await;
@@ -110,7 +110,7 @@ async fn a_citizen_reports_a_pothole_without_signing_in_and_follows_it_by_link()
     assert_eq!(submission["attachments"][0]["media_type"], "image/png");
     let url = submission["attachments"][0]["url"].as_str().unwrap().to_owned();
     assert_eq!(t.api("GET", &url, Some(&t.read_only_key), None).await.bytes, PNG);
-    t.db.cleanup().await;
+    t.cleanup().await;
 }
 
 #[tokio::test]
@@ -138,7 +138,7 @@ async fn a_draft_saved_for_later_opens_from_its_link_and_an_unknown_one_says_it_
         .body(Body::from(forged.1))
         .unwrap();
     assert_eq!(t.send(req).await.status, StatusCode::BAD_REQUEST);
-    t.db.cleanup().await;
+    t.cleanup().await;
 }
 
 #[tokio::test]
@@ -155,7 +155,7 @@ async fn one_address_cannot_start_drafts_without_end() {
     // Nor through a step posted to a draft that does not exist (which starts a new one).
     let made_up = post_step(&t, "/e/pothole/made-up/step/where", &jar, &[("address", "x")], &[]).await;
     assert_eq!(made_up.status, StatusCode::TOO_MANY_REQUESTS);
-    t.db.cleanup().await;
+    t.cleanup().await;
 }
 
 #[tokio::test]
@@ -166,7 +166,7 @@ async fn a_case_officer_sees_a_personnummer_in_full_only_after_saying_why() {
         "stakeholders": [{"role": "reporter", "name": "Tolvan Tolvansson", "personal_number": "19121212-1212"}]
     });
     let id = t.api("POST", "/api/v1/errands", Some(&t.key), Some(body)).await.json()["id"].as_str().unwrap().to_owned();
-    let officer = t.sign_in("officer").await;
+    let officer = t.sign_in("case_officer").await;
     let page = t.get(&format!("/staff/errands/{id}"), &officer).await;
     assert!(page.body.contains("19121212-****") && !page.body.contains("191212121212"));
     let reveal = format!("/staff/errands/{id}/reveal");
@@ -178,5 +178,5 @@ async fn a_case_officer_sees_a_personnummer_in_full_only_after_saying_why() {
     assert!(shown.body.contains("191212121212") && shown.body.contains("Visningen är loggad"));
     let again = t.get(&format!("/staff/errands/{id}"), &officer).await;
     assert!(!again.body.contains("191212121212"), "the next view masks the number again");
-    t.db.cleanup().await;
+    t.cleanup().await;
 }

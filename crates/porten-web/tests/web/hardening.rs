@@ -68,7 +68,7 @@ async fn a_step_post_with_a_wrong_token_is_refused_before_its_file_is_read() {
     // The same for a draft that does not exist, as the attack sent it.
     let unknown = post_endless(&t, "/e/pothole/x/step/what", &jar, head).await;
     assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
-    t.db.cleanup().await;
+    t.cleanup().await;
 }
 
 #[tokio::test]
@@ -87,7 +87,7 @@ async fn a_file_part_before_the_form_token_is_refused() {
     body.extend(tail.bytes());
     let req = multipart_post(&what, &jar, &kind, Body::from(body));
     assert_eq!(t.send(req).await.status, StatusCode::BAD_REQUEST);
-    t.db.cleanup().await;
+    t.cleanup().await;
 }
 
 #[tokio::test]
@@ -110,7 +110,7 @@ async fn a_file_over_the_limit_is_refused_on_the_page_and_a_huge_text_part_is_to
     let (kind, body) = multipart(&[("csrf", token.as_str()), ("description", &long)], &[]);
     let req = multipart_post(&what, &jar, &kind, Body::from(body));
     assert_eq!(t.send(req).await.status, StatusCode::PAYLOAD_TOO_LARGE);
-    t.db.cleanup().await;
+    t.cleanup().await;
 }
 
 /// Fills in the pothole form through App with `email`; the draft's id.
@@ -142,7 +142,7 @@ async fn an_address_gets_ten_receipts_an_hour_and_the_eleventh_errand_is_registe
     assert!(page.body.contains("Länk till ditt ärende"), "the tracking link is shown instead");
     let mails = t.app.jobs(&porten_domain::Actor::System { name: "test".into() }, 100).await.unwrap();
     assert_eq!(mails.iter().filter(|j| j.kind == porten_app::mail::MAIL_JOB).count(), 10, "ten receipts, not eleven");
-    t.db.cleanup().await;
+    t.cleanup().await;
 }
 
 #[tokio::test]
@@ -163,7 +163,7 @@ async fn anonymous_uploads_from_one_address_have_a_daily_budget() {
         statuses.push(crate::support::send(&router, req).await.status);
     }
     assert_eq!(statuses, [StatusCode::OK, StatusCode::TOO_MANY_REQUESTS], "40 KB fits in 64 KB a day, 80 KB not");
-    t.db.cleanup().await;
+    t.cleanup().await;
 }
 
 #[tokio::test]
@@ -186,7 +186,7 @@ async fn a_closed_errand_takes_no_replies_and_says_how_to_reach_the_city() {
     assert!(reply.body.contains("Ärendet är avslutat"));
     let after = t.app.citizen_errand(porten_app::eservices::CitizenAccess::Token(&token)).await.unwrap().events.len();
     assert_eq!(before, after, "nothing added to a closed errand");
-    t.db.cleanup().await;
+    t.cleanup().await;
 }
 
 #[tokio::test]
@@ -199,7 +199,7 @@ async fn following_search_results_is_rate_limited_like_search() {
         *statuses.entry(follow.status.as_u16()).or_insert(0) += 1;
     }
     assert_eq!(statuses, [(303, 600), (429, 1)].into_iter().collect(), "600 a minute, like searches");
-    t.db.cleanup().await;
+    t.cleanup().await;
 }
 
 /// A small deterministic generator (xorshift), so a failure repeats.
@@ -265,5 +265,5 @@ async fn the_step_reader_answers_malformed_multipart_bodies_without_a_server_err
             String::from_utf8_lossy(&body)
         );
     }
-    t.db.cleanup().await;
+    t.cleanup().await;
 }

@@ -17,7 +17,7 @@ async fn only_agents_and_admins_see_the_planning_page() {
     assert_eq!(anonymous.header(header::LOCATION), "/login");
     let anonymous_csv = t.get("/staff/planning.csv", "").await;
     assert_eq!(anonymous_csv.status, StatusCode::SEE_OTHER);
-    for who in ["citizen", "officer"] {
+    for who in ["citizen", "case_officer"] {
         let jar = t.sign_in(who).await;
         let page = t.get("/staff/planning", &jar).await;
         assert_eq!(page.status, StatusCode::FORBIDDEN, "{who}");
@@ -25,14 +25,14 @@ async fn only_agents_and_admins_see_the_planning_page() {
         let home = t.get("/", &jar).await;
         assert!(!home.body.contains("href=\"/staff/planning\""), "{who} gets no link to a page they cannot open");
     }
-    for who in ["agent", "unitadmin"] {
+    for who in ["agent", "unit_admin"] {
         let jar = t.sign_in(who).await;
         let page = t.get("/staff/planning", &jar).await;
         assert_eq!(page.status, StatusCode::OK, "{who}: {}", page.body);
         assert!(page.body.contains("href=\"/staff/planning\""), "{who} has the nav link");
         assert_eq!(page.body.matches("<h1").count(), 1);
     }
-    t.db.cleanup().await;
+    t.cleanup().await;
 }
 
 #[tokio::test]
@@ -53,13 +53,13 @@ async fn without_history_the_page_explains_instead_of_failing() {
     let page = t.get("/staff/planning?lang=en", &jar).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("There are only 1 whole weeks of measured data"), "{}", page.body);
-    t.db.cleanup().await;
+    t.cleanup().await;
 }
 
 /// Contacts logged as having become an errand: not counted twice, but their
 /// handle time (six minutes each) is measured.
 async fn log_errand_contacts(t: &TestApp) {
-    let (_, to) = history_window(chrono::Utc::now());
+    let (_, to) = history_window(t.app.now());
     let entries: Vec<ContactLogEntry> = (1..=10)
         .map(|d| ContactLogEntry {
             contact: LoggedContact {
@@ -131,7 +131,7 @@ async fn measured_volumes_are_forecast_staffed_compared_and_exported() {
     let csv = t.get(&format!("/staff/planning.csv?{query}"), &jar).await;
     assert_eq!(csv.status, StatusCode::OK);
     assert_eq!(csv.header(header::CONTENT_TYPE), "text/csv; charset=utf-8");
-    let week = plannable_weeks(to_stockholm(chrono::Utc::now()).date_naive())[0];
+    let week = plannable_weeks(to_stockholm(t.app.now()).date_naive())[0];
     let disposition = format!("attachment; filename=\"porten-staffing-phone-{week}.csv\"");
     assert_eq!(csv.header(header::CONTENT_DISPOSITION), disposition);
     let lines: Vec<&str> = csv.body.lines().collect();
@@ -154,7 +154,7 @@ async fn measured_volumes_are_forecast_staffed_compared_and_exported() {
     let patient = t.get("/staff/planning?patience_seconds=60&max_abandon=0%2C05&lang=en", &jar).await;
     assert!(patient.body.contains("Staffing uses Erlang A"), "{}", patient.body);
     assert!(patient.body.contains("Abandoned (%)") && patient.body.contains("Forecast against actual"));
-    t.db.cleanup().await;
+    t.cleanup().await;
 }
 
 #[tokio::test]
@@ -208,7 +208,7 @@ async fn bad_input_gets_an_error_summary_and_keeps_what_was_typed() {
     assert!(body.contains("value=\"20\" aria-describedby=\"target_seconds-hint\">"), "untouched fields keep defaults");
     let csv = t.get("/staff/planning.csv?service_level=2", &jar).await;
     assert_eq!(csv.status, StatusCode::UNPROCESSABLE_ENTITY);
-    t.db.cleanup().await;
+    t.cleanup().await;
 }
 
 #[tokio::test]
@@ -218,7 +218,7 @@ async fn imported_acd_statistics_replace_platform_counts_for_their_channel() {
     // Four weeks of ACD data: 20 offered calls in every weekday office hour,
     // in quarter-hours, far more than the (zero) phone errands; calls take
     // 240 s in the morning and 480 s after noon.
-    let (_, to) = history_window(chrono::Utc::now());
+    let (_, to) = history_window(t.app.now());
     let mut intervals = Vec::new();
     for q in 0..4 * 168 * 4 {
         let start = to - Duration::minutes(15 * (4 * 168 * 4 - q));
@@ -256,5 +256,5 @@ async fn imported_acd_statistics_replace_platform_counts_for_their_channel() {
     let web = t.get("/staff/planning?channel=web", &jar).await;
     assert!(web.body.contains("de kontakter som kontaktcenter loggat"), "{}", web.body);
     assert!(web.body.contains("Kanalens kontakter väntar i en ärendekö"), "a backlog channel: {}", web.body);
-    t.db.cleanup().await;
+    t.cleanup().await;
 }

@@ -33,7 +33,7 @@ async fn a_client_that_never_finishes_its_headers_is_cut_off() {
     slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: porten\r\nX-Slow: ").await.unwrap();
     let answer = read_to_close(&mut slow).await;
     assert!(!answer.contains("200 OK"), "the request was never completed: {answer}");
-    t.db.cleanup().await;
+    t.cleanup().await;
 }
 
 #[tokio::test]
@@ -52,7 +52,7 @@ async fn connections_over_the_cap_wait_for_one_to_close() {
     drop(first);
     let answer = read_to_close(&mut second).await;
     assert!(answer.starts_with("HTTP/1.1 200 OK"), "served once the first connection had gone: {answer}");
-    t.db.cleanup().await;
+    t.cleanup().await;
 }
 
 #[tokio::test]
@@ -70,7 +70,7 @@ async fn cleartext_http2_is_served_only_when_turned_on() {
         let settings = read.is_ok() && head[3] == 4 && !head.starts_with(b"HTTP/1.1");
         assert_eq!(settings, answers, "http2 = {http2}: {head:?}");
     }
-    t.db.cleanup().await;
+    t.cleanup().await;
 }
 
 #[tokio::test]
@@ -99,7 +99,7 @@ async fn one_address_cannot_take_every_connection() {
         tokio::task::yield_now().await;
     };
     assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
-    t.db.cleanup().await;
+    t.cleanup().await;
 }
 
 #[tokio::test]
@@ -135,7 +135,7 @@ async fn request_bodies_beyond_the_budget_get_503_and_retry_after() {
         }
     };
     assert!(answer.starts_with("HTTP/1.1 400"), "the form was read, and its forged token refused: {answer}");
-    t.db.cleanup().await;
+    t.cleanup().await;
 }
 
 #[tokio::test]
@@ -181,5 +181,5 @@ async fn slow_bodies_hold_only_what_they_declare_and_only_until_the_deadline() {
     .await
     .expect("cut off by the deadline");
     assert!(answer.is_empty() || answer.starts_with("HTTP/1.1 408"), "{answer}");
-    t.db.cleanup().await;
+    t.cleanup().await;
 }

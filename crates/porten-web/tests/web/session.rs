@@ -48,19 +48,19 @@ async fn wrong_passwords_from_one_address_do_not_lock_the_owner_out() {
     assert_eq!(spent.status, StatusCode::TOO_MANY_REQUESTS, "that address has had its tries at this account");
     let owner = sign_in_as(&t.router, "198.51.100.20", "agent", PASSWORD, &[]).await;
     assert_eq!(owner.status, StatusCode::SEE_OTHER, "the owner, from another address, still signs in");
-    let other_account = sign_in_as(&t.router, "203.0.113.7", "officer", PASSWORD, &[]).await;
+    let other_account = sign_in_as(&t.router, "203.0.113.7", "case_officer", PASSWORD, &[]).await;
     assert_eq!(other_account.status, StatusCode::SEE_OTHER, "and the address may still use other accounts");
-    t.db.cleanup().await;
+    t.cleanup().await;
 }
 
 #[tokio::test]
 async fn successful_sign_ins_count_toward_nothing() {
     let t = TestApp::new().await;
     for i in 0..15 {
-        let ok = sign_in_as(&t.router, "192.0.2.44", "officer", PASSWORD, &[]).await;
+        let ok = sign_in_as(&t.router, "192.0.2.44", "case_officer", PASSWORD, &[]).await;
         assert_eq!(ok.status, StatusCode::SEE_OTHER, "sign-in {i}");
     }
-    t.db.cleanup().await;
+    t.cleanup().await;
 }
 
 #[tokio::test]
@@ -74,9 +74,9 @@ async fn many_failures_from_one_address_do_not_lock_out_everyone_behind_it() {
     }
     let colleague = sign_in_as(&t.router, "203.0.113.99", "agent", PASSWORD, &[]).await;
     assert_eq!(colleague.status, StatusCode::SEE_OTHER);
-    let elsewhere = sign_in_as(&t.router, "198.51.100.1", "officer", PASSWORD, &[]).await;
+    let elsewhere = sign_in_as(&t.router, "198.51.100.1", "case_officer", PASSWORD, &[]).await;
     assert_eq!(elsewhere.status, StatusCode::SEE_OTHER);
-    t.db.cleanup().await;
+    t.cleanup().await;
 }
 
 #[tokio::test]
@@ -86,7 +86,7 @@ async fn an_over_long_username_is_refused_and_not_echoed() {
     let refused = sign_in_as(&t.router, "203.0.113.5", &long, "wrong password!", &[]).await;
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
     assert!(!refused.body.contains(&long[..300]), "the page does not send it back");
-    t.db.cleanup().await;
+    t.cleanup().await;
 }
 
 #[tokio::test]
@@ -112,7 +112,7 @@ async fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
     }
     let spoofed = sign_in_as(&t.router, "10.0.0.3", "agent", PASSWORD, &from("198.51.100.9")).await;
     assert_eq!(spoofed.status, StatusCode::TOO_MANY_REQUESTS);
-    t.db.cleanup().await;
+    t.cleanup().await;
 }
 
 #[tokio::test]
@@ -120,12 +120,12 @@ async fn signing_in_as_someone_else_ends_the_earlier_session() {
     let t = TestApp::new().await;
     let agent = t.sign_in("agent").await;
     assert_eq!(t.get("/staff/errands", &agent).await.status, StatusCode::OK);
-    let form = format!("csrf={CSRF}&username=officer&password={}", PASSWORD.replace(' ', "+"));
+    let form = format!("csrf={CSRF}&username=case_officer&password={}", PASSWORD.replace(' ', "+"));
     let switched = t.post_form("/login", &agent, &form).await;
     assert_eq!(switched.status, StatusCode::SEE_OTHER);
     let earlier = t.get("/staff/errands", &agent).await;
     assert_eq!(earlier.header(header::LOCATION), "/login", "the agent's session is over");
-    t.db.cleanup().await;
+    t.cleanup().await;
 }
 
 #[tokio::test]
@@ -135,7 +135,7 @@ async fn a_form_token_belongs_to_its_session_and_changes_at_sign_in() {
     let agent = t.sign_in("agent").await;
     let agents = crate::support::form_token(&t.router, &agent).await;
     assert_ne!(before, agents, "signing in gives the form a new token");
-    let officer = t.sign_in("officer").await;
+    let officer = t.sign_in("case_officer").await;
     let officers = crate::support::form_token(&t.router, &officer).await;
     assert_ne!(agents, officers, "each session has its own");
     let form = |token: &str| format!("csrf={token}&channel=phone&topic=general&outcome=resolved&minutes=2");
@@ -143,7 +143,7 @@ async fn a_form_token_belongs_to_its_session_and_changes_at_sign_in() {
     assert_eq!(borrowed.status, StatusCode::BAD_REQUEST, "another session's token is refused");
     let own = t.post_form("/staff/contacts", &officer, &form(&officers)).await;
     assert_eq!(own.status, StatusCode::SEE_OTHER, "{}", own.body);
-    t.db.cleanup().await;
+    t.cleanup().await;
 }
 
 /// With an e-ID provider configured, the login page offers it; a provider
@@ -174,5 +174,5 @@ async fn an_e_id_callback_needs_the_signed_cookie_of_the_login_it_finishes() {
     assert_eq!(get(callback, jar.clone()).await.status, StatusCode::BAD_REQUEST, "no pending login");
     let forged = format!("{jar}; porten_eid=eyJzdGF0ZSI6Inh5eiJ9.forged");
     assert_eq!(get(callback, forged).await.status, StatusCode::BAD_REQUEST, "a forged pending login");
-    t.db.cleanup().await;
+    t.cleanup().await;
 }

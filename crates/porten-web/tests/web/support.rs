@@ -1,20 +1,23 @@
-//! The one test app of the web tests: an App on a fresh test database
-//! (SQLite, or PostgreSQL when `TEST_DATABASE_URL` is set) with three units,
-//! three services (one confidential), a user per role and two API keys,
-//! driven through the real router. Everything is set up through App, as
-//! Porten itself would.
+//! The web tests' support: the one fixture city ([`porten_app::testing`])
+//! behind the real router. [`TestApp`] wraps a [`FixtureCity`] with the
+//! pothole e-service and the portal (App on a fresh database, SQLite or
+//! PostgreSQL when `TEST_DATABASE_URL` is set, a manual clock at 2026-11-03
+//! 09:00 UTC, three units, three services, one confidential, a user per
+//! role, all set up through App) and adds only what the web needs: the
+//! router, two API keys' secrets, signing in and sending requests.
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
+use std::ops::Deref;
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::{Duration, Timelike};
-use porten_app::testing::TestDb;
-use porten_app::{App, ManualClock};
+use porten_app::ManualClock;
+use porten_app::testing::FixtureCity;
+pub use porten_app::testing::{PASSWORD, code, system};
 use porten_domain::errand::RawErrand;
-use porten_domain::{Actor, Audience, Channel, Role, Scope, Service, Unit, UnitCode};
+use porten_domain::{Channel, Scope};
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -23,11 +26,14 @@ use tower::ServiceExt;
 /// this value stand for the jar's own form token, which is fetched from the
 /// server as a browser would find it in the page (see [`form_token`]).
 pub const CSRF: &str = "ccccccccccccccccccccccccccccccccccccccccccc";
-pub const PASSWORD: &str = "correct horse battery";
 
+/// The fixture city behind the real router. It derefs to the
+/// [`FixtureCity`], so a test reaches `t.app`, `t.db`, `t.clock`,
+/// `t.user(..)` and `t.errand(..)` directly; [`TestApp::cleanup`] drops the
+/// database at the end.
 pub struct TestApp {
-    pub db: TestDb,
-    pub app: App,
+    pub city: FixtureCity,
+    /// The router on the city's App, with the default web configuration.
     pub router: axum::Router,
     /// An API key with `errands:read` and `errands:write` ("Contractor").
     pub key: String,
@@ -35,44 +41,12 @@ pub struct TestApp {
     pub read_only_key: String,
 }
 
-/// The test city's site: one topic and contact details.
-pub fn site() -> porten_domain::knowledge::Site {
-    porten_app::knowledge::parse_site(
-        r#"
-[city]
-name_sv = "Teststaden"
-name_en = "Test City"
+impl Deref for TestApp {
+    type Target = FixtureCity;
 
-[contact]
-phone = "070-174 06 05"
-email = "kontakt@example.org"
-visiting_address_sv = "Stadshuset, Torget 1"
-visiting_address_en = "City Hall, Torget 1"
-postal_address = "Box 1, 993 10 Teststaden"
-phone_opens = "08:00"
-phone_closes = "17:00"
-phone_eve_closes = "13:00"
-visit_opens = "09:00"
-visit_closes = "16:00"
-visit_eve_closes = "12:00"
-chat_sv = "E-tjänsterna är öppna dygnet runt."
-chat_en = "The e-services are open around the clock."
-eid_help_sv = "Ring oss om du behöver hjälp med e-legitimation."
-eid_help_en = "Call us if you need help with e-ID."
-
-[[topics]]
-code = "gator"
-name_sv = "Gator och trafik"
-name_en = "Streets and traffic"
-services = ["pothole"]
-"#,
-    )
-    .unwrap()
-}
-
-/// Porten itself, as the test's setup acts.
-pub fn system() -> Actor {
-    Actor::System { name: "test".into() }
+    fn deref(&self) -> &FixtureCity {
+        &self.city
+    }
 }
 
 pub struct Reply {
@@ -99,85 +73,30 @@ impl Reply {
     }
 }
 
-pub fn code(s: &str) -> UnitCode {
-    UnitCode::parse(s).unwrap()
-}
-
 impl TestApp {
+    /// The fixture city with the pothole e-service and the portal, behind
+    /// the router, with the two API keys.
     pub async fn new() -> TestApp {
-        let db = TestDb::new().await;
-        let pothole = include_str!("../../../porten/demo/eservices/pothole.toml");
-        let definition = porten_app::eservices::parse_definition("pothole.toml", pothole).unwrap();
-        let app = App::new(db.store.clone()).with_eservices(vec![definition]).with_portal(site(), None);
+        let city = FixtureCity::builder().with_pothole_eservice().with_portal().build().await;
         let system = system();
-        for (c, cc) in [("TK", false), ("KC", true), ("SOF", false)] {
-            let unit =
-                Unit { code: code(c), name_sv: format!("Enhet {c}"), name_en: format!("Unit {c}"), contact_center: cc };
-            app.define_unit(&system, &unit).await.unwrap();
-        }
-        for (service, name_sv, name_en, unit, confidential) in [
-            ("general-question", "Allmän fråga", "General question", "KC", false),
-            ("pothole", "Tjänst pothole", "Service pothole", "TK", false),
-            ("financial-assistance", "Tjänst financial-assistance", "Service financial-assistance", "SOF", true),
-        ] {
-            let service = Service {
-                code: service.into(),
-                unit: code(unit),
-                name_sv: name_sv.into(),
-                name_en: name_en.into(),
-                description_sv: "Beskrivning.".into(),
-                description_en: "Description.".into(),
-                audiences: vec![Audience::Resident],
-                channels: vec![Channel::Web, Channel::Phone],
-                open311_code: None,
-                confidential,
-                status_names_sv: BTreeMap::new(),
-                keywords: Vec::new(),
-                processing_time_sv: None,
-                processing_time_en: None,
-            };
-            app.define_service(&system, &service).await.unwrap();
-        }
-        for (username, role, unit) in [
-            ("agent", Role::Agent, Some("KC")),
-            ("officer", Role::CaseOfficer, Some("TK")),
-            ("unitadmin", Role::UnitAdmin, Some("TK")),
-            ("citizen", Role::Citizen, None),
-        ] {
-            app.create_user(&system, username, &format!("User {username}"), role, unit.map(code), PASSWORD)
-                .await
-                .unwrap();
-        }
-        for (slug, unit, visibility, title) in [
-            ("hal-i-gatan", "TK", "public", "Hål i gatan – så anmäler du"),
-            ("intern-rutin", "KC", "internal", "Rutin för samtal om gatuhål"),
-        ] {
-            let raw = porten_domain::knowledge::RawArticle {
-                slug: slug.into(),
-                unit: unit.into(),
-                topic: Some("gator".into()),
-                visibility: visibility.into(),
-                title_sv: title.into(),
-                summary_sv: "Så gör du när du ser ett hål i gatan.".into(),
-                body_sv: "Anmäl hålet i e-tjänsten.\n\n## Akut\n\n- Ring trafikjouren".into(),
-                audiences: vec!["resident".into()],
-                services: vec!["pothole".into()],
-                ..Default::default()
-            };
-            app.save_article(&system, &raw, true).await.unwrap();
-        }
         let writes = [Scope::ErrandsRead, Scope::ErrandsWrite];
-        let key = app.create_api_key(&system, "Contractor", &writes, None).await.unwrap().secret;
-        let read_only_key = app.create_api_key(&system, "Dashboard", &[Scope::ErrandsRead], None).await.unwrap().secret;
-        let state = porten_web::AppState::new(app.clone(), porten_web::WebConfig::default(), None);
-        TestApp { db, router: porten_web::router(state), app, key, read_only_key }
+        let key = city.app.create_api_key(&system, "Contractor", &writes, None).await.unwrap().secret;
+        let read_only_key =
+            city.app.create_api_key(&system, "Dashboard", &[Scope::ErrandsRead], None).await.unwrap().secret;
+        let state = porten_web::AppState::new(city.app.clone(), porten_web::WebConfig::default(), None);
+        TestApp { router: porten_web::router(state), city, key, read_only_key }
+    }
+
+    /// Drops the test database (see [`porten_app::testing::TestDb::cleanup`]).
+    pub async fn cleanup(self) {
+        self.city.db.cleanup().await;
     }
 
     /// Phone contacts on weekdays 09–15 Stockholm time (`per_hour` each hour)
     /// and one web contact a day, over the `weeks` weeks before the planning
     /// window ends.
     pub async fn seed_contacts(&self, weeks: i64, per_hour: usize) {
-        let (_, to) = porten_app::planning::history_window(chrono::Utc::now());
+        let (_, to) = porten_app::planning::history_window(self.app.now());
         let system = system();
         let clock = Arc::new(ManualClock::new(to));
         let past = self.app.on_clock(clock.clone());
