@@ -20,7 +20,7 @@ use porten_domain::errand::ContactChannel;
 use porten_domain::personnummer::mask_personal_numbers;
 use porten_domain::{Actor, Errand, EventKind, Role, Scope};
 use porten_search::{ErrandAccess, ErrandDoc, ErrandIndex, ErrandResults};
-use porten_store::{ErrandFilter, FeedPosition};
+use porten_store::FeedPosition;
 
 use crate::search::spawn_index;
 use crate::{App, AppError, Result};
@@ -101,16 +101,11 @@ impl App {
         Ok(self.errand_search.index.get_or_init(|| index).clone())
     }
 
-    /// The documents of these errands as they are now (a missing one is skipped).
-    async fn errand_docs(&self, ids: Vec<porten_domain::PublicId>) -> Result<Vec<ErrandDoc>> {
-        let mut docs = Vec::new();
-        for id in ids {
-            if let Some(errand) = self.store.get_errand(id).await? {
-                let timeline = self.store.timeline(errand.id).await?;
-                docs.push(errand_doc(&errand, &timeline));
-            }
-        }
-        Ok(docs)
+    /// The documents of these errands as they are now, in three reads (a
+    /// missing one is skipped).
+    async fn errand_docs(&self, ids: Vec<i64>) -> Result<Vec<ErrandDoc>> {
+        let errands = self.store.errands_with_timelines(&ids).await?;
+        Ok(errands.iter().map(|(errand, timeline)| errand_doc(errand, timeline)).collect())
     }
 
     /// Brings this node's errand index up to the feed: the number of errands
@@ -123,18 +118,20 @@ impl App {
         let floor = store.feed_floor().await?;
         if position.is_none_or(|at| at < floor) {
             let head = store.feed_head().await?;
-            let (mut after, mut first) = (None, true);
+            let (mut after, mut first) = (0, true);
             loop {
-                let page = store.list_errands(&ErrandFilter::default(), after, porten_store::MAX_PAGE_SIZE).await?;
-                let docs = self.errand_docs(page.items.iter().map(|s| s.public_id).collect()).await?;
+                let ids = store.errand_ids(after, 500).await?;
+                let Some(&last) = ids.last() else { break };
+                let docs = self.errand_docs(ids).await?;
                 indexed += docs.len();
                 let index = index.clone();
                 spawn_index(move || index.apply(docs, first)).await?;
-                first = false;
-                match page.next {
-                    Some(next) => after = Some(next),
-                    None => break,
-                }
+                (after, first) = (last, false);
+            }
+            if first {
+                // No errand at all: an index left from before is emptied.
+                let index = index.clone();
+                spawn_index(move || index.apply(Vec::new(), true)).await?;
             }
             *position = Some(head);
         }
@@ -142,7 +139,7 @@ impl App {
             let from = position.unwrap_or_default();
             let changes = store.errand_changes(from, 500).await?;
             let Some(last) = changes.last().map(|c| c.position) else { break };
-            let ids: BTreeSet<_> = changes.iter().map(|c| c.public_id).collect();
+            let ids: BTreeSet<i64> = changes.iter().map(|c| c.errand_id).collect();
             let docs = self.errand_docs(ids.into_iter().collect()).await?;
             indexed += docs.len();
             let index = index.clone();

@@ -72,6 +72,17 @@ macro_rules! impl_errands {
             }
 
 
+            fn timeline_row(r: &$row) -> Result<TimelineEvent> {
+                Ok(TimelineEvent {
+                    id: r.try_get("id")?,
+                    at: from_micros(r.try_get("at")?)?,
+                    actor_kind: r.try_get("actor_kind")?,
+                    actor_id: r.try_get("actor_id")?,
+                    actor_name: r.try_get("actor_name")?,
+                    kind: event(r.try_get("kind")?, r.try_get("data")?)?,
+                })
+            }
+
             pub(crate) async fn load_parties<'e, E>(executor: E, errand_id: i64) -> Result<Vec<porten_domain::Party>>
             where
                 E: sqlx::Executor<'e, Database = $db>,
@@ -337,18 +348,65 @@ macro_rules! impl_errands {
                     .bind(errand_id)
                     .fetch_all(self.reader())
                     .await?;
-                    rows.iter()
-                        .map(|r| {
-                            Ok(TimelineEvent {
-                                id: r.try_get("id")?,
-                                at: from_micros(r.try_get("at")?)?,
-                                actor_kind: r.try_get("actor_kind")?,
-                                actor_id: r.try_get("actor_id")?,
-                                actor_name: r.try_get("actor_name")?,
-                                kind: event(r.try_get("kind")?, r.try_get("data")?)?,
-                            })
+                    rows.iter().map(timeline_row).collect()
+                }
+
+                async fn errand_ids(&self, after: i64, limit: u32) -> Result<Vec<i64>> {
+                    Ok(sqlx::query_scalar("SELECT id FROM errands WHERE id > $1 ORDER BY id LIMIT $2")
+                        .bind(after)
+                        .bind(i64::from(limit.max(1)))
+                        .fetch_all(self.reader())
+                        .await?)
+                }
+
+                async fn errands_with_timelines(&self, ids: &[i64]) -> Result<Vec<(Errand, Vec<TimelineEvent>)>> {
+                    if ids.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    let select = |sql: &str| {
+                        let mut qb = QueryBuilder::<$db>::new(sql);
+                        let mut list = qb.separated(", ");
+                        for id in ids {
+                            list.push_bind(*id);
+                        }
+                        qb
+                    };
+                    let mut qb = select(&format!("SELECT {ERRAND_COLUMNS} FROM errands WHERE id IN ("));
+                    qb.push(") ORDER BY id");
+                    let errands = qb.build().fetch_all(self.reader()).await?.iter().map(errand_row).collect::<Result<Vec<_>>>()?;
+                    let mut qb = select(
+                        "SELECT ep.errand_id, ep.role, ep.name, p.personal_number, ep.organisation_number, ep.contacts \
+                         FROM errand_parties ep LEFT JOIN parties p ON p.id = ep.party_id WHERE ep.errand_id IN (",
+                    );
+                    qb.push(") ORDER BY ep.errand_id, ep.position");
+                    let mut parties: std::collections::HashMap<i64, Vec<porten_domain::Party>> = Default::default();
+                    for r in qb.build().fetch_all(self.reader()).await? {
+                        let party = party(
+                            r.try_get("role")?,
+                            r.try_get("name")?,
+                            r.try_get("personal_number")?,
+                            r.try_get("organisation_number")?,
+                            r.try_get("contacts")?,
+                        )?;
+                        parties.entry(r.try_get("errand_id")?).or_default().push(party);
+                    }
+                    let mut qb = select(
+                        "SELECT errand_id, id, at, actor_kind, actor_id, actor_name, kind, data FROM timeline \
+                         WHERE errand_id IN (",
+                    );
+                    qb.push(") ORDER BY errand_id, id");
+                    let mut timelines: std::collections::HashMap<i64, Vec<TimelineEvent>> = Default::default();
+                    for r in qb.build().fetch_all(self.reader()).await? {
+                        timelines.entry(r.try_get("errand_id")?).or_default().push(timeline_row(&r)?);
+                    }
+                    Ok(errands
+                        .into_iter()
+                        .map(|mut e| {
+                            e.parties = parties.remove(&e.id).unwrap_or_default();
+                            let timeline = timelines.remove(&e.id).unwrap_or_default();
+                            (e, timeline)
                         })
-                        .collect()
+                        .collect())
                 }
 
 

@@ -427,3 +427,29 @@ async fn commands_are_authorized_on_the_locked_row_and_confidential_lists_are_fi
     assert_eq!(count(Some(vec![code("TK"), code("KC")])).await, 2);
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_batch_of_errands_is_read_with_parties_and_timelines_and_every_id_walked() {
+    let db = TestDb::new().await;
+    let s = db.store.as_ref();
+    seed(s).await;
+    let a = register(s, "pothole", "TK", t(2026, 3, 1, 9)).await;
+    let b = register(s, "general-question", "KC", t(2026, 3, 1, 10)).await;
+    let note = Command::AddNote { body: "Uppringd".into() };
+    s.apply_command(b.public_id, None, &system(), note, t(2026, 3, 1, 11), Arc::new(allow)).await.unwrap();
+
+    let read = s.errands_with_timelines(&[b.id, a.id, b.id + 1000]).await.unwrap();
+    assert_eq!(read.iter().map(|(e, _)| e.id).collect::<Vec<_>>(), [a.id, b.id], "by id; an unknown id is left out");
+    for (errand, timeline) in &read {
+        let one = s.get_errand(errand.public_id).await.unwrap().unwrap();
+        assert_eq!(errand, &one, "as get_errand reads it, parties included");
+        assert_eq!(timeline, &s.timeline(errand.id).await.unwrap());
+    }
+    assert_eq!(read[1].1.len(), 2, "registered, then the note");
+    assert!(s.errands_with_timelines(&[]).await.unwrap().is_empty());
+
+    assert_eq!(s.errand_ids(0, 1).await.unwrap(), [a.id]);
+    assert_eq!(s.errand_ids(a.id, 10).await.unwrap(), [b.id]);
+    assert!(s.errand_ids(b.id, 10).await.unwrap().is_empty());
+    db.cleanup().await;
+}
