@@ -104,6 +104,11 @@ impl Principal {
     }
 }
 
+/// Who acts on a page: the signed-in person, or a visitor.
+pub fn actor_of(user: Option<&Principal>) -> Actor {
+    user.map_or(Actor::Visitor, user_actor)
+}
+
 /// A signed-in person as an actor.
 pub fn user_actor(user: &Principal) -> Actor {
     Actor::User { id: user.id, name: user.display_name.clone(), role: user.role, unit: user.unit.clone() }

@@ -73,7 +73,7 @@ impl App {
     pub async fn workable_units(&self, actor: &Actor) -> Result<Vec<Unit>> {
         let units = self.store.list_units().await?;
         Ok(match actor {
-            Actor::User { role: Role::Citizen, .. } => Vec::new(),
+            Actor::User { role: Role::Citizen, .. } | Actor::Visitor | Actor::TrackingLink => Vec::new(),
             Actor::User { role: Role::CaseOfficer | Role::UnitAdmin, unit, .. } => {
                 units.into_iter().filter(|u| unit.as_ref() == Some(&u.code)).collect()
             }

@@ -52,6 +52,7 @@ pub fn access(actor: &Actor) -> Option<ErrandAccess> {
             }
             Role::Citizen => None,
         },
+        Actor::Visitor | Actor::TrackingLink => None,
     }
 }
 

@@ -51,6 +51,8 @@ pub fn may_see(actor: &Actor, unit: &UnitCode, confidential: bool) -> bool {
             Role::CaseOfficer | Role::UnitAdmin => own.as_ref() == Some(unit),
             Role::Citizen => false,
         },
+        // A tracking link opens its own errand through the citizen's use cases only.
+        Actor::Visitor | Actor::TrackingLink => false,
     }
 }
 
@@ -161,7 +163,9 @@ impl App {
         match actor {
             Actor::ApiKey { .. } if !actor.has_scope(Scope::ErrandsRead) => return Err(AppError::Forbidden),
             Actor::ApiKey { .. } => filter.confidential_units = Some(Vec::new()),
-            Actor::User { role: Role::Citizen, .. } => return Err(AppError::Forbidden),
+            Actor::User { role: Role::Citizen, .. } | Actor::Visitor | Actor::TrackingLink => {
+                return Err(AppError::Forbidden);
+            }
             Actor::User { role: Role::CaseOfficer | Role::UnitAdmin, unit, .. } => {
                 let Some(own) = unit else { return Err(AppError::Forbidden) };
                 if filter.unit.as_ref().is_some_and(|u| u != own) {

@@ -175,7 +175,28 @@ pub struct CitizenErrand {
 #[derive(Clone, Copy, Debug)]
 pub enum CitizenAccess<'a> {
     Token(&'a str),
-    SignedIn(&'a Principal, PublicId),
+    SignedIn(&'a Actor, PublicId),
+}
+
+/// The signed-in person behind an actor; a visitor, a tracking link, a key
+/// or Porten itself has none.
+#[derive(Clone, Copy, Debug)]
+struct Person<'a> {
+    id: i64,
+    role: Role,
+    unit: Option<&'a porten_domain::UnitCode>,
+}
+
+fn person(actor: &Actor) -> Option<Person<'_>> {
+    match actor {
+        Actor::User { id, role, unit, .. } => Some(Person { id: *id, role: *role, unit: unit.as_ref() }),
+        _ => None,
+    }
+}
+
+/// The signed-in citizen behind an actor, or [`AppError::Forbidden`].
+fn citizen(actor: &Actor) -> Result<Person<'_>> {
+    person(actor).filter(|p| p.role == Role::Citizen).ok_or(AppError::Forbidden)
 }
 
 fn expired() -> AppError {
@@ -203,18 +224,13 @@ impl App {
 
     /// Starts a draft of a service's e-service. A staff member starts it for
     /// a citizen who reached them through `assisted` (phone or visit).
-    pub async fn start_draft(
-        &self,
-        user: Option<&Principal>,
-        code: &str,
-        assisted: Option<Channel>,
-    ) -> Result<DraftView> {
-        self.new_draft(user, code, assisted, Answers::new(), Vec::new()).await
+    pub async fn start_draft(&self, actor: &Actor, code: &str, assisted: Option<Channel>) -> Result<DraftView> {
+        self.new_draft(person(actor), code, assisted, Answers::new(), Vec::new()).await
     }
 
     async fn new_draft(
         &self,
-        user: Option<&Principal>,
+        user: Option<Person<'_>>,
         code: &str,
         assisted: Option<Channel>,
         answers: Answers,
@@ -256,7 +272,7 @@ impl App {
     /// whoever holds its id.
     async fn may_open_by(
         &self,
-        user: Option<&Principal>,
+        user: Option<Person<'_>>,
         owner: Option<i64>,
         assisted_by: Option<i64>,
     ) -> Result<bool> {
@@ -272,15 +288,15 @@ impl App {
     }
 
     /// Whether `user` works in a contact-center unit.
-    async fn in_contact_center(&self, user: &Principal) -> Result<bool> {
-        let Some(unit) = &user.unit else { return Ok(false) };
+    async fn in_contact_center(&self, user: Person<'_>) -> Result<bool> {
+        let Some(unit) = user.unit else { return Ok(false) };
         Ok(self.portal_data().await?.units.iter().any(|u| &u.code == unit && u.contact_center))
     }
 
     /// Opens a draft. An expired draft answers [`AppError::Expired`]; one the user may not open, [`AppError::NotFound`].
-    pub async fn open_draft(&self, user: Option<&Principal>, id: &str) -> Result<DraftView> {
+    pub async fn open_draft(&self, actor: &Actor, id: &str) -> Result<DraftView> {
         let draft = self.store.get_draft(id).await?.ok_or_else(expired)?;
-        if !self.may_open_by(user, draft.owner, draft.assisted_by).await? {
+        if !self.may_open_by(person(actor), draft.owner, draft.assisted_by).await? {
             return Err(AppError::NotFound);
         }
         if draft.expires_at < self.now() {
@@ -297,9 +313,9 @@ impl App {
 
     /// The tracking token of a draft that was submitted, for a second submit
     /// or the back button: only for whoever could open the draft.
-    pub async fn submitted_draft(&self, user: Option<&Principal>, id: &str) -> Result<Option<String>> {
+    pub async fn submitted_draft(&self, actor: &Actor, id: &str) -> Result<Option<String>> {
         let Some(submitted) = self.store.submitted_draft(id).await? else { return Ok(None) };
-        let may = self.may_open_by(user, submitted.owner, submitted.assisted_by).await?;
+        let may = self.may_open_by(person(actor), submitted.owner, submitted.assisted_by).await?;
         Ok(may.then_some(submitted.tracking_token))
     }
 
@@ -309,13 +325,13 @@ impl App {
     /// unknown draft answers [`AppError::Expired`]; see [`App::restart_step`].
     pub async fn save_step(
         &self,
-        user: Option<&Principal>,
+        actor: &Actor,
         id: &str,
         step: &str,
         answers: Answers,
         uploads: Vec<Upload>,
     ) -> Result<StepOutcome> {
-        let view = self.open_draft(user, id).await?;
+        let view = self.open_draft(actor, id).await?;
         self.save_step_in(view, step, answers, uploads).await
     }
 
@@ -334,14 +350,14 @@ impl App {
     /// expired, keeping what was posted (the caller counts it as a start).
     pub async fn restart_step(
         &self,
-        user: Option<&Principal>,
+        actor: &Actor,
         code: &str,
         step: &str,
         answers: Answers,
         uploads: Vec<Upload>,
     ) -> Result<StepOutcome> {
-        let assisted = user.filter(|u| u.role.is_staff()).map(|_| Channel::Phone);
-        let view = self.new_draft(user, code, assisted, Answers::new(), Vec::new()).await?;
+        let assisted = person(actor).filter(|u| u.role.is_staff()).map(|_| Channel::Phone);
+        let view = self.new_draft(person(actor), code, assisted, Answers::new(), Vec::new()).await?;
         self.save_step_of(view, step, answers, uploads, true).await
     }
 
@@ -420,8 +436,8 @@ impl App {
     }
 
     /// Checks every step of a draft, for the review page.
-    pub async fn review_draft(&self, user: Option<&Principal>, id: &str) -> Result<(DraftView, Violations)> {
-        let view = self.open_draft(user, id).await?;
+    pub async fn review_draft(&self, actor: &Actor, id: &str) -> Result<(DraftView, Violations)> {
+        let view = self.open_draft(actor, id).await?;
         let violations = match view.definition.check_answers(&answers_with_files(&view.draft), None) {
             Ok(()) => Violations::new(),
             Err(v) => v,
@@ -433,8 +449,8 @@ impl App {
     /// when the citizen gave an e-mail address. Submitting the same draft
     /// again answers the same tracking token. `english` picks the mail's
     /// language.
-    pub async fn submit_draft(&self, user: Option<&Principal>, id: &str, english: bool) -> Result<String> {
-        Ok(self.submit_draft_with_receipt(user, id, english).await?.0)
+    pub async fn submit_draft(&self, actor: &Actor, id: &str, english: bool) -> Result<String> {
+        Ok(self.submit_draft_with_receipt(actor, id, english).await?.0)
     }
 
     /// [`App::submit_draft`], also saying what became of the receipt: a
@@ -443,14 +459,14 @@ impl App {
     /// the same.
     pub async fn submit_draft_with_receipt(
         &self,
-        user: Option<&Principal>,
+        actor: &Actor,
         id: &str,
         english: bool,
     ) -> Result<(String, ReceiptMail)> {
-        let view = match self.open_draft(user, id).await {
+        let view = match self.open_draft(actor, id).await {
             Ok(view) => view,
             Err(AppError::Expired) => {
-                let token = self.submitted_draft(user, id).await?.ok_or_else(expired)?;
+                let token = self.submitted_draft(actor, id).await?.ok_or_else(expired)?;
                 return Ok((token, ReceiptMail::None));
             }
             Err(e) => return Err(e),
@@ -598,8 +614,8 @@ impl App {
     pub async fn citizen_errand(&self, access: CitizenAccess<'_>) -> Result<CitizenView> {
         let errand = self.citizen_errand_row(access).await?;
         let reader = match access {
-            CitizenAccess::Token(_) => Actor::System { name: "spårningslänk".into() },
-            CitizenAccess::SignedIn(u, _) => user_actor(u),
+            CitizenAccess::Token(_) => Actor::TrackingLink,
+            CitizenAccess::SignedIn(actor, _) => actor.clone(),
         };
         let timeline = self.store.timeline(errand.id).await?;
         self.audit(&reader, "errand.read", Some(errand.id), Some("the citizen follows their errand")).await?;
@@ -640,10 +656,8 @@ impl App {
             CitizenAccess::Token(token) => {
                 self.store.errand_by_tracking_token(token).await?.ok_or(AppError::NotFound)?
             }
-            CitizenAccess::SignedIn(user, id) => {
-                if user.role != Role::Citizen {
-                    return Err(AppError::Forbidden);
-                }
+            CitizenAccess::SignedIn(actor, id) => {
+                let user = citizen(actor)?;
                 let mine = self.store.citizen_errands(user.id).await?;
                 mine.into_iter().find(|e| e.public_id == id).ok_or(AppError::NotFound)?.public_id
             }
@@ -652,10 +666,8 @@ impl App {
     }
 
     /// Mina ärenden: a signed-in citizen's errands, newest first.
-    pub async fn my_errands(&self, user: &Principal) -> Result<Vec<CitizenErrand>> {
-        if user.role != Role::Citizen {
-            return Err(AppError::Forbidden);
-        }
+    pub async fn my_errands(&self, actor: &Actor) -> Result<Vec<CitizenErrand>> {
+        let user = citizen(actor)?;
         let services = self.store.list_services().await?;
         let rows = self.store.citizen_errands(user.id).await?;
         Ok(rows
@@ -669,10 +681,8 @@ impl App {
     }
 
     /// A signed-in citizen's unfinished applications, to resume from Mina ärenden.
-    pub async fn my_drafts(&self, user: &Principal) -> Result<Vec<DraftView>> {
-        if user.role != Role::Citizen {
-            return Err(AppError::Forbidden);
-        }
+    pub async fn my_drafts(&self, actor: &Actor) -> Result<Vec<DraftView>> {
+        let user = citizen(actor)?;
         let drafts = self.store.drafts_of(user.id, self.now()).await?;
         Ok(drafts
             .into_iter()
@@ -696,8 +706,8 @@ impl App {
             return Err(AppError::Closed);
         }
         let actor = match access {
-            CitizenAccess::Token(_) => Actor::System { name: "invånare via spårningslänk".into() },
-            CitizenAccess::SignedIn(u, _) => user_actor(u),
+            CitizenAccess::Token(_) => Actor::TrackingLink,
+            CitizenAccess::SignedIn(actor, _) => actor.clone(),
         };
         let command = Command::AddMessage { direction: Direction::In, body: body.to_owned() };
         let expected = errand.id;

@@ -28,7 +28,7 @@ fn actor_may_plan(actor: &Actor) -> bool {
     match actor {
         Actor::User { role, .. } => may_plan(*role),
         Actor::System { .. } => true,
-        Actor::ApiKey { .. } => false,
+        Actor::ApiKey { .. } | Actor::Visitor | Actor::TrackingLink => false,
     }
 }
 

@@ -66,39 +66,62 @@ impl Scope {
     }
 }
 
-/// Who is acting: a signed-in user, an external system with an API key, or
-/// Porten itself (imports, the demo seeder, background jobs).
+/// Who is acting: a signed-in user, an external system with an API key,
+/// Porten itself (imports, the demo seeder, background jobs), a visitor who
+/// has not signed in (filling in an e-service), or whoever holds an errand's
+/// tracking link (reading it or replying).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Actor {
-    User { id: i64, name: String, role: Role, unit: Option<UnitCode> },
-    ApiKey { id: i64, name: String, scopes: Vec<Scope> },
-    System { name: String },
+    User {
+        id: i64,
+        name: String,
+        role: Role,
+        unit: Option<UnitCode>,
+    },
+    ApiKey {
+        id: i64,
+        name: String,
+        scopes: Vec<Scope>,
+    },
+    System {
+        name: String,
+    },
+    /// Someone not signed in; nothing is known of them.
+    Visitor,
+    /// The holder of an errand's tracking link: the link is their only proof.
+    TrackingLink,
 }
 
 impl Actor {
-    /// `user`, `api_key` or `system`; recorded on timeline and audit entries.
+    /// `user`, `api_key`, `system`, `visitor` or `tracking_link`; recorded
+    /// on timeline and audit entries.
     pub fn kind(&self) -> &'static str {
         match self {
             Self::User { .. } => "user",
             Self::ApiKey { .. } => "api_key",
             Self::System { .. } => "system",
+            Self::Visitor => "visitor",
+            Self::TrackingLink => "tracking_link",
         }
     }
     pub fn id(&self) -> Option<i64> {
         match self {
             Self::User { id, .. } | Self::ApiKey { id, .. } => Some(*id),
-            Self::System { .. } => None,
+            Self::System { .. } | Self::Visitor | Self::TrackingLink => None,
         }
     }
+    /// The name shown on the timeline and in the audit trail.
     pub fn name(&self) -> &str {
         match self {
             Self::User { name, .. } | Self::ApiKey { name, .. } | Self::System { name } => name,
+            Self::Visitor => "besökare",
+            Self::TrackingLink => "invånare via spårningslänk",
         }
     }
     pub fn has_scope(&self, scope: Scope) -> bool {
         match self {
             Self::ApiKey { scopes, .. } => scopes.contains(&scope),
-            Self::User { .. } | Self::System { .. } => false,
+            _ => false,
         }
     }
 }

@@ -256,7 +256,7 @@ async fn my_errands(State(state): State<AppState>, t: Tr, csrf: CsrfToken, Maybe
         Err(res) => return *res,
     };
     let nav = Nav::new(Some(&user), &csrf);
-    let drafts = match state.app.my_drafts(&user).await {
+    let drafts = match state.app.my_drafts(&user.actor()).await {
         Ok(d) => d,
         Err(e) => return app_error_page(t, nav, e),
     };
@@ -269,7 +269,7 @@ async fn my_errands(State(state): State<AppState>, t: Tr, csrf: CsrfToken, Maybe
             (href, title, local_time(v.draft.expires_at)[..10].to_owned())
         })
         .collect();
-    match state.app.my_errands(&user).await {
+    match state.app.my_errands(&user.actor()).await {
         Ok(list) => {
             let rows = list
                 .into_iter()
@@ -301,7 +301,7 @@ async fn my_errand(
     };
     let nav = Nav::new(Some(&user), &csrf);
     let Ok(public_id) = PublicId::parse(&id) else { return error_page(t, nav, StatusCode::NOT_FOUND) };
-    match state.app.citizen_errand(CitizenAccess::SignedIn(&user, public_id)).await {
+    match state.app.citizen_errand(CitizenAccess::SignedIn(&user.actor(), public_id)).await {
         Ok(view) => render_view(&state, t, nav, view, &flags, ReplyState::empty(format!("/mina-arenden/{id}/reply"))),
         Err(e) => app_error_page(t, nav, e),
     }
@@ -325,8 +325,15 @@ async fn my_reply(
         return error_page(t, nav, StatusCode::BAD_REQUEST);
     }
     let Ok(public_id) = PublicId::parse(&id) else { return error_page(t, nav, StatusCode::NOT_FOUND) };
-    reply(&state, Frame { t, nav }, ip, CitizenAccess::SignedIn(&user, public_id), format!("/mina-arenden/{id}"), form)
-        .await
+    reply(
+        &state,
+        Frame { t, nav },
+        ip,
+        CitizenAccess::SignedIn(&user.actor(), public_id),
+        format!("/mina-arenden/{id}"),
+        form,
+    )
+    .await
 }
 
 /// The fictional people of the demo's e-ID login: (personnummer, name).

@@ -572,16 +572,16 @@ async fn seed_eservices(app: &App) -> Result<()> {
         pairs.iter().map(|(k, v)| ((*k).to_owned(), vec![(*v).to_owned()])).collect()
     };
     if past.eservice("pothole").is_some() {
-        let id = past.start_draft(None, "pothole", None).await?.draft.id;
-        past.save_step(None, &id, "where", answers(&[("address", "Sjögatan 14")]), vec![]).await?;
+        let id = past.start_draft(&Actor::Visitor, "pothole", None).await?.draft.id;
+        past.save_step(&Actor::Visitor, &id, "where", answers(&[("address", "Sjögatan 14")]), vec![]).await?;
         let photo = Upload { field: "photo".into(), name: "hål-sjögatan.png".into(), content: DEMO_PNG.to_vec() };
         let what = answers(&[
             ("fault", "pothole"),
             ("description", "Djupt hål i körbanan vid övergångsstället, ungefär en halv meter brett."),
             ("email", "lina.berg@example.com"),
         ]);
-        past.save_step(None, &id, "what", what, vec![photo]).await?;
-        let token = past.submit_draft(None, &id, false).await?;
+        past.save_step(&Actor::Visitor, &id, "what", what, vec![photo]).await?;
+        let token = past.submit_draft(&Actor::Visitor, &id, false).await?;
         clock.advance(Duration::hours(3));
         let errand = past.citizen_errand(porten_app::eservices::CitizenAccess::Token(&token)).await?.public_id;
         let city = Actor::System { name: "Trafikkontoret".into() };
@@ -590,22 +590,22 @@ async fn seed_eservices(app: &App) -> Result<()> {
         past.act_on_errand(&city, errand, None, msg).await?;
     }
     if past.eservice("feedback-complaint").is_some() {
-        let anna = past.sign_in_with_eid("198112189876", "Anna Andersson").await?;
+        let anna = past.sign_in_with_eid("198112189876", "Anna Andersson").await?.actor();
         clock.advance(Duration::hours(20));
-        let id = past.start_draft(Some(&anna), "feedback-complaint", None).await?.draft.id;
+        let id = past.start_draft(&anna, "feedback-complaint", None).await?.draft.id;
         let step = past.eservice("feedback-complaint").map(|d| d.steps[0].id.clone()).unwrap_or_default();
         let first = answers(&[
             ("kind", "suggestion"),
             ("area", "culture"),
             ("message", "Biblioteket i Norrby borde ha öppet på söndagar, då har många barnfamiljer tid."),
         ]);
-        let out = past.save_step(Some(&anna), &id, &step, first, vec![]).await?;
+        let out = past.save_step(&anna, &id, &step, first, vec![]).await?;
         if let Some(second) = out.view.definition.steps.get(1).map(|s| s.id.clone()) {
             let reply =
                 answers(&[("wants_reply", "yes"), ("name", "Anna Andersson"), ("email", "anna.andersson@example.com")]);
-            past.save_step(Some(&anna), &id, &second, reply, vec![]).await?;
+            past.save_step(&anna, &id, &second, reply, vec![]).await?;
         }
-        past.submit_draft(Some(&anna), &id, false).await?;
+        past.submit_draft(&anna, &id, false).await?;
     }
     Ok(())
 }

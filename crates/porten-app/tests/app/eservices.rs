@@ -4,14 +4,14 @@
 //! message goes out by mail through the outbox.
 
 use chrono::Duration;
-use porten_app::auth::Principal;
+
 use porten_app::eservices::{CitizenAccess, CitizenEvent, Upload};
 use porten_app::jobs::JobRunner;
 use porten_app::mail::SmtpSettings;
 use porten_app::{AppError, ListQuery};
 use porten_domain::errand::Direction;
 use porten_domain::eservice::Answers;
-use porten_domain::{Channel, Command, Lifecycle};
+use porten_domain::{Actor, Channel, Command, Lifecycle};
 use porten_store::{ErrandFilter, MAIL_JOB};
 
 use crate::support::*;
@@ -26,8 +26,8 @@ async fn eservice_app() -> TestApp {
     t
 }
 
-async fn user(t: &TestApp, name: &str) -> Principal {
-    t.app.authenticate(name, PASSWORD).await.unwrap()
+async fn user(t: &TestApp, name: &str) -> Actor {
+    t.app.authenticate(name, PASSWORD).await.unwrap().actor()
 }
 
 fn answers(pairs: &[(&str, &str)]) -> Answers {
@@ -39,7 +39,7 @@ fn photo(content: &[u8], name: &str) -> Vec<Upload> {
 }
 
 /// Fills in both steps of the felanmälan anonymously; the draft's id.
-async fn filled_in(t: &TestApp, who: Option<&Principal>) -> String {
+async fn filled_in(t: &TestApp, who: &Actor) -> String {
     let id = t.app.start_draft(who, "pothole", None).await.unwrap().draft.id;
     let a = answers(&[("address", "Sjögatan 14")]);
     let out = t.app.save_step(who, &id, "where", a, vec![]).await.unwrap();
@@ -53,31 +53,35 @@ async fn filled_in(t: &TestApp, who: Option<&Principal>) -> String {
 #[tokio::test]
 async fn a_step_with_errors_keeps_what_was_typed_and_the_accepted_file() {
     let t = eservice_app().await;
-    let id = t.app.start_draft(None, "pothole", None).await.unwrap().draft.id;
+    let id = t.app.start_draft(&Actor::Visitor, "pothole", None).await.unwrap().draft.id;
     // No description, a bad e-mail address, and an .exe called .png.
     let a = answers(&[("fault", "pothole"), ("email", "anna")]);
-    let out = t.app.save_step(None, &id, "what", a, photo(b"MZ\x90\0", "bild.png")).await.unwrap();
+    let out = t.app.save_step(&Actor::Visitor, &id, "what", a, photo(b"MZ\x90\0", "bild.png")).await.unwrap();
     let fields: Vec<(&str, &str)> = out.violations.0.iter().map(|v| (v.field.as_str(), v.code)).collect();
     assert_eq!(fields, [("photo", "file_type"), ("description", "required"), ("email", "invalid")]);
-    let draft = t.app.open_draft(None, &id).await.unwrap().draft;
+    let draft = t.app.open_draft(&Actor::Visitor, &id).await.unwrap().draft;
     assert_eq!(draft.answers["email"], ["anna"], "what was typed is kept, wrong or not");
     assert!(draft.files.is_empty());
     // A good photo with a still-missing description: the photo is kept.
     let a = answers(&[("fault", "pothole"), ("email", "anna@example.se")]);
-    let out = t.app.save_step(None, &id, "what", a, photo(PNG, "hål.png")).await.unwrap();
+    let out = t.app.save_step(&Actor::Visitor, &id, "what", a, photo(PNG, "hål.png")).await.unwrap();
     assert_eq!(out.violations.0.len(), 1);
-    assert_eq!(t.app.open_draft(None, &id).await.unwrap().draft.files[0].media_type, "image/png");
+    assert_eq!(t.app.open_draft(&Actor::Visitor, &id).await.unwrap().draft.files[0].media_type, "image/png");
     t.db.cleanup().await;
 }
 
 #[tokio::test]
 async fn a_submitted_felanmalan_is_registered_once_with_its_answers_and_photo() {
     let t = eservice_app().await;
-    let id = filled_in(&t, None).await;
-    let (_, problems) = t.app.review_draft(None, &id).await.unwrap();
+    let id = filled_in(&t, &Actor::Visitor).await;
+    let (_, problems) = t.app.review_draft(&Actor::Visitor, &id).await.unwrap();
     assert!(problems.is_empty());
-    let token = t.app.submit_draft(None, &id, false).await.unwrap();
-    assert_eq!(t.app.submit_draft(None, &id, false).await.unwrap(), token, "a double submit: the same receipt");
+    let token = t.app.submit_draft(&Actor::Visitor, &id, false).await.unwrap();
+    assert_eq!(
+        t.app.submit_draft(&Actor::Visitor, &id, false).await.unwrap(),
+        token,
+        "a double submit: the same receipt"
+    );
     let officer = t.user("case_officer");
     let page = t.app.list_errands(&officer, ListQuery { filter: ErrandFilter::default(), after: None, limit: 10 });
     let page = page.await.unwrap();
@@ -109,14 +113,14 @@ async fn a_submitted_felanmalan_is_registered_once_with_its_answers_and_photo() 
 #[tokio::test]
 async fn what_a_step_keeps_is_bounded() {
     let t = eservice_app().await;
-    let id = t.app.start_draft(None, "pothole", None).await.unwrap().draft.id;
+    let id = t.app.start_draft(&Actor::Visitor, "pothole", None).await.unwrap().draft.id;
     let mut a = Answers::new();
     a.insert("address".into(), vec!["Torget 1".into(), "Torget 2".into(), "Torget 3".into()]);
-    let out = t.app.save_step(None, &id, "where", a, vec![]).await.unwrap();
+    let out = t.app.save_step(&Actor::Visitor, &id, "where", a, vec![]).await.unwrap();
     assert_eq!(out.view.draft.answers["address"], ["Torget 1"], "one answer per field");
     let mut a = Answers::new();
     a.insert("address".into(), vec!["x".repeat(1_000_000)]);
-    let out = t.app.save_step(None, &id, "where", a, vec![]).await.unwrap();
+    let out = t.app.save_step(&Actor::Visitor, &id, "where", a, vec![]).await.unwrap();
     assert_eq!(out.view.draft.answers["address"][0].chars().count(), 300, "the field's 200 and a margin");
     assert_eq!(out.violations.0[0].code, "too_long", "and the citizen is told");
     t.db.cleanup().await;
@@ -125,13 +129,13 @@ async fn what_a_step_keeps_is_bounded() {
 #[tokio::test]
 async fn an_expired_draft_says_so_and_a_new_one_keeps_the_step_just_sent() {
     let t = eservice_app().await;
-    let id = t.app.start_draft(None, "pothole", None).await.unwrap().draft.id;
+    let id = t.app.start_draft(&Actor::Visitor, "pothole", None).await.unwrap().draft.id;
     t.clock.advance(Duration::days(31));
-    assert!(matches!(t.app.open_draft(None, &id).await, Err(AppError::Expired)));
-    assert!(matches!(t.app.submit_draft(None, &id, false).await, Err(AppError::Expired)));
+    assert!(matches!(t.app.open_draft(&Actor::Visitor, &id).await, Err(AppError::Expired)));
+    assert!(matches!(t.app.submit_draft(&Actor::Visitor, &id, false).await, Err(AppError::Expired)));
     let a = answers(&[("address", "Sjögatan 14")]);
-    assert!(matches!(t.app.save_step(None, &id, "where", a.clone(), vec![]).await, Err(AppError::Expired)));
-    let out = t.app.restart_step(None, "pothole", "where", a, vec![]).await.unwrap();
+    assert!(matches!(t.app.save_step(&Actor::Visitor, &id, "where", a.clone(), vec![]).await, Err(AppError::Expired)));
+    let out = t.app.restart_step(&Actor::Visitor, "pothole", "where", a, vec![]).await.unwrap();
     assert!(out.restarted);
     assert_ne!(out.view.draft.id, id);
     assert_eq!(out.view.draft.answers["address"], ["Sjögatan 14"]);
@@ -141,17 +145,24 @@ async fn an_expired_draft_says_so_and_a_new_one_keeps_the_step_just_sent() {
 #[tokio::test]
 async fn a_signed_in_citizens_draft_opens_only_for_them_and_their_errand_is_in_mina_arenden() {
     let t = eservice_app().await;
-    let anna = t.app.sign_in_with_eid("198112189876", "Anna Andersson").await.unwrap();
-    let id = filled_in(&t, Some(&anna)).await;
+    let anna = t.app.sign_in_with_eid("198112189876", "Anna Andersson").await.unwrap().actor();
+    let id = filled_in(&t, &anna).await;
     let unfinished = t.app.my_drafts(&anna).await.unwrap();
     assert_eq!(unfinished.iter().map(|d| d.draft.id.as_str()).collect::<Vec<_>>(), [id.as_str()], "hers to resume");
-    assert!(matches!(t.app.open_draft(None, &id).await, Err(AppError::NotFound)), "the link alone is not enough");
+    assert!(
+        matches!(t.app.open_draft(&Actor::Visitor, &id).await, Err(AppError::NotFound)),
+        "the link alone is not enough"
+    );
     let citizen = user(&t, "citizen").await;
-    assert!(matches!(t.app.open_draft(Some(&citizen), &id).await, Err(AppError::NotFound)));
-    let token = t.app.submit_draft(Some(&anna), &id, false).await.unwrap();
+    assert!(matches!(t.app.open_draft(&citizen, &id).await, Err(AppError::NotFound)));
+    let token = t.app.submit_draft(&anna, &id, false).await.unwrap();
     assert!(t.app.my_drafts(&anna).await.unwrap().is_empty(), "submitted, no longer a draft");
-    assert_eq!(t.app.submitted_draft(Some(&anna), &id).await.unwrap(), Some(token), "back to her receipt");
-    assert_eq!(t.app.submitted_draft(None, &id).await.unwrap(), None, "the draft's link leads no one else there");
+    assert_eq!(t.app.submitted_draft(&anna, &id).await.unwrap(), Some(token), "back to her receipt");
+    assert_eq!(
+        t.app.submitted_draft(&Actor::Visitor, &id).await.unwrap(),
+        None,
+        "the draft's link leads no one else there"
+    );
     let mine = t.app.my_errands(&anna).await.unwrap();
     assert_eq!(mine.len(), 1);
     assert_eq!(mine[0].status.sv, "Mottaget");
@@ -184,28 +195,28 @@ async fn a_signed_in_citizens_draft_opens_only_for_them_and_their_errand_is_in_m
 async fn an_agent_fills_in_a_form_for_a_caller_and_the_errand_says_so() {
     let t = eservice_app().await;
     let agent = user(&t, "agent").await;
-    assert!(matches!(t.app.start_draft(Some(&agent), "pothole", None).await, Err(AppError::Invalid(_))));
-    let id = t.app.start_draft(Some(&agent), "pothole", Some(Channel::Phone)).await.unwrap().draft.id;
-    assert!(matches!(t.app.open_draft(None, &id).await, Err(AppError::NotFound)));
+    assert!(matches!(t.app.start_draft(&agent, "pothole", None).await, Err(AppError::Invalid(_))));
+    let id = t.app.start_draft(&agent, "pothole", Some(Channel::Phone)).await.unwrap().draft.id;
+    assert!(matches!(t.app.open_draft(&Actor::Visitor, &id).await, Err(AppError::NotFound)));
     let a = answers(&[("address", "Torget")]);
-    t.app.save_step(Some(&agent), &id, "where", a, vec![]).await.unwrap();
+    t.app.save_step(&agent, &id, "where", a, vec![]).await.unwrap();
     let a = answers(&[("fault", "sign"), ("description", "Skylten är nere")]);
-    t.app.save_step(Some(&agent), &id, "what", a, vec![]).await.unwrap();
-    let token = t.app.submit_draft(Some(&agent), &id, false).await.unwrap();
+    t.app.save_step(&agent, &id, "what", a, vec![]).await.unwrap();
+    let token = t.app.submit_draft(&agent, &id, false).await.unwrap();
     let view = t.app.citizen_errand(CitizenAccess::Token(&token)).await.unwrap();
     let staff = t.app.read_errand(&t.user("case_officer"), view.public_id, None).await.unwrap();
     assert_eq!(staff.errand.channel, Channel::Phone);
     assert_eq!(staff.timeline[0].actor_name, "agent", "registered by the agent who helped");
     let record = t.app.submission(&t.user("case_officer"), &staff.errand).await.unwrap().unwrap();
-    assert_eq!(record.assisted_by, Some(agent.id));
+    assert_eq!(record.assisted_by, agent.id());
     t.db.cleanup().await;
 }
 
 #[tokio::test]
 async fn the_citizen_and_the_case_officer_write_to_each_other_and_mail_goes_out_when_smtp_is_back() {
     let t = eservice_app().await;
-    let id = filled_in(&t, None).await;
-    let token = t.app.submit_draft(None, &id, true).await.unwrap();
+    let id = filled_in(&t, &Actor::Visitor).await;
+    let token = t.app.submit_draft(&Actor::Visitor, &id, true).await.unwrap();
     let officer = t.user("case_officer");
     let errand = t.app.citizen_errand(CitizenAccess::Token(&token)).await.unwrap().public_id;
     let msg = Command::AddMessage { direction: Direction::Out, body: "Vilken sida av gatan?".into() };
@@ -222,8 +233,18 @@ async fn the_citizen_and_the_case_officer_write_to_each_other_and_mail_goes_out_
     t.app.citizen_reply(CitizenAccess::Token(&token), "Norra sidan").await.unwrap();
     let staff = t.app.read_errand(&officer, errand, None).await.unwrap();
     assert_eq!(staff.errand.lifecycle, Lifecycle::InProgress, "the reply goes back to the case officer");
-    assert!(staff.timeline.iter().any(|e| matches!(&e.kind,
-        porten_domain::EventKind::Message { direction: Direction::In, body } if body == "Norra sidan")));
+    let reply = staff.timeline.iter().find(|e| {
+        matches!(&e.kind,
+        porten_domain::EventKind::Message { direction: Direction::In, body } if body == "Norra sidan")
+    });
+    let reply = reply.expect("the reply is on the timeline");
+    assert_eq!(
+        (reply.actor_kind.as_str(), reply.actor_id),
+        ("tracking_link", None),
+        "by the link's holder, not a user"
+    );
+    let trail = t.app.audit_trail(&system(), &staff.errand).await.unwrap();
+    assert!(trail.iter().any(|e| e.actor_kind == "tracking_link" && e.action == "errand.read"), "{trail:?}");
     assert!(matches!(t.app.citizen_reply(CitizenAccess::Token("guess"), "x").await, Err(AppError::NotFound)));
 
     // Two mails wait: the receipt (in English) and the message notice. The
@@ -269,10 +290,10 @@ async fn a_drafts_files_have_a_quota_and_an_anonymous_draft_lives_days_not_a_mon
         .map(|i| format!("\n[[steps.fields]]\nname = \"photo{i}\"\nkind = \"file\"\nlabel = {{ sv = \"Bild {i}\", en = \"Photo {i}\" }}\n"))
         .collect();
     with_form(&mut t, "photos", &fields);
-    let draft = t.app.start_draft(None, "pothole", None).await.unwrap().draft;
+    let draft = t.app.start_draft(&Actor::Visitor, "pothole", None).await.unwrap().draft;
     assert_eq!(draft.expires_at - draft.created_at, Duration::days(3), "anonymous: three days");
     let citizen = user(&t, "citizen").await;
-    let own = t.app.start_draft(Some(&citizen), "pothole", None).await.unwrap().draft;
+    let own = t.app.start_draft(&citizen, "pothole", None).await.unwrap().draft;
     assert_eq!(own.expires_at - own.created_at, Duration::days(30), "signed in: a month");
 
     // Seven 9 MiB photos: six fit in the 60 MiB quota, the seventh is refused.
@@ -285,7 +306,7 @@ async fn a_drafts_files_have_a_quota_and_an_anonymous_draft_lives_days_not_a_mon
             Upload { field: format!("photo{i}"), name: format!("{i}.png"), content }
         })
         .collect();
-    let out = t.app.save_step(None, &draft.id, "photos", Answers::new(), uploads).await.unwrap();
+    let out = t.app.save_step(&Actor::Visitor, &draft.id, "photos", Answers::new(), uploads).await.unwrap();
     let refused: Vec<(&str, &str)> = out.violations.0.iter().map(|v| (v.field.as_str(), v.code)).collect();
     assert_eq!(refused, [("photo7", "quota")]);
     assert_eq!(out.view.draft.files.len(), 6);
@@ -313,11 +334,11 @@ label = { sv = "Bild", en = "Photo" }
 show_if = { field = "kind", equals = "photo" }
 "#;
     with_form(&mut t, "what", fields);
-    let id = t.app.start_draft(None, "pothole", None).await.unwrap().draft.id;
-    t.app.save_step(None, &id, "what", answers(&[("kind", "photo")]), photo(PNG, "hål.png")).await.unwrap();
+    let id = t.app.start_draft(&Actor::Visitor, "pothole", None).await.unwrap().draft.id;
+    t.app.save_step(&Actor::Visitor, &id, "what", answers(&[("kind", "photo")]), photo(PNG, "hål.png")).await.unwrap();
     // The citizen changes their mind: text only. The photo stays in the draft but is not sent.
-    t.app.save_step(None, &id, "what", answers(&[("kind", "text")]), vec![]).await.unwrap();
-    let token = t.app.submit_draft(None, &id, false).await.unwrap();
+    t.app.save_step(&Actor::Visitor, &id, "what", answers(&[("kind", "text")]), vec![]).await.unwrap();
+    let token = t.app.submit_draft(&Actor::Visitor, &id, false).await.unwrap();
     let errand = t.app.citizen_errand(CitizenAccess::Token(&token)).await.unwrap();
     let staff = t.app.read_errand(&t.user("case_officer"), errand.public_id, None).await.unwrap();
     let record = t.app.submission(&t.user("case_officer"), &staff.errand).await.unwrap().unwrap();
@@ -329,20 +350,20 @@ show_if = { field = "kind", equals = "photo" }
 async fn a_draft_an_agent_fills_in_opens_for_that_agent_and_the_contact_center_only() {
     let t = eservice_app().await;
     let agent = user(&t, "agent").await;
-    let id = t.app.start_draft(Some(&agent), "pothole", Some(Channel::Phone)).await.unwrap().draft.id;
+    let id = t.app.start_draft(&agent, "pothole", Some(Channel::Phone)).await.unwrap().draft.id;
     let system = porten_domain::Actor::System { name: "test".into() };
     let kc = porten_domain::UnitCode::parse("KC").unwrap();
     let tk = porten_domain::UnitCode::parse("TK").unwrap();
     t.app.create_user(&system, "colleague", "Kollega", porten_domain::Role::Agent, Some(kc), PASSWORD).await.unwrap();
     let colleague = user(&t, "colleague").await;
-    assert!(t.app.open_draft(Some(&colleague), &id).await.is_ok(), "the contact center takes over a call");
+    assert!(t.app.open_draft(&colleague, &id).await.is_ok(), "the contact center takes over a call");
     for name in ["case_officer", "unit_admin", "system_admin"] {
         let other = user(&t, name).await;
-        assert!(matches!(t.app.open_draft(Some(&other), &id).await, Err(AppError::NotFound)), "{name}");
+        assert!(matches!(t.app.open_draft(&other, &id).await, Err(AppError::NotFound)), "{name}");
     }
     t.app.create_user(&system, "tk-agent", "TK", porten_domain::Role::Agent, Some(tk), PASSWORD).await.unwrap();
     let elsewhere = user(&t, "tk-agent").await;
-    assert!(matches!(t.app.open_draft(Some(&elsewhere), &id).await, Err(AppError::NotFound)), "another unit's agent");
+    assert!(matches!(t.app.open_draft(&elsewhere, &id).await, Err(AppError::NotFound)), "another unit's agent");
     t.db.cleanup().await;
 }
 
@@ -365,11 +386,11 @@ party_name_field = "child_name"
 label = { sv = "Barnets personnummer", en = "The child's personnummer" }
 "#;
     with_form(&mut t, "child", fields);
-    let id = t.app.start_draft(None, "pothole", None).await.unwrap().draft.id;
+    let id = t.app.start_draft(&Actor::Visitor, "pothole", None).await.unwrap().draft.id;
     let a = answers(&[("child_name", "Lo Andersson"), ("child_personnummer", "20230415-2388")]);
-    let out = t.app.save_step(None, &id, "child", a, vec![]).await.unwrap();
+    let out = t.app.save_step(&Actor::Visitor, &id, "child", a, vec![]).await.unwrap();
     assert!(out.violations.is_empty(), "{:?}", out.violations);
-    let token = t.app.submit_draft(None, &id, false).await.unwrap();
+    let token = t.app.submit_draft(&Actor::Visitor, &id, false).await.unwrap();
     let public_id = t.app.citizen_errand(CitizenAccess::Token(&token)).await.unwrap().public_id;
     let staff = t.app.read_errand(&t.user("case_officer"), public_id, None).await.unwrap();
     let party = &staff.errand.parties[0];

@@ -15,7 +15,7 @@ use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use porten_app::AppError;
-use porten_app::auth::Principal;
+use porten_app::auth::{Principal, actor_of};
 use porten_app::eservices::files::MAX_FILE_BYTES;
 use porten_app::eservices::{DraftView, ReceiptMail, Upload};
 use porten_domain::eservice::{Answers, Definition, Field, FieldKind, Step};
@@ -139,7 +139,7 @@ async fn start(
         return error_page(t, Nav::new(user.as_ref(), &csrf), StatusCode::TOO_MANY_REQUESTS);
     }
     let assisted = form.assisted.as_deref().and_then(Channel::parse);
-    match state.app.start_draft(user.as_ref(), &code, assisted).await {
+    match state.app.start_draft(&actor_of(user.as_ref()), &code, assisted).await {
         Ok(view) => Redirect::to(&step_href(&view, 0)).into_response(),
         Err(AppError::Invalid(_)) => {
             let errors = vec![ErrorLink { id: "assisted-first".into(), message: t.get("es-assisted-required") }];
@@ -210,7 +210,7 @@ async fn draft_error(
 ) -> Response {
     match e {
         AppError::Expired => {
-            if let Ok(Some(token)) = state.app.submitted_draft(user, draft).await {
+            if let Ok(Some(token)) = state.app.submitted_draft(&actor_of(user), draft).await {
                 return Redirect::to(&format!("/track/{token}")).into_response();
             }
             let title = state.app.eservice(code).map(|d| t.pick(&d.title.sv, &d.title.en).to_owned());

@@ -98,7 +98,7 @@ pub(super) async fn review_page(
     Path((code, draft)): Path<(String, String)>,
 ) -> Response {
     let nav = Nav::new(user.as_ref(), &csrf);
-    match state.app.review_draft(user.as_ref(), &draft).await {
+    match state.app.review_draft(&actor_of(user.as_ref()), &draft).await {
         Ok((view, _)) if view.draft.service_code == code => render_review(t, nav, &view, &Violations::new()),
         Ok(_) => error_page(t, nav, StatusCode::NOT_FOUND),
         Err(e) => draft_error(&state, t, nav, &code, &draft, user.as_ref(), e).await,
@@ -124,10 +124,10 @@ pub(super) async fn submit(
         tracing::warn!(target: "porten::security", event = "eservice.refused", reason = "submits per address");
         return error_page(t, nav, StatusCode::TOO_MANY_REQUESTS);
     }
-    match state.app.submit_draft_with_receipt(user.as_ref(), &draft, t.lang == Lang::En).await {
+    match state.app.submit_draft_with_receipt(&actor_of(user.as_ref()), &draft, t.lang == Lang::En).await {
         Ok((token, ReceiptMail::Held)) => Redirect::to(&format!("/track/{token}?received=1&mail=held")).into_response(),
         Ok((token, _)) => Redirect::to(&format!("/track/{token}?received=1")).into_response(),
-        Err(AppError::Invalid(v)) => match state.app.open_draft(user.as_ref(), &draft).await {
+        Err(AppError::Invalid(v)) => match state.app.open_draft(&actor_of(user.as_ref()), &draft).await {
             Ok(view) => render_review(t.at(format!("/e/{code}/{draft}/review")), nav, &view, &v),
             Err(e) => draft_error(&state, t, nav, &code, &draft, user.as_ref(), e).await,
         },

@@ -191,7 +191,7 @@ pub(super) async fn step_page(
     Path((code, draft, step)): Path<(String, String, String)>,
 ) -> Response {
     let nav = Nav::new(user.as_ref(), &csrf);
-    match state.app.open_draft(user.as_ref(), &draft).await {
+    match state.app.open_draft(&actor_of(user.as_ref()), &draft).await {
         Ok(view) if view.draft.service_code == code => {
             render_step(t, nav, &view, &step, &Violations::new(), StepState { saved: false, restarted: false })
         }

@@ -120,10 +120,12 @@ pub(super) async fn save_step(
         Err(status) => return error_page(t, nav, status),
     }
     // A step posted to an expired draft starts a new one, which counts as a start.
-    let target = match state.app.open_draft(user.as_ref(), &draft).await {
+    let target = match state.app.open_draft(&actor_of(user.as_ref()), &draft).await {
         Ok(view) if view.draft.service_code != code => return error_page(t, nav, StatusCode::NOT_FOUND),
         Ok(view) => StepTarget::Draft(view),
-        Err(AppError::Expired) if state.app.submitted_draft(user.as_ref(), &draft).await.ok().flatten().is_none() => {
+        Err(AppError::Expired)
+            if state.app.submitted_draft(&actor_of(user.as_ref()), &draft).await.ok().flatten().is_none() =>
+        {
             let key = state.limiter.key(("draft-start", ip));
             if state.limiter.count(key, ABUSE_WINDOW) >= DRAFTS_PER_ADDRESS {
                 return error_page(t, nav, StatusCode::TOO_MANY_REQUESTS);
@@ -151,7 +153,9 @@ pub(super) async fn save_step(
     }
     let out = match target {
         StepTarget::Draft(view) => state.app.save_step_in(view, &step, form.answers, form.uploads).await,
-        StepTarget::Restart => state.app.restart_step(user.as_ref(), &code, &step, form.answers, form.uploads).await,
+        StepTarget::Restart => {
+            state.app.restart_step(&actor_of(user.as_ref()), &code, &step, form.answers, form.uploads).await
+        }
     };
     let out = match out {
         Ok(out) => out,

@@ -193,7 +193,7 @@ async fn every_route_against_every_caller() {
         .to_owned();
 
     // A draft anyone holding its id may fill in, and a submitted errand's tracking token.
-    let draft = t.app.start_draft(None, "pothole", None).await.unwrap().draft.id;
+    let draft = t.app.start_draft(&porten_domain::Actor::Visitor, "pothole", None).await.unwrap().draft.id;
     let (token, submitted) = crate::support::submitted_pothole(&t).await;
 
     let expected: BTreeMap<(&str, &str), [u16; 10]> = EXPECTED.iter().map(|(m, p, row)| ((*m, *p), *row)).collect();

@@ -116,11 +116,19 @@ async fn a_file_over_the_limit_is_refused_on_the_page_and_a_huge_text_part_is_to
 /// Fills in the pothole form through App with `email`; the draft's id.
 async fn pothole_draft(t: &TestApp, email: &str) -> String {
     let app = &t.app;
-    let id = app.start_draft(None, "pothole", None).await.unwrap().draft.id;
+    let id = app.start_draft(&porten_domain::Actor::Visitor, "pothole", None).await.unwrap().draft.id;
     let one = |k: &str, v: &str| (k.to_owned(), vec![v.to_owned()]);
-    app.save_step(None, &id, "where", [one("address", "Sjögatan 14")].into_iter().collect(), vec![]).await.unwrap();
+    app.save_step(
+        &porten_domain::Actor::Visitor,
+        &id,
+        "where",
+        [one("address", "Sjögatan 14")].into_iter().collect(),
+        vec![],
+    )
+    .await
+    .unwrap();
     let answers = [one("fault", "pothole"), one("description", "Djupt hål"), one("email", email)];
-    app.save_step(None, &id, "what", answers.into_iter().collect(), vec![]).await.unwrap();
+    app.save_step(&porten_domain::Actor::Visitor, &id, "what", answers.into_iter().collect(), vec![]).await.unwrap();
     id
 }
 
@@ -129,7 +137,7 @@ async fn an_address_gets_ten_receipts_an_hour_and_the_eleventh_errand_is_registe
     let t = TestApp::new().await;
     for _ in 0..10 {
         let id = pothole_draft(&t, "victim@example.org").await;
-        t.app.submit_draft(None, &id, false).await.unwrap();
+        t.app.submit_draft(&porten_domain::Actor::Visitor, &id, false).await.unwrap();
     }
     let jar = format!("porten_csrf={CSRF}");
     let id = pothole_draft(&t, "Victim+bomb@example.org").await;

@@ -263,14 +263,14 @@ pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
 /// tracking token and the errand's public id.
 pub async fn submitted_pothole(t: &TestApp) -> (String, String) {
     let app = &t.app;
-    let id = app.start_draft(None, "pothole", None).await.unwrap().draft.id;
+    let id = app.start_draft(&porten_domain::Actor::Visitor, "pothole", None).await.unwrap().draft.id;
     let one = |k: &str, v: &str| (k.to_owned(), vec![v.to_owned()]);
     let answers = [one("address", "Sjögatan 14")].into_iter().collect();
-    app.save_step(None, &id, "where", answers, vec![]).await.unwrap();
+    app.save_step(&porten_domain::Actor::Visitor, &id, "where", answers, vec![]).await.unwrap();
     let answers = [one("fault", "pothole"), one("description", "Djupt hål")].into_iter().collect();
     let photo = porten_app::eservices::Upload { field: "photo".into(), name: "hål.png".into(), content: PNG.to_vec() };
-    app.save_step(None, &id, "what", answers, vec![photo]).await.unwrap();
-    let token = app.submit_draft(None, &id, false).await.unwrap();
+    app.save_step(&porten_domain::Actor::Visitor, &id, "what", answers, vec![photo]).await.unwrap();
+    let token = app.submit_draft(&porten_domain::Actor::Visitor, &id, false).await.unwrap();
     let access = porten_app::eservices::CitizenAccess::Token(&token);
     let errand = app.citizen_errand(access).await.unwrap().public_id.to_string();
     (token, errand)
