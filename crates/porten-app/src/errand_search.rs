@@ -25,6 +25,9 @@ use porten_store::FeedPosition;
 use crate::search::spawn_index;
 use crate::{App, AppError, Result};
 
+/// The most errands indexed in one commit; more wait for the next round.
+const REINDEX_AT_ONCE: usize = 20_000;
+
 /// The most hits one search returns.
 pub const MAX_HITS: usize = 50;
 
@@ -119,29 +122,43 @@ impl App {
         let floor = store.feed_floor().await?;
         if position.is_none_or(|at| at < floor) {
             let head = store.feed_head().await?;
-            let (mut after, mut first) = (0, true);
+            let (mut after, mut first, mut docs) = (0, true, Vec::new());
             loop {
                 let ids = store.errand_ids(after, 500).await?;
-                let Some(&last) = ids.last() else { break };
-                let docs = self.errand_docs(ids).await?;
-                indexed += docs.len();
-                let index = index.clone();
-                spawn_index(move || index.apply(docs, first)).await?;
-                (after, first) = (last, false);
-            }
-            if first {
-                // No errand at all: an index left from before is emptied.
-                let index = index.clone();
-                spawn_index(move || index.apply(Vec::new(), true)).await?;
+                let done = ids.len() < 500;
+                if let Some(&last) = ids.last() {
+                    after = last;
+                    docs.extend(self.errand_docs(ids).await?);
+                }
+                if done || docs.len() >= REINDEX_AT_ONCE {
+                    indexed += docs.len();
+                    let (index, batch) = (index.clone(), std::mem::take(&mut docs));
+                    // The first commit of a rebuild empties what was there.
+                    spawn_index(move || index.apply(batch, first)).await?;
+                    first = false;
+                }
+                if done {
+                    break;
+                }
             }
             *position = Some(head);
         }
-        loop {
-            let from = position.unwrap_or_default();
-            let changes = store.errand_changes(from, 500).await?;
-            let Some(last) = changes.last().map(|c| c.position) else { break };
-            let ids: BTreeSet<i64> = changes.iter().map(|c| c.errand_id).collect();
-            let docs = self.errand_docs(ids.into_iter().collect()).await?;
+        // Everything pending, in one commit: a commit per page of changes
+        // would make many small segments for the index to merge.
+        let from = position.unwrap_or_default();
+        let (mut ids, mut last) = (BTreeSet::new(), None);
+        while ids.len() < REINDEX_AT_ONCE {
+            let changes = store.errand_changes(last.unwrap_or(from), 1000).await?;
+            let Some(end) = changes.last().map(|c| c.position) else { break };
+            ids.extend(changes.iter().map(|c| c.errand_id));
+            last = Some(end);
+        }
+        if let Some(last) = last {
+            let mut docs = Vec::with_capacity(ids.len());
+            let ids: Vec<i64> = ids.into_iter().collect();
+            for chunk in ids.chunks(500) {
+                docs.extend(self.errand_docs(chunk.to_vec()).await?);
+            }
             indexed += docs.len();
             let index = index.clone();
             spawn_index(move || index.apply(docs, false)).await?;

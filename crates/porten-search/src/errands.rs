@@ -7,6 +7,7 @@
 //! to the index (the caller masks free text and leaves parties' numbers
 //! out); names and e-mail addresses are, since staff find errands by them.
 
+use std::collections::HashSet;
 use std::sync::Mutex;
 
 use tantivy::collector::{Count, TopDocs};
@@ -145,7 +146,10 @@ pub fn registry_number_term(query: &str) -> Option<String> {
 pub struct ErrandIndex {
     index: Index,
     reader: IndexReader,
-    writer: Mutex<IndexWriter>,
+    /// The writer, and the ids it holds a document for: a new errand's
+    /// document is added without a delete, which would cost a lookup in
+    /// every segment at commit.
+    writer: Mutex<(IndexWriter, HashSet<i64>)>,
     fields: Fields,
 }
 
@@ -154,21 +158,27 @@ impl ErrandIndex {
         let (schema, fields) = schema();
         let index = Index::create_in_ram(schema);
         analysis::register(index.tokenizers());
-        let writer = index.writer_with_num_threads(1, 32_000_000)?;
+        // The smallest budget tantivy takes: its hash table is sized from
+        // the budget and walked at every commit.
+        let writer = index.writer_with_num_threads(1, 15_000_000)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(Self { index, reader, writer: Mutex::new(writer), fields })
+        Ok(Self { index, reader, writer: Mutex::new((writer, HashSet::new())), fields })
     }
 
     /// Replaces these errands' documents (by id) and makes them searchable.
     /// With `everything`, every other document is removed first.
     pub fn apply(&self, docs: Vec<ErrandDoc>, everything: bool) -> Result<()> {
         let f = self.fields;
-        let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let mut guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let (writer, indexed) = &mut *guard;
         if everything {
             writer.delete_all_documents()?;
+            indexed.clear();
         }
         for d in docs {
-            writer.delete_term(Term::from_field_i64(f.id, d.id));
+            if !indexed.insert(d.id) {
+                writer.delete_term(Term::from_field_i64(f.id, d.id));
+            }
             let mut doc = TantivyDocument::default();
             doc.add_i64(f.id, d.id);
             doc.add_text(f.public_id, &d.public_id);
@@ -191,7 +201,7 @@ impl ErrandIndex {
             writer.add_document(doc)?;
         }
         writer.commit()?;
-        drop(writer);
+        drop(guard);
         self.reader.reload()?;
         Ok(())
     }
