@@ -96,13 +96,17 @@ pub trait FeedStore: Send + Sync {
 }
 
 /// The statement that appends a change; the writer's savepoint holds it.
+/// A change row holds no more than it must (the errand's public id is read
+/// by joining), and has no index beyond its key: it is written with every
+/// errand write, read in order, and pruned by a scan once an hour.
 pub(crate) const INSERT_CHANGE: &str =
-    "INSERT INTO errand_changes (errand_id, public_id, version, kind, at) VALUES ($1, $2, $3, $4, $5)";
+    "INSERT INTO errand_changes (errand_id, version, kind, at) VALUES ($1, $2, $3, $4)";
 
 /// SQLite: every committed row is final (one writer), and no transaction
 /// of another client can hold the feed back.
 pub(crate) mod sqlite {
     pub const VISIBLE: &str = "";
+    pub const VISIBLE_OF_C: &str = "";
     pub const HEAD: &str = "SELECT CAST(0 AS BIGINT), COALESCE(MAX(seq), 0) FROM errand_changes";
     pub const OLDEST_TRANSACTION: Option<&str> = None;
 }
@@ -110,6 +114,8 @@ pub(crate) mod sqlite {
 /// PostgreSQL: only rows of transactions older than the oldest in flight.
 pub(crate) mod postgres {
     pub const VISIBLE: &str = " AND txid < CAST(CAST(pg_snapshot_xmin(pg_current_snapshot()) AS TEXT) AS BIGINT)";
+    pub const VISIBLE_OF_C: &str =
+        " AND c.txid < CAST(CAST(pg_snapshot_xmin(pg_current_snapshot()) AS TEXT) AS BIGINT)";
     /// Every row of a transaction below the oldest in flight is final, so
     /// (xmin, 0) lies at or before every change still to become final.
     pub const HEAD: &str =
@@ -129,12 +135,14 @@ macro_rules! impl_feed {
             use sqlx::Row;
 
             use $crate::codec::public_id;
-            use $crate::feed::$dialect::{HEAD, OLDEST_TRANSACTION, VISIBLE};
+            use $crate::feed::$dialect::{HEAD, OLDEST_TRANSACTION, VISIBLE, VISIBLE_OF_C};
             use $crate::feed::{ConsumerPosition, ErrandChange, FeedPosition};
             use $crate::{Result, from_micros, micros};
 
             /// Rows after a position, in feed order.
             const AFTER: &str = "(txid > $1 OR (txid = $1 AND seq > $2))";
+            const AFTER_C: &str = "(c.txid > $1 OR (c.txid = $1 AND c.seq > $2))";
+            const VISIBLE_C: &str = VISIBLE_OF_C;
 
             fn position(r: &$row, txid: &str, seq: &str) -> Result<FeedPosition> {
                 Ok(FeedPosition { txid: r.try_get(txid)?, seq: r.try_get(seq)? })
@@ -143,9 +151,11 @@ macro_rules! impl_feed {
             #[async_trait::async_trait]
             impl $crate::FeedStore for $store {
                 async fn errand_changes(&self, after: FeedPosition, limit: u32) -> Result<Vec<ErrandChange>> {
+                    // An errand is never deleted while its changes are kept.
                     let sql = format!(
-                        "SELECT seq, txid, errand_id, public_id, version, kind, at FROM errand_changes \
-                         WHERE {AFTER}{VISIBLE} ORDER BY txid, seq LIMIT $3"
+                        "SELECT c.seq, c.txid, c.errand_id, e.public_id, c.version, c.kind, c.at \
+                         FROM errand_changes c JOIN errands e ON e.id = c.errand_id \
+                         WHERE {AFTER_C}{VISIBLE_C} ORDER BY c.txid, c.seq LIMIT $3"
                     );
                     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
                         .bind(after.txid)

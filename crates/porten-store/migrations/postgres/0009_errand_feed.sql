@@ -13,13 +13,11 @@ CREATE TABLE errand_changes (
     seq BIGSERIAL PRIMARY KEY,
     txid BIGINT NOT NULL DEFAULT CAST(CAST(pg_current_xact_id() AS TEXT) AS BIGINT),
     errand_id BIGINT NOT NULL,
-    public_id TEXT NOT NULL,
     version BIGINT NOT NULL,
     kind TEXT NOT NULL,
     at BIGINT NOT NULL
 );
 CREATE INDEX errand_changes_by_position ON errand_changes (txid, seq);
-CREATE INDEX errand_changes_by_at ON errand_changes (at);
 
 CREATE TABLE feed_consumers (
     name TEXT PRIMARY KEY,

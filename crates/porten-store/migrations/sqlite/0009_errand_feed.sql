@@ -8,12 +8,10 @@ CREATE TABLE errand_changes (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     txid BIGINT NOT NULL DEFAULT 0,
     errand_id BIGINT NOT NULL,
-    public_id TEXT NOT NULL,
     version BIGINT NOT NULL,
     kind TEXT NOT NULL,
     at BIGINT NOT NULL
 );
-CREATE INDEX errand_changes_by_at ON errand_changes (at);
 
 -- Durable consumers: each keeps its cursor here, so a consumer on any node
 -- carries on where another stopped.

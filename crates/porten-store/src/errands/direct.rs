@@ -71,13 +71,7 @@ pub(crate) fn register_direct(c: &Connection, reg: OwnedRegistration) -> Result<
         registered.type_name(),
         json(&registered),
     ])?;
-    c.prepare_cached(crate::feed::INSERT_CHANGE)?.execute(params![
-        id,
-        reg.public_id.to_string(),
-        1_i64,
-        registered.type_name(),
-        at
-    ])?;
+    c.prepare_cached(crate::feed::INSERT_CHANGE)?.execute(params![id, 1_i64, registered.type_name(), at])?;
     Ok(reg.into_errand(id, registry_number, confidential))
 }
 

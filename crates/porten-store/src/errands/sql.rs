@@ -134,14 +134,12 @@ macro_rules! impl_errands {
             async fn append_change(
                 c: &mut <$db as sqlx::Database>::Connection,
                 errand_id: i64,
-                public_id: PublicId,
                 version: i64,
                 kind: &str,
                 at: DateTime<Utc>,
             ) -> Result<()> {
                 sqlx::query($crate::feed::INSERT_CHANGE)
                     .bind(errand_id)
-                    .bind(public_id.to_string())
                     .bind(version)
                     .bind(kind)
                     .bind(micros(at))
@@ -258,7 +256,7 @@ macro_rules! impl_errands {
                 let registered =
                     EventKind::Registered { registry_number: registry_number.to_string(), channel: new.channel };
                 append_events(c, id, &reg.actor, reg.at, &[registered]).await?;
-                append_change(c, id, reg.public_id, 1, "registered", reg.at).await?;
+                append_change(c, id, 1, "registered", reg.at).await?;
                 Ok(reg.into_errand(id, registry_number, confidential))
             }
 
@@ -479,7 +477,7 @@ macro_rules! impl_errands {
                         .await?;
                         append_events(c, next.id, &actor, now, &transition.events).await?;
                         let kind = transition.events.first().map_or("changed", EventKind::type_name);
-                        append_change(c, next.id, next.public_id, next.version, kind, now).await?;
+                        append_change(c, next.id, next.version, kind, now).await?;
                         Ok(next)
                     }))
                     .await
