@@ -20,7 +20,7 @@ run() { # $1: label, $2: binary, $3: round
   local label="$1" bin="$2" round="$3" url
   if [ -n "${PORTEN_BENCH_PG:-}" ]; then
     local name="porten_bench_${label}_${round}_$$"
-    psql -q "$PORTEN_BENCH_PG/postgres" -c "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name"
+    psql -q "$PORTEN_BENCH_PG/postgres" -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name"
     url="$PORTEN_BENCH_PG/$name"
   else
     mkdir -p "$WORK/$label-$round"

@@ -105,6 +105,8 @@ pub(crate) const INSERT_CHANGE: &str =
 /// SQLite: every committed row is final (one writer), and no transaction
 /// of another client can hold the feed back.
 pub(crate) mod sqlite {
+    /// SQLite has no data-modifying `WITH`; its statements cost no round trip.
+    pub const EVENT_WITH_CHANGE: Option<&str> = None;
     pub const VISIBLE: &str = "";
     pub const VISIBLE_OF_C: &str = "";
     pub const HEAD: &str = "SELECT CAST(0 AS BIGINT), COALESCE(MAX(seq), 0) FROM errand_changes";
@@ -113,6 +115,15 @@ pub(crate) mod sqlite {
 
 /// PostgreSQL: only rows of transactions older than the oldest in flight.
 pub(crate) mod postgres {
+    /// A timeline event and the write's change in one statement: on
+    /// PostgreSQL every statement is a round trip on the writer's connection,
+    /// which bounds how fast errands are registered. Parameters: those of
+    /// `INSERT_EVENT`, then the errand's version.
+    pub const EVENT_WITH_CHANGE: Option<&str> = Some(
+        "WITH event AS (INSERT INTO timeline (errand_id, at, actor_kind, actor_id, actor_name, kind, data) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)) \
+         INSERT INTO errand_changes (errand_id, version, kind, at) VALUES ($1, $8, $6, $2)",
+    );
     pub const VISIBLE: &str = " AND txid < CAST(CAST(pg_snapshot_xmin(pg_current_snapshot()) AS TEXT) AS BIGINT)";
     pub const VISIBLE_OF_C: &str =
         " AND c.txid < CAST(CAST(pg_snapshot_xmin(pg_current_snapshot()) AS TEXT) AS BIGINT)";

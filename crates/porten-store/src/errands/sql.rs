@@ -130,22 +130,45 @@ macro_rules! impl_errands {
                 Ok(())
             }
 
-            /// Appends the write's change to the errand feed, in the write's savepoint.
-            async fn append_change(
+            /// Appends a write's timeline events and its change to the errand
+            /// feed, in the write's savepoint: on PostgreSQL the first event
+            /// and the change in one statement.
+            async fn append_write(
                 c: &mut <$db as sqlx::Database>::Connection,
                 errand_id: i64,
-                version: i64,
-                kind: &str,
+                actor: &Actor,
                 at: DateTime<Utc>,
+                events: &[EventKind],
+                version: i64,
             ) -> Result<()> {
-                sqlx::query($crate::feed::INSERT_CHANGE)
-                    .bind(errand_id)
-                    .bind(version)
-                    .bind(kind)
-                    .bind(micros(at))
-                    .execute(&mut *c)
-                    .await?;
-                Ok(())
+                let kind = events.first().map_or("changed", EventKind::type_name);
+                let rest = match ($crate::feed::$dialect::EVENT_WITH_CHANGE, events.split_first()) {
+                    (Some(sql), Some((first, rest))) => {
+                        sqlx::query(sql)
+                            .bind(errand_id)
+                            .bind(micros(at))
+                            .bind(actor.kind())
+                            .bind(actor.id())
+                            .bind(actor.name())
+                            .bind(kind)
+                            .bind(json(first))
+                            .bind(version)
+                            .execute(&mut *c)
+                            .await?;
+                        rest
+                    }
+                    _ => {
+                        sqlx::query($crate::feed::INSERT_CHANGE)
+                            .bind(errand_id)
+                            .bind(version)
+                            .bind(kind)
+                            .bind(micros(at))
+                            .execute(&mut *c)
+                            .await?;
+                        events
+                    }
+                };
+                append_events(c, errand_id, actor, at, rest).await
             }
 
             fn push_filters(qb: &mut QueryBuilder<$db>, f: &ErrandFilter) {
@@ -255,8 +278,7 @@ macro_rules! impl_errands {
                 }
                 let registered =
                     EventKind::Registered { registry_number: registry_number.to_string(), channel: new.channel };
-                append_events(c, id, &reg.actor, reg.at, &[registered]).await?;
-                append_change(c, id, 1, "registered", reg.at).await?;
+                append_write(c, id, &reg.actor, reg.at, &[registered], 1).await?;
                 Ok(reg.into_errand(id, registry_number, confidential))
             }
 
@@ -475,9 +497,7 @@ macro_rules! impl_errands {
                         .bind(next.id)
                         .execute(&mut *c)
                         .await?;
-                        append_events(c, next.id, &actor, now, &transition.events).await?;
-                        let kind = transition.events.first().map_or("changed", EventKind::type_name);
-                        append_change(c, next.id, next.version, kind, now).await?;
+                        append_write(c, next.id, &actor, now, &transition.events, next.version).await?;
                         Ok(next)
                     }))
                     .await
