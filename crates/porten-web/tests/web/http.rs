@@ -497,6 +497,11 @@ async fn a_command_the_errands_state_refuses_is_a_problem_that_names_why() {
     let t = TestApp::new().await;
     let created = t.api("POST", "/api/v1/errands", Some(&t.key), Some(pothole())).await;
     let id = created.json()["id"].as_str().unwrap().to_owned();
+    // Handing an errand to the unit that has it changes nothing: refused, saying so.
+    let same = json!({"unit": created.json()["unit"], "reason": "Fel enhet"});
+    let refused = t.api("POST", &format!("/api/v1/errands/{id}/handover"), Some(&t.key), Some(same)).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    assert_eq!(refused.json()["type"], "https://porten.example/problems/same_unit", "{}", refused.body);
     let status = |to: &str| json!({"status": to, "reason": "Klart"});
     for to in ["resolved", "closed"] {
         let done = t.api("POST", &format!("/api/v1/errands/{id}/status"), Some(&t.key), Some(status(to))).await;
