@@ -10,14 +10,16 @@
 //!
 //! The access rule of [`crate::may_see`] is applied inside the search
 //! ([`access`]), so neither a hit nor the count covers an errand the caller
-//! may not open. Each errand a search returns gets an audit entry
+//! may not open. The index may lag the database (by the feed's lag), so each
+//! hit is checked again against the errand as it is now; the count may still
+//! include an errand whose handover the index has not read yet. Each errand a search returns gets an audit entry
 //! (`errand.search_hit`): a hit says a person has an errand.
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};
 
 use porten_domain::errand::ContactChannel;
-use porten_domain::personnummer::mask_personal_numbers;
+use porten_domain::personnummer::find_personal_numbers;
 use porten_domain::{Actor, Errand, EventKind, Role, Scope};
 use porten_search::{ErrandAccess, ErrandDoc, ErrandIndex, ErrandResults};
 use porten_store::FeedPosition;
@@ -30,12 +32,17 @@ const REINDEX_AT_ONCE: usize = 20_000;
 
 /// The most hits one search returns.
 pub const MAX_HITS: usize = 50;
+/// The deepest a search pages.
+pub const MAX_OFFSET: usize = 1000;
 
 /// This node's errand index and the feed position it has reached.
 #[derive(Default)]
 pub struct ErrandSearch {
     index: OnceLock<Arc<ErrandIndex>>,
-    pub(crate) position: tokio::sync::Mutex<Option<FeedPosition>>,
+    /// Held for a whole round (a rebuild may take long).
+    position: tokio::sync::Mutex<Option<FeedPosition>>,
+    /// Where the last round ended, for `/metrics` without waiting for a round.
+    pub(crate) reached: std::sync::Mutex<Option<FeedPosition>>,
 }
 
 /// Which errands `actor` may find: [`crate::may_see`] as search clauses.
@@ -57,6 +64,20 @@ pub fn access(actor: &Actor) -> Option<ErrandAccess> {
         },
         Actor::Visitor | Actor::TrackingLink => None,
     }
+}
+
+/// `text` with every personal identity number left out whole (a masked
+/// one would still hold a birth date to search for).
+fn without_personal_numbers(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for found in find_personal_numbers(text) {
+        out.push_str(&text[at..found.start]);
+        out.push(' ');
+        at = found.end;
+    }
+    out.push_str(&text[at..]);
+    out
 }
 
 /// What the index is given of an errand: no personal identity number.
@@ -81,7 +102,7 @@ fn errand_doc(errand: &Errand, timeline: &[porten_domain::TimelineEvent]) -> Err
             }
         }
     }
-    let mask = |s: String| mask_personal_numbers(&s).into_owned();
+    let mask = |s: String| without_personal_numbers(&s);
     ErrandDoc {
         id: errand.id,
         public_id: errand.public_id.to_string(),
@@ -115,8 +136,14 @@ impl App {
     /// Brings this node's errand index up to the feed: the number of errands
     /// indexed. `porten serve` runs it twice a second.
     pub async fn sync_errand_index(&self) -> Result<usize> {
-        let index = self.errand_index()?;
         let mut position = self.errand_search.position.lock().await;
+        let done = self.errand_index_round(&mut position).await;
+        *self.errand_search.reached.lock().unwrap_or_else(|e| e.into_inner()) = *position;
+        done
+    }
+
+    async fn errand_index_round(&self, position: &mut Option<FeedPosition>) -> Result<usize> {
+        let index = self.errand_index()?;
         let store = self.store.as_ref();
         let mut indexed = 0;
         let floor = store.feed_floor().await?;
@@ -152,6 +179,12 @@ impl App {
             let Some(end) = changes.last().map(|c| c.position) else { break };
             ids.extend(changes.iter().map(|c| c.errand_id));
             last = Some(end);
+        }
+        // Pruning may have run while the changes were read: if it passed
+        // where this round started, the round may have missed changes.
+        if last.is_some() && store.feed_floor().await? > from {
+            *position = None;
+            return Ok(indexed);
         }
         if let Some(last) = last {
             let mut docs = Vec::with_capacity(ids.len());
@@ -190,13 +223,25 @@ impl App {
         offset: usize,
     ) -> Result<ErrandResults> {
         let Some(access) = access(actor) else { return Err(AppError::Forbidden) };
+        // A node that has not built its index yet builds it first.
+        if self.errand_search.position.lock().await.is_none() {
+            self.sync_errand_index().await?;
+        }
         let index = self.errand_index()?;
         let text = text.to_owned();
-        let limit = limit.clamp(1, MAX_HITS);
-        let results = tokio::task::spawn_blocking(move || index.search(&text, &access, limit, offset))
+        let (limit, offset) = (limit.clamp(1, MAX_HITS), offset.min(MAX_OFFSET));
+        let mut results = tokio::task::spawn_blocking(move || index.search(&text, &access, limit, offset))
             .await
             .map_err(|e| AppError::Unavailable(e.to_string()))?
             .map_err(|e| AppError::Unavailable(e.to_string()))?;
+        // The index may lag the database (a handover, a secrecy marking not
+        // yet indexed): each hit is checked against the errand as it is now.
+        let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
+        let now: std::collections::HashMap<i64, Errand> =
+            self.store.errands_with_timelines(&ids).await?.into_iter().map(|(e, _)| (e.id, e)).collect();
+        let before = results.hits.len();
+        results.hits.retain(|hit| now.get(&hit.id).is_some_and(|e| crate::may_see(actor, &e.unit, e.confidential)));
+        results.total -= before - results.hits.len();
         let audits = results.hits.iter().map(|hit| self.audit(actor, "errand.search_hit", Some(hit.id), None));
         for done in futures_util::future::join_all(audits).await {
             done?;

@@ -38,7 +38,8 @@ pub struct FeedStatus {
     /// Per durable consumer: its name and the age in seconds of the oldest
     /// change it has not handled (0 when it is current).
     pub consumers: Vec<(String, f64)>,
-    /// This node's errand index: the age of its oldest unread change.
+    /// This node's errand index: the age of its oldest unread change
+    /// (before its first round, of the oldest change kept).
     pub errand_index_lag_seconds: f64,
     /// PostgreSQL: the age of the oldest transaction holding the feed back.
     pub oldest_transaction_seconds: Option<f64>,
@@ -52,7 +53,21 @@ impl App {
         F: FnOnce(App, Vec<ErrandChange>) -> Fut,
         Fut: Future<Output = Result<()>>,
     {
-        let from = self.store.consumer_position(consumer).await?.unwrap_or_default();
+        // A consumer starts at the floor: what was pruned before it was
+        // known is gone. One behind the floor (which pruning never does to
+        // a saved cursor) lost changes: said loudly, then carried on.
+        let floor = self.store.feed_floor().await?;
+        let from = match self.store.consumer_position(consumer).await? {
+            None => floor,
+            Some(at) if at < floor => {
+                tracing::error!(
+                    consumer,
+                    "a durable consumer was behind the pruned part of the feed; changes were lost"
+                );
+                floor
+            }
+            Some(at) => at,
+        };
         let batch = self.store.errand_changes(from, BATCH).await?;
         let Some(last) = batch.last().map(|c| c.position) else { return Ok(0) };
         let n = batch.len();
@@ -77,11 +92,13 @@ impl App {
         for c in self.store.consumer_positions().await? {
             consumers.push((c.name, age(self.store.first_pending_at(c.position).await?)));
         }
-        let index_at = *self.errand_search.position.lock().await;
-        let errand_index_lag_seconds = match index_at {
-            Some(at) => age(self.store.first_pending_at(at).await?),
-            None => 0.0,
+        // Where the last round ended: not waiting for a round in progress.
+        let reached = *self.errand_search.reached.lock().unwrap_or_else(|e| e.into_inner());
+        let from = match reached {
+            Some(at) => at,
+            None => self.store.feed_floor().await?,
         };
+        let errand_index_lag_seconds = age(self.store.first_pending_at(from).await?);
         Ok(FeedStatus {
             consumers,
             errand_index_lag_seconds,
@@ -113,7 +130,12 @@ impl JobRunner {
                     match cx.app.consume_feed(&name, move |app, batch| h(app, batch)).await {
                         Ok(0) => break,
                         Ok(n) => tracing::debug!(consumer = %name, changes = n, "feed consumer handled a batch"),
-                        Err(e) => return Err(format!("feed consumer {name}: {e}")),
+                        // Never parked as dead: a dead consumer would hold
+                        // back pruning for good. Tried again in a minute.
+                        Err(e) => {
+                            tracing::warn!(consumer = %name, error = %e, "a feed consumer failed; trying again in a minute");
+                            return Ok(Finished::Again(cx.app.now() + Duration::minutes(1)));
+                        }
                     }
                 }
                 Ok(Finished::Again(cx.app.now() + Duration::seconds(1)))

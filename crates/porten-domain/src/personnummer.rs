@@ -70,7 +70,7 @@ impl PersonalIdentityNumber {
 }
 
 /// Where `text` holds a valid personnummer or samordningsnummer: 12 or 10
-/// digits, with or without `-`/`+` before the last four, not part of a longer
+/// digits, with or without `-`, `+` or a space before the last four, not part of a longer
 /// run of digits, with a real date and the right check digit (so order
 /// numbers and phone numbers rarely match). Byte ranges, in order.
 pub fn find_personal_numbers(text: &str) -> Vec<std::ops::Range<usize>> {
@@ -93,7 +93,7 @@ pub fn find_personal_numbers(text: &str) -> Vec<std::ops::Range<usize>> {
                 None => (i..end).all(digit),
                 Some(_) => {
                     (i..i + head).all(digit)
-                        && matches!(bytes.get(i + head), Some(b'-' | b'+'))
+                        && matches!(bytes.get(i + head), Some(b'-' | b'+' | b' '))
                         && (i + head + 1..end).all(digit)
                 }
             };
@@ -236,6 +236,8 @@ mod tests {
         assert!(find_personal_numbers("19121212-1213 har fel kontrollsiffra").is_empty());
         assert!(find_personal_numbers("1191212121212 är för långt").is_empty(), "part of a longer run of digits");
         assert_eq!(mask_personal_numbers("inget här"), "inget här");
+        assert_eq!(mask_personal_numbers("född 19121212 1212, ring 070 1234"), "född 19121212 ****, ring 070 1234");
+        assert_eq!(mask_personal_numbers("nr 121212 1212"), "nr 121212 ****", "a space before the last four");
     }
 
     use super::*;

@@ -109,7 +109,15 @@ pub(crate) mod sqlite {
     pub const EVENT_WITH_CHANGE: Option<&str> = None;
     pub const VISIBLE: &str = "";
     pub const VISIBLE_OF_C: &str = "";
-    pub const HEAD: &str = "SELECT CAST(0 AS BIGINT), COALESCE(MAX(seq), 0) FROM errand_changes";
+    /// `txid` is always 0: the key's range alone, in key order.
+    pub const AFTER: &str = "(txid >= $1 AND seq > $2)";
+    pub const AFTER_C: &str = "(c.txid >= $1 AND c.seq > $2)";
+    pub const ORDER: &str = "seq";
+    pub const ORDER_C: &str = "c.seq";
+    /// The newest number handed out, never below the floor (a feed pruned
+    /// empty has no rows, but its numbers are not reused).
+    pub const HEAD: &str = "SELECT CAST(0 AS BIGINT), MAX(COALESCE((SELECT MAX(seq) FROM errand_changes), 0), \
+         (SELECT seq FROM feed_floor WHERE id = 1))";
     pub const OLDEST_TRANSACTION: Option<&str> = None;
 }
 
@@ -127,6 +135,23 @@ pub(crate) mod postgres {
     pub const VISIBLE: &str = " AND txid < CAST(CAST(pg_snapshot_xmin(pg_current_snapshot()) AS TEXT) AS BIGINT)";
     pub const VISIBLE_OF_C: &str =
         " AND c.txid < CAST(CAST(pg_snapshot_xmin(pg_current_snapshot()) AS TEXT) AS BIGINT)";
+    /// A row comparison, so the (txid, seq) index serves it as a range.
+    pub const AFTER: &str = "(txid, seq) > ($1, $2)";
+    pub const AFTER_C: &str = "(c.txid, c.seq) > ($1, $2)";
+    pub const ORDER: &str = "txid, seq";
+    pub const ORDER_C: &str = "c.txid, c.seq";
+    /// After a restore from `pg_dump` into another cluster, rows, cursors
+    /// and the floor may carry transaction ids this cluster has not reached
+    /// (ids are per cluster). Those rows are all final: they move to txid 0,
+    /// before every change this cluster writes, keeping their order by seq.
+    pub const REBASE: [&str; 3] = [
+        "UPDATE errand_changes SET txid = 0 \
+         WHERE txid >= CAST(CAST(pg_snapshot_xmax(pg_current_snapshot()) AS TEXT) AS BIGINT)",
+        "UPDATE feed_consumers SET txid = 0 \
+         WHERE txid >= CAST(CAST(pg_snapshot_xmax(pg_current_snapshot()) AS TEXT) AS BIGINT)",
+        "UPDATE feed_floor SET txid = 0 \
+         WHERE txid >= CAST(CAST(pg_snapshot_xmax(pg_current_snapshot()) AS TEXT) AS BIGINT)",
+    ];
     /// Every row of a transaction below the oldest in flight is final, so
     /// (xmin, 0) lies at or before every change still to become final.
     pub const HEAD: &str =
@@ -146,13 +171,10 @@ macro_rules! impl_feed {
             use sqlx::Row;
 
             use $crate::codec::public_id;
-            use $crate::feed::$dialect::{HEAD, OLDEST_TRANSACTION, VISIBLE, VISIBLE_OF_C};
+            use $crate::feed::$dialect::{AFTER, AFTER_C, HEAD, OLDEST_TRANSACTION, ORDER, ORDER_C, VISIBLE, VISIBLE_OF_C};
             use $crate::feed::{ConsumerPosition, ErrandChange, FeedPosition};
             use $crate::{Result, from_micros, micros};
 
-            /// Rows after a position, in feed order.
-            const AFTER: &str = "(txid > $1 OR (txid = $1 AND seq > $2))";
-            const AFTER_C: &str = "(c.txid > $1 OR (c.txid = $1 AND c.seq > $2))";
             const VISIBLE_C: &str = VISIBLE_OF_C;
 
             fn position(r: &$row, txid: &str, seq: &str) -> Result<FeedPosition> {
@@ -166,7 +188,7 @@ macro_rules! impl_feed {
                     let sql = format!(
                         "SELECT c.seq, c.txid, c.errand_id, e.public_id, c.version, c.kind, c.at \
                          FROM errand_changes c JOIN errands e ON e.id = c.errand_id \
-                         WHERE {AFTER_C}{VISIBLE_C} ORDER BY c.txid, c.seq LIMIT $3"
+                         WHERE {AFTER_C}{VISIBLE_C} ORDER BY {ORDER_C} LIMIT $3"
                     );
                     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
                         .bind(after.txid)
@@ -200,7 +222,7 @@ macro_rules! impl_feed {
                 }
 
                 async fn first_pending_at(&self, after: FeedPosition) -> Result<Option<DateTime<Utc>>> {
-                    let sql = format!("SELECT at FROM errand_changes WHERE {AFTER} ORDER BY txid, seq LIMIT 1");
+                    let sql = format!("SELECT at FROM errand_changes WHERE {AFTER} ORDER BY {ORDER} LIMIT 1");
                     let at: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
                         .bind(after.txid)
                         .bind(after.seq)

@@ -59,6 +59,9 @@ impl PostgresStore {
 
     async fn run_migrations(&self) -> crate::Result<()> {
         sqlx::migrate!("./migrations/postgres").run(&self.pool).await?;
+        for rebase in crate::feed::postgres::REBASE {
+            sqlx::query(rebase).execute(&self.pool).await?;
+        }
         Ok(())
     }
 }

@@ -515,7 +515,7 @@ async fn get_errand(
 pub struct TimelineEntry {
     pub id: i64,
     pub at: DateTime<Utc>,
-    /// user, api_key or system
+    /// user, api_key, system, visitor or tracking_link (a citizen through their tracking link; older replies say system)
     pub actor_kind: String,
     pub actor_name: String,
     /// registered, message, note, status_changed, assigned, handed_over, escalated

@@ -234,6 +234,7 @@ async fn pruning_keeps_what_a_durable_consumer_has_not_passed_and_never_reuses_a
     assert_eq!(s.prune_errand_changes(t(2026, 4, 1, 0)).await.unwrap(), 1);
     assert_eq!(s.errand_changes(FeedPosition::default(), 10).await.unwrap(), []);
     assert_eq!(s.first_pending_at(end).await.unwrap(), None);
+    assert!(s.feed_head().await.unwrap() >= s.feed_floor().await.unwrap(), "the head never lies below the floor");
     // The feed is empty now; a new change still comes after the old end,
     // so a consumer standing there gets it.
     let e = register(s, "pothole", "TK", t(2026, 4, 2, 9)).await;
@@ -259,5 +260,33 @@ async fn the_head_lies_before_every_change_not_yet_read() {
     } else {
         assert_eq!(s.oldest_transaction_seconds().await.unwrap(), None);
     }
+    db.cleanup().await;
+}
+
+/// A `pg_dump` restored into another cluster brings transaction ids that
+/// cluster has not reached: at start they move to 0, so the feed and its
+/// cursors carry on with the new cluster's changes.
+#[tokio::test]
+async fn after_a_restore_into_another_cluster_the_feed_carries_on() {
+    let db = TestDb::new().await;
+    if !db.url.starts_with("postgres") {
+        return;
+    }
+    let s = db.store.as_ref();
+    seed(s).await;
+    let old = register(s, "pothole", "TK", t(2026, 3, 1, 9)).await;
+    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(&db.url).await.unwrap();
+    // As restored: the old cluster's ids, far ahead of this one's.
+    let ahead: i64 = 1 << 40;
+    sqlx::query("UPDATE errand_changes SET txid = $1").bind(ahead).execute(&pool).await.unwrap();
+    let seq: i64 = sqlx::query_scalar("SELECT MAX(seq) FROM errand_changes").fetch_one(&pool).await.unwrap();
+    s.save_consumer_position("webhooks", FeedPosition { txid: ahead, seq }, t(2026, 3, 1, 10)).await.unwrap();
+    s.migrate().await.unwrap();
+    let at = s.consumer_position("webhooks").await.unwrap().unwrap();
+    assert_eq!(at, FeedPosition { txid: 0, seq });
+    let new = register(s, "pothole", "TK", t(2026, 3, 2, 9)).await;
+    let (after, _) = read_caught_up(s, at).await;
+    assert_eq!(after.iter().map(|c| c.public_id).collect::<Vec<_>>(), [new.public_id], "not {}", old.public_id);
+    pool.close().await;
     db.cleanup().await;
 }
