@@ -1452,6 +1452,13 @@ async function messagesPart(browser, server, defs, files) {
       const def = defs.find((x) => x.service_code === 'litter' && units.includes(x.unit)) || defs.find((x) => units.includes(x.unit));
       if (!def) throw new Error(`no demo e-service belongs to the case officer's unit(s) ${units.join(', ') || '(none)'}`);
 
+      // Finding an errand with the list's search box, by keyboard; the hits page is checked.
+      await s.page.locator('#f-q').focus();
+      await s.page.keyboard.type('hål');
+      const found = await s.press(s.page.locator('#f-q'));
+      s.expect(found && found.status() === 200, 'errand-search-status', `the errand search answered HTTP ${found && found.status()}`);
+      await s.check('errand search hits');
+
       // The demo's own e-ID page (fictional people, clearly marked) is checked; the
       // citizen then signs in through the real OpenID provider, by keyboard.
       let resp = await c.goto('/login/demo-eid');

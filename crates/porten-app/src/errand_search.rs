@@ -113,6 +113,7 @@ fn errand_doc(errand: &Errand, timeline: &[porten_domain::TimelineEvent]) -> Err
         unit: errand.unit.as_str().to_owned(),
         confidential: errand.confidential,
         lifecycle: errand.lifecycle.as_str().to_owned(),
+        channel: errand.channel.as_str().to_owned(),
         created_micros: errand.created_at.timestamp_micros(),
     }
 }

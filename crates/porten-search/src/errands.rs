@@ -38,6 +38,7 @@ pub struct ErrandDoc {
     pub unit: String,
     pub confidential: bool,
     pub lifecycle: String,
+    pub channel: String,
     pub created_micros: i64,
 }
 
@@ -62,6 +63,7 @@ pub struct ErrandHit {
     pub title: String,
     pub unit: String,
     pub lifecycle: String,
+    pub channel: String,
     pub created_micros: i64,
 }
 
@@ -85,6 +87,7 @@ struct Fields {
     unit: Field,
     confidential: Field,
     lifecycle: Field,
+    channel: Field,
     created: Field,
 }
 
@@ -107,6 +110,7 @@ fn schema() -> (Schema, Fields) {
         unit: b.add_text_field("unit", STRING | STORED),
         confidential: b.add_bool_field("confidential", INDEXED),
         lifecycle: b.add_text_field("lifecycle", STRING | STORED),
+        channel: b.add_text_field("channel", STORED),
         created: b.add_i64_field("created", FAST | STORED),
     };
     (b.build(), f)
@@ -197,6 +201,7 @@ impl ErrandIndex {
             doc.add_text(f.unit, &d.unit);
             doc.add_bool(f.confidential, d.confidential);
             doc.add_text(f.lifecycle, &d.lifecycle);
+            doc.add_text(f.channel, &d.channel);
             doc.add_i64(f.created, d.created_micros);
             writer.add_document(doc)?;
         }
@@ -252,6 +257,7 @@ impl ErrandIndex {
                 title: text(f.title),
                 unit: text(f.unit),
                 lifecycle: text(f.lifecycle),
+                channel: text(f.channel),
                 created_micros: int(f.created),
             });
         }
@@ -310,6 +316,7 @@ mod tests {
             unit: unit.into(),
             confidential,
             lifecycle: "open".into(),
+            channel: "web".into(),
             created_micros: id,
         }
     }

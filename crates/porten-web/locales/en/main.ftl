@@ -675,3 +675,11 @@ kb-col-searches = Count
 kb-col-results = Results
 kb-col-clicks = Results chosen
 kb-none = None yet.
+errands-search-label = Find an errand
+errands-search-hint = Registry number (KC 2026/00080), name, e-mail address or words from the errand.
+errands-search-submit = Search
+errands-search-total = { $total ->
+    [one] 1 hit
+   *[other] { $total } hits
+}
+errands-search-no-personnummer = Do not search by personal identity number here: it would end up in the address bar. Search by name, e-mail address or registry number.

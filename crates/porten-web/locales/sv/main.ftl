@@ -675,3 +675,11 @@ kb-col-searches = Antal
 kb-col-results = Träffar
 kb-col-clicks = Valda träffar
 kb-none = Inga ännu.
+errands-search-label = Sök ärende
+errands-search-hint = Diarienummer (KC 2026/00080), namn, e-postadress eller ord ur ärendet.
+errands-search-submit = Sök
+errands-search-total = { $total ->
+    [one] 1 träff
+   *[other] { $total } träffar
+}
+errands-search-no-personnummer = Sök inte på personnummer här: det hamnar i adressfältet. Sök på namn, e-postadress eller diarienummer.

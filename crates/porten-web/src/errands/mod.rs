@@ -58,6 +58,8 @@ struct ErrandRow {
 struct ErrandListPage {
     t: Tr,
     nav: Nav,
+    /// What was searched for (empty: the filtered list).
+    q: String,
     units: Vec<SelectOption>,
     states: Vec<SelectOption>,
     channels: Vec<SelectOption>,
@@ -74,12 +76,28 @@ fn query_string(params: &[(&str, String)]) -> String {
     if set.is_empty() { String::new() } else { format!("?{}", serde_urlencoded::to_string(set).unwrap_or_default()) }
 }
 
+/// A search of the errands (`q`), paged by `offset`.
+#[derive(Deserialize, Default)]
+struct SearchParams {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    offset: usize,
+}
+
+/// Hits a search page shows.
+const HITS_PER_PAGE: usize = 25;
+
 async fn errand_list(
     State(state): State<AppState>,
     Staff { actor, t, nav, .. }: Staff<AnyStaff>,
     Query(params): Query<ListParams>,
+    Query(search): Query<SearchParams>,
 ) -> Response {
-    let actor = actor.clone();
+    let q = search.q.trim().to_owned();
+    if !q.is_empty() {
+        return search_page(&state, &actor, t, nav, q, search.offset).await;
+    }
     let (page, error) = match parse_filter(&ListParams { limit: Some(params.limit.unwrap_or(25)), ..params.clone() }) {
         Ok(q) => match state.app.list_errands(&actor, q).await {
             Ok(p) => (Some(p), None),
@@ -150,6 +168,7 @@ async fn errand_list(
     ErrandListPage {
         t,
         nav,
+        q: String::new(),
         units: unit_options,
         states,
         channels,
@@ -161,4 +180,71 @@ async fn errand_list(
         next_href,
     }
     .into_response()
+}
+
+/// The hits of a staff search: by registry number, a party's name or
+/// address, or words of the errand. A personal identity number is not
+/// searched here, where it would sit in the address bar and in histories.
+async fn search_page(
+    state: &AppState,
+    actor: &porten_domain::Actor,
+    t: Tr,
+    nav: Nav,
+    q: String,
+    offset: usize,
+) -> Response {
+    if !porten_domain::personnummer::find_personal_numbers(&q).is_empty() {
+        let page = ErrandListPage {
+            error: Some(t.get("errands-search-no-personnummer")),
+            ..search_results(t, nav, String::new(), Vec::new(), 0, None)
+        };
+        return (StatusCode::UNPROCESSABLE_ENTITY, page).into_response();
+    }
+    let results = match state.app.search_errands(actor, &q, HITS_PER_PAGE, offset).await {
+        Ok(r) => r,
+        Err(e) => return app_error_page(t, nav, e),
+    };
+    let rows = results
+        .hits
+        .into_iter()
+        .map(|h| ErrandRow {
+            id: h.public_id,
+            registry_number: h.registry_number,
+            title: h.title,
+            status: t.get(&format!("state-{}", h.lifecycle)),
+            channel: t.get(&format!("channel-{}", h.channel)),
+            unit: h.unit,
+            created: chrono::DateTime::from_timestamp_micros(h.created_micros).map(local_time).unwrap_or_default(),
+        })
+        .collect::<Vec<_>>();
+    let next = offset + rows.len();
+    let next_href = (next < results.total && !rows.is_empty())
+        .then(|| format!("/staff/errands{}", query_string(&[("q", q.clone()), ("offset", next.to_string())])));
+    let page = ErrandListPage { paged: offset > 0, ..search_results(t, nav, q, rows, results.total, next_href) };
+    page.into_response()
+}
+
+/// A list page holding search hits (no filters chosen).
+fn search_results(
+    t: Tr,
+    nav: Nav,
+    q: String,
+    rows: Vec<ErrandRow>,
+    total: usize,
+    next_href: Option<String>,
+) -> ErrandListPage {
+    ErrandListPage {
+        first_href: format!("/staff/errands{}", query_string(&[("q", q.clone())])),
+        t,
+        nav,
+        q,
+        units: Vec::new(),
+        states: Vec::new(),
+        channels: Vec::new(),
+        rows,
+        total: total as u64,
+        error: None,
+        paged: false,
+        next_href,
+    }
 }

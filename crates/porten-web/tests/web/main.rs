@@ -5,6 +5,7 @@
 mod access;
 mod calendar;
 mod contacts;
+mod errand_search;
 mod eservices;
 mod hardening;
 mod http;
