@@ -80,7 +80,7 @@ fn find_and_mask(text: &str) {
         assert!(!bytes.get(range.end).is_some_and(u8::is_ascii_digit), "a whole run of digits");
         let digits: String = candidate.chars().filter(char::is_ascii_digit).collect();
         let separators = candidate.len() - digits.len();
-        assert!(separators <= 1 && candidate.chars().all(|c| c.is_ascii_digit() || c == '-' || c == '+'));
+        assert!(separators <= 1 && candidate.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | ' ')));
         assert!(matches!(digits.len(), 10 | 12), "{candidate:?}");
         let valid = match digits.len() {
             12 => PersonalIdentityNumber::parse(&digits).is_ok(),
