@@ -130,8 +130,9 @@ impl App {
     /// The documents of these errands as they are now, in three reads (a
     /// missing one is skipped).
     async fn errand_docs(&self, ids: Vec<i64>) -> Result<Vec<ErrandDoc>> {
-        let errands = self.store.errands_with_timelines(&ids).await?;
-        Ok(errands.iter().map(|(errand, timeline)| errand_doc(errand, timeline)).collect())
+        let errands = self.store.errands_by_ids(&ids).await?;
+        let mut timelines = self.store.timelines_of(&ids).await?;
+        Ok(errands.iter().map(|e| errand_doc(e, &timelines.remove(&e.id).unwrap_or_default())).collect())
     }
 
     /// Brings this node's errand index up to the feed: the number of errands
@@ -239,7 +240,7 @@ impl App {
         // yet indexed): each hit is checked against the errand as it is now.
         let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
         let now: std::collections::HashMap<i64, Errand> =
-            self.store.errands_with_timelines(&ids).await?.into_iter().map(|(e, _)| (e.id, e)).collect();
+            self.store.errands_by_ids(&ids).await?.into_iter().map(|e| (e.id, e)).collect();
         let before = results.hits.len();
         results.hits.retain(|hit| now.get(&hit.id).is_some_and(|e| crate::may_see(actor, &e.unit, e.confidential)));
         results.total -= before - results.hits.len();

@@ -108,12 +108,9 @@ pub(crate) mod sqlite {
     /// SQLite has no data-modifying `WITH`; its statements cost no round trip.
     pub const EVENT_WITH_CHANGE: Option<&str> = None;
     pub const VISIBLE: &str = "";
-    pub const VISIBLE_OF_C: &str = "";
     /// `txid` is always 0: the key's range alone, in key order.
-    pub const AFTER: &str = "(txid >= $1 AND seq > $2)";
-    pub const AFTER_C: &str = "(c.txid >= $1 AND c.seq > $2)";
-    pub const ORDER: &str = "seq";
-    pub const ORDER_C: &str = "c.seq";
+    pub const AFTER: &str = "(c.txid >= $1 AND c.seq > $2)";
+    pub const ORDER: &str = "c.seq";
     /// The newest number handed out, never below the floor (a feed pruned
     /// empty has no rows, but its numbers are not reused).
     pub const HEAD: &str = "SELECT CAST(0 AS BIGINT), MAX(COALESCE((SELECT MAX(seq) FROM errand_changes), 0), \
@@ -132,14 +129,10 @@ pub(crate) mod postgres {
          VALUES ($1, $2, $3, $4, $5, $6, $7)) \
          INSERT INTO errand_changes (errand_id, version, kind, at) VALUES ($1, $8, $6, $2)",
     );
-    pub const VISIBLE: &str = " AND txid < CAST(CAST(pg_snapshot_xmin(pg_current_snapshot()) AS TEXT) AS BIGINT)";
-    pub const VISIBLE_OF_C: &str =
-        " AND c.txid < CAST(CAST(pg_snapshot_xmin(pg_current_snapshot()) AS TEXT) AS BIGINT)";
+    pub const VISIBLE: &str = " AND c.txid < CAST(CAST(pg_snapshot_xmin(pg_current_snapshot()) AS TEXT) AS BIGINT)";
     /// A row comparison, so the (txid, seq) index serves it as a range.
-    pub const AFTER: &str = "(txid, seq) > ($1, $2)";
-    pub const AFTER_C: &str = "(c.txid, c.seq) > ($1, $2)";
-    pub const ORDER: &str = "txid, seq";
-    pub const ORDER_C: &str = "c.txid, c.seq";
+    pub const AFTER: &str = "(c.txid, c.seq) > ($1, $2)";
+    pub const ORDER: &str = "c.txid, c.seq";
     /// After a restore from `pg_dump` into another cluster, rows, cursors
     /// and the floor may carry transaction ids this cluster has not reached
     /// (ids are per cluster). Those rows are all final: they move to txid 0,
@@ -171,11 +164,11 @@ macro_rules! impl_feed {
             use sqlx::Row;
 
             use $crate::codec::public_id;
-            use $crate::feed::$dialect::{AFTER, AFTER_C, HEAD, OLDEST_TRANSACTION, ORDER, ORDER_C, VISIBLE, VISIBLE_OF_C};
+            // Every statement names the feed's table `c`, as these fragments do.
+            use $crate::feed::$dialect::{AFTER, HEAD, OLDEST_TRANSACTION, ORDER, VISIBLE};
             use $crate::feed::{ConsumerPosition, ErrandChange, FeedPosition};
             use $crate::{Result, from_micros, micros};
 
-            const VISIBLE_C: &str = VISIBLE_OF_C;
 
             fn position(r: &$row, txid: &str, seq: &str) -> Result<FeedPosition> {
                 Ok(FeedPosition { txid: r.try_get(txid)?, seq: r.try_get(seq)? })
@@ -188,7 +181,7 @@ macro_rules! impl_feed {
                     let sql = format!(
                         "SELECT c.seq, c.txid, c.errand_id, e.public_id, c.version, c.kind, c.at \
                          FROM errand_changes c JOIN errands e ON e.id = c.errand_id \
-                         WHERE {AFTER_C}{VISIBLE_C} ORDER BY {ORDER_C} LIMIT $3"
+                         WHERE {AFTER}{VISIBLE} ORDER BY {ORDER} LIMIT $3"
                     );
                     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
                         .bind(after.txid)
@@ -222,7 +215,7 @@ macro_rules! impl_feed {
                 }
 
                 async fn first_pending_at(&self, after: FeedPosition) -> Result<Option<DateTime<Utc>>> {
-                    let sql = format!("SELECT at FROM errand_changes WHERE {AFTER} ORDER BY {ORDER} LIMIT 1");
+                    let sql = format!("SELECT c.at FROM errand_changes c WHERE {AFTER} ORDER BY {ORDER} LIMIT 1");
                     let at: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
                         .bind(after.txid)
                         .bind(after.seq)
@@ -289,13 +282,12 @@ macro_rules! impl_feed {
                             Box::pin(async move {
                                 // Passed by every durable consumer, and final.
                                 let prunable = format!(
-                                    "at < $1{VISIBLE} AND NOT EXISTS (SELECT 1 FROM feed_consumers f \
-                                     WHERE errand_changes.txid > f.txid \
-                                        OR (errand_changes.txid = f.txid AND errand_changes.seq > f.seq))"
+                                    "c.at < $1{VISIBLE} AND NOT EXISTS (SELECT 1 FROM feed_consumers f \
+                                     WHERE c.txid > f.txid OR (c.txid = f.txid AND c.seq > f.seq))"
                                 );
                                 let top = sqlx::query(sqlx::AssertSqlSafe(format!(
-                                    "SELECT txid, seq FROM errand_changes WHERE {prunable} \
-                                     ORDER BY txid DESC, seq DESC LIMIT 1"
+                                    "SELECT c.txid, c.seq FROM errand_changes c WHERE {prunable} \
+                                     ORDER BY c.txid DESC, c.seq DESC LIMIT 1"
                                 )))
                                 .bind(micros(before))
                                 .fetch_optional(&mut *c)
@@ -303,7 +295,7 @@ macro_rules! impl_feed {
                                 let Some(top) = top else { return Ok(0) };
                                 let top = position(&top, "txid", "seq")?;
                                 let done = sqlx::query(sqlx::AssertSqlSafe(format!(
-                                    "DELETE FROM errand_changes WHERE {prunable} AND {AFTER_NOT}"
+                                    "DELETE FROM errand_changes AS c WHERE {prunable} AND {AFTER_NOT}"
                                 )))
                                 .bind(micros(before))
                                 .bind(top.txid)
@@ -331,7 +323,7 @@ macro_rules! impl_feed {
             }
 
             /// Rows at or before the highest pruned: what the floor covers.
-            const AFTER_NOT: &str = "(txid < $2 OR (txid = $2 AND seq <= $3))";
+            const AFTER_NOT: &str = "(c.txid < $2 OR (c.txid = $2 AND c.seq <= $3))";
         };
     };
 }

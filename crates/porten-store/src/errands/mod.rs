@@ -69,13 +69,15 @@ pub trait ErrandStore: Send + Sync {
         limit: u32,
     ) -> Result<Page<ErrandSummary>>;
     async fn timeline(&self, errand_id: i64) -> Result<Vec<TimelineEvent>>;
-    /// These errands with their parties and timelines, in one read each
-    /// (for a consumer of the change feed that handles a batch). Ids that
-    /// name no errand are left out.
     /// Errand ids after `after`, ascending, at most `limit`: a walk over
     /// every errand (a consumer of the feed rebuilding).
     async fn errand_ids(&self, after: i64, limit: u32) -> Result<Vec<i64>>;
-    async fn errands_with_timelines(&self, ids: &[i64]) -> Result<Vec<(Errand, Vec<TimelineEvent>)>>;
+    /// These errands with their parties, in two reads (for a consumer of
+    /// the change feed that handles a batch). Ids that name no errand are
+    /// left out; the rest come by id.
+    async fn errands_by_ids(&self, ids: &[i64]) -> Result<Vec<Errand>>;
+    /// The timelines of these errands, by errand id, in one read.
+    async fn timelines_of(&self, ids: &[i64]) -> Result<std::collections::HashMap<i64, Vec<TimelineEvent>>>;
     /// The errands of a citizen (*Mina ärenden*), newest first, at most
     /// [`MAX_PAGE_SIZE`]: those they submitted signed in, and those that are
     /// not confidential where they are the applicant by personnummer. Being

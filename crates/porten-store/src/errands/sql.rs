@@ -87,25 +87,31 @@ macro_rules! impl_errands {
             where
                 E: sqlx::Executor<'e, Database = $db>,
             {
-                let rows = sqlx::query(
-                    "SELECT ep.role, ep.name, p.personal_number, ep.organisation_number, ep.contacts \
-                     FROM errand_parties ep LEFT JOIN parties p ON p.id = ep.party_id \
-                     WHERE ep.errand_id = $1 ORDER BY ep.position",
+                let sql = format!("{PARTIES} WHERE ep.errand_id = $1 ORDER BY ep.position");
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(errand_id).fetch_all(executor).await?;
+                rows.iter().map(party_row).collect()
+            }
+
+            /// An errand's parties, with the errand's id for batch reads.
+            const PARTIES: &str = "SELECT ep.errand_id, ep.role, ep.name, p.personal_number, ep.organisation_number, \
+                ep.contacts FROM errand_parties ep LEFT JOIN parties p ON p.id = ep.party_id";
+
+            fn party_row(r: &$row) -> Result<porten_domain::Party> {
+                party(
+                    r.try_get("role")?,
+                    r.try_get("name")?,
+                    r.try_get("personal_number")?,
+                    r.try_get("organisation_number")?,
+                    r.try_get("contacts")?,
                 )
-                .bind(errand_id)
-                .fetch_all(executor)
-                .await?;
-                rows.iter()
-                    .map(|r| {
-                        party(
-                            r.try_get("role")?,
-                            r.try_get("name")?,
-                            r.try_get("personal_number")?,
-                            r.try_get("organisation_number")?,
-                            r.try_get("contacts")?,
-                        )
-                    })
-                    .collect()
+            }
+
+            /// `, `-separated binds of the ids, inside an `IN (` the caller opened.
+            fn push_ids(qb: &mut QueryBuilder<$db>, ids: &[i64]) {
+                let mut list = qb.separated(", ");
+                for id in ids {
+                    list.push_bind(*id);
+                }
             }
 
             async fn append_events(
@@ -379,54 +385,41 @@ macro_rules! impl_errands {
                         .await?)
                 }
 
-                async fn errands_with_timelines(&self, ids: &[i64]) -> Result<Vec<(Errand, Vec<TimelineEvent>)>> {
+                async fn errands_by_ids(&self, ids: &[i64]) -> Result<Vec<Errand>> {
                     if ids.is_empty() {
                         return Ok(Vec::new());
                     }
-                    let select = |sql: &str| {
-                        let mut qb = QueryBuilder::<$db>::new(sql);
-                        let mut list = qb.separated(", ");
-                        for id in ids {
-                            list.push_bind(*id);
-                        }
-                        qb
-                    };
-                    let mut qb = select(&format!("SELECT {ERRAND_COLUMNS} FROM errands WHERE id IN ("));
+                    let mut qb = QueryBuilder::<$db>::new(format!("SELECT {ERRAND_COLUMNS} FROM errands WHERE id IN ("));
+                    push_ids(&mut qb, ids);
                     qb.push(") ORDER BY id");
-                    let errands = qb.build().fetch_all(self.reader()).await?.iter().map(errand_row).collect::<Result<Vec<_>>>()?;
-                    let mut qb = select(
-                        "SELECT ep.errand_id, ep.role, ep.name, p.personal_number, ep.organisation_number, ep.contacts \
-                         FROM errand_parties ep LEFT JOIN parties p ON p.id = ep.party_id WHERE ep.errand_id IN (",
-                    );
+                    let mut errands = qb.build().fetch_all(self.reader()).await?.iter().map(errand_row).collect::<Result<Vec<_>>>()?;
+                    let mut qb = QueryBuilder::<$db>::new(format!("{PARTIES} WHERE ep.errand_id IN ("));
+                    push_ids(&mut qb, ids);
                     qb.push(") ORDER BY ep.errand_id, ep.position");
                     let mut parties: std::collections::HashMap<i64, Vec<porten_domain::Party>> = Default::default();
                     for r in qb.build().fetch_all(self.reader()).await? {
-                        let party = party(
-                            r.try_get("role")?,
-                            r.try_get("name")?,
-                            r.try_get("personal_number")?,
-                            r.try_get("organisation_number")?,
-                            r.try_get("contacts")?,
-                        )?;
-                        parties.entry(r.try_get("errand_id")?).or_default().push(party);
+                        parties.entry(r.try_get("errand_id")?).or_default().push(party_row(&r)?);
                     }
-                    let mut qb = select(
-                        "SELECT errand_id, id, at, actor_kind, actor_id, actor_name, kind, data FROM timeline \
-                         WHERE errand_id IN (",
-                    );
-                    qb.push(") ORDER BY errand_id, id");
+                    for e in &mut errands {
+                        e.parties = parties.remove(&e.id).unwrap_or_default();
+                    }
+                    Ok(errands)
+                }
+
+                async fn timelines_of(&self, ids: &[i64]) -> Result<std::collections::HashMap<i64, Vec<TimelineEvent>>> {
                     let mut timelines: std::collections::HashMap<i64, Vec<TimelineEvent>> = Default::default();
+                    if ids.is_empty() {
+                        return Ok(timelines);
+                    }
+                    let mut qb = QueryBuilder::<$db>::new(
+                        "SELECT errand_id, id, at, actor_kind, actor_id, actor_name, kind, data FROM timeline WHERE errand_id IN (",
+                    );
+                    push_ids(&mut qb, ids);
+                    qb.push(") ORDER BY errand_id, id");
                     for r in qb.build().fetch_all(self.reader()).await? {
                         timelines.entry(r.try_get("errand_id")?).or_default().push(timeline_row(&r)?);
                     }
-                    Ok(errands
-                        .into_iter()
-                        .map(|mut e| {
-                            e.parties = parties.remove(&e.id).unwrap_or_default();
-                            let timeline = timelines.remove(&e.id).unwrap_or_default();
-                            (e, timeline)
-                        })
-                        .collect())
+                    Ok(timelines)
                 }
 
 

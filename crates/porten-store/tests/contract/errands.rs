@@ -438,7 +438,18 @@ async fn a_batch_of_errands_is_read_with_parties_and_timelines_and_every_id_walk
     let note = Command::AddNote { body: "Uppringd".into() };
     s.apply_command(b.public_id, None, &system(), note, t(2026, 3, 1, 11), Arc::new(allow)).await.unwrap();
 
-    let read = s.errands_with_timelines(&[b.id, a.id, b.id + 1000]).await.unwrap();
+    let ids = [b.id, a.id, b.id + 1000];
+    let mut timelines = s.timelines_of(&ids).await.unwrap();
+    let read: Vec<_> = s
+        .errands_by_ids(&ids)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| {
+            let timeline = timelines.remove(&e.id).unwrap_or_default();
+            (e, timeline)
+        })
+        .collect();
     assert_eq!(read.iter().map(|(e, _)| e.id).collect::<Vec<_>>(), [a.id, b.id], "by id; an unknown id is left out");
     for (errand, timeline) in &read {
         let one = s.get_errand(errand.public_id).await.unwrap().unwrap();
@@ -446,7 +457,7 @@ async fn a_batch_of_errands_is_read_with_parties_and_timelines_and_every_id_walk
         assert_eq!(timeline, &s.timeline(errand.id).await.unwrap());
     }
     assert_eq!(read[1].1.len(), 2, "registered, then the note");
-    assert!(s.errands_with_timelines(&[]).await.unwrap().is_empty());
+    assert!(s.errands_by_ids(&[]).await.unwrap().is_empty() && s.timelines_of(&[]).await.unwrap().is_empty());
 
     assert_eq!(s.errand_ids(0, 1).await.unwrap(), [a.id]);
     assert_eq!(s.errand_ids(a.id, 10).await.unwrap(), [b.id]);
