@@ -23,10 +23,9 @@ use crate::{App, AppError, Result, random_bytes};
 pub struct ErrandView {
     pub errand: Errand,
     pub timeline: Vec<TimelineEvent>,
-    /// The errand's service, if the catalogue still has it.
+    /// The errand's service, if the catalogue still has it (for its own
+    /// status words: `porten_domain::catalogue::status_words`).
     pub service: Option<Service>,
-    /// The status in the service's own Swedish words (*Åtgärdas*).
-    pub status_name_sv: String,
 }
 
 /// What the staff errand page shows besides the errand itself.
@@ -134,8 +133,7 @@ impl App {
 
     async fn errand_view(&self, errand: Errand, timeline: Vec<TimelineEvent>) -> Result<ErrandView> {
         let service = self.cached_service(&errand.service_code).await?;
-        let status_name_sv = status_name_sv(service.as_ref(), &errand);
-        Ok(ErrandView { errand, timeline, service, status_name_sv })
+        Ok(ErrandView { errand, timeline, service })
     }
 
     /// The owning unit and the assignee's name of an errand read with
@@ -149,10 +147,10 @@ impl App {
         Ok(ErrandPeople { unit, assignee_name })
     }
 
-    /// The status of an errand in its service's own Swedish words.
-    pub async fn status_name_sv(&self, errand: &Errand) -> Result<String> {
-        let service = self.cached_service(&errand.service_code).await?;
-        Ok(status_name_sv(service.as_ref(), errand))
+    /// The service of an errand, for its own status words; `None` if the
+    /// catalogue no longer has it.
+    pub async fn service_of(&self, errand: &Errand) -> Result<Option<Service>> {
+        self.cached_service(&errand.service_code).await
     }
 
     /// Lists errands the actor may see. Case officers are limited to their
@@ -259,8 +257,4 @@ impl App {
         }
         Ok(errand.masked())
     }
-}
-
-fn status_name_sv(service: Option<&Service>, errand: &Errand) -> String {
-    service.map_or_else(|| errand.lifecycle.name_sv(), |s| s.status_name_sv(errand.lifecycle)).to_owned()
 }

@@ -127,8 +127,7 @@ pub struct CitizenStatus {
 
 impl CitizenStatus {
     pub fn of(service: Option<&Service>, lifecycle: Lifecycle) -> Self {
-        let (sv, en) = lifecycle.citizen_name();
-        let sv = service.and_then(|s| s.status_names_sv.get(&lifecycle)).map_or(sv, String::as_str);
+        let (sv, en) = porten_domain::catalogue::status_words(service, lifecycle, porten_domain::Viewer::Citizen);
         Self { sv: sv.to_owned(), en: en.to_owned() }
     }
 }
@@ -138,6 +137,11 @@ impl CitizenStatus {
 pub enum CitizenEvent {
     Registered,
     Status(CitizenStatus),
+    /// The city's decision (*beslut*), with its text.
+    Decision {
+        outcome: porten_domain::Outcome,
+        text: String,
+    },
     /// A message; `from_city` when the city wrote it.
     Message {
         from_city: bool,
@@ -631,6 +635,7 @@ impl App {
                     EventKind::Message { direction, body } => {
                         CitizenEvent::Message { from_city: direction == Direction::Out, body }
                     }
+                    EventKind::Decided { outcome, text } => CitizenEvent::Decision { outcome, text },
                     _ => return None,
                 };
                 Some((e.at, event))

@@ -59,7 +59,8 @@ pub enum AppError {
     #[error("the errand is closed")]
     Closed,
     /// The errand's state refuses the command: `code` says why
-    /// (`illegal_transition`, `same_unit`, `no_change`).
+    /// (`illegal_transition`, `not_permitted` for the actor's standing,
+    /// `same_unit`, `no_change`).
     #[error("{message}")]
     Refused { code: &'static str, message: String },
     /// It exists already (`what`: `api_key`, `user`, `errand`, …).
@@ -82,6 +83,7 @@ impl From<StoreError> for AppError {
             StoreError::Command(other) => {
                 let code = match other {
                     porten_domain::CommandError::IllegalTransition { .. } => "illegal_transition",
+                    porten_domain::CommandError::NotPermitted { .. } => "not_permitted",
                     porten_domain::CommandError::SameUnit => "same_unit",
                     _ => "no_change",
                 };

@@ -201,6 +201,7 @@ impl CityBuilder {
                 open311_code: None,
                 confidential,
                 status_names_sv: BTreeMap::new(),
+                status_names_en: BTreeMap::new(),
                 keywords: Vec::new(),
                 processing_time_sv: None,
                 processing_time_en: None,

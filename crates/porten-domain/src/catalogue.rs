@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::errand::{Channel, Lifecycle};
+use crate::errand::Channel;
+use crate::lifecycle::{Lifecycle, Viewer};
 use crate::validation::Violations;
 
 /// The short code of a unit, 2–5 upper-case ASCII letters (`UTF`, `KC`).
@@ -101,8 +102,13 @@ pub struct Service {
     pub open311_code: Option<String>,
     /// Errands of this service are secret (*sekretess*) by default.
     pub confidential: bool,
-    /// Display names of lifecycle classes for this service, Swedish.
+    /// The service's own citizen words for lifecycle states (*Åtgärdas*),
+    /// in Swedish and English, for the same states. They replace the
+    /// default citizen words on every citizen surface; staff always see
+    /// the staff words, so one queue reads alike across services.
     pub status_names_sv: BTreeMap<Lifecycle, String>,
+    #[serde(default)]
+    pub status_names_en: BTreeMap<Lifecycle, String>,
     /// Words citizens use for the service (*sökord*), for search.
     #[serde(default)]
     pub keywords: Vec<String>,
@@ -114,10 +120,23 @@ pub struct Service {
 }
 
 impl Service {
-    /// The name a citizen sees for an errand's lifecycle state.
-    pub fn status_name_sv(&self, state: Lifecycle) -> &str {
-        self.status_names_sv.get(&state).map(String::as_str).unwrap_or(state.name_sv())
+    /// The words `viewer` reads for `state` of this service's errands, `(sv, en)`.
+    pub fn status_words(&self, state: Lifecycle, viewer: Viewer) -> (&str, &str) {
+        let (sv, en) = state.words(viewer);
+        match viewer {
+            Viewer::Staff => (sv, en),
+            Viewer::Citizen => (
+                self.status_names_sv.get(&state).map_or(sv, String::as_str),
+                self.status_names_en.get(&state).map_or(en, String::as_str),
+            ),
+        }
     }
+}
+
+/// The words `viewer` reads for `state`, `(sv, en)`: the service's own, if
+/// the catalogue still has the service, else the defaults.
+pub fn status_words(service: Option<&Service>, state: Lifecycle, viewer: Viewer) -> (&str, &str) {
+    service.map_or_else(|| state.words(viewer), |s| s.status_words(state, viewer))
 }
 
 impl Service {
@@ -137,6 +156,19 @@ impl Service {
         }
         if self.channels.is_empty() {
             v.push("channels", "required", "must name at least one channel");
+        }
+        // A service's own words replace the defaults everywhere or nowhere:
+        // in both languages for the same states, resolving never read as closing.
+        if self.status_names_sv.keys().ne(self.status_names_en.keys()) {
+            v.push("status_names_en", "mismatch", "name the same states in Swedish and English");
+        }
+        let words = |s| self.status_words(s, Viewer::Citizen);
+        let (resolved, closed) = (words(Lifecycle::Resolved), words(Lifecycle::Closed));
+        if resolved.0 == closed.0 || resolved.1 == closed.1 {
+            v.push("status_names_sv", "ambiguous", "resolved and closed must not share a word");
+        }
+        for name in self.status_names_sv.values().chain(self.status_names_en.values()) {
+            v.text("status_names", name, 60);
         }
         v.into_result(())
     }

@@ -10,8 +10,11 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::access::Actor;
 use crate::catalogue::UnitCode;
 use crate::ids::PublicId;
+pub use crate::lifecycle::{Decision, Lifecycle, Outcome};
+use crate::lifecycle::{MoveRefusal, Needs, Standing};
 use crate::personnummer::{OrganisationNumber, PersonalIdentityNumber};
 use crate::registry::RegistryNumber;
 use crate::validation::Violations;
@@ -74,73 +77,6 @@ impl Priority {
     }
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|c| c.as_str() == s)
-    }
-}
-
-/// The fixed lifecycle classes of an errand. Services give them their own
-/// display names (see [`crate::Service::status_name_sv`]), but rules such as
-/// SLA clocks and "Mina ärenden" work on these classes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Lifecycle {
-    New,
-    Open,
-    InProgress,
-    /// Waiting for the citizen (*väntar på komplettering*); SLA clocks pause.
-    WaitingForCitizen,
-    Resolved,
-    Closed,
-}
-
-impl Lifecycle {
-    pub const ALL: [Lifecycle; 6] =
-        [Self::New, Self::Open, Self::InProgress, Self::WaitingForCitizen, Self::Resolved, Self::Closed];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::New => "new",
-            Self::Open => "open",
-            Self::InProgress => "in_progress",
-            Self::WaitingForCitizen => "waiting_for_citizen",
-            Self::Resolved => "resolved",
-            Self::Closed => "closed",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == s)
-    }
-    /// Default Swedish display name.
-    pub fn name_sv(self) -> &'static str {
-        match self {
-            Self::New => "Ny",
-            Self::Open => "Öppen",
-            Self::InProgress => "Under handläggning",
-            Self::WaitingForCitizen => "Väntar på komplettering",
-            Self::Resolved => "Avslutad",
-            Self::Closed => "Arkiverad",
-        }
-    }
-    /// The status in the words citizens see everywhere (the tracking page,
-    /// Mina ärenden, e-mail), in Swedish and English. A service may name a
-    /// state in its own Swedish words instead (`Service::status_names_sv`).
-    pub fn citizen_name(self) -> (&'static str, &'static str) {
-        match self {
-            Self::New | Self::Open => ("Mottaget", "Received"),
-            Self::InProgress => ("Handläggs", "Being handled"),
-            Self::WaitingForCitizen => ("Väntar på svar från dig", "Waiting for your reply"),
-            Self::Resolved => ("Klart", "Done"),
-            Self::Closed => ("Avslutat", "Closed"),
-        }
-    }
-    /// Which state changes are allowed. A closed errand can only be reopened.
-    pub fn can_become(self, to: Lifecycle) -> bool {
-        use Lifecycle::*;
-        match (self, to) {
-            (a, b) if a == b => false,
-            (_, New) => false,
-            (Closed, Open) => true,
-            (Closed, _) => false,
-            _ => true,
-        }
     }
 }
 
@@ -458,24 +394,54 @@ pub enum Direction {
 /// A change someone asks for. Validated by [`Errand::apply`].
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
-    AddMessage { direction: Direction, body: String },
-    AddNote { body: String },
-    ChangeStatus { to: Lifecycle, reason: Option<String> },
-    Assign { assignee: Option<i64> },
-    HandOver { to_unit: UnitCode, reason: String },
-    Escalate { reason: String },
+    AddMessage {
+        direction: Direction,
+        body: String,
+    },
+    AddNote {
+        body: String,
+    },
+    /// Resolving needs a decision; closing without one, and reopening, a reason.
+    ChangeStatus {
+        to: Lifecycle,
+        reason: Option<String>,
+        decision: Option<Decision>,
+    },
+    Assign {
+        assignee: Option<i64>,
+    },
+    HandOver {
+        to_unit: UnitCode,
+        reason: String,
+    },
+    Escalate {
+        reason: String,
+    },
 }
 
 impl Command {
+    /// A status change without a decision, with a reason if given.
+    pub fn status(to: Lifecycle, reason: Option<&str>) -> Command {
+        Command::ChangeStatus { to, reason: reason.map(str::to_owned), decision: None }
+    }
+
+    /// Resolves an errand with a decision.
+    pub fn resolve(outcome: Outcome, text: &str) -> Command {
+        let decision = Decision { outcome, text: text.to_owned() };
+        Command::ChangeStatus { to: Lifecycle::Resolved, reason: None, decision: Some(decision) }
+    }
+
     /// Whether someone typed a personal identity number into the command's text.
     pub fn has_personal_number(&self) -> bool {
         match self {
             Self::AddMessage { body: text, .. }
             | Self::AddNote { body: text }
             | Self::HandOver { reason: text, .. }
-            | Self::Escalate { reason: text }
-            | Self::ChangeStatus { reason: Some(text), .. } => has_personal_number(text),
-            Self::ChangeStatus { reason: None, .. } | Self::Assign { .. } => false,
+            | Self::Escalate { reason: text } => has_personal_number(text),
+            Self::ChangeStatus { reason, decision, .. } => {
+                reason.iter().chain(decision.iter().map(|d| &d.text)).any(|t| has_personal_number(t))
+            }
+            Self::Assign { .. } => false,
         }
     }
 }
@@ -484,13 +450,39 @@ impl Command {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
-    Registered { registry_number: String, channel: Channel },
-    Message { direction: Direction, body: String },
-    Note { body: String },
-    StatusChanged { from: Lifecycle, to: Lifecycle, reason: Option<String> },
-    Assigned { from: Option<i64>, to: Option<i64> },
-    HandedOver { from_unit: String, to_unit: String, reason: String },
-    Escalated { reason: String },
+    Registered {
+        registry_number: String,
+        channel: Channel,
+    },
+    Message {
+        direction: Direction,
+        body: String,
+    },
+    Note {
+        body: String,
+    },
+    StatusChanged {
+        from: Lifecycle,
+        to: Lifecycle,
+        reason: Option<String>,
+    },
+    /// A decision (*beslut*), recorded just before the status change it brings.
+    Decided {
+        outcome: Outcome,
+        text: String,
+    },
+    Assigned {
+        from: Option<i64>,
+        to: Option<i64>,
+    },
+    HandedOver {
+        from_unit: String,
+        to_unit: String,
+        reason: String,
+    },
+    Escalated {
+        reason: String,
+    },
 }
 
 impl EventKind {
@@ -499,7 +491,9 @@ impl EventKind {
         match self {
             Self::Message { body, .. } | Self::Note { body } => vec![body],
             Self::StatusChanged { reason: Some(reason), .. } => vec![reason],
-            Self::HandedOver { reason, .. } | Self::Escalated { reason } => vec![reason],
+            Self::HandedOver { reason, .. } | Self::Escalated { reason } | Self::Decided { text: reason, .. } => {
+                vec![reason]
+            }
             Self::Registered { .. } | Self::StatusChanged { reason: None, .. } | Self::Assigned { .. } => vec![],
         }
     }
@@ -524,6 +518,7 @@ impl EventKind {
             Self::Message { .. } => "message",
             Self::Note { .. } => "note",
             Self::StatusChanged { .. } => "status_changed",
+            Self::Decided { .. } => "decided",
             Self::Assigned { .. } => "assigned",
             Self::HandedOver { .. } => "handed_over",
             Self::Escalated { .. } => "escalated",
@@ -555,6 +550,10 @@ pub enum CommandError {
     Invalid(Violations),
     #[error("an errand cannot go from {from} to {to}")]
     IllegalTransition { from: &'static str, to: &'static str },
+    /// The move exists, but not for the actor's standing (the contact center
+    /// never decides or closes another unit's errand).
+    #[error("you may not move this errand from {from} to {to}")]
+    NotPermitted { from: &'static str, to: &'static str },
     #[error("the errand already belongs to that unit")]
     SameUnit,
     #[error("nothing would change")]
@@ -562,9 +561,12 @@ pub enum CommandError {
 }
 
 impl Errand {
-    /// Applies a command at time `now`. Pure: returns the new state (with a
-    /// bumped version) and the timeline events, or why the command is refused.
-    pub fn apply(&self, command: Command, now: DateTime<Utc>) -> Result<Transition, CommandError> {
+    /// Applies a command by `actor` at time `now`. Pure: returns the new
+    /// state (with a bumped version) and the timeline events, or why the
+    /// command is refused. Status changes follow the lifecycle table
+    /// ([`crate::lifecycle::MOVES`]) for where the actor stands towards
+    /// this errand; access to the errand is the caller's to check.
+    pub fn apply(&self, actor: &Actor, command: Command, now: DateTime<Utc>) -> Result<Transition, CommandError> {
         let mut next = self.clone();
         let mut events = Vec::new();
         let text = |field: &str, body: &str, max: usize| -> Result<String, CommandError> {
@@ -583,11 +585,31 @@ impl Errand {
             Command::AddNote { body } => {
                 events.push(EventKind::Note { body: text("body", &body, MAX_TEXT)? });
             }
-            Command::ChangeStatus { to, reason } => {
-                if !self.lifecycle.can_become(to) {
-                    return Err(CommandError::IllegalTransition { from: self.lifecycle.as_str(), to: to.as_str() });
-                }
+            Command::ChangeStatus { to, reason, decision } => {
+                let (from, into) = (self.lifecycle.as_str(), to.as_str());
+                let standing = Standing::of(actor, &self.unit).ok_or(CommandError::NotPermitted { from, to: into })?;
+                let needs = crate::lifecycle::rule(self.lifecycle, to, standing).map_err(|r| match r {
+                    MoveRefusal::Illegal => CommandError::IllegalTransition { from, to: into },
+                    MoveRefusal::NotPermitted => CommandError::NotPermitted { from, to: into },
+                })?;
                 let reason = reason.filter(|r| !r.trim().is_empty()).map(|r| text("reason", &r, 2000)).transpose()?;
+                let mut v = Violations::new();
+                match needs {
+                    Needs::Reason if reason.is_none() => v.push("reason", "required", "say why"),
+                    Needs::Decision if decision.is_none() => {
+                        v.push("decision.outcome", "required", "resolving an errand needs a decision")
+                    }
+                    Needs::Nothing | Needs::Reason if decision.is_some() => {
+                        v.push("decision.outcome", "not_allowed", "only resolving takes a decision")
+                    }
+                    _ => {}
+                }
+                if !v.is_empty() {
+                    return Err(CommandError::Invalid(v));
+                }
+                if let Some(Decision { outcome, text }) = decision {
+                    events.push(EventKind::Decided { outcome, text });
+                }
                 events.push(next.set_lifecycle(to, reason, now));
             }
             Command::Assign { assignee } => {
@@ -667,6 +689,19 @@ mod tests {
         }
     }
 
+    fn officer() -> Actor {
+        Actor::User {
+            id: 5,
+            name: "Handläggare".into(),
+            role: crate::Role::CaseOfficer,
+            unit: Some(UnitCode::parse("TK").unwrap()),
+        }
+    }
+
+    fn status(to: Lifecycle, reason: Option<&str>) -> Command {
+        Command::ChangeStatus { to, reason: reason.map(Into::into), decision: None }
+    }
+
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 3, 3, 10, 0, 0).unwrap()
     }
@@ -674,21 +709,23 @@ mod tests {
     #[test]
     fn status_change_bumps_version_and_records_event() {
         let e = errand();
-        let t =
-            e.apply(Command::ChangeStatus { to: Lifecycle::Resolved, reason: Some("Lagat".into()) }, now()).unwrap();
+        let decision = Decision { outcome: Outcome::Answered, text: "Hålet är lagat".into() };
+        let resolve = Command::ChangeStatus { to: Lifecycle::Resolved, reason: None, decision: Some(decision) };
+        let t = e.apply(&officer(), resolve, now()).unwrap();
         assert_eq!(t.errand.lifecycle, Lifecycle::Resolved);
         assert_eq!(t.errand.version, 2);
         assert_eq!(t.errand.resolved_at, Some(now()));
         assert_eq!(
             t.events,
-            vec![EventKind::StatusChanged {
-                from: Lifecycle::New,
-                to: Lifecycle::Resolved,
-                reason: Some("Lagat".into())
-            }]
+            vec![
+                EventKind::Decided { outcome: Outcome::Answered, text: "Hålet är lagat".into() },
+                EventKind::StatusChanged { from: Lifecycle::New, to: Lifecycle::Resolved, reason: None }
+            ]
         );
-        // Reopening clears the resolved time.
-        let t2 = t.errand.apply(Command::ChangeStatus { to: Lifecycle::Open, reason: None }, now()).unwrap();
+        // Reopening says why, and clears the resolved time.
+        let refused = t.errand.apply(&officer(), status(Lifecycle::Open, None), now()).unwrap_err();
+        assert!(matches!(refused, CommandError::Invalid(v) if v.0[0].field == "reason"));
+        let t2 = t.errand.apply(&officer(), status(Lifecycle::Open, Some("Hålet är tillbaka")), now()).unwrap();
         assert_eq!(t2.errand.resolved_at, None);
     }
 
@@ -696,17 +733,53 @@ mod tests {
     fn closed_errands_can_only_be_reopened() {
         let mut e = errand();
         e.lifecycle = Lifecycle::Closed;
-        let err = e.apply(Command::ChangeStatus { to: Lifecycle::InProgress, reason: None }, now()).unwrap_err();
+        let err = e.apply(&officer(), status(Lifecycle::InProgress, None), now()).unwrap_err();
         assert_eq!(err, CommandError::IllegalTransition { from: "closed", to: "in_progress" });
-        assert!(e.apply(Command::ChangeStatus { to: Lifecycle::Open, reason: None }, now()).is_ok());
-        assert!(e.apply(Command::ChangeStatus { to: Lifecycle::Closed, reason: None }, now()).is_err());
+        assert!(e.apply(&officer(), status(Lifecycle::Open, Some("Ny uppgift")), now()).is_ok());
+        assert!(e.apply(&officer(), status(Lifecycle::Closed, Some("x")), now()).is_err());
+    }
+
+    #[test]
+    fn the_contact_center_may_not_resolve_or_close_another_units_errand() {
+        let agent = Actor::User {
+            id: 9,
+            name: "Agent".into(),
+            role: crate::Role::Agent,
+            unit: Some(UnitCode::parse("KC").unwrap()),
+        };
+        let decision = Decision { outcome: Outcome::Answered, text: "Klart".into() };
+        let resolve = Command::ChangeStatus { to: Lifecycle::Resolved, reason: None, decision: Some(decision) };
+        assert_eq!(
+            errand().apply(&agent, resolve, now()).unwrap_err(),
+            CommandError::NotPermitted { from: "new", to: "resolved" }
+        );
+        let close = status(Lifecycle::Closed, Some("Dubblett"));
+        assert_eq!(
+            errand().apply(&agent, close.clone(), now()).unwrap_err(),
+            CommandError::NotPermitted { from: "new", to: "closed" }
+        );
+        // Closing without a decision needs a reason; with one, the owning unit may.
+        let bare = errand().apply(&officer(), status(Lifecycle::Closed, Some("  ")), now()).unwrap_err();
+        assert!(matches!(bare, CommandError::Invalid(v) if v.0[0].field == "reason"));
+        assert!(errand().apply(&officer(), close, now()).is_ok());
+        // Resolving without a decision is refused, as is a decision on another move.
+        let undecided = errand().apply(&officer(), status(Lifecycle::Resolved, None), now()).unwrap_err();
+        assert!(matches!(undecided, CommandError::Invalid(v) if v.0[0].field == "decision.outcome"));
+        let stray = Command::ChangeStatus {
+            to: Lifecycle::InProgress,
+            reason: None,
+            decision: Some(Decision { outcome: Outcome::Granted, text: "x".into() }),
+        };
+        assert!(matches!(errand().apply(&agent, stray, now()).unwrap_err(), CommandError::Invalid(_)));
     }
 
     #[test]
     fn citizen_reply_resumes_waiting_errand() {
         let mut e = errand();
         e.lifecycle = Lifecycle::WaitingForCitizen;
-        let t = e.apply(Command::AddMessage { direction: Direction::In, body: "Här är bilden".into() }, now()).unwrap();
+        let t = e
+            .apply(&officer(), Command::AddMessage { direction: Direction::In, body: "Här är bilden".into() }, now())
+            .unwrap();
         assert_eq!(t.errand.lifecycle, Lifecycle::InProgress);
         assert_eq!(t.events.len(), 2);
         assert_eq!(t.errand.version, 2, "one command is one version, however many events");
@@ -715,23 +788,30 @@ mod tests {
     #[test]
     fn assignment_opens_new_errand_and_handover_clears_assignee() {
         let e = errand();
-        let t = e.apply(Command::Assign { assignee: Some(5) }, now()).unwrap();
+        let t = e.apply(&officer(), Command::Assign { assignee: Some(5) }, now()).unwrap();
         assert_eq!(t.errand.lifecycle, Lifecycle::Open);
-        assert_eq!(e.apply(Command::Assign { assignee: None }, now()).unwrap_err(), CommandError::NoChange);
+        assert_eq!(e.apply(&officer(), Command::Assign { assignee: None }, now()).unwrap_err(), CommandError::NoChange);
         let h = t
             .errand
-            .apply(Command::HandOver { to_unit: UnitCode::parse("MF").unwrap(), reason: "Miljöfråga".into() }, now())
+            .apply(
+                &officer(),
+                Command::HandOver { to_unit: UnitCode::parse("MF").unwrap(), reason: "Miljöfråga".into() },
+                now(),
+            )
             .unwrap();
         assert_eq!(h.errand.unit.as_str(), "MF");
         assert_eq!(h.errand.assignee, None);
-        let same =
-            h.errand.apply(Command::HandOver { to_unit: UnitCode::parse("MF").unwrap(), reason: "x".into() }, now());
+        let same = h.errand.apply(
+            &officer(),
+            Command::HandOver { to_unit: UnitCode::parse("MF").unwrap(), reason: "x".into() },
+            now(),
+        );
         assert_eq!(same.unwrap_err(), CommandError::SameUnit);
     }
 
     #[test]
     fn empty_note_is_rejected() {
-        let err = errand().apply(Command::AddNote { body: "  ".into() }, now()).unwrap_err();
+        let err = errand().apply(&officer(), Command::AddNote { body: "  ".into() }, now()).unwrap_err();
         assert!(matches!(err, CommandError::Invalid(v) if v.0[0].field == "body"));
     }
 

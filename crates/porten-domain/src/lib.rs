@@ -19,6 +19,7 @@ pub mod errand_list;
 pub mod eservice;
 pub mod ids;
 pub mod knowledge;
+pub mod lifecycle;
 pub mod personnummer;
 pub mod planning;
 pub mod registry;
@@ -29,10 +30,11 @@ pub use access::{Actor, Role, Scope};
 pub use catalogue::{Audience, Service, Unit, UnitCode};
 pub use contact::{ContactOutcome, ContactTopic, LoggedContact, RawLoggedContact};
 pub use errand::{
-    Channel, Command, CommandError, ContactChannel, Direction, Errand, EventKind, Lifecycle, NewErrand, Party,
-    PartyRole, Priority, RawErrand, RawParty, TimelineEvent, Transition,
+    Channel, Command, CommandError, ContactChannel, Direction, Errand, EventKind, NewErrand, Party, PartyRole,
+    Priority, RawErrand, RawParty, TimelineEvent, Transition,
 };
 pub use ids::PublicId;
+pub use lifecycle::{Decision, Lifecycle, Outcome, Standing, Viewer};
 pub use personnummer::{OrganisationNumber, PersonalIdentityNumber};
 pub use registry::RegistryNumber;
 pub use validation::{FieldViolation, Violations};

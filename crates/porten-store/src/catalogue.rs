@@ -30,8 +30,10 @@ macro_rules! impl_catalogue {
             use $crate::codec::*;
 
             fn service_row(row: &$row) -> Result<Service> {
-                let status_names: BTreeMap<String, String> =
-                    from_json(row.try_get("status_names_sv")?, "status names")?;
+                let names = |column: &str| -> Result<BTreeMap<porten_domain::Lifecycle, String>> {
+                    let names: BTreeMap<String, String> = from_json(row.try_get(column)?, "status names")?;
+                    names.into_iter().map(|(k, v)| Ok((lifecycle(&k)?, v))).collect()
+                };
                 Ok(Service {
                     code: row.try_get("code")?,
                     unit: unit_code(row.try_get("unit_code")?)?,
@@ -43,10 +45,8 @@ macro_rules! impl_catalogue {
                     channels: from_json(row.try_get("channels")?, "channels")?,
                     open311_code: row.try_get("open311_code")?,
                     confidential: row.try_get("confidential")?,
-                    status_names_sv: status_names
-                        .into_iter()
-                        .map(|(k, v)| Ok((lifecycle(&k)?, v)))
-                        .collect::<Result<_>>()?,
+                    status_names_sv: names("status_names_sv")?,
+                    status_names_en: names("status_names_en")?,
                     keywords: from_json(row.try_get("keywords")?, "keywords")?,
                     processing_time_sv: row.try_get("processing_time_sv")?,
                     processing_time_en: row.try_get("processing_time_en")?,
@@ -98,8 +98,9 @@ macro_rules! impl_catalogue {
                     self.writer()
                         .write(move |c| {
                             Box::pin(async move {
-                                let status_names: BTreeMap<&str, &str> =
-                                    s.status_names_sv.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                                let names = |n: &BTreeMap<porten_domain::Lifecycle, String>| {
+                                    json(&n.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect::<BTreeMap<_, _>>())
+                                };
                                 let unit_exists: Option<i64> =
                                     sqlx::query_scalar("SELECT CAST(1 AS BIGINT) FROM units WHERE code = $1")
                                         .bind(s.unit.as_str())
@@ -110,8 +111,9 @@ macro_rules! impl_catalogue {
                                 }
                                 sqlx::query(
                                     "INSERT INTO services (code, unit_code, name_sv, name_en, description_sv, \
-                                     description_en, audiences, channels, open311_code, confidential, status_names_sv, keywords, processing_time_sv, processing_time_en) \
-                                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+                                     description_en, audiences, channels, open311_code, confidential, status_names_sv, keywords, processing_time_sv, processing_time_en, \
+                                     status_names_en) \
+                                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
                                      ON CONFLICT (code) DO UPDATE SET unit_code = excluded.unit_code, \
                                      name_sv = excluded.name_sv, name_en = excluded.name_en, \
                                      description_sv = excluded.description_sv, description_en = excluded.description_en, \
@@ -119,7 +121,8 @@ macro_rules! impl_catalogue {
                                      open311_code = excluded.open311_code, confidential = excluded.confidential, \
                                      status_names_sv = excluded.status_names_sv, keywords = excluded.keywords, \
                                      processing_time_sv = excluded.processing_time_sv, \
-                                     processing_time_en = excluded.processing_time_en",
+                                     processing_time_en = excluded.processing_time_en, \
+                                     status_names_en = excluded.status_names_en",
                                 )
                                 .bind(&s.code)
                                 .bind(s.unit.as_str())
@@ -131,10 +134,11 @@ macro_rules! impl_catalogue {
                                 .bind(json(&s.channels))
                                 .bind(&s.open311_code)
                                 .bind(s.confidential)
-                                .bind(json(&status_names))
+                                .bind(names(&s.status_names_sv))
                                 .bind(json(&s.keywords))
                                 .bind(&s.processing_time_sv)
                                 .bind(&s.processing_time_en)
+                                .bind(names(&s.status_names_en))
                                 .execute(&mut *c)
                                 .await?;
                                 search_sql::insert_change(c, $crate::knowledge::CHANGE_SERVICE, &s.code).await

@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use porten_app::{AppError, ListQuery};
 use porten_domain::errand::{ContactChannel, RawErrand, RawParty};
 use porten_domain::errand_list::{ErrandSummary, RawListQuery};
-use porten_domain::{Errand, PublicId, Violations};
+use porten_domain::{Errand, PublicId, Viewer, Violations};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
@@ -268,8 +268,11 @@ pub struct ErrandOut {
     /// Lifecycle class: new, open, in_progress, waiting_for_citizen, resolved, closed.
     #[schema(value_type = values::Status)]
     pub status: String,
-    /// The service's Swedish display name for the status.
+    /// The status in the citizen's Swedish words (the service's own, if it
+    /// names the state): `status_labels.citizen.sv`.
     pub status_name: String,
+    /// The status in every audience's words, as Porten's pages show it.
+    pub status_labels: StatusLabels,
     /// Code of the unit that owns the errand now.
     pub unit: String,
     pub assignee_id: Option<i64>,
@@ -284,8 +287,29 @@ pub struct ErrandOut {
     pub resolved_at: Option<DateTime<Utc>>,
 }
 
-fn errand_out(e: Errand, status_name: String) -> ErrandOut {
+/// A status in Swedish and English.
+#[derive(Serialize, ToSchema)]
+pub struct Words {
+    pub sv: String,
+    pub en: String,
+}
+
+/// A status as staff and as the citizen read it.
+#[derive(Serialize, ToSchema)]
+pub struct StatusLabels {
+    pub staff: Words,
+    pub citizen: Words,
+}
+
+fn errand_out(e: Errand, service: Option<&porten_domain::Service>) -> ErrandOut {
+    let words = |viewer| {
+        let (sv, en) = porten_domain::catalogue::status_words(service, e.lifecycle, viewer);
+        Words { sv: sv.to_owned(), en: en.to_owned() }
+    };
+    let status_labels = StatusLabels { staff: words(Viewer::Staff), citizen: words(Viewer::Citizen) };
     ErrandOut {
+        status_name: status_labels.citizen.sv.clone(),
+        status_labels,
         id: e.public_id.to_string(),
         registry_number: e.registry_number.to_string(),
         service_code: e.service_code,
@@ -294,7 +318,6 @@ fn errand_out(e: Errand, status_name: String) -> ErrandOut {
         channel: e.channel.as_str().to_owned(),
         priority: e.priority.as_str().to_owned(),
         status: e.lifecycle.as_str().to_owned(),
-        status_name,
         unit: e.unit.to_string(),
         assignee_id: e.assignee,
         stakeholders: e
@@ -330,8 +353,8 @@ fn errand_out(e: Errand, status_name: String) -> ErrandOut {
 }
 
 async fn with_status_name(state: &AppState, e: Errand) -> ApiResult<ErrandOut> {
-    let name = state.app.status_name_sv(&e).await?;
-    Ok(errand_out(e, name))
+    let service = state.app.service_of(&e).await?;
+    Ok(errand_out(e, service.as_ref()))
 }
 
 fn errand_response(status: StatusCode, out: ErrandOut) -> Response {
@@ -508,7 +531,7 @@ async fn get_errand(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let view = state.app.read_errand(&actor, parse_id(&id)?, Some("api")).await?;
-    Ok(errand_response(StatusCode::OK, errand_out(view.errand, view.status_name_sv)))
+    Ok(errand_response(StatusCode::OK, errand_out(view.errand, view.service.as_ref())))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -101,6 +101,10 @@ fn render_view(state: &AppState, t: Tr, nav: Nav, view: CitizenView, flags: &Fla
             let (who, text) = match e {
                 CitizenEvent::Registered => ("status", t.get("track-event-registered")),
                 CitizenEvent::Status(s) => ("status", t.with1("track-event-status", "status", t.pick(&s.sv, &s.en))),
+                CitizenEvent::Decision { outcome, text } => {
+                    let (sv, en) = outcome.words();
+                    ("city", format!("{}: {text}", t.with1("track-event-decision", "outcome", t.pick(sv, en))))
+                }
                 CitizenEvent::Message { from_city: true, body } => ("city", body.clone()),
                 CitizenEvent::Message { from_city: false, body } => ("you", body.clone()),
             };

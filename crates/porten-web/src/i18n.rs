@@ -103,6 +103,13 @@ impl Tr {
         self.with(key, &[(name, value.to_string())])
     }
 
+    /// A state in staff words (the citizen's words come with the service's
+    /// own: `porten_domain::catalogue::status_words`).
+    pub fn staff_status(&self, state: porten_domain::Lifecycle) -> &'static str {
+        let (sv, en) = state.words(porten_domain::Viewer::Staff);
+        self.pick(sv, en)
+    }
+
     /// Picks the Swedish or English variant of a stored text.
     pub fn pick<'a>(&self, sv: &'a str, en: &'a str) -> &'a str {
         match self.lang {

@@ -77,6 +77,10 @@ impl From<AppError> for Problem {
                 .detail("the draft has expired or was never started; start again"),
             AppError::Closed => Problem::new(StatusCode::CONFLICT, "closed", "The errand is closed")
                 .detail("a closed errand takes no replies; reopen it to change it"),
+            // The move exists, but the caller's standing may not make it.
+            AppError::Refused { code: code @ "not_permitted", message } => {
+                Problem::new(StatusCode::FORBIDDEN, code, "Your role may not make this change").detail(message)
+            }
             AppError::Refused { code, message } => {
                 Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code, "The errand's state refuses the command")
                     .detail(message)

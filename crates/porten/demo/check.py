@@ -24,6 +24,9 @@ AUDIENCES = {"resident", "parent", "pupil", "business", "senior"}
 CHANNELS = {"web", "email", "phone", "visit", "open311", "api"}
 LIFECYCLE = {"new", "open", "in_progress", "waiting_for_citizen", "resolved", "closed"}
 EMAIL_DOMAINS = {"example.com", "example.org"}
+# The words a state falls back to when a service does not name it.
+STATUS_DEFAULTS_SV = {"resolved": "Klart", "closed": "Avslutat"}
+STATUS_DEFAULTS_EN = {"resolved": "Done", "closed": "Closed"}
 VISIBILITY = {"public", "internal"}
 KB_EN_KEYS = ("title_en", "summary_en", "body_en")
 RELEVANCE_WHY = {"stemming", "compound", "diacritics", "typo", "synonym",
@@ -65,7 +68,7 @@ SCHEMA = {
                   "description_en", "processing_time_sv", "processing_time_en",
                   "audiences", "channels", "confidential",
                   "weight", "keywords_sv", "examples"},
-                 {"open311_code", "status_names"}),
+                 {"open311_code", "status_names", "status_names_en"}),
     "examples": ({"title", "description"}, set()),
     "people": ({"given_name", "family_name", "street", "postal_code",
                 "locality", "birth_year"}, {"email", "phone"}),
@@ -320,16 +323,34 @@ def main() -> int:
             err(w, "`keywords_sv` must be 3–8 non-empty strings")
         elif len(set(x.lower() for x in kw)) != len(kw):
             err(w, "`keywords_sv` has duplicates")
-        sn = s.get("status_names")
-        if sn is not None:
+        names = {}
+        for key in ("status_names", "status_names_en"):
+            sn = s.get(key)
+            if sn is None:
+                continue
             if not isinstance(sn, dict) or not sn:
-                err(w, "`status_names` must be a non-empty table")
-            else:
-                for k, v in sn.items():
-                    if k not in LIFECYCLE:
-                        err(w, f"status_names key `{k}` is not a lifecycle class")
-                    if not isinstance(v, str) or not v.strip() or len(v) > 40:
-                        err(w, f"status_names.{k} must be a short non-empty string")
+                err(w, f"`{key}` must be a non-empty table")
+                continue
+            for k, v in sn.items():
+                if k not in LIFECYCLE:
+                    err(w, f"{key} key `{k}` is not a lifecycle class")
+                if not isinstance(v, str) or not v.strip() or len(v) > 40:
+                    err(w, f"{key}.{k} must be a short non-empty string")
+            names[key] = sn
+        has_sv, has_en = "status_names" in s, "status_names_en" in s
+        if has_sv != has_en:
+            missing = "status_names_en" if has_sv else "status_names"
+            err(w, f"`{missing}` missing: `status_names` and `status_names_en` go together")
+        elif len(names) == 2 and set(names["status_names"]) != set(names["status_names_en"]):
+            err(w, "`status_names` and `status_names_en` name different states")
+        # A citizen must be able to tell "resolved" from "closed" once the
+        # unnamed states fall back to the defaults.
+        for key, defaults in (("status_names", STATUS_DEFAULTS_SV),
+                              ("status_names_en", STATUS_DEFAULTS_EN)):
+            sn = {**defaults, **names.get(key, {})}
+            if isinstance(sn["resolved"], str) and isinstance(sn["closed"], str) \
+                    and sn["resolved"].strip().lower() == sn["closed"].strip().lower():
+                err(w, f"{key}: resolved and closed read the same ({sn['resolved']!r})")
         ex = s.get("examples")
         if not isinstance(ex, list) or len(ex) != 5:
             err(w, "exactly 5 examples expected")

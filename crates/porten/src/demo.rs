@@ -20,7 +20,7 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Datelike, Duration, TimeZone, Timelike, Utc};
 use porten_app::{App, ManualClock};
 use porten_domain::errand::{Direction, RawErrand, RawParty};
-use porten_domain::{Actor, Audience, Channel, Command, Lifecycle, Role, Scope, Service, Unit, UnitCode};
+use porten_domain::{Actor, Audience, Channel, Command, Lifecycle, Outcome, Role, Scope, Service, Unit, UnitCode};
 use serde::Deserialize;
 
 const CITY_TOML: &str = include_str!("../demo/city.toml");
@@ -140,6 +140,8 @@ struct ServiceDef {
     processing_time_en: Option<String>,
     #[serde(default)]
     status_names: BTreeMap<String, String>,
+    #[serde(default)]
+    status_names_en: BTreeMap<String, String>,
     examples: Vec<Example>,
 }
 
@@ -340,11 +342,8 @@ async fn seed_catalogue(app: &App, demo: &Actor, file: &CityFile) -> Result<()> 
             channels: s.channels.clone(),
             open311_code: s.open311_code.clone(),
             confidential: s.confidential,
-            status_names_sv: s
-                .status_names
-                .iter()
-                .map(|(k, v)| Ok((Lifecycle::parse(k).with_context(|| format!("status {k}"))?, v.clone())))
-                .collect::<Result<_>>()?,
+            status_names_sv: status_names(&s.status_names)?,
+            status_names_en: status_names(&s.status_names_en)?,
             keywords: s.keywords_sv.clone(),
             processing_time_sv: s.processing_time_sv.clone(),
             processing_time_en: s.processing_time_en.clone(),
@@ -352,6 +351,10 @@ async fn seed_catalogue(app: &App, demo: &Actor, file: &CityFile) -> Result<()> 
         app.define_service(demo, &service).await.with_context(|| format!("service {}", s.code))?;
     }
     Ok(())
+}
+
+fn status_names(names: &BTreeMap<String, String>) -> Result<BTreeMap<Lifecycle, String>> {
+    names.iter().map(|(k, v)| Ok((Lifecycle::parse(k).with_context(|| format!("status {k}"))?, v.clone()))).collect()
 }
 
 /// The demo staff the seeder acts as.
@@ -520,13 +523,10 @@ async fn seed_errands(app: &App, file: &CityFile, officers: &BTreeMap<String, (i
         let mut steps: Vec<Command> = Vec::new();
         if age_days >= 1 && rng.chance(85) {
             steps.push(Command::Assign { assignee: Some(*officer_id) });
-            steps.push(Command::ChangeStatus { to: Lifecycle::InProgress, reason: None });
+            steps.push(Command::status(Lifecycle::InProgress, None));
         }
         if age_days >= 3 && rng.chance(20) {
-            steps.push(Command::ChangeStatus {
-                to: Lifecycle::WaitingForCitizen,
-                reason: Some("Vi behöver fler uppgifter".into()),
-            });
+            steps.push(Command::status(Lifecycle::WaitingForCitizen, Some("Vi behöver fler uppgifter")));
             steps.push(Command::AddMessage {
                 direction: Direction::Out,
                 body:
@@ -546,7 +546,7 @@ async fn seed_errands(app: &App, file: &CityFile, officers: &BTreeMap<String, (i
                 direction: Direction::Out,
                 body: "Tack för ditt ärende. Vi har nu åtgärdat det och avslutar ärendet.".into(),
             });
-            steps.push(Command::ChangeStatus { to: Lifecycle::Resolved, reason: Some("Åtgärdat".into()) });
+            steps.push(Command::resolve(Outcome::Answered, "Vi har åtgärdat det du anmälde."));
         }
         for command in steps {
             if t >= now {

@@ -44,12 +44,11 @@ async fn a_registered_errand_gets_its_units_next_registry_number_and_is_read_as_
     assert_eq!((first.lifecycle, first.version, first.created_at), (Lifecycle::New, 1, t.app.now()));
 
     // What the case officer opens: the errand as registered, one event naming
-    // its number, and its status in the service's words.
+    // its number, and its service.
     let view = t.app.read_errand(&t.user("case_officer"), first.public_id, None).await.unwrap();
     assert_eq!(view.errand.registry_number, first.registry_number);
     assert_eq!(view.errand.parties[0].name, "Tolvan Tolvansson");
     assert_eq!(view.service.map(|s| s.code).as_deref(), Some("pothole"));
-    assert_eq!(view.status_name_sv, "Ny");
     let registered = EventKind::Registered { registry_number: "TK 2026/00001".into(), channel: Channel::Web };
     assert_eq!(view.timeline.iter().map(|e| &e.kind).collect::<Vec<_>>(), [&registered]);
     assert_eq!((view.timeline[0].at, view.timeline[0].actor_name.as_str()), (t.app.now(), "test"));
@@ -97,7 +96,7 @@ async fn a_case_officer_lists_their_units_errands_newest_first_a_page_at_a_time(
     assert_eq!((numbers(&rest), rest.next), (vec!["TK 2026/00002".to_owned(), "TK 2026/00001".to_owned()], None));
 
     // Filtered on what they are working on.
-    let working = Command::ChangeStatus { to: Lifecycle::InProgress, reason: None };
+    let working = Command::status(Lifecycle::InProgress, None);
     t.app.act_on_errand(&officer, tk[0].public_id, None, working).await.unwrap();
     let filter = ErrandFilter { lifecycle: Some(Lifecycle::InProgress), ..Default::default() };
     let page = t.app.list_errands(&officer, ListQuery { filter, limit: 10, ..Default::default() }).await.unwrap();
@@ -189,7 +188,7 @@ async fn a_change_made_on_a_stale_version_is_a_conflict_and_writes_nothing() {
     let call = Command::AddNote { body: "Medborgaren ringde".into() };
     t.app.act_on_errand(&t.user("agent"), e.public_id, Some(&[seen]), call).await.unwrap();
 
-    let resolve = || Command::ChangeStatus { to: Lifecycle::Resolved, reason: Some("Lagat".into()) };
+    let resolve = || Command::resolve(porten_domain::Outcome::Answered, "Lagat");
     let stale = t.app.act_on_errand(&officer, e.public_id, Some(&[seen]), resolve()).await;
     assert!(matches!(stale, Err(AppError::Conflict { current: 2 })), "{stale:?}");
     let now = t.app.read_errand(&officer, e.public_id, None).await.unwrap();

@@ -221,7 +221,7 @@ async fn the_citizen_and_the_case_officer_write_to_each_other_and_mail_goes_out_
     let errand = t.app.citizen_errand(CitizenAccess::Token(&token)).await.unwrap().public_id;
     let msg = Command::AddMessage { direction: Direction::Out, body: "Vilken sida av gatan?".into() };
     t.app.act_on_errand(&officer, errand, None, msg).await.unwrap();
-    let to_waiting = Command::ChangeStatus { to: Lifecycle::WaitingForCitizen, reason: None };
+    let to_waiting = Command::status(Lifecycle::WaitingForCitizen, None);
     t.app.act_on_errand(&officer, errand, None, to_waiting).await.unwrap();
     let view = t.app.citizen_errand(CitizenAccess::Token(&token)).await.unwrap();
     assert_eq!(view.status.en, "Waiting for your reply");

@@ -474,7 +474,7 @@ macro_rules! impl_errands {
                             _ => {}
                         }
                         errand.parties = load_parties(&mut *c, errand.id).await?;
-                        let transition = errand.apply(command, now)?;
+                        let transition = errand.apply(&actor, command, now)?;
                         let next = transition.errand;
                         sqlx::query(
                             "UPDATE errands SET priority = $1, lifecycle = $2, unit_code = $3, assignee_id = $4, \

@@ -22,8 +22,9 @@ async fn audit_entries_and_one_time_claims() {
     assert_eq!(s.meta("demo_seeded").await.unwrap().as_deref(), Some("1"));
     let services = s.list_services().await.unwrap();
     assert_eq!(services.len(), 2);
-    assert_eq!(services[1].status_name_sv(Lifecycle::InProgress), "Åtgärdas");
-    assert_eq!(services[1].status_name_sv(Lifecycle::New), "Ny");
+    let citizen = |s| services[1].status_words(s, porten_domain::Viewer::Citizen);
+    assert_eq!(citizen(Lifecycle::InProgress), ("Åtgärdas", "Being fixed"));
+    assert_eq!(citizen(Lifecycle::New), ("Mottaget", "Received"));
     db.cleanup().await;
 }
 

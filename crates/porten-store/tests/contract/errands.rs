@@ -209,7 +209,7 @@ async fn commands_keep_state_and_timeline_in_step_with_optimistic_locking() {
             e.public_id,
             Some(3),
             &officer,
-            Command::ChangeStatus { to: Lifecycle::Resolved, reason: None },
+            Command::resolve(porten_domain::Outcome::Answered, "Lagat"),
             now,
             Arc::new(allow),
         )
@@ -217,25 +217,11 @@ async fn commands_keep_state_and_timeline_in_step_with_optimistic_locking() {
         .unwrap();
     assert_eq!(resolved.resolved_at, Some(now));
     let closed = s
-        .apply_command(
-            e.public_id,
-            None,
-            &officer,
-            Command::ChangeStatus { to: Lifecycle::Closed, reason: None },
-            now,
-            Arc::new(allow),
-        )
+        .apply_command(e.public_id, None, &officer, Command::status(Lifecycle::Closed, None), now, Arc::new(allow))
         .await
         .unwrap();
     let illegal = s
-        .apply_command(
-            e.public_id,
-            None,
-            &officer,
-            Command::ChangeStatus { to: Lifecycle::InProgress, reason: None },
-            now,
-            Arc::new(allow),
-        )
+        .apply_command(e.public_id, None, &officer, Command::status(Lifecycle::InProgress, None), now, Arc::new(allow))
         .await
         .unwrap_err();
     assert!(matches!(illegal, StoreError::Command(_)));
@@ -245,7 +231,9 @@ async fn commands_keep_state_and_timeline_in_step_with_optimistic_locking() {
     assert_eq!(loaded, closed);
     let timeline = s.timeline(loaded.id).await.unwrap();
     let kinds: Vec<&str> = timeline.iter().map(|ev| ev.kind.type_name()).collect();
-    assert_eq!(kinds, ["registered", "assigned", "status_changed", "message", "status_changed", "status_changed"]);
+    let expected =
+        ["registered", "assigned", "status_changed", "message", "decided", "status_changed", "status_changed"];
+    assert_eq!(kinds, expected);
     let mut state = Lifecycle::New;
     for ev in &timeline {
         if let EventKind::StatusChanged { from, to, .. } = ev.kind {

@@ -49,7 +49,7 @@ async fn every_errand_write_appends_one_change_in_order() {
     s.apply_command(a.public_id, None, &system(), note, t(2026, 3, 1, 11), Arc::new(allow)).await.unwrap();
     let refused = Command::AddNote { body: String::new() };
     assert!(s.apply_command(a.public_id, None, &system(), refused, t(2026, 3, 1, 12), Arc::new(allow)).await.is_err());
-    let status = Command::ChangeStatus { to: Lifecycle::Open, reason: None };
+    let status = Command::status(Lifecycle::Open, None);
     s.apply_command(b.public_id, Some(1), &system(), status, t(2026, 3, 1, 13), Arc::new(allow)).await.unwrap();
 
     let (changes, _) = read_caught_up(s, FeedPosition::default()).await;

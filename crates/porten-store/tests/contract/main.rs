@@ -70,6 +70,7 @@ pub async fn seed(store: &dyn Store) {
                 open311_code: (svc == "pothole").then(|| "pothole".to_owned()),
                 confidential: false,
                 status_names_sv: BTreeMap::from([(Lifecycle::InProgress, "Åtgärdas".to_owned())]),
+                status_names_en: BTreeMap::from([(Lifecycle::InProgress, "Being fixed".to_owned())]),
                 keywords: vec!["gatlampa".into()],
                 processing_time_sv: None,
                 processing_time_en: None,

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use porten_app::AppError;
 use porten_domain::errand::Direction;
-use porten_domain::{Command, Lifecycle, UnitCode, Violations};
+use porten_domain::{Command, Decision, Lifecycle, UnitCode, Violations};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -72,7 +72,11 @@ enum CommandAnswers {
     BadIfMatch(Problem),
     #[response(status = 401, description = "No valid API key", content_type = "application/problem+json")]
     Unauthenticated(Problem),
-    #[response(status = 403, description = "The key lacks the scope", content_type = "application/problem+json")]
+    #[response(
+        status = 403,
+        description = "The key lacks the scope, or its standing may not make this move (`not_permitted`)",
+        content_type = "application/problem+json"
+    )]
     Forbidden(Problem),
     #[response(
         status = 404,
@@ -181,11 +185,26 @@ pub struct StatusIn {
     /// Target lifecycle class.
     #[schema(value_type = values::TargetStatus)]
     pub status: String,
+    /// Why: needed to close without a decision and to reopen.
     pub reason: Option<String>,
+    /// The decision (*beslut*) that resolves the errand; needed for
+    /// `resolved` and refused for any other status.
+    pub decision: Option<DecisionIn>,
     pub version: Option<i64>,
 }
 
-/// Change the errand's status.
+/// A decision (*beslut*): its outcome and the text the applicant reads.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionIn {
+    #[schema(value_type = values::Outcome)]
+    pub outcome: String,
+    pub text: String,
+}
+
+/// Change the errand's status. Who may make which move, and what it needs,
+/// follows the lifecycle table (docs/ARCHITECTURE.md): the contact center
+/// never resolves or closes another unit's errand (403 `not_permitted`).
 #[utoipa::path(post, path = "/api/v1/errands/{id}/status", security(("api_key" = ["errands:write"])), tag = "errands", request_body = StatusIn, params(("id" = String, Path, description = "Public errand id")),
     responses(CommandAnswers))]
 #[allow(dead_code)] // documents the route; `command::<StatusIn>` serves it
@@ -195,7 +214,11 @@ impl CommandInput for StatusIn {
     fn into_command(self) -> Result<(Command, Option<i64>), Violations> {
         let to = Lifecycle::parse(&self.status)
             .ok_or_else(|| invalid("status", "must be open, in_progress, waiting_for_citizen, resolved or closed"))?;
-        Ok((Command::ChangeStatus { to, reason: self.reason }, self.version))
+        let decision = match &self.decision {
+            Some(d) => Decision::parse(Some(&d.outcome), Some(&d.text))?,
+            None => None,
+        };
+        Ok((Command::ChangeStatus { to, reason: self.reason, decision }, self.version))
     }
 }
 

@@ -49,6 +49,18 @@ pub enum TargetStatus {
     Closed,
 }
 
+/// The outcome of a decision (*beslut*): bifall, delvis bifall, avslag,
+/// avvisning, or answered (a question or fault, no appealable decision).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum Outcome {
+    Granted,
+    PartlyGranted,
+    Refused,
+    Dismissed,
+    Answered,
+}
+
 #[derive(ToSchema)]
 #[schema(rename_all = "snake_case")]
 pub enum PartyRole {

@@ -123,7 +123,7 @@ async fn errand_list(
         .into_iter()
         .map(|l| SelectOption {
             value: l.as_str().into(),
-            label: t.get(&format!("state-{}", l.as_str())),
+            label: t.staff_status(l).to_owned(),
             selected: chosen(l.as_str(), &params.status),
         })
         .collect();
@@ -155,7 +155,7 @@ async fn errand_list(
                     id: s.public_id.to_string(),
                     registry_number: s.registry_number.to_string(),
                     title: s.title,
-                    status: t.get(&format!("state-{}", s.lifecycle.as_str())),
+                    status: t.staff_status(s.lifecycle).to_owned(),
                     channel: t.get(&format!("channel-{}", s.channel.as_str())),
                     unit: s.unit.to_string(),
                     created: local_time(s.created_at),
@@ -211,7 +211,7 @@ async fn search_page(
             id: h.public_id,
             registry_number: h.registry_number,
             title: h.title,
-            status: t.get(&format!("state-{}", h.lifecycle)),
+            status: Lifecycle::parse(&h.lifecycle).map(|l| t.staff_status(l)).unwrap_or_default().to_owned(),
             channel: t.get(&format!("channel-{}", h.channel)),
             unit: h.unit,
             created: chrono::DateTime::from_timestamp_micros(h.created_micros).map(local_time).unwrap_or_default(),

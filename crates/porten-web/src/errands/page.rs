@@ -1,6 +1,10 @@
 //! One errand for staff: its timeline and parties, the personnummer revealed
 //! for a stated purpose (audited), and its attached files.
 
+use porten_domain::catalogue::status_words;
+use porten_domain::lifecycle::{Needs, next_states};
+use porten_domain::{Outcome, Standing, Viewer};
+
 use super::*;
 use crate::staff::StaffForm;
 
@@ -31,13 +35,15 @@ pub(super) struct ErrandPage {
     pub(super) events: Vec<EventRow>,
     pub(super) version: i64,
     pub(super) next_states: Vec<SelectOption>,
+    /// The outcomes of a decision, when the viewer may resolve the errand.
+    pub(super) outcomes: Vec<SelectOption>,
+    /// The status as the citizen reads it, when it differs from the staff word.
+    pub(super) citizen_status: Option<String>,
     pub(super) can_assign_self: bool,
     pub(super) error: Option<String>,
     pub(super) error_field: String,
     pub(super) notice: Option<String>,
-    pub(super) note_text: String,
-    pub(super) reason_text: String,
-    pub(super) message_text: String,
+    pub(super) typed: Typed,
     /// Personal identity numbers are shown in full (after a reveal).
     pub(super) revealed: bool,
     /// The e-service answers: (question, answer).
@@ -54,9 +60,7 @@ pub(super) struct Feedback {
     /// The message and the id of the field it is about.
     pub(super) error: Option<(String, &'static str)>,
     pub(super) notice: Option<String>,
-    pub(super) note_text: String,
-    pub(super) reason_text: String,
-    pub(super) message_text: String,
+    pub(super) typed: Typed,
     /// Show personal identity numbers in full, for this purpose (audited).
     pub(super) reveal_purpose: Option<String>,
 }
@@ -159,9 +163,10 @@ pub(super) async fn render_errand(
         Some(_) => people.assignee_name.unwrap_or_default(),
         None => t.get("errand-unassigned"),
     };
-    let status = match t.lang {
-        crate::i18n::Lang::Sv => view.status_name_sv,
-        _ => t.get(&format!("state-{}", e.lifecycle.as_str())),
+    let status = t.staff_status(e.lifecycle).to_owned();
+    let citizen_status = {
+        let (sv, en) = status_words(service.as_ref(), e.lifecycle, Viewer::Citizen);
+        Some(t.pick(sv, en).to_owned()).filter(|c| *c != status)
     };
     let parties = e
         .parties
@@ -199,11 +204,15 @@ pub(super) async fn render_errand(
                     t.get("event-status_changed"),
                     format!(
                         "{} → {}{}",
-                        t.get(&format!("state-{}", from.as_str())),
-                        t.get(&format!("state-{}", to.as_str())),
+                        t.staff_status(*from),
+                        t.staff_status(*to),
                         reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default()
                     ),
                 ),
+                EventKind::Decided { outcome, text } => {
+                    let (sv, en) = outcome.words();
+                    (t.with1("track-event-decision", "outcome", t.pick(sv, en)), text.clone())
+                }
                 EventKind::Assigned { .. } => (t.get("event-assigned"), String::new()),
                 EventKind::HandedOver { from_unit, to_unit, reason } => {
                     (t.get("event-handed_over"), format!("{from_unit} → {to_unit}: {reason}"))
@@ -213,15 +222,33 @@ pub(super) async fn render_errand(
             EventRow { label, at: local_time(ev.at), actor: ev.actor_name.clone(), text }
         })
         .collect();
-    let next_states = Lifecycle::ALL
+    // The moves the lifecycle table gives this user on this errand;
+    // resolving has its own form, with the decision.
+    let moves = Standing::of(&user_actor(user), &e.unit).map(|s| next_states(e.lifecycle, s)).unwrap_or_default();
+    let may_resolve = moves.iter().any(|(to, _)| *to == Lifecycle::Resolved);
+    let next_states = moves
         .into_iter()
-        .filter(|l| e.lifecycle.can_become(*l))
-        .map(|l| SelectOption {
-            value: l.as_str().into(),
-            label: t.get(&format!("state-{}", l.as_str())),
+        .filter(|(to, _)| *to != Lifecycle::Resolved)
+        .map(|(to, needs)| SelectOption {
+            value: to.as_str().into(),
+            label: match needs {
+                Needs::Reason => t.with1("errand-status-needs-reason", "status", t.staff_status(to)),
+                _ => t.staff_status(to).to_owned(),
+            },
             selected: false,
         })
         .collect();
+    let outcomes = match may_resolve {
+        false => Vec::new(),
+        true => Outcome::ALL
+            .into_iter()
+            .map(|o| SelectOption {
+                value: o.as_str().into(),
+                label: t.pick(o.words().0, o.words().1).to_owned(),
+                selected: feedback.typed.outcome == o.as_str(),
+            })
+            .collect(),
+    };
     let (error, error_field) = match feedback.error {
         Some((m, f)) => (Some(m), f.to_owned()),
         None => (None, String::new()),
@@ -242,13 +269,13 @@ pub(super) async fn render_errand(
         events,
         version: e.version,
         next_states,
+        outcomes,
+        citizen_status,
         can_assign_self: e.assignee != Some(user.id),
         error,
         error_field,
         notice: feedback.notice,
-        note_text: feedback.note_text,
-        reason_text: feedback.reason_text,
-        message_text: feedback.message_text,
+        typed: feedback.typed,
         revealed,
         answers,
         attachments,

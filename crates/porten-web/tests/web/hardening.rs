@@ -179,9 +179,10 @@ async fn a_closed_errand_takes_no_replies_and_says_how_to_reach_the_city() {
     let t = TestApp::new().await;
     let (token, errand) = crate::support::submitted_pothole(&t).await;
     let errand = porten_domain::PublicId::parse(&errand).unwrap();
-    for to in [porten_domain::Lifecycle::Resolved, porten_domain::Lifecycle::Closed] {
-        let close = porten_domain::Command::ChangeStatus { to, reason: Some("Lagat".into()) };
-        t.app.act_on_errand(&crate::support::system(), errand, None, close).await.unwrap();
+    let resolve = porten_domain::Command::resolve(porten_domain::Outcome::Answered, "Lagat");
+    let close = porten_domain::Command::status(porten_domain::Lifecycle::Closed, None);
+    for command in [resolve, close] {
+        t.app.act_on_errand(&crate::support::system(), errand, None, command).await.unwrap();
     }
     let jar = format!("porten_csrf={CSRF}");
     let page = t.get(&format!("/track/{token}"), &jar).await;

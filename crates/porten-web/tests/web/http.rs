@@ -503,10 +503,20 @@ async fn a_command_the_errands_state_refuses_is_a_problem_that_names_why() {
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
     assert_eq!(refused.json()["type"], "https://porten.example/problems/same_unit", "{}", refused.body);
     let status = |to: &str| json!({"status": to, "reason": "Klart"});
-    for to in ["resolved", "closed"] {
-        let done = t.api("POST", &format!("/api/v1/errands/{id}/status"), Some(&t.key), Some(status(to))).await;
-        assert_eq!(done.status, StatusCode::OK, "{}", done.body);
-    }
+    let path = format!("/api/v1/errands/{id}/status");
+    // Resolving needs a decision; with one, the decision is on the timeline.
+    let undecided = t.api("POST", &path, Some(&t.key), Some(status("resolved"))).await;
+    assert_eq!(undecided.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", undecided.body);
+    assert_eq!(undecided.json()["violations"][0]["field"], "decision.outcome", "{}", undecided.body);
+    let decided = json!({"status": "resolved", "decision": {"outcome": "answered", "text": "Hålet är lagat."}});
+    let done = t.api("POST", &path, Some(&t.key), Some(decided)).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert_eq!(done.json()["status_labels"]["staff"]["sv"], "Avgjord", "{}", done.body);
+    let closed = t.api("POST", &path, Some(&t.key), Some(status("closed"))).await;
+    assert_eq!(closed.status, StatusCode::OK, "{}", closed.body);
+    let timeline = t.api("GET", &format!("/api/v1/errands/{id}/timeline"), Some(&t.key), None).await;
+    let decision = timeline.json().as_array().unwrap().iter().find(|e| e["type"] == "decided").cloned();
+    assert_eq!(decision.map(|d| d["data"]["outcome"].clone()), Some(json!("answered")), "{}", timeline.body);
     let refused =
         t.api("POST", &format!("/api/v1/errands/{id}/status"), Some(&t.key), Some(status("in_progress"))).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -9,6 +9,7 @@ mod errand_search;
 mod eservices;
 mod hardening;
 mod http;
+mod lifecycle;
 mod planning;
 mod portal;
 mod serve;

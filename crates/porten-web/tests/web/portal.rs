@@ -50,6 +50,7 @@ async fn add_service(t: &TestApp, code_: &str, name: &str) {
         open311_code: None,
         confidential: false,
         status_names_sv: BTreeMap::new(),
+        status_names_en: BTreeMap::new(),
         keywords: vec!["gatsten".into()],
         processing_time_sv: Some("Vi svarar inom två veckor.".into()),
         processing_time_en: Some("We answer within two weeks.".into()),

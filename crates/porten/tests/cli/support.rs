@@ -98,6 +98,7 @@ pub async fn prepare(db: &TestDb) -> String {
         open311_code: Some("pothole".into()),
         confidential: false,
         status_names_sv: Default::default(),
+        status_names_en: Default::default(),
         keywords: Vec::new(),
         processing_time_sv: None,
         processing_time_en: None,

@@ -1,0 +1,109 @@
+//! The lifecycle as staff and citizens read it: one word per state and
+//! audience on every surface, decisions, and the rules per role.
+
+use axum::http::StatusCode;
+use porten_domain::{Command, Lifecycle, Outcome, PublicId, Viewer};
+
+use crate::support::{CSRF, TestApp, system};
+
+/// The text right after `marker` up to the next tag.
+fn after<'a>(body: &'a str, marker: &str) -> &'a str {
+    let start = body.find(marker).unwrap_or_else(|| panic!("no {marker:?} in {body}")) + marker.len();
+    body[start..].split('<').next().unwrap().trim()
+}
+
+/// The table row of the errand `id` in a list page.
+fn row<'a>(body: &'a str, id: &str) -> &'a str {
+    let start = body.find(&format!("/staff/errands/{id}")).unwrap_or_else(|| panic!("no row for {id}"));
+    &body[start..start + body[start..].find("</tr>").unwrap()]
+}
+
+#[tokio::test]
+async fn every_state_reads_the_same_on_every_surface_in_both_languages() {
+    let t = TestApp::new().await;
+    let (token, id) = crate::support::submitted_pothole(&t).await;
+    let public_id = PublicId::parse(&id).unwrap();
+    // The service names one state in its own citizen words, in both languages.
+    let errand = t.app.read_errand(&system(), public_id, None).await.unwrap();
+    let mut pothole = errand.service.unwrap();
+    pothole.status_names_sv.insert(Lifecycle::InProgress, "Åtgärdas".into());
+    pothole.status_names_en.insert(Lifecycle::InProgress, "Being fixed".into());
+    t.app.define_service(&system(), &pothole).await.unwrap();
+
+    let officer = t.sign_in("case_officer").await;
+    let steps = [
+        None,
+        Some(Command::status(Lifecycle::Open, None)),
+        Some(Command::status(Lifecycle::InProgress, None)),
+        Some(Command::status(Lifecycle::WaitingForCitizen, None)),
+        Some(Command::resolve(Outcome::Answered, "Hålet är lagat.")),
+        Some(Command::status(Lifecycle::Closed, None)),
+    ];
+    for (state, step) in Lifecycle::ALL.into_iter().zip(steps) {
+        if let Some(command) = step {
+            t.app.act_on_errand(&t.user("case_officer"), public_id, None, command).await.unwrap();
+        }
+        for (lang, pick) in [("sv", 0), ("en", 1)] {
+            let word = |viewer| {
+                let (sv, en) = porten_domain::catalogue::status_words(Some(&pothole), state, viewer);
+                [sv, en][pick]
+            };
+            let jar = format!("{officer}; lang={lang}");
+            let list = t.get("/staff/errands", &jar).await;
+            let staff_word = word(Viewer::Staff);
+            assert!(row(&list.body, &id).contains(&format!("<td>{staff_word}</td>")), "{state:?} {lang} list");
+            let page = t.get(&format!("/staff/errands/{id}"), &jar).await;
+            assert_eq!(after(&page.body, "Status</dt><dd>"), staff_word, "{state:?} {lang} errand page");
+            let track = t.get(&format!("/track/{token}"), &format!("porten_csrf={CSRF}; lang={lang}")).await;
+            assert_eq!(after(&track.body, "<dd><strong>"), word(Viewer::Citizen), "{state:?} {lang} tracking");
+        }
+    }
+    // The timelines name every state passed through, each in its audience's words.
+    let page = t.get(&format!("/staff/errands/{id}"), &officer).await;
+    let track = t.get(&format!("/track/{token}"), &format!("porten_csrf={CSRF}")).await;
+    for state in &Lifecycle::ALL[1..] {
+        assert!(page.body.contains(state.words(Viewer::Staff).0), "{state:?} on the staff timeline");
+        let citizen = porten_domain::catalogue::status_words(Some(&pothole), *state, Viewer::Citizen).0;
+        assert!(track.body.contains(&format!("Status: {citizen}")), "{state:?} on the tracking page");
+    }
+    assert!(page.body.contains("Beslut: Besvarat"), "the decision on the staff timeline");
+    assert!(track.body.contains("Beslut: Besvarat: Hålet är lagat."), "the decision where the citizen reads it");
+    t.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_contact_center_hands_over_but_cannot_close_another_units_errand() {
+    let t = TestApp::new().await;
+    let errand = t.errand("pothole", false).await;
+    let agent = t.sign_in("agent").await;
+    let path = format!("/staff/errands/{}", errand.public_id);
+    let page = t.get(&path, &agent).await;
+    assert!(!page.body.contains("name=\"outcome\""), "no decision form for the contact center");
+    assert!(!page.body.contains("<option value=\"closed\""), "no closing for the contact center");
+    assert!(page.body.contains("<option value=\"in_progress\""));
+
+    // Posted anyway, the move is refused with a message, and nothing changes.
+    let form = format!("csrf={CSRF}&version=1&status=closed&reason=Dubblett");
+    let refused = t.post_form(&format!("{path}/status"), &agent, &form).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("Din roll får inte göra den ändringen"), "{}", refused.body);
+    let now = t.app.read_errand(&system(), errand.public_id, None).await.unwrap().errand;
+    assert_eq!((now.lifecycle, now.version), (Lifecycle::New, 1));
+
+    // The case officer resolves it with a decision; without one the form
+    // comes back with the typed text kept.
+    let officer = t.sign_in("case_officer").await;
+    let page = t.get(&path, &officer).await;
+    assert!(page.body.contains("name=\"outcome\""), "the owning unit decides");
+    let missing = format!("csrf={CSRF}&version=1&status=resolved&outcome=&decision=Lagas+i+veckan");
+    let kept = t.post_form(&format!("{path}/status"), &officer, &missing).await;
+    assert_eq!(kept.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(kept.body.contains("Beslut måste fyllas i"), "{}", kept.body);
+    assert!(kept.body.contains(">Lagas i veckan</textarea>"));
+    let decided = format!("csrf={CSRF}&version=1&status=resolved&outcome=granted&decision=Lagas+i+veckan");
+    let done = t.post_form(&format!("{path}/status"), &officer, &decided).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let now = t.app.read_errand(&system(), errand.public_id, None).await.unwrap().errand;
+    assert_eq!(now.lifecycle, Lifecycle::Resolved);
+    t.cleanup().await;
+}
