@@ -35,6 +35,10 @@ pub struct ErrandPeople {
     pub unit: Option<Unit>,
     /// The display name of the assigned staff member.
     pub assignee_name: Option<String>,
+    /// Who the errand may be assigned to: `(user id, name)`, by name.
+    pub assignable: Vec<(i64, String)>,
+    /// The units it may be handed over to (every other unit).
+    pub other_units: Vec<Unit>,
 }
 
 pub use porten_domain::errand_list::ListQuery;
@@ -136,15 +140,19 @@ impl App {
         Ok(ErrandView { errand, timeline, service })
     }
 
-    /// The owning unit and the assignee's name of an errand read with
-    /// [`App::read_errand`], for the staff page (the API needs neither).
+    /// The owning unit, the assignee's name, the colleagues it may be
+    /// assigned to and the units it may be handed to, for the staff page of
+    /// an errand read with [`App::read_errand`] (the API needs none of them).
     pub async fn errand_people(&self, errand: &Errand) -> Result<ErrandPeople> {
         let assignee_name = match errand.assignee {
             Some(id) => self.store.user_by_id(id).await?.map(|u| u.display_name),
             None => None,
         };
-        let unit = self.store.list_units().await?.into_iter().find(|u| u.code == errand.unit);
-        Ok(ErrandPeople { unit, assignee_name })
+        let (unit, other_units) = self.store.list_units().await?.into_iter().partition(|u| u.code == errand.unit);
+        let unit: Option<Unit> = Vec::into_iter(unit).next();
+        let assignable =
+            self.store.assignable_staff(&errand.unit).await?.into_iter().map(|u| (u.id, u.display_name)).collect();
+        Ok(ErrandPeople { unit, assignee_name, assignable, other_units })
     }
 
     /// The service of an errand, for its own status words; `None` if the

@@ -417,6 +417,9 @@ pub enum Command {
     Escalate {
         reason: String,
     },
+    SetPriority {
+        priority: Priority,
+    },
 }
 
 impl Command {
@@ -441,7 +444,7 @@ impl Command {
             Self::ChangeStatus { reason, decision, .. } => {
                 reason.iter().chain(decision.iter().map(|d| &d.text)).any(|t| has_personal_number(t))
             }
-            Self::Assign { .. } => false,
+            Self::Assign { .. } | Self::SetPriority { .. } => false,
         }
     }
 }
@@ -483,6 +486,10 @@ pub enum EventKind {
     Escalated {
         reason: String,
     },
+    PriorityChanged {
+        from: Priority,
+        to: Priority,
+    },
 }
 
 impl EventKind {
@@ -494,7 +501,10 @@ impl EventKind {
             Self::HandedOver { reason, .. } | Self::Escalated { reason } | Self::Decided { text: reason, .. } => {
                 vec![reason]
             }
-            Self::Registered { .. } | Self::StatusChanged { reason: None, .. } | Self::Assigned { .. } => vec![],
+            Self::Registered { .. }
+            | Self::StatusChanged { reason: None, .. }
+            | Self::Assigned { .. }
+            | Self::PriorityChanged { .. } => vec![],
         }
     }
 
@@ -522,6 +532,7 @@ impl EventKind {
             Self::Assigned { .. } => "assigned",
             Self::HandedOver { .. } => "handed_over",
             Self::Escalated { .. } => "escalated",
+            Self::PriorityChanged { .. } => "priority_changed",
         }
     }
 }
@@ -641,6 +652,13 @@ impl Errand {
                     next.priority = Priority::ALL[next.priority as usize + 1];
                 }
                 events.push(EventKind::Escalated { reason });
+            }
+            Command::SetPriority { priority } => {
+                if priority == self.priority {
+                    return Err(CommandError::NoChange);
+                }
+                next.priority = priority;
+                events.push(EventKind::PriorityChanged { from: self.priority, to: priority });
             }
         }
         next.version += 1;

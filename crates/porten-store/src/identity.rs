@@ -43,6 +43,9 @@ pub trait IdentityStore: Send + Sync {
     async fn create_user(&self, user: &NewUser, now: DateTime<Utc>) -> Result<i64>;
     async fn user_by_username(&self, username: &str) -> Result<Option<User>>;
     async fn user_by_id(&self, id: i64) -> Result<Option<User>>;
+    /// Enabled staff who may be assigned an errand of `unit`: its case
+    /// officers and unit admins, and every contact-center agent, by name.
+    async fn assignable_staff(&self, unit: &UnitCode) -> Result<Vec<User>>;
     /// The citizen account of the person with this personnummer (12 digits),
     /// created on their first e-ID login; the name is updated to the one the
     /// e-ID gave.
@@ -128,6 +131,17 @@ macro_rules! impl_identity {
                     let row =
                         sqlx::query("SELECT * FROM users WHERE id = $1").bind(id).fetch_optional(self.reader()).await?;
                     row.as_ref().map(user_row).transpose()
+                }
+
+                async fn assignable_staff(&self, unit: &porten_domain::UnitCode) -> Result<Vec<User>> {
+                    let rows = sqlx::query(
+                        "SELECT * FROM users WHERE disabled = FALSE AND (role = 'agent' \
+                         OR (role IN ('case_officer', 'unit_admin') AND unit_code = $1)) ORDER BY display_name, id",
+                    )
+                    .bind(unit.as_str())
+                    .fetch_all(self.reader())
+                    .await?;
+                    rows.iter().map(user_row).collect()
                 }
 
                 async fn citizen_by_personal_number(&self, number: &str, name: &str, now: DateTime<Utc>) -> Result<User> {

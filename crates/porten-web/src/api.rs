@@ -25,7 +25,7 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::problem::{AppErrorResponse, Problem};
-use commands::{AssignIn, EscalationIn, HandoverIn, MessageIn, NoteIn, StatusIn, command};
+use commands::{AssignIn, EscalationIn, HandoverIn, MessageIn, NoteIn, PriorityIn, StatusIn, command};
 
 type ApiResult<T> = Result<T, AppErrorResponse>;
 
@@ -47,6 +47,7 @@ pub fn routes() -> crate::routes::Routes {
         .post("/errands/{id}/assignment", command::<AssignIn>)
         .post("/errands/{id}/handover", command::<HandoverIn>)
         .post("/errands/{id}/escalation", command::<EscalationIn>)
+        .post("/errands/{id}/priority", command::<PriorityIn>)
 }
 
 /// The answer for an unknown path under `/api/v1`.
@@ -57,7 +58,7 @@ pub async fn not_found() -> Problem {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Porten API", version = "1", description = "Errands, units, services and search of the city. Errors are application/problem+json."),
-    paths(list_units, list_services, search::search, create_errand, list_errands, get_errand, get_timeline, submissions::get_submission, submissions::get_attachment, commands::add_message, commands::add_note, commands::change_status, commands::assign, commands::hand_over, commands::escalate),
+    paths(list_units, list_services, search::search, create_errand, list_errands, get_errand, get_timeline, submissions::get_submission, submissions::get_attachment, commands::add_message, commands::add_note, commands::change_status, commands::assign, commands::hand_over, commands::escalate, commands::set_priority),
     modifiers(&BearerAuth),
     security(("api_key" = []))
 )]

@@ -97,6 +97,25 @@ event-note = Internal note
 event-status_changed = Status changed
 event-assigned = Assigned
 event-handed_over = Handed over
+priority-low = Low
+priority-normal = Normal
+priority-high = High
+priority-urgent = Urgent
+event-priority_changed = Priority changed
+errand-priority = Priority
+errand-priority-label = Priority
+errand-priority-submit = Change priority
+errand-handover = Hand over to another unit
+errand-handover-unit = Unit
+errand-handover-hint = The unit takes the errand up from its queue; no one is assigned after the handover.
+errand-handover-submit = Hand over
+errand-assign = Assign
+errand-assign-label = Case officer
+errand-assign-nobody = No one (unassigned)
+errand-assign-submit = Assign
+errand-escalate = Escalate
+errand-escalate-hint = The priority goes up one step. Say why, so the next person sees it in the history.
+errand-escalate-submit = Escalate
 event-escalated = Escalated
 
 

@@ -97,6 +97,25 @@ event-note = Intern anteckning
 event-status_changed = Status ändrad
 event-assigned = Tilldelat
 event-handed_over = Överlämnat
+priority-low = Låg
+priority-normal = Normal
+priority-high = Hög
+priority-urgent = Brådskande
+event-priority_changed = Prioritet ändrad
+errand-priority = Prioritet
+errand-priority-label = Prioritet
+errand-priority-submit = Ändra prioritet
+errand-handover = Lämna över till en annan förvaltning
+errand-handover-unit = Förvaltning
+errand-handover-hint = Förvaltningen tar upp ärendet från sin kö; ingen är tilldelad efter överlämningen.
+errand-handover-submit = Lämna över
+errand-assign = Tilldela
+errand-assign-label = Handläggare
+errand-assign-nobody = Ingen (otilldelat)
+errand-assign-submit = Tilldela
+errand-escalate = Eskalera
+errand-escalate-hint = Prioriteten höjs ett steg. Skriv varför, så ser nästa person det i historiken.
+errand-escalate-submit = Eskalera
 event-escalated = Eskalerat
 
 

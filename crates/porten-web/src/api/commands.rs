@@ -282,3 +282,25 @@ impl CommandInput for EscalationIn {
         Ok((Command::Escalate { reason: self.reason }, self.version))
     }
 }
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PriorityIn {
+    #[schema(value_type = values::Priority)]
+    pub priority: String,
+    pub version: Option<i64>,
+}
+
+/// Set the errand's priority (`no_change` if it has it already).
+#[utoipa::path(post, path = "/api/v1/errands/{id}/priority", security(("api_key" = ["errands:write"])), tag = "errands", request_body = PriorityIn, params(("id" = String, Path, description = "Public errand id")),
+    responses(CommandAnswers))]
+#[allow(dead_code)] // documents the route; `command::<PriorityIn>` serves it
+pub(super) fn set_priority() {}
+
+impl CommandInput for PriorityIn {
+    fn into_command(self) -> Result<(Command, Option<i64>), Violations> {
+        let priority = porten_domain::Priority::parse(&self.priority)
+            .ok_or_else(|| invalid("priority", "must be one of low, normal, high, urgent"))?;
+        Ok((Command::SetPriority { priority }, self.version))
+    }
+}

@@ -1,6 +1,6 @@
-//! The actions on an errand page (note, status, assign to me, message to the
-//! citizen): post/redirect/get, or the page again with an error summary that
-//! keeps what was typed.
+//! The actions on an errand page (note, message to the citizen, status and
+//! decision, assignment, handover, priority, escalation): post/redirect/get,
+//! or the page again with an error summary that keeps what was typed.
 
 use porten_domain::Decision;
 
@@ -31,7 +31,37 @@ pub(super) struct VersionForm {
     pub(super) version: Option<i64>,
 }
 
-crate::staff::token_forms!(NoteForm, StatusForm, VersionForm);
+#[derive(Deserialize)]
+pub(super) struct HandOverForm {
+    pub(super) csrf: String,
+    pub(super) version: Option<i64>,
+    pub(super) unit: String,
+    pub(super) reason: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct AssignForm {
+    pub(super) csrf: String,
+    pub(super) version: Option<i64>,
+    /// A user id; empty to unassign.
+    pub(super) assignee: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct PriorityForm {
+    pub(super) csrf: String,
+    pub(super) version: Option<i64>,
+    pub(super) priority: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct ReasonForm {
+    pub(super) csrf: String,
+    pub(super) version: Option<i64>,
+    pub(super) reason: String,
+}
+
+crate::staff::token_forms!(NoteForm, StatusForm, VersionForm, HandOverForm, AssignForm, PriorityForm, ReasonForm);
 
 /// What the user typed into the errand page's forms, shown again when a
 /// form comes back with an error.
@@ -42,6 +72,9 @@ pub(super) struct Typed {
     pub(super) message: String,
     pub(super) outcome: String,
     pub(super) decision: String,
+    pub(super) handover_unit: String,
+    pub(super) handover_reason: String,
+    pub(super) escalation: String,
 }
 
 /// A command posted from the errand page, with what the user typed.
@@ -68,32 +101,45 @@ pub(super) async fn staff_command(state: &AppState, staff: Staff<AnyStaff>, id: 
         typed: action.typed.clone(),
         reveal_purpose: None,
     };
-    let to_citizen = matches!(action.command, Command::AddMessage { .. });
+    let command = action.command.clone();
     let versions = action.version.as_ref().map(std::slice::from_ref);
     let feedback = match state.app.act_on_errand(&actor, public_id, versions, action.command).await {
         Ok(_) => return Redirect::to(&format!("/staff/errands/{public_id}?saved=1")).into_response(),
         Err(AppError::Conflict { .. }) => keep(None, Some(t.get("errand-conflict-kept"))),
-        Err(AppError::Invalid(v)) => keep(Some(invalid_field(&t, &v, to_citizen)), None),
+        Err(AppError::Invalid(v)) => keep(Some(invalid_field(&t, &v, &command)), None),
         Err(AppError::Refused { code: "not_permitted", .. }) => {
-            keep(Some((t.get("errand-not-permitted"), "status")), None)
+            keep(Some((t.get("errand-not-permitted"), anchor(&command, None).0)), None)
         }
-        Err(AppError::Refused { .. } | AppError::Closed) => keep(Some((t.get("errand-rejected"), "status")), None),
+        Err(AppError::Refused { .. } | AppError::Closed) => {
+            keep(Some((t.get("errand-rejected"), anchor(&command, None).0)), None)
+        }
         Err(e) => return app_error_page(t, nav, e),
     };
     render_errand(state, t, &csrf, &user, id, feedback).await
 }
 
+/// The id of the field on the errand page that a violation of `field` in
+/// `command` is about (`None`: the form's main control), with its label.
+fn anchor(command: &Command, field: Option<&str>) -> (&'static str, &'static str) {
+    match (command, field) {
+        (Command::AddMessage { .. }, _) => ("message", "errand-message-label"),
+        (Command::AddNote { .. }, _) => ("note", "errand-note-label"),
+        (Command::ChangeStatus { .. }, Some("reason")) => ("reason", "errand-reason-label"),
+        (Command::ChangeStatus { .. }, Some("decision.outcome")) => ("outcome", "errand-outcome-label"),
+        (Command::ChangeStatus { .. }, Some("decision.text")) => ("decision", "errand-decision-label"),
+        (Command::ChangeStatus { .. }, _) => ("status", "errand-status-label"),
+        (Command::HandOver { .. }, Some("reason")) => ("handover-reason", "errand-reason-label"),
+        (Command::HandOver { .. }, _) => ("handover-unit", "errand-handover-unit"),
+        (Command::Escalate { .. }, _) => ("escalate-reason", "errand-reason-label"),
+        (Command::Assign { .. }, _) => ("assignee", "errand-assign-label"),
+        (Command::SetPriority { .. }, _) => ("priority", "errand-priority-label"),
+    }
+}
+
 /// The error message for the first violation, and the id of its field.
-fn invalid_field(t: &Tr, v: &porten_domain::Violations, to_citizen: bool) -> (String, &'static str) {
+fn invalid_field(t: &Tr, v: &porten_domain::Violations, command: &Command) -> (String, &'static str) {
     let first = v.0.first();
-    let (field, label_key) = match first.map(|f| f.field.as_str()) {
-        Some("body") if to_citizen => ("message", "errand-message-label"),
-        Some("body") => ("note", "errand-note-label"),
-        Some("reason") => ("reason", "errand-reason-label"),
-        Some("decision.outcome") => ("outcome", "errand-outcome-label"),
-        Some("decision.text") => ("decision", "errand-decision-label"),
-        _ => ("status", "errand-status-label"),
-    };
+    let (field, label_key) = anchor(command, first.map(|f| f.field.as_str()));
     let code = first.map_or("invalid", |f| f.code);
     (t.with1(&format!("violation-{code}"), "field", t.get(label_key)), field)
 }
@@ -127,7 +173,8 @@ pub(super) async fn change_status(
         Err(v) => {
             let Staff { user, t, csrf, .. } = staff;
             let t = t.at(format!("/staff/errands/{id}"));
-            let feedback = Feedback { error: Some(invalid_field(&t, &v, false)), typed, ..Feedback::default() };
+            let command = Command::status(to, None);
+            let feedback = Feedback { error: Some(invalid_field(&t, &v, &command)), typed, ..Feedback::default() };
             return render_errand(&state, t, &csrf, &user, &id, feedback).await;
         }
     };
@@ -155,4 +202,63 @@ pub(super) async fn send_message(
     let typed = Typed { message: form.body, ..Typed::default() };
     let action = StaffAction { version: form.version, command, typed };
     staff_command(&state, staff, &id, action).await
+}
+
+/// Hands the errand to another unit, with the reason (it leaves the
+/// assignee; the new unit takes it up from its queue).
+pub(super) async fn hand_over(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    StaffForm { staff, form }: ErrandForm<HandOverForm>,
+) -> Response {
+    let typed = Typed { handover_unit: form.unit.clone(), handover_reason: form.reason.clone(), ..Typed::default() };
+    let Ok(to_unit) = porten_domain::UnitCode::parse(&form.unit) else {
+        let Staff { user, t, csrf, .. } = staff;
+        let t = t.at(format!("/staff/errands/{id}"));
+        let error = (t.with1("violation-required", "field", t.get("errand-handover-unit")), "handover-unit");
+        let feedback = Feedback { error: Some(error), typed, ..Feedback::default() };
+        return render_errand(&state, t, &csrf, &user, &id, feedback).await;
+    };
+    let command = Command::HandOver { to_unit, reason: form.reason };
+    staff_command(&state, staff, &id, StaffAction { version: form.version, command, typed }).await
+}
+
+/// Assigns the errand to a colleague, or to no one.
+pub(super) async fn assign(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    StaffForm { staff, form }: ErrandForm<AssignForm>,
+) -> Response {
+    let assignee = match form.assignee.trim() {
+        "" => None,
+        n => match n.parse::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) => return error_page(staff.t, staff.nav, StatusCode::UNPROCESSABLE_ENTITY),
+        },
+    };
+    let command = Command::Assign { assignee };
+    staff_command(&state, staff, &id, StaffAction { version: form.version, command, typed: Typed::default() }).await
+}
+
+pub(super) async fn set_priority(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    StaffForm { staff, form }: ErrandForm<PriorityForm>,
+) -> Response {
+    let Some(priority) = porten_domain::Priority::parse(&form.priority) else {
+        return error_page(staff.t, staff.nav, StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    let command = Command::SetPriority { priority };
+    staff_command(&state, staff, &id, StaffAction { version: form.version, command, typed: Typed::default() }).await
+}
+
+/// Escalates the errand: its priority goes up one step, with the reason.
+pub(super) async fn escalate(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    StaffForm { staff, form }: ErrandForm<ReasonForm>,
+) -> Response {
+    let typed = Typed { escalation: form.reason.clone(), ..Typed::default() };
+    let command = Command::Escalate { reason: form.reason };
+    staff_command(&state, staff, &id, StaffAction { version: form.version, command, typed }).await
 }

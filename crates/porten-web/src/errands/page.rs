@@ -40,6 +40,12 @@ pub(super) struct ErrandPage {
     /// The status as the citizen reads it, when it differs from the staff word.
     pub(super) citizen_status: Option<String>,
     pub(super) can_assign_self: bool,
+    pub(super) priority: String,
+    /// The errand page's other controls: units to hand over to, colleagues
+    /// to assign, priorities.
+    pub(super) handover_units: Vec<SelectOption>,
+    pub(super) assignable: Vec<SelectOption>,
+    pub(super) priorities: Vec<SelectOption>,
     pub(super) error: Option<String>,
     pub(super) error_field: String,
     pub(super) notice: Option<String>,
@@ -218,6 +224,14 @@ pub(super) async fn render_errand(
                     (t.get("event-handed_over"), format!("{from_unit} → {to_unit}: {reason}"))
                 }
                 EventKind::Escalated { reason } => (t.get("event-escalated"), reason.clone()),
+                EventKind::PriorityChanged { from, to } => (
+                    t.get("event-priority_changed"),
+                    format!(
+                        "{} → {}",
+                        t.get(&format!("priority-{}", from.as_str())),
+                        t.get(&format!("priority-{}", to.as_str()))
+                    ),
+                ),
             };
             EventRow { label, at: local_time(ev.at), actor: ev.actor_name.clone(), text }
         })
@@ -249,6 +263,32 @@ pub(super) async fn render_errand(
             })
             .collect(),
     };
+    let handover_units = people
+        .other_units
+        .iter()
+        .map(|u| SelectOption {
+            value: u.code.to_string(),
+            label: t.pick(&u.name_sv, &u.name_en).to_owned(),
+            selected: feedback.typed.handover_unit == u.code.as_str(),
+        })
+        .collect();
+    let assignable = people
+        .assignable
+        .iter()
+        .map(|(id, name)| SelectOption {
+            value: id.to_string(),
+            label: name.clone(),
+            selected: e.assignee == Some(*id),
+        })
+        .collect();
+    let priorities = porten_domain::Priority::ALL
+        .into_iter()
+        .map(|p| SelectOption {
+            value: p.as_str().into(),
+            label: t.get(&format!("priority-{}", p.as_str())),
+            selected: p == e.priority,
+        })
+        .collect();
     let (error, error_field) = match feedback.error {
         Some((m, f)) => (Some(m), f.to_owned()),
         None => (None, String::new()),
@@ -272,6 +312,10 @@ pub(super) async fn render_errand(
         outcomes,
         citizen_status,
         can_assign_self: e.assignee != Some(user.id),
+        priority: t.get(&format!("priority-{}", e.priority.as_str())),
+        handover_units,
+        assignable,
+        priorities,
         error,
         error_field,
         notice: feedback.notice,

@@ -39,6 +39,10 @@ fn body_for(path: &str) -> &'static str {
         "/track/{token}/reply" | "/mina-arenden/{id}/reply" => "message=Tack",
         "/login/demo-eid" => "person=0",
         "/staff/errands/{id}/status" => "status=in_progress",
+        "/staff/errands/{id}/assign" => "assignee=",
+        "/staff/errands/{id}/priority" => "priority=high",
+        "/staff/errands/{id}/escalate" => "reason=Br%C3%A5dskande",
+        "/staff/errands/{id}/handover" => "unit=XX&reason=Fel+enhet",
         "/staff/contacts" => "channel=phone&topic=general&outcome=resolved&minutes=2",
         "/staff/calendar" | "/staff/calendar/remove" => "date=2031-05-05&open=closed&note=Utbildning",
         "/kunskap/{slug}/svar" => "helpful=yes",
@@ -54,6 +58,7 @@ fn body_for(path: &str) -> &'static str {
         "/api/v1/errands/{id}/assignment" => r#"{"assignee_id":null}"#,
         "/api/v1/errands/{id}/handover" => r#"{"unit":"SOF","reason":"Fel enhet"}"#,
         "/api/v1/errands/{id}/escalation" => r#"{"reason":"Brådskande"}"#,
+        "/api/v1/errands/{id}/priority" => r#"{"priority":"low"}"#,
         _ => "",
     }
 }
@@ -76,6 +81,12 @@ const EXPECTED: &[(&str, &str, [u16; 10])] = &[
     ("POST", "/staff/errands/{id}/status", [303, 403, 303, 422, 404, 422, 422, 303, 303, 303]),
     // A system admin belongs to no unit and cannot be the assignee (422).
     ("POST", "/staff/errands/{id}/assign-me", [303, 403, 303, 303, 404, 303, 422, 303, 303, 303]),
+    // The agent unassigns; then there is no change to make (422).
+    ("POST", "/staff/errands/{id}/assign", [303, 403, 303, 422, 404, 422, 422, 303, 303, 303]),
+    ("POST", "/staff/errands/{id}/priority", [303, 403, 303, 422, 404, 422, 422, 303, 303, 303]),
+    ("POST", "/staff/errands/{id}/escalate", [303, 403, 303, 303, 404, 303, 303, 303, 303, 303]),
+    // No unit XX (422), for everyone who may work the errand.
+    ("POST", "/staff/errands/{id}/handover", [303, 403, 422, 422, 404, 422, 422, 303, 303, 303]),
     // Planning: agents and admins; case officers 403.
     ("GET", "/staff/planning", [303, 403, 200, 403, 403, 200, 200, 303, 303, 303]),
     ("GET", "/staff/planning.csv", [303, 403, 200, 403, 403, 200, 200, 303, 303, 303]),
@@ -98,9 +109,11 @@ const EXPECTED: &[(&str, &str, [u16; 10])] = &[
     ("POST", "/api/v1/errands/{id}/notes", [401, 401, 401, 401, 401, 401, 401, 403, 200, 403]),
     // The errand is already in_progress from the page above (422).
     ("POST", "/api/v1/errands/{id}/status", [401, 401, 401, 401, 401, 401, 401, 403, 422, 403]),
-    ("POST", "/api/v1/errands/{id}/assignment", [401, 401, 401, 401, 401, 401, 401, 403, 200, 403]),
+    // Unassigned already by the page above: nothing to change (422).
+    ("POST", "/api/v1/errands/{id}/assignment", [401, 401, 401, 401, 401, 401, 401, 403, 422, 403]),
     ("POST", "/api/v1/errands/{id}/handover", [401, 401, 401, 401, 401, 401, 401, 403, 200, 403]),
     ("POST", "/api/v1/errands/{id}/escalation", [401, 401, 401, 401, 401, 401, 401, 403, 200, 403]),
+    ("POST", "/api/v1/errands/{id}/priority", [401, 401, 401, 401, 401, 401, 401, 403, 200, 403]),
     // E-services: anyone may start and fill in a form; staff must say how the citizen reached them (422
     // without). The submit is refused (422) because the draft lacks its second step.
     ("GET", "/e/{code}", [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),

@@ -107,3 +107,49 @@ async fn the_contact_center_hands_over_but_cannot_close_another_units_errand() {
     assert_eq!(now.lifecycle, Lifecycle::Resolved);
     t.cleanup().await;
 }
+
+#[tokio::test]
+async fn an_agent_assigns_hands_over_and_escalates_from_the_errand_page() {
+    let t = TestApp::new().await;
+    let question = t.errand("general-question", false).await;
+    let agent = t.sign_in("agent").await;
+    let path = format!("/staff/errands/{}", question.public_id);
+    let page = t.get(&path, &agent).await;
+    // KC's own errand: its colleagues are the contact center's agents; the
+    // other units are there to hand over to.
+    assert!(page.body.contains("<option value=\"TK\">Enhet TK</option>"), "{}", page.body);
+    assert!(!page.body.contains("<option value=\"KC\""), "not the unit it is in");
+    let officer_id = t.user("case_officer").id().unwrap();
+    assert!(!page.body.contains(&format!("<option value=\"{officer_id}\"")), "TK's officer works TK's errands");
+
+    let post = |what: &str, form: String| {
+        let uri = format!("{path}/{what}");
+        let jar = agent.clone();
+        let t = &t;
+        async move { t.post_form(&uri, &jar, &format!("csrf={CSRF}&{form}")).await }
+    };
+    assert_eq!(post("priority", "version=1&priority=high".into()).await.status, StatusCode::SEE_OTHER);
+    let escalated = post("escalate", "version=2&reason=Tredje+samtalet".into()).await;
+    assert_eq!(escalated.status, StatusCode::SEE_OTHER);
+    // A handover without a reason comes back with the unit still chosen.
+    let bare = post("handover", "version=3&unit=TK&reason=".into()).await;
+    assert_eq!(bare.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bare.body.contains("href=\"#handover-reason\""), "{}", bare.body);
+    assert!(bare.body.contains("<option value=\"TK\" selected>"));
+    let handed = post("handover", "version=3&unit=TK&reason=Gäller+gatan".into()).await;
+    assert_eq!(handed.status, StatusCode::SEE_OTHER, "{}", handed.body);
+
+    let now = t.app.read_errand(&system(), question.public_id, None).await.unwrap();
+    assert_eq!((now.errand.unit.as_str(), now.errand.priority), ("TK", porten_domain::Priority::Urgent));
+    let kinds: Vec<&str> = now.timeline.iter().map(|e| e.kind.type_name()).collect();
+    assert_eq!(kinds, ["registered", "priority_changed", "escalated", "handed_over"]);
+    // Now TK's: its case officer assigns it to himself from the list of colleagues.
+    let officer = t.sign_in("case_officer").await;
+    let page = t.get(&path, &officer).await;
+    assert!(page.body.contains(&format!("<option value=\"{officer_id}\">case_officer</option>")));
+    let assign = format!("csrf={CSRF}&version=4&assignee={officer_id}");
+    assert_eq!(t.post_form(&format!("{path}/assign"), &officer, &assign).await.status, StatusCode::SEE_OTHER);
+    let now = t.app.read_errand(&system(), question.public_id, None).await.unwrap().errand;
+    assert_eq!((now.assignee, now.lifecycle), (Some(officer_id), Lifecycle::Open));
+    t.cleanup().await;
+}
