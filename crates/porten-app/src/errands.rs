@@ -184,7 +184,7 @@ impl App {
             }
             Actor::User { role: Role::SystemAdmin, .. } | Actor::System { .. } => {}
         }
-        let mut page = self.store.list_errands(&filter, query.after, query.limit).await?;
+        let mut page = self.store.list_errands(&filter, query.sort, query.after, query.limit).await?;
         for item in &mut page.items {
             item.title = porten_domain::personnummer::mask_personal_numbers(&item.title).into_owned();
         }

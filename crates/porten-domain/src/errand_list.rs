@@ -39,22 +39,101 @@ pub struct ErrandFilter {
     pub confidential_units: Option<Vec<UnitCode>>,
 }
 
-/// A position in the newest-first order of errands: (created_at, id).
+/// The order of an errand list (a queue).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// Newest first (by registration).
+    #[default]
+    Newest,
+    /// Oldest first: the queue's age order.
+    Oldest,
+    /// Most urgent first, then oldest first.
+    Priority,
+    /// Most recently changed first (a message, a note, a status).
+    LastActivity,
+}
+
+impl Sort {
+    pub const ALL: [Sort; 4] = [Self::Newest, Self::Oldest, Self::Priority, Self::LastActivity];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Newest => "newest",
+            Self::Oldest => "oldest",
+            Self::Priority => "priority",
+            Self::LastActivity => "last_activity",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+    /// The allowed values, for error messages.
+    pub fn allowed() -> String {
+        Self::ALL.map(Self::as_str).join(", ")
+    }
+}
+
+/// A position in a sorted errand list: the sort keys of the last row seen
+/// and its id. `key` is the sort's main key: registration time (newest,
+/// oldest), last change (last activity), or urgency (priority, 0 = urgent,
+/// with `created_at_micros` as the second key).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cursor {
+    pub sort: Sort,
+    pub key: i64,
     pub created_at_micros: i64,
     pub id: i64,
 }
 
 impl Cursor {
-    /// Opaque text form used in API `next` links.
+    /// Opaque text form used in API `next` links: `created.id` for the
+    /// default order (as before sorts existed), else prefixed by the sort.
     pub fn encode(&self) -> String {
-        format!("{}.{}", self.created_at_micros, self.id)
+        match self.sort {
+            Sort::Newest => format!("{}.{}", self.created_at_micros, self.id),
+            Sort::Priority => format!("p.{}.{}.{}", self.key, self.created_at_micros, self.id),
+            Sort::Oldest => format!("o.{}.{}", self.key, self.id),
+            Sort::LastActivity => format!("a.{}.{}", self.key, self.id),
+        }
     }
     pub fn decode(s: &str) -> Option<Self> {
-        let (a, b) = s.split_once('.')?;
-        Some(Self { created_at_micros: a.parse().ok()?, id: b.parse().ok()? })
+        let parts: Vec<&str> = s.split('.').collect();
+        let n = |i: usize| parts.get(i).and_then(|p| p.parse::<i64>().ok());
+        let (sort, key, created, id) = match parts.first().copied()? {
+            "p" if parts.len() == 4 => (Sort::Priority, n(1)?, n(2)?, n(3)?),
+            "o" if parts.len() == 3 => (Sort::Oldest, n(1)?, n(1)?, n(2)?),
+            "a" if parts.len() == 3 => (Sort::LastActivity, n(1)?, 0, n(2)?),
+            _ if parts.len() == 2 => (Sort::Newest, n(0)?, n(0)?, n(1)?),
+            _ => return None,
+        };
+        Some(Self { sort, key, created_at_micros: created, id })
     }
+}
+
+/// The list parameters a client may send; anything else is refused, so a
+/// mistyped filter never silently lists everything.
+pub const LIST_PARAMETERS: [&str; 11] = [
+    "unit",
+    "status",
+    "active",
+    "service_code",
+    "channel",
+    "assignee_id",
+    "created_from",
+    "created_to",
+    "sort",
+    "limit",
+    "cursor",
+];
+
+/// Violations for query parameters not in `allowed`, each naming the allowed ones.
+pub fn unknown_parameters<'a>(given: impl IntoIterator<Item = &'a str>, allowed: &[&str]) -> Violations {
+    let mut v = Violations::new();
+    for name in given {
+        if !allowed.contains(&name) && !v.0.iter().any(|f| f.field == name) {
+            v.push(name, "unknown", format!("not a filter here; use one of {}", allowed.join(", ")));
+        }
+    }
+    v
 }
 
 /// Largest page a caller may ask for.
@@ -69,10 +148,11 @@ pub struct Page<T> {
     pub next: Option<Cursor>,
 }
 
-/// A list request: filters plus keyset position.
+/// A list request: filters, order, and keyset position.
 #[derive(Clone, Debug, Default)]
 pub struct ListQuery {
     pub filter: ErrandFilter,
+    pub sort: Sort,
     pub after: Option<Cursor>,
     pub limit: u32,
 }
@@ -88,6 +168,8 @@ pub struct RawListQuery {
     pub assignee_id: Option<i64>,
     pub created_from: Option<DateTime<Utc>>,
     pub created_to: Option<DateTime<Utc>>,
+    /// `newest` when absent.
+    pub sort: Option<String>,
     /// Page size; 50 when absent.
     pub limit: Option<u32>,
     pub cursor: Option<String>,
@@ -118,9 +200,13 @@ impl ListQuery {
         if !(1..=MAX_PAGE_SIZE).contains(&limit) {
             v.push("limit", "out_of_range", format!("must be between 1 and {MAX_PAGE_SIZE}"));
         }
+        let sort = given(&p.sort).map_or(Some(Sort::Newest), |s| Sort::parse(&s)).unwrap_or_else(|| {
+            v.push("sort", "invalid", format!("must be one of {}", Sort::allowed()));
+            Sort::Newest
+        });
         let after = given(&p.cursor).and_then(|c| {
-            Cursor::decode(&c).or_else(|| {
-                v.push("cursor", "invalid", "use the next_cursor value of the previous page");
+            Cursor::decode(&c).filter(|c| c.sort == sort).or_else(|| {
+                v.push("cursor", "invalid", "use the next_cursor value of the previous page, with the same sort");
                 None
             })
         });
@@ -135,13 +221,36 @@ impl ListQuery {
             created_to: p.created_to,
             confidential_units: None,
         };
-        v.into_result(Self { filter, after, limit })
+        v.into_result(Self { filter, sort, after, limit })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cursor_keeps_its_sort_and_the_old_form_still_reads() {
+        for sort in Sort::ALL {
+            let c = Cursor { sort, key: 7, created_at_micros: 7, id: 42 };
+            let c = if sort == Sort::LastActivity { Cursor { created_at_micros: 0, ..c } } else { c };
+            assert_eq!(Cursor::decode(&c.encode()), Some(c), "{sort:?}");
+        }
+        assert_eq!(Cursor::decode("1700000000000000.5").map(|c| (c.sort, c.id)), Some((Sort::Newest, 5)));
+        assert_eq!(Cursor::decode("p.1.2"), None);
+        let wrong = RawListQuery { sort: Some("oldest".into()), cursor: Some("5.5".into()), ..Default::default() };
+        assert_eq!(ListQuery::parse(&wrong).unwrap_err().0[0].field, "cursor");
+    }
+
+    #[test]
+    fn unknown_parameters_are_named_with_the_allowed_ones() {
+        let v = unknown_parameters(["unit", "registry_number", "registry_number"], &LIST_PARAMETERS);
+        assert_eq!(v.0.len(), 1);
+        assert_eq!((v.0[0].field.as_str(), v.0[0].code), ("registry_number", "unknown"));
+        assert!(v.0[0].message.contains("unit, status"), "{}", v.0[0].message);
+        let bad_sort = ListQuery::parse(&RawListQuery { sort: Some("due_date".into()), ..Default::default() });
+        assert!(bad_sort.unwrap_err().0[0].message.contains("newest, oldest, priority, last_activity"));
+    }
 
     #[test]
     fn list_parameters_are_checked_together_and_empty_ones_ignored() {

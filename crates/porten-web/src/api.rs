@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -433,10 +433,22 @@ pub struct ListParams {
     pub created_from: Option<DateTime<Utc>>,
     /// Registered before (RFC 3339).
     pub created_to: Option<DateTime<Utc>>,
+    /// The order: `newest` (default), `oldest` (the queue's age order),
+    /// `priority` (most urgent, then oldest, first) or `last_activity`.
+    #[param(value_type = Option<values::Sort>)]
+    pub sort: Option<String>,
     /// Page size, 1–200 (default 50).
     pub limit: Option<u32>,
-    /// `next_cursor` from the previous page.
+    /// `next_cursor` from the previous page (of the same sort).
     pub cursor: Option<String>,
+}
+
+/// Refuses query parameters that are not `allowed` (a mistyped filter
+/// would otherwise list everything), naming the allowed ones.
+pub fn known_parameters(query: Option<&str>, allowed: &[&str]) -> Result<(), Violations> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or_default()).unwrap_or_default();
+    let v = porten_domain::errand_list::unknown_parameters(pairs.iter().map(|(k, _)| k.as_str()), allowed);
+    v.into_result(())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -479,6 +491,7 @@ pub fn parse_filter(p: &ListParams) -> Result<ListQuery, Violations> {
         assignee_id: p.assignee_id,
         created_from: p.created_from,
         created_to: p.created_to,
+        sort: p.sort.clone(),
         limit: p.limit,
         cursor: p.cursor.clone(),
     })
@@ -507,8 +520,10 @@ fn list_item(s: ErrandSummary) -> ErrandListItem {
 async fn list_errands(
     State(state): State<AppState>,
     ApiCaller(actor): ApiCaller,
+    RawQuery(raw): RawQuery,
     params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<ErrandPage>> {
+    known_parameters(raw.as_deref(), &porten_domain::errand_list::LIST_PARAMETERS).map_err(AppError::Invalid)?;
     let Query(params) = params.map_err(|e| {
         let mut v = Violations::new();
         v.push("query", "malformed", e.body_text());

@@ -83,7 +83,8 @@ async fn a_submitted_felanmalan_is_registered_once_with_its_answers_and_photo() 
         "a double submit: the same receipt"
     );
     let officer = t.user("case_officer");
-    let page = t.app.list_errands(&officer, ListQuery { filter: ErrandFilter::default(), after: None, limit: 10 });
+    let page =
+        t.app.list_errands(&officer, ListQuery { filter: ErrandFilter::default(), limit: 10, ..Default::default() });
     let page = page.await.unwrap();
     assert_eq!(page.total, 1, "one errand in the owning unit's queue");
     let view = t.app.read_errand(&officer, page.items[0].public_id, None).await.unwrap();

@@ -51,7 +51,7 @@ impl From<&Registration<'_>> for OwnedRegistration {
     }
 }
 
-pub use porten_domain::errand_list::{Cursor, ErrandFilter, ErrandSummary, MAX_PAGE_SIZE, Page};
+pub use porten_domain::errand_list::{Cursor, ErrandFilter, ErrandSummary, MAX_PAGE_SIZE, Page, Sort};
 
 /// Decides, on the locked row, whether a command may go ahead.
 pub type Authorize = Arc<dyn Fn(&Errand) -> bool + Send + Sync>;
@@ -65,6 +65,7 @@ pub trait ErrandStore: Send + Sync {
     async fn list_errands(
         &self,
         filter: &ErrandFilter,
+        sort: Sort,
         after: Option<Cursor>,
         limit: u32,
     ) -> Result<Page<ErrandSummary>>;

@@ -17,6 +17,7 @@ macro_rules! impl_errands {
             use $crate::errands::OwnedRegistration;
             use $crate::errands::registration::*;
             use $crate::{Authorize, Cursor, ErrandFilter, ErrandSummary, Page, Registration, Result, StoreError};
+            use porten_domain::errand_list::Sort;
             use $crate::{from_micros, micros};
 
             pub(crate) fn errand_row(row: &$row) -> Result<Errand> {
@@ -177,6 +178,25 @@ macro_rules! impl_errands {
                 append_events(c, errand_id, actor, at, rest).await
             }
 
+            /// The sort's ORDER BY, after the cursor's row, and the limit
+            /// (one more row than the page, to know whether another follows).
+            fn push_order(qb: &mut QueryBuilder<$db>, sort: Sort, after: Option<Cursor>, limit: u32) {
+                let (keys, order, cmp) = match sort {
+                    Sort::Newest => ("created_at, id", "created_at DESC, id DESC", "<"),
+                    Sort::Oldest => ("created_at, id", "created_at, id", ">"),
+                    Sort::LastActivity => ("updated_at, id", "updated_at DESC, id DESC", "<"),
+                    Sort::Priority => ("urgency, created_at, id", "urgency, created_at, id", ">"),
+                };
+                if let Some(c) = after {
+                    qb.push(format!(" AND ({keys}) {cmp} (")).push_bind(c.key);
+                    if sort == Sort::Priority {
+                        qb.push(", ").push_bind(c.created_at_micros);
+                    }
+                    qb.push(", ").push_bind(c.id).push(")");
+                }
+                qb.push(format!(" ORDER BY {order} LIMIT ")).push_bind(i64::from(limit) + 1);
+            }
+
             fn push_filters(qb: &mut QueryBuilder<$db>, f: &ErrandFilter) {
                 if let Some(unit) = &f.unit {
                     qb.push(" AND unit_code = ").push_bind(unit.as_str().to_owned());
@@ -314,6 +334,7 @@ macro_rules! impl_errands {
                 async fn list_errands(
                     &self,
                     filter: &ErrandFilter,
+                    sort: Sort,
                     after: Option<Cursor>,
                     limit: u32,
                 ) -> Result<Page<ErrandSummary>> {
@@ -322,23 +343,25 @@ macro_rules! impl_errands {
                     push_filters(&mut count, filter);
                     let total: i64 = count.build_query_scalar().fetch_one(self.reader()).await?;
 
-                    let mut qb = QueryBuilder::<$db>::new(format!("SELECT {SUMMARY_COLUMNS} FROM errands WHERE 1 = 1"));
+                    let mut qb =
+                        QueryBuilder::<$db>::new(format!("SELECT {SUMMARY_COLUMNS}, CAST(urgency AS BIGINT) AS urgency FROM errands WHERE 1 = 1"));
                     push_filters(&mut qb, filter);
-                    if let Some(c) = after {
-                        qb.push(" AND (created_at < ")
-                            .push_bind(c.created_at_micros)
-                            .push(" OR (created_at = ")
-                            .push_bind(c.created_at_micros)
-                            .push(" AND id < ")
-                            .push_bind(c.id)
-                            .push("))");
-                    }
-                    qb.push(" ORDER BY created_at DESC, id DESC LIMIT ").push_bind(i64::from(limit) + 1);
+                    push_order(&mut qb, sort, after, limit);
                     let rows = qb.build().fetch_all(self.reader()).await?;
                     let mut items = rows.iter().map(summary_row).collect::<Result<Vec<_>>>()?;
                     let next = if items.len() > limit as usize {
                         items.truncate(limit as usize);
-                        items.last().map(|(id, s)| Cursor { created_at_micros: micros(s.created_at), id: *id })
+                        let last: Option<i64> =
+                            rows.get(limit as usize - 1).map(|r| r.try_get("urgency")).transpose()?;
+                        items.last().map(|(id, s)| {
+                            let created_at_micros = micros(s.created_at);
+                            let key = match sort {
+                                Sort::Newest | Sort::Oldest => created_at_micros,
+                                Sort::LastActivity => micros(s.updated_at),
+                                Sort::Priority => last.unwrap_or_default(),
+                            };
+                            Cursor { sort, key, created_at_micros, id: *id }
+                        })
                     } else {
                         None
                     };

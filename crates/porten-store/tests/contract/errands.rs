@@ -277,7 +277,10 @@ async fn handover_moves_errand_to_existing_units_only() {
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::UnknownReference("unit")));
-    let tk = s.list_errands(&ErrandFilter { unit: Some(code("TK")), ..Default::default() }, None, 10).await.unwrap();
+    let tk = s
+        .list_errands(&ErrandFilter { unit: Some(code("TK")), ..Default::default() }, Sort::Newest, None, 10)
+        .await
+        .unwrap();
     assert_eq!(tk.total, 1);
     db.cleanup().await;
 }
@@ -303,19 +306,50 @@ async fn keyset_pages_cover_every_match_once_with_a_total() {
     let filter = ErrandFilter { unit: Some(code("TK")), ..Default::default() };
     let mut want: Vec<_> = expected.iter().filter(|e| e.unit.as_str() == "TK").collect();
     want.sort_by_key(|e| std::cmp::Reverse((e.created_at, e.id)));
-    let mut got = Vec::new();
-    let mut after = None;
-    loop {
-        let page = s.list_errands(&filter, after, 4).await.unwrap();
-        assert_eq!(page.total as usize, want.len());
-        assert!(page.items.len() <= 4);
-        got.extend(page.items.iter().map(|x| x.public_id));
-        match page.next {
-            Some(c) => after = Some(c),
-            None => break,
+    let walk = |sort: Sort| {
+        let filter = filter.clone();
+        async move {
+            let mut got = Vec::new();
+            let mut after = None;
+            loop {
+                let page = s.list_errands(&filter, sort, after, 4).await.unwrap();
+                assert!(page.items.len() <= 4);
+                got.extend(page.items.iter().map(|x| x.public_id));
+                match page.next {
+                    Some(c) => after = Some(c),
+                    None => break (got, page.total),
+                }
+            }
         }
-    }
+    };
+    let (got, total) = walk(Sort::Newest).await;
+    assert_eq!(total as usize, want.len());
     assert_eq!(got, want.iter().map(|e| e.public_id).collect::<Vec<_>>());
+
+    // Every queue order pages the same set in its own order: raise some
+    // priorities (each raise is also the errand's latest activity).
+    for (i, e) in expected.iter().enumerate().filter(|(i, _)| i % 3 != 0 && i % 2 == 1) {
+        let priority = if i % 4 == 1 { Priority::High } else { Priority::Urgent };
+        let at = start + Duration::days(2) - Duration::minutes(i as i64);
+        let raise = Command::SetPriority { priority };
+        s.apply_command(e.public_id, None, &system(), raise, at, Arc::new(allow)).await.unwrap();
+    }
+    let mut now = Vec::new();
+    for e in want.iter() {
+        now.push(s.get_errand(e.public_id).await.unwrap().unwrap());
+    }
+    let urgency = |e: &Errand| 3 - e.priority as i64;
+    type Order = Box<dyn Fn(&Errand, &Errand) -> std::cmp::Ordering>;
+    let orders: [(Sort, Order); 3] = [
+        (Sort::Oldest, Box::new(|a, b| (a.created_at, a.id).cmp(&(b.created_at, b.id)))),
+        (Sort::Priority, Box::new(move |a, b| (urgency(a), a.created_at, a.id).cmp(&(urgency(b), b.created_at, b.id)))),
+        (Sort::LastActivity, Box::new(|a, b| (b.updated_at, b.id).cmp(&(a.updated_at, a.id)))),
+    ];
+    for (sort, order) in orders {
+        now.sort_by(|a, b| order(a, b));
+        let (got, _) = walk(sort).await;
+        assert_eq!(got, now.iter().map(|e| e.public_id).collect::<Vec<_>>(), "{sort:?}");
+    }
 
     let in_range = s
         .list_errands(
@@ -324,6 +358,7 @@ async fn keyset_pages_cover_every_match_once_with_a_total() {
                 created_to: Some(start + Duration::hours(2)),
                 ..Default::default()
             },
+            Sort::Newest,
             None,
             100,
         )
@@ -331,7 +366,12 @@ async fn keyset_pages_cover_every_match_once_with_a_total() {
         .unwrap();
     assert_eq!(in_range.total, 4);
     let none = s
-        .list_errands(&ErrandFilter { lifecycle: Some(Lifecycle::Closed), ..Default::default() }, None, 100)
+        .list_errands(
+            &ErrandFilter { lifecycle: Some(Lifecycle::Closed), ..Default::default() },
+            Sort::Newest,
+            None,
+            100,
+        )
         .await
         .unwrap();
     assert_eq!((none.total, none.items.len(), none.next), (0, 0, None));
@@ -407,7 +447,10 @@ async fn commands_are_authorized_on_the_locked_row_and_confidential_lists_are_fi
     .await
     .unwrap();
     let count = |units: Option<Vec<UnitCode>>| async move {
-        s.list_errands(&ErrandFilter { confidential_units: units, ..Default::default() }, None, 50).await.unwrap().total
+        s.list_errands(&ErrandFilter { confidential_units: units, ..Default::default() }, Sort::Newest, None, 50)
+            .await
+            .unwrap()
+            .total
     };
     assert_eq!(count(None).await, 2);
     assert_eq!(count(Some(vec![])).await, 1, "no confidential errands");

@@ -91,7 +91,7 @@ async fn a_submitted_draft_registers_one_errand_with_its_files_and_receipt_mail(
     let again = s.submit_draft(submission("d-1", now, vec![file.clone()], Some(mail.clone()))).await.unwrap();
     assert!(again.repeated);
     assert_eq!((again.errand.id, &again.tracking_token), (first.errand.id, &first.tracking_token));
-    assert_eq!(s.list_errands(&ErrandFilter::default(), None, 10).await.unwrap().total, 1);
+    assert_eq!(s.list_errands(&ErrandFilter::default(), Sort::Newest, None, 10).await.unwrap().total, 1);
     let record = s.submission(first.errand.id).await.unwrap().unwrap();
     assert_eq!((record.service_code.as_str(), record.version), ("pothole", 1));
     assert_eq!(record.attachments, vec![file.clone()]);
@@ -123,7 +123,11 @@ async fn an_expired_draft_cannot_be_submitted_and_a_failed_submit_keeps_the_draf
     let failed = s.submit_draft(submission("d-1", now, vec![missing], None)).await;
     assert!(matches!(failed, Err(StoreError::UnknownReference("attachment"))), "{failed:?}");
     assert!(s.get_draft("d-1").await.unwrap().is_some());
-    assert_eq!(s.list_errands(&ErrandFilter::default(), None, 10).await.unwrap().total, 0, "no errand, no gap");
+    assert_eq!(
+        s.list_errands(&ErrandFilter::default(), Sort::Newest, None, 10).await.unwrap().total,
+        0,
+        "no errand, no gap"
+    );
     // Drafts past their expiry are purged with the files only they used.
     let kept = photo(b"\x89PNG\r\n\x1a\nkept");
     s.put_attachment(&kept, b"\x89PNG\r\n\x1a\nkept".to_vec(), now).await.unwrap();
@@ -237,7 +241,11 @@ async fn receipts_are_held_back_over_the_limits_per_recipient_and_for_anonymous_
         outcomes.push(s.submit_draft(sub).await.unwrap().mail);
     }
     assert_eq!(outcomes, [ReceiptMail::Queued, ReceiptMail::Queued, ReceiptMail::Queued, ReceiptMail::Held]);
-    assert_eq!(s.list_errands(&ErrandFilter::default(), None, 10).await.unwrap().total, 4, "every errand registered");
+    assert_eq!(
+        s.list_errands(&ErrandFilter::default(), Sort::Newest, None, 10).await.unwrap().total,
+        4,
+        "every errand registered"
+    );
     // Other recipients, until the anonymous budget of five is spent; a signed-in citizen's receipt still goes.
     let mut outcomes = Vec::new();
     for n in 5..8 {

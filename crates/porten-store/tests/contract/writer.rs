@@ -28,7 +28,7 @@ async fn a_failing_command_in_a_batch_leaves_the_others_and_their_numbers_intact
     }
     assert_eq!(refused, 10);
     assert_eq!(serials, (1..=30).collect::<BTreeSet<u32>>(), "gapless despite the failures");
-    let page = db.store.list_errands(&ErrandFilter::default(), None, 200).await.unwrap();
+    let page = db.store.list_errands(&ErrandFilter::default(), Sort::Newest, None, 200).await.unwrap();
     assert_eq!(page.total, 30, "a failed registration leaves no errand behind");
     let next = register(db.store.as_ref(), "pothole", "TK", t(2026, 5, 4, 10)).await;
     assert_eq!(next.registry_number.serial, 31);

@@ -49,6 +49,16 @@ pub enum TargetStatus {
     Closed,
 }
 
+/// The order of an errand list.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum Sort {
+    Newest,
+    Oldest,
+    Priority,
+    LastActivity,
+}
+
 /// The outcome of a decision (*beslut*): bifall, delvis bifall, avslag,
 /// avvisning, or answered (a question or fault, no appealable decision).
 #[derive(ToSchema)]

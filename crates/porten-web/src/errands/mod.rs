@@ -3,11 +3,12 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use porten_app::auth::Principal;
 use porten_app::{AppError, auth::user_actor};
+use porten_domain::errand_list::{LIST_PARAMETERS, Sort};
 use porten_domain::{Channel, Command, EventKind, Lifecycle, PublicId};
 use serde::Deserialize;
 
@@ -67,6 +68,7 @@ struct ErrandListPage {
     units: Vec<SelectOption>,
     states: Vec<SelectOption>,
     channels: Vec<SelectOption>,
+    sorts: Vec<SelectOption>,
     rows: Vec<ErrandRow>,
     total: u64,
     error: Option<String>,
@@ -95,20 +97,30 @@ const HITS_PER_PAGE: usize = 25;
 async fn errand_list(
     State(state): State<AppState>,
     Staff { actor, t, nav, .. }: Staff<AnyStaff>,
+    RawQuery(raw): RawQuery,
     Query(params): Query<ListParams>,
     Query(search): Query<SearchParams>,
 ) -> Response {
+    let allowed: Vec<&str> = LIST_PARAMETERS.into_iter().chain(["q", "offset", "lang"]).collect();
+    let unknown = crate::api::known_parameters(raw.as_deref(), &allowed).err();
     let q = search.q.trim().to_owned();
-    if !q.is_empty() {
+    if !q.is_empty() && unknown.is_none() {
         return search_page(&state, &actor, t, nav, q, search.offset).await;
     }
-    let (page, error) = match parse_filter(&ListParams { limit: Some(params.limit.unwrap_or(25)), ..params.clone() }) {
-        Ok(q) => match state.app.list_errands(&actor, q).await {
+    let filter = parse_filter(&ListParams { limit: Some(params.limit.unwrap_or(25)), ..params.clone() });
+    let (page, error) = match (unknown, filter) {
+        (Some(v), _) => {
+            let names: Vec<&str> = v.0.iter().map(|f| f.field.as_str()).collect();
+            let message =
+                t.with("errands-filter-unknown", &[("names", names.join(", ")), ("allowed", allowed.join(", "))]);
+            (None, Some(message))
+        }
+        (None, Ok(q)) => match state.app.list_errands(&actor, q).await {
             Ok(p) => (Some(p), None),
             Err(AppError::Forbidden) => return error_page(t, nav, StatusCode::FORBIDDEN),
             Err(e) => return app_error_page(t, nav, e),
         },
-        Err(_) => (None, Some(t.get("errands-filter-invalid"))),
+        (None, Err(_)) => (None, Some(t.get("errands-filter-invalid"))),
     };
     let units = match state.app.workable_units(&actor).await {
         Ok(u) => u,
@@ -131,6 +143,14 @@ async fn errand_list(
             selected: chosen(l.as_str(), &params.status),
         })
         .collect();
+    let sorts = Sort::ALL
+        .into_iter()
+        .map(|s| SelectOption {
+            value: s.as_str().into(),
+            label: t.get(&format!("errands-sort-{}", s.as_str())),
+            selected: chosen(s.as_str(), &params.sort),
+        })
+        .collect();
     let channels = Channel::ALL
         .into_iter()
         .map(|c| SelectOption {
@@ -143,6 +163,7 @@ async fn errand_list(
         ("unit", params.unit.clone().unwrap_or_default()),
         ("status", params.status.clone().unwrap_or_default()),
         ("channel", params.channel.clone().unwrap_or_default()),
+        ("sort", params.sort.clone().unwrap_or_default()),
         ("limit", params.limit.map(|l| l.to_string()).unwrap_or_default()),
     ];
     let (rows, total, next_href) = match page {
@@ -169,21 +190,23 @@ async fn errand_list(
         }
         None => (Vec::new(), 0, None),
     };
-    ErrandListPage {
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let page = ErrandListPage {
         t,
         nav,
         q: String::new(),
         units: unit_options,
         states,
         channels,
+        sorts,
         rows,
         total,
         error,
         paged: params.cursor.is_some(),
         first_href: format!("/staff/errands{}", query_string(&base)),
         next_href,
-    }
-    .into_response()
+    };
+    (status, page).into_response()
 }
 
 /// The hits of a staff search: by registry number, a party's name or
@@ -245,6 +268,7 @@ fn search_results(
         units: Vec::new(),
         states: Vec::new(),
         channels: Vec::new(),
+        sorts: Vec::new(),
         rows,
         total: total as u64,
         error: None,

@@ -153,3 +153,30 @@ async fn an_agent_assigns_hands_over_and_escalates_from_the_errand_page() {
     assert_eq!((now.assignee, now.lifecycle), (Some(officer_id), Lifecycle::Open));
     t.cleanup().await;
 }
+
+#[tokio::test]
+async fn an_unknown_filter_or_sort_is_refused_with_the_allowed_ones() {
+    let t = TestApp::new().await;
+    t.errand("pothole", false).await;
+    let api = t.api("GET", "/api/v1/errands?registry_number=TK+2026%2F00001", Some(&t.key), None).await;
+    assert_eq!(api.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", api.body);
+    assert_eq!(api.header(axum::http::header::CONTENT_TYPE), "application/problem+json");
+    let v = &api.json()["violations"][0];
+    assert_eq!((v["field"].as_str(), v["code"].as_str()), (Some("registry_number"), Some("unknown")));
+    assert!(v["message"].as_str().unwrap().contains("unit, status, active"), "{v}");
+    let sort = t.api("GET", "/api/v1/errands?sort=due_date", Some(&t.key), None).await;
+    assert_eq!(sort.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(sort.body.contains("newest, oldest, priority, last_activity"), "{}", sort.body);
+    let sorted = t.api("GET", "/api/v1/errands?sort=priority&limit=1", Some(&t.key), None).await;
+    assert_eq!(sorted.status, StatusCode::OK, "{}", sorted.body);
+
+    let agent = t.sign_in("agent").await;
+    let page = t.get("/staff/errands?registry_number=TK", &agent).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("Okänt filter: registry_number"), "{}", page.body);
+    assert!(!page.body.contains("/staff/errands/"), "no list of everything");
+    let oldest = t.get("/staff/errands?sort=oldest", &agent).await;
+    assert_eq!(oldest.status, StatusCode::OK);
+    assert!(oldest.body.contains("<option value=\"oldest\" selected>"));
+    t.cleanup().await;
+}

@@ -215,7 +215,7 @@ async fn a_kill_9_mid_batch_loses_no_change_of_an_acknowledged_write() {
     // Kill once the writers are well under way: group-commit batches are in flight.
     let store = db.store.clone();
     for _ in 0.. {
-        if store.list_errands(&Default::default(), None, 1).await.unwrap().total >= 200 {
+        if store.list_errands(&Default::default(), Default::default(), None, 1).await.unwrap().total >= 200 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
@@ -240,7 +240,7 @@ async fn a_kill_9_mid_batch_loses_no_change_of_an_acknowledged_write() {
     }
     let (mut errands, mut after) = (BTreeSet::new(), None);
     loop {
-        let page = store.list_errands(&Default::default(), after, 200).await.unwrap();
+        let page = store.list_errands(&Default::default(), Default::default(), after, 200).await.unwrap();
         errands.extend(page.items.iter().map(|e| e.public_id.to_string()));
         match page.next {
             Some(next) => after = Some(next),
