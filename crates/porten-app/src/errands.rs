@@ -26,6 +26,8 @@ pub struct ErrandView {
     /// The errand's service, if the catalogue still has it (for its own
     /// status words: `porten_domain::catalogue::status_words`).
     pub service: Option<Service>,
+    /// Its SLA and legal clocks, as at the time of reading.
+    pub clocks: crate::sla::Clocks,
 }
 
 /// What the staff errand page shows besides the errand itself.
@@ -137,7 +139,8 @@ impl App {
 
     async fn errand_view(&self, errand: Errand, timeline: Vec<TimelineEvent>) -> Result<ErrandView> {
         let service = self.cached_service(&errand.service_code).await?;
-        Ok(ErrandView { errand, timeline, service })
+        let clocks = self.clocks(&errand, service.as_ref(), &timeline).await?;
+        Ok(ErrandView { errand, timeline, service, clocks })
     }
 
     /// The owning unit, the assignee's name, the colleagues it may be

@@ -163,6 +163,9 @@ pub struct CitizenView {
     pub events: Vec<(DateTime<Utc>, CitizenEvent)>,
     /// The tracking token, when the errand came in through an e-service.
     pub tracking_token: Option<String>,
+    /// When the city promises a decision (the service's resolution target
+    /// on the running clock); none while the errand waits for the citizen.
+    pub promise: Option<DateTime<Utc>>,
 }
 
 /// A row of Mina ärenden.
@@ -624,6 +627,8 @@ impl App {
         let timeline = self.store.timeline(errand.id).await?;
         self.audit(&reader, "errand.read", Some(errand.id), Some("the citizen follows their errand")).await?;
         let service = self.cached_service(&errand.service_code).await?;
+        let clocks = self.clocks(&errand, service.as_ref(), &timeline).await?;
+        let promise = clocks.promise().filter(|_| errand.lifecycle.is_active());
         let events = timeline
             .into_iter()
             .filter_map(|e| {
@@ -653,6 +658,7 @@ impl App {
             updated_at: errand.updated_at,
             events,
             tracking_token,
+            promise,
         })
     }
 

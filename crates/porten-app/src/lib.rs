@@ -26,6 +26,7 @@ pub mod mail;
 pub mod ops;
 pub mod planning;
 pub mod search;
+pub mod sla;
 #[cfg(feature = "testing")]
 pub mod testing;
 

@@ -48,7 +48,8 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeZone, Utc};
 use porten_domain::errand::{RawErrand, RawParty};
 use porten_domain::knowledge::{RawArticle, Site};
-use porten_domain::{Actor, Audience, Channel, Errand, Role, Scope, Service, Unit, UnitCode};
+use porten_domain::sla::{Sla, Targets};
+use porten_domain::{Actor, Audience, Channel, Errand, Priority, Role, Scope, Service, Unit, UnitCode};
 
 pub use porten_store::testing::TestDb;
 
@@ -205,6 +206,14 @@ impl CityBuilder {
                 keywords: Vec::new(),
                 processing_time_sv: None,
                 processing_time_en: None,
+                sla: (service == "pothole").then(|| Sla {
+                    normal: Targets { first_response_hours: Some(8), resolution_hours: 40 },
+                    by_priority: BTreeMap::from([(
+                        Priority::Urgent,
+                        Targets { first_response_hours: Some(2), resolution_hours: 8 },
+                    )]),
+                    warn_percent: 75,
+                }),
             };
             app.define_service(&system, &service).await.unwrap();
         }

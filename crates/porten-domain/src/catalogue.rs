@@ -117,6 +117,10 @@ pub struct Service {
     pub processing_time_sv: Option<String>,
     #[serde(default)]
     pub processing_time_en: Option<String>,
+    /// Service-level targets in business hours; the resolution target is
+    /// also the citizen's promise ("besked senast …").
+    #[serde(default)]
+    pub sla: Option<crate::sla::Sla>,
 }
 
 impl Service {
@@ -169,6 +173,17 @@ impl Service {
         }
         for name in self.status_names_sv.values().chain(self.status_names_en.values()) {
             v.text("status_names", name, 60);
+        }
+        if let Some(sla) = &self.sla {
+            let all = std::iter::once(&sla.normal).chain(sla.by_priority.values());
+            if all.clone().any(|t| {
+                t.resolution_hours == 0 || t.first_response_hours.is_some_and(|f| f == 0 || f > t.resolution_hours)
+            }) {
+                v.push("sla", "invalid", "targets are positive hours, the first response no later than the resolution");
+            }
+            if !(1..=99).contains(&sla.warn_percent) {
+                v.push("sla.warn_percent", "out_of_range", "must be between 1 and 99");
+            }
         }
         v.into_result(())
     }

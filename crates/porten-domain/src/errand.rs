@@ -420,6 +420,9 @@ pub enum Command {
     SetPriority {
         priority: Priority,
     },
+    /// The party demands a decision (förvaltningslagen 12 §, after six
+    /// months): recorded with its four-week deadline.
+    DemandDecision,
 }
 
 impl Command {
@@ -444,7 +447,7 @@ impl Command {
             Self::ChangeStatus { reason, decision, .. } => {
                 reason.iter().chain(decision.iter().map(|d| &d.text)).any(|t| has_personal_number(t))
             }
-            Self::Assign { .. } | Self::SetPriority { .. } => false,
+            Self::Assign { .. } | Self::SetPriority { .. } | Self::DemandDecision => false,
         }
     }
 }
@@ -490,6 +493,10 @@ pub enum EventKind {
         from: Priority,
         to: Priority,
     },
+    /// A demand for a decision (12 §) and when the decision must come.
+    DecisionDemanded {
+        deadline: DateTime<Utc>,
+    },
 }
 
 impl EventKind {
@@ -504,7 +511,8 @@ impl EventKind {
             Self::Registered { .. }
             | Self::StatusChanged { reason: None, .. }
             | Self::Assigned { .. }
-            | Self::PriorityChanged { .. } => vec![],
+            | Self::PriorityChanged { .. }
+            | Self::DecisionDemanded { .. } => vec![],
         }
     }
 
@@ -533,6 +541,7 @@ impl EventKind {
             Self::HandedOver { .. } => "handed_over",
             Self::Escalated { .. } => "escalated",
             Self::PriorityChanged { .. } => "priority_changed",
+            Self::DecisionDemanded { .. } => "decision_demanded",
         }
     }
 }
@@ -652,6 +661,21 @@ impl Errand {
                     next.priority = Priority::ALL[next.priority as usize + 1];
                 }
                 events.push(EventKind::Escalated { reason });
+            }
+            Command::DemandDecision => {
+                if !self.lifecycle.is_active() {
+                    return Err(CommandError::IllegalTransition {
+                        from: self.lifecycle.as_str(),
+                        to: "decision_demanded",
+                    });
+                }
+                if now < crate::sla::LegalClock::of(self.created_at).demand_possible {
+                    let mut v = Violations::new();
+                    v.push("demand", "too_early", "a decision may be demanded six months after the errand began");
+                    return Err(CommandError::Invalid(v));
+                }
+                let deadline = now + crate::sla::DECISION_AFTER_DEMAND;
+                events.push(EventKind::DecisionDemanded { deadline });
             }
             Command::SetPriority { priority } => {
                 if priority == self.priority {
@@ -825,6 +849,15 @@ mod tests {
             now(),
         );
         assert_eq!(same.unwrap_err(), CommandError::SameUnit);
+    }
+
+    #[test]
+    fn a_decision_may_be_demanded_after_six_months_and_must_come_within_four_weeks() {
+        let early = errand().apply(&officer(), Command::DemandDecision, now()).unwrap_err();
+        assert!(matches!(early, CommandError::Invalid(v) if v.0[0].code == "too_early"));
+        let later = Utc.with_ymd_and_hms(2026, 9, 3, 8, 0, 0).unwrap();
+        let t = errand().apply(&officer(), Command::DemandDecision, later).unwrap();
+        assert_eq!(t.events, [EventKind::DecisionDemanded { deadline: later + chrono::Duration::weeks(4) }]);
     }
 
     #[test]

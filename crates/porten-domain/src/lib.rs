@@ -23,6 +23,7 @@ pub mod lifecycle;
 pub mod personnummer;
 pub mod planning;
 pub mod registry;
+pub mod sla;
 pub mod time;
 pub mod validation;
 

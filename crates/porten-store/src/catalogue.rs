@@ -47,6 +47,10 @@ macro_rules! impl_catalogue {
                     confidential: row.try_get("confidential")?,
                     status_names_sv: names("status_names_sv")?,
                     status_names_en: names("status_names_en")?,
+                    sla: row
+                        .try_get::<Option<String>, _>("sla")?
+                        .map(|j| from_json(&j, "sla"))
+                        .transpose()?,
                     keywords: from_json(row.try_get("keywords")?, "keywords")?,
                     processing_time_sv: row.try_get("processing_time_sv")?,
                     processing_time_en: row.try_get("processing_time_en")?,
@@ -112,8 +116,8 @@ macro_rules! impl_catalogue {
                                 sqlx::query(
                                     "INSERT INTO services (code, unit_code, name_sv, name_en, description_sv, \
                                      description_en, audiences, channels, open311_code, confidential, status_names_sv, keywords, processing_time_sv, processing_time_en, \
-                                     status_names_en) \
-                                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+                                     status_names_en, sla) \
+                                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
                                      ON CONFLICT (code) DO UPDATE SET unit_code = excluded.unit_code, \
                                      name_sv = excluded.name_sv, name_en = excluded.name_en, \
                                      description_sv = excluded.description_sv, description_en = excluded.description_en, \
@@ -122,7 +126,7 @@ macro_rules! impl_catalogue {
                                      status_names_sv = excluded.status_names_sv, keywords = excluded.keywords, \
                                      processing_time_sv = excluded.processing_time_sv, \
                                      processing_time_en = excluded.processing_time_en, \
-                                     status_names_en = excluded.status_names_en",
+                                     status_names_en = excluded.status_names_en, sla = excluded.sla",
                                 )
                                 .bind(&s.code)
                                 .bind(s.unit.as_str())
@@ -139,6 +143,7 @@ macro_rules! impl_catalogue {
                                 .bind(&s.processing_time_sv)
                                 .bind(&s.processing_time_en)
                                 .bind(names(&s.status_names_en))
+                                .bind(s.sla.as_ref().map(json))
                                 .execute(&mut *c)
                                 .await?;
                                 search_sql::insert_change(c, $crate::knowledge::CHANGE_SERVICE, &s.code).await

@@ -56,6 +56,8 @@ struct TrackPage {
     registry_number: String,
     title: String,
     status: String,
+    /// "Besked senast …": the date a decision is promised by.
+    promise: Option<String>,
     created: String,
     events: Vec<EventRow>,
     reply_action: String,
@@ -120,6 +122,7 @@ fn render_view(state: &AppState, t: Tr, nav: Nav, view: CitizenView, flags: &Fla
         registry_number: view.registry_number,
         title: view.service.as_ref().map(|s| t.pick(&s.name_sv, &s.name_en).to_owned()).unwrap_or(view.title),
         status: t.pick(&view.status.sv, &view.status.en).to_owned(),
+        promise: view.promise.map(|p| porten_domain::time::to_stockholm(p).format("%Y-%m-%d").to_string()),
         created: local_time(view.created_at),
         events,
         link: view.tracking_token.map(|tok| format!("/track/{tok}")).unwrap_or_default(),

@@ -7,7 +7,8 @@ Checks what serde will enforce (exact key sets, types) and the content rules
 that the Rust side does not: unique codes, unit references, vocabularies,
 counts, the fiction phone range, example.com/example.org e-mail addresses,
 no personnummer-like strings, knowledge-base word counts and the small
-Markdown subset, topics, contact details and search synonyms. If
+Markdown subset, topics, contact details, search synonyms and services'
+SLA targets (business hours, `first_response_hours <= resolution_hours`). If
 relevance.toml exists next to city.toml (or is given as the second argument)
 its search relevance cases are checked against the articles and services.
 Exits non-zero and lists every problem if anything fails.
@@ -28,6 +29,14 @@ EMAIL_DOMAINS = {"example.com", "example.org"}
 STATUS_DEFAULTS_SV = {"resolved": "Klart", "closed": "Avslutat"}
 STATUS_DEFAULTS_EN = {"resolved": "Done", "closed": "Closed"}
 VISIBILITY = {"public", "internal"}
+# Priorities a service's SLA may set targets for (`normal` is its own table).
+SLA_PRIORITIES = {"low", "high", "urgent"}
+# Faster priorities must not have longer targets: slowest first.
+SLA_ORDER = ("low", "normal", "high", "urgent")
+# Serde reads targets into a u32 and warn_percent into a u8; it does not
+# deny unknown keys in an SLA, so a misspelt one would be silently dropped.
+U32_MAX = 2**32 - 1
+SLA_UNKNOWN = "serde would silently ignore it"
 KB_EN_KEYS = ("title_en", "summary_en", "body_en")
 RELEVANCE_WHY = {"stemming", "compound", "diacritics", "typo", "synonym",
                  "keyword", "title", "english"}
@@ -68,7 +77,7 @@ SCHEMA = {
                   "description_en", "processing_time_sv", "processing_time_en",
                   "audiences", "channels", "confidential",
                   "weight", "keywords_sv", "examples"},
-                 {"open311_code", "status_names", "status_names_en"}),
+                 {"open311_code", "status_names", "status_names_en", "sla"}),
     "examples": ({"title", "description"}, set()),
     "people": ({"given_name", "family_name", "street", "postal_code",
                 "locality", "birth_year"}, {"email", "phone"}),
@@ -86,6 +95,8 @@ SCHEMA = {
                  "eid_help_en"}, set()),
     "synonyms": ({"term", "words"}, set()),
     "case": ({"query", "expect", "why"}, {"lang"}),
+    "sla": ({"normal"}, {"by_priority", "warn_percent"}),
+    "targets": ({"resolution_hours"}, {"first_response_hours"}),
 }
 
 PHONE_RE = re.compile(r"^070-17406(0[5-9]|[1-9][0-9])$")
@@ -109,13 +120,14 @@ def err(where: str, msg: str) -> None:
     errors.append(f"{where}: {msg}")
 
 
-def check_keys(where: str, table: dict, kind: str) -> None:
+def check_keys(where: str, table: dict, kind: str,
+               unknown: str = "serde will reject it") -> None:
     required, optional = SCHEMA[kind]
     keys = set(table)
     for k in sorted(required - keys):
         err(where, f"missing key `{k}`")
     for k in sorted(keys - required - optional):
-        err(where, f"unknown key `{k}` (serde will reject it)")
+        err(where, f"unknown key `{k}` ({unknown})")
 
 
 def check_str(where: str, table: dict, key: str, *, min_len: int = 1) -> str:
@@ -144,6 +156,60 @@ def check_vocab(where: str, table: dict, key: str, vocab: set[str]) -> list:
         if x not in vocab:
             err(where, f"`{key}` has `{x}`, not one of {sorted(vocab)}")
     return v
+
+
+def is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def check_targets(where: str, t) -> int | None:
+    """One priority's targets; returns resolution_hours if it is valid."""
+    if not isinstance(t, dict):
+        err(where, "must be a table")
+        return None
+    check_keys(where, t, "targets", SLA_UNKNOWN)
+    valid = {}
+    for k in ("first_response_hours", "resolution_hours"):
+        if k not in t:
+            continue
+        v = t[k]
+        if not is_int(v) or not 1 <= v <= U32_MAX:
+            err(where, f"`{k}` must be a positive integer (business hours)")
+        else:
+            valid[k] = v
+    if "first_response_hours" in valid and "resolution_hours" in valid \
+            and valid["first_response_hours"] > valid["resolution_hours"]:
+        err(where, f"first_response_hours {valid['first_response_hours']} is "
+                   f"longer than resolution_hours {valid['resolution_hours']}")
+    return valid.get("resolution_hours")
+
+
+def check_sla(where: str, sla) -> None:
+    """A service's SLA: `normal` targets, optional targets by priority and
+    the warning share, all in business hours."""
+    if not isinstance(sla, dict):
+        err(where, "`sla` must be a table")
+        return
+    check_keys(f"{where} sla", sla, "sla", SLA_UNKNOWN)
+    wp = sla.get("warn_percent")
+    if wp is not None and (not is_int(wp) or not 1 <= wp <= 99):
+        err(where, "sla.warn_percent must be an integer 1–99")
+    resolution = {}
+    if "normal" in sla:
+        resolution["normal"] = check_targets(f"{where} sla.normal", sla["normal"])
+    bp = sla.get("by_priority", {})
+    if not isinstance(bp, dict):
+        err(where, "sla.by_priority must be a table")
+        bp = {}
+    for p, t in bp.items():
+        if p not in SLA_PRIORITIES:
+            err(where, f"sla.by_priority key `{p}` is not one of {sorted(SLA_PRIORITIES)}")
+            continue
+        resolution[p] = check_targets(f"{where} sla.by_priority.{p}", t)
+    ordered = [(p, resolution[p]) for p in SLA_ORDER if resolution.get(p) is not None]
+    for (slow, a), (fast, b) in zip(ordered, ordered[1:]):
+        if b > a:
+            err(where, f"sla: {fast} resolves in {b} h, longer than {slow} ({a} h)")
 
 
 def sentences(text: str) -> int:
@@ -351,6 +417,8 @@ def main() -> int:
             if isinstance(sn["resolved"], str) and isinstance(sn["closed"], str) \
                     and sn["resolved"].strip().lower() == sn["closed"].strip().lower():
                 err(w, f"{key}: resolved and closed read the same ({sn['resolved']!r})")
+        if "sla" in s:
+            check_sla(w, s["sla"])
         ex = s.get("examples")
         if not isinstance(ex, list) or len(ex) != 5:
             err(w, "exactly 5 examples expected")

@@ -142,6 +142,8 @@ struct ServiceDef {
     status_names: BTreeMap<String, String>,
     #[serde(default)]
     status_names_en: BTreeMap<String, String>,
+    #[serde(default)]
+    sla: Option<porten_domain::sla::Sla>,
     examples: Vec<Example>,
 }
 
@@ -347,6 +349,7 @@ async fn seed_catalogue(app: &App, demo: &Actor, file: &CityFile) -> Result<()> 
             keywords: s.keywords_sv.clone(),
             processing_time_sv: s.processing_time_sv.clone(),
             processing_time_en: s.processing_time_en.clone(),
+            sla: s.sla.clone(),
         };
         app.define_service(demo, &service).await.with_context(|| format!("service {}", s.code))?;
     }

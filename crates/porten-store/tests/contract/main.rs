@@ -74,6 +74,7 @@ pub async fn seed(store: &dyn Store) {
                 keywords: vec!["gatlampa".into()],
                 processing_time_sv: None,
                 processing_time_en: None,
+                sla: None,
             })
             .await
             .unwrap();

@@ -133,6 +133,7 @@ fn anchor(command: &Command, field: Option<&str>) -> (&'static str, &'static str
         (Command::Escalate { .. }, _) => ("escalate-reason", "errand-reason-label"),
         (Command::Assign { .. }, _) => ("assignee", "errand-assign-label"),
         (Command::SetPriority { .. }, _) => ("priority", "errand-priority-label"),
+        (Command::DemandDecision, _) => ("demand", "errand-demand-submit"),
     }
 }
 
@@ -261,4 +262,15 @@ pub(super) async fn escalate(
     let typed = Typed { escalation: form.reason.clone(), ..Typed::default() };
     let command = Command::Escalate { reason: form.reason };
     staff_command(&state, staff, &id, StaffAction { version: form.version, command, typed }).await
+}
+
+/// Records that the party demanded a decision (förvaltningslagen 12 §); the
+/// decision must then come within four weeks.
+pub(super) async fn demand_decision(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    StaffForm { staff, form }: ErrandForm<VersionForm>,
+) -> Response {
+    let command = Command::DemandDecision;
+    staff_command(&state, staff, &id, StaffAction { version: form.version, command, typed: Typed::default() }).await
 }

@@ -37,6 +37,7 @@ pub fn routes() -> Routes {
         .post("/staff/errands/{id}/handover", hand_over)
         .post("/staff/errands/{id}/priority", set_priority)
         .post("/staff/errands/{id}/escalate", escalate)
+        .post("/staff/errands/{id}/demand", demand_decision)
         .post("/staff/errands/{id}/message", send_message)
         .post("/staff/errands/{id}/reveal", reveal)
         .get("/staff/errands/{id}/attachments/{n}", attachment)

@@ -41,6 +41,11 @@ pub(super) struct ErrandPage {
     pub(super) citizen_status: Option<String>,
     pub(super) can_assign_self: bool,
     pub(super) priority: String,
+    /// The SLA and legal clocks, and the SLA clock's segments.
+    pub(super) clocks: Vec<ClockRow>,
+    pub(super) ledger: Vec<String>,
+    /// The party may demand a decision now (12 §) and has not yet.
+    pub(super) can_record_demand: bool,
     /// The errand page's other controls: units to hand over to, colleagues
     /// to assign, priorities.
     pub(super) handover_units: Vec<SelectOption>,
@@ -58,6 +63,80 @@ pub(super) struct ErrandPage {
     pub(super) attachments: Vec<(String, String, String)>,
     /// "E-service version 1", with who filled it in for the citizen.
     pub(super) submitted_through: String,
+}
+
+/// One line of the errand's clocks: what, when, and how it stands
+/// (`ok`, `warning`, `breached`, `paused`, `done`).
+pub(super) struct ClockRow {
+    pub(super) label: String,
+    pub(super) value: String,
+    pub(super) state: &'static str,
+}
+
+/// The clocks as the staff page shows them: the SLA targets, the legal
+/// clock, and the SLA clock's ledger of segments.
+fn clock_rows(
+    t: &Tr,
+    clocks: &porten_app::sla::Clocks,
+    active: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> (Vec<ClockRow>, Vec<String>) {
+    use porten_domain::sla::Clock;
+    let mut rows = Vec::new();
+    let target = |due: &porten_domain::sla::Due| -> (String, &'static str) {
+        match due.at {
+            _ if !active => (t.get("clock-stopped"), "done"),
+            Some(at) if due.breached() => (t.with1("clock-breached", "time", local_time(at)), "breached"),
+            Some(at) if due.warning(clocks.warn_percent) => (t.with1("clock-soon", "time", local_time(at)), "warning"),
+            Some(at) => (local_time(at), "ok"),
+            None => (t.get("clock-paused"), "paused"),
+        }
+    };
+    match (&clocks.first_response, clocks.responded_at) {
+        (_, Some(at)) => rows.push(ClockRow {
+            label: t.get("clock-first-response"),
+            value: t.with1("clock-answered", "time", local_time(at)),
+            state: "done",
+        }),
+        (Some(due), None) => {
+            let (value, state) = target(due);
+            rows.push(ClockRow { label: t.get("clock-first-response"), value, state });
+        }
+        (None, None) => {}
+    }
+    if let Some(due) = &clocks.resolution {
+        let (value, state) = target(due);
+        rows.push(ClockRow { label: t.get("clock-resolution"), value, state });
+    }
+    // The legal clock matters while the errand is open.
+    if active {
+        let legal = &clocks.legal;
+        let legal_state = match now {
+            now if now >= legal.demand_possible => "breached",
+            now if now >= legal.warn_from => "warning",
+            _ => "ok",
+        };
+        rows.push(ClockRow {
+            label: t.get("clock-legal"),
+            value: local_time(legal.demand_possible),
+            state: legal_state,
+        });
+        if let Some((_, deadline)) = clocks.demanded {
+            let state = if now >= deadline { "breached" } else { "warning" };
+            rows.push(ClockRow { label: t.get("clock-demanded"), value: local_time(deadline), state });
+        }
+    }
+    let ledger = clocks
+        .segments
+        .iter()
+        .map(|s| {
+            let key = if s.clock == Clock::Running { "clock-segment-running" } else { "clock-segment-paused" };
+            let until = s.to.map(local_time).unwrap_or_else(|| t.get("clock-segment-now"));
+            let reason = t.get(&format!("clock-reason-{}", s.reason));
+            t.with(key, &[("from", local_time(s.from)), ("to", until), ("reason", reason)])
+        })
+        .collect();
+    (rows, ledger)
 }
 
 /// What a re-rendered errand page tells the user, and what they had typed.
@@ -224,6 +303,9 @@ pub(super) async fn render_errand(
                     (t.get("event-handed_over"), format!("{from_unit} → {to_unit}: {reason}"))
                 }
                 EventKind::Escalated { reason } => (t.get("event-escalated"), reason.clone()),
+                EventKind::DecisionDemanded { deadline } => {
+                    (t.get("event-decision_demanded"), t.with1("errand-demand-deadline", "date", local_time(*deadline)))
+                }
                 EventKind::PriorityChanged { from, to } => (
                     t.get("event-priority_changed"),
                     format!(
@@ -289,6 +371,10 @@ pub(super) async fn render_errand(
             selected: p == e.priority,
         })
         .collect();
+    let now = state.app.now();
+    let (clocks, ledger) = clock_rows(&t, &view.clocks, e.lifecycle.is_active(), now);
+    let can_record_demand =
+        e.lifecycle.is_active() && view.clocks.demanded.is_none() && now >= view.clocks.legal.demand_possible;
     let (error, error_field) = match feedback.error {
         Some((m, f)) => (Some(m), f.to_owned()),
         None => (None, String::new()),
@@ -313,6 +399,9 @@ pub(super) async fn render_errand(
         citizen_status,
         can_assign_self: e.assignee != Some(user.id),
         priority: t.get(&format!("priority-{}", e.priority.as_str())),
+        clocks,
+        ledger,
+        can_record_demand,
         handover_units,
         assignable,
         priorities,

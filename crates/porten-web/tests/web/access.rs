@@ -87,6 +87,8 @@ const EXPECTED: &[(&str, &str, [u16; 10])] = &[
     ("POST", "/staff/errands/{id}/escalate", [303, 403, 303, 303, 404, 303, 303, 303, 303, 303]),
     // No unit XX (422), for everyone who may work the errand.
     ("POST", "/staff/errands/{id}/handover", [303, 403, 422, 422, 404, 422, 422, 303, 303, 303]),
+    // A decision may be demanded six months after the errand began (422 before).
+    ("POST", "/staff/errands/{id}/demand", [303, 403, 422, 422, 404, 422, 422, 303, 303, 303]),
     // Planning: agents and admins; case officers 403.
     ("GET", "/staff/planning", [303, 403, 200, 403, 403, 200, 200, 303, 303, 303]),
     ("GET", "/staff/planning.csv", [303, 403, 200, 403, 403, 200, 200, 303, 303, 303]),

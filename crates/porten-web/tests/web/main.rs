@@ -4,6 +4,7 @@
 
 mod access;
 mod calendar;
+mod clocks;
 mod contacts;
 mod errand_search;
 mod eservices;

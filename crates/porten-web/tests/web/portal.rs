@@ -54,6 +54,7 @@ async fn add_service(t: &TestApp, code_: &str, name: &str) {
         keywords: vec!["gatsten".into()],
         processing_time_sv: Some("Vi svarar inom två veckor.".into()),
         processing_time_en: Some("We answer within two weeks.".into()),
+        sla: None,
     };
     t.app.define_service(&system(), &service).await.unwrap();
 }

@@ -102,6 +102,7 @@ pub async fn prepare(db: &TestDb) -> String {
         keywords: Vec::new(),
         processing_time_sv: None,
         processing_time_en: None,
+        sla: None,
     };
     app.define_service(&system, &service).await.unwrap();
     app.create_api_key(&system, "Test", &Scope::ALL, None).await.unwrap().secret
