@@ -169,6 +169,9 @@ impl App {
     /// who may not read them.
     pub async fn list_errands(&self, actor: &Actor, query: ListQuery) -> Result<Page<ErrandSummary>> {
         let mut filter = query.filter;
+        if query.breaching {
+            filter.warning_by = Some(self.now());
+        }
         match actor {
             Actor::ApiKey { .. } if !actor.has_scope(Scope::ErrandsRead) => return Err(AppError::Forbidden),
             Actor::ApiKey { .. } => filter.confidential_units = Some(Vec::new()),

@@ -137,6 +137,7 @@ impl JobRunner {
                 Ok(Finished::Again(cx.app.now() + Duration::hours(1)))
             })
             .handle(PROBE, probe)
+            .consume(crate::sla::CONSUMER, crate::sla::consume)
             .with_mail(None)
     }
 

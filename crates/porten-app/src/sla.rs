@@ -5,8 +5,12 @@
 //! at once and exactly.
 
 use chrono::{DateTime, Duration, Utc};
-use porten_domain::sla::{Due, LegalClock, Segment, ServiceHours, WorkTime, clock_segments, due, first_response};
+use porten_domain::calendar::BusinessCalendar;
+use porten_domain::sla::{
+    Due, LegalClock, Segment, ServiceHours, WorkTime, clock_segments, due, due_in, first_response,
+};
 use porten_domain::{Errand, EventKind, Service, TimelineEvent};
+use porten_store::ClockUpdate;
 
 use crate::{App, Result};
 
@@ -23,6 +27,8 @@ pub struct Clocks {
     pub responded_at: Option<DateTime<Utc>>,
     /// The share of a target after which the errand is breaching soon.
     pub warn_percent: u8,
+    /// When the resolution clock reaches that share.
+    pub warn_at: Option<DateTime<Utc>>,
     /// Förvaltningslagen: six months from the start (12 §), with its warning.
     pub legal: LegalClock,
     /// When the party demanded a decision (12 §), and the four-week deadline.
@@ -44,7 +50,16 @@ impl Clocks {
 /// Days of calendar decisions read around an errand's clock.
 const CALENDAR_AHEAD_DAYS: i64 = 3 * 366;
 
+/// The durable feed consumer that keeps errands' due times (`errands.due_at`).
+pub const CONSUMER: &str = "sla";
+
 impl App {
+    /// The business calendar from `from` to three years ahead of now.
+    async fn clock_calendar(&self, from: DateTime<Utc>) -> Result<BusinessCalendar> {
+        let local = |t: DateTime<Utc>| porten_domain::time::to_stockholm(t).date_naive();
+        self.business_calendar(local(from), local(self.now() + Duration::days(CALENDAR_AHEAD_DAYS))).await
+    }
+
     /// The clocks of an errand read with its timeline. No access check:
     /// callers have read the errand through one.
     pub(crate) async fn clocks(
@@ -53,34 +68,81 @@ impl App {
         service: Option<&Service>,
         timeline: &[TimelineEvent],
     ) -> Result<Clocks> {
-        let now = self.now();
-        let events = || timeline.iter().map(|e| (e.at, &e.kind));
-        let segments = clock_segments(errand.created_at, events());
-        let responded_at = first_response(events());
-        let local = |t: DateTime<Utc>| porten_domain::time::to_stockholm(t).date_naive();
-        let calendar =
-            self.business_calendar(local(errand.created_at), local(now + Duration::days(CALENDAR_AHEAD_DAYS))).await?;
-        let hours = ServiceHours::default();
-        let work = WorkTime { hours: &hours, calendar: &calendar };
-        let sla = service.and_then(|s| s.sla.as_ref());
-        let targets = sla.map(|s| s.targets(errand.priority));
-        let resolution = targets.map(|t| due(&segments, t.resolution_hours, work, now));
-        let first_response = match (targets.and_then(|t| t.first_response_hours), responded_at) {
-            (Some(hours), None) => Some(due(&segments, hours, work, now)),
-            _ => None,
-        };
-        let demanded = timeline.iter().rev().find_map(|e| match e.kind {
-            EventKind::DecisionDemanded { deadline } => Some((e.at, deadline)),
-            _ => None,
-        });
-        Ok(Clocks {
-            segments,
-            resolution,
-            first_response,
-            responded_at,
-            warn_percent: sla.map_or(75, |s| s.warn_percent),
-            legal: LegalClock::of(errand.created_at),
-            demanded,
-        })
+        let calendar = self.clock_calendar(errand.created_at).await?;
+        Ok(compute(errand, service, timeline, &calendar, self.now()))
+    }
+
+    /// Recomputes the kept due and warning times of these errands (by
+    /// internal id) from their timelines: the `sla` consumer's work, and
+    /// what a changed target or calendar asks for.
+    pub async fn refresh_clocks(&self, ids: &[i64]) -> Result<usize> {
+        let errands = self.store.errands_by_ids(ids).await?;
+        let Some(first) = errands.iter().map(|e| e.created_at).min() else { return Ok(0) };
+        let timelines = self.store.timelines_of(ids).await?;
+        let calendar = self.clock_calendar(first).await?;
+        let mut updates = Vec::with_capacity(errands.len());
+        for e in &errands {
+            let service = self.cached_service(&e.service_code).await?;
+            let timeline = timelines.get(&e.id).map_or(&[][..], Vec::as_slice);
+            let clocks = compute(e, service.as_ref(), timeline, &calendar, self.now());
+            let running = e.lifecycle.is_active() && !clocks.paused();
+            let due_at = clocks.resolution.as_ref().and_then(|d| d.at).filter(|_| running);
+            updates.push(ClockUpdate { errand_id: e.id, due_at, warn_at: clocks.warn_at.filter(|_| running) });
+        }
+        self.store.set_clocks(&updates).await?;
+        Ok(updates.len())
+    }
+}
+
+/// The `sla` consumer: recomputes the due times of the errands a batch of
+/// changes touched (a change seen twice is recomputed twice, harmlessly).
+pub async fn consume(app: App, batch: Vec<porten_store::ErrandChange>) -> Result<()> {
+    let mut ids: Vec<i64> = batch.iter().map(|c| c.errand_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    app.refresh_clocks(&ids).await.map(|_| ())
+}
+
+/// An errand's clocks on a calendar, as at `now`.
+fn compute(
+    errand: &Errand,
+    service: Option<&Service>,
+    timeline: &[TimelineEvent],
+    calendar: &BusinessCalendar,
+    now: DateTime<Utc>,
+) -> Clocks {
+    let events = || timeline.iter().map(|e| (e.at, &e.kind));
+    let segments = clock_segments(errand.created_at, events());
+    let responded_at = first_response(events());
+    let hours = ServiceHours::default();
+    let work = WorkTime { hours: &hours, calendar };
+    let sla = service.and_then(|s| s.sla.as_ref());
+    let targets = sla.map(|s| s.targets(errand.priority));
+    let resolution = targets.map(|t| due(&segments, t.resolution_hours, work, now));
+    let warn_at = match (sla, targets) {
+        // The warning share of the target, in business seconds.
+        (Some(sla), Some(t)) => {
+            let share = i64::from(t.resolution_hours) * 36 * i64::from(sla.warn_percent);
+            due_in(&segments, share, work, now).at
+        }
+        _ => None,
+    };
+    let first_response = match (targets.and_then(|t| t.first_response_hours), responded_at) {
+        (Some(hours), None) => Some(due(&segments, hours, work, now)),
+        _ => None,
+    };
+    let demanded = timeline.iter().rev().find_map(|e| match e.kind {
+        EventKind::DecisionDemanded { deadline } => Some((e.at, deadline)),
+        _ => None,
+    });
+    Clocks {
+        segments,
+        resolution,
+        first_response,
+        responded_at,
+        warn_percent: sla.map_or(75, |s| s.warn_percent),
+        warn_at,
+        legal: LegalClock::of(errand.created_at),
+        demanded,
     }
 }

@@ -20,6 +20,8 @@ pub struct ErrandSummary {
     pub confidential: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When the SLA's resolution target is due, while its clock runs.
+    pub due_at: Option<DateTime<Utc>>,
 }
 
 /// Filters for listing errands. All set filters must match.
@@ -32,8 +34,13 @@ pub struct ErrandFilter {
     pub service_code: Option<String>,
     pub channel: Option<Channel>,
     pub assignee: Option<i64>,
+    /// Only errands no one is assigned.
+    pub unassigned: bool,
     pub created_from: Option<DateTime<Utc>>,
     pub created_to: Option<DateTime<Utc>>,
+    /// Only errands whose SLA clock is past its warning share at this
+    /// time: breaching soon, or late.
+    pub warning_by: Option<DateTime<Utc>>,
     /// When set, confidential errands are listed only if one of these units
     /// owns them (an empty list hides every confidential errand).
     pub confidential_units: Option<Vec<UnitCode>>,
@@ -51,16 +58,19 @@ pub enum Sort {
     Priority,
     /// Most recently changed first (a message, a note, a status).
     LastActivity,
+    /// Due soonest first; errands whose SLA clock does not run come last.
+    Due,
 }
 
 impl Sort {
-    pub const ALL: [Sort; 4] = [Self::Newest, Self::Oldest, Self::Priority, Self::LastActivity];
+    pub const ALL: [Sort; 5] = [Self::Newest, Self::Oldest, Self::Priority, Self::LastActivity, Self::Due];
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Newest => "newest",
             Self::Oldest => "oldest",
             Self::Priority => "priority",
             Self::LastActivity => "last_activity",
+            Self::Due => "due",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -93,6 +103,7 @@ impl Cursor {
             Sort::Priority => format!("p.{}.{}.{}", self.key, self.created_at_micros, self.id),
             Sort::Oldest => format!("o.{}.{}", self.key, self.id),
             Sort::LastActivity => format!("a.{}.{}", self.key, self.id),
+            Sort::Due => format!("d.{}.{}", self.key, self.id),
         }
     }
     pub fn decode(s: &str) -> Option<Self> {
@@ -102,6 +113,7 @@ impl Cursor {
             "p" if parts.len() == 4 => (Sort::Priority, n(1)?, n(2)?, n(3)?),
             "o" if parts.len() == 3 => (Sort::Oldest, n(1)?, n(1)?, n(2)?),
             "a" if parts.len() == 3 => (Sort::LastActivity, n(1)?, 0, n(2)?),
+            "d" if parts.len() == 3 => (Sort::Due, n(1)?, 0, n(2)?),
             _ if parts.len() == 2 => (Sort::Newest, n(0)?, n(0)?, n(1)?),
             _ => return None,
         };
@@ -111,13 +123,15 @@ impl Cursor {
 
 /// The list parameters a client may send; anything else is refused, so a
 /// mistyped filter never silently lists everything.
-pub const LIST_PARAMETERS: [&str; 11] = [
+pub const LIST_PARAMETERS: [&str; 13] = [
     "unit",
     "status",
     "active",
     "service_code",
     "channel",
     "assignee_id",
+    "unassigned",
+    "breaching",
     "created_from",
     "created_to",
     "sort",
@@ -152,6 +166,8 @@ pub struct Page<T> {
 #[derive(Clone, Debug, Default)]
 pub struct ListQuery {
     pub filter: ErrandFilter,
+    /// Only errands breaching soon or late (App sets `warning_by` to now).
+    pub breaching: bool,
     pub sort: Sort,
     pub after: Option<Cursor>,
     pub limit: u32,
@@ -166,6 +182,8 @@ pub struct RawListQuery {
     pub service_code: Option<String>,
     pub channel: Option<String>,
     pub assignee_id: Option<i64>,
+    pub unassigned: Option<bool>,
+    pub breaching: Option<bool>,
     pub created_from: Option<DateTime<Utc>>,
     pub created_to: Option<DateTime<Utc>>,
     /// `newest` when absent.
@@ -217,11 +235,13 @@ impl ListQuery {
             service_code: given(&p.service_code),
             channel,
             assignee: p.assignee_id,
+            unassigned: p.unassigned.unwrap_or(false),
             created_from: p.created_from,
             created_to: p.created_to,
+            warning_by: None,
             confidential_units: None,
         };
-        v.into_result(Self { filter, sort, after, limit })
+        v.into_result(Self { filter, breaching: p.breaching.unwrap_or(false), sort, after, limit })
     }
 }
 
@@ -233,7 +253,8 @@ mod tests {
     fn a_cursor_keeps_its_sort_and_the_old_form_still_reads() {
         for sort in Sort::ALL {
             let c = Cursor { sort, key: 7, created_at_micros: 7, id: 42 };
-            let c = if sort == Sort::LastActivity { Cursor { created_at_micros: 0, ..c } } else { c };
+            let c =
+                if matches!(sort, Sort::LastActivity | Sort::Due) { Cursor { created_at_micros: 0, ..c } } else { c };
             assert_eq!(Cursor::decode(&c.encode()), Some(c), "{sort:?}");
         }
         assert_eq!(Cursor::decode("1700000000000000.5").map(|c| (c.sort, c.id)), Some((Sort::Newest, 5)));
@@ -249,7 +270,7 @@ mod tests {
         assert_eq!((v.0[0].field.as_str(), v.0[0].code), ("registry_number", "unknown"));
         assert!(v.0[0].message.contains("unit, status"), "{}", v.0[0].message);
         let bad_sort = ListQuery::parse(&RawListQuery { sort: Some("due_date".into()), ..Default::default() });
-        assert!(bad_sort.unwrap_err().0[0].message.contains("newest, oldest, priority, last_activity"));
+        assert!(bad_sort.unwrap_err().0[0].message.contains("newest, oldest, priority, last_activity, due"));
     }
 
     #[test]

@@ -211,7 +211,11 @@ impl Due {
 /// The due time of a target of `hours` business hours on the clock's
 /// running segments, as at `now`.
 pub fn due(segments: &[Segment], hours: u32, work: WorkTime<'_>, now: DateTime<Utc>) -> Due {
-    let target = i64::from(hours) * 3600;
+    due_in(segments, i64::from(hours) * 3600, work, now)
+}
+
+/// [`due`] for a target in business seconds (a warning's share of a target).
+pub fn due_in(segments: &[Segment], target: i64, work: WorkTime<'_>, now: DateTime<Utc>) -> Due {
     let mut used = 0;
     let mut at = None;
     for s in segments.iter().filter(|s| s.clock == Clock::Running) {

@@ -17,7 +17,7 @@ pub(crate) const ERRAND_COLUMNS: &str = "id, public_id, registry_unit, registry_
      created_at, updated_at, resolved_at";
 
 pub(crate) const SUMMARY_COLUMNS: &str = "id, public_id, registry_unit, registry_year, registry_serial, service_code, \
-     title, channel, priority, lifecycle, unit_code, assignee_id, confidential, created_at, updated_at";
+     title, channel, priority, lifecycle, unit_code, assignee_id, confidential, created_at, updated_at, due_at";
 
 /// Maps a unique-constraint violation to [`StoreError::Duplicate`].
 pub(crate) fn duplicate(e: sqlx::Error, what: &'static str) -> StoreError {

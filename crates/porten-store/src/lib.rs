@@ -61,8 +61,8 @@ pub use calendar::CalendarStore;
 pub use catalogue::CatalogueStore;
 pub use contacts::{ContactLogEntry, ContactStore};
 pub use errands::{
-    Authorize, Cursor, ErrandFilter, ErrandStore, ErrandSummary, MAX_PAGE_SIZE, OwnedRegistration, Page, Registration,
-    Sort,
+    Authorize, ClockUpdate, Cursor, ErrandFilter, ErrandStore, ErrandSummary, MAX_PAGE_SIZE, OwnedRegistration, Page,
+    Registration, Sort,
 };
 pub use eservices::{Draft, EserviceStore, FileRef, Receipt, Submission, SubmissionRecord, SubmittedDraft};
 pub use feed::{ConsumerPosition, ErrandChange, FeedPosition, FeedStore};

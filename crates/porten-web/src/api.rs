@@ -429,6 +429,10 @@ pub struct ListParams {
     #[param(value_type = Option<values::Channel>)]
     pub channel: Option<String>,
     pub assignee_id: Option<i64>,
+    /// true: only errands no one is assigned.
+    pub unassigned: Option<bool>,
+    /// true: only errands past their SLA warning share (breaching soon) or late.
+    pub breaching: Option<bool>,
     /// Registered at or after (RFC 3339).
     pub created_from: Option<DateTime<Utc>>,
     /// Registered before (RFC 3339).
@@ -469,6 +473,8 @@ pub struct ErrandListItem {
     pub confidential: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When the SLA's resolution target is due, while its clock runs.
+    pub due_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -489,6 +495,8 @@ pub fn parse_filter(p: &ListParams) -> Result<ListQuery, Violations> {
         service_code: p.service_code.clone(),
         channel: p.channel.clone(),
         assignee_id: p.assignee_id,
+        unassigned: p.unassigned,
+        breaching: p.breaching,
         created_from: p.created_from,
         created_to: p.created_to,
         sort: p.sort.clone(),
@@ -511,6 +519,7 @@ fn list_item(s: ErrandSummary) -> ErrandListItem {
         confidential: s.confidential,
         created_at: s.created_at,
         updated_at: s.updated_at,
+        due_at: s.due_at,
     }
 }
 

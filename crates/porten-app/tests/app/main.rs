@@ -7,4 +7,5 @@ mod eservices;
 mod feed;
 mod jobs;
 mod knowledge;
+mod sla;
 mod support;

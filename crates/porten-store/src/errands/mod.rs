@@ -56,6 +56,14 @@ pub use porten_domain::errand_list::{Cursor, ErrandFilter, ErrandSummary, MAX_PA
 /// Decides, on the locked row, whether a command may go ahead.
 pub type Authorize = Arc<dyn Fn(&Errand) -> bool + Send + Sync>;
 
+/// An errand's SLA due time and its warning time, as computed from its timeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClockUpdate {
+    pub errand_id: i64,
+    pub due_at: Option<DateTime<Utc>>,
+    pub warn_at: Option<DateTime<Utc>>,
+}
+
 #[async_trait]
 pub trait ErrandStore: Send + Sync {
     /// Registers an errand: assigns its registry number and writes the row,
@@ -70,6 +78,9 @@ pub trait ErrandStore: Send + Sync {
         limit: u32,
     ) -> Result<Page<ErrandSummary>>;
     async fn timeline(&self, errand_id: i64) -> Result<Vec<TimelineEvent>>;
+    /// Keeps errands' SLA due times (by the `sla` feed consumer): they
+    /// serve the queue's due order and its breaching-soon filter.
+    async fn set_clocks(&self, clocks: &[ClockUpdate]) -> Result<()>;
     /// Errand ids after `after`, ascending, at most `limit`: a walk over
     /// every errand (a consumer of the feed rebuilding).
     async fn errand_ids(&self, after: i64, limit: u32) -> Result<Vec<i64>>;

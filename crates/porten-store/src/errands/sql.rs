@@ -16,7 +16,7 @@ macro_rules! impl_errands {
             use $crate::errands::$dialect::LOCK_ROW;
             use $crate::errands::OwnedRegistration;
             use $crate::errands::registration::*;
-            use $crate::{Authorize, Cursor, ErrandFilter, ErrandSummary, Page, Registration, Result, StoreError};
+            use $crate::{Authorize, ClockUpdate, Cursor, ErrandFilter, ErrandSummary, Page, Registration, Result, StoreError};
             use porten_domain::errand_list::Sort;
             use $crate::{from_micros, micros};
 
@@ -68,6 +68,7 @@ macro_rules! impl_errands {
                         confidential: row.try_get("confidential")?,
                         created_at: from_micros(row.try_get("created_at")?)?,
                         updated_at: from_micros(row.try_get("updated_at")?)?,
+                        due_at: row.try_get::<Option<i64>, _>("due_at")?.map(from_micros).transpose()?,
                     },
                 ))
             }
@@ -186,8 +187,21 @@ macro_rules! impl_errands {
                     Sort::Oldest => ("created_at, id", "created_at, id", ">"),
                     Sort::LastActivity => ("updated_at, id", "updated_at DESC, id DESC", "<"),
                     Sort::Priority => ("urgency, created_at, id", "urgency, created_at, id", ">"),
+                    Sort::Due => ("due_at, id", "due_at NULLS LAST, id", ">"),
                 };
-                if let Some(c) = after {
+                // Errands without a running clock come last, by id; a cursor
+                // among them has the key i64::MAX.
+                match after {
+                    Some(c) if sort == Sort::Due && c.key == i64::MAX => {
+                        qb.push(" AND due_at IS NULL AND id > ").push_bind(c.id);
+                    }
+                    Some(c) if sort == Sort::Due => {
+                        qb.push(" AND ((due_at, id) > (").push_bind(c.key).push(", ").push_bind(c.id);
+                        qb.push(") OR due_at IS NULL)");
+                    }
+                    _ => {}
+                }
+                if let Some(c) = after.filter(|_| sort != Sort::Due) {
                     qb.push(format!(" AND ({keys}) {cmp} (")).push_bind(c.key);
                     if sort == Sort::Priority {
                         qb.push(", ").push_bind(c.created_at_micros);
@@ -222,11 +236,17 @@ macro_rules! impl_errands {
                 if let Some(a) = f.assignee {
                     qb.push(" AND assignee_id = ").push_bind(a);
                 }
+                if f.unassigned {
+                    qb.push(" AND assignee_id IS NULL");
+                }
                 if let Some(t) = f.created_from {
                     qb.push(" AND created_at >= ").push_bind(micros(t));
                 }
                 if let Some(t) = f.created_to {
                     qb.push(" AND created_at < ").push_bind(micros(t));
+                }
+                if let Some(t) = f.warning_by {
+                    qb.push(" AND warn_at <= ").push_bind(micros(t));
                 }
                 if let Some(units) = &f.confidential_units {
                     qb.push(" AND (NOT confidential");
@@ -358,6 +378,7 @@ macro_rules! impl_errands {
                             let key = match sort {
                                 Sort::Newest | Sort::Oldest => created_at_micros,
                                 Sort::LastActivity => micros(s.updated_at),
+                                Sort::Due => s.due_at.map_or(i64::MAX, micros),
                                 Sort::Priority => last.unwrap_or_default(),
                             };
                             Cursor { sort, key, created_at_micros, id: *id }
@@ -370,6 +391,24 @@ macro_rules! impl_errands {
                         total: u64::try_from(total).unwrap_or(0),
                         next,
                     })
+                }
+
+                async fn set_clocks(&self, clocks: &[ClockUpdate]) -> Result<()> {
+                    let clocks = clocks.to_vec();
+                    if clocks.is_empty() {
+                        return Ok(());
+                    }
+                    self.writer().write(move |c| Box::pin(async move {
+                        for u in &clocks {
+                            sqlx::query("UPDATE errands SET due_at = $1, warn_at = $2 WHERE id = $3")
+                                .bind(u.due_at.map(micros))
+                                .bind(u.warn_at.map(micros))
+                                .bind(u.errand_id)
+                                .execute(&mut *c)
+                                .await?;
+                        }
+                        Ok(())
+                    })).await
                 }
 
                 async fn citizen_errands(&self, user_id: i64) -> Result<Vec<ErrandSummary>> {

@@ -350,6 +350,18 @@ async fn keyset_pages_cover_every_match_once_with_a_total() {
         let (got, _) = walk(sort).await;
         assert_eq!(got, now.iter().map(|e| e.public_id).collect::<Vec<_>>(), "{sort:?}");
     }
+    // Due soonest first, then those without a running clock, by id; two
+    // share a due time, so the id decides between them.
+    let due = |i: usize| (i % 3 != 2).then(|| start + Duration::days(10) - Duration::hours((i % 4) as i64));
+    let updates: Vec<ClockUpdate> =
+        now.iter().enumerate().map(|(i, e)| ClockUpdate { errand_id: e.id, due_at: due(i), warn_at: due(i) }).collect();
+    s.set_clocks(&updates).await.unwrap();
+    let mut by_due: Vec<(Option<chrono::DateTime<chrono::Utc>>, i64, PublicId)> =
+        now.iter().enumerate().map(|(i, e)| (due(i), e.id, e.public_id)).collect();
+    by_due.sort_by_key(|(d, id, _)| (d.is_none(), *d, *id));
+    let (got, total) = walk(Sort::Due).await;
+    assert_eq!(total as usize, now.len());
+    assert_eq!(got, by_due.iter().map(|x| x.2).collect::<Vec<_>>(), "due");
 
     let in_range = s
         .list_errands(

@@ -25,7 +25,7 @@ use porten_domain::{
     PublicId, Role, Scope, Service, Unit, UnitCode,
 };
 use porten_store::testing::TestDb;
-use porten_store::{AuditEntry, ErrandFilter, NewUser, Registration, Sort, Store, StoreError};
+use porten_store::{AuditEntry, ClockUpdate, ErrandFilter, NewUser, Registration, Sort, Store, StoreError};
 
 pub fn t(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap()

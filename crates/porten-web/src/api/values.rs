@@ -57,6 +57,7 @@ pub enum Sort {
     Oldest,
     Priority,
     LastActivity,
+    Due,
 }
 
 /// The outcome of a decision (*beslut*): bifall, delvis bifall, avslag,

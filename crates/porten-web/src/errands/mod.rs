@@ -22,6 +22,7 @@ use crate::staff::{AnyStaff, Staff};
 
 mod actions;
 mod page;
+mod queues;
 
 use actions::*;
 use page::*;
@@ -57,6 +58,8 @@ struct ErrandRow {
     channel: String,
     unit: String,
     created: String,
+    /// When the SLA's resolution is due (empty without a running clock).
+    due: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -70,6 +73,7 @@ struct ErrandListPage {
     states: Vec<SelectOption>,
     channels: Vec<SelectOption>,
     sorts: Vec<SelectOption>,
+    queues: Vec<queues::QueueLink>,
     rows: Vec<ErrandRow>,
     total: u64,
     error: Option<String>,
@@ -97,7 +101,7 @@ const HITS_PER_PAGE: usize = 25;
 
 async fn errand_list(
     State(state): State<AppState>,
-    Staff { actor, t, nav, .. }: Staff<AnyStaff>,
+    Staff { actor, user, t, nav, .. }: Staff<AnyStaff>,
     RawQuery(raw): RawQuery,
     Query(params): Query<ListParams>,
     Query(search): Query<SearchParams>,
@@ -160,13 +164,22 @@ async fn errand_list(
             selected: chosen(c.as_str(), &params.channel),
         })
         .collect();
+    let flag = |b: Option<bool>| b.map(|b| b.to_string()).unwrap_or_default();
     let base: Vec<(&str, String)> = vec![
         ("unit", params.unit.clone().unwrap_or_default()),
         ("status", params.status.clone().unwrap_or_default()),
         ("channel", params.channel.clone().unwrap_or_default()),
+        ("assignee_id", params.assignee_id.map(|a| a.to_string()).unwrap_or_default()),
+        ("unassigned", flag(params.unassigned)),
+        ("breaching", flag(params.breaching)),
+        ("active", flag(params.active)),
         ("sort", params.sort.clone().unwrap_or_default()),
         ("limit", params.limit.map(|l| l.to_string()).unwrap_or_default()),
     ];
+    let queues = match queues::queue_links(&state, &actor, user.id, &t, raw.as_deref()).await {
+        Ok(q) => q,
+        Err(e) => return app_error_page(t, nav, e),
+    };
     let (rows, total, next_href) = match page {
         Some(p) => {
             let next_href = p.next.map(|c| {
@@ -185,6 +198,7 @@ async fn errand_list(
                     channel: t.get(&format!("channel-{}", s.channel.as_str())),
                     unit: s.unit.to_string(),
                     created: local_time(s.created_at),
+                    due: s.due_at.map(local_time).unwrap_or_default(),
                 })
                 .collect();
             (rows, p.total, next_href)
@@ -200,6 +214,7 @@ async fn errand_list(
         states,
         channels,
         sorts,
+        queues,
         rows,
         total,
         error,
@@ -243,6 +258,7 @@ async fn search_page(
             channel: t.get(&format!("channel-{}", h.channel)),
             unit: h.unit,
             created: chrono::DateTime::from_timestamp_micros(h.created_micros).map(local_time).unwrap_or_default(),
+            due: String::new(),
         })
         .collect::<Vec<_>>();
     let next = offset + rows.len();
@@ -270,6 +286,7 @@ fn search_results(
         states: Vec::new(),
         channels: Vec::new(),
         sorts: Vec::new(),
+        queues: Vec::new(),
         rows,
         total: total as u64,
         error: None,

@@ -97,3 +97,25 @@ async fn after_six_months_a_demand_for_a_decision_is_recorded_with_its_four_week
     assert!(!page.body.contains("/demand\""), "recorded once");
     t.cleanup().await;
 }
+
+#[tokio::test]
+async fn the_queues_above_the_list_count_and_open_their_errands() {
+    let t = TestApp::new().await;
+    let mine = t.errand("general-question", false).await;
+    t.errand("pothole", false).await;
+    let agent_actor = t.user("agent");
+    let me = Command::Assign { assignee: agent_actor.id() };
+    t.app.act_on_errand(&agent_actor, mine.public_id, None, me).await.unwrap();
+    let agent = t.sign_in("agent").await;
+    let list = t.get("/staff/errands", &agent).await;
+    assert!(list.body.contains("Mina ärenden <span class=\"count\">(1)</span>"), "{}", list.body);
+    assert!(list.body.contains("Otilldelade <span class=\"count\">(1)</span>"));
+    assert!(list.body.contains("Alla öppna, äldsta först <span class=\"count\">(2)</span>"));
+    let href = list.body.split("href=\"").find(|h| h.starts_with("/staff/errands?assignee_id=")).unwrap();
+    let href = href.split('"').next().unwrap().replace("&#38;", "&");
+    let queue = t.get(&href, &agent).await;
+    assert_eq!(queue.status, StatusCode::OK, "{href}: {}", queue.body);
+    assert!(queue.body.contains("aria-current=\"page\">Mina ärenden"));
+    assert!(queue.body.contains(&format!("/staff/errands/{}", mine.public_id)));
+    t.cleanup().await;
+}
