@@ -539,7 +539,8 @@ impl App {
         let channel = draft.assisted_channel.unwrap_or(Channel::Web);
         let raw = RawErrand {
             service_code: service.code.clone(),
-            title: definition.title.sv.clone(),
+            title: porten_domain::personnummer::mask_personal_numbers(&definition.errand_title(&draft.answers))
+                .into_owned(),
             description: format!("Inskickat via e-tjänsten {} (version {}).", definition.title.sv, definition.version),
             channel: channel.as_str().into(),
             priority: None,

@@ -123,6 +123,10 @@ pub struct RawDefinition {
     pub version: u32,
     pub title: Text,
     pub intro: Text,
+    /// The fields whose answers make the errand's title ("Potthål –
+    /// Sjögatan 14"); by default the form's title and the first address.
+    #[serde(default)]
+    pub title_fields: Vec<String>,
     pub steps: Vec<RawStep>,
 }
 
@@ -164,6 +168,8 @@ pub struct Definition {
     pub version: u32,
     pub title: Text,
     pub intro: Text,
+    /// See [`RawDefinition::title_fields`].
+    pub title_fields: Vec<String>,
     pub steps: Vec<Step>,
 }
 
@@ -202,6 +208,41 @@ fn check_text(v: &mut Violations, path: &str, text: &Text) {
 }
 
 impl Definition {
+    /// An answer as a reader sees it: a choice's label (Swedish or
+    /// English) instead of its code; other answers as given.
+    pub fn answer_text(&self, field: &str, answer: &str, english: bool) -> String {
+        let Some(f) = self.fields().find(|f| f.name == field && f.kind.has_options()) else {
+            return answer.to_owned();
+        };
+        answer
+            .split(", ")
+            .map(|code| match f.options.iter().find(|o| o.value == code) {
+                Some(o) if english => o.label.en.as_str(),
+                Some(o) => o.label.sv.as_str(),
+                None => code,
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The title of an errand submitted with these answers: the answers of
+    /// [`Definition::title_fields`] (choices by their Swedish label), or
+    /// the form's title and the first address given, joined by " – ".
+    pub fn errand_title(&self, answers: &Answers) -> String {
+        let answer = |name: &str| {
+            answers.get(name).filter(|a| !a.is_empty()).map(|a| self.answer_text(name, &a.join(", "), false))
+        };
+        let parts: Vec<String> = if self.title_fields.is_empty() {
+            let address = self.fields().find(|f| f.kind == FieldKind::Address).and_then(|f| answer(&f.name));
+            std::iter::once(self.title.sv.clone()).chain(address).collect()
+        } else {
+            self.title_fields.iter().filter_map(|n| answer(n)).collect()
+        };
+        let title = parts.join(" – ");
+        let title = if title.trim().is_empty() { self.title.sv.clone() } else { title };
+        title.chars().take(crate::errand::MAX_TITLE).collect()
+    }
+
     /// Checks a definition, reporting every problem with the path of its field.
     pub fn parse(raw: RawDefinition) -> Result<Definition, Violations> {
         let mut v = Violations::new();
@@ -286,12 +327,18 @@ impl Definition {
                 earlier.insert(&field.name, (field.kind, values));
             }
         }
+        for (i, name) in raw.title_fields.iter().enumerate() {
+            if !earlier.contains_key(name.as_str()) {
+                v.push(format!("title_fields[{i}]"), "unknown", "names no field of this definition");
+            }
+        }
         v.into_result(())?;
         Ok(Definition {
             service_code: raw.service_code,
             version: raw.version,
             title: raw.title,
             intro: raw.intro,
+            title_fields: raw.title_fields,
             steps: raw
                 .steps
                 .into_iter()
@@ -462,6 +509,24 @@ mod tests {
         }
     }
 
+    #[test]
+    fn an_errand_title_is_built_from_answers_with_choice_labels() {
+        let mut raw = definition();
+        let d = Definition::parse(raw.clone()).unwrap();
+        let answers: Answers = [("has_sibling".to_owned(), vec!["yes".to_owned()])].into();
+        assert_eq!(d.errand_title(&answers), "Förskoleplats (sv)", "no address: the form's title");
+        assert_eq!(d.answer_text("has_sibling", "yes", true), "Ja (en)");
+        assert_eq!(d.answer_text("has_sibling", "maybe", true), "maybe", "an unknown code stays");
+        raw.title_fields = vec!["has_sibling".into(), "start".into()];
+        let d = Definition::parse(raw.clone()).unwrap();
+        let answers: Answers =
+            [("has_sibling".to_owned(), vec!["no".to_owned()]), ("start".to_owned(), vec!["2027-08-01".to_owned()])]
+                .into();
+        assert_eq!(d.errand_title(&answers), "Nej (sv) – 2027-08-01");
+        raw.title_fields = vec!["nothing".into()];
+        assert_eq!(Definition::parse(raw).unwrap_err().0[0].field, "title_fields[0]");
+    }
+
     fn definition() -> RawDefinition {
         let mut has_sibling = field("has_sibling", FieldKind::SingleChoice);
         has_sibling.options =
@@ -473,6 +538,7 @@ mod tests {
             version: 2,
             title: text("Förskoleplats"),
             intro: text("Ansök"),
+            title_fields: Vec::new(),
             steps: vec![
                 RawStep {
                     id: "child".into(),

@@ -194,6 +194,7 @@ weekday-short-5 = Fri
 weekday-short-6 = Sat
 weekday-short-7 = Sun
 party-applicant = applicant
+party-unnamed = No name given
 party-reporter = reporter
 party-contact = contact
 party-concerned = person concerned

@@ -194,6 +194,7 @@ weekday-short-5 = fre
 weekday-short-6 = lör
 weekday-short-7 = sön
 party-applicant = sökande
+party-unnamed = Namn ej angivet
 party-reporter = anmälare
 party-contact = kontaktperson
 party-concerned = berörd

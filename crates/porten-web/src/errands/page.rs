@@ -3,7 +3,7 @@
 
 use porten_domain::catalogue::status_words;
 use porten_domain::lifecycle::{Needs, next_states};
-use porten_domain::{Outcome, Standing, Viewer};
+use porten_domain::{ContactChannel, Outcome, Standing, Viewer};
 
 use super::*;
 use crate::staff::StaffForm;
@@ -214,7 +214,10 @@ pub(super) async fn render_errand(
                 .as_ref()
                 .and_then(|d| d.fields().find(|f| &f.name == k))
                 .map_or_else(|| k.clone(), |f| t.pick(&f.label.sv, &f.label.en).to_owned());
-            (label, v.clone())
+            // A choice shows its label in the reader's language, not its code.
+            let english = t.lang == crate::i18n::Lang::En;
+            let value = definition.as_ref().map_or_else(|| v.clone(), |d| d.answer_text(k, v, english));
+            (label, value)
         })
         .collect();
     let attachments = submission
@@ -257,12 +260,18 @@ pub(super) async fn render_errand(
         .parties
         .iter()
         .map(|p| {
-            let mut s = format!("{} ({})", p.name, t.get(&format!("party-{}", p.role.as_str())));
+            // A reporter who left only an e-mail address has no name.
+            let name = if p.name == "–" { t.get("party-unnamed") } else { p.name.clone() };
+            let mut s = format!("{name} ({})", t.get(&format!("party-{}", p.role.as_str())));
             if let Some(n) = &p.personal_number {
                 s.push_str(&format!(", {}", if revealed { n.expose().to_owned() } else { n.masked() }));
             }
             if let Some(o) = &p.organisation_number {
                 s.push_str(&format!(", {}", o.as_str()));
+            }
+            for contact in &p.contacts {
+                let (ContactChannel::Email(c) | ContactChannel::Phone(c)) = contact;
+                s.push_str(&format!(", {c}"));
             }
             s
         })

@@ -180,3 +180,28 @@ async fn an_unknown_filter_or_sort_is_refused_with_the_allowed_ones() {
     assert!(oldest.body.contains("<option value=\"oldest\" selected>"));
     t.cleanup().await;
 }
+
+#[tokio::test]
+async fn an_eservice_errand_reads_as_what_it_is_with_labels_and_the_reporters_address() {
+    let t = TestApp::new().await;
+    let visitor = porten_domain::Actor::Visitor;
+    let id = t.app.start_draft(&visitor, "pothole", None).await.unwrap().draft.id;
+    let one = |k: &str, v: &str| (k.to_owned(), vec![v.to_owned()]);
+    let answers = [one("address", "Sjögatan 14")].into_iter().collect();
+    t.app.save_step(&visitor, &id, "where", answers, vec![]).await.unwrap();
+    let answers = [one("fault", "pothole"), one("description", "Djupt hål"), one("email", "anna@example.org")];
+    t.app.save_step(&visitor, &id, "what", answers.into_iter().collect(), vec![]).await.unwrap();
+    let token = t.app.submit_draft(&visitor, &id, false).await.unwrap();
+    let access = porten_app::eservices::CitizenAccess::Token(&token);
+    let errand = t.app.citizen_errand(access).await.unwrap().public_id;
+
+    let officer = t.sign_in("case_officer").await;
+    let list = t.get("/staff/errands", &officer).await;
+    assert!(row(&list.body, &errand.to_string()).contains("Hål i vägen – Sjögatan 14"), "{}", list.body);
+    let page = t.get(&format!("/staff/errands/{errand}"), &officer).await;
+    assert!(page.body.contains("<dd class=\"prewrap\">Hål i vägen</dd>"), "the label, not the code");
+    assert!(page.body.contains("Namn ej angivet (anmälare), anna@example.org"), "{}", page.body);
+    let english = t.get(&format!("/staff/errands/{errand}"), &format!("{officer}; lang=en")).await;
+    assert!(english.body.contains("<dd class=\"prewrap\">Pothole</dd>"));
+    t.cleanup().await;
+}
