@@ -12,6 +12,7 @@
 
 use std::sync::Arc;
 
+use porten_domain::errand::ErrandRef;
 use porten_domain::errand::RawErrand;
 use porten_domain::{Actor, Command, Errand, NewErrand, PublicId, Role, Scope, Service, TimelineEvent, Unit, UnitCode};
 use porten_store::{ErrandSummary, Page, Registration};
@@ -270,5 +271,60 @@ impl App {
             self.audit(actor, "errand.update", Some(errand.id), None).await?;
         }
         Ok(errand.masked())
+    }
+}
+
+impl App {
+    /// Links the errand to the one numbered `other` (as typed: `kc2026/12`
+    /// will do), both ways in one transaction. Both must be errands the
+    /// actor may work; another is "no such errand" (field `other`).
+    pub async fn link_errands(&self, actor: &Actor, id: PublicId, other: &str) -> Result<Errand> {
+        let (this, that) = self.pair(actor, id, other).await?;
+        let commands = vec![
+            (this.public_id, Command::Link { other: ErrandRef::of(&that) }),
+            (that.public_id, Command::Link { other: ErrandRef::of(&this) }),
+        ];
+        self.apply_pair(actor, commands).await
+    }
+
+    /// Merges the errand, a duplicate, into the one numbered `survivor`: the
+    /// duplicate is closed and points to the survivor, which records it, in
+    /// one transaction. Only who may close the duplicate may merge it.
+    pub async fn merge_errand(&self, actor: &Actor, id: PublicId, survivor: &str) -> Result<Errand> {
+        let (duplicate, survivor) = self.pair(actor, id, survivor).await?;
+        let commands = vec![
+            (duplicate.public_id, Command::MergeInto { survivor: ErrandRef::of(&survivor) }),
+            (survivor.public_id, Command::Absorb { duplicate: ErrandRef::of(&duplicate) }),
+        ];
+        self.apply_pair(actor, commands).await
+    }
+
+    /// The errand `id` and the one numbered `other`, both writable by `actor`.
+    async fn pair(&self, actor: &Actor, id: PublicId, other: &str) -> Result<(Errand, Errand)> {
+        if let Actor::ApiKey { .. } = actor
+            && !actor.has_scope(Scope::ErrandsWrite)
+        {
+            return Err(AppError::Forbidden);
+        }
+        let this = self.store.get_errand(id).await?.filter(|e| may_write(actor, e)).ok_or(AppError::NotFound)?;
+        let unknown = || {
+            let mut v = porten_domain::Violations::new();
+            v.push("other", "unknown", "no errand with that registry number that you may work");
+            AppError::Invalid(v)
+        };
+        let number = porten_domain::RegistryNumber::parse_lenient(other).map_err(|_| unknown())?;
+        let that = self.store.errand_by_number(&number).await?.filter(|e| may_write(actor, e)).ok_or_else(unknown)?;
+        Ok((this, that))
+    }
+
+    async fn apply_pair(&self, actor: &Actor, commands: Vec<(PublicId, Command)>) -> Result<Errand> {
+        let allowed = actor.clone();
+        let authorize = Arc::new(move |e: &Errand| may_write(&allowed, e));
+        let written = self.store.apply_commands(commands, actor, self.now(), authorize).await?;
+        for errand in written.iter().filter(|e| e.has_personal_data()) {
+            self.audit(actor, "errand.update", Some(errand.id), None).await?;
+        }
+        let first = written.into_iter().next().ok_or(AppError::NotFound)?;
+        Ok(first.masked())
     }
 }

@@ -423,6 +423,32 @@ pub enum Command {
     /// The party demands a decision (förvaltningslagen 12 §, after six
     /// months): recorded with its four-week deadline.
     DemandDecision,
+    /// Records that another errand is related (both get one).
+    Link {
+        other: ErrandRef,
+    },
+    /// Closes this errand as a duplicate of `survivor`: it keeps its
+    /// registry number and points to the survivor.
+    MergeInto {
+        survivor: ErrandRef,
+    },
+    /// Records on the survivor that a duplicate was merged into it.
+    Absorb {
+        duplicate: ErrandRef,
+    },
+}
+
+/// Another errand, as a link names it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrandRef {
+    pub public_id: String,
+    pub registry_number: String,
+}
+
+impl ErrandRef {
+    pub fn of(errand: &Errand) -> Self {
+        Self { public_id: errand.public_id.to_string(), registry_number: errand.registry_number.to_string() }
+    }
 }
 
 impl Command {
@@ -447,7 +473,12 @@ impl Command {
             Self::ChangeStatus { reason, decision, .. } => {
                 reason.iter().chain(decision.iter().map(|d| &d.text)).any(|t| has_personal_number(t))
             }
-            Self::Assign { .. } | Self::SetPriority { .. } | Self::DemandDecision => false,
+            Self::Assign { .. }
+            | Self::SetPriority { .. }
+            | Self::DemandDecision
+            | Self::Link { .. }
+            | Self::MergeInto { .. }
+            | Self::Absorb { .. } => false,
         }
     }
 }
@@ -497,6 +528,17 @@ pub enum EventKind {
     DecisionDemanded {
         deadline: DateTime<Utc>,
     },
+    Linked {
+        other: ErrandRef,
+    },
+    /// This errand was a duplicate, merged into `survivor`.
+    MergedInto {
+        survivor: ErrandRef,
+    },
+    /// A duplicate was merged into this errand.
+    MergedFrom {
+        duplicate: ErrandRef,
+    },
 }
 
 impl EventKind {
@@ -512,7 +554,10 @@ impl EventKind {
             | Self::StatusChanged { reason: None, .. }
             | Self::Assigned { .. }
             | Self::PriorityChanged { .. }
-            | Self::DecisionDemanded { .. } => vec![],
+            | Self::DecisionDemanded { .. }
+            | Self::Linked { .. }
+            | Self::MergedInto { .. }
+            | Self::MergedFrom { .. } => vec![],
         }
     }
 
@@ -542,6 +587,9 @@ impl EventKind {
             Self::Escalated { .. } => "escalated",
             Self::PriorityChanged { .. } => "priority_changed",
             Self::DecisionDemanded { .. } => "decision_demanded",
+            Self::Linked { .. } => "linked",
+            Self::MergedInto { .. } => "merged_into",
+            Self::MergedFrom { .. } => "merged_from",
         }
     }
 }
@@ -662,6 +710,30 @@ impl Errand {
                 }
                 events.push(EventKind::Escalated { reason });
             }
+            Command::Link { other } => {
+                self.not_itself(&other)?;
+                events.push(EventKind::Linked { other });
+            }
+            Command::MergeInto { survivor } => {
+                self.not_itself(&survivor)?;
+                // Merging closes the duplicate: only who may close it may.
+                let (from, into) = (self.lifecycle.as_str(), Lifecycle::Closed.as_str());
+                let standing = Standing::of(actor, &self.unit).ok_or(CommandError::NotPermitted { from, to: into })?;
+                crate::lifecycle::rule(self.lifecycle, Lifecycle::Closed, standing).map_err(|r| match r {
+                    MoveRefusal::Illegal => CommandError::IllegalTransition { from, to: into },
+                    MoveRefusal::NotPermitted => CommandError::NotPermitted { from, to: into },
+                })?;
+                let reason = format!("Dubblett av {}", survivor.registry_number);
+                events.push(EventKind::MergedInto { survivor });
+                events.push(next.set_lifecycle(Lifecycle::Closed, Some(reason), now));
+            }
+            Command::Absorb { duplicate } => {
+                self.not_itself(&duplicate)?;
+                if !self.lifecycle.is_active() {
+                    return Err(CommandError::IllegalTransition { from: self.lifecycle.as_str(), to: "merged_from" });
+                }
+                events.push(EventKind::MergedFrom { duplicate });
+            }
             Command::DemandDecision => {
                 if !self.lifecycle.is_active() {
                     return Err(CommandError::IllegalTransition {
@@ -688,6 +760,16 @@ impl Errand {
         next.version += 1;
         next.updated_at = now;
         Ok(Transition { errand: next, events })
+    }
+
+    /// Refuses a link of an errand to itself.
+    fn not_itself(&self, other: &ErrandRef) -> Result<(), CommandError> {
+        if other.public_id == self.public_id.to_string() {
+            let mut v = Violations::new();
+            v.push("other", "invalid", "an errand cannot be linked or merged with itself");
+            return Err(CommandError::Invalid(v));
+        }
+        Ok(())
     }
 
     fn set_lifecycle(&mut self, to: Lifecycle, reason: Option<String>, now: DateTime<Utc>) -> EventKind {

@@ -18,6 +18,15 @@ pub struct RegistryNumber {
 pub struct InvalidRegistryNumber;
 
 impl RegistryNumber {
+    /// A number as people type it: without the space, in lower case, or
+    /// without the serial's leading zeros (`kc2026/12` is `KC 2026/00012`).
+    pub fn parse_lenient(s: &str) -> Result<Self, InvalidRegistryNumber> {
+        let compact: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+        let digits = compact.find(|c: char| c.is_ascii_digit()).ok_or(InvalidRegistryNumber)?;
+        let (unit, rest) = compact.split_at(digits);
+        Self::parse(&format!("{} {rest}", unit.to_uppercase()))
+    }
+
     pub fn parse(s: &str) -> Result<Self, InvalidRegistryNumber> {
         let (unit, rest) = s.trim().split_once(' ').ok_or(InvalidRegistryNumber)?;
         let (year, serial) = rest.split_once('/').ok_or(InvalidRegistryNumber)?;

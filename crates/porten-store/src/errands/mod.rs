@@ -70,6 +70,8 @@ pub trait ErrandStore: Send + Sync {
     /// its parties and the `registered` event in one durable transaction.
     async fn register_errand(&self, registration: Registration<'_>) -> Result<Errand>;
     async fn get_errand(&self, public_id: PublicId) -> Result<Option<Errand>>;
+    /// The errand with this registry number, with its parties.
+    async fn errand_by_number(&self, number: &RegistryNumber) -> Result<Option<Errand>>;
     async fn list_errands(
         &self,
         filter: &ErrandFilter,
@@ -108,6 +110,16 @@ pub trait ErrandStore: Send + Sync {
         now: DateTime<Utc>,
         authorize: Authorize,
     ) -> Result<Errand>;
+    /// Applies commands to several errands in one transaction (linking two
+    /// errands, merging a duplicate into its survivor): all, or none.
+    /// `authorize` is asked about each locked row.
+    async fn apply_commands(
+        &self,
+        commands: Vec<(PublicId, Command)>,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        authorize: Authorize,
+    ) -> Result<Vec<Errand>>;
 }
 
 /// The row lock a command takes on SQLite: none is needed, the writer holds

@@ -141,6 +141,76 @@ macro_rules! impl_errands {
             /// Appends a write's timeline events and its change to the errand
             /// feed, in the write's savepoint: on PostgreSQL the first event
             /// and the change in one statement.
+            /// Applies one command to a row locked here, checking access and
+            /// the expected version on the locked row, and writes the next
+            /// state with its events and its change in the caller's transaction.
+            async fn apply_locked(
+                c: &mut <$db as sqlx::Database>::Connection,
+                id: PublicId,
+                expected_version: Option<i64>,
+                actor: &Actor,
+                command: Command,
+                now: DateTime<Utc>,
+                authorize: &Authorize,
+            ) -> Result<Errand> {
+                let sql = format!("SELECT {ERRAND_COLUMNS} FROM errands WHERE public_id = $1{LOCK_ROW}");
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(id.to_string())
+                    .fetch_optional(&mut *c)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                let mut errand = errand_row(&row)?;
+                // Checked on the locked row, so a concurrent handover cannot slip past it.
+                if !authorize(&errand) {
+                    return Err(StoreError::NotFound);
+                }
+                if let Some(expected) = expected_version
+                    && expected != errand.version
+                {
+                    return Err(StoreError::Conflict { current: errand.version });
+                }
+                match &command {
+                    Command::HandOver { to_unit, .. } => {
+                        let exists: Option<i64> = sqlx::query_scalar("SELECT CAST(1 AS BIGINT) FROM units WHERE code = $1")
+                            .bind(to_unit.as_str())
+                            .fetch_optional(&mut *c)
+                            .await?;
+                        if exists.is_none() {
+                            return Err(StoreError::UnknownReference("unit"));
+                        }
+                    }
+                    Command::Assign { assignee: Some(user) } => {
+                        let exists: Option<i64> = sqlx::query_scalar("SELECT CAST(1 AS BIGINT) FROM users WHERE id = $1")
+                            .bind(*user)
+                            .fetch_optional(&mut *c)
+                            .await?;
+                        if exists.is_none() {
+                            return Err(StoreError::UnknownReference("user"));
+                        }
+                    }
+                    _ => {}
+                }
+                errand.parties = load_parties(&mut *c, errand.id).await?;
+                let transition = errand.apply(actor, command, now)?;
+                let next = transition.errand;
+                sqlx::query(
+                    "UPDATE errands SET priority = $1, lifecycle = $2, unit_code = $3, assignee_id = $4, \
+                     version = $5, updated_at = $6, resolved_at = $7 WHERE id = $8",
+                )
+                .bind(next.priority.as_str())
+                .bind(next.lifecycle.as_str())
+                .bind(next.unit.as_str())
+                .bind(next.assignee)
+                .bind(next.version)
+                .bind(micros(next.updated_at))
+                .bind(next.resolved_at.map(micros))
+                .bind(next.id)
+                .execute(&mut *c)
+                .await?;
+                append_write(c, next.id, actor, now, &transition.events, next.version).await?;
+                Ok(next)
+            }
+
             async fn append_write(
                 c: &mut <$db as sqlx::Database>::Connection,
                 errand_id: i64,
@@ -351,6 +421,23 @@ macro_rules! impl_errands {
                     Ok(Some(errand))
                 }
 
+                async fn errand_by_number(&self, number: &porten_domain::RegistryNumber) -> Result<Option<Errand>> {
+                    let sql = format!(
+                        "SELECT {ERRAND_COLUMNS} FROM errands \
+                         WHERE registry_unit = $1 AND registry_year = $2 AND registry_serial = $3"
+                    );
+                    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(number.unit.as_str())
+                        .bind(number.year)
+                        .bind(i64::from(number.serial))
+                        .fetch_optional(self.reader())
+                        .await?;
+                    let Some(row) = row else { return Ok(None) };
+                    let mut errand = errand_row(&row)?;
+                    errand.parties = load_parties(self.reader(), errand.id).await?;
+                    Ok(Some(errand))
+                }
+
                 async fn list_errands(
                     &self,
                     filter: &ErrandFilter,
@@ -495,67 +582,39 @@ macro_rules! impl_errands {
                     authorize: Authorize,
                 ) -> Result<Errand> {
                     let actor = actor.clone();
-                    self.writer().write(move |c| Box::pin(async move {
-                        let sql = format!("SELECT {ERRAND_COLUMNS} FROM errands WHERE public_id = $1{LOCK_ROW}");
-                        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-                            .bind(id.to_string())
-                            .fetch_optional(&mut *c)
-                            .await?
-                            .ok_or(StoreError::NotFound)?;
-                        let mut errand = errand_row(&row)?;
-                        // Checked on the locked row, so a concurrent handover cannot slip past it.
-                        if !authorize(&errand) {
-                            return Err(StoreError::NotFound);
-                        }
-                        if let Some(expected) = expected_version
-                            && expected != errand.version
-                        {
-                            return Err(StoreError::Conflict { current: errand.version });
-                        }
-                        match &command {
-                            Command::HandOver { to_unit, .. } => {
-                                let exists: Option<i64> =
-                                    sqlx::query_scalar("SELECT CAST(1 AS BIGINT) FROM units WHERE code = $1")
-                                        .bind(to_unit.as_str())
-                                        .fetch_optional(&mut *c)
-                                        .await?;
-                                if exists.is_none() {
-                                    return Err(StoreError::UnknownReference("unit"));
+                    self.writer()
+                        .write(move |c| {
+                            Box::pin(async move {
+                                apply_locked(c, id, expected_version, &actor, command, now, &authorize).await
+                            })
+                        })
+                        .await
+                }
+
+                async fn apply_commands(
+                    &self,
+                    commands: Vec<(PublicId, Command)>,
+                    actor: &Actor,
+                    now: DateTime<Utc>,
+                    authorize: Authorize,
+                ) -> Result<Vec<Errand>> {
+                    let actor = actor.clone();
+                    self.writer()
+                        .write(move |c| {
+                            Box::pin(async move {
+                                // Locked in id order, so two such writes cannot deadlock.
+                                let mut ordered: Vec<(usize, PublicId, Command)> =
+                                    commands.into_iter().enumerate().map(|(i, (id, cmd))| (i, id, cmd)).collect();
+                                ordered.sort_by_key(|(_, id, _)| id.to_string());
+                                let mut done = Vec::with_capacity(ordered.len());
+                                for (i, id, command) in ordered {
+                                    done.push((i, apply_locked(c, id, None, &actor, command, now, &authorize).await?));
                                 }
-                            }
-                            Command::Assign { assignee: Some(user) } => {
-                                let exists: Option<i64> =
-                                    sqlx::query_scalar("SELECT CAST(1 AS BIGINT) FROM users WHERE id = $1")
-                                        .bind(*user)
-                                        .fetch_optional(&mut *c)
-                                        .await?;
-                                if exists.is_none() {
-                                    return Err(StoreError::UnknownReference("user"));
-                                }
-                            }
-                            _ => {}
-                        }
-                        errand.parties = load_parties(&mut *c, errand.id).await?;
-                        let transition = errand.apply(&actor, command, now)?;
-                        let next = transition.errand;
-                        sqlx::query(
-                            "UPDATE errands SET priority = $1, lifecycle = $2, unit_code = $3, assignee_id = $4, \
-                             version = $5, updated_at = $6, resolved_at = $7 WHERE id = $8",
-                        )
-                        .bind(next.priority.as_str())
-                        .bind(next.lifecycle.as_str())
-                        .bind(next.unit.as_str())
-                        .bind(next.assignee)
-                        .bind(next.version)
-                        .bind(micros(next.updated_at))
-                        .bind(next.resolved_at.map(micros))
-                        .bind(next.id)
-                        .execute(&mut *c)
-                        .await?;
-                        append_write(c, next.id, &actor, now, &transition.events, next.version).await?;
-                        Ok(next)
-                    }))
-                    .await
+                                done.sort_by_key(|(i, _)| *i);
+                                Ok(done.into_iter().map(|(_, e)| e).collect())
+                            })
+                        })
+                        .await
                 }
             }
         }

@@ -507,3 +507,36 @@ async fn a_batch_of_errands_is_read_with_parties_and_timelines_and_every_id_walk
     assert!(s.errand_ids(b.id, 10).await.unwrap().is_empty());
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn commands_on_several_errands_are_written_together_or_not_at_all() {
+    let db = TestDb::new().await;
+    let s = db.store.as_ref();
+    seed(s).await;
+    let a = register(s, "pothole", "TK", t(2026, 3, 1, 9)).await;
+    let b = register(s, "pothole", "TK", t(2026, 3, 1, 10)).await;
+    let note = |body: &str| Command::AddNote { body: body.into() };
+    let refused = s
+        .apply_commands(
+            vec![(a.public_id, note("Kopplat")), (b.public_id, note(" "))],
+            &system(),
+            t(2026, 3, 2, 9),
+            Arc::new(allow),
+        )
+        .await;
+    assert!(matches!(refused, Err(StoreError::Command(_))), "{refused:?}");
+    for e in [&a, &b] {
+        assert_eq!(s.timeline(e.id).await.unwrap().len(), 1, "nothing written");
+    }
+    let done = s
+        .apply_commands(
+            vec![(b.public_id, note("Ett")), (a.public_id, note("Två"))],
+            &system(),
+            t(2026, 3, 2, 9),
+            Arc::new(allow),
+        )
+        .await
+        .unwrap();
+    assert_eq!(done.iter().map(|e| (e.public_id, e.version)).collect::<Vec<_>>(), [(b.public_id, 2), (a.public_id, 2)]);
+    db.cleanup().await;
+}

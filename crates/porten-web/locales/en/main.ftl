@@ -138,6 +138,20 @@ event-decision_demanded = The party demands a decision (section 12)
 errand-demand-deadline = Decision by { $date }
 errand-demand-hint = The errand has been open for six months. If the party demands in writing that it be decided, the authority must within four weeks either decide it or refuse the demand in a separate decision.
 errand-demand-submit = Record a demand for a decision
+event-linked = Linked to errand
+event-merged_into = Duplicate, merged into
+event-merged_from = Duplicate merged here
+related-title = Related errands
+related-linked = related
+related-survivor = this errand is a duplicate of it
+related-duplicate = duplicate merged here
+errand-link = Link or merge
+errand-link-other = The other errand's registry number
+errand-link-hint = For example KC 2026/00012. Merge when this errand is a duplicate: it is closed and points to the other.
+errand-link-submit = Link as related
+errand-merge-submit = Merge: this is a duplicate
+errand-link-unknown = No errand with that registry number that you may work.
+errand-link-itself = An errand cannot be linked to itself.
 event-escalated = Escalated
 
 

@@ -138,6 +138,20 @@ event-decision_demanded = Parten begär avgörande (12 §)
 errand-demand-deadline = Beslut senast { $date }
 errand-demand-hint = Ärendet har pågått i sex månader. Om parten skriftligen begär att ärendet avgörs ska myndigheten inom fyra veckor antingen avgöra det eller avslå begäran i ett särskilt beslut.
 errand-demand-submit = Registrera begäran om avgörande
+event-linked = Kopplat till ärende
+event-merged_into = Dubblett, sammanslaget med
+event-merged_from = Dubblett sammanslagen hit
+related-title = Relaterade ärenden
+related-linked = relaterat
+related-survivor = detta ärende är en dubblett av det
+related-duplicate = dubblett sammanslagen hit
+errand-link = Koppla eller slå ihop
+errand-link-other = Det andra ärendets diarienummer
+errand-link-hint = Till exempel KC 2026/00012. Slå ihop när detta ärende är en dubblett: det avslutas och pekar på det andra.
+errand-link-submit = Koppla som relaterat
+errand-merge-submit = Slå ihop: detta är en dubblett
+errand-link-unknown = Inget ärende med det diarienumret som du får arbeta med.
+errand-link-itself = Ett ärende kan inte kopplas till sig självt.
 event-escalated = Eskalerat
 
 

@@ -61,7 +61,25 @@ pub(super) struct ReasonForm {
     pub(super) reason: String,
 }
 
-crate::staff::token_forms!(NoteForm, StatusForm, VersionForm, HandOverForm, AssignForm, PriorityForm, ReasonForm);
+#[derive(Deserialize)]
+pub(super) struct LinkForm {
+    pub(super) csrf: String,
+    /// The other errand's registry number, as typed.
+    pub(super) other: String,
+    /// `merge`: this errand is a duplicate of the other; else related.
+    pub(super) action: Option<String>,
+}
+
+crate::staff::token_forms!(
+    NoteForm,
+    StatusForm,
+    VersionForm,
+    HandOverForm,
+    AssignForm,
+    PriorityForm,
+    ReasonForm,
+    LinkForm
+);
 
 /// What the user typed into the errand page's forms, shown again when a
 /// form comes back with an error.
@@ -75,6 +93,7 @@ pub(super) struct Typed {
     pub(super) handover_unit: String,
     pub(super) handover_reason: String,
     pub(super) escalation: String,
+    pub(super) link_other: String,
 }
 
 /// A command posted from the errand page, with what the user typed.
@@ -134,6 +153,9 @@ fn anchor(command: &Command, field: Option<&str>) -> (&'static str, &'static str
         (Command::Assign { .. }, _) => ("assignee", "errand-assign-label"),
         (Command::SetPriority { .. }, _) => ("priority", "errand-priority-label"),
         (Command::DemandDecision, _) => ("demand", "errand-demand-submit"),
+        (Command::Link { .. } | Command::MergeInto { .. } | Command::Absorb { .. }, _) => {
+            ("link-other", "errand-link-other")
+        }
     }
 }
 
@@ -273,4 +295,34 @@ pub(super) async fn demand_decision(
 ) -> Response {
     let command = Command::DemandDecision;
     staff_command(&state, staff, &id, StaffAction { version: form.version, command, typed: Typed::default() }).await
+}
+
+/// Links the errand to another by its registry number, or merges it, a
+/// duplicate, into the other (closing it, pointing to the survivor).
+pub(super) async fn link(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    StaffForm { staff, form }: ErrandForm<LinkForm>,
+) -> Response {
+    let Staff { user, actor, t, nav, csrf, .. } = staff;
+    let Ok(public_id) = PublicId::parse(&id) else { return error_page(t, nav, StatusCode::NOT_FOUND) };
+    let merge = form.action.as_deref() == Some("merge");
+    let done = match merge {
+        true => state.app.merge_errand(&actor, public_id, &form.other).await,
+        false => state.app.link_errands(&actor, public_id, &form.other).await,
+    };
+    let t = t.at(format!("/staff/errands/{public_id}"));
+    let error = match done {
+        Ok(_) => return Redirect::to(&format!("/staff/errands/{public_id}?saved=1")).into_response(),
+        Err(AppError::Invalid(v)) if v.0.first().is_some_and(|f| f.field == "other" && f.code == "unknown") => {
+            t.get("errand-link-unknown")
+        }
+        Err(AppError::Invalid(_)) => t.get("errand-link-itself"),
+        Err(AppError::Refused { code: "not_permitted", .. }) => t.get("errand-not-permitted"),
+        Err(AppError::Refused { .. }) => t.get("errand-rejected"),
+        Err(e) => return app_error_page(t, nav, e),
+    };
+    let typed = Typed { link_other: form.other, ..Typed::default() };
+    let feedback = Feedback { error: Some((error, "link-other")), typed, ..Feedback::default() };
+    render_errand(&state, t, &csrf, &user, &id, feedback).await
 }

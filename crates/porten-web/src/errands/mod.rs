@@ -39,6 +39,7 @@ pub fn routes() -> Routes {
         .post("/staff/errands/{id}/priority", set_priority)
         .post("/staff/errands/{id}/escalate", escalate)
         .post("/staff/errands/{id}/demand", demand_decision)
+        .post("/staff/errands/{id}/link", link)
         .post("/staff/errands/{id}/message", send_message)
         .post("/staff/errands/{id}/reveal", reveal)
         .get("/staff/errands/{id}/attachments/{n}", attachment)

@@ -41,6 +41,8 @@ pub(super) struct ErrandPage {
     pub(super) citizen_status: Option<String>,
     pub(super) can_assign_self: bool,
     pub(super) priority: String,
+    /// Related errands from the timeline: (link, registry number, how related).
+    pub(super) related: Vec<(String, String, String)>,
     /// The SLA and legal clocks, and the SLA clock's segments.
     pub(super) clocks: Vec<ClockRow>,
     pub(super) ledger: Vec<String>,
@@ -312,6 +314,9 @@ pub(super) async fn render_errand(
                     (t.get("event-handed_over"), format!("{from_unit} → {to_unit}: {reason}"))
                 }
                 EventKind::Escalated { reason } => (t.get("event-escalated"), reason.clone()),
+                EventKind::Linked { other } => (t.get("event-linked"), other.registry_number.clone()),
+                EventKind::MergedInto { survivor } => (t.get("event-merged_into"), survivor.registry_number.clone()),
+                EventKind::MergedFrom { duplicate } => (t.get("event-merged_from"), duplicate.registry_number.clone()),
                 EventKind::DecisionDemanded { deadline } => {
                     (t.get("event-decision_demanded"), t.with1("errand-demand-deadline", "date", local_time(*deadline)))
                 }
@@ -380,6 +385,17 @@ pub(super) async fn render_errand(
             selected: p == e.priority,
         })
         .collect();
+    let related = view
+        .timeline
+        .iter()
+        .filter_map(|ev| match &ev.kind {
+            EventKind::Linked { other } => Some((other, "related-linked")),
+            EventKind::MergedInto { survivor } => Some((survivor, "related-survivor")),
+            EventKind::MergedFrom { duplicate } => Some((duplicate, "related-duplicate")),
+            _ => None,
+        })
+        .map(|(r, key)| (format!("/staff/errands/{}", r.public_id), r.registry_number.clone(), t.get(key)))
+        .collect();
     let now = state.app.now();
     let (clocks, ledger) = clock_rows(&t, &view.clocks, e.lifecycle.is_active(), now);
     let can_record_demand =
@@ -408,6 +424,7 @@ pub(super) async fn render_errand(
         citizen_status,
         can_assign_self: e.assignee != Some(user.id),
         priority: t.get(&format!("priority-{}", e.priority.as_str())),
+        related,
         clocks,
         ledger,
         can_record_demand,

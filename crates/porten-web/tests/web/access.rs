@@ -43,6 +43,7 @@ fn body_for(path: &str) -> &'static str {
         "/staff/errands/{id}/priority" => "priority=high",
         "/staff/errands/{id}/escalate" => "reason=Br%C3%A5dskande",
         "/staff/errands/{id}/handover" => "unit=XX&reason=Fel+enhet",
+        "/staff/errands/{id}/link" => "other=XX+2026%2F1&action=link",
         "/staff/contacts" => "channel=phone&topic=general&outcome=resolved&minutes=2",
         "/staff/calendar" | "/staff/calendar/remove" => "date=2031-05-05&open=closed&note=Utbildning",
         "/kunskap/{slug}/svar" => "helpful=yes",
@@ -87,6 +88,8 @@ const EXPECTED: &[(&str, &str, [u16; 10])] = &[
     ("POST", "/staff/errands/{id}/escalate", [303, 403, 303, 303, 404, 303, 303, 303, 303, 303]),
     // No unit XX (422), for everyone who may work the errand.
     ("POST", "/staff/errands/{id}/handover", [303, 403, 422, 422, 404, 422, 422, 303, 303, 303]),
+    // No errand XX 2026/00001 to link to (422).
+    ("POST", "/staff/errands/{id}/link", [303, 403, 422, 422, 404, 422, 422, 303, 303, 303]),
     // A decision may be demanded six months after the errand began (422 before).
     ("POST", "/staff/errands/{id}/demand", [303, 403, 422, 422, 404, 422, 422, 303, 303, 303]),
     // Planning: agents and admins; case officers 403.

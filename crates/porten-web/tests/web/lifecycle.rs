@@ -205,3 +205,56 @@ async fn an_eservice_errand_reads_as_what_it_is_with_labels_and_the_reporters_ad
     assert!(english.body.contains("<dd class=\"prewrap\">Pothole</dd>"));
     t.cleanup().await;
 }
+
+#[tokio::test]
+async fn errands_are_linked_both_ways_and_a_duplicate_merged_into_its_survivor() {
+    let t = TestApp::new().await;
+    let a = t.errand("pothole", false).await;
+    let b = t.errand("pothole", false).await;
+    let dup = t.errand("pothole", false).await;
+    let officer = t.sign_in("case_officer").await;
+    let post = |id: &porten_domain::PublicId, form: String| {
+        let (uri, jar) = (format!("/staff/errands/{id}/link"), officer.clone());
+        let t = &t;
+        async move { t.post_form(&uri, &jar, &format!("csrf={CSRF}&{form}")).await }
+    };
+    // Typed as people type it: lower case, no space, no leading zeros.
+    let typed = b.registry_number.to_string().to_lowercase().replace(' ', "").replace("/0000", "/");
+    let linked = post(&a.public_id, format!("other={}&action=link", typed.replace('/', "%2F"))).await;
+    assert_eq!(linked.status, StatusCode::SEE_OTHER, "{typed}: {}", linked.body);
+    for (page, other) in [(&a, &b), (&b, &a)] {
+        let body = t.get(&format!("/staff/errands/{}", page.public_id), &officer).await.body;
+        assert!(body.contains(&format!(
+            "<a href=\"/staff/errands/{}\">{}</a> – relaterat",
+            other.public_id, other.registry_number
+        )));
+    }
+    let unknown = post(&a.public_id, "other=TK+2026%2F09999&action=link".into()).await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unknown.body.contains("Inget ärende med det diarienumret"));
+    assert!(unknown.body.contains("value=\"TK 2026/09999\""), "what was typed is kept");
+
+    // The contact center may not close TK's errand, so it may not merge it:
+    // neither errand changes.
+    let agent = t.sign_in("agent").await;
+    let form = format!(
+        "csrf={CSRF}&other={}&action=merge",
+        a.registry_number.to_string().replace(' ', "+").replace('/', "%2F")
+    );
+    let refused = t.post_form(&format!("/staff/errands/{}/link", dup.public_id), &agent, &form).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let survivor_version = t.app.read_errand(&t.user("case_officer"), a.public_id, None).await.unwrap().errand.version;
+    assert_eq!(survivor_version, 2, "only the link so far");
+
+    let merged = t.post_form(&format!("/staff/errands/{}/link", dup.public_id), &officer, &form).await;
+    assert_eq!(merged.status, StatusCode::SEE_OTHER, "{}", merged.body);
+    let dup_now = t.app.read_errand(&t.user("case_officer"), dup.public_id, None).await.unwrap();
+    assert_eq!(dup_now.errand.lifecycle, Lifecycle::Closed);
+    assert_eq!(dup_now.errand.registry_number, dup.registry_number, "it keeps its number");
+    let page = t.get(&format!("/staff/errands/{}", dup.public_id), &officer).await;
+    assert!(page.body.contains("detta ärende är en dubblett av det"));
+    assert!(page.body.contains(&format!("Dubblett av {}", a.registry_number)));
+    let survivor = t.get(&format!("/staff/errands/{}", a.public_id), &officer).await;
+    assert!(survivor.body.contains("dubblett sammanslagen hit"));
+    t.cleanup().await;
+}
