@@ -3,7 +3,7 @@
 //! dimensioning (volumes, handle times, the service mix for channel shift).
 
 use chrono::Duration;
-use porten_domain::{Actor, LoggedContact, RawLoggedContact, Role};
+use porten_domain::{Actor, Command, ContactLinks, LoggedContact, RawLoggedContact, Role, Violations};
 use porten_store::ContactLogEntry;
 
 use crate::{App, AppError, Result, require_admin};
@@ -34,9 +34,49 @@ impl App {
     pub async fn log_contact(&self, actor: &Actor, raw: &RawLoggedContact) -> Result<ContactLogEntry> {
         let agent = staff_user(actor)?;
         let codes: Vec<String> = self.store.list_services().await?.into_iter().map(|s| s.code).collect();
-        let contact = LoggedContact::parse(raw, |code| codes.iter().any(|c| c == code)).map_err(AppError::Invalid)?;
+        let parsed = LoggedContact::parse(raw, |code| codes.iter().any(|c| c == code));
+        let (contact, links) = match (parsed, ContactLinks::parse(raw)) {
+            (Ok(c), Ok(l)) => (c, l),
+            (Err(mut a), Err(b)) => {
+                a.0.extend(b.0);
+                return Err(AppError::Invalid(a));
+            }
+            (Err(v), _) | (_, Err(v)) => return Err(AppError::Invalid(v)),
+        };
+        let unknown = |field: &str, what: &str| {
+            let mut v = Violations::new();
+            v.push(field, "unknown", format!("no {what} you may open"));
+            AppError::Invalid(v)
+        };
+        // The errand must be one the agent may open; the article a published one.
+        let errand = match &links.errand {
+            Some(n) => {
+                let found = self.store.errand_by_number(n).await?;
+                Some(
+                    found
+                        .filter(|e| crate::may_see(actor, &e.unit, e.confidential))
+                        .ok_or_else(|| unknown("errand", "errand"))?,
+                )
+            }
+            None => None,
+        };
+        if let Some(slug) = &links.article {
+            self.article(Some(actor), slug).await.map_err(|_| unknown("article", "published article"))?;
+        }
         let took = Duration::seconds(i64::from(contact.handle_seconds.unwrap_or(0)));
-        let entry = ContactLogEntry { contact, started_at: self.now() - took, agent_id: Some(agent) };
+        let entry = ContactLogEntry {
+            started_at: self.now() - took,
+            agent_id: Some(agent),
+            errand_id: errand.as_ref().map(|e| e.id),
+            article: links.article,
+            contact,
+        };
+        // The errand's timeline records the contact, so its history shows
+        // every call and visit about it.
+        if let Some(e) = &errand {
+            let record = Command::RecordContact { channel: entry.contact.channel, outcome: entry.contact.outcome };
+            self.act_on_errand(actor, e.public_id, None, record).await?;
+        }
         self.store.log_contacts(std::slice::from_ref(&entry)).await?;
         Ok(entry)
     }

@@ -65,6 +65,41 @@ pub struct RawLoggedContact {
     pub outcome: Option<String>,
     /// Whole minutes; empty when not timed.
     pub minutes: Option<String>,
+    /// The registry number of the errand the contact concerned or led to.
+    #[serde(default)]
+    pub errand: Option<String>,
+    /// The slug of the knowledge article that answered it on the spot.
+    #[serde(default)]
+    pub article: Option<String>,
+}
+
+/// What a logged contact is linked to.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ContactLinks {
+    pub errand: Option<crate::RegistryNumber>,
+    pub article: Option<String>,
+}
+
+impl ContactLinks {
+    /// The links as typed; an errand is required when the contact led to one.
+    pub fn parse(raw: &RawLoggedContact) -> Result<Self, Violations> {
+        let mut v = Violations::new();
+        let text = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+        let errand = match text(&raw.errand) {
+            Some(n) => crate::RegistryNumber::parse_lenient(&n)
+                .map_err(|_| v.push("errand", "invalid", "a registry number such as KC 2026/00012"))
+                .ok(),
+            None if raw.outcome.as_deref() == Some(ContactOutcome::Errand.as_str()) => {
+                v.push("errand", "required", "give the registry number of the errand the contact led to");
+                None
+            }
+            None => None,
+        };
+        // An article by its slug, or by its address as copied from the portal.
+        let article =
+            text(&raw.article).map(|a| a.rsplit("/kunskap/").next().unwrap_or(&a).trim_end_matches('/').to_owned());
+        v.into_result(Self { errand, article })
+    }
 }
 
 /// A validated logged contact.
@@ -157,6 +192,10 @@ pub struct ContactLogEntry {
     pub started_at: DateTime<Utc>,
     /// The user who logged it.
     pub agent_id: Option<i64>,
+    /// The errand it concerned or led to (internal id).
+    pub errand_id: Option<i64>,
+    /// The knowledge article that answered it on the spot.
+    pub article: Option<String>,
 }
 
 #[cfg(test)]
@@ -165,7 +204,13 @@ mod tests {
 
     fn raw(channel: &str, topic: &str, outcome: &str, minutes: &str) -> RawLoggedContact {
         let s = |x: &str| Some(x.to_owned());
-        RawLoggedContact { channel: s(channel), topic: s(topic), outcome: s(outcome), minutes: s(minutes) }
+        RawLoggedContact {
+            channel: s(channel),
+            topic: s(topic),
+            outcome: s(outcome),
+            minutes: s(minutes),
+            ..Default::default()
+        }
     }
 
     #[test]

@@ -436,6 +436,11 @@ pub enum Command {
     Absorb {
         duplicate: ErrandRef,
     },
+    /// Records that the contact center logged a contact about the errand.
+    RecordContact {
+        channel: Channel,
+        outcome: crate::ContactOutcome,
+    },
 }
 
 /// Another errand, as a link names it.
@@ -478,7 +483,8 @@ impl Command {
             | Self::DemandDecision
             | Self::Link { .. }
             | Self::MergeInto { .. }
-            | Self::Absorb { .. } => false,
+            | Self::Absorb { .. }
+            | Self::RecordContact { .. } => false,
         }
     }
 }
@@ -539,6 +545,11 @@ pub enum EventKind {
     MergedFrom {
         duplicate: ErrandRef,
     },
+    /// A contact about the errand (a call, a visit) was logged.
+    ContactLogged {
+        channel: Channel,
+        outcome: crate::ContactOutcome,
+    },
 }
 
 impl EventKind {
@@ -557,7 +568,8 @@ impl EventKind {
             | Self::DecisionDemanded { .. }
             | Self::Linked { .. }
             | Self::MergedInto { .. }
-            | Self::MergedFrom { .. } => vec![],
+            | Self::MergedFrom { .. }
+            | Self::ContactLogged { .. } => vec![],
         }
     }
 
@@ -590,6 +602,7 @@ impl EventKind {
             Self::Linked { .. } => "linked",
             Self::MergedInto { .. } => "merged_into",
             Self::MergedFrom { .. } => "merged_from",
+            Self::ContactLogged { .. } => "contact_logged",
         }
     }
 }
@@ -733,6 +746,9 @@ impl Errand {
                     return Err(CommandError::IllegalTransition { from: self.lifecycle.as_str(), to: "merged_from" });
                 }
                 events.push(EventKind::MergedFrom { duplicate });
+            }
+            Command::RecordContact { channel, outcome } => {
+                events.push(EventKind::ContactLogged { channel, outcome });
             }
             Command::DemandDecision => {
                 if !self.lifecycle.is_active() {

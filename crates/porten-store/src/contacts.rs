@@ -41,7 +41,8 @@ macro_rules! impl_contacts {
                     self.writer().write(move |c| Box::pin(async move {
                         for chunk in entries.chunks(500) {
                             let mut q = QueryBuilder::<$db>::new(
-                                "INSERT INTO contact_log (channel, service_code, tech_help, outcome, handle_seconds, started_at, agent_id) ",
+                                "INSERT INTO contact_log (channel, service_code, tech_help, outcome, handle_seconds, started_at, agent_id, \
+                                 errand_id, article_slug) ",
                             );
                             q.push_values(chunk, |mut b, e| {
                                 let (service, tech) = match &e.contact.topic {
@@ -55,7 +56,9 @@ macro_rules! impl_contacts {
                                     .push_bind(e.contact.outcome.as_str())
                                     .push_bind(e.contact.handle_seconds.map(i64::from))
                                     .push_bind(micros(e.started_at))
-                                    .push_bind(e.agent_id);
+                                    .push_bind(e.agent_id)
+                                    .push_bind(e.errand_id)
+                                    .push_bind(e.article.clone());
                             });
                             q.build().execute(&mut *c).await?;
                         }
@@ -65,7 +68,7 @@ macro_rules! impl_contacts {
 
                 async fn contacts_logged_by(&self, agent_id: i64, limit: u32) -> Result<Vec<ContactLogEntry>> {
                     let rows = sqlx::query(
-                        "SELECT channel, service_code, tech_help, outcome, handle_seconds, started_at, agent_id \
+                        "SELECT channel, service_code, tech_help, outcome, handle_seconds, started_at, agent_id, errand_id, article_slug \
                          FROM contact_log WHERE agent_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2",
                     )
                     .bind(agent_id)
@@ -94,6 +97,8 @@ macro_rules! impl_contacts {
                                 },
                                 started_at: from_micros(r.try_get("started_at")?)?,
                                 agent_id: r.try_get("agent_id")?,
+                                errand_id: r.try_get("errand_id")?,
+                                article: r.try_get("article_slug")?,
                             })
                         })
                         .collect()

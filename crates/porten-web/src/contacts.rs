@@ -50,16 +50,22 @@ struct ContactsPage {
     topic_error: String,
     outcome_error: String,
     minutes_error: String,
+    errand_error: String,
+    article_error: String,
     channels: Vec<Choice>,
     topics: Vec<Choice>,
     outcomes: Vec<Choice>,
     minutes: String,
+    errand: String,
+    article: String,
     recent: Vec<Row>,
 }
 
 #[derive(serde::Deserialize)]
 struct Saved {
     saved: Option<String>,
+    /// The errand the contact is about, from the errand page's link.
+    errand: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -131,12 +137,16 @@ async fn render(
         topic_error: form.field("topic"),
         outcome_error: form.field("outcome"),
         minutes_error: form.field("minutes"),
+        errand_error: form.field("errand"),
+        article_error: form.field("article"),
         saved,
         errors: form.summary(&["channel", "outcome"]),
         channels: choose(&typed.channel, channels),
         topics: choose(&typed.topic, topics),
         outcomes: choose(&typed.outcome, outcomes.collect()),
         minutes: typed.minutes.clone().unwrap_or_default(),
+        errand: typed.errand.clone().unwrap_or_default(),
+        article: typed.article.clone().unwrap_or_default(),
         recent: recent.iter().map(row).collect(),
         t,
         nav,
@@ -150,7 +160,8 @@ async fn contacts_page(
     Staff { user, t, nav, .. }: Staff<ContactLoggers>,
     Query(q): Query<Saved>,
 ) -> Response {
-    render(&state, t, nav, &user, &RawLoggedContact::default(), &Violations::new(), q.saved.is_some()).await
+    let typed = RawLoggedContact { errand: q.errand, ..Default::default() };
+    render(&state, t, nav, &user, &typed, &Violations::new(), q.saved.is_some()).await
 }
 
 async fn log_contact(

@@ -723,6 +723,8 @@ async fn seed_contact_center(app: &App, demo: &Actor, file: &CityFile, agent: Op
                         },
                         started_at: start + Duration::seconds(rng.below(900) as i64),
                         agent_id: agent,
+                        errand_id: None,
+                        article: None,
                     });
                 }
                 acd.push(AcdInterval {
@@ -751,6 +753,8 @@ async fn seed_contact_center(app: &App, demo: &Actor, file: &CityFile, agent: Op
                     },
                     started_at: start + Duration::seconds(rng.below(3600) as i64),
                     agent_id: agent,
+                    errand_id: None,
+                    article: None,
                 });
             }
         }

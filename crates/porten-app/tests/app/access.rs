@@ -103,6 +103,7 @@ async fn every_role_and_scope_against_every_action() {
             topic: Some("general".into()),
             outcome: Some("resolved".into()),
             minutes: Some("3".into()),
+            ..Default::default()
         };
         let day = RawDayException {
             date: Some("2026-12-24".into()),

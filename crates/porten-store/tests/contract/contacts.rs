@@ -26,6 +26,8 @@ async fn logged_contacts_count_once_and_give_the_service_mix() {
         contact: LoggedContact { channel, topic, outcome, handle_seconds: minutes.map(|m| m * 60) },
         started_at: at(h, m),
         agent_id: Some(agent),
+        errand_id: None,
+        article: None,
     };
     let pothole = || ContactTopic::Service("pothole".into());
     let entries = [

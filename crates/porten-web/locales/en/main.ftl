@@ -152,6 +152,7 @@ errand-link-submit = Link as related
 errand-merge-submit = Merge: this is a duplicate
 errand-link-unknown = No errand with that registry number that you may work.
 errand-link-itself = An errand cannot be linked to itself.
+event-contact_logged = Contact logged ({ $channel })
 event-escalated = Escalated
 
 
@@ -365,6 +366,13 @@ contacts-outcome = How did the contact end?
 contacts-outcome-resolved = Resolved at first contact
 contacts-outcome-referred = Referred to the responsible administration
 contacts-outcome-errand = An errand was registered
+contacts-errand = The errand's registry number (if the contact concerned or led to one)
+contacts-errand-hint = For example KC 2026/00012. The contact then shows in the errand's history.
+contacts-error-errand = Give the registry number of an errand you may open, for example KC 2026/00012. It is needed when an errand was registered.
+contacts-article = Knowledge article that answered the question (optional)
+contacts-article-hint = The article's address or its last part, for example betala-parkering.
+contacts-error-article = No published article with that address.
+errand-log-contact = Log a contact about this errand
 contacts-minutes = Handle time in minutes (optional)
 contacts-minutes-hint = Whole minutes including wrap-up, 1–480.
 contacts-submit = Save contact

@@ -152,6 +152,7 @@ errand-link-submit = Koppla som relaterat
 errand-merge-submit = Slå ihop: detta är en dubblett
 errand-link-unknown = Inget ärende med det diarienumret som du får arbeta med.
 errand-link-itself = Ett ärende kan inte kopplas till sig självt.
+event-contact_logged = Kontakt loggad ({ $channel })
 event-escalated = Eskalerat
 
 
@@ -365,6 +366,13 @@ contacts-outcome = Hur slutade kontakten?
 contacts-outcome-resolved = Löst vid första kontakten
 contacts-outcome-referred = Hänvisad till ansvarig förvaltning
 contacts-outcome-errand = Ett ärende registrerades
+contacts-errand = Ärendets diarienummer (om kontakten gällde eller ledde till ett ärende)
+contacts-errand-hint = Till exempel KC 2026/00012. Kontakten syns då i ärendets historik.
+contacts-error-errand = Skriv diarienumret för ett ärende du får öppna, till exempel KC 2026/00012. Det behövs när ett ärende registrerades.
+contacts-article = Kunskapsartikel som besvarade frågan (valfritt)
+contacts-article-hint = Artikelns adress eller sista del, till exempel betala-parkering.
+contacts-error-article = Ingen publicerad artikel med den adressen.
+errand-log-contact = Logga en kontakt om det här ärendet
 contacts-minutes = Hanteringstid i minuter (valfritt)
 contacts-minutes-hint = Hela minuter inklusive efterarbete, 1–480.
 contacts-submit = Spara kontakt

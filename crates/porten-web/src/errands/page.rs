@@ -314,6 +314,10 @@ pub(super) async fn render_errand(
                     (t.get("event-handed_over"), format!("{from_unit} → {to_unit}: {reason}"))
                 }
                 EventKind::Escalated { reason } => (t.get("event-escalated"), reason.clone()),
+                EventKind::ContactLogged { channel, outcome } => (
+                    t.with1("event-contact_logged", "channel", t.get(&format!("channel-{}", channel.as_str()))),
+                    t.get(&format!("contacts-outcome-{}", outcome.as_str())),
+                ),
                 EventKind::Linked { other } => (t.get("event-linked"), other.registry_number.clone()),
                 EventKind::MergedInto { survivor } => (t.get("event-merged_into"), survivor.registry_number.clone()),
                 EventKind::MergedFrom { duplicate } => (t.get("event-merged_from"), duplicate.registry_number.clone()),

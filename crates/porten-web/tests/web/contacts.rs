@@ -68,3 +68,44 @@ async fn a_bad_contact_gets_an_error_summary_and_keeps_what_was_typed() {
     assert!(empty.body.contains("<a href=\"#channel-first\">Choose a channel.</a>"), "{}", empty.body);
     t.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_logged_contact_links_to_its_errand_or_the_article_that_answered_it() {
+    let t = TestApp::new().await;
+    let errand = t.errand("pothole", false).await;
+    let agent = t.sign_in("agent").await;
+    // From the errand page the agent opens the contact log with the number filled in.
+    let page = t.get(&format!("/staff/errands/{}", errand.public_id), &agent).await;
+    let number = errand.registry_number.to_string();
+    let link = format!("/staff/contacts?errand={}", number.replace(' ', "%20"));
+    assert!(page.body.contains(&link), "{}", page.body);
+    let form = t.get(&link, &agent).await;
+    assert!(form.body.contains(&format!("value=\"{number}\"")), "the number is filled in");
+
+    let log = |fields: String| {
+        let jar = agent.clone();
+        let t = &t;
+        async move {
+            t.post_form("/staff/contacts", &jar, &format!("csrf={CSRF}&channel=phone&topic=general&{fields}")).await
+        }
+    };
+    // An errand registered needs its number; a wrong one is named.
+    let missing = log("outcome=errand".into()).await;
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(missing.body.contains("href=\"#errand\""), "{}", missing.body);
+    let typed = number.to_lowercase().replace(' ', "");
+    let linked = log(format!("outcome=referred&errand={}", typed.replace('/', "%2F"))).await;
+    assert_eq!(linked.status, StatusCode::SEE_OTHER, "{}", linked.body);
+    let page = t.get(&format!("/staff/errands/{}", errand.public_id), &agent).await;
+    assert!(page.body.contains("Kontakt loggad (telefon)"), "{}", page.body);
+    // Resolved on the spot, citing the article by its address.
+    let unknown = log("outcome=resolved&article=%2Fkunskap%2Ffinns-inte".into()).await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unknown.body.contains("Ingen publicerad artikel"));
+    let cited = log("outcome=resolved&article=https%3A%2F%2Fexample.org%2Fkunskap%2Fhal-i-gatan".into()).await;
+    assert_eq!(cited.status, StatusCode::SEE_OTHER, "{}", cited.body);
+    let mine = t.app.my_logged_contacts(&t.user("agent")).await.unwrap();
+    assert_eq!(mine[0].article.as_deref(), Some("hal-i-gatan"));
+    assert_eq!(mine[1].errand_id, Some(errand.id));
+    t.cleanup().await;
+}

@@ -70,6 +70,8 @@ async fn log_errand_contacts(t: &TestApp) {
             },
             started_at: to - Duration::days(d) - Duration::hours(12),
             agent_id: None,
+            errand_id: None,
+            article: None,
         })
         .collect();
     t.app.import_contacts(&crate::support::system(), &entries).await.unwrap();
