@@ -369,3 +369,49 @@ pub fn parse_site(text: &str) -> std::result::Result<Site, String> {
     }
     Ok(Site { name_sv: file.city.name_sv, name_en: file.city.name_en, contact, topics: file.topics })
 }
+
+/// A reply to a citizen drafted from a public knowledge article.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CannedReply {
+    pub slug: String,
+    pub title: String,
+}
+
+impl App {
+    /// The public articles that help with `service`: replies staff may
+    /// start from. Internal articles are the contact center's own guidance
+    /// and are never offered as a reply to a citizen.
+    pub async fn canned_replies(&self, actor: &Actor, service: &str) -> Result<Vec<CannedReply>> {
+        if !matches!(actor, Actor::User { role, .. } if role.is_staff()) {
+            return Err(AppError::Forbidden);
+        }
+        let data = self.portal_data().await?;
+        let mut replies: Vec<CannedReply> = data
+            .articles
+            .iter()
+            .filter(|a| a.meta.visibility == Visibility::Public && a.content.services.iter().any(|s| s == service))
+            .map(|a| CannedReply { slug: a.meta.slug.clone(), title: a.content.sv.title.clone() })
+            .collect();
+        replies.sort_by(|a, b| a.title.cmp(&b.title));
+        Ok(replies)
+    }
+
+    /// The text of a reply drafted from the public article `slug`, for the
+    /// staff member to edit before sending: its summary, its text and a
+    /// link to it on the portal.
+    pub async fn canned_reply(&self, actor: &Actor, slug: &str) -> Result<String> {
+        if !matches!(actor, Actor::User { role, .. } if role.is_staff()) {
+            return Err(AppError::Forbidden);
+        }
+        let data = self.portal_data().await?;
+        let article = data
+            .articles
+            .iter()
+            .find(|a| a.meta.slug == slug && a.meta.visibility == Visibility::Public)
+            .ok_or(AppError::NotFound)?;
+        let text = &article.content.sv;
+        let body = text.body.lines().map(|l| l.strip_prefix("## ").unwrap_or(l)).collect::<Vec<_>>().join("\n");
+        let link = self.link(&format!("/kunskap/{slug}"));
+        Ok(format!("Hej!\n\n{}\n\n{}\n\nLäs mer: {link}\n\nVänliga hälsningar", text.summary, body.trim()))
+    }
+}

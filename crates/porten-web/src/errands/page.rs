@@ -43,6 +43,8 @@ pub(super) struct ErrandPage {
     pub(super) priority: String,
     /// Related errands from the timeline: (link, registry number, how related).
     pub(super) related: Vec<(String, String, String)>,
+    /// Public articles on the errand's service to draft a reply from.
+    pub(super) replies: Vec<SelectOption>,
     /// The SLA and legal clocks, and the SLA clock's segments.
     pub(super) clocks: Vec<ClockRow>,
     pub(super) ledger: Vec<String>,
@@ -156,6 +158,8 @@ pub(super) struct Feedback {
 pub(super) struct Flash {
     pub(super) saved: Option<u8>,
     pub(super) conflict: Option<u8>,
+    /// A knowledge article to draft the message to the citizen from.
+    pub(super) reply: Option<String>,
 }
 
 pub(super) async fn errand_page(
@@ -171,7 +175,16 @@ pub(super) async fn errand_page(
     } else {
         None
     };
-    render_errand(&state, t, &csrf, &user, &id, Feedback { notice, ..Default::default() }).await
+    // A reply drafted from an article, to edit before sending.
+    let message = match &flash.reply {
+        Some(slug) => match state.app.canned_reply(&user_actor(&user), slug).await {
+            Ok(text) => text,
+            Err(e) => return app_error_page(t, Nav::new(Some(&user), &csrf), e),
+        },
+        None => String::new(),
+    };
+    let typed = Typed { message, ..Typed::default() };
+    render_errand(&state, t, &csrf, &user, &id, Feedback { notice, typed, ..Default::default() }).await
 }
 
 pub(super) async fn render_errand(
@@ -400,6 +413,10 @@ pub(super) async fn render_errand(
         })
         .map(|(r, key)| (format!("/staff/errands/{}", r.public_id), r.registry_number.clone(), t.get(key)))
         .collect();
+    let replies = match state.app.canned_replies(&user_actor(user), &e.service_code).await {
+        Ok(r) => r.into_iter().map(|r| SelectOption { selected: false, value: r.slug, label: r.title }).collect(),
+        Err(err) => return app_error_page(t, nav, err),
+    };
     let now = state.app.now();
     let (clocks, ledger) = clock_rows(&t, &view.clocks, e.lifecycle.is_active(), now);
     let can_record_demand =
@@ -429,6 +446,7 @@ pub(super) async fn render_errand(
         can_assign_self: e.assignee != Some(user.id),
         priority: t.get(&format!("priority-{}", e.priority.as_str())),
         related,
+        replies,
         clocks,
         ledger,
         can_record_demand,

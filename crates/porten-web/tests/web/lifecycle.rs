@@ -258,3 +258,36 @@ async fn errands_are_linked_both_ways_and_a_duplicate_merged_into_its_survivor()
     assert!(survivor.body.contains("dubblett sammanslagen hit"));
     t.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_reply_is_drafted_from_a_public_article_and_edited_before_it_is_sent() {
+    let t = TestApp::new().await;
+    let errand = t.errand("pothole", false).await;
+    let agent = t.sign_in("agent").await;
+    let path = format!("/staff/errands/{}", errand.public_id);
+    let page = t.get(&path, &agent).await;
+    assert!(page.body.contains("<option value=\"hal-i-gatan\">Hål i gatan – så anmäler du</option>"));
+    assert!(!page.body.contains("value=\"intern-rutin\""), "internal guidance is never a reply");
+    let drafted = t.get(&format!("{path}?reply=hal-i-gatan"), &agent).await;
+    assert_eq!(drafted.status, StatusCode::OK);
+    let textarea = drafted.body.split("name=\"body\" rows=\"12\"").nth(1).expect("the message, drafted");
+    let textarea = textarea.replace("&#x2f;", "/").replace("&#47;", "/");
+    assert!(textarea.contains("Hej!\n\nSå gör du när du ser ett hål i gatan."), "{textarea}");
+    assert!(
+        textarea.contains("Läs mer: http://localhost:8080/kunskap/hal-i-gatan"),
+        "a link on the portal: {textarea}"
+    );
+    assert_eq!(t.get(&format!("{path}?reply=intern-rutin"), &agent).await.status, StatusCode::NOT_FOUND);
+    // Edited, then sent: the citizen gets the edited text.
+    let body = "Hej! Vi lagar hålet i veckan. Läs mer: /kunskap/hal-i-gatan";
+    let form = format!("csrf={CSRF}&version=1&body={}", body.replace(' ', "+").replace('/', "%2F").replace('!', "%21"));
+    let sent = t.post_form(&format!("{path}/message"), &agent, &form).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let view = t.app.read_errand(&system(), errand.public_id, None).await.unwrap();
+    let last = view.timeline.last().map(|e| e.kind.clone());
+    assert_eq!(
+        last,
+        Some(porten_domain::EventKind::Message { direction: porten_domain::Direction::Out, body: body.into() })
+    );
+    t.cleanup().await;
+}
