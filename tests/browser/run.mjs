@@ -1577,6 +1577,70 @@ async function messagesPart(browser, server, defs, files) {
       resp = await s.goto(errandUrl);
       s.expect((await s.page.locator('.timeline').innerText()).includes(reply), 'reply-staff', 'the citizen\'s reply is not in the staff errand timeline');
       await s.check('errand with the reply');
+
+      // The tracking page promises a decision date while the SLA clock runs.
+      resp = await a.goto(receipt.url);
+      a.expect((await a.page.locator('main').innerText()).includes('Besked senast'), 'track-promise',
+        'the tracking page does not say when a decision is due ("Besked senast")');
+
+      // The contact center: the caller phones about the errand; the agent finds
+      // it by its registry number and logs the call on it, all by keyboard.
+      const agent = server.logins.find((l) => l.role === 'agent');
+      if (agent) {
+        const agentCtx = await newContext(browser);
+        try {
+          if (await login(agentCtx, server, { ...agent, role: crawlName })) {
+            const g = new Driver(server, crawlName, `agent (${agent.username})`);
+            await g.open(agentCtx);
+            await g.goto('/staff/errands');
+            await g.page.locator('#f-q').focus();
+            await g.page.keyboard.type(reg.toLowerCase().replace(' ', ''));
+            await g.press(g.page.locator('#f-q'));
+            const hit = g.page.locator('main table a').filter({ hasText: reg });
+            g.expect((await hit.count()) === 1, 'agent-find', `the agent's search for ${reg} did not find it`);
+            await g.press(hit.first());
+            await g.check('errand, as the agent');
+            await g.press(g.page.locator('main a[href^="/staff/contacts?errand="]'));
+            g.expect((await g.page.locator('#errand').inputValue()) === reg, 'contact-errand', 'the contact form does not have the errand\'s number');
+            await g.page.locator('input[name="channel"][value="phone"]').focus();
+            await g.page.keyboard.press('Space');
+            const topic = g.page.locator('#topic');
+            await topic.focus();
+            await g.page.keyboard.press('ArrowDown');
+            await g.page.locator('input[name="outcome"][value="referred"]').focus();
+            await g.page.keyboard.press('Space');
+            resp = await g.press(g.page.locator('form[action="/staff/contacts"] button[type="submit"]'));
+            const logged = await errorSummary(g.page);
+            g.expect(!logged.found, 'contact-logged', `logging the call showed an error: ${logged.text}`);
+            await g.goto(errandUrl);
+            g.expect((await g.page.locator('.timeline').innerText()).includes('Kontakt loggad'), 'contact-timeline',
+              'the logged call is not in the errand\'s history');
+          }
+        } finally {
+          await agentCtx.close();
+        }
+      }
+
+      // The case officer resolves the errand with a decision, by keyboard.
+      resp = await s.goto(errandUrl);
+      const outcome = s.page.locator('#outcome');
+      await outcome.focus();
+      for (let i = 0; i < 6 && (await outcome.inputValue()) !== 'answered'; i++) await s.page.keyboard.press('ArrowDown');
+      s.expect((await outcome.inputValue()) === 'answered', 'decision-outcome', 'could not choose the outcome "Besvarat" by keyboard');
+      const decisionText = `Vi har städat platsen. (${process.pid})`;
+      await s.page.locator('#decision').focus();
+      await s.page.keyboard.type(decisionText);
+      resp = await s.press(s.page.locator('form[action$="/status"] button[type="submit"]').first());
+      const decided = await errorSummary(s.page);
+      s.expect(!decided.found, 'decision-error', `the decision showed an error: ${decided.text}`);
+      s.expect((await s.page.locator('.details').first().innerText()).includes('Avgjord'), 'decision-status', 'the errand is not "Avgjord" after the decision');
+      await s.check('errand after the decision');
+      resp = await a.goto(receipt.url);
+      const tracked = await a.page.locator('main').innerText();
+      a.expect(tracked.includes(`Beslut: Besvarat: ${decisionText}`), 'track-decision', 'the tracking page does not show the decision');
+      a.expect(!tracked.includes('Avgjord'), 'track-words', 'the tracking page shows the staff word "Avgjord", not the citizen\'s');
+      a.expect(!tracked.includes('Besked senast'), 'track-no-promise', 'a decided errand still promises a decision date');
+      await a.check('tracking link after the decision');
     });
     if (!ok) await screenshot(s.page, `${crawlName}-staff`);
   } finally {
