@@ -328,3 +328,39 @@ impl App {
         Ok(first.masked())
     }
 }
+
+/// The most errands a person search lists.
+pub const MAX_PERSON_ERRANDS: u32 = 200;
+
+impl App {
+    /// A caller's history: the errands in which the person with this
+    /// personal identity number is a party, within what the staff member
+    /// may open. The number comes in a POST body, never a URL; the search
+    /// and every errand it shows are audited.
+    pub async fn errands_of_person(&self, actor: &Actor, personal_number: &str) -> Result<Vec<ErrandSummary>> {
+        if !matches!(actor, Actor::User { role, .. } if role.is_staff()) {
+            return Err(AppError::Forbidden);
+        }
+        let number = porten_domain::PersonalIdentityNumber::parse(personal_number.trim()).map_err(|e| {
+            let mut v = porten_domain::Violations::new();
+            v.push("personal_number", "invalid", e.to_string());
+            AppError::Invalid(v)
+        })?;
+        let found = self.store.errands_of_person(number.expose(), MAX_PERSON_ERRANDS).await?;
+        let visible: Vec<ErrandSummary> =
+            found.into_iter().filter(|e| may_see(actor, &e.unit, e.confidential)).collect();
+        self.audit(actor, "person.search", None, Some(&format!("{} errands shown", visible.len()))).await?;
+        for e in &visible {
+            if let Some(errand) = self.store.get_errand(e.public_id).await? {
+                self.audit(actor, "errand.search_hit", Some(errand.id), Some("person search")).await?;
+            }
+        }
+        Ok(visible
+            .into_iter()
+            .map(|mut e| {
+                e.title = porten_domain::personnummer::mask_personal_numbers(&e.title).into_owned();
+                e
+            })
+            .collect())
+    }
+}

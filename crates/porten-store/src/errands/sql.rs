@@ -421,6 +421,20 @@ macro_rules! impl_errands {
                     Ok(Some(errand))
                 }
 
+                async fn errands_of_person(&self, personal_number: &str, limit: u32) -> Result<Vec<ErrandSummary>> {
+                    let sql = format!(
+                        "SELECT {SUMMARY_COLUMNS} FROM errands WHERE id IN (SELECT ep.errand_id FROM errand_parties ep \
+                         JOIN parties p ON p.id = ep.party_id WHERE p.personal_number = $1) \
+                         ORDER BY created_at DESC, id DESC LIMIT $2"
+                    );
+                    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(personal_number)
+                        .bind(i64::from(limit.max(1)))
+                        .fetch_all(self.reader())
+                        .await?;
+                    rows.iter().map(|r| summary_row(r).map(|(_, s)| s)).collect()
+                }
+
                 async fn errand_by_number(&self, number: &porten_domain::RegistryNumber) -> Result<Option<Errand>> {
                     let sql = format!(
                         "SELECT {ERRAND_COLUMNS} FROM errands \

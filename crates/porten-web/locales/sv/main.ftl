@@ -177,6 +177,11 @@ queue-breaching = Snart försenade eller försenade
 queue-open = Alla öppna, äldsta först
 col-due = Avgörs senast
 errands-sort-due = Närmast förfallodag först
+errands-person-label = Sök på personnummer
+errands-person-hint = För en uppringare som har legitimerat sig. Sökningen loggas, och numret visas aldrig i adressfältet.
+errands-person-submit = Visa personens ärenden
+errands-person-heading = Ärenden för { $number }
+errands-person-invalid = Personnumret är inte giltigt. Skriv tolv eller tio siffror, till exempel 19121212-1212.
 errands-sort = Sortera
 errands-sort-newest = Senast inkomna först
 errands-sort-oldest = Äldsta först
@@ -771,4 +776,4 @@ errands-search-total = { $total ->
     [one] 1 träff
    *[other] { $total } träffar
 }
-errands-search-no-personnummer = Sök inte på personnummer här: det hamnar i adressfältet. Sök på namn, e-postadress eller diarienummer.
+errands-search-no-personnummer = Sök inte på personnummer här: det hamnar i adressfältet. Använd sökningen på personnummer, eller sök på namn, e-postadress eller diarienummer.

@@ -22,14 +22,17 @@ use crate::staff::{AnyStaff, Staff};
 
 mod actions;
 mod page;
+mod person;
 mod queues;
 
 use actions::*;
 use page::*;
+use person::person_search;
 
 pub fn routes() -> Routes {
     Routes::new()
         .get("/staff/errands", errand_list)
+        .post("/staff/errands/person", person_search)
         .get("/staff/errands/{id}", errand_page)
         .post("/staff/errands/{id}/note", add_note)
         .post("/staff/errands/{id}/status", change_status)
@@ -75,6 +78,8 @@ struct ErrandListPage {
     channels: Vec<SelectOption>,
     sorts: Vec<SelectOption>,
     queues: Vec<queues::QueueLink>,
+    /// The heading of a person search's results ("Ärenden för 19121212-****").
+    person: Option<String>,
     rows: Vec<ErrandRow>,
     total: u64,
     error: Option<String>,
@@ -188,20 +193,7 @@ async fn errand_list(
                 q.push(("cursor", c.encode()));
                 format!("/staff/errands{}", query_string(&q))
             });
-            let rows = p
-                .items
-                .into_iter()
-                .map(|s| ErrandRow {
-                    id: s.public_id.to_string(),
-                    registry_number: s.registry_number.to_string(),
-                    title: s.title,
-                    status: t.staff_status(s.lifecycle).to_owned(),
-                    channel: t.get(&format!("channel-{}", s.channel.as_str())),
-                    unit: s.unit.to_string(),
-                    created: local_time(s.created_at),
-                    due: s.due_at.map(local_time).unwrap_or_default(),
-                })
-                .collect();
+            let rows = p.items.into_iter().map(|s| row(&t, s)).collect();
             (rows, p.total, next_href)
         }
         None => (Vec::new(), 0, None),
@@ -216,6 +208,7 @@ async fn errand_list(
         channels,
         sorts,
         queues,
+        person: None,
         rows,
         total,
         error,
@@ -269,6 +262,20 @@ async fn search_page(
     page.into_response()
 }
 
+/// A row of an errand list.
+fn row(t: &Tr, s: porten_domain::errand_list::ErrandSummary) -> ErrandRow {
+    ErrandRow {
+        id: s.public_id.to_string(),
+        registry_number: s.registry_number.to_string(),
+        title: s.title,
+        status: t.staff_status(s.lifecycle).to_owned(),
+        channel: t.get(&format!("channel-{}", s.channel.as_str())),
+        unit: s.unit.to_string(),
+        created: local_time(s.created_at),
+        due: s.due_at.map(local_time).unwrap_or_default(),
+    }
+}
+
 /// A list page holding search hits (no filters chosen).
 fn search_results(
     t: Tr,
@@ -288,6 +295,7 @@ fn search_results(
         channels: Vec::new(),
         sorts: Vec::new(),
         queues: Vec::new(),
+        person: None,
         rows,
         total: total as u64,
         error: None,

@@ -44,6 +44,7 @@ fn body_for(path: &str) -> &'static str {
         "/staff/errands/{id}/escalate" => "reason=Br%C3%A5dskande",
         "/staff/errands/{id}/handover" => "unit=XX&reason=Fel+enhet",
         "/staff/errands/{id}/link" => "other=XX+2026%2F1&action=link",
+        "/staff/errands/person" => "personal_number=19121212-1212",
         "/staff/contacts" => "channel=phone&topic=general&outcome=resolved&minutes=2",
         "/staff/calendar" | "/staff/calendar/remove" => "date=2031-05-05&open=closed&note=Utbildning",
         "/kunskap/{slug}/svar" => "helpful=yes",
@@ -77,6 +78,8 @@ const EXPECTED: &[(&str, &str, [u16; 10])] = &[
     // Staff pages: visitors and API keys (pages ignore bearer keys) are sent to sign in; citizens get 403.
     ("GET", "/staff/errands", [303, 403, 200, 200, 200, 200, 200, 303, 303, 303]),
     ("GET", "/staff/errands/{id}", [303, 403, 200, 200, 404, 200, 200, 303, 303, 303]),
+    // A caller's history by personnummer: every staff member, within their access.
+    ("POST", "/staff/errands/person", [303, 403, 200, 200, 200, 200, 200, 303, 303, 303]),
     ("POST", "/staff/errands/{id}/note", [303, 403, 303, 303, 404, 303, 303, 303, 303, 303]),
     // The agent moves it to in_progress first; the others then ask for the status it has (422).
     ("POST", "/staff/errands/{id}/status", [303, 403, 303, 422, 404, 422, 422, 303, 303, 303]),

@@ -40,3 +40,43 @@ async fn staff_find_an_errand_by_number_or_name_and_never_another_units_secret()
     assert_eq!(t.get(&url("Tolvansson"), &citizen).await.status, StatusCode::FORBIDDEN);
     t.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_callers_history_by_personnummer_is_posted_audited_and_within_access() {
+    let t = TestApp::new().await;
+    let of_tolvan = |service: &str| porten_domain::RawErrand {
+        service_code: service.into(),
+        title: "Samtal".into(),
+        description: "Ringde".into(),
+        channel: "phone".into(),
+        parties: vec![porten_domain::RawParty {
+            name: "Tolvan Tolvansson".into(),
+            personal_number: Some("191212121212".into()),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let system = crate::support::system();
+    let pothole = t.app.register_errand(&system, of_tolvan("pothole")).await.unwrap();
+    let secret = t.app.register_errand(&system, of_tolvan("financial-assistance")).await.unwrap();
+    t.errand("pothole", false).await; // someone else's
+    let agent = t.sign_in("agent").await;
+    let form = format!("csrf={}&personal_number=19121212-1212", crate::support::CSRF);
+    let page = t.post_form("/staff/errands/person", &agent, &form).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Ärenden för 19121212-****"), "{}", page.body);
+    assert!(page.body.contains(&format!("/staff/errands/{}", pothole.public_id)));
+    assert!(!page.body.contains(&secret.public_id.to_string()), "not another unit's secret");
+    assert!(!page.body.contains("19121212-1212"), "the number is not echoed in full");
+    let trail = t.app.audit_trail(&crate::support::system(), &pothole).await.unwrap();
+    assert!(
+        trail.iter().any(|e| e.action == "errand.search_hit" && e.purpose.as_deref() == Some("person search")),
+        "{trail:?}"
+    );
+    let invalid = t
+        .post_form("/staff/errands/person", &agent, &format!("csrf={}&personal_number=1234", crate::support::CSRF))
+        .await;
+    assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(invalid.body.contains("Personnumret är inte giltigt"));
+    t.cleanup().await;
+}
