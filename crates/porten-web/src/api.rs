@@ -10,22 +10,23 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use porten_app::{AppError, ListQuery};
+use porten_app::AppError;
 use porten_domain::errand::{ContactChannel, RawErrand, RawParty};
-use porten_domain::errand_list::{ErrandSummary, RawListQuery};
 use porten_domain::{Errand, PublicId, Viewer, Violations};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
+use utoipa::{Modify, OpenApi, ToSchema};
 
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::problem::{AppErrorResponse, Problem};
 use commands::{AssignIn, EscalationIn, HandoverIn, MessageIn, NoteIn, PriorityIn, StatusIn, command};
+use list::list_errands;
+pub use list::{ListParams, known_parameters, parse_filter};
 
 type ApiResult<T> = Result<T, AppErrorResponse>;
 
@@ -58,7 +59,7 @@ pub async fn not_found() -> Problem {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Porten API", version = "1", description = "Errands, units, services and search of the city. Errors are application/problem+json."),
-    paths(list_units, list_services, search::search, create_errand, list_errands, get_errand, get_timeline, submissions::get_submission, submissions::get_attachment, commands::add_message, commands::add_note, commands::change_status, commands::assign, commands::hand_over, commands::escalate, commands::set_priority),
+    paths(list_units, list_services, search::search, create_errand, list::list_errands, get_errand, get_timeline, submissions::get_submission, submissions::get_attachment, commands::add_message, commands::add_note, commands::change_status, commands::assign, commands::hand_over, commands::escalate, commands::set_priority),
     modifiers(&BearerAuth),
     security(("api_key" = []))
 )]
@@ -120,6 +121,7 @@ fn parse_id(id: &str) -> Result<PublicId, AppErrorResponse> {
 }
 
 mod commands;
+mod list;
 mod search;
 mod submissions;
 mod values;
@@ -413,138 +415,6 @@ async fn create_errand(
         other => other,
     })?;
     Ok(errand_response(StatusCode::CREATED, with_status_name(&state, errand).await?))
-}
-
-#[derive(Clone, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListParams {
-    /// Owning unit code.
-    pub unit: Option<String>,
-    /// Lifecycle class.
-    #[param(value_type = Option<values::Status>)]
-    pub status: Option<String>,
-    /// true: only errands still being worked; false: only resolved or closed.
-    pub active: Option<bool>,
-    pub service_code: Option<String>,
-    #[param(value_type = Option<values::Channel>)]
-    pub channel: Option<String>,
-    pub assignee_id: Option<i64>,
-    /// true: only errands no one is assigned.
-    pub unassigned: Option<bool>,
-    /// true: only errands past their SLA warning share (breaching soon) or late.
-    pub breaching: Option<bool>,
-    /// Registered at or after (RFC 3339).
-    pub created_from: Option<DateTime<Utc>>,
-    /// Registered before (RFC 3339).
-    pub created_to: Option<DateTime<Utc>>,
-    /// The order: `newest` (default), `oldest` (the queue's age order),
-    /// `priority` (most urgent, then oldest, first) or `last_activity`.
-    #[param(value_type = Option<values::Sort>)]
-    pub sort: Option<String>,
-    /// Page size, 1–200 (default 50).
-    pub limit: Option<u32>,
-    /// `next_cursor` from the previous page (of the same sort).
-    pub cursor: Option<String>,
-}
-
-/// Refuses query parameters that are not `allowed` (a mistyped filter
-/// would otherwise list everything), naming the allowed ones.
-pub fn known_parameters(query: Option<&str>, allowed: &[&str]) -> Result<(), Violations> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or_default()).unwrap_or_default();
-    let v = porten_domain::errand_list::unknown_parameters(pairs.iter().map(|(k, _)| k.as_str()), allowed);
-    v.into_result(())
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ErrandListItem {
-    pub id: String,
-    pub registry_number: String,
-    pub service_code: String,
-    /// Replaced by a neutral text for confidential errands the caller may not read.
-    pub title: String,
-    #[schema(value_type = values::Channel)]
-    pub channel: String,
-    #[schema(value_type = values::Priority)]
-    pub priority: String,
-    #[schema(value_type = values::Status)]
-    pub status: String,
-    pub unit: String,
-    pub assignee_id: Option<i64>,
-    pub confidential: bool,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    /// When the SLA's resolution target is due, while its clock runs.
-    pub due_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ErrandPage {
-    pub items: Vec<ErrandListItem>,
-    /// Number of errands matching the filters, over all pages.
-    pub total: u64,
-    /// Pass as `cursor` to get the next page; absent on the last page.
-    pub next_cursor: Option<String>,
-}
-
-/// Checks list parameters (the domain's rules), collecting every violation.
-pub fn parse_filter(p: &ListParams) -> Result<ListQuery, Violations> {
-    ListQuery::parse(&RawListQuery {
-        unit: p.unit.clone(),
-        status: p.status.clone(),
-        active: p.active,
-        service_code: p.service_code.clone(),
-        channel: p.channel.clone(),
-        assignee_id: p.assignee_id,
-        unassigned: p.unassigned,
-        breaching: p.breaching,
-        created_from: p.created_from,
-        created_to: p.created_to,
-        sort: p.sort.clone(),
-        limit: p.limit,
-        cursor: p.cursor.clone(),
-    })
-}
-
-fn list_item(s: ErrandSummary) -> ErrandListItem {
-    ErrandListItem {
-        id: s.public_id.to_string(),
-        registry_number: s.registry_number.to_string(),
-        service_code: s.service_code,
-        title: s.title,
-        channel: s.channel.as_str().to_owned(),
-        priority: s.priority.as_str().to_owned(),
-        status: s.lifecycle.as_str().to_owned(),
-        unit: s.unit.to_string(),
-        assignee_id: s.assignee,
-        confidential: s.confidential,
-        created_at: s.created_at,
-        updated_at: s.updated_at,
-        due_at: s.due_at,
-    }
-}
-
-/// List errands, newest first, with filters and keyset pagination.
-#[utoipa::path(get, path = "/api/v1/errands", security(("api_key" = ["errands:read"])), tag = "errands", params(ListParams),
-    responses((status = 200, body = ErrandPage), (status = 403, description = "The key lacks the scope", body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn list_errands(
-    State(state): State<AppState>,
-    ApiCaller(actor): ApiCaller,
-    RawQuery(raw): RawQuery,
-    params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Json<ErrandPage>> {
-    known_parameters(raw.as_deref(), &porten_domain::errand_list::LIST_PARAMETERS).map_err(AppError::Invalid)?;
-    let Query(params) = params.map_err(|e| {
-        let mut v = Violations::new();
-        v.push("query", "malformed", e.body_text());
-        AppError::Invalid(v)
-    })?;
-    let query = parse_filter(&params).map_err(AppError::Invalid)?;
-    let page = state.app.list_errands(&actor, query).await?;
-    Ok(Json(ErrandPage {
-        items: page.items.into_iter().map(list_item).collect(),
-        total: page.total,
-        next_cursor: page.next.map(|c| c.encode()),
-    }))
 }
 
 /// Read one errand. Reading an errand with personal data is audited.

@@ -211,6 +211,17 @@ macro_rules! impl_errands {
                 Ok(next)
             }
 
+            /// An errand row, if there is one, with its parties.
+            async fn with_parties<'e, E>(executor: E, row: Option<$row>) -> Result<Option<Errand>>
+            where
+                E: sqlx::Executor<'e, Database = $db>,
+            {
+                let Some(row) = row else { return Ok(None) };
+                let mut errand = errand_row(&row)?;
+                errand.parties = load_parties(executor, errand.id).await?;
+                Ok(Some(errand))
+            }
+
             async fn append_write(
                 c: &mut <$db as sqlx::Database>::Connection,
                 errand_id: i64,
@@ -415,10 +426,7 @@ macro_rules! impl_errands {
                         .bind(id.to_string())
                         .fetch_optional(self.reader())
                         .await?;
-                    let Some(row) = row else { return Ok(None) };
-                    let mut errand = errand_row(&row)?;
-                    errand.parties = load_parties(self.reader(), errand.id).await?;
-                    Ok(Some(errand))
+                    with_parties(self.reader(), row).await
                 }
 
                 async fn errands_of_person(&self, personal_number: &str, limit: u32) -> Result<Vec<ErrandSummary>> {
@@ -446,10 +454,7 @@ macro_rules! impl_errands {
                         .bind(i64::from(number.serial))
                         .fetch_optional(self.reader())
                         .await?;
-                    let Some(row) = row else { return Ok(None) };
-                    let mut errand = errand_row(&row)?;
-                    errand.parties = load_parties(self.reader(), errand.id).await?;
-                    Ok(Some(errand))
+                    with_parties(self.reader(), row).await
                 }
 
                 async fn list_errands(
