@@ -60,8 +60,11 @@ impl App {
             }
             None => None,
         };
+        // Checked, not read: citing an article counts no view of it.
         if let Some(slug) = &links.article {
-            self.article(Some(actor), slug).await.map_err(|_| unknown("article", "published article"))?;
+            let data = self.portal_data().await?;
+            crate::knowledge::readable(&data, Some(actor), slug)
+                .map_err(|_| unknown("article", "published article"))?;
         }
         let took = Duration::seconds(i64::from(contact.handle_seconds.unwrap_or(0)));
         let entry = ContactLogEntry {

@@ -27,8 +27,6 @@ pub struct ErrandView {
     /// The errand's service, if the catalogue still has it (for its own
     /// status words: `porten_domain::catalogue::status_words`).
     pub service: Option<Service>,
-    /// Its SLA and legal clocks, as at the time of reading.
-    pub clocks: crate::sla::Clocks,
 }
 
 /// What the staff errand page shows besides the errand itself.
@@ -140,8 +138,7 @@ impl App {
 
     async fn errand_view(&self, errand: Errand, timeline: Vec<TimelineEvent>) -> Result<ErrandView> {
         let service = self.cached_service(&errand.service_code).await?;
-        let clocks = self.clocks(&errand, service.as_ref(), &timeline).await?;
-        Ok(ErrandView { errand, timeline, service, clocks })
+        Ok(ErrandView { errand, timeline, service })
     }
 
     /// The owning unit, the assignee's name, the colleagues it may be
@@ -347,17 +344,15 @@ impl App {
             AppError::Invalid(v)
         })?;
         let found = self.store.errands_of_person(number.expose(), MAX_PERSON_ERRANDS).await?;
-        let visible: Vec<ErrandSummary> =
-            found.into_iter().filter(|e| may_see(actor, &e.unit, e.confidential)).collect();
+        let visible: Vec<(i64, ErrandSummary)> =
+            found.into_iter().filter(|(_, e)| may_see(actor, &e.unit, e.confidential)).collect();
         self.audit(actor, "person.search", None, Some(&format!("{} errands shown", visible.len()))).await?;
-        for e in &visible {
-            if let Some(errand) = self.store.get_errand(e.public_id).await? {
-                self.audit(actor, "errand.search_hit", Some(errand.id), Some("person search")).await?;
-            }
+        for (id, _) in &visible {
+            self.audit(actor, "errand.search_hit", Some(*id), Some("person search")).await?;
         }
         Ok(visible
             .into_iter()
-            .map(|mut e| {
+            .map(|(_, mut e)| {
                 e.title = porten_domain::personnummer::mask_personal_numbers(&e.title).into_owned();
                 e
             })

@@ -76,7 +76,7 @@ pub struct ArticleDraft {
 
 /// A published article `actor` may read: internal ones are for staff, and
 /// anyone else is told they do not exist.
-fn readable<'a>(data: &'a PortalData, actor: Option<&Actor>, slug: &str) -> Result<&'a Article> {
+pub(crate) fn readable<'a>(data: &'a PortalData, actor: Option<&Actor>, slug: &str) -> Result<&'a Article> {
     data.articles
         .iter()
         .find(|a| a.meta.slug == slug)

@@ -60,6 +60,13 @@ impl App {
         self.business_calendar(local(from), local(self.now() + Duration::days(CALENDAR_AHEAD_DAYS))).await
     }
 
+    /// The clocks of an errand read through [`App::read_errand`], as at
+    /// now (the staff page shows them; the API does not, so a read does not
+    /// compute them).
+    pub async fn errand_clocks(&self, view: &crate::ErrandView) -> Result<Clocks> {
+        self.clocks(&view.errand, view.service.as_ref(), &view.timeline).await
+    }
+
     /// The clocks of an errand read with its timeline. No access check:
     /// callers have read the errand through one.
     pub(crate) async fn clocks(

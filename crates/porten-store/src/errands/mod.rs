@@ -71,8 +71,9 @@ pub trait ErrandStore: Send + Sync {
     async fn register_errand(&self, registration: Registration<'_>) -> Result<Errand>;
     async fn get_errand(&self, public_id: PublicId) -> Result<Option<Errand>>;
     /// The errands that have a party with this personal identity number
-    /// (as stored: `expose()`), newest first, at most `limit`.
-    async fn errands_of_person(&self, personal_number: &str, limit: u32) -> Result<Vec<ErrandSummary>>;
+    /// (as stored: `expose()`), newest first, at most `limit`, each with its
+    /// internal id (for the audit entry of each one shown).
+    async fn errands_of_person(&self, personal_number: &str, limit: u32) -> Result<Vec<(i64, ErrandSummary)>>;
     /// The errand with this registry number, with its parties.
     async fn errand_by_number(&self, number: &RegistryNumber) -> Result<Option<Errand>>;
     async fn list_errands(

@@ -429,7 +429,7 @@ macro_rules! impl_errands {
                     with_parties(self.reader(), row).await
                 }
 
-                async fn errands_of_person(&self, personal_number: &str, limit: u32) -> Result<Vec<ErrandSummary>> {
+                async fn errands_of_person(&self, personal_number: &str, limit: u32) -> Result<Vec<(i64, ErrandSummary)>> {
                     let sql = format!(
                         "SELECT {SUMMARY_COLUMNS} FROM errands WHERE id IN (SELECT ep.errand_id FROM errand_parties ep \
                          JOIN parties p ON p.id = ep.party_id WHERE p.personal_number = $1) \
@@ -440,7 +440,7 @@ macro_rules! impl_errands {
                         .bind(i64::from(limit.max(1)))
                         .fetch_all(self.reader())
                         .await?;
-                    rows.iter().map(|r| summary_row(r).map(|(_, s)| s)).collect()
+                    rows.iter().map(summary_row).collect()
                 }
 
                 async fn errand_by_number(&self, number: &porten_domain::RegistryNumber) -> Result<Option<Errand>> {

@@ -210,6 +210,10 @@ pub(super) async fn render_errand(
         }
         Err(e) => return app_error_page(t, nav, e),
     };
+    let view_clocks = match state.app.errand_clocks(&view).await {
+        Ok(c) => c,
+        Err(e) => return app_error_page(t, nav, e),
+    };
     let people = match state.app.errand_people(&view.errand).await {
         Ok(p) => p,
         Err(e) => return app_error_page(t, nav, e),
@@ -418,9 +422,9 @@ pub(super) async fn render_errand(
         Err(err) => return app_error_page(t, nav, err),
     };
     let now = state.app.now();
-    let (clocks, ledger) = clock_rows(&t, &view.clocks, e.lifecycle.is_active(), now);
+    let (clocks, ledger) = clock_rows(&t, &view_clocks, e.lifecycle.is_active(), now);
     let can_record_demand =
-        e.lifecycle.is_active() && view.clocks.demanded.is_none() && now >= view.clocks.legal.demand_possible;
+        e.lifecycle.is_active() && view_clocks.demanded.is_none() && now >= view_clocks.legal.demand_possible;
     let (error, error_field) = match feedback.error {
         Some((m, f)) => (Some(m), f.to_owned()),
         None => (None, String::new()),
