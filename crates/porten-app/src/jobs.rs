@@ -138,6 +138,7 @@ impl JobRunner {
             })
             .handle(PROBE, probe)
             .consume(crate::sla::CONSUMER, crate::sla::consume)
+            .consume(crate::assignment::CONSUMER, crate::assignment::consume)
             .with_mail(None)
     }
 

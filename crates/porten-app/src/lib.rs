@@ -10,6 +10,7 @@
 //! commands call this crate, so access rules and auditing hold whichever way
 //! a request comes in. App reads the time from an injected [`Clock`].
 
+pub mod assignment;
 pub mod auth;
 pub mod calendar;
 pub mod catalogue;

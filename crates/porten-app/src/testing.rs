@@ -181,8 +181,8 @@ impl CityBuilder {
         }
         let system = system();
         for (c, contact_center) in [("TK", false), ("KC", true), ("SOF", false)] {
-            let unit =
-                Unit { code: code(c), name_sv: format!("Enhet {c}"), name_en: format!("Unit {c}"), contact_center };
+            let (name_sv, name_en) = (format!("Enhet {c}"), format!("Unit {c}"));
+            let unit = Unit { code: code(c), name_sv, name_en, contact_center, routing: Default::default() };
             app.define_unit(&system, &unit).await.unwrap();
         }
         for (service, unit, name_sv, name_en, confidential) in [

@@ -56,6 +56,9 @@ pub struct Unit {
     pub name_en: String,
     /// True for the contact center (*kontaktcenter*), the first line for all channels.
     pub contact_center: bool,
+    /// How new errands are handed to the unit's staff.
+    #[serde(default)]
+    pub routing: crate::assignment::Routing,
 }
 
 /// Who a service is for; the portal groups its content by these.

@@ -410,6 +410,13 @@ pub enum Command {
     Assign {
         assignee: Option<i64>,
     },
+    /// Automatic assignment: to `to`, if the errand is still `from`'s
+    /// (refused as [`CommandError::NoChange`] when someone got there first).
+    Route {
+        from: Option<i64>,
+        to: i64,
+        why: crate::assignment::Why,
+    },
     HandOver {
         to_unit: UnitCode,
         reason: String,
@@ -479,6 +486,7 @@ impl Command {
                 reason.iter().chain(decision.iter().map(|d| &d.text)).any(|t| has_personal_number(t))
             }
             Self::Assign { .. }
+            | Self::Route { .. }
             | Self::SetPriority { .. }
             | Self::DemandDecision
             | Self::Link { .. }
@@ -517,6 +525,9 @@ pub enum EventKind {
     Assigned {
         from: Option<i64>,
         to: Option<i64>,
+        /// Why automatic assignment chose `to`; none when someone chose.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        why: Option<crate::assignment::Why>,
     },
     HandedOver {
         from_unit: String,
@@ -698,8 +709,18 @@ impl Errand {
                     return Err(CommandError::NoChange);
                 }
                 next.assignee = assignee;
-                events.push(EventKind::Assigned { from: self.assignee, to: assignee });
+                events.push(EventKind::Assigned { from: self.assignee, to: assignee, why: None });
                 if self.lifecycle == Lifecycle::New && assignee.is_some() {
+                    events.push(next.set_lifecycle(Lifecycle::Open, None, now));
+                }
+            }
+            Command::Route { from, to, why } => {
+                if from != self.assignee || Some(to) == self.assignee || !self.lifecycle.is_active() {
+                    return Err(CommandError::NoChange);
+                }
+                next.assignee = Some(to);
+                events.push(EventKind::Assigned { from, to: Some(to), why: Some(why) });
+                if self.lifecycle == Lifecycle::New {
                     events.push(next.set_lifecycle(Lifecycle::Open, None, now));
                 }
             }

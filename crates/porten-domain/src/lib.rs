@@ -11,6 +11,7 @@
 //! ("parse, don't validate").
 
 pub mod access;
+pub mod assignment;
 pub mod calendar;
 pub mod catalogue;
 pub mod contact;

@@ -65,14 +65,16 @@ macro_rules! impl_catalogue {
                         .write(move |c| {
                             Box::pin(async move {
                                 sqlx::query(
-                                    "INSERT INTO units (code, name_sv, name_en, contact_center) VALUES ($1, $2, $3, $4) \
+                                    "INSERT INTO units (code, name_sv, name_en, contact_center, routing) VALUES ($1, $2, $3, $4, $5) \
                                      ON CONFLICT (code) DO UPDATE SET name_sv = excluded.name_sv, \
-                                     name_en = excluded.name_en, contact_center = excluded.contact_center",
+                                     name_en = excluded.name_en, contact_center = excluded.contact_center, \
+                                     routing = excluded.routing",
                                 )
                                 .bind(unit.code.as_str())
                                 .bind(&unit.name_sv)
                                 .bind(&unit.name_en)
                                 .bind(unit.contact_center)
+                                .bind(json(&unit.routing))
                                 .execute(&mut *c)
                                 .await?;
                                 search_sql::insert_change(c, $crate::knowledge::CHANGE_UNIT, unit.code.as_str()).await
@@ -82,7 +84,7 @@ macro_rules! impl_catalogue {
                 }
 
                 async fn list_units(&self) -> Result<Vec<Unit>> {
-                    let rows = sqlx::query("SELECT code, name_sv, name_en, contact_center FROM units ORDER BY code")
+                    let rows = sqlx::query("SELECT code, name_sv, name_en, contact_center, routing FROM units ORDER BY code")
                         .fetch_all(self.reader())
                         .await?;
                     rows.iter()
@@ -92,6 +94,7 @@ macro_rules! impl_catalogue {
                                 name_sv: r.try_get("name_sv")?,
                                 name_en: r.try_get("name_en")?,
                                 contact_center: r.try_get("contact_center")?,
+                                routing: from_json(r.try_get("routing")?, "unit routing")?,
                             })
                         })
                         .collect()

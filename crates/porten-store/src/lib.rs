@@ -10,7 +10,8 @@
 //! attachments, submissions), [`MailStore`] (`mail.rs`: the outbox), [`KnowledgeStore`] (`knowledge.rs`: articles,
 //! synonyms, the search change feed), [`StatsStore`] (`stats.rs`: page views, the query log and
 //! self-service events), [`FeedStore`] (`feed.rs`: the errand change feed and
-//! its durable consumers' cursors) — and [`Store`] is their sum plus operations
+//! its durable consumers' cursors), [`AssignmentStore`] (`assignment.rs`: staff
+//! availability and automatic assignment's candidates) — and [`Store`] is their sum plus operations
 //! (`ops.rs`). Each file's `impl_…!` macro expands the shared SQL for both
 //! backends; SQL that must differ per backend sits in the capability file's
 //! `sqlite` and `postgres` modules. Connection setup and migrations live in
@@ -30,6 +31,7 @@
 //!   that fails leaves no trace while the others in its batch commit.
 //! - Times are stored as UTC microseconds since the Unix epoch.
 
+mod assignment;
 mod audit;
 mod calendar;
 mod catalogue;
@@ -56,6 +58,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use porten_domain::errand::CommandError;
 
+pub use assignment::AssignmentStore;
 pub use audit::{AuditEntry, AuditStore};
 pub use calendar::CalendarStore;
 pub use catalogue::CatalogueStore;
@@ -141,6 +144,7 @@ pub trait Store:
     + KnowledgeStore
     + StatsStore
     + FeedStore
+    + AssignmentStore
     + Send
     + Sync
     + 'static

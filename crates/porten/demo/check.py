@@ -72,7 +72,7 @@ MUST_BE_CONFIDENTIAL = {"financial-assistance", "child-concern-report", "home-ca
 SCHEMA = {
     "city": ({"name_sv", "name_en", "domain"}, set()),
     "units": ({"code", "name_sv", "name_en", "contact_center",
-               "description_sv", "description_en"}, set()),
+               "description_sv", "description_en"}, {"assignment"}),
     "services": ({"code", "unit", "name_sv", "name_en", "description_sv",
                   "description_en", "processing_time_sv", "processing_time_en",
                   "audiences", "channels", "confidential",
@@ -325,6 +325,14 @@ def main() -> int:
             err(w, "`contact_center` must be a boolean")
         elif u["contact_center"]:
             cc.append(code)
+        a = u.get("assignment")
+        if a is not None:
+            if not isinstance(a, dict) or set(a) - {"strategy", "max_open"}:
+                err(w, "`assignment` takes `strategy` and `max_open`")
+            elif a.get("strategy", "manual") not in ("manual", "round_robin", "fewest_open"):
+                err(w, "`assignment.strategy` is manual, round_robin or fewest_open")
+            elif "max_open" in a and not (isinstance(a["max_open"], int) and a["max_open"] > 0):
+                err(w, "`assignment.max_open` must be a positive integer")
     if cc != ["KC"]:
         err("units", f"exactly one contact_center unit with code KC expected, got {cc}")
     missing_units = REQUIRED_UNITS - {u.get("name_sv") for u in units}

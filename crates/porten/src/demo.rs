@@ -115,6 +115,9 @@ struct UnitDef {
     name_sv: String,
     name_en: String,
     contact_center: bool,
+    /// How the unit hands out errands (`[units.assignment]`); manual without it.
+    #[serde(default)]
+    assignment: porten_domain::assignment::Routing,
     #[allow(dead_code)]
     description_sv: String,
     #[allow(dead_code)]
@@ -328,8 +331,13 @@ async fn seed_knowledge(app: &App, demo: &Actor, file: &CityFile) -> Result<()> 
 async fn seed_catalogue(app: &App, demo: &Actor, file: &CityFile) -> Result<()> {
     for u in &file.units {
         let code = UnitCode::parse(&u.code).map_err(|e| anyhow::anyhow!("unit {}: {e}", u.code))?;
-        let unit =
-            Unit { code, name_sv: u.name_sv.clone(), name_en: u.name_en.clone(), contact_center: u.contact_center };
+        let unit = Unit {
+            code,
+            name_sv: u.name_sv.clone(),
+            name_en: u.name_en.clone(),
+            contact_center: u.contact_center,
+            routing: u.assignment,
+        };
         app.define_unit(demo, &unit).await?;
     }
     for s in &file.services {

@@ -64,17 +64,18 @@ async fn recurring_jobs_are_scheduled_once_and_run_every_hour() {
     runner.schedule_recurring().await.unwrap();
     runner.schedule_recurring().await.unwrap();
     let jobs = t.app.jobs(&system(), 100).await.unwrap();
-    // The hourly housekeeping, and the `sla` feed consumer, which looks
-    // for new changes every second.
-    let sla = porten_app::feed::job_kind(porten_app::sla::CONSUMER);
-    for kind in RECURRING.into_iter().chain([sla.as_str()]) {
+    // The hourly housekeeping, and the feed consumers `sla` and `assign`,
+    // which look for new changes every second.
+    let consumers =
+        [porten_app::sla::CONSUMER, porten_app::assignment::CONSUMER].map(porten_app::feed::job_kind);
+    for kind in RECURRING.into_iter().chain(consumers.iter().map(String::as_str)) {
         assert_eq!(jobs.iter().filter(|j| j.kind == kind).count(), 1, "{kind}: one per database");
     }
-    for _ in 0..=RECURRING.len() {
+    for _ in 0..RECURRING.len() + consumers.len() {
         assert!(runner.run_one().await.unwrap());
     }
     for j in t.app.jobs(&system(), 100).await.unwrap() {
-        let next = if j.kind == sla { Duration::seconds(1) } else { Duration::hours(1) };
+        let next = if consumers.contains(&j.kind) { Duration::seconds(1) } else { Duration::hours(1) };
         assert_eq!((j.state, j.run_at), (JobState::Queued, t.app.now() + next), "{}", j.kind);
     }
     assert!(!runner.run_one().await.unwrap(), "not due again until the clock moves");

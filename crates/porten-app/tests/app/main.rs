@@ -2,6 +2,7 @@
 //! on a fresh database (SQLite, or PostgreSQL when `TEST_DATABASE_URL` is set).
 
 mod access;
+mod assignment;
 mod errands;
 mod eservices;
 mod feed;

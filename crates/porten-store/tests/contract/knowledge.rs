@@ -332,6 +332,7 @@ async fn every_searchable_change_appends_to_the_feed_in_order() {
         name_sv: "Trafikkontoret".into(),
         name_en: "Traffic Office".into(),
         contact_center: false,
+        routing: Default::default(),
     })
     .await
     .unwrap();

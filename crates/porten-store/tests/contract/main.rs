@@ -52,7 +52,13 @@ pub async fn seed(store: &dyn Store) {
         [("TK", "Trafikkontoret", "Traffic Administration", false), ("KC", "Kontaktcenter", "Contact Center", true)]
     {
         store
-            .upsert_unit(&Unit { code: code(c), name_sv: sv.into(), name_en: en.into(), contact_center: cc })
+            .upsert_unit(&Unit {
+                code: code(c),
+                name_sv: sv.into(),
+                name_en: en.into(),
+                contact_center: cc,
+                routing: Default::default(),
+            })
             .await
             .unwrap();
     }

@@ -150,7 +150,7 @@ fn anchor(command: &Command, field: Option<&str>) -> (&'static str, &'static str
         (Command::HandOver { .. }, Some("reason")) => ("handover-reason", "errand-reason-label"),
         (Command::HandOver { .. }, _) => ("handover-unit", "errand-handover-unit"),
         (Command::Escalate { .. }, _) => ("escalate-reason", "errand-reason-label"),
-        (Command::Assign { .. }, _) => ("assignee", "errand-assign-label"),
+        (Command::Assign { .. } | Command::Route { .. }, _) => ("assignee", "errand-assign-label"),
         (Command::SetPriority { .. }, _) => ("priority", "errand-priority-label"),
         (Command::DemandDecision, _) => ("demand", "errand-demand-submit"),
         (Command::RecordContact { .. }, _) => ("note", "errand-note-label"),

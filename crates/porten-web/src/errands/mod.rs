@@ -33,6 +33,7 @@ pub fn routes() -> Routes {
     Routes::new()
         .get("/staff/errands", errand_list)
         .post("/staff/errands/person", person_search)
+        .post("/staff/presence", queues::set_presence)
         .get("/staff/errands/{id}", errand_page)
         .post("/staff/errands/{id}/note", add_note)
         .post("/staff/errands/{id}/status", change_status)
@@ -78,6 +79,8 @@ struct ErrandListPage {
     channels: Vec<SelectOption>,
     sorts: Vec<SelectOption>,
     queues: Vec<queues::QueueLink>,
+    /// Present or away, where the unit hands out errands automatically.
+    presence: Option<queues::Presence>,
     /// The heading of a person search's results ("Ärenden för 19121212-****").
     person: Option<String>,
     rows: Vec<ErrandRow>,
@@ -186,6 +189,10 @@ async fn errand_list(
         Ok(q) => q,
         Err(e) => return app_error_page(t, nav, e),
     };
+    let presence = match queues::presence(&state, &actor, &t).await {
+        Ok(p) => p,
+        Err(e) => return app_error_page(t, nav, e),
+    };
     let (rows, total, next_href) = match page {
         Some(p) => {
             let next_href = p.next.map(|c| {
@@ -208,6 +215,7 @@ async fn errand_list(
         channels,
         sorts,
         queues,
+        presence,
         person: None,
         rows,
         total,
@@ -295,6 +303,7 @@ fn search_results(
         channels: Vec::new(),
         sorts: Vec::new(),
         queues: Vec::new(),
+        presence: None,
         person: None,
         rows,
         total: total as u64,

@@ -326,7 +326,12 @@ pub(super) async fn render_errand(
                     let (sv, en) = outcome.words();
                     (t.with1("track-event-decision", "outcome", t.pick(sv, en)), text.clone())
                 }
-                EventKind::Assigned { .. } => (t.get("event-assigned"), String::new()),
+                EventKind::Assigned { to, why, .. } => {
+                    let name = to.and_then(|to| people.assignable.iter().find(|(id, _)| *id == to));
+                    let why = why.map(|w| t.get(&format!("assigned-why-{}", assignment_why(w))));
+                    let text = [name.map(|(_, n)| n.clone()), why].into_iter().flatten().collect::<Vec<_>>();
+                    (t.get("event-assigned"), text.join(". "))
+                }
                 EventKind::HandedOver { from_unit, to_unit, reason } => {
                     (t.get("event-handed_over"), format!("{from_unit} → {to_unit}: {reason}"))
                 }
@@ -507,3 +512,13 @@ pub(super) async fn attachment(
 }
 
 crate::staff::token_forms!(RevealForm);
+
+/// The name of an automatic assignment's reason, as in the message keys.
+fn assignment_why(why: porten_domain::assignment::Why) -> &'static str {
+    use porten_domain::assignment::Why;
+    match why {
+        Why::RoundRobin => "round_robin",
+        Why::FewestOpen => "fewest_open",
+        Why::OwnerAway => "owner_away",
+    }
+}

@@ -45,3 +45,60 @@ pub(super) async fn queue_links(
     }
     Ok(links)
 }
+
+/// The signed-in person's availability, where their unit hands out errands
+/// automatically: whether they are present, and how the unit hands out.
+pub(super) struct Presence {
+    pub(super) present: bool,
+    pub(super) how: String,
+}
+
+/// `None` for someone not handed errands, or in a unit that assigns by hand.
+pub(super) async fn presence(
+    state: &AppState,
+    actor: &porten_domain::Actor,
+    t: &Tr,
+) -> Result<Option<Presence>, AppError> {
+    let porten_domain::Actor::User { unit: Some(unit), .. } = actor else { return Ok(None) };
+    let Some(present) = state.app.presence(actor).await? else { return Ok(None) };
+    let routing = state.app.routing_of(unit).await?;
+    if !routing.automatic() {
+        return Ok(None);
+    }
+    let strategy = t.get(&format!("presence-strategy-{}", routing.strategy.as_str()));
+    let how = match routing.max_open {
+        Some(max) => t.with("presence-how-capped", &[("strategy", strategy), ("max", max.to_string())]),
+        None => t.with1("presence-how", "strategy", strategy),
+    };
+    Ok(Some(Presence { present, how }))
+}
+
+#[derive(Deserialize)]
+pub(super) struct PresenceForm {
+    pub(super) csrf: String,
+    /// `present` or `away`.
+    #[serde(default)]
+    pub(super) presence: String,
+}
+
+crate::staff::token_forms!(PresenceForm);
+
+/// Marks the signed-in person present (handing them waiting errands at
+/// once) or away, then shows their errands.
+pub(super) async fn set_presence(
+    State(state): State<AppState>,
+    crate::staff::StaffForm { staff: Staff { actor, t, nav, .. }, form }: crate::staff::StaffForm<
+        AnyStaff,
+        PresenceForm,
+    >,
+) -> Response {
+    let present = match form.presence.as_str() {
+        "present" => true,
+        "away" => false,
+        _ => return error_page(t, nav, StatusCode::UNPROCESSABLE_ENTITY),
+    };
+    match state.app.set_presence(&actor, present).await {
+        Ok(_) => Redirect::to("/staff/errands").into_response(),
+        Err(e) => app_error_page(t, nav, e),
+    }
+}

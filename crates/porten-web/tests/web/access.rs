@@ -45,6 +45,7 @@ fn body_for(path: &str) -> &'static str {
         "/staff/errands/{id}/handover" => "unit=XX&reason=Fel+enhet",
         "/staff/errands/{id}/link" => "other=XX+2026%2F1&action=link",
         "/staff/errands/person" => "personal_number=19121212-1212",
+        "/staff/presence" => "presence=away",
         "/staff/contacts" => "channel=phone&topic=general&outcome=resolved&minutes=2",
         "/staff/calendar" | "/staff/calendar/remove" => "date=2031-05-05&open=closed&note=Utbildning",
         "/kunskap/{slug}/svar" => "helpful=yes",
@@ -80,6 +81,8 @@ const EXPECTED: &[(&str, &str, [u16; 10])] = &[
     ("GET", "/staff/errands/{id}", [303, 403, 200, 200, 404, 200, 200, 303, 303, 303]),
     // A caller's history by personnummer: every staff member, within their access.
     ("POST", "/staff/errands/person", [303, 403, 200, 200, 200, 200, 200, 303, 303, 303]),
+    // Present or away: those handed errands (agents and case officers).
+    ("POST", "/staff/presence", [303, 403, 303, 303, 303, 403, 403, 303, 303, 303]),
     ("POST", "/staff/errands/{id}/note", [303, 403, 303, 303, 404, 303, 303, 303, 303, 303]),
     // The agent moves it to in_progress first; the others then ask for the status it has (422).
     ("POST", "/staff/errands/{id}/status", [303, 403, 303, 422, 404, 422, 422, 303, 303, 303]),

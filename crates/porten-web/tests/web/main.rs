@@ -3,6 +3,7 @@
 //! `TEST_DATABASE_URL` names (SQLite by default).
 
 mod access;
+mod assignment;
 mod calendar;
 mod clocks;
 mod contacts;

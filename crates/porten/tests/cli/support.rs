@@ -84,6 +84,7 @@ pub async fn prepare(db: &TestDb) -> String {
         name_sv: "Trafikkontoret".into(),
         name_en: "Traffic".into(),
         contact_center: false,
+        routing: Default::default(),
     };
     app.define_unit(&system, &unit).await.unwrap();
     let service = Service {
