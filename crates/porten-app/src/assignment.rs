@@ -60,6 +60,11 @@ impl App {
         }
     }
 
+    /// Who the unit's errands can go to (its agents and case officers), by user id.
+    pub async fn unit_staff(&self, unit: &UnitCode) -> Result<Vec<i64>> {
+        Ok(self.store.routing_candidates(unit).await?.into_iter().map(|c| c.user_id).collect())
+    }
+
     /// The unit's assignment settings (manual for an unknown unit).
     pub async fn routing_of(&self, unit: &UnitCode) -> Result<Routing> {
         let units = self.store.list_units().await?;

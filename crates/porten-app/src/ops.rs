@@ -53,4 +53,13 @@ impl App {
     pub async fn claimed(&self, key: &str) -> Result<bool> {
         Ok(self.store.meta(key).await?.is_some())
     }
+
+    /// Adds generated errands for scale benchmarks (`porten load-errands`),
+    /// as Porten itself only; returns their ids in order.
+    pub async fn load_errands(&self, actor: &Actor, batch: Vec<porten_store::LoadedErrand>) -> Result<Vec<i64>> {
+        if !matches!(actor, Actor::System { .. }) {
+            return Err(AppError::Forbidden);
+        }
+        Ok(self.store.load_errands(batch).await?)
+    }
 }

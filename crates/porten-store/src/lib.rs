@@ -43,6 +43,7 @@ mod feed;
 mod identity;
 mod jobs;
 mod knowledge;
+pub mod load;
 mod mail;
 mod ops;
 mod planning;
@@ -59,6 +60,7 @@ use chrono::{DateTime, Utc};
 use porten_domain::errand::CommandError;
 
 pub use assignment::AssignmentStore;
+pub use load::{LoadStore, LoadedErrand};
 pub use audit::{AuditEntry, AuditStore};
 pub use calendar::CalendarStore;
 pub use catalogue::CatalogueStore;
@@ -145,6 +147,7 @@ pub trait Store:
     + StatsStore
     + FeedStore
     + AssignmentStore
+    + LoadStore
     + Send
     + Sync
     + 'static

@@ -71,6 +71,7 @@ crate::catalogue::impl_catalogue!(PostgresStore, sqlx::Postgres, sqlx::postgres:
 crate::errands::impl_errands!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow, postgres);
 crate::identity::impl_identity!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
 crate::contacts::impl_contacts!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
+crate::load::impl_load!(PostgresStore, sqlx::Postgres);
 crate::assignment::impl_assignment!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
 crate::calendar::impl_calendar!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
 crate::planning::impl_planning!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);

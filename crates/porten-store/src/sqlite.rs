@@ -293,6 +293,7 @@ crate::catalogue::impl_catalogue!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::Sqlit
 crate::errands::impl_errands!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow, sqlite);
 crate::identity::impl_identity!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
 crate::contacts::impl_contacts!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
+crate::load::impl_load!(SqliteStore, sqlx::Sqlite);
 crate::assignment::impl_assignment!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
 crate::calendar::impl_calendar!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
 crate::planning::impl_planning!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);

@@ -3,6 +3,7 @@
 mod config;
 mod demo;
 mod import;
+mod load;
 mod staffing;
 
 use std::net::SocketAddr;
@@ -58,6 +59,22 @@ enum Command {
     /// List the background jobs with their state, attempts and last error; `porten jobs retry --id N`
     /// queues a dead job again.
     Jobs(JobsArgs),
+    /// Fill a database that holds a city (start it once with `serve --demo`) with generated errands
+    /// for scale benchmarks: three years of them, most closed, a few per cent active. Run it while no
+    /// server writes to the database; see BENCHMARKS.md.
+    LoadErrands(LoadErrandsArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct LoadErrandsArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// How many errands to add.
+    #[arg(long, default_value_t = 1_000_000)]
+    count: usize,
+    /// The generator's seed: the same seed gives the same errands.
+    #[arg(long, default_value_t = 2026)]
+    seed: u64,
 }
 
 #[derive(clap::Args, Debug)]
@@ -284,6 +301,12 @@ async fn run(command: Command, file: Config) -> Result<()> {
             let app = open_app(&args.db, &file).await?;
             app.backup(&cli_actor(), &args.to).await.with_context(|| format!("backing up to {}", args.to.display()))?;
             println!("backup written to {}", args.to.display());
+            Ok(())
+        }
+        Command::LoadErrands(args) => {
+            let app = open_app(&args.db, &file).await?;
+            let n = load::errands(&app, args.count, args.seed).await?;
+            println!("loaded {n} errands");
             Ok(())
         }
         Command::Openapi => {
