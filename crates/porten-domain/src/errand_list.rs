@@ -153,11 +153,18 @@ pub fn unknown_parameters<'a>(given: impl IntoIterator<Item = &'a str>, allowed:
 /// Largest page a caller may ask for.
 pub const MAX_PAGE_SIZE: u32 = 200;
 
+/// Counts of a list stop here: beyond it a list says "more than 1,000",
+/// so that no count reads more than this many index entries.
+pub const COUNT_CAP: u64 = 1000;
+
 #[derive(Clone, Debug)]
 pub struct Page<T> {
     pub items: Vec<T>,
-    /// Number of errands matching the filter, over all pages.
+    /// Number of errands matching the filter, over all pages, up to
+    /// [`COUNT_CAP`].
     pub total: u64,
+    /// False when more than [`COUNT_CAP`] errands match (`total` is then the cap).
+    pub total_exact: bool,
     /// Where the next page starts, if there is one.
     pub next: Option<Cursor>,
 }

@@ -60,7 +60,6 @@ use chrono::{DateTime, Utc};
 use porten_domain::errand::CommandError;
 
 pub use assignment::AssignmentStore;
-pub use load::{LoadStore, LoadedErrand};
 pub use audit::{AuditEntry, AuditStore};
 pub use calendar::CalendarStore;
 pub use catalogue::CatalogueStore;
@@ -74,6 +73,7 @@ pub use feed::{ConsumerPosition, ErrandChange, FeedPosition, FeedStore};
 pub use identity::{ApiKey, IdentityStore, NewUser, User};
 pub use jobs::{Job, JobEnd, JobState, JobStore, NewJob};
 pub use knowledge::{ArticleVersionInfo, CHANGE_ARTICLE, CHANGE_SERVICE, CHANGE_SYNONYMS, Change, KnowledgeStore};
+pub use load::{LoadStore, LoadedErrand};
 pub use mail::{MAIL_ATTEMPTS, MAIL_JOB, Mail, MailStore, MailTag, NewMail, ReceiptLimits, ReceiptMail, recipient_key};
 pub use planning::PlanningStore;
 pub use porten_domain::planning::{AcdInterval, ContactCount, ServiceMix};

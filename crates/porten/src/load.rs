@@ -45,16 +45,45 @@ impl Rng {
 }
 
 const FIRST: &[&str] = &[
-    "Anna", "Erik", "Maria", "Lars", "Karin", "Anders", "Eva", "Johan", "Sara", "Mohammed", "Fatima", "Ali",
-    "Elsa", "Oskar", "Ingrid", "Nils", "Aisha", "Mikael", "Lena", "Per", "Sofia", "Hassan", "Britt", "Gunnar",
+    "Anna", "Erik", "Maria", "Lars", "Karin", "Anders", "Eva", "Johan", "Sara", "Mohammed", "Fatima", "Ali", "Elsa",
+    "Oskar", "Ingrid", "Nils", "Aisha", "Mikael", "Lena", "Per", "Sofia", "Hassan", "Britt", "Gunnar",
 ];
 const LAST: &[&str] = &[
-    "Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson", "Svensson",
-    "Gustafsson", "Pettersson", "Jonsson", "Ahmed", "Hussein", "Lindberg", "Lindqvist", "Berg", "Nyström",
+    "Andersson",
+    "Johansson",
+    "Karlsson",
+    "Nilsson",
+    "Eriksson",
+    "Larsson",
+    "Olsson",
+    "Persson",
+    "Svensson",
+    "Gustafsson",
+    "Pettersson",
+    "Jonsson",
+    "Ahmed",
+    "Hussein",
+    "Lindberg",
+    "Lindqvist",
+    "Berg",
+    "Nyström",
 ];
 const STREETS: &[&str] = &[
-    "Sjögatan", "Storgatan", "Kyrkogatan", "Hamngatan", "Parkvägen", "Skolgatan", "Björkvägen", "Strandvägen",
-    "Norra Långgatan", "Södra vägen", "Järnvägsgatan", "Ekbacken", "Tallstigen", "Torget", "Mejerivägen",
+    "Sjögatan",
+    "Storgatan",
+    "Kyrkogatan",
+    "Hamngatan",
+    "Parkvägen",
+    "Skolgatan",
+    "Björkvägen",
+    "Strandvägen",
+    "Norra Långgatan",
+    "Södra vägen",
+    "Järnvägsgatan",
+    "Ekbacken",
+    "Tallstigen",
+    "Torget",
+    "Mejerivägen",
 ];
 const ASKS: &[&str] = &[
     "Jag vill veta hur lång tid handläggningen tar och om ni behöver något mer från mig.",
@@ -146,13 +175,19 @@ fn generate(rng: &mut Rng, service: &Service, staff: &[i64], at: DateTime<Utc>, 
         10..90 => Priority::Normal,
         _ => Priority::Low,
     };
-    let channel = *rng.pick(&[Channel::Web, Channel::Web, Channel::Web, Channel::Email, Channel::Phone, Channel::Phone]);
+    let channel =
+        *rng.pick(&[Channel::Web, Channel::Web, Channel::Web, Channel::Email, Channel::Phone, Channel::Phone]);
     let name = format!("{} {}", rng.pick(FIRST), rng.pick(LAST));
     let mut contacts = Vec::new();
     if rng.chance(0.6) {
         contacts.push(ContactChannel::Email(format!("{}@example.se", name.to_lowercase().replace(' ', "."))));
     } else if rng.chance(0.7) {
-        contacts.push(ContactChannel::Phone(format!("070-{:03} {:02} {:02}", rng.below(1000), rng.below(100), rng.below(100))));
+        contacts.push(ContactChannel::Phone(format!(
+            "070-{:03} {:02} {:02}",
+            rng.below(1000),
+            rng.below(100),
+            rng.below(100)
+        )));
     }
     let role = if service.open311_code.is_some() { PartyRole::Reporter } else { PartyRole::Applicant };
     let party = Party { role, name, personal_number: None, organisation_number: None, contacts };

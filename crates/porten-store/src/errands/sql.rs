@@ -17,7 +17,8 @@ macro_rules! impl_errands {
             use $crate::errands::OwnedRegistration;
             use $crate::errands::registration::*;
             use $crate::{Authorize, ClockUpdate, Cursor, ErrandFilter, ErrandSummary, Page, Registration, Result, StoreError};
-            use porten_domain::errand_list::Sort;
+            use porten_domain::errand_list::{COUNT_CAP, Sort};
+            use $crate::assignment::ACTIVE_SQL;
             use $crate::{from_micros, micros};
 
             pub(crate) fn errand_row(row: &$row) -> Result<Errand> {
@@ -263,26 +264,16 @@ macro_rules! impl_errands {
             /// The sort's ORDER BY, after the cursor's row, and the limit
             /// (one more row than the page, to know whether another follows).
             fn push_order(qb: &mut QueryBuilder<$db>, sort: Sort, after: Option<Cursor>, limit: u32) {
+                // `due_key` is the due time, or the largest BIGINT for an
+                // errand without a running clock (as its cursor has it).
                 let (keys, order, cmp) = match sort {
                     Sort::Newest => ("created_at, id", "created_at DESC, id DESC", "<"),
                     Sort::Oldest => ("created_at, id", "created_at, id", ">"),
                     Sort::LastActivity => ("updated_at, id", "updated_at DESC, id DESC", "<"),
                     Sort::Priority => ("urgency, created_at, id", "urgency, created_at, id", ">"),
-                    Sort::Due => ("due_at, id", "due_at NULLS LAST, id", ">"),
+                    Sort::Due => ("due_key, id", "due_key, id", ">"),
                 };
-                // Errands without a running clock come last, by id; a cursor
-                // among them has the key i64::MAX.
-                match after {
-                    Some(c) if sort == Sort::Due && c.key == i64::MAX => {
-                        qb.push(" AND due_at IS NULL AND id > ").push_bind(c.id);
-                    }
-                    Some(c) if sort == Sort::Due => {
-                        qb.push(" AND ((due_at, id) > (").push_bind(c.key).push(", ").push_bind(c.id);
-                        qb.push(") OR due_at IS NULL)");
-                    }
-                    _ => {}
-                }
-                if let Some(c) = after.filter(|_| sort != Sort::Due) {
+                if let Some(c) = after {
                     qb.push(format!(" AND ({keys}) {cmp} (")).push_bind(c.key);
                     if sort == Sort::Priority {
                         qb.push(", ").push_bind(c.created_at_micros);
@@ -299,9 +290,15 @@ macro_rules! impl_errands {
                 if let Some(state) = f.lifecycle {
                     qb.push(" AND lifecycle = ").push_bind(state.as_str());
                 }
+                // The active states, written as the partial indexes of the
+                // queues have them, so that they serve every active list.
+                let active_state = f.lifecycle.is_some_and(Lifecycle::is_active);
                 match f.active {
                     Some(true) => {
-                        qb.push(" AND lifecycle NOT IN ('resolved', 'closed')");
+                        qb.push(format!(" AND lifecycle IN {ACTIVE_SQL}"));
+                    }
+                    None if active_state => {
+                        qb.push(format!(" AND lifecycle IN {ACTIVE_SQL}"));
                     }
                     Some(false) => {
                         qb.push(" AND lifecycle IN ('resolved', 'closed')");
@@ -465,9 +462,12 @@ macro_rules! impl_errands {
                     limit: u32,
                 ) -> Result<Page<ErrandSummary>> {
                     let limit = limit.clamp(1, $crate::MAX_PAGE_SIZE);
-                    let mut count = QueryBuilder::<$db>::new("SELECT COUNT(*) FROM errands WHERE 1 = 1");
+                    // Counted up to one past the cap, so that a count never reads more.
+                    let mut count = QueryBuilder::<$db>::new("SELECT COUNT(*) FROM (SELECT 1 FROM errands WHERE 1 = 1");
                     push_filters(&mut count, filter);
-                    let total: i64 = count.build_query_scalar().fetch_one(self.reader()).await?;
+                    count.push(" LIMIT ").push_bind(COUNT_CAP as i64 + 1).push(") AS capped");
+                    let counted: i64 = count.build_query_scalar().fetch_one(self.reader()).await?;
+                    let counted = u64::try_from(counted).unwrap_or(0);
 
                     let mut qb =
                         QueryBuilder::<$db>::new(format!("SELECT {SUMMARY_COLUMNS}, CAST(urgency AS BIGINT) AS urgency FROM errands WHERE 1 = 1"));
@@ -494,7 +494,8 @@ macro_rules! impl_errands {
                     };
                     Ok(Page {
                         items: items.into_iter().map(|(_, s)| s).collect(),
-                        total: u64::try_from(total).unwrap_or(0),
+                        total: counted.min(COUNT_CAP),
+                        total_exact: counted <= COUNT_CAP,
                         next,
                     })
                 }

@@ -11,6 +11,7 @@ mod feed;
 mod identity;
 mod jobs;
 mod knowledge;
+mod load;
 mod ops;
 mod planning;
 mod writer;

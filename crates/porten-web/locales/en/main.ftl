@@ -49,6 +49,8 @@ errands-total = { $total ->
     [one] { $total } errand
    *[other] { $total } errands
 }
+errands-total-more = More than { $total } errands
+queue-count-more = more than { $total }
 errands-none = No errands match.
 errands-next = Next page
 errands-first = First page

@@ -49,6 +49,8 @@ errands-total = { $total ->
     [one] { $total } ärende
    *[other] { $total } ärenden
 }
+errands-total-more = Över { $total } ärenden
+queue-count-more = över { $total }
 errands-none = Inga ärenden matchar.
 errands-next = Nästa sida
 errands-first = Första sidan

@@ -81,8 +81,11 @@ pub struct ErrandListItem {
 #[derive(Serialize, ToSchema)]
 pub struct ErrandPage {
     pub items: Vec<ErrandListItem>,
-    /// Number of errands matching the filters, over all pages.
+    /// Number of errands matching the filters, over all pages; counting
+    /// stops at 1,000.
     pub total: u64,
+    /// False when more errands match than `total` says (more than 1,000).
+    pub total_exact: bool,
     /// Pass as `cursor` to get the next page; absent on the last page.
     pub next_cursor: Option<String>,
 }
@@ -144,6 +147,7 @@ pub(super) async fn list_errands(
     Ok(Json(ErrandPage {
         items: page.items.into_iter().map(list_item).collect(),
         total: page.total,
+        total_exact: page.total_exact,
         next_cursor: page.next.map(|c| c.encode()),
     }))
 }

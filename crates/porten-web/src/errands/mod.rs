@@ -85,6 +85,8 @@ struct ErrandListPage {
     person: Option<String>,
     rows: Vec<ErrandRow>,
     total: u64,
+    /// False when more errands match than `total` (counts stop at a cap).
+    total_exact: bool,
     error: Option<String>,
     paged: bool,
     first_href: String,
@@ -193,6 +195,7 @@ async fn errand_list(
         Ok(p) => p,
         Err(e) => return app_error_page(t, nav, e),
     };
+    let total_exact = page.as_ref().is_none_or(|p| p.total_exact);
     let (rows, total, next_href) = match page {
         Some(p) => {
             let next_href = p.next.map(|c| {
@@ -219,6 +222,7 @@ async fn errand_list(
         person: None,
         rows,
         total,
+        total_exact,
         error,
         paged: params.cursor.is_some(),
         first_href: format!("/staff/errands{}", query_string(&base)),
@@ -307,6 +311,7 @@ fn search_results(
         person: None,
         rows,
         total: total as u64,
+        total_exact: true,
         error: None,
         paged: false,
         next_href,

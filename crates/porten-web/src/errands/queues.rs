@@ -9,7 +9,8 @@ use super::*;
 pub(super) struct QueueLink {
     pub(super) label: String,
     pub(super) href: String,
-    pub(super) count: u64,
+    /// How many, in words where the count stopped ("över 1 000").
+    pub(super) count: String,
     pub(super) current: bool,
 }
 
@@ -35,7 +36,11 @@ pub(super) async fn queue_links(
         let text = serde_urlencoded::to_string(&params).unwrap_or_default();
         let parsed: ListParams = serde_urlencoded::from_str(&text).map_err(|_| AppError::NotFound)?;
         let filter = parse_filter(&ListParams { limit: Some(1), ..parsed }).map_err(AppError::Invalid)?;
-        let count = state.app.list_errands(actor, filter).await?.total;
+        let page = state.app.list_errands(actor, filter).await?;
+        let count = match page.total_exact {
+            true => page.total.to_string(),
+            false => t.count("queue-count-more", "total", page.total),
+        };
         links.push(QueueLink {
             label: t.get(&format!("queue-{name}")),
             href: format!("/staff/errands?{text}"),
