@@ -14,6 +14,7 @@
 # already loaded database instead (no seeding, no loading).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
+command -v wrk >/dev/null || { echo "the benchmark drives HTTP with wrk: apt-get install wrk" >&2; exit 1; }
 BIN="$(realpath "$1")"; COUNT="${2:-1000000}"; SECS="${3:-10}"
 WORK="$(mktemp -d)"
 PID=""

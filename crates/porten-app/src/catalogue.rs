@@ -95,8 +95,13 @@ impl App {
     pub async fn define_service(&self, actor: &Actor, service: &Service) -> Result<()> {
         require_admin(actor)?;
         service.validate().map_err(AppError::Invalid)?;
+        let before = self.store.get_service(&service.code).await?;
         self.audited(actor, "catalogue.service", &service.code, self.store.upsert_service(service)).await?;
         self.portal.invalidate();
+        // Changed targets move the due times of the unit's open errands.
+        if before.is_some_and(|b| b.sla != service.sla) {
+            self.queue_recompute(Some(&service.unit)).await?;
+        }
         Ok(())
     }
 }

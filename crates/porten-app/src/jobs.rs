@@ -127,6 +127,10 @@ impl JobRunner {
                     Ok(bytes) => tracing::info!(bytes, "database space reclaimed"),
                     Err(e) => tracing::warn!(error = %e, "could not reclaim database space; trying again in an hour"),
                 }
+                // The queues' plans depend on fresh statistics as the city grows.
+                if let Err(e) = cx.app.store.refresh_statistics().await {
+                    tracing::warn!(error = %e, "could not refresh the planner's statistics; trying again in an hour");
+                }
                 Ok(Finished::Again(cx.app.now() + Duration::hours(1)))
             })
             .handle(crate::feed::PRUNE, |cx| async move {
@@ -137,8 +141,11 @@ impl JobRunner {
                 Ok(Finished::Again(cx.app.now() + Duration::hours(1)))
             })
             .handle(PROBE, probe)
+            .handle(crate::sla::ALERT_JOB, crate::sla::alert_handler)
+            .handle(crate::sla::RECOMPUTE_JOB, crate::sla::recompute_handler)
             .consume(crate::sla::CONSUMER, crate::sla::consume)
             .consume(crate::assignment::CONSUMER, crate::assignment::consume)
+            .consume(crate::notices::CONSUMER, crate::notices::consume)
             .with_mail(None)
     }
 

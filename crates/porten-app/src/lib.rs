@@ -24,6 +24,7 @@ pub mod feed;
 pub mod jobs;
 pub mod knowledge;
 pub mod mail;
+pub mod notices;
 pub mod ops;
 pub mod planning;
 pub mod search;

@@ -62,4 +62,13 @@ impl App {
         }
         Ok(self.store.load_errands(batch).await?)
     }
+
+    /// Refreshes the query planner's statistics, as after a bulk load
+    /// (Porten itself only; the hourly maintenance job does it too).
+    pub async fn refresh_statistics(&self, actor: &Actor) -> Result<()> {
+        if !matches!(actor, Actor::System { .. }) {
+            return Err(AppError::Forbidden);
+        }
+        Ok(self.store.refresh_statistics().await?)
+    }
 }

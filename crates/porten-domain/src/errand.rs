@@ -443,6 +443,14 @@ pub enum Command {
     Absorb {
         duplicate: ErrandRef,
     },
+    /// Records an SLA alert for the resolution clock's time `due` (the
+    /// warning's time for a warning); refused as [`CommandError::NoChange`]
+    /// when the errand is done (that it is not raised twice is the caller's
+    /// to check against the timeline).
+    RaiseAlert {
+        alert: crate::sla::Alert,
+        due: DateTime<Utc>,
+    },
     /// Records that the contact center logged a contact about the errand.
     RecordContact {
         channel: Channel,
@@ -492,6 +500,7 @@ impl Command {
             | Self::Link { .. }
             | Self::MergeInto { .. }
             | Self::Absorb { .. }
+            | Self::RaiseAlert { .. }
             | Self::RecordContact { .. } => false,
         }
     }
@@ -556,6 +565,12 @@ pub enum EventKind {
     MergedFrom {
         duplicate: ErrandRef,
     },
+    /// The resolution clock passed its warning share (`due` is when) or
+    /// its target (`due` is the due time).
+    SlaAlert {
+        alert: crate::sla::Alert,
+        due: DateTime<Utc>,
+    },
     /// A contact about the errand (a call, a visit) was logged.
     ContactLogged {
         channel: Channel,
@@ -580,6 +595,7 @@ impl EventKind {
             | Self::Linked { .. }
             | Self::MergedInto { .. }
             | Self::MergedFrom { .. }
+            | Self::SlaAlert { .. }
             | Self::ContactLogged { .. } => vec![],
         }
     }
@@ -613,6 +629,7 @@ impl EventKind {
             Self::Linked { .. } => "linked",
             Self::MergedInto { .. } => "merged_into",
             Self::MergedFrom { .. } => "merged_from",
+            Self::SlaAlert { .. } => "sla_alert",
             Self::ContactLogged { .. } => "contact_logged",
         }
     }
@@ -767,6 +784,12 @@ impl Errand {
                     return Err(CommandError::IllegalTransition { from: self.lifecycle.as_str(), to: "merged_from" });
                 }
                 events.push(EventKind::MergedFrom { duplicate });
+            }
+            Command::RaiseAlert { alert, due } => {
+                if !self.lifecycle.is_active() {
+                    return Err(CommandError::NoChange);
+                }
+                events.push(EventKind::SlaAlert { alert, due });
             }
             Command::RecordContact { channel, outcome } => {
                 events.push(EventKind::ContactLogged { channel, outcome });

@@ -42,6 +42,69 @@ impl Default for ServiceHours {
     }
 }
 
+/// The weekdays as field names, Monday first (`hours-mon` … `hours-sun`).
+pub const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+impl ServiceHours {
+    /// One day's hours as typed: intervals such as `08:00–12:00, 13:00–16:30`
+    /// (a hyphen or an en dash, `8.00` or `8` as well as `08:00`), in order
+    /// and apart; empty, `stängt` or `closed` for none.
+    pub fn parse_day(s: &str) -> Result<Vec<(NaiveTime, NaiveTime)>, &'static str> {
+        let s = s.trim();
+        if s.is_empty() || s.eq_ignore_ascii_case("stängt") || s.eq_ignore_ascii_case("closed") {
+            return Ok(Vec::new());
+        }
+        let time = |t: &str| -> Option<NaiveTime> {
+            let t = t.trim().replace('.', ":");
+            let (h, m) = t.split_once(':').unwrap_or((&t, "0"));
+            let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+            if h == 24 && m == 0 { NaiveTime::from_hms_opt(23, 59, 59) } else { NaiveTime::from_hms_opt(h, m, 0) }
+        };
+        let mut day: Vec<(NaiveTime, NaiveTime)> = Vec::new();
+        for part in s.split([',', ';']).map(str::trim).filter(|p| !p.is_empty()) {
+            let (a, b) = part.split_once(['–', '-', '—']).ok_or("format")?;
+            let (a, b) = (time(a).ok_or("format")?, time(b).ok_or("format")?);
+            if a >= b || day.last().is_some_and(|(_, end)| *end > a) {
+                return Err("order");
+            }
+            day.push((a, b));
+        }
+        Ok(day)
+    }
+
+    /// One day's hours as [`ServiceHours::parse_day`] reads them; empty when closed.
+    pub fn format_day(day: &[(NaiveTime, NaiveTime)]) -> String {
+        let t = |t: &NaiveTime| if *t == hm_s(23, 59, 59) { "24:00".to_owned() } else { t.format("%H:%M").to_string() };
+        day.iter().map(|(a, b)| format!("{}–{}", t(a), t(b))).collect::<Vec<_>>().join(", ")
+    }
+
+    /// The week from seven typed days, Monday first; each bad day is a
+    /// violation of `hours-{day}`, and a week must have some open hours.
+    pub fn parse_week(days: &[String; 7]) -> Result<ServiceHours, crate::Violations> {
+        let mut v = crate::Violations::new();
+        let mut week: [Vec<(NaiveTime, NaiveTime)>; 7] = Default::default();
+        for (i, typed) in days.iter().enumerate() {
+            match Self::parse_day(typed) {
+                Ok(day) => week[i] = day,
+                Err("order") => {
+                    v.push(format!("hours-{}", WEEKDAYS[i]), "order", "the intervals must be in order and apart")
+                }
+                Err(_) => {
+                    v.push(format!("hours-{}", WEEKDAYS[i]), "format", "write the hours as 08:00–12:00, 13:00–16:30")
+                }
+            }
+        }
+        if v.is_empty() && week.iter().all(Vec::is_empty) {
+            v.push("hours-mon", "closed_week", "a unit must be open some time in the week");
+        }
+        if v.is_empty() { Ok(ServiceHours { week }) } else { Err(v) }
+    }
+}
+
+fn hm_s(h: u32, m: u32, s: u32) -> NaiveTime {
+    NaiveTime::from_hms_opt(h, m, s).expect("valid time")
+}
+
 fn hm(h: u32, m: u32) -> NaiveTime {
     NaiveTime::from_hms_opt(h, m, 0).expect("valid time")
 }
@@ -187,6 +250,26 @@ pub fn clock_segments<'a>(
     segments
 }
 
+/// An SLA alert (*larm*) on the resolution clock: it passed the service's
+/// warning share of the target, or the target itself (a breach, which
+/// escalates to the unit's administrators).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Alert {
+    Warning,
+    Breached,
+}
+
+impl Alert {
+    pub const ALL: [Alert; 2] = [Self::Warning, Self::Breached];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Warning => "warning",
+            Self::Breached => "breached",
+        }
+    }
+}
+
 /// Where an errand stands against a target.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Due {
@@ -324,6 +407,35 @@ mod tests {
         assert_eq!(work.after(local(2026, 3, 30, 11, 0), 2 * 3600), Some(local(2026, 3, 30, 14, 0)));
         assert_eq!(local(2026, 3, 30, 14, 0), Utc.with_ymd_and_hms(2026, 3, 30, 12, 0, 0).unwrap());
         assert_eq!(work.seconds_between(local(2026, 3, 30, 7, 0), local(2026, 3, 30, 18, 0)), 7 * 3600);
+    }
+
+    #[test]
+    fn typed_service_hours_read_several_intervals_a_day_and_say_what_is_wrong() {
+        let lunch = vec![(hm(8, 0), hm(12, 0)), (hm(13, 0), hm(16, 30))];
+        assert_eq!(ServiceHours::parse_day("08:00–12:00, 13:00–16:30"), Ok(lunch.clone()));
+        assert_eq!(ServiceHours::parse_day(" 8-12; 13.00-16.30 "), Ok(lunch.clone()));
+        assert_eq!(ServiceHours::format_day(&lunch), "08:00–12:00, 13:00–16:30");
+        assert_eq!(ServiceHours::parse_day("Stängt"), Ok(Vec::new()));
+        assert_eq!(ServiceHours::parse_day("0-24"), Ok(vec![(hm(0, 0), hm_s(23, 59, 59))]));
+        assert_eq!(ServiceHours::format_day(&ServiceHours::parse_day("0-24").unwrap()), "00:00–24:00");
+        assert_eq!(ServiceHours::parse_day("nio till fem"), Err("format"));
+        assert_eq!(ServiceHours::parse_day("08:00-25:00"), Err("format"));
+        assert_eq!(ServiceHours::parse_day("13:00-16:00, 08:00-12:00"), Err("order"));
+        assert_eq!(ServiceHours::parse_day("08:00-12:30, 12:00-16:00"), Err("order"));
+        assert_eq!(ServiceHours::parse_day("16:00-08:00"), Err("order"));
+
+        let mut days: [String; 7] = Default::default();
+        days[0] = "08:00–12:00, 13:00–16:30".into();
+        days[4] = "08:00–15:00".into();
+        let week = ServiceHours::parse_week(&days).unwrap();
+        assert_eq!((week.week[0].clone(), week.week[4].len(), week.week[5].len()), (lunch, 1, 0));
+        days[2] = "efter lunch".into();
+        days[3] = "12-10".into();
+        let v = ServiceHours::parse_week(&days).unwrap_err();
+        let fields: Vec<_> = v.0.iter().map(|f| (f.field.as_str(), f.code)).collect();
+        assert_eq!(fields, [("hours-wed", "format"), ("hours-thu", "order")]);
+        let closed = ServiceHours::parse_week(&Default::default()).unwrap_err();
+        assert_eq!(closed.0[0].code, "closed_week");
     }
 
     #[test]

@@ -3,7 +3,9 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
+use porten_domain::UnitCode;
 use porten_domain::calendar::DayException;
+use porten_domain::sla::ServiceHours;
 
 use crate::Result;
 
@@ -16,6 +18,14 @@ pub trait CalendarStore: Send + Sync {
     async fn set_day_exception(&self, exception: &DayException, by: i64, at: DateTime<Utc>) -> Result<()>;
     /// Removes the exception for `date`; whether there was one.
     async fn delete_day_exception(&self, date: NaiveDate) -> Result<bool>;
+    /// The units whose service hours were decided, with them (the others
+    /// keep the city's office hours).
+    async fn unit_hours(&self) -> Result<Vec<(UnitCode, ServiceHours)>>;
+    /// Decides a unit's service hours, by user `by`.
+    async fn set_unit_hours(&self, unit: &UnitCode, hours: &ServiceHours, by: i64, at: DateTime<Utc>) -> Result<()>;
+    /// The active errands (of one unit, or all) by internal id: those
+    /// whose clocks a changed calendar, service hours or target moves.
+    async fn active_errand_ids(&self, unit: Option<&UnitCode>) -> Result<Vec<i64>>;
 }
 
 /// Expands to `impl CalendarStore` for a backend.
@@ -23,6 +33,8 @@ macro_rules! impl_calendar {
     ($store:ty, $db:ty, $row:ty) => {
         const _: () = {
             use chrono::{DateTime, Utc};
+            use porten_domain::UnitCode;
+            use porten_domain::sla::ServiceHours;
             use sqlx::Row;
 
             use $crate::codec::*;
@@ -74,6 +86,44 @@ macro_rules! impl_calendar {
                         .await?;
                         Ok(())
                     })).await
+                }
+
+                async fn unit_hours(&self) -> Result<Vec<(UnitCode, ServiceHours)>> {
+                    let rows = sqlx::query("SELECT unit_code, hours FROM unit_hours ORDER BY unit_code")
+                        .fetch_all(self.reader())
+                        .await?;
+                    rows.iter()
+                        .map(|r| Ok((unit_code(r.try_get("unit_code")?)?, from_json(r.try_get("hours")?, "service hours")?)))
+                        .collect()
+                }
+
+                async fn set_unit_hours(&self, unit: &UnitCode, hours: &ServiceHours, by: i64, at: DateTime<Utc>) -> Result<()> {
+                    let (unit, hours) = (unit.to_string(), json(hours));
+                    self.writer().write(move |c| Box::pin(async move {
+                        sqlx::query(
+                            "INSERT INTO unit_hours (unit_code, hours, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
+                             ON CONFLICT (unit_code) DO UPDATE SET hours = excluded.hours, \
+                             updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+                        )
+                        .bind(&unit)
+                        .bind(&hours)
+                        .bind(by)
+                        .bind(micros(at))
+                        .execute(&mut *c)
+                        .await?;
+                        Ok(())
+                    })).await
+                }
+
+                async fn active_errand_ids(&self, unit: Option<&UnitCode>) -> Result<Vec<i64>> {
+                    let all = format!("SELECT id FROM errands WHERE lifecycle IN {}", $crate::assignment::ACTIVE_SQL);
+                    Ok(match unit {
+                        None => sqlx::query_scalar(sqlx::AssertSqlSafe(all)).fetch_all(self.reader()).await?,
+                        Some(unit) => sqlx::query_scalar(sqlx::AssertSqlSafe(format!("{all} AND unit_code = $1")))
+                            .bind(unit.as_str())
+                            .fetch_all(self.reader())
+                            .await?,
+                    })
                 }
 
                 async fn delete_day_exception(&self, date: chrono::NaiveDate) -> Result<bool> {

@@ -100,6 +100,9 @@ pub enum JobEnd {
 pub trait JobStore: Send + Sync {
     /// Enqueues a job; `None` when a job with its unique key already exists.
     async fn enqueue_job(&self, job: &NewJob, now: DateTime<Utc>) -> Result<Option<i64>>;
+    /// Queues these jobs in one transaction, skipping those whose unique
+    /// key exists; how many were queued.
+    async fn enqueue_jobs(&self, jobs: &[NewJob], now: DateTime<Utc>) -> Result<usize>;
     /// Claims the oldest due job for `owner` until `lease_until`, counting an
     /// attempt. A running job whose lease has expired is due again.
     async fn claim_job(&self, owner: &str, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<Option<Job>>;
@@ -197,6 +200,24 @@ macro_rules! impl_jobs {
                 async fn enqueue_job(&self, job: &NewJob, now: DateTime<Utc>) -> Result<Option<i64>> {
                     let job = job.clone();
                     self.writer().write(move |c| Box::pin(async move { insert_job(c, &job, now).await })).await
+                }
+
+                async fn enqueue_jobs(&self, jobs: &[NewJob], now: DateTime<Utc>) -> Result<usize> {
+                    if jobs.is_empty() {
+                        return Ok(0);
+                    }
+                    let jobs = jobs.to_vec();
+                    self.writer()
+                        .write(move |c| {
+                            Box::pin(async move {
+                                let mut queued = 0;
+                                for job in &jobs {
+                                    queued += usize::from(insert_job(c, job, now).await?.is_some());
+                                }
+                                Ok(queued)
+                            })
+                        })
+                        .await
                 }
 
                 async fn claim_job(

@@ -45,6 +45,7 @@ mod jobs;
 mod knowledge;
 pub mod load;
 mod mail;
+mod notices;
 mod ops;
 mod planning;
 mod postgres;
@@ -75,6 +76,7 @@ pub use jobs::{Job, JobEnd, JobState, JobStore, NewJob};
 pub use knowledge::{ArticleVersionInfo, CHANGE_ARTICLE, CHANGE_SERVICE, CHANGE_SYNONYMS, Change, KnowledgeStore};
 pub use load::{LoadStore, LoadedErrand};
 pub use mail::{MAIL_ATTEMPTS, MAIL_JOB, Mail, MailStore, MailTag, NewMail, ReceiptLimits, ReceiptMail, recipient_key};
+pub use notices::{NewNotice, Notice, NoticeStore, UNSEEN_CAP};
 pub use planning::PlanningStore;
 pub use porten_domain::planning::{AcdInterval, ContactCount, ServiceMix};
 pub use postgres::PostgresStore;
@@ -148,6 +150,7 @@ pub trait Store:
     + FeedStore
     + AssignmentStore
     + LoadStore
+    + NoticeStore
     + Send
     + Sync
     + 'static
@@ -172,6 +175,9 @@ pub trait Store:
     /// `VACUUM FULL` or `pg_repack` in a maintenance window, so it answers 0.
     /// The bytes given back.
     async fn reclaim_space(&self) -> Result<u64>;
+    /// Refreshes the query planner's statistics (`ANALYZE`; on SQLite from
+    /// a sample of each index): after a bulk load, and hourly.
+    async fn refresh_statistics(&self) -> Result<()>;
     async fn meta(&self, key: &str) -> Result<Option<String>>;
 }
 

@@ -51,6 +51,10 @@ macro_rules! impl_ops {
                     self.reclaim().await
                 }
 
+                async fn refresh_statistics(&self) -> Result<()> {
+                    self.analyze().await
+                }
+
                 async fn meta(&self, key: &str) -> Result<Option<String>> {
                     Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
                         .bind(key)

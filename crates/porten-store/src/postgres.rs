@@ -57,6 +57,12 @@ impl PostgresStore {
         Ok(0)
     }
 
+    /// Autovacuum keeps the statistics; after a bulk load they are gathered at once.
+    async fn analyze(&self) -> crate::Result<()> {
+        sqlx::query("ANALYZE").execute(&self.pool).await?;
+        Ok(())
+    }
+
     async fn run_migrations(&self) -> crate::Result<()> {
         sqlx::migrate!("./migrations/postgres").run(&self.pool).await?;
         for rebase in crate::feed::postgres::REBASE {
@@ -78,6 +84,7 @@ crate::planning::impl_planning!(PostgresStore, sqlx::Postgres, sqlx::postgres::P
 crate::audit::impl_audit!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
 crate::jobs::impl_jobs!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow, postgres);
 crate::mail::impl_mail!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
+crate::notices::impl_notices!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
 crate::eservices::impl_eservices!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
 crate::knowledge::impl_knowledge!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow, postgres);
 crate::stats::impl_stats!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);

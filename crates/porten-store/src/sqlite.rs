@@ -117,6 +117,23 @@ impl SqliteStore {
         Ok(u64::try_from((before - after).max(0) * size).unwrap_or(0))
     }
 
+    /// Gathers the query planner's statistics from a sample of each index
+    /// (`analysis_limit`: about half a second at a million errands). Without
+    /// them SQLite serves a queue's `lifecycle IN (…)` through the index by
+    /// state and sorts every active errand, instead of reading the queue's
+    /// own index in order: 50 ms instead of 1 at a million errands.
+    async fn analyze(&self) -> crate::Result<()> {
+        let mut c = self.pool.acquire().await?;
+        sqlx::query("PRAGMA analysis_limit = 1000").execute(&mut *c).await?;
+        match sqlx::query("ANALYZE").execute(&mut *c).await {
+            Err(sqlx::Error::Database(e)) if is_busy(e.as_ref()) => {
+                tracing::info!("the database is busy; statistics are gathered next time");
+                Ok(())
+            }
+            other => other.map(|_| ()).map_err(Into::into),
+        }
+    }
+
     /// A file made before incremental auto-vacuum was turned on keeps its
     /// free pages for good; switching it over takes one full `VACUUM`. Done
     /// once, after the migrations; a process that finds another doing it
@@ -151,7 +168,9 @@ impl SqliteStore {
                 Err(_) if attempt < 20 => tokio::time::sleep(Duration::from_millis(25 * attempt)).await,
                 other => {
                     other?;
-                    return self.use_incremental_vacuum().await;
+                    self.use_incremental_vacuum().await?;
+                    // Connections opened from here on plan with statistics.
+                    return self.analyze().await;
                 }
             }
         }
@@ -300,6 +319,7 @@ crate::planning::impl_planning!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteR
 crate::audit::impl_audit!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
 crate::jobs::impl_jobs!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow, sqlite);
 crate::mail::impl_mail!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
+crate::notices::impl_notices!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
 crate::eservices::impl_eservices!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
 crate::knowledge::impl_knowledge!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow, sqlite);
 crate::stats::impl_stats!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);

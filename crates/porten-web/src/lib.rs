@@ -16,8 +16,10 @@ mod contacts;
 mod eid;
 mod errands;
 mod eservices;
+mod hours;
 mod i18n;
 mod knowledge;
+mod notices;
 mod ops;
 mod pages;
 mod planning;
@@ -134,7 +136,9 @@ fn all_routes() -> (routes::Routes, routes::Routes, routes::Routes) {
         .merge(errands::routes())
         .merge(planning::routes())
         .merge(contacts::routes())
-        .merge(calendar::routes());
+        .merge(notices::routes())
+        .merge(calendar::routes())
+        .merge(hours::routes());
     (pages, api::routes(), ops::routes())
 }
 

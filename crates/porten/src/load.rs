@@ -137,9 +137,10 @@ pub async fn errands(app: &App, count: usize, seed: u64) -> Result<usize> {
         eprintln!("loaded {loaded} of {count} errands ({} active)", active.len());
     }
     for chunk in active.chunks(1000) {
-        app.refresh_clocks(chunk).await?;
+        app.refresh_clocks(chunk, false).await?;
     }
     eprintln!("computed the due times of {} active errands", active.len());
+    app.refresh_statistics(&porten).await.context("gathering the planner's statistics")?;
     Ok(loaded)
 }
 

@@ -64,9 +64,10 @@ async fn recurring_jobs_are_scheduled_once_and_run_every_hour() {
     runner.schedule_recurring().await.unwrap();
     runner.schedule_recurring().await.unwrap();
     let jobs = t.app.jobs(&system(), 100).await.unwrap();
-    // The hourly housekeeping, and the feed consumers `sla` and `assign`,
-    // which look for new changes every second.
-    let consumers = [porten_app::sla::CONSUMER, porten_app::assignment::CONSUMER].map(porten_app::feed::job_kind);
+    // The hourly housekeeping, and the feed consumers `sla`, `assign` and
+    // `notify`, which look for new changes every second.
+    let consumers = [porten_app::sla::CONSUMER, porten_app::assignment::CONSUMER, porten_app::notices::CONSUMER]
+        .map(porten_app::feed::job_kind);
     for kind in RECURRING.into_iter().chain(consumers.iter().map(String::as_str)) {
         assert_eq!(jobs.iter().filter(|j| j.kind == kind).count(), 1, "{kind}: one per database");
     }

@@ -8,5 +8,6 @@ mod eservices;
 mod feed;
 mod jobs;
 mod knowledge;
+mod notices;
 mod sla;
 mod support;

@@ -61,9 +61,61 @@ async fn the_due_queue_orders_running_clocks_and_the_breaching_queue_warns_in_ti
     // Waiting for the citizen takes the errand out of both: the clock stands still.
     let wait = Command::status(Lifecycle::WaitingForCitizen, None);
     let waited = t.app.act_on_errand(&officer, urgent.public_id, None, wait).await.unwrap();
-    t.app.refresh_clocks(&[waited.id]).await.unwrap();
+    t.app.refresh_clocks(&[waited.id], true).await.unwrap();
     assert_eq!(t.app.list_errands(&agent, queue(Sort::Due, true)).await.unwrap().total, 0);
     let due = t.app.list_errands(&agent, queue(Sort::Due, false)).await.unwrap();
     assert_eq!(due.items.iter().filter(|e| e.due_at.is_some()).count(), 1);
     t.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_units_service_hours_with_a_lunch_break_move_its_open_errands_due_times() {
+    // Tuesday 3 November 2026, 10:00 in Stockholm; the pothole service
+    // resolves within 40 business hours, on TK's hours.
+    let t = TestApp::new().await;
+    let errand = t.errand("pothole", false).await;
+    let admin = t.user("unit_admin");
+    let local = |d, h| {
+        porten_domain::time::from_stockholm_local(
+            chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap().and_hms_opt(h, 0, 0).unwrap(),
+        )
+    };
+
+    // The city's office hours, 08:00–16:30: Monday 9 November at 16:00.
+    assert_eq!(due(&t, &errand).await, local(9, 16));
+
+    // TK opens 08:00–12:00 and 13:00–16:00 on weekdays, 7 hours a day:
+    // 5 hours on Tuesday, then 7 a day, so Tuesday 10 November at 16:00.
+    let day = "08:00–12:00, 13:00–16:00".to_string();
+    let days = [day.clone(), day.clone(), day.clone(), day.clone(), day, String::new(), String::new()];
+    let hours = t.app.set_service_hours(&admin, &porten_app::testing::code("TK"), &days).await.unwrap();
+    assert_eq!(hours.week[0].len(), 2, "a lunch break");
+    assert_eq!(due(&t, &errand).await, local(10, 16));
+    // The kept due time, which orders the queue, follows through the recompute job.
+    let runner = porten_app::jobs::JobRunner::new(t.app.clone(), std::time::Duration::from_secs(60), 30);
+    while runner.run_one().await.unwrap() {}
+    let kept = t.app.list_errands(&admin, queue(Sort::Due, false)).await.unwrap();
+    let item = kept.items.iter().find(|i| i.public_id == errand.public_id).unwrap();
+    assert_eq!(item.due_at, local(10, 16));
+
+    // Only the unit's own administrator (or a system admin) decides its hours.
+    let sof = porten_app::testing::code("SOF");
+    let refused = t.app.set_service_hours(&admin, &sof, &days).await;
+    assert!(matches!(refused, Err(porten_app::AppError::Forbidden)));
+    let refused = t.app.set_service_hours(&t.user("case_officer"), &porten_app::testing::code("TK"), &days).await;
+    assert!(matches!(refused, Err(porten_app::AppError::Forbidden)));
+    t.app.set_service_hours(&t.user("system_admin"), &sof, &days).await.unwrap();
+    let mut bad = days.clone();
+    bad[2] = "efter lunch".into();
+    match t.app.set_service_hours(&admin, &porten_app::testing::code("TK"), &bad).await {
+        Err(porten_app::AppError::Invalid(v)) => assert_eq!(v.0[0].field, "hours-wed"),
+        other => panic!("expected the bad day named, got {other:?}"),
+    }
+    t.db.cleanup().await;
+}
+
+/// An errand's resolution due time, as its page computes it.
+async fn due(t: &TestApp, errand: &porten_domain::Errand) -> Option<chrono::DateTime<chrono::Utc>> {
+    let view = t.app.read_errand(&t.user("unit_admin"), errand.public_id, None).await.unwrap();
+    t.app.errand_clocks(&view).await.unwrap().resolution.unwrap().at
 }

@@ -791,3 +791,50 @@ errands-search-total = { $total ->
    *[other] { $total } hits
 }
 errands-search-no-personnummer = Do not search by personal identity number here: it would end up in the address bar. Search by name, e-mail address or registry number.
+
+# Notices to staff (issue 19)
+nav-notices = Notices
+notices-title = Notices
+notices-none-unseen = You have no new notices.
+notices-unseen = { $count ->
+    [one] You have one new notice.
+   *[other] You have { $count } new notices.
+}
+notices-empty = Errands assigned to you, answers from the people they concern, and errands near or past their time limit show here.
+notices-col-errand = Errand
+notices-col-what = What happened
+notices-col-at = When
+notices-col-seen = Read
+notices-seen = Read
+notices-new = New
+notices-mark-seen = Mark all as read
+notices-email-title = Notices by e-mail
+notices-email-label = Send my notices by e-mail too
+notices-email-save = Save
+notices-error-email = There is no e-mail address for you. Ask an administrator to add one.
+notice-assigned = Assigned to you
+notice-answered = Answer from the person it concerns
+notice-warning = Nearing its time limit
+notice-breached = Past its time limit
+notices-link = Notices ({ $count } new)
+event-sla_alert-warning = Nearing its time limit
+event-sla_alert-breached = Time limit passed, escalated to the unit's administrators
+sla-alert-at = Time limit { $date }
+
+# A unit's service hours (issue 19)
+hours-title = Opening hours of { $unit }
+hours-lead = Errands' time limits count only while the unit is open, and reminders come only then. Holidays and days decided closed in the business calendar never count.
+hours-calendar-link = To the business calendar
+hours-unit = Unit
+hours-show = Show
+hours-hint = Write the hours as 08:00–16:30. Several on one day are separated by commas, for example 08:00–12:00, 13:00–16:30. Leave empty for closed.
+hours-submit = Save the opening hours
+hours-saved = The opening hours are saved. The time limits of the unit's open errands are recomputed.
+hours-error-hours-mon = Write Monday's hours as 08:00–16:30, in order and without overlap. The unit must be open some time in the week.
+hours-error-hours-tue = Write Tuesday's hours as 08:00–16:30, in order and without overlap.
+hours-error-hours-wed = Write Wednesday's hours as 08:00–16:30, in order and without overlap.
+hours-error-hours-thu = Write Thursday's hours as 08:00–16:30, in order and without overlap.
+hours-error-hours-fri = Write Friday's hours as 08:00–16:30, in order and without overlap.
+hours-error-hours-sat = Write Saturday's hours as 08:00–16:30, in order and without overlap.
+hours-error-hours-sun = Write Sunday's hours as 08:00–16:30, in order and without overlap.
+calendar-hours-link = Opening hours per unit

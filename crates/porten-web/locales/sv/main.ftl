@@ -791,3 +791,50 @@ errands-search-total = { $total ->
    *[other] { $total } träffar
 }
 errands-search-no-personnummer = Sök inte på personnummer här: det hamnar i adressfältet. Använd sökningen på personnummer, eller sök på namn, e-postadress eller diarienummer.
+
+# Notices to staff (issue 19)
+nav-notices = Notiser
+notices-title = Notiser
+notices-none-unseen = Du har inga nya notiser.
+notices-unseen = { $count ->
+    [one] Du har en ny notis.
+   *[other] Du har { $count } nya notiser.
+}
+notices-empty = Här visas ärenden som tilldelas dig, svar från dem som ärendena gäller och ärenden som närmar sig eller har passerat sin tidsgräns.
+notices-col-errand = Ärende
+notices-col-what = Vad hände
+notices-col-at = När
+notices-col-seen = Läst
+notices-seen = Läst
+notices-new = Ny
+notices-mark-seen = Markera alla som lästa
+notices-email-title = Notiser med e-post
+notices-email-label = Skicka mina notiser med e-post också
+notices-email-save = Spara
+notices-error-email = Det finns ingen e-postadress för dig. Be en administratör lägga till den.
+notice-assigned = Tilldelat dig
+notice-answered = Svar från den som ärendet gäller
+notice-warning = Närmar sig tidsgränsen
+notice-breached = Tidsgränsen har passerats
+notices-link = Notiser ({ $count } nya)
+event-sla_alert-warning = Närmar sig tidsgränsen
+event-sla_alert-breached = Tidsgränsen passerad, eskalerat till enhetens administratörer
+sla-alert-at = Tidsgräns { $date }
+
+# A unit's service hours (issue 19)
+hours-title = Öppettider för { $unit }
+hours-lead = Ärendenas tidsgränser räknas bara när enheten har öppet, och påminnelser kommer bara då. Helgdagar och beslutade stängda dagar i verksamhetskalendern räknas aldrig.
+hours-calendar-link = Till verksamhetskalendern
+hours-unit = Enhet
+hours-show = Visa
+hours-hint = Skriv tiderna som 08:00–16:30. Flera tider samma dag skiljs med komma, till exempel 08:00–12:00, 13:00–16:30. Lämna tomt för stängt.
+hours-submit = Spara öppettiderna
+hours-saved = Öppettiderna är sparade. Tidsgränserna för enhetens öppna ärenden räknas om.
+hours-error-hours-mon = Skriv tiderna för måndag som 08:00–16:30, i ordning och utan överlapp. Enheten måste ha öppet någon gång i veckan.
+hours-error-hours-tue = Skriv tiderna för tisdag som 08:00–16:30, i ordning och utan överlapp.
+hours-error-hours-wed = Skriv tiderna för onsdag som 08:00–16:30, i ordning och utan överlapp.
+hours-error-hours-thu = Skriv tiderna för torsdag som 08:00–16:30, i ordning och utan överlapp.
+hours-error-hours-fri = Skriv tiderna för fredag som 08:00–16:30, i ordning och utan överlapp.
+hours-error-hours-sat = Skriv tiderna för lördag som 08:00–16:30, i ordning och utan överlapp.
+hours-error-hours-sun = Skriv tiderna för söndag som 08:00–16:30, i ordning och utan överlapp.
+calendar-hours-link = Öppettider per enhet

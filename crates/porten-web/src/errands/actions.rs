@@ -153,7 +153,7 @@ fn anchor(command: &Command, field: Option<&str>) -> (&'static str, &'static str
         (Command::Assign { .. } | Command::Route { .. }, _) => ("assignee", "errand-assign-label"),
         (Command::SetPriority { .. }, _) => ("priority", "errand-priority-label"),
         (Command::DemandDecision, _) => ("demand", "errand-demand-submit"),
-        (Command::RecordContact { .. }, _) => ("note", "errand-note-label"),
+        (Command::RecordContact { .. } | Command::RaiseAlert { .. }, _) => ("note", "errand-note-label"),
         (Command::Link { .. } | Command::MergeInto { .. } | Command::Absorb { .. }, _) => {
             ("link-other", "errand-link-other")
         }

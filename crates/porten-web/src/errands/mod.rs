@@ -81,6 +81,8 @@ struct ErrandListPage {
     queues: Vec<queues::QueueLink>,
     /// Present or away, where the unit hands out errands automatically.
     presence: Option<queues::Presence>,
+    /// "Notiser (3 nya)" when the person has unseen notices.
+    notices: Option<String>,
     /// The heading of a person search's results ("Ärenden för 19121212-****").
     person: Option<String>,
     rows: Vec<ErrandRow>,
@@ -195,6 +197,12 @@ async fn errand_list(
         Ok(p) => p,
         Err(e) => return app_error_page(t, nav, e),
     };
+    // New notices, as a link to them.
+    let notices = match state.app.unseen_notices(&actor).await {
+        Ok(0) => None,
+        Ok(n) => Some(t.count("notices-link", "count", u64::from(n))),
+        Err(e) => return app_error_page(t, nav, e),
+    };
     let total_exact = page.as_ref().is_none_or(|p| p.total_exact);
     let (rows, total, next_href) = match page {
         Some(p) => {
@@ -219,6 +227,7 @@ async fn errand_list(
         sorts,
         queues,
         presence,
+        notices,
         person: None,
         rows,
         total,
@@ -308,6 +317,7 @@ fn search_results(
         sorts: Vec::new(),
         queues: Vec::new(),
         presence: None,
+        notices: None,
         person: None,
         rows,
         total: total as u64,

@@ -210,6 +210,10 @@ pub(super) async fn render_errand(
         }
         Err(e) => return app_error_page(t, nav, e),
     };
+    // Opening the errand is seeing its notices.
+    if let Err(e) = state.app.mark_notices_seen(&user_actor(user), Some(view.errand.id)).await {
+        return app_error_page(t, nav, e);
+    }
     let view_clocks = match state.app.errand_clocks(&view).await {
         Ok(c) => c,
         Err(e) => return app_error_page(t, nav, e),
@@ -336,6 +340,13 @@ pub(super) async fn render_errand(
                     (t.get("event-handed_over"), format!("{from_unit} → {to_unit}: {reason}"))
                 }
                 EventKind::Escalated { reason } => (t.get("event-escalated"), reason.clone()),
+                EventKind::SlaAlert { alert, due } => (
+                    t.get(&format!("event-sla_alert-{}", alert.as_str())),
+                    match alert {
+                        porten_domain::sla::Alert::Breached => t.with1("sla-alert-at", "date", local_time(*due)),
+                        porten_domain::sla::Alert::Warning => String::new(),
+                    },
+                ),
                 EventKind::ContactLogged { channel, outcome } => (
                     t.with1("event-contact_logged", "channel", t.get(&format!("channel-{}", channel.as_str()))),
                     t.get(&format!("contacts-outcome-{}", outcome.as_str())),

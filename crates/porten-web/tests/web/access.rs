@@ -48,6 +48,7 @@ fn body_for(path: &str) -> &'static str {
         "/staff/presence" => "presence=away",
         "/staff/contacts" => "channel=phone&topic=general&outcome=resolved&minutes=2",
         "/staff/calendar" | "/staff/calendar/remove" => "date=2031-05-05&open=closed&note=Utbildning",
+        "/staff/calendar/hours" => "unit=TK&hours-mon=08%3A00-16%3A30",
         "/kunskap/{slug}/svar" => "helpful=yes",
         "/staff/kunskap" => {
             "existing=1&slug=hal-i-gatan&unit=TK&visibility=public&title_sv=H%C3%A5l&summary_sv=Kort.&body_sv=Text.&action=save"
@@ -83,6 +84,10 @@ const EXPECTED: &[(&str, &str, [u16; 10])] = &[
     ("POST", "/staff/errands/person", [303, 403, 200, 200, 200, 200, 200, 303, 303, 303]),
     // Present or away: those handed errands (agents and case officers).
     ("POST", "/staff/presence", [303, 403, 303, 303, 303, 403, 403, 303, 303, 303]),
+    // Notices: every staff member's own.
+    ("GET", "/staff/notices", [303, 403, 200, 200, 200, 200, 200, 303, 303, 303]),
+    ("POST", "/staff/notices/seen", [303, 403, 303, 303, 303, 303, 303, 303, 303, 303]),
+    ("POST", "/staff/notices/email", [303, 403, 303, 303, 303, 303, 303, 303, 303, 303]),
     ("POST", "/staff/errands/{id}/note", [303, 403, 303, 303, 404, 303, 303, 303, 303, 303]),
     // The agent moves it to in_progress first; the others then ask for the status it has (422).
     ("POST", "/staff/errands/{id}/status", [303, 403, 303, 422, 404, 422, 422, 303, 303, 303]),
@@ -107,6 +112,9 @@ const EXPECTED: &[(&str, &str, [u16; 10])] = &[
     ("GET", "/staff/calendar", [303, 403, 403, 403, 403, 200, 200, 303, 303, 303]),
     ("POST", "/staff/calendar", [303, 403, 403, 403, 403, 303, 303, 303, 303, 303]),
     ("POST", "/staff/calendar/remove", [303, 403, 403, 403, 403, 303, 303, 303, 303, 303]),
+    // A unit's service hours: its own admin (TK here) and system admins.
+    ("GET", "/staff/calendar/hours", [303, 403, 403, 403, 403, 200, 200, 303, 303, 303]),
+    ("POST", "/staff/calendar/hours", [303, 403, 403, 403, 403, 303, 303, 303, 303, 303]),
     // The API: a session is no key (401). Catalogue needs catalogue:read; errands need errands:read to read
     // (a key without it does not learn whether an errand exists: 404) and errands:write to act (403).
     ("GET", "/api/v1/openapi.json", [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),

@@ -43,3 +43,40 @@ async fn an_officer_becomes_present_and_is_handed_the_waiting_errand_with_the_re
     assert_eq!(refused.status, 403, "a supervisor is handed no errands");
     t.cleanup().await;
 }
+
+#[tokio::test]
+async fn an_errand_assigned_to_an_officer_shows_in_their_notices_until_they_open_it() {
+    let t = TestApp::new().await;
+    let officer = t.sign_in("case_officer").await;
+    let admin = t.sign_in("unit_admin").await;
+    let errand: Errand = t.city.errand("pothole", false).await;
+    let officer_id = match t.city.user("case_officer") {
+        porten_domain::Actor::User { id, .. } => id,
+        _ => unreachable!(),
+    };
+    let form = format!("csrf={CSRF}&assignee={officer_id}");
+    let assigned = t.post_form(&format!("/staff/errands/{}/assign", errand.public_id), &admin, &form).await;
+    assert_eq!(assigned.status, 303, "{}", assigned.body);
+    let mut listed = false;
+    for _ in 0..3000 {
+        t.city.app.consume_feed(porten_app::notices::CONSUMER, porten_app::notices::consume).await.unwrap();
+        if t.get("/staff/errands", &officer).await.body.contains("Notiser (1 nya)") {
+            listed = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(listed, "the workspace links the new notice");
+    let page = t.get("/staff/notices", &officer).await;
+    assert!(page.body.contains("Du har en ny notis."), "{}", page.body);
+    assert!(page.body.contains(&errand.registry_number.to_string()) && page.body.contains("Tilldelat dig"));
+    t.get(&format!("/staff/errands/{}", errand.public_id), &officer).await;
+    assert!(t.get("/staff/notices", &officer).await.body.contains("Du har inga nya notiser."));
+
+    // Notices by e-mail need an address: the error says so and keeps the page.
+    let refused = t.post_form("/staff/notices/email", &officer, &format!("csrf={CSRF}&email=on")).await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("Det finns ingen e-postadress för dig."), "{}", refused.body);
+    assert!(refused.body.contains(r##"href="#email""##), "the summary links the box");
+    t.cleanup().await;
+}

@@ -97,3 +97,34 @@ async fn a_bad_decision_gets_an_error_summary_and_keeps_what_was_typed() {
     assert_eq!(t.get("/staff/calendar?year=1999", &jar).await.status, StatusCode::NOT_FOUND);
     t.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_unit_admin_sets_opening_hours_with_a_lunch_break_and_a_mistake_keeps_what_was_typed() {
+    let t = TestApp::new().await;
+    let jar = t.sign_in("unit_admin").await;
+    let page = t.get("/staff/calendar/hours", &jar).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Öppettider för Enhet TK"));
+    assert!(page.body.contains(r#"name="hours-mon" type="text" size="30" autocomplete="off" value="08:00–16:30""#));
+    assert!(!page.body.contains(r#"id="unit-choice""#), "a unit admin has one unit");
+
+    let bad = format!("csrf={CSRF}&unit=TK&hours-mon=08%3A00-12%3A00%2C+13%3A00-16%3A00&hours-wed=efter+lunch");
+    let refused = t.post_form("/staff/calendar/hours", &jar, &bad).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains(r##"<a href="#hours-wed">Skriv tiderna för onsdag"##), "{}", refused.body);
+    assert!(
+        refused.body.contains(r#"value="efter lunch""#) && refused.body.contains(r#"value="08:00-12:00, 13:00-16:00""#)
+    );
+
+    let good = format!("csrf={CSRF}&unit=TK&hours-mon=08%3A00-12%3A00%2C+13%3A00-16%3A00&hours-fri=8-15");
+    let saved = t.post_form("/staff/calendar/hours", &jar, &good).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let page = t.get(saved.header(header::LOCATION), &jar).await;
+    assert!(page.body.contains("Öppettiderna är sparade."));
+    assert!(page.body.contains(r#"value="08:00–12:00, 13:00–16:00""#) && page.body.contains(r#"value="08:00–15:00""#));
+    // Another unit's hours are not theirs to see or decide.
+    assert_eq!(t.get("/staff/calendar/hours?unit=SOF", &jar).await.status, StatusCode::NOT_FOUND);
+    let other = format!("csrf={CSRF}&unit=SOF&hours-mon=08%3A00-16%3A00");
+    assert_eq!(t.post_form("/staff/calendar/hours", &jar, &other).await.status, StatusCode::FORBIDDEN);
+    t.cleanup().await;
+}
