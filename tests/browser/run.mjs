@@ -1615,6 +1615,70 @@ async function messagesPart(browser, server, defs, files) {
             await g.goto(errandUrl);
             g.expect((await g.page.locator('.timeline').innerText()).includes('Kontakt loggad'), 'contact-timeline',
               'the logged call is not in the errand\'s history');
+
+            // A canned reply: the agent drafts the answer from a knowledge
+            // article, adds a line, and sends it, by keyboard.
+            const template = g.page.locator('#reply');
+            g.expect((await template.count()) === 1, 'reply-template', 'the errand page offers no reply drafted from an article');
+            if (await template.count()) {
+              resp = await g.press(g.page.locator('form[method="get"][action$="#message"] button[type="submit"]'));
+              const drafted = await g.page.locator('#message').inputValue();
+              g.expect(drafted.length > 40, 'reply-drafted', 'choosing the template did not draft the message');
+              await g.page.locator('#message').focus();
+              await g.page.keyboard.press('Control+End');
+              const added = `Hälsningar, kontaktcenter (${process.pid})`;
+              await g.page.keyboard.type(`\n${added}`);
+              resp = await g.press(g.page.locator('form[action$="/message"] button[type="submit"]'));
+              const sentReply = await errorSummary(g.page);
+              g.expect(!sentReply.found, 'reply-sent', `sending the drafted reply showed an error: ${sentReply.text}`);
+              const history = await g.page.locator('.timeline').innerText();
+              g.expect(history.includes(added) && history.includes(drafted.split('\n')[0].trim()), 'reply-timeline',
+                'the edited reply is not in the errand\'s history');
+              await g.check('errand after a canned reply');
+            }
+
+            // Handing another errand over to Stadsbyggnadskontoret, whose case
+            // officer resolves it with a decision, all by keyboard.
+            await g.goto('/staff/errands?unit=TK&active=true&sort=oldest');
+            const other = g.page.locator('main table a[href^="/staff/errands/"]').filter({ hasNotText: reg }).first();
+            if (!(await other.count())) throw new Error('the demo has no other active errand at TK to hand over');
+            const otherReg = (await other.innerText()).trim();
+            await g.press(other);
+            const otherUrl = g.page.url().split(/[?#]/)[0];
+            const toUnit = g.page.locator('#handover-unit');
+            await toUnit.focus();
+            for (let i = 0; i < 20 && (await toUnit.inputValue()) !== 'SBK'; i++) await g.page.keyboard.press('ArrowDown');
+            g.expect((await toUnit.inputValue()) === 'SBK', 'handover-unit', 'could not choose Stadsbyggnadskontoret by keyboard');
+            await g.page.locator('#handover-reason').focus();
+            await g.page.keyboard.type('Gäller bygglov, inte gatan');
+            resp = await g.press(g.page.locator('form[action$="/handover"] button[type="submit"]'));
+            const handed = await errorSummary(g.page);
+            g.expect(!handed.found, 'handover-error', `the handover showed an error: ${handed.text}`);
+            g.expect((await g.page.locator('.timeline').innerText()).includes('Gäller bygglov, inte gatan'), 'handover-timeline',
+              `the handover of ${otherReg} is not in its history`);
+            const sbkCtx = await newContext(browser);
+            try {
+              const sbk = { username: 'handlaggare-sbk', password: agent.password, role: crawlName };
+              if (await login(sbkCtx, server, sbk)) {
+                const b = new Driver(server, crawlName, 'case officer (handlaggare-sbk)');
+                await b.open(sbkCtx);
+                resp = await b.goto(otherUrl);
+                b.expect(resp && resp.status() === 200, 'sbk-errand', `Stadsbyggnadskontoret cannot open ${otherReg} (HTTP ${resp && resp.status()})`);
+                const sbkOutcome = b.page.locator('#outcome');
+                await sbkOutcome.focus();
+                for (let i = 0; i < 6 && (await sbkOutcome.inputValue()) !== 'answered'; i++) await b.page.keyboard.press('ArrowDown');
+                await b.page.locator('#decision').focus();
+                await b.page.keyboard.type('Ärendet hör till bygglovet; vi har svarat den sökande.');
+                resp = await b.press(b.page.locator('form[action$="/status"] button[type="submit"]').first());
+                const sbkDecided = await errorSummary(b.page);
+                b.expect(!sbkDecided.found, 'sbk-decision', `the decision at Stadsbyggnadskontoret showed an error: ${sbkDecided.text}`);
+                b.expect((await b.page.locator('.details').first().innerText()).includes('Avgjord'), 'sbk-status',
+                  `${otherReg} is not "Avgjord" after Stadsbyggnadskontoret's decision`);
+                await b.check('handed-over errand after the decision');
+              }
+            } finally {
+              await sbkCtx.close();
+            }
           }
         } finally {
           await agentCtx.close();

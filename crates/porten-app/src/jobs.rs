@@ -127,10 +127,6 @@ impl JobRunner {
                     Ok(bytes) => tracing::info!(bytes, "database space reclaimed"),
                     Err(e) => tracing::warn!(error = %e, "could not reclaim database space; trying again in an hour"),
                 }
-                // The queues' plans depend on fresh statistics as the city grows.
-                if let Err(e) = cx.app.store.refresh_statistics().await {
-                    tracing::warn!(error = %e, "could not refresh the planner's statistics; trying again in an hour");
-                }
                 Ok(Finished::Again(cx.app.now() + Duration::hours(1)))
             })
             .handle(crate::feed::PRUNE, |cx| async move {

@@ -63,8 +63,8 @@ impl App {
         Ok(self.store.load_errands(batch).await?)
     }
 
-    /// Refreshes the query planner's statistics, as after a bulk load
-    /// (Porten itself only; the hourly maintenance job does it too).
+    /// Refreshes the query planner's statistics after a bulk load (Porten
+    /// itself only).
     pub async fn refresh_statistics(&self, actor: &Actor) -> Result<()> {
         if !matches!(actor, Actor::System { .. }) {
             return Err(AppError::Forbidden);

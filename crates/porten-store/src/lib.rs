@@ -175,8 +175,8 @@ pub trait Store:
     /// `VACUUM FULL` or `pg_repack` in a maintenance window, so it answers 0.
     /// The bytes given back.
     async fn reclaim_space(&self) -> Result<u64>;
-    /// Refreshes the query planner's statistics (`ANALYZE`; on SQLite from
-    /// a sample of each index): after a bulk load, and hourly.
+    /// Refreshes the query planner's statistics after a bulk load
+    /// (PostgreSQL: `ANALYZE`; SQLite plans without them, see its store).
     async fn refresh_statistics(&self) -> Result<()>;
     async fn meta(&self, key: &str) -> Result<Option<String>>;
 }

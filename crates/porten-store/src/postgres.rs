@@ -57,7 +57,8 @@ impl PostgresStore {
         Ok(0)
     }
 
-    /// Autovacuum keeps the statistics; after a bulk load they are gathered at once.
+    /// Autovacuum keeps the statistics; after a bulk load they are gathered
+    /// at once, so that the first queries after it are planned on them.
     async fn analyze(&self) -> crate::Result<()> {
         sqlx::query("ANALYZE").execute(&self.pool).await?;
         Ok(())

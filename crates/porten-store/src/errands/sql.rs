@@ -287,8 +287,10 @@ macro_rules! impl_errands {
                 if let Some(unit) = &f.unit {
                     qb.push(" AND unit_code = ").push_bind(unit.as_str().to_owned());
                 }
+                // The state as a literal (one of the enum's own words), so
+                // that the waiting queue's partial index serves it.
                 if let Some(state) = f.lifecycle {
-                    qb.push(" AND lifecycle = ").push_bind(state.as_str());
+                    qb.push(format!(" AND lifecycle = '{}'", state.as_str()));
                 }
                 // The active states, written as the partial indexes of the
                 // queues have them, so that they serve every active list.
