@@ -69,7 +69,8 @@ measure() { # $1: who, $2: what, $3: path, then wrk header arguments
   printf '%-13s %-28s %s  %s\n' "$who" "$what" "${r#RESULT }" "$path"
 }
 
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); backend: ${PORTEN_BENCH_PG:+PostgreSQL}${PORTEN_BENCH_PG:-SQLite}${PORTEN_BENCH_DB:+ (given)}"
+case "$URL" in postgres*) BACKEND=PostgreSQL ;; *) BACKEND=SQLite ;; esac
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); backend: ${BACKEND}${PORTEN_BENCH_DB:+ (given)}"
 measure "-" "liveness (floor)" "/healthz"
 for user in agent handlaggare; do
   cookie=$(jar "$user")

@@ -57,9 +57,13 @@ impl PostgresStore {
         Ok(0)
     }
 
-    /// Autovacuum keeps the statistics; after a bulk load they are gathered
-    /// at once, so that the first queries after it are planned on them.
+    /// Autovacuum keeps the statistics and the visibility map; after a bulk
+    /// load both are brought up to date at once (`VACUUM (ANALYZE)`), as
+    /// autovacuum would in time. Until then a queue's capped count reads a
+    /// thousand table rows instead of its index alone (8 ms instead of 0.3
+    /// at a million errands).
     async fn analyze(&self) -> crate::Result<()> {
+        sqlx::query("VACUUM (ANALYZE) errands").execute(&self.pool).await?;
         sqlx::query("ANALYZE").execute(&self.pool).await?;
         Ok(())
     }
