@@ -57,6 +57,10 @@ impl App {
     /// it, or all.
     pub async fn mark_notices_seen(&self, actor: &Actor, errand_id: Option<i64>) -> Result<u64> {
         let user = staff(actor)?;
+        // Most page views have nothing to mark: a read spares them a write.
+        if self.store.unseen_notices(user).await? == 0 {
+            return Ok(0);
+        }
         Ok(self.store.mark_notices_seen(user, errand_id, self.now()).await?)
     }
 

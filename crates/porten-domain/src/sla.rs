@@ -261,7 +261,6 @@ pub enum Alert {
 }
 
 impl Alert {
-    pub const ALL: [Alert; 2] = [Self::Warning, Self::Breached];
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Warning => "warning",

@@ -193,22 +193,20 @@ macro_rules! impl_notices {
                 }
 
                 async fn notice_addresses(&self, user_ids: &[i64]) -> Result<Vec<(i64, String)>> {
-                    let mut out = Vec::new();
-                    for id in user_ids {
-                        let row = sqlx::query(
-                            "SELECT email FROM users WHERE id = $1 AND notify_by_email = $2 AND disabled = $3 \
-                             AND email IS NOT NULL",
-                        )
-                        .bind(id)
-                        .bind(true)
-                        .bind(false)
-                        .fetch_optional(self.reader())
-                        .await?;
-                        if let Some(r) = row {
-                            out.push((*id, r.try_get("email")?));
-                        }
+                    if user_ids.is_empty() {
+                        return Ok(Vec::new());
                     }
-                    Ok(out)
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(
+                        "SELECT id, email FROM users WHERE email IS NOT NULL AND notify_by_email = ",
+                    );
+                    qb.push_bind(true).push(" AND disabled = ").push_bind(false).push(" AND id IN (");
+                    let mut ids = qb.separated(", ");
+                    for id in user_ids {
+                        ids.push_bind(*id);
+                    }
+                    qb.push(") ORDER BY id");
+                    let rows = qb.build().fetch_all(self.reader()).await?;
+                    rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("email")?))).collect()
                 }
 
                 async fn unit_admins(&self, unit: &UnitCode) -> Result<Vec<i64>> {
