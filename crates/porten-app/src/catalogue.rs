@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use porten_domain::{Actor, Role, Scope, Service, Unit};
+use porten_domain::{Actor, Role, Scope, Service, Skill, Unit};
 
 use crate::{App, AppError, Result, require_admin};
 
@@ -89,6 +89,19 @@ impl App {
         self.audited(actor, "catalogue.unit", unit.code.as_str(), self.store.upsert_unit(unit)).await?;
         self.portal.invalidate();
         Ok(())
+    }
+
+    /// Every skill, by code (the skill queues).
+    pub async fn skills(&self, actor: Option<&Actor>) -> Result<Vec<Skill>> {
+        reader(actor)?;
+        Ok(self.store.list_skills().await?)
+    }
+
+    /// Creates or renames a skill after checking it.
+    pub async fn define_skill(&self, actor: &Actor, skill: &Skill) -> Result<()> {
+        require_admin(actor)?;
+        skill.validate().map_err(AppError::Invalid)?;
+        self.audited(actor, "catalogue.skill", &skill.code, self.store.upsert_skill(skill)).await
     }
 
     /// Creates or replaces a service after checking it (its unit must exist).

@@ -42,6 +42,7 @@ pub struct ErrandPeople {
     pub other_units: Vec<Unit>,
 }
 
+use porten_domain::errand_list::ErrandFilter;
 pub use porten_domain::errand_list::ListQuery;
 
 /// Whether `actor` may read an errand owned by `unit` with the given secrecy marking.
@@ -166,7 +167,28 @@ impl App {
     /// unit; confidential errands are left out (and not counted) for actors
     /// who may not read them.
     pub async fn list_errands(&self, actor: &Actor, query: ListQuery) -> Result<Page<ErrandSummary>> {
-        let mut filter = query.filter;
+        let filter = self.scoped_filter(actor, &query)?;
+        let mut page = self.store.list_errands(&filter, query.sort, query.after, query.limit).await?;
+        for item in &mut page.items {
+            item.title = porten_domain::personnummer::mask_personal_numbers(&item.title).into_owned();
+        }
+        Ok(page)
+    }
+
+    /// How many errands each list holds, within what the actor may see,
+    /// counted up to [`COUNT_CAP`](porten_domain::errand_list::COUNT_CAP)
+    /// in one read: `(count, exact)` per query, in order (the queues above
+    /// the list). Only the filters count; sort and paging are ignored.
+    pub async fn count_errands(&self, actor: &Actor, queries: &[ListQuery]) -> Result<Vec<(u64, bool)>> {
+        let filters = queries.iter().map(|q| self.scoped_filter(actor, q)).collect::<Result<Vec<_>>>()?;
+        Ok(self.store.count_errands(&filters).await?)
+    }
+
+    /// The filter of a list, narrowed to what the actor may see: case
+    /// officers to their unit, confidential errands left out (and not
+    /// counted) for actors who may not read them.
+    fn scoped_filter(&self, actor: &Actor, query: &ListQuery) -> Result<ErrandFilter> {
+        let mut filter = query.filter.clone();
         if query.breaching {
             filter.warning_by = Some(self.now());
         }
@@ -188,11 +210,7 @@ impl App {
             }
             Actor::User { role: Role::SystemAdmin, .. } | Actor::System { .. } => {}
         }
-        let mut page = self.store.list_errands(&filter, query.sort, query.after, query.limit).await?;
-        for item in &mut page.items {
-            item.title = porten_domain::personnummer::mask_personal_numbers(&item.title).into_owned();
-        }
-        Ok(page)
+        Ok(filter)
     }
 
     /// Applies a command for an actor allowed to work the errand. Access is

@@ -15,7 +15,8 @@
 //!
 //! The services are for residents, on the web and by phone. `general-question`
 //! is called *Allmän fråga* (*General question*); the others *Tjänst
-//! {code}* (*Service {code}*).
+//! {code}* (*Service {code}*). `general-question` needs the skill
+//! `eservice-eid` (*E-tjänst och e-legitimation*); `pothole` has SLA targets.
 //!
 //! One user per role, each signing in with [`PASSWORD`]; a user's display
 //! name is their username:
@@ -185,6 +186,12 @@ impl CityBuilder {
             let unit = Unit { code: code(c), name_sv, name_en, contact_center, routing: Default::default() };
             app.define_unit(&system, &unit).await.unwrap();
         }
+        let skill = porten_domain::Skill {
+            code: "eservice-eid".into(),
+            name_sv: "E-tjänst och e-legitimation".into(),
+            name_en: "E-services and e-ID".into(),
+        };
+        app.define_skill(&system, &skill).await.unwrap();
         for (service, unit, name_sv, name_en, confidential) in [
             ("pothole", "TK", "Tjänst pothole", "Service pothole", false),
             ("general-question", "KC", "Allmän fråga", "General question", false),
@@ -214,6 +221,7 @@ impl CityBuilder {
                     )]),
                     warn_percent: 75,
                 }),
+                skill: (service == "general-question").then(|| skill.code.clone()),
             };
             app.define_service(&system, &service).await.unwrap();
         }

@@ -61,6 +61,38 @@ pub struct Unit {
     pub routing: crate::assignment::Routing,
 }
 
+/// A skill (*kompetens*) a queue needs: the contact center's "e-tjänst
+/// och e-legitimation" or "företag". Services name the skill their errands
+/// need; each skill is a queue of the workspace.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Skill {
+    /// Lower-case kebab-case, e.g. `eservice-eid`.
+    pub code: String,
+    pub name_sv: String,
+    pub name_en: String,
+}
+
+/// Whether `code` is a code of the catalogue (services, skills): 1–64
+/// characters a–z, 0–9 and `-`.
+pub fn is_code(code: &str) -> bool {
+    !code.is_empty()
+        && code.len() <= 64
+        && code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+impl Skill {
+    pub fn validate(&self) -> Result<(), Violations> {
+        let mut v = Violations::new();
+        if !is_code(&self.code) {
+            v.push("code", "invalid", "must be 1–64 characters a–z, 0–9 and -");
+        }
+        v.text("name_sv", &self.name_sv, 200);
+        v.text("name_en", &self.name_en, 200);
+        v.into_result(())
+    }
+}
+
 /// Who a service is for; the portal groups its content by these.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -124,6 +156,9 @@ pub struct Service {
     /// also the citizen's promise ("besked senast …").
     #[serde(default)]
     pub sla: Option<crate::sla::Sla>,
+    /// The skill its errands need (a [`Skill`]'s code), for the skill queues.
+    #[serde(default)]
+    pub skill: Option<String>,
 }
 
 impl Service {
@@ -150,11 +185,11 @@ impl Service {
     /// Validates a service definition as a whole.
     pub fn validate(&self) -> Result<(), Violations> {
         let mut v = Violations::new();
-        let code_ok = !self.code.is_empty()
-            && self.code.len() <= 64
-            && self.code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        if !code_ok {
+        if !is_code(&self.code) {
             v.push("code", "invalid", "must be 1–64 characters a–z, 0–9 and -");
+        }
+        if self.skill.as_deref().is_some_and(|s| !is_code(s)) {
+            v.push("skill", "invalid", "must be a skill's code: 1–64 characters a–z, 0–9 and -");
         }
         v.text("name_sv", &self.name_sv, 200);
         v.text("name_en", &self.name_en, 200);

@@ -32,6 +32,8 @@ pub struct ErrandFilter {
     /// Only errands the city still works on (not resolved or closed).
     pub active: Option<bool>,
     pub service_code: Option<String>,
+    /// Only errands of services that need this skill (a skill queue).
+    pub skill: Option<String>,
     pub channel: Option<Channel>,
     pub assignee: Option<i64>,
     /// Only errands no one is assigned.
@@ -123,11 +125,12 @@ impl Cursor {
 
 /// The list parameters a client may send; anything else is refused, so a
 /// mistyped filter never silently lists everything.
-pub const LIST_PARAMETERS: [&str; 13] = [
+pub const LIST_PARAMETERS: [&str; 14] = [
     "unit",
     "status",
     "active",
     "service_code",
+    "skill",
     "channel",
     "assignee_id",
     "unassigned",
@@ -187,6 +190,7 @@ pub struct RawListQuery {
     pub status: Option<String>,
     pub active: Option<bool>,
     pub service_code: Option<String>,
+    pub skill: Option<String>,
     pub channel: Option<String>,
     pub assignee_id: Option<i64>,
     pub unassigned: Option<bool>,
@@ -215,6 +219,13 @@ impl ListQuery {
                 None
             })
         });
+        let skill = given(&p.skill).filter(|s| {
+            let ok = crate::catalogue::is_code(s);
+            if !ok {
+                v.push("skill", "invalid", "must be a skill's code: 1–64 characters a–z, 0–9 and -");
+            }
+            ok
+        });
         let channel = given(&p.channel).and_then(|c| {
             Channel::parse(&c).or_else(|| {
                 v.push("channel", "invalid", "must be one of web, email, phone, visit, open311, api");
@@ -240,6 +251,7 @@ impl ListQuery {
             lifecycle,
             active: p.active,
             service_code: given(&p.service_code),
+            skill,
             channel,
             assignee: p.assignee_id,
             unassigned: p.unassigned.unwrap_or(false),

@@ -30,7 +30,7 @@ pub mod time;
 pub mod validation;
 
 pub use access::{Actor, Role, Scope};
-pub use catalogue::{Audience, Service, Unit, UnitCode};
+pub use catalogue::{Audience, Service, Skill, Unit, UnitCode};
 pub use contact::{ContactLinks, ContactOutcome, ContactTopic, LoggedContact, RawLoggedContact};
 pub use errand::{
     Channel, Command, CommandError, ContactChannel, Direction, Errand, EventKind, NewErrand, Party, PartyRole,

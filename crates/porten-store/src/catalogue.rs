@@ -2,7 +2,7 @@
 //! they own. Public information, read on nearly every page.
 
 use async_trait::async_trait;
-use porten_domain::{Service, Unit};
+use porten_domain::{Service, Skill, Unit};
 
 use crate::Result;
 
@@ -14,6 +14,10 @@ pub trait CatalogueStore: Send + Sync {
     async fn upsert_service(&self, service: &Service) -> Result<()>;
     async fn list_services(&self) -> Result<Vec<Service>>;
     async fn get_service(&self, code: &str) -> Result<Option<Service>>;
+    /// Creates or renames a skill.
+    async fn upsert_skill(&self, skill: &Skill) -> Result<()>;
+    /// Every skill, by code.
+    async fn list_skills(&self) -> Result<Vec<Skill>>;
 }
 
 /// Expands to `impl CatalogueStore` for a backend (see `sqlite.rs`).
@@ -22,7 +26,7 @@ macro_rules! impl_catalogue {
         const _: () = {
             use std::collections::BTreeMap;
 
-            use porten_domain::{Service, Unit};
+            use porten_domain::{Service, Skill, Unit};
             use sqlx::Row;
 
             use $crate::Result;
@@ -54,6 +58,7 @@ macro_rules! impl_catalogue {
                     keywords: from_json(row.try_get("keywords")?, "keywords")?,
                     processing_time_sv: row.try_get("processing_time_sv")?,
                     processing_time_en: row.try_get("processing_time_en")?,
+                    skill: row.try_get("skill_code")?,
                 })
             }
 
@@ -116,11 +121,21 @@ macro_rules! impl_catalogue {
                                 if unit_exists.is_none() {
                                     return Err(StoreError::UnknownReference("unit"));
                                 }
+                                if let Some(skill) = &s.skill {
+                                    let exists: Option<i64> =
+                                        sqlx::query_scalar("SELECT CAST(1 AS BIGINT) FROM skills WHERE code = $1")
+                                            .bind(skill)
+                                            .fetch_optional(&mut *c)
+                                            .await?;
+                                    if exists.is_none() {
+                                        return Err(StoreError::UnknownReference("skill"));
+                                    }
+                                }
                                 sqlx::query(
                                     "INSERT INTO services (code, unit_code, name_sv, name_en, description_sv, \
                                      description_en, audiences, channels, open311_code, confidential, status_names_sv, keywords, processing_time_sv, processing_time_en, \
-                                     status_names_en, sla) \
-                                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+                                     status_names_en, sla, skill_code) \
+                                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
                                      ON CONFLICT (code) DO UPDATE SET unit_code = excluded.unit_code, \
                                      name_sv = excluded.name_sv, name_en = excluded.name_en, \
                                      description_sv = excluded.description_sv, description_en = excluded.description_en, \
@@ -129,7 +144,8 @@ macro_rules! impl_catalogue {
                                      status_names_sv = excluded.status_names_sv, keywords = excluded.keywords, \
                                      processing_time_sv = excluded.processing_time_sv, \
                                      processing_time_en = excluded.processing_time_en, \
-                                     status_names_en = excluded.status_names_en, sla = excluded.sla",
+                                     status_names_en = excluded.status_names_en, sla = excluded.sla, \
+                                     skill_code = excluded.skill_code",
                                 )
                                 .bind(&s.code)
                                 .bind(s.unit.as_str())
@@ -147,6 +163,7 @@ macro_rules! impl_catalogue {
                                 .bind(&s.processing_time_en)
                                 .bind(names(&s.status_names_en))
                                 .bind(s.sla.as_ref().map(json))
+                                .bind(&s.skill)
                                 .execute(&mut *c)
                                 .await?;
                                 search_sql::insert_change(c, $crate::knowledge::CHANGE_SERVICE, &s.code).await
@@ -166,6 +183,35 @@ macro_rules! impl_catalogue {
                         .fetch_optional(self.reader())
                         .await?;
                     row.as_ref().map(service_row).transpose()
+                }
+
+                async fn upsert_skill(&self, skill: &Skill) -> Result<()> {
+                    let skill = skill.clone();
+                    self.writer()
+                        .write(move |c| {
+                            Box::pin(async move {
+                                sqlx::query(
+                                    "INSERT INTO skills (code, name_sv, name_en) VALUES ($1, $2, $3) \
+                                     ON CONFLICT (code) DO UPDATE SET name_sv = excluded.name_sv, name_en = excluded.name_en",
+                                )
+                                .bind(&skill.code)
+                                .bind(&skill.name_sv)
+                                .bind(&skill.name_en)
+                                .execute(&mut *c)
+                                .await?;
+                                Ok(())
+                            })
+                        })
+                        .await
+                }
+
+                async fn list_skills(&self) -> Result<Vec<Skill>> {
+                    let rows = sqlx::query("SELECT code, name_sv, name_en FROM skills ORDER BY code")
+                        .fetch_all(self.reader())
+                        .await?;
+                    rows.iter()
+                        .map(|r| Ok(Skill { code: r.try_get("code")?, name_sv: r.try_get("name_sv")?, name_en: r.try_get("name_en")? }))
+                        .collect()
                 }
             }
         };

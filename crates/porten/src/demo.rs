@@ -55,6 +55,8 @@ const DAYS: i64 = 56;
 struct CityFile {
     city: City,
     units: Vec<UnitDef>,
+    #[serde(default)]
+    skills: Vec<porten_domain::Skill>,
     services: Vec<ServiceDef>,
     people: Vec<Person>,
     businesses: Vec<Business>,
@@ -147,6 +149,8 @@ struct ServiceDef {
     status_names_en: BTreeMap<String, String>,
     #[serde(default)]
     sla: Option<porten_domain::sla::Sla>,
+    /// The skill its errands need (a `[[skills]]` code).
+    skill: Option<String>,
     examples: Vec<Example>,
 }
 
@@ -340,6 +344,9 @@ async fn seed_catalogue(app: &App, demo: &Actor, file: &CityFile) -> Result<()> 
         };
         app.define_unit(demo, &unit).await?;
     }
+    for skill in &file.skills {
+        app.define_skill(demo, skill).await.with_context(|| format!("skill {}", skill.code))?;
+    }
     for s in &file.services {
         let service = Service {
             code: s.code.clone(),
@@ -358,6 +365,7 @@ async fn seed_catalogue(app: &App, demo: &Actor, file: &CityFile) -> Result<()> 
             processing_time_sv: s.processing_time_sv.clone(),
             processing_time_en: s.processing_time_en.clone(),
             sla: s.sla.clone(),
+            skill: s.skill.clone(),
         };
         app.define_service(demo, &service).await.with_context(|| format!("service {}", s.code))?;
     }

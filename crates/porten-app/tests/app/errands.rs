@@ -203,3 +203,38 @@ async fn a_change_made_on_a_stale_version_is_a_conflict_and_writes_nothing() {
     assert!(matches!(nothing, Err(AppError::Conflict { current: 3 })), "an empty list matches no version");
     t.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_skill_queue_holds_its_services_errands_and_counts_only_what_its_viewer_may_see() {
+    let t = TestApp::new().await;
+    t.errand("pothole", false).await;
+    let open = t.errand("general-question", false).await;
+    t.errand("general-question", true).await;
+    let skill = ListQuery {
+        filter: ErrandFilter { skill: Some("eservice-eid".into()), active: Some(true), ..Default::default() },
+        limit: 50,
+        ..Default::default()
+    };
+    let everything = ListQuery { limit: 50, ..Default::default() };
+    let reader = t.key(&[porten_domain::Scope::ErrandsRead]).await;
+    // The agent's unit (KC) owns both, secret or not; a TK case officer
+    // sees neither; an API key never sees a confidential errand.
+    for (who, actor, in_queue, all) in [
+        ("agent", t.user("agent"), 2, 3),
+        ("case_officer", t.user("case_officer"), 0, 1),
+        ("system_admin", t.user("system_admin"), 2, 3),
+        ("key", reader, 1, 2),
+    ] {
+        let counts = t.app.count_errands(&actor, &[skill.clone(), everything.clone()]).await.unwrap();
+        assert_eq!(counts, vec![(in_queue, true), (all, true)], "{who}");
+        let page = t.app.list_errands(&actor, skill.clone()).await.unwrap();
+        assert_eq!((page.items.len() as u64, page.total), (in_queue, in_queue), "{who}: the list agrees");
+        assert!(page.items.iter().all(|s| s.service_code == "general-question"), "{who}");
+    }
+    // A resolved errand leaves the queue.
+    let closed = Command::ChangeStatus { to: Lifecycle::Closed, reason: Some("Dubblett".into()), decision: None };
+    t.app.act_on_errand(&t.user("agent"), open.public_id, None, closed).await.unwrap();
+    assert_eq!(t.app.count_errands(&t.user("agent"), &[skill]).await.unwrap(), vec![(1, true)]);
+    let citizen = t.app.count_errands(&t.user("citizen"), &[everything]).await;
+    assert!(matches!(citizen, Err(AppError::Forbidden)), "{citizen:?}");
+}

@@ -83,6 +83,10 @@ pub trait ErrandStore: Send + Sync {
         after: Option<Cursor>,
         limit: u32,
     ) -> Result<Page<ErrandSummary>>;
+    /// How many errands match each filter, counted up to one past
+    /// [`COUNT_CAP`](porten_domain::errand_list::COUNT_CAP) each, in one
+    /// statement: `(count, exact)` per filter, in order (the queues' counts).
+    async fn count_errands(&self, filters: &[ErrandFilter]) -> Result<Vec<(u64, bool)>>;
     async fn timeline(&self, errand_id: i64) -> Result<Vec<TimelineEvent>>;
     /// Keeps errands' SLA due times (by the `sla` feed consumer): they
     /// serve the queue's due order and its breaching-soon filter.

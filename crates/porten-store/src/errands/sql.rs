@@ -310,6 +310,11 @@ macro_rules! impl_errands {
                 if let Some(code) = &f.service_code {
                     qb.push(" AND service_code = ").push_bind(code.clone());
                 }
+                if let Some(skill) = &f.skill {
+                    qb.push(" AND service_code IN (SELECT code FROM services WHERE skill_code = ")
+                        .push_bind(skill.clone())
+                        .push(")");
+                }
                 if let Some(c) = f.channel {
                     qb.push(" AND channel = ").push_bind(c.as_str());
                 }
@@ -500,6 +505,30 @@ macro_rules! impl_errands {
                         total_exact: counted <= COUNT_CAP,
                         next,
                     })
+                }
+
+                async fn count_errands(&self, filters: &[ErrandFilter]) -> Result<Vec<(u64, bool)>> {
+                    if filters.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    // One scalar subquery per filter, each served by its own
+                    // index and stopped one past the cap: one round trip.
+                    let mut qb = QueryBuilder::<$db>::new("SELECT ");
+                    for (i, filter) in filters.iter().enumerate() {
+                        if i > 0 {
+                            qb.push(", ");
+                        }
+                        qb.push("(SELECT COUNT(*) FROM (SELECT 1 FROM errands WHERE 1 = 1");
+                        push_filters(&mut qb, filter);
+                        qb.push(" LIMIT ").push_bind(COUNT_CAP as i64 + 1).push(format!(") AS capped{i})"));
+                    }
+                    let row = qb.build().fetch_one(self.reader()).await?;
+                    (0..filters.len())
+                        .map(|i| {
+                            let counted = u64::try_from(row.try_get::<i64, _>(i)?).unwrap_or(0);
+                            Ok((counted.min(COUNT_CAP), counted <= COUNT_CAP))
+                        })
+                        .collect()
                 }
 
                 async fn set_clocks(&self, clocks: &[ClockUpdate]) -> Result<()> {

@@ -67,6 +67,10 @@ async fn loaded_errands_continue_the_series_and_counts_stop_at_the_cap() {
     let closed = ErrandFilter { active: Some(false), ..Default::default() };
     let page = s.list_errands(&closed, Sort::Oldest, None, 10).await.unwrap();
     assert_eq!((page.total, page.total_exact), (1, true));
+    // The queues' counts, in one read, agree with the lists' own.
+    let other_unit = ErrandFilter { unit: Some(code("KC")), ..Default::default() };
+    let counts = s.count_errands(&[ErrandFilter::default(), closed.clone(), other_unit]).await.unwrap();
+    assert_eq!(counts, vec![(COUNT_CAP, false), (1, true), (0, true)]);
     // Due order puts errands without a running clock last, and pages through them.
     let open = ErrandFilter { lifecycle: Some(Lifecycle::Open), ..Default::default() };
     let mut seen = 0;

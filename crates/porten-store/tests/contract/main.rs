@@ -82,6 +82,7 @@ pub async fn seed(store: &dyn Store) {
                 processing_time_sv: None,
                 processing_time_en: None,
                 sla: None,
+                skill: None,
             })
             .await
             .unwrap();

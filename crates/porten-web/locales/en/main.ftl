@@ -177,6 +177,7 @@ queue-unassigned = Unassigned
 queue-waiting = Awaiting the citizen
 queue-breaching = Breaching soon or late
 queue-open = All open, oldest first
+queue-skill = Skill: { $skill }
 presence-present = You are present and receive new errands.
 presence-away = You are away and receive no new errands.
 presence-go-present = I am present

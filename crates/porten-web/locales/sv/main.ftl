@@ -177,6 +177,7 @@ queue-unassigned = Otilldelade
 queue-waiting = Väntar på invånaren
 queue-breaching = Snart försenade eller försenade
 queue-open = Alla öppna, äldsta först
+queue-skill = Kompetens: { $skill }
 presence-present = Du är på plats och får nya ärenden.
 presence-away = Du är borta och får inga nya ärenden.
 presence-go-present = Jag är på plats

@@ -27,6 +27,8 @@ pub struct ListParams {
     /// true: only errands still being worked; false: only resolved or closed.
     pub active: Option<bool>,
     pub service_code: Option<String>,
+    /// Only errands of services that need this skill (a skill queue).
+    pub skill: Option<String>,
     #[param(value_type = Option<values::Channel>)]
     pub channel: Option<String>,
     pub assignee_id: Option<i64>,
@@ -97,6 +99,7 @@ pub fn parse_filter(p: &ListParams) -> Result<ListQuery, Violations> {
         status: p.status.clone(),
         active: p.active,
         service_code: p.service_code.clone(),
+        skill: p.skill.clone(),
         channel: p.channel.clone(),
         assignee_id: p.assignee_id,
         unassigned: p.unassigned,

@@ -181,6 +181,7 @@ async fn errand_list(
     let base: Vec<(&str, String)> = vec![
         ("unit", params.unit.clone().unwrap_or_default()),
         ("status", params.status.clone().unwrap_or_default()),
+        ("skill", params.skill.clone().unwrap_or_default()),
         ("channel", params.channel.clone().unwrap_or_default()),
         ("assignee_id", params.assignee_id.map(|a| a.to_string()).unwrap_or_default()),
         ("unassigned", flag(params.unassigned)),

@@ -1,6 +1,6 @@
 //! The agent's queues above the errand list: my errands, unassigned,
-//! waiting for the citizen, breaching soon, and all open errands oldest
-//! first, each a filtered list with its count.
+//! waiting for the citizen, breaching soon, all open errands oldest first,
+//! and one per skill, each a filtered list with its count.
 
 use super::*;
 
@@ -24,30 +24,44 @@ pub(super) async fn queue_links(
     query: Option<&str>,
 ) -> Result<Vec<QueueLink>, AppError> {
     let me = user_id.to_string();
-    let queues: [(&str, Vec<(&str, &str)>); 5] = [
-        ("mine", vec![("assignee_id", &me), ("active", "true"), ("sort", "due")]),
+    let mut queues: Vec<(String, Vec<(&str, &str)>)> = [
+        ("mine", vec![("assignee_id", me.as_str()), ("active", "true"), ("sort", "due")]),
         ("unassigned", vec![("unassigned", "true"), ("active", "true"), ("sort", "oldest")]),
         ("waiting", vec![("status", "waiting_for_citizen"), ("sort", "oldest")]),
         ("breaching", vec![("breaching", "true"), ("active", "true"), ("sort", "due")]),
         ("open", vec![("active", "true"), ("sort", "oldest")]),
-    ];
-    let mut links = Vec::new();
-    for (name, params) in queues {
-        let text = serde_urlencoded::to_string(&params).unwrap_or_default();
-        let parsed: ListParams = serde_urlencoded::from_str(&text).map_err(|_| AppError::NotFound)?;
-        let filter = parse_filter(&ListParams { limit: Some(1), ..parsed }).map_err(AppError::Invalid)?;
-        let page = state.app.list_errands(actor, filter).await?;
-        let count = match page.total_exact {
-            true => page.total.to_string(),
-            false => t.count("queue-count-more", "total", page.total),
-        };
-        links.push(QueueLink {
-            label: t.get(&format!("queue-{name}")),
-            href: format!("/staff/errands?{text}"),
-            count,
-            current: query == Some(text.as_str()),
-        });
+    ]
+    .into_iter()
+    .map(|(name, params)| (t.get(&format!("queue-{name}")), params))
+    .collect();
+    // A queue per skill, of the errands whose services need it.
+    let skills = state.app.skills(Some(actor)).await?;
+    for skill in &skills {
+        let label = t.with1("queue-skill", "skill", t.pick(&skill.name_sv, &skill.name_en).to_owned());
+        queues.push((label, vec![("skill", skill.code.as_str()), ("active", "true"), ("sort", "oldest")]));
     }
+    let mut lists = Vec::new();
+    let mut parsed = Vec::new();
+    for (label, params) in queues {
+        let text = serde_urlencoded::to_string(&params).unwrap_or_default();
+        let raw: ListParams = serde_urlencoded::from_str(&text).map_err(|_| AppError::NotFound)?;
+        parsed.push(parse_filter(&raw).map_err(AppError::Invalid)?);
+        lists.push((label, text));
+    }
+    let counts = state.app.count_errands(actor, &parsed).await?;
+    let links = lists
+        .into_iter()
+        .zip(counts)
+        .map(|((label, text), (total, exact))| QueueLink {
+            label,
+            count: match exact {
+                true => total.to_string(),
+                false => t.count("queue-count-more", "total", total),
+            },
+            current: query == Some(text.as_str()),
+            href: format!("/staff/errands?{text}"),
+        })
+        .collect();
     Ok(links)
 }
 

@@ -111,6 +111,12 @@ async fn the_queues_above_the_list_count_and_open_their_errands() {
     assert!(list.body.contains("Mina ärenden <span class=\"count\">(1)</span>"), "{}", list.body);
     assert!(list.body.contains("Otilldelade <span class=\"count\">(1)</span>"));
     assert!(list.body.contains("Alla öppna, äldsta först <span class=\"count\">(2)</span>"));
+    // The general question needs the skill "e-tjänst och e-legitimation".
+    assert!(list.body.contains("Kompetens: E-tjänst och e-legitimation <span class=\"count\">(1)</span>"));
+    let skill = t.get("/staff/errands?skill=eservice-eid&active=true&sort=oldest", &agent).await;
+    assert!(skill.body.contains("aria-current=\"page\">Kompetens: E-tjänst"), "{}", skill.body);
+    assert!(skill.body.contains(&format!("/staff/errands/{}", mine.public_id)));
+    assert_eq!(skill.body.matches("<tr").count(), 2, "a header and the one errand of the skill");
     let href = list.body.split("href=\"").find(|h| h.starts_with("/staff/errands?assignee_id=")).unwrap();
     let href = href.split('"').next().unwrap().replace("&#38;", "&");
     let queue = t.get(&href, &agent).await;

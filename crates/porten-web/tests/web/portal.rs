@@ -55,6 +55,7 @@ async fn add_service(t: &TestApp, code_: &str, name: &str) {
         processing_time_sv: Some("Vi svarar inom två veckor.".into()),
         processing_time_en: Some("We answer within two weeks.".into()),
         sla: None,
+        skill: None,
     };
     t.app.define_service(&system(), &service).await.unwrap();
 }

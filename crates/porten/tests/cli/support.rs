@@ -104,6 +104,7 @@ pub async fn prepare(db: &TestDb) -> String {
         processing_time_sv: None,
         processing_time_en: None,
         sla: None,
+        skill: None,
     };
     app.define_service(&system, &service).await.unwrap();
     app.create_api_key(&system, "Test", &Scope::ALL, None).await.unwrap().secret
