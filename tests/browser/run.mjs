@@ -1616,6 +1616,60 @@ async function messagesPart(browser, server, defs, files) {
             g.expect((await g.page.locator('.timeline').innerText()).includes('Kontakt loggad'), 'contact-timeline',
               'the logged call is not in the errand\'s history');
 
+            // The caller cannot sign in either: the agent registers an errand
+            // for them (assisted, by phone) and logs the call from its
+            // receipt, linked to the new errand.
+            const helpDef = defs.find((x) => x.service_code === 'e-id-help');
+            let helped = null;
+            if (!helpDef) {
+              g.expect(false, 'assisted-def', 'the demo has no e-service e-id-help to register an errand for a caller');
+            } else {
+              resp = await g.goto(`/e/${helpDef.service_code}`);
+              await g.page.locator('#assisted-first').focus();
+              await g.page.keyboard.press('Space');
+              g.expect(await g.page.locator('#assisted-first').isChecked(), 'assisted-phone', 'Space did not choose "by phone"');
+              resp = await g.press(g.page.locator(`form[action="/e/${helpDef.service_code}/start"] button[type="submit"]`));
+              const helpPlan = planAnswers(helpDef, files, {}, { conditions: false });
+              resp = await stepThrough(g, helpDef, helpPlan, resp, { check: false, english: false });
+              helped = await reviewAndSubmit(g, helpDef, helpPlan, resp, { check: true });
+              log(`    the agent registered ${helped.registryNumber} for the caller`);
+              const logIt = g.page.locator('main a[href^="/staff/contacts?errand="]');
+              g.expect((await logIt.count()) === 1, 'assisted-log-link', 'the receipt of an assisted errand has no link to log the call');
+              await g.press(logIt.first());
+              g.expect((await g.page.locator('#errand').inputValue()) === helped.registryNumber, 'assisted-contact-errand',
+                'the contact form does not have the new errand\'s number');
+              g.expect(await g.page.locator('input[name="outcome"][value="errand"]').isChecked(), 'assisted-contact-outcome',
+                'the contact form does not say the call led to an errand');
+              await g.page.locator('input[name="channel"][value="phone"]').focus();
+              await g.page.keyboard.press('Space');
+              await g.page.locator('#topic').focus();
+              await g.page.keyboard.press('ArrowDown');
+              resp = await g.press(g.page.locator('form[action="/staff/contacts"] button[type="submit"]'));
+              const linked = await errorSummary(g.page);
+              g.expect(!linked.found, 'assisted-contact-logged', `logging the call on the new errand showed an error: ${linked.text}`);
+              await g.goto('/staff/errands');
+              await g.page.locator('#f-q').focus();
+              await g.page.keyboard.type(helped.registryNumber);
+              await g.press(g.page.locator('#f-q'));
+              const helpedHit = g.page.locator('main table a').filter({ hasText: helped.registryNumber });
+              g.expect((await helpedHit.count()) === 1, 'assisted-find', `the agent's search did not find ${helped.registryNumber}`);
+              if (await helpedHit.count()) {
+                await g.press(helpedHit.first());
+                const history = await g.page.locator('.timeline').innerText();
+                g.expect(history.includes('Kontakt loggad'), 'assisted-linked', `the call is not linked to ${helped.registryNumber}`);
+              }
+              // The caller follows it by the link the receipt gave: the
+              // service's own citizen word and the promised date.
+              resp = await a.goto(helped.url);
+              const helpTracked = await a.page.locator('main').innerText();
+              a.expect(resp && resp.status() === 200 && helpTracked.includes('Mottagen'), 'assisted-track-status',
+                `the tracking page of ${helped.registryNumber} does not say "Mottagen" (HTTP ${resp && resp.status()})`);
+              a.expect(/Besked senast\s+\d{4}-\d{2}-\d{2}/.test(helpTracked), 'assisted-track-due',
+                `the tracking page of ${helped.registryNumber} does not promise a date ("Besked senast …")`);
+              a.expect(!/\bNy\b/.test(helpTracked), 'assisted-track-words', 'the tracking page shows the staff word "Ny"');
+              await a.check('tracking link of an errand registered for a caller');
+            }
+
             // A canned reply: the agent drafts the answer from a knowledge
             // article, adds a line, and sends it, by keyboard.
             const template = g.page.locator('#reply');

@@ -63,6 +63,9 @@ struct TrackPage {
     reply_action: String,
     /// The tracking link to keep, on the receipt.
     link: String,
+    /// The receipt of an errand staff registered for a caller: a link
+    /// to log the contact, linked to the errand.
+    log_contact: bool,
     /// The errand is closed: no reply form, but how to reach the city.
     closed: bool,
     /// The city's phone and e-mail, for a closed errand.
@@ -126,6 +129,7 @@ fn render_view(state: &AppState, t: Tr, nav: Nav, view: CitizenView, flags: &Fla
         created: local_time(view.created_at),
         events,
         link: view.tracking_token.map(|tok| format!("/track/{tok}")).unwrap_or_default(),
+        log_contact: flags.received.is_some() && nav.is_staff,
         closed: view.lifecycle == porten_domain::Lifecycle::Closed,
         phone: contact.map(|c| c.phone.clone()).unwrap_or_default(),
         phone_tel: contact

@@ -66,6 +66,8 @@ struct Saved {
     saved: Option<String>,
     /// The errand the contact is about, from the errand page's link.
     errand: Option<String>,
+    /// What came of it, from the receipt of an errand registered for the caller.
+    outcome: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -160,7 +162,7 @@ async fn contacts_page(
     Staff { user, t, nav, .. }: Staff<ContactLoggers>,
     Query(q): Query<Saved>,
 ) -> Response {
-    let typed = RawLoggedContact { errand: q.errand, ..Default::default() };
+    let typed = RawLoggedContact { errand: q.errand, outcome: q.outcome, ..Default::default() };
     render(&state, t, nav, &user, &typed, &Violations::new(), q.saved.is_some()).await
 }
 

@@ -520,6 +520,7 @@ track-received-title = Thank you! We have received your errand
 track-received-text = Your errand has registry number { $number }. If you gave an e-mail address, a receipt is on its way there.
 track-received-link = Keep the link to this page. Here you see what happens and can reply to us:
 track-received-link-text = Link to your errand
+track-received-log-contact = Log the call or visit, linked to the errand
 track-received-text-no-mail = Your errand has registry number { $number }. We have not sent a receipt by e-mail: that address has already had many messages from us in the last hour.
 track-closed-title = The errand is closed
 track-closed-text = We have closed this errand and take no more replies here. If you have questions about it, or something new to tell us, contact us and we will help you. Give the registry number.

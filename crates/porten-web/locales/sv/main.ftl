@@ -520,6 +520,7 @@ track-received-title = Tack! Vi har tagit emot ditt ärende
 track-received-text = Ditt ärende har diarienummer { $number }. Om du har lämnat en e-postadress får du ett kvitto dit.
 track-received-link = Spara länken till den här sidan. Här ser du vad som händer och kan svara oss:
 track-received-link-text = Länk till ditt ärende
+track-received-log-contact = Logga samtalet eller besöket, kopplat till ärendet
 track-received-text-no-mail = Ditt ärende har diarienummer { $number }. Vi har inte skickat något kvitto med e-post: adressen har redan fått många meddelanden från oss den senaste timmen.
 track-closed-title = Ärendet är avslutat
 track-closed-text = Vi har avslutat det här ärendet och tar inte emot fler svar här. Har du frågor om det, eller något nytt att berätta, kontakta oss så hjälper vi dig. Ange diarienumret.

@@ -81,6 +81,9 @@ async fn a_logged_contact_links_to_its_errand_or_the_article_that_answered_it() 
     assert!(page.body.contains(&link), "{}", page.body);
     let form = t.get(&link, &agent).await;
     assert!(form.body.contains(&format!("value=\"{number}\"")), "the number is filled in");
+    // From the receipt of an errand registered for the caller, the outcome too.
+    let registered = t.get(&format!("{link}&outcome=errand"), &agent).await;
+    assert!(registered.body.contains("value=\"errand\" checked"), "{}", registered.body);
 
     let log = |fields: String| {
         let jar = agent.clone();

@@ -95,7 +95,12 @@ async fn a_citizen_reports_a_pothole_without_signing_in_and_follows_it_by_link()
     assert!(page.body.contains("TK 20") && page.body.contains("Mottaget"), "{}", page.body);
 
     // The case officer sees the answers and the photo; so does an integration through the API.
+    assert!(!page.body.contains("/staff/contacts"), "the citizen's receipt offers no contact log");
     let officer = t.sign_in("case_officer").await;
+    // Staff who registered an errand for a caller log the call from its receipt, linked.
+    let staff_receipt = t.get(&receipt, &officer).await;
+    assert!(staff_receipt.body.contains("/staff/contacts?errand=TK%202026"), "{}", staff_receipt.body);
+    assert!(staff_receipt.body.contains("&amp;outcome=errand\">Logga samtalet eller besöket"));
     let list = t.api("GET", "/api/v1/errands", Some(&t.key), None).await.json();
     let id = list["items"][0]["id"].as_str().unwrap().to_owned();
     let staff = t.get(&format!("/staff/errands/{id}"), &officer).await;
