@@ -1753,11 +1753,30 @@ async function messagesPart(browser, server, defs, files) {
       s.expect(!decided.found, 'decision-error', `the decision showed an error: ${decided.text}`);
       s.expect((await s.page.locator('.details').first().innerText()).includes('Avgjord'), 'decision-status', 'the errand is not "Avgjord" after the decision');
       await s.check('errand after the decision');
+      // The decision's document (a PDF) goes with it.
+      const docForm = s.page.locator('form[action$="/document"]');
+      s.expect((await docForm.count()) === 1, 'document-form', 'the decided errand offers no form for the decision\'s document');
+      if (await docForm.count()) {
+        await docForm.locator('#document').setInputFiles(files.pdf);
+        resp = await s.press(docForm.locator('button[type="submit"]'));
+        const attachedDoc = await errorSummary(s.page);
+        s.expect(!attachedDoc.found, 'document-error', `attaching the decision's document showed an error: ${attachedDoc.text}`);
+        s.expect((await s.page.locator('.timeline a[href$="/documents/0"]').count()) === 1, 'document-timeline',
+          'the decision\'s document is not linked on the timeline');
+        await s.check('errand with the decision\'s document');
+      }
       resp = await a.goto(receipt.url);
       const tracked = await a.page.locator('main').innerText();
       a.expect(tracked.includes(`Beslut: Besvarat: ${decisionText}`), 'track-decision', 'the tracking page does not show the decision');
       a.expect(!tracked.includes('Avgjord'), 'track-words', 'the tracking page shows the staff word "Avgjord", not the citizen\'s');
       a.expect(!tracked.includes('Besked senast'), 'track-no-promise', 'a decided errand still promises a decision date');
+      const docLink = a.page.locator('.timeline a[href$="/documents/0"]');
+      a.expect((await docLink.count()) === 1, 'track-document', 'the tracking page does not link the decision\'s document');
+      if (await docLink.count()) {
+        const doc = await a.page.request.get(new URL(await docLink.getAttribute('href'), a.page.url()).href);
+        a.expect(doc.status() === 200 && doc.headers()['content-type'] === 'application/pdf', 'track-document-fetch',
+          `the decision's document answered HTTP ${doc.status()} (${doc.headers()['content-type']})`);
+      }
       await a.check('tracking link after the decision');
     });
     if (!ok) await screenshot(s.page, `${crawlName}-staff`);

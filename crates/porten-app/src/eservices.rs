@@ -147,6 +147,12 @@ pub enum CitizenEvent {
         from_city: bool,
         body: String,
     },
+    /// The document of the decision (a PDF): its name, and its number
+    /// among the errand's documents, from 0, to fetch it by.
+    Document {
+        name: String,
+        number: usize,
+    },
 }
 
 /// An errand as its citizen follows it (tracking link, Mina ärenden).
@@ -630,10 +636,14 @@ impl App {
         let service = self.cached_service(&errand.service_code).await?;
         let clocks = self.clocks(&errand, service.as_ref(), &timeline).await?;
         let promise = clocks.promise().filter(|_| errand.lifecycle.is_active());
+        let mut documents = 0..;
         let events = timeline
             .into_iter()
             .filter_map(|e| {
                 let event = match e.kind {
+                    EventKind::DocumentAttached { document } => {
+                        CitizenEvent::Document { name: document.name, number: documents.next().unwrap_or_default() }
+                    }
                     EventKind::Registered { .. } => CitizenEvent::Registered,
                     EventKind::StatusChanged { to, .. } => {
                         CitizenEvent::Status(CitizenStatus::of(service.as_ref(), to))
@@ -663,7 +673,7 @@ impl App {
         })
     }
 
-    async fn citizen_errand_row(&self, access: CitizenAccess<'_>) -> Result<Errand> {
+    pub(crate) async fn citizen_errand_row(&self, access: CitizenAccess<'_>) -> Result<Errand> {
         let id = match access {
             CitizenAccess::Token(token) => {
                 self.store.errand_by_tracking_token(token).await?.ok_or(AppError::NotFound)?

@@ -16,6 +16,7 @@ pub mod calendar;
 pub mod catalogue;
 pub mod clock;
 pub mod contacts;
+pub mod documents;
 pub mod eid;
 pub mod errand_search;
 mod errands;

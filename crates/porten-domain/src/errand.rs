@@ -14,7 +14,7 @@ use crate::access::Actor;
 use crate::catalogue::UnitCode;
 use crate::ids::PublicId;
 pub use crate::lifecycle::{Decision, Lifecycle, Outcome};
-use crate::lifecycle::{MoveRefusal, Needs, Standing};
+use crate::lifecycle::{DecisionDocument, MoveRefusal, Needs, Standing};
 use crate::personnummer::{OrganisationNumber, PersonalIdentityNumber};
 use crate::registry::RegistryNumber;
 use crate::validation::Violations;
@@ -407,6 +407,11 @@ pub enum Command {
         reason: Option<String>,
         decision: Option<Decision>,
     },
+    /// Attaches the document of the errand's decision; only those who may
+    /// decide, and only once it is resolved.
+    AttachDocument {
+        document: crate::lifecycle::DecisionDocument,
+    },
     Assign {
         assignee: Option<i64>,
     },
@@ -502,6 +507,7 @@ impl Command {
             | Self::Absorb { .. }
             | Self::RaiseAlert { .. }
             | Self::RecordContact { .. } => false,
+            Self::AttachDocument { document } => has_personal_number(&document.name),
         }
     }
 }
@@ -576,6 +582,10 @@ pub enum EventKind {
         channel: Channel,
         outcome: crate::ContactOutcome,
     },
+    /// The decision's document (a PDF) was attached.
+    DocumentAttached {
+        document: crate::lifecycle::DecisionDocument,
+    },
 }
 
 impl EventKind {
@@ -587,6 +597,7 @@ impl EventKind {
             Self::HandedOver { reason, .. } | Self::Escalated { reason } | Self::Decided { text: reason, .. } => {
                 vec![reason]
             }
+            Self::DocumentAttached { document } => vec![&mut document.name],
             Self::Registered { .. }
             | Self::StatusChanged { reason: None, .. }
             | Self::Assigned { .. }
@@ -631,6 +642,7 @@ impl EventKind {
             Self::MergedFrom { .. } => "merged_from",
             Self::SlaAlert { .. } => "sla_alert",
             Self::ContactLogged { .. } => "contact_logged",
+            Self::DocumentAttached { .. } => "document_attached",
         }
     }
 }
@@ -720,6 +732,26 @@ impl Errand {
                     events.push(EventKind::Decided { outcome, text });
                 }
                 events.push(next.set_lifecycle(to, reason, now));
+            }
+            Command::AttachDocument { document } => {
+                // Those who may decide the errand attach its decision's document.
+                let may_decide = Standing::of(actor, &self.unit)
+                    .is_some_and(|s| crate::lifecycle::rule(Lifecycle::InProgress, Lifecycle::Resolved, s).is_ok());
+                if !may_decide {
+                    let state = self.lifecycle.as_str();
+                    return Err(CommandError::NotPermitted { from: state, to: state });
+                }
+                let mut v = Violations::new();
+                if self.lifecycle != Lifecycle::Resolved {
+                    v.push("document", "no_decision", "a document goes with a decision: resolve the errand first");
+                }
+                let name = v.text("document", &document.name, 200);
+                match name {
+                    Some(name) if v.is_empty() => {
+                        events.push(EventKind::DocumentAttached { document: DecisionDocument { name, ..document } })
+                    }
+                    _ => return Err(CommandError::Invalid(v)),
+                }
             }
             Command::Assign { assignee } => {
                 if assignee == self.assignee {

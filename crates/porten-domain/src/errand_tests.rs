@@ -220,3 +220,33 @@ fn an_email_address_is_a_bare_address_without_a_name_or_quotes() {
         assert!(!is_plausible_email(other), "{other}");
     }
 }
+
+#[test]
+fn a_decision_document_goes_with_a_decision_by_those_who_may_decide() {
+    let document = |name: &str| Command::AttachDocument {
+        document: DecisionDocument { name: name.into(), sha256: "ab".repeat(32), size: 1234 },
+    };
+    let open = errand().apply(&officer(), document("beslut.pdf"), now()).unwrap_err();
+    assert!(matches!(open, CommandError::Invalid(v) if v.0[0].code == "no_decision"), "not before the decision");
+    let decision = Decision { outcome: Outcome::Granted, text: "Beviljas".into() };
+    let resolve = Command::ChangeStatus { to: Lifecycle::Resolved, reason: None, decision: Some(decision) };
+    let resolved = errand().apply(&officer(), resolve, now()).unwrap().errand;
+    let agent = Actor::User {
+        id: 9,
+        name: "Agent".into(),
+        role: crate::Role::Agent,
+        unit: Some(UnitCode::parse("KC").unwrap()),
+    };
+    assert!(matches!(resolved.apply(&agent, document("beslut.pdf"), now()), Err(CommandError::NotPermitted { .. })));
+    let attached = resolved.apply(&officer(), document("Beslut 2026-03-03.pdf"), now()).unwrap();
+    assert_eq!(attached.errand.version, resolved.version + 1);
+    assert!(
+        matches!(&attached.events[..], [EventKind::DocumentAttached { document }] if document.name == "Beslut 2026-03-03.pdf")
+    );
+    // A personnummer in the file's name is noticed, and masked on the timeline.
+    assert!(document("beslut 19811218-9876.pdf").has_personal_number());
+    let event = EventKind::DocumentAttached {
+        document: DecisionDocument { name: "beslut 19811218-9876.pdf".into(), sha256: String::new(), size: 1 },
+    };
+    assert!(matches!(event.masked(), EventKind::DocumentAttached { document } if !document.name.contains("9876")));
+}

@@ -37,7 +37,7 @@ pub use errand::{
     Priority, RawErrand, RawParty, TimelineEvent, Transition,
 };
 pub use ids::PublicId;
-pub use lifecycle::{Decision, Lifecycle, Outcome, Standing, Viewer};
+pub use lifecycle::{Decision, DecisionDocument, Lifecycle, Outcome, Standing, Viewer};
 pub use personnummer::{OrganisationNumber, PersonalIdentityNumber};
 pub use registry::RegistryNumber;
 pub use validation::{FieldViolation, Violations};

@@ -247,6 +247,16 @@ pub struct Decision {
     pub text: String,
 }
 
+/// The document of a decision (*beslutsdokument*): a PDF the citizen sees
+/// beside the decision, kept by the hash of its content.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionDocument {
+    /// The file's name as uploaded (shown, never trusted).
+    pub name: String,
+    pub sha256: String,
+    pub size: u64,
+}
+
 impl Decision {
     /// Checks a decision as it arrives from a form or the API; `None` for
     /// both means "no decision given".

@@ -216,12 +216,14 @@ macro_rules! impl_eservices {
                                     .execute(&mut *c)
                                     .await?
                                     .rows_affected();
-                                // A file no errand and no draft refers to (drafts keep their
-                                // files in JSON, so the check is a text search), uploaded over
-                                // an hour ago, so that an upload whose draft is being saved stays.
+                                // A file no errand, no decision and no draft refers to (drafts
+                                // keep their files in JSON, so the check is a text search),
+                                // uploaded over an hour ago, so that an upload whose draft (or
+                                // decision) is being saved stays.
                                 sqlx::query(
                                     "DELETE FROM attachments WHERE created_at < $1 AND NOT EXISTS \
                                      (SELECT 1 FROM errand_attachments e WHERE e.sha256 = attachments.sha256) \
+                                     AND NOT EXISTS (SELECT 1 FROM errand_documents d WHERE d.sha256 = attachments.sha256) \
                                      AND NOT EXISTS (SELECT 1 FROM eservice_drafts d \
                                      WHERE d.files LIKE '%' || attachments.sha256 || '%')",
                                 )

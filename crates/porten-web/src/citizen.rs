@@ -26,6 +26,8 @@ pub fn routes() -> Routes {
         .post("/track/{token}/reply", track_reply)
         .get("/mina-arenden", my_errands)
         .get("/mina-arenden/{id}", my_errand)
+        .get("/mina-arenden/{id}/documents/{n}", my_document)
+        .get("/track/{token}/documents/{n}", track_document)
         .post("/mina-arenden/{id}/reply", my_reply)
         .get("/login/demo-eid", demo_eid_page)
         .post("/login/demo-eid", demo_eid_login)
@@ -40,6 +42,8 @@ const REPLY_WINDOW: std::time::Duration = std::time::Duration::from_secs(600);
 struct EventRow {
     at: String,
     text: String,
+    /// Where the text links to (the decision's document).
+    href: Option<String>,
     /// `city`, `you` or `status`.
     who: &'static str,
 }
@@ -99,11 +103,19 @@ impl ReplyState {
 
 fn render_view(state: &AppState, t: Tr, nav: Nav, view: CitizenView, flags: &Flags, form: ReplyState) -> Response {
     let ReplyState { action: reply_action, errors, text: reply } = form;
+    // The page's own address: the reply form posts below it, and so do its documents lie.
+    let here = reply_action.strip_suffix("/reply").unwrap_or_default();
     let events = view
         .events
         .iter()
         .map(|(at, e)| {
+            if let CitizenEvent::Document { name, number } = e {
+                let href = Some(format!("{here}/documents/{number}"));
+                let text = format!("{}: {name}", t.get("track-event-document"));
+                return EventRow { at: local_time(*at), text, href, who: "city" };
+            }
             let (who, text) = match e {
+                CitizenEvent::Document { .. } => unreachable!("handled above"),
                 CitizenEvent::Registered => ("status", t.get("track-event-registered")),
                 CitizenEvent::Status(s) => ("status", t.with1("track-event-status", "status", t.pick(&s.sv, &s.en))),
                 CitizenEvent::Decision { outcome, text } => {
@@ -113,7 +125,7 @@ fn render_view(state: &AppState, t: Tr, nav: Nav, view: CitizenView, flags: &Fla
                 CitizenEvent::Message { from_city: true, body } => ("city", body.clone()),
                 CitizenEvent::Message { from_city: false, body } => ("you", body.clone()),
             };
-            EventRow { at: local_time(*at), text, who }
+            EventRow { at: local_time(*at), text, href: None, who }
         })
         .collect();
     let status_code = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
@@ -314,6 +326,40 @@ async fn my_errand(
     let Ok(public_id) = PublicId::parse(&id) else { return error_page(t, nav, StatusCode::NOT_FOUND) };
     match state.app.citizen_errand(CitizenAccess::SignedIn(&user.actor(), public_id)).await {
         Ok(view) => render_view(&state, t, nav, view, &flags, ReplyState::empty(format!("/mina-arenden/{id}/reply"))),
+        Err(e) => app_error_page(t, nav, e),
+    }
+}
+
+/// A decision's document of an errand followed by its link.
+async fn track_document(
+    State(state): State<AppState>,
+    t: Tr,
+    csrf: CsrfToken,
+    MaybeUser(user): MaybeUser,
+    Path((token, n)): Path<(String, usize)>,
+) -> Response {
+    match state.app.citizen_document(CitizenAccess::Token(&token), n).await {
+        Ok(doc) => crate::errands::pdf_response(doc),
+        Err(e) => app_error_page(t, Nav::new(user.as_ref(), &csrf), e),
+    }
+}
+
+/// A decision's document of one of the signed-in citizen's errands.
+async fn my_document(
+    State(state): State<AppState>,
+    t: Tr,
+    csrf: CsrfToken,
+    MaybeUser(user): MaybeUser,
+    Path((id, n)): Path<(String, usize)>,
+) -> Response {
+    let user = match citizen(user, &t, &csrf) {
+        Ok(u) => u,
+        Err(res) => return *res,
+    };
+    let nav = Nav::new(Some(&user), &csrf);
+    let Ok(public_id) = PublicId::parse(&id) else { return error_page(t, nav, StatusCode::NOT_FOUND) };
+    match state.app.citizen_document(CitizenAccess::SignedIn(&user.actor(), public_id), n).await {
+        Ok(doc) => crate::errands::pdf_response(doc),
         Err(e) => app_error_page(t, nav, e),
     }
 }

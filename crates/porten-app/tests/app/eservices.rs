@@ -412,3 +412,37 @@ label = { sv = "Barnets personnummer", en = "The child's personnummer" }
     }
     t.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn the_decisions_document_reaches_the_citizen_by_their_link_and_only_deciders_attach_it() {
+    let t = eservice_app().await;
+    let id = filled_in(&t, &Actor::Visitor).await;
+    let token = t.app.submit_draft(&Actor::Visitor, &id, true).await.unwrap();
+    let errand = t.app.citizen_errand(CitizenAccess::Token(&token)).await.unwrap().public_id;
+    let officer = t.user("case_officer");
+    let pdf = b"%PDF-1.7\n% beslut".to_vec();
+    let early = t.app.attach_decision_document(&officer, errand, None, "beslut.pdf", pdf.clone()).await;
+    assert!(matches!(&early, Err(AppError::Invalid(v)) if v.0[0].code == "no_decision"), "{:?}", early.err());
+    let decide = Command::resolve(porten_domain::Outcome::Granted, "Vi lagar hålet i veckan.");
+    t.app.act_on_errand(&officer, errand, None, decide).await.unwrap();
+    // A picture named .pdf is told by its content.
+    let png = t.app.attach_decision_document(&officer, errand, None, "beslut.pdf", PNG.to_vec()).await;
+    assert!(matches!(&png, Err(AppError::Invalid(v)) if v.0[0].code == "file_type"), "{:?}", png.err());
+    // The contact center helps; it does not decide, so it attaches no decision's document.
+    let agent = t.app.attach_decision_document(&t.user("agent"), errand, None, "beslut.pdf", pdf.clone()).await;
+    assert!(matches!(agent, Err(AppError::Refused { code: "not_permitted", .. })), "{:?}", agent.err());
+    t.app.attach_decision_document(&officer, errand, None, "C:\\Beslut\\beslut TK.pdf", pdf.clone()).await.unwrap();
+
+    let view = t.app.citizen_errand(CitizenAccess::Token(&token)).await.unwrap();
+    let document = CitizenEvent::Document { name: "beslut TK.pdf".into(), number: 0 };
+    assert!(view.events.iter().any(|(_, e)| *e == document), "{:?}", view.events);
+    let fetched = t.app.citizen_document(CitizenAccess::Token(&token), 0).await.unwrap();
+    assert_eq!((fetched.name.as_str(), &fetched.content), ("beslut TK.pdf", &pdf));
+    assert!(matches!(t.app.citizen_document(CitizenAccess::Token(&token), 1).await, Err(AppError::NotFound)));
+    assert!(matches!(t.app.citizen_document(CitizenAccess::Token("guess"), 0).await, Err(AppError::NotFound)));
+    // Only through the errand's own access: not as a signed-in citizen who did not send it.
+    let stranger = t.app.decision_document(&t.user("citizen"), errand, 0).await;
+    assert!(stranger.is_err(), "a stranger read the decision's document");
+    assert_eq!(t.app.decision_document(&officer, errand, 0).await.unwrap().content, pdf);
+    t.db.cleanup().await;
+}

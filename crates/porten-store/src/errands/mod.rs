@@ -134,12 +134,17 @@ pub trait ErrandStore: Send + Sync {
 /// the database's write lock (`BEGIN IMMEDIATE`) for the whole batch.
 pub(crate) mod sqlite {
     pub const LOCK_ROW: &str = "";
+    /// The unit filter beside a skill's: SQLite's unary `+` keeps its
+    /// planner from the index by unit (every active errand of the unit,
+    /// 20–45 ms at a million) for the index by service, which holds the unit.
+    pub const UNIT_BESIDE_SKILL: &str = " AND +unit_code = ";
 }
 
 /// The row lock a command takes on PostgreSQL, so that commands on one
 /// errand from several nodes run one after the other.
 pub(crate) mod postgres {
     pub const LOCK_ROW: &str = " FOR UPDATE";
+    pub const UNIT_BESIDE_SKILL: &str = " AND unit_code = ";
 }
 
 /// The statements of a registration, run through sqlx (`insert_errand`) or

@@ -13,7 +13,7 @@ macro_rules! impl_errands {
             use sqlx::{QueryBuilder, Row};
 
             use $crate::codec::*;
-            use $crate::errands::$dialect::LOCK_ROW;
+            use $crate::errands::$dialect::{LOCK_ROW, UNIT_BESIDE_SKILL};
             use $crate::errands::OwnedRegistration;
             use $crate::errands::registration::*;
             use $crate::{Authorize, ClockUpdate, Cursor, ErrandFilter, ErrandSummary, Page, Registration, Result, StoreError};
@@ -209,6 +209,20 @@ macro_rules! impl_errands {
                 .execute(&mut *c)
                 .await?;
                 append_write(c, next.id, actor, now, &transition.events, next.version).await?;
+                for event in &transition.events {
+                    if let EventKind::DocumentAttached { document } = event {
+                        sqlx::query(
+                            "INSERT INTO errand_documents (errand_id, sha256, name, created_at) VALUES ($1, $2, $3, $4) \
+                             ON CONFLICT (errand_id, sha256) DO NOTHING",
+                        )
+                        .bind(next.id)
+                        .bind(&document.sha256)
+                        .bind(&document.name)
+                        .bind(micros(now))
+                        .execute(&mut *c)
+                        .await?;
+                    }
+                }
                 Ok(next)
             }
 
@@ -285,7 +299,8 @@ macro_rules! impl_errands {
 
             fn push_filters(qb: &mut QueryBuilder<$db>, f: &ErrandFilter) {
                 if let Some(unit) = &f.unit {
-                    qb.push(" AND unit_code = ").push_bind(unit.as_str().to_owned());
+                    let unit_filter = if f.skill.is_some() { UNIT_BESIDE_SKILL } else { " AND unit_code = " };
+                    qb.push(unit_filter).push_bind(unit.as_str().to_owned());
                 }
                 // The state as a literal (one of the enum's own words), so
                 // that the waiting queue's partial index serves it.

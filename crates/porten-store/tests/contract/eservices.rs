@@ -284,3 +284,27 @@ async fn space_of_purged_drafts_goes_back_to_the_file_system() {
     }
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_decisions_document_outlives_the_purge_of_draft_files() {
+    let db = TestDb::new().await;
+    let s = db.store.as_ref();
+    seed(s).await;
+    let now = t(2026, 5, 4, 9);
+    let e = register(s, "pothole", "TK", now).await;
+    let resolve = porten_domain::Command::resolve(porten_domain::Outcome::Granted, "Beviljas");
+    s.apply_command(e.public_id, None, &system(), resolve, now, Arc::new(allow)).await.unwrap();
+    let pdf = b"%PDF-1.7 beslut".to_vec();
+    let file = FileRef { field: "decision".into(), media_type: "application/pdf".into(), ..photo(&pdf) };
+    s.put_attachment(&file, pdf.clone(), now).await.unwrap();
+    let document = porten_domain::DecisionDocument { name: "beslut.pdf".into(), sha256: file.sha256.clone(), size: 15 };
+    let attach = porten_domain::Command::AttachDocument { document };
+    s.apply_command(e.public_id, None, &system(), attach, now, Arc::new(allow)).await.unwrap();
+    // A file no errand, decision or draft refers to goes after an hour; the decision's stays.
+    let stray = photo(b"\x89PNG\r\n\x1a\nstray");
+    s.put_attachment(&stray, b"\x89PNG\r\n\x1a\nstray".to_vec(), now).await.unwrap();
+    s.purge_drafts(now + Duration::hours(2)).await.unwrap();
+    assert_eq!(s.attachment_content(&stray.sha256).await.unwrap(), None);
+    assert_eq!(s.attachment_content(&file.sha256).await.unwrap(), Some(pdf));
+    db.cleanup().await;
+}

@@ -154,6 +154,7 @@ fn anchor(command: &Command, field: Option<&str>) -> (&'static str, &'static str
         (Command::SetPriority { .. }, _) => ("priority", "errand-priority-label"),
         (Command::DemandDecision, _) => ("demand", "errand-demand-submit"),
         (Command::RecordContact { .. } | Command::RaiseAlert { .. }, _) => ("note", "errand-note-label"),
+        (Command::AttachDocument { .. }, _) => ("document", "errand-document-label"),
         (Command::Link { .. } | Command::MergeInto { .. } | Command::Absorb { .. }, _) => {
             ("link-other", "errand-link-other")
         }

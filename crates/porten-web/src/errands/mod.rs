@@ -21,11 +21,13 @@ use crate::routes::Routes;
 use crate::staff::{AnyStaff, Staff};
 
 mod actions;
+mod documents;
 mod page;
 mod person;
 mod queues;
 
 use actions::*;
+pub(crate) use documents::pdf_response;
 use page::*;
 use person::person_search;
 
@@ -47,6 +49,12 @@ pub fn routes() -> Routes {
         .post("/staff/errands/{id}/message", send_message)
         .post("/staff/errands/{id}/reveal", reveal)
         .get("/staff/errands/{id}/attachments/{n}", attachment)
+        .post_with_limit(
+            "/staff/errands/{id}/document",
+            documents::attach_document,
+            axum::extract::DefaultBodyLimit::max(documents::MAX_DOCUMENT_POST),
+        )
+        .get("/staff/errands/{id}/documents/{n}", documents::document)
 }
 
 struct SelectOption {

@@ -13,6 +13,8 @@ pub(super) struct EventRow {
     pub(super) at: String,
     pub(super) actor: String,
     pub(super) text: String,
+    /// Where the text links to (a decision's document).
+    pub(super) href: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -50,6 +52,9 @@ pub(super) struct ErrandPage {
     pub(super) ledger: Vec<String>,
     /// The party may demand a decision now (12 §) and has not yet.
     pub(super) can_record_demand: bool,
+    /// The errand is decided and the user may decide it: the form for the
+    /// decision's document.
+    pub(super) can_attach_document: bool,
     /// The errand page's other controls: units to hand over to, colleagues
     /// to assign, priorities.
     pub(super) handover_units: Vec<SelectOption>,
@@ -299,11 +304,18 @@ pub(super) async fn render_errand(
             s
         })
         .collect();
+    let mut documents = 0..;
     let events = view
         .timeline
         .iter()
         .map(|ev| {
+            let mut href = None;
             let (label, text) = match &ev.kind {
+                EventKind::DocumentAttached { document } => {
+                    let n = documents.next().unwrap_or_default();
+                    href = Some(format!("/staff/errands/{}/documents/{n}", e.public_id));
+                    (t.get("event-document_attached"), document.name.clone())
+                }
                 EventKind::Registered { channel, .. } => (
                     t.with1("event-registered", "channel", t.get(&format!("channel-{}", channel.as_str()))),
                     String::new(),
@@ -366,7 +378,7 @@ pub(super) async fn render_errand(
                     ),
                 ),
             };
-            EventRow { label, at: local_time(ev.at), actor: ev.actor_name.clone(), text }
+            EventRow { label, at: local_time(ev.at), actor: ev.actor_name.clone(), text, href }
         })
         .collect();
     // The moves the lifecycle table gives this user on this errand;
@@ -441,6 +453,9 @@ pub(super) async fn render_errand(
     let (clocks, ledger) = clock_rows(&t, &view_clocks, e.lifecycle.is_active(), now);
     let can_record_demand =
         e.lifecycle.is_active() && view_clocks.demanded.is_none() && now >= view_clocks.legal.demand_possible;
+    let can_attach_document = e.lifecycle == Lifecycle::Resolved
+        && Standing::of(&user_actor(user), &e.unit)
+            .is_some_and(|s| porten_domain::lifecycle::rule(Lifecycle::InProgress, Lifecycle::Resolved, s).is_ok());
     let (error, error_field) = match feedback.error {
         Some((m, f)) => (Some(m), f.to_owned()),
         None => (None, String::new()),
@@ -470,6 +485,7 @@ pub(super) async fn render_errand(
         clocks,
         ledger,
         can_record_demand,
+        can_attach_document,
         handover_units,
         assignable,
         priorities,

@@ -185,3 +185,57 @@ async fn a_case_officer_sees_a_personnummer_in_full_only_after_saying_why() {
     assert!(!again.body.contains("191212121212"), "the next view masks the number again");
     t.cleanup().await;
 }
+
+#[tokio::test]
+async fn the_case_officer_attaches_the_decisions_pdf_and_the_citizen_fetches_it_by_the_tracking_link() {
+    let t = TestApp::new().await;
+    let jar = format!("porten_csrf={CSRF}");
+    let started = t.post_form("/e/pothole/start", &jar, &format!("csrf={CSRF}")).await;
+    let where_step = started.header(header::LOCATION).to_owned();
+    let what = post_step(&t, &where_step, &jar, &[("action", "next"), ("address", "Sjögatan 14")], &[]).await;
+    let what_step = what.header(header::LOCATION).to_owned();
+    let fields = [("action", "next"), ("fault", "pothole"), ("description", "Djupt hål"), ("email", "anna@example.se")];
+    let review = post_step(&t, &what_step, &jar, &fields, &[]).await.header(header::LOCATION).to_owned();
+    let submit = review.replace("/review", "/submit");
+    let sent = t.post_form(&submit, &jar, &format!("csrf={CSRF}")).await;
+    let tracking = sent.header(header::LOCATION).trim_end_matches("?received=1").to_owned();
+
+    let list = t.api("GET", "/api/v1/errands", Some(&t.key), None).await.json();
+    let id = list["items"][0]["id"].as_str().unwrap().to_owned();
+    let officer = t.sign_in("case_officer").await;
+    let page = format!("/staff/errands/{id}");
+    assert!(!t.get(&page, &officer).await.body.contains("/document\""), "no document before the decision");
+    let decide = porten_domain::Command::resolve(porten_domain::Outcome::Granted, "Vi lagar hålet i veckan.");
+    t.app
+        .act_on_errand(&t.user("case_officer"), porten_domain::PublicId::parse(&id).unwrap(), None, decide)
+        .await
+        .unwrap();
+    let decided = t.get(&page, &officer).await;
+    assert!(decided.body.contains("enctype=\"multipart/form-data\""), "{}", decided.body);
+
+    // A picture named .pdf: the error summary names the field.
+    let upload = format!("{page}/document");
+    let picture = post_step(&t, &upload, &officer, &[], &[("document", "beslut.pdf", PNG)]).await;
+    assert_eq!(picture.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        picture.body.contains("href=\"#document\"") && picture.body.contains("måste vara en PDF"),
+        "{}",
+        picture.body
+    );
+    let pdf: &[u8] = b"%PDF-1.7\n% beslut om potthal";
+    let attached = post_step(&t, &upload, &officer, &[], &[("document", "Beslut TK.pdf", pdf)]).await;
+    assert_eq!(attached.status, StatusCode::SEE_OTHER, "{}", attached.body);
+    let decided = t.get(&page, &officer).await;
+    assert!(decided.body.contains(&format!("<a href=\"/staff/errands/{id}/documents/0\">Beslut TK.pdf</a>")));
+    let staff_copy = t.get(&format!("/staff/errands/{id}/documents/0"), &officer).await;
+    assert_eq!((staff_copy.header(header::CONTENT_TYPE), staff_copy.bytes.as_slice()), ("application/pdf", pdf));
+
+    // The citizen, by the tracking link alone.
+    let tracked = t.get(&tracking, "").await;
+    assert!(tracked.body.contains(&format!("<a href=\"{tracking}/documents/0\">Beslutsdokument: Beslut TK.pdf</a>")));
+    let copy = t.get(&format!("{tracking}/documents/0"), "").await;
+    assert_eq!((copy.status, copy.bytes.as_slice()), (StatusCode::OK, pdf));
+    assert!(copy.header(header::CONTENT_DISPOSITION).starts_with("attachment;"));
+    assert_eq!(t.get(&format!("{tracking}/documents/1"), "").await.status, StatusCode::NOT_FOUND);
+    t.cleanup().await;
+}
