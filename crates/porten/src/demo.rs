@@ -16,6 +16,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::rng::Rng;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Datelike, Duration, TimeZone, Timelike, Utc};
 use porten_app::{App, ManualClock};
@@ -190,45 +191,6 @@ struct Business {
     postal_code: String,
     #[allow(dead_code)]
     locality: String,
-}
-
-/// A small deterministic generator (SplitMix64), so every demo city is the same.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
-    }
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    /// A Poisson-distributed count with mean `lambda` (Knuth; fine for the
-    /// small means of one quarter-hour).
-    fn poisson(&mut self, lambda: f64) -> u32 {
-        let limit = (-lambda).exp();
-        let (mut k, mut p) = (0, 1.0);
-        loop {
-            p *= self.unit();
-            if p <= limit {
-                return k;
-            }
-            k += 1;
-        }
-    }
 }
 
 /// A clearly synthetic personnummer: a real date, serial 98x, valid check digit.

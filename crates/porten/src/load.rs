@@ -16,33 +16,12 @@ use porten_domain::{
 };
 use porten_store::LoadedErrand;
 
+use crate::rng::Rng;
+
 /// Errands per transaction.
 const BATCH: usize = 5_000;
 /// How far back registrations go.
 const YEARS: i64 = 3;
-
-/// splitmix64: small, fast and good enough to spread generated data.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    /// True with probability `p`.
-    fn chance(&mut self, p: f64) -> bool {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
 
 const FIRST: &[&str] = &[
     "Anna", "Erik", "Maria", "Lars", "Karin", "Anders", "Eva", "Johan", "Sara", "Mohammed", "Fatima", "Ali", "Elsa",
@@ -153,7 +132,7 @@ fn generate(rng: &mut Rng, service: &Service, staff: &[i64], at: DateTime<Utc>, 
         60..365 => 0.02,
         _ => 0.003,
     };
-    let lifecycle = if rng.chance(active_odds) {
+    let lifecycle = if rng.odds(active_odds) {
         *rng.pick(&[
             Lifecycle::New,
             Lifecycle::New,
@@ -165,7 +144,7 @@ fn generate(rng: &mut Rng, service: &Service, staff: &[i64], at: DateTime<Utc>, 
             Lifecycle::WaitingForCitizen,
             Lifecycle::WaitingForCitizen,
         ])
-    } else if rng.chance(0.7) {
+    } else if rng.odds(0.7) {
         Lifecycle::Closed
     } else {
         Lifecycle::Resolved
@@ -180,9 +159,9 @@ fn generate(rng: &mut Rng, service: &Service, staff: &[i64], at: DateTime<Utc>, 
         *rng.pick(&[Channel::Web, Channel::Web, Channel::Web, Channel::Email, Channel::Phone, Channel::Phone]);
     let name = format!("{} {}", rng.pick(FIRST), rng.pick(LAST));
     let mut contacts = Vec::new();
-    if rng.chance(0.6) {
+    if rng.odds(0.6) {
         contacts.push(ContactChannel::Email(format!("{}@example.se", name.to_lowercase().replace(' ', "."))));
-    } else if rng.chance(0.7) {
+    } else if rng.odds(0.7) {
         contacts.push(ContactChannel::Phone(format!(
             "070-{:03} {:02} {:02}",
             rng.below(1000),
@@ -195,14 +174,14 @@ fn generate(rng: &mut Rng, service: &Service, staff: &[i64], at: DateTime<Utc>, 
     let street = format!("{} {}", rng.pick(STREETS), 1 + rng.below(60));
     let title = format!("{} – {street}", service.name_sv);
     let description = format!("{} Gäller {street}.", rng.pick(ASKS));
-    let unassigned = lifecycle == Lifecycle::New || (lifecycle == Lifecycle::Open && rng.chance(0.3));
+    let unassigned = lifecycle == Lifecycle::New || (lifecycle == Lifecycle::Open && rng.odds(0.3));
     let assignee = (!unassigned && !staff.is_empty()).then(|| *rng.pick(staff));
 
     // The history, each step a while after the one before, never after now.
     let mut events = Vec::new();
     let mut t = at;
     let mut step = |rng: &mut Rng, hours: usize| {
-        t = (t + Duration::minutes(30 + rng.below(hours * 60) as i64)).min(now);
+        t = (t + Duration::minutes(30 + rng.below(hours as u64 * 60) as i64)).min(now);
         t
     };
     let city = "Handläggare".to_owned();
@@ -215,10 +194,10 @@ fn generate(rng: &mut Rng, service: &Service, staff: &[i64], at: DateTime<Utc>, 
         let to = if lifecycle == Lifecycle::Open { Lifecycle::Open } else { Lifecycle::InProgress };
         events.push((step(rng, 24), city.clone(), EventKind::StatusChanged { from: Lifecycle::New, to, reason: None }));
     }
-    if lifecycle != Lifecycle::New && rng.chance(0.6) {
+    if lifecycle != Lifecycle::New && rng.odds(0.6) {
         let body = rng.pick(ANSWERS).to_string();
         events.push((step(rng, 24), city.clone(), EventKind::Message { direction: Direction::Out, body }));
-        if rng.chance(0.4) {
+        if rng.odds(0.4) {
             let body = rng.pick(ASKS).to_string();
             events.push((step(rng, 48), "Invånare".into(), EventKind::Message { direction: Direction::In, body }));
         }

@@ -4,6 +4,7 @@ mod config;
 mod demo;
 mod import;
 mod load;
+mod rng;
 mod staffing;
 
 use std::net::SocketAddr;
