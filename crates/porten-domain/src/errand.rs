@@ -734,10 +734,7 @@ impl Errand {
                 events.push(next.set_lifecycle(to, reason, now));
             }
             Command::AttachDocument { document } => {
-                // Those who may decide the errand attach its decision's document.
-                let may_decide = Standing::of(actor, &self.unit)
-                    .is_some_and(|s| crate::lifecycle::rule(Lifecycle::InProgress, Lifecycle::Resolved, s).is_ok());
-                if !may_decide {
+                if !Standing::may_decide(actor, &self.unit) {
                     let state = self.lifecycle.as_str();
                     return Err(CommandError::NotPermitted { from: state, to: state });
                 }

@@ -122,6 +122,12 @@ impl Standing {
             Actor::Visitor | Actor::TrackingLink => None,
         }
     }
+
+    /// Whether `actor` may decide errands owned by `unit`: the table's
+    /// resolving move is theirs (and so is attaching the decision's document).
+    pub fn may_decide(actor: &Actor, unit: &UnitCode) -> bool {
+        Self::of(actor, unit).is_some_and(|s| rule(Lifecycle::InProgress, Lifecycle::Resolved, s).is_ok())
+    }
 }
 
 /// What a move needs besides the standing.

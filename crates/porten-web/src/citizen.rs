@@ -109,13 +109,12 @@ fn render_view(state: &AppState, t: Tr, nav: Nav, view: CitizenView, flags: &Fla
         .events
         .iter()
         .map(|(at, e)| {
-            if let CitizenEvent::Document { name, number } = e {
-                let href = Some(format!("{here}/documents/{number}"));
-                let text = format!("{}: {name}", t.get("track-event-document"));
-                return EventRow { at: local_time(*at), text, href, who: "city" };
-            }
+            let mut href = None;
             let (who, text) = match e {
-                CitizenEvent::Document { .. } => unreachable!("handled above"),
+                CitizenEvent::Document { name, number } => {
+                    href = Some(format!("{here}/documents/{number}"));
+                    ("city", format!("{}: {name}", t.get("track-event-document")))
+                }
                 CitizenEvent::Registered => ("status", t.get("track-event-registered")),
                 CitizenEvent::Status(s) => ("status", t.with1("track-event-status", "status", t.pick(&s.sv, &s.en))),
                 CitizenEvent::Decision { outcome, text } => {
@@ -125,7 +124,7 @@ fn render_view(state: &AppState, t: Tr, nav: Nav, view: CitizenView, flags: &Fla
                 CitizenEvent::Message { from_city: true, body } => ("city", body.clone()),
                 CitizenEvent::Message { from_city: false, body } => ("you", body.clone()),
             };
-            EventRow { at: local_time(*at), text, href: None, who }
+            EventRow { at: local_time(*at), text, href, who }
         })
         .collect();
     let status_code = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };

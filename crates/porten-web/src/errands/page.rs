@@ -453,9 +453,7 @@ pub(super) async fn render_errand(
     let (clocks, ledger) = clock_rows(&t, &view_clocks, e.lifecycle.is_active(), now);
     let can_record_demand =
         e.lifecycle.is_active() && view_clocks.demanded.is_none() && now >= view_clocks.legal.demand_possible;
-    let can_attach_document = e.lifecycle == Lifecycle::Resolved
-        && Standing::of(&user_actor(user), &e.unit)
-            .is_some_and(|s| porten_domain::lifecycle::rule(Lifecycle::InProgress, Lifecycle::Resolved, s).is_ok());
+    let can_attach_document = e.lifecycle == Lifecycle::Resolved && Standing::may_decide(&user_actor(user), &e.unit);
     let (error, error_field) = match feedback.error {
         Some((m, f)) => (Some(m), f.to_owned()),
         None => (None, String::new()),
