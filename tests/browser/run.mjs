@@ -40,7 +40,7 @@
 // Exit code 0 only when every check passed. The last line has the form
 // "browser: N passed, M failed".
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -1428,6 +1428,104 @@ async function receiptMailPart(browser, server, defs, files, sink) {
 // report of the case officer's unit and sees it in Mina ärenden; the case
 // officer finds it in the errand list and writes to the citizen; the citizen
 // reads that and replies; the case officer sees the reply in the timeline.
+// E-mail intake (issue 20), by keyboard: a citizen's mail arrives through
+// `porten mail-intake` (as an MTA pipes it) and is answered by the auto-reply;
+// the agent finds the errand and answers; the answer is mailed as the text
+// itself, threaded; the citizen's reply, sent as a real mail into the pipe,
+// lands on the same errand, without the quoted earlier mail.
+async function mailIntakePart(browser, server, sink) {
+  const crawlName = 'mail-intake';
+  const agent = server.logins.find((l) => l.role === 'agent');
+  const dbUrl = `sqlite://${path.join(server.dataDir, 'porten.db')}`;
+  const pipe = (raw) => spawnSync(PORTEN_BIN, ['mail-intake', '--demo', '--database-url', dbUrl], {
+    input: Buffer.from(raw.replace(/\n/g, '\r\n'), 'utf8'),
+    env: { ...process.env, PORTEN_LOG: 'warn', PORTEN_MAIL_FROM: server.env.PORTEN_MAIL_FROM },
+    timeout: 30_000,
+  });
+  const citizen = `karin.mail.${process.pid}@example.se`;
+  const ctx = await newContext(browser);
+  const g = new Driver(server, crawlName, `agent (${agent ? agent.username : '?'})`, { kind: 'staff' });
+  try {
+    if (!agent || !(await login(ctx, server, { ...agent, role: crawlName }))) throw new Error('the agent could not sign in');
+    await g.open(ctx);
+    await runKeyboardTest(g, async () => {
+      const first = [
+        `From: Karin Lind <${citizen}>`,
+        'To: kontaktcenter@example.org',
+        'Subject: =?UTF-8?Q?Fr=C3=A5ga_om_sophämtning?=',
+        `Message-ID: <first-${process.pid}@example.se>`,
+        'MIME-Version: 1.0',
+        'Content-Type: text/plain; charset=utf-8',
+        '',
+        'Hej! Vilken dag hämtas soporna på Sjögatan?',
+        '/Karin',
+        '',
+      ].join('\n');
+      const opened = pipe(first);
+      if (opened.status !== 0) throw new Error(`mail-intake exited ${opened.status}: ${opened.stderr}`);
+      const reg = opened.stdout.toString().trim();
+      g.expect(/^KC \d{4}\/\d{5}$/.test(reg), 'intake-number', `mail-intake printed "${reg}", not a registry number of the contact center`);
+      log(`    the mail opened ${reg}`);
+      const auto = await sink.waitFor((m) => m.to.includes(citizen) && m.subject.includes(reg), MAIL_TIMEOUT_MS);
+      g.expect(auto && /auto-replied/.test(auto.headers['auto-submitted'] || ''), 'intake-auto-reply',
+        `no auto-reply (Auto-Submitted: auto-replied) naming ${reg} reached the sink`);
+
+      // The agent finds it by its number and answers, by keyboard.
+      await g.goto('/staff/errands');
+      await g.page.locator('#f-q').focus();
+      await g.page.keyboard.type(reg);
+      await g.press(g.page.locator('#f-q'));
+      const hit = g.page.locator('main table a').filter({ hasText: reg });
+      if (!(await hit.count())) throw new Error(`the agent's search did not find ${reg}`);
+      await g.press(hit.first());
+      const errandUrl = g.page.url().split(/[?#]/)[0];
+      g.expect((await g.page.locator('main').innerText()).includes('Inkom med e-post'), 'intake-channel',
+        'the errand page does not say the errand came in by e-mail');
+      await g.check('errand opened by mail');
+      const answer = `Soporna hämtas på tisdagar. (${process.pid})`;
+      await g.page.locator('#message').focus();
+      await g.page.keyboard.type(answer);
+      let resp = await g.press(g.page.locator('form[action$="/message"] button[type="submit"]'));
+      const sent = await errorSummary(g.page);
+      g.expect(!sent.found, 'intake-answer', `sending the answer showed an error: ${sent.text}`);
+      const mail = await sink.waitFor((m) => m.to.includes(citizen) && m.body.includes(answer), MAIL_TIMEOUT_MS);
+      if (!mail) throw new Error(`the answer did not reach ${citizen} as a mail with its text`);
+      g.expect((mail.headers['in-reply-to'] || '').includes(`first-${process.pid}@example.se`), 'intake-threaded',
+        `the answer's In-Reply-To is "${mail.headers['in-reply-to']}", not the citizen's mail`);
+      g.expect(mail.subject.includes(`[${reg}]`), 'intake-subject', `the answer's subject "${mail.subject}" lacks [${reg}]`);
+
+      // The citizen answers from their mail program: it threads back.
+      const thanks = `Tack för svaret! (${process.pid})`;
+      const reply = [
+        `From: Karin Lind <${citizen}>`,
+        'To: Lindhamns stad <noreply@lindhamn.example>',
+        `Subject: Re: ${mail.subject}`,
+        `Message-ID: <reply-${process.pid}@example.se>`,
+        `In-Reply-To: ${mail.headers['message-id']}`,
+        `References: <first-${process.pid}@example.se> ${mail.headers['message-id']}`,
+        'MIME-Version: 1.0',
+        'Content-Type: text/plain; charset=utf-8',
+        '',
+        thanks,
+        '',
+        `Den 7 dec. 2026 kl 10:02 skrev Lindhamns stad <noreply@lindhamn.example>:`,
+        `> ${answer}`,
+        '',
+      ].join('\n');
+      const joined = pipe(reply);
+      g.expect(joined.status === 0 && joined.stdout.toString().trim() === reg, 'intake-reply-joined',
+        `the reply went to "${joined.stdout}" (exit ${joined.status}: ${joined.stderr}), not ${reg}`);
+      resp = await g.goto(errandUrl);
+      const history = await g.page.locator('.timeline').innerText();
+      g.expect(history.includes(thanks), 'intake-reply-timeline', 'the citizen\'s reply is not on the errand');
+      g.expect(history.split(answer).length === 2, 'intake-reply-quote', 'the quoted answer came back into the history');
+      await g.check('errand with the reply by mail');
+    });
+  } finally {
+    await ctx.close();
+  }
+}
+
 async function messagesPart(browser, server, defs, files) {
   const crawlName = 'messages';
   const officer = server.logins.find((l) => l.role === 'case_officer');
@@ -1620,10 +1718,8 @@ async function messagesPart(browser, server, defs, files) {
             // for them (assisted, by phone) and logs the call from its
             // receipt, linked to the new errand.
             const helpDef = defs.find((x) => x.service_code === 'e-id-help');
-            let helped = null;
-            if (!helpDef) {
-              g.expect(false, 'assisted-def', 'the demo has no e-service e-id-help to register an errand for a caller');
-            } else {
+            // Registers an errand of e-id-help for a caller by phone (assisted), by keyboard.
+            const registerForCaller = async (check) => {
               resp = await g.goto(`/e/${helpDef.service_code}`);
               await g.page.locator('#assisted-first').focus();
               await g.page.keyboard.press('Space');
@@ -1631,7 +1727,13 @@ async function messagesPart(browser, server, defs, files) {
               resp = await g.press(g.page.locator(`form[action="/e/${helpDef.service_code}/start"] button[type="submit"]`));
               const helpPlan = planAnswers(helpDef, files, {}, { conditions: false });
               resp = await stepThrough(g, helpDef, helpPlan, resp, { check: false, english: false });
-              helped = await reviewAndSubmit(g, helpDef, helpPlan, resp, { check: true });
+              return reviewAndSubmit(g, helpDef, helpPlan, resp, { check });
+            };
+            let helped = null;
+            if (!helpDef) {
+              g.expect(false, 'assisted-def', 'the demo has no e-service e-id-help to register an errand for a caller');
+            } else {
+              helped = await registerForCaller(true);
               log(`    the agent registered ${helped.registryNumber} for the caller`);
               const logIt = g.page.locator('main a[href^="/staff/contacts?errand="]');
               g.expect((await logIt.count()) === 1, 'assisted-log-link', 'the receipt of an assisted errand has no link to log the call');
@@ -1691,13 +1793,20 @@ async function messagesPart(browser, server, defs, files) {
               await g.check('errand after a canned reply');
             }
 
-            // Handing another errand over to Stadsbyggnadskontoret, whose case
-            // officer resolves it with a decision, all by keyboard.
-            await g.goto('/staff/errands?unit=TK&active=true&sort=oldest');
-            const other = g.page.locator('main table a[href^="/staff/errands/"]').filter({ hasNotText: reg }).first();
-            if (!(await other.count())) throw new Error('the demo has no other active errand at TK to hand over');
-            const otherReg = (await other.innerText()).trim();
-            await g.press(other);
+            // Another caller's question turns out to be about a building
+            // permit: the agent registers it, hands it over to
+            // Stadsbyggnadskontoret, whose case officer resolves it with a
+            // decision, and the caller follows it by its link; all by keyboard.
+            if (!helpDef) throw new Error('the demo has no e-service e-id-help to register an errand for a caller');
+            const fourth = await registerForCaller(false);
+            const otherReg = fourth.registryNumber;
+            await g.goto('/staff/errands');
+            await g.page.locator('#f-q').focus();
+            await g.page.keyboard.type(otherReg);
+            await g.press(g.page.locator('#f-q'));
+            const other = g.page.locator('main table a').filter({ hasText: otherReg });
+            if (!(await other.count())) throw new Error(`the agent's search did not find ${otherReg}`);
+            await g.press(other.first());
             const otherUrl = g.page.url().split(/[?#]/)[0];
             const toUnit = g.page.locator('#handover-unit');
             await toUnit.focus();
@@ -1729,6 +1838,15 @@ async function messagesPart(browser, server, defs, files) {
                 b.expect((await b.page.locator('.details').first().innerText()).includes('Avgjord'), 'sbk-status',
                   `${otherReg} is not "Avgjord" after Stadsbyggnadskontoret's decision`);
                 await b.check('handed-over errand after the decision');
+                // The caller's tracking link shows the outcome in citizen words.
+                resp = await a.goto(fourth.url);
+                const fourthTracked = await a.page.locator('main').innerText();
+                a.expect(resp && resp.status() === 200 && fourthTracked.includes('Löst'), 'handover-track-status',
+                  `the tracking page of ${otherReg} does not say the service's own word "Löst" after the decision (HTTP ${resp && resp.status()})`);
+                a.expect(fourthTracked.includes('Ärendet hör till bygglovet'), 'handover-track-decision',
+                  `the tracking page of ${otherReg} does not show the decision`);
+                a.expect(!/\bAvgjord\b/.test(fourthTracked), 'handover-track-words', 'the tracking page shows the staff word "Avgjord"');
+                await a.check('tracking link of an errand handed over and decided');
               }
             } finally {
               await sbkCtx.close();
@@ -2417,6 +2535,10 @@ async function main() {
     if (want('editor')) {
       log('\n-- the knowledge base: an article and a synonym by keyboard, as the unit admin');
       await editorPart(browser, server);
+    }
+    if (want('mail-intake')) {
+      log('\n-- e-mail intake: a mail through porten mail-intake, answered by the agent, the reply threaded back');
+      await mailIntakePart(browser, server, sink);
     }
     if (['eservices', 'eservice-errors', 'receipt-mail', 'messages'].some(want)) {
       const defs = loadEservices();

@@ -263,19 +263,21 @@ impl App {
             bound_to = user.filter(|u| u.role != Role::Agent).and_then(|u| u.unit);
         }
         let typed_number = command.has_personal_number();
-        let to_citizen =
-            matches!(command, Command::AddMessage { direction: porten_domain::errand::Direction::Out, .. });
+        let to_citizen = match &command {
+            Command::AddMessage { direction: porten_domain::errand::Direction::Out, body } => Some(body.clone()),
+            _ => None,
+        };
         let allowed = actor.clone();
         let authorize =
             Arc::new(move |e: &Errand| may_write(&allowed, e) && bound_to.as_ref().is_none_or(|unit| unit == &e.unit));
         // A message to the citizen is announced by mail, queued in the same
         // savepoint as the message: both commit, or neither.
-        let notice = match to_citizen && self.mail_citizens {
-            true => match self.store.get_errand(id).await? {
-                Some(errand) => self.message_notice(&errand).await?,
+        let notice = match to_citizen.filter(|_| self.mail_citizens) {
+            Some(body) => match self.store.get_errand(id).await? {
+                Some(errand) => self.message_notice(&errand, &body).await?,
                 None => None,
             },
-            false => None,
+            None => None,
         };
         let write = self.store.apply_command(id, expected_version, actor, command, self.now(), authorize);
         let errand = match notice {

@@ -616,7 +616,7 @@ impl App {
                 ),
             )
         };
-        NewMail { recipient: to, subject, body }
+        NewMail { recipient: to, subject, body, thread: porten_store::MailThread::generated() }
     }
 
     /// An address on this installation for mail: the public URL, when set.
@@ -743,10 +743,13 @@ impl App {
         }
     }
 
-    /// The mail telling a citizen that the city wrote to them, with the
-    /// link where they read it (the message itself stays out of the mail);
-    /// `None` when the errand has no e-mail address.
-    pub(crate) async fn message_notice(&self, errand: &Errand) -> Result<Option<NewMail>> {
+    /// The mail telling a citizen that the city wrote to them; `None` when
+    /// the errand has no e-mail address. On an errand the citizen started
+    /// by e-mail (they chose the channel) that is not confidential, the mail
+    /// is the message itself, answering their last mail so that their reply
+    /// threads back. Everywhere else it is a notice with the link where they
+    /// read the message, which stays out of the mail.
+    pub(crate) async fn message_notice(&self, errand: &Errand, body: &str) -> Result<Option<NewMail>> {
         let email = errand
             .parties
             .iter()
@@ -757,21 +760,39 @@ impl App {
             })
             .or_else(|| errand.form.get("email").cloned());
         let Some(to) = email else { return Ok(None) };
-        let link = match self.store.submission(errand.id).await? {
+        let submission = self.store.submission(errand.id).await?;
+        let by_mail = submission.as_ref().is_some_and(|s| s.version == 0)
+            && errand.channel == porten_domain::Channel::Email
+            && !errand.confidential;
+        let link = match &submission {
             Some(s) => self.link(&format!("/track/{}", s.tracking_token)),
             None => self.link("/mina-arenden"),
         };
+        let reg = &errand.registry_number;
+        if by_mail {
+            return Ok(Some(NewMail {
+                recipient: to,
+                subject: format!("Re: [{reg}] {}", errand.title),
+                body: format!(
+                    "{body}\n\n-- \nSvara på det här brevet, eller följ ärende {reg} här:\n{link}\n\n\
+                     Reply to this mail, or follow errand {reg} here:\n{link}\n"
+                ),
+                thread: porten_store::MailThread {
+                    errand_id: Some(errand.id),
+                    message_id: Some(self.new_message_id()),
+                    in_reply_to: self.store.last_inbound_message(errand.id).await?,
+                    auto_submitted: None,
+                },
+            }));
+        }
         Ok(Some(NewMail {
             recipient: to,
-            subject: format!(
-                "Nytt meddelande i ditt ärende {} / New message about your errand",
-                errand.registry_number
-            ),
+            subject: format!("Nytt meddelande i ditt ärende {reg} / New message about your errand"),
             body: format!(
                 "Du har fått ett meddelande från oss i ärende {reg}. Läs det och svara här:\n{link}\n\n\
-                 You have a message from us about errand {reg}. Read it and reply here:\n{link}\n",
-                reg = errand.registry_number
+                 You have a message from us about errand {reg}. Read it and reply here:\n{link}\n"
             ),
+            thread: porten_store::MailThread::generated(),
         }))
     }
 

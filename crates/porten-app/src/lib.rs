@@ -22,6 +22,7 @@ pub mod errand_search;
 mod errands;
 pub mod eservices;
 pub mod feed;
+pub mod intake;
 pub mod jobs;
 pub mod knowledge;
 pub mod mail;

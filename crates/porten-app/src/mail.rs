@@ -6,7 +6,7 @@
 //! sends it again.
 
 use lettre::message::Mailbox;
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use porten_store::Mail;
 
@@ -44,15 +44,30 @@ impl SmtpSettings {
     }
 }
 
+/// What Porten writes in its loop header ([`porten_domain::mail::LOOP_HEADER`]).
+const LOOP_VALUE: &str = "porten";
+
 fn message(from: &Mailbox, mail: &Mail) -> Result<Message, String> {
     let to: Mailbox = mail.recipient.parse().map_err(|e| format!("the recipient is not an address: {e}"))?;
-    Message::builder()
+    let raw =
+        |name: &'static str, value: &str| HeaderValue::new(HeaderName::new_from_ascii_str(name), value.to_owned());
+    let t = &mail.thread;
+    let mut builder = Message::builder()
         .from(from.clone())
         .to(to)
         .subject(mail.subject.clone())
-        .header(ContentType::TEXT_PLAIN)
-        .body(mail.body.clone())
-        .map_err(|e| e.to_string())
+        .message_id(t.message_id.as_ref().map(|id| format!("<{id}>")))
+        // Porten's own mail is dropped when it comes back, and asks other
+        // systems not to answer it automatically (two systems must never loop).
+        .raw_header(raw(porten_domain::mail::LOOP_HEADER, LOOP_VALUE))
+        .raw_header(raw("X-Auto-Response-Suppress", "All"));
+    if let Some(answers) = &t.in_reply_to {
+        builder = builder.in_reply_to(format!("<{answers}>")).references(format!("<{answers}>"));
+    }
+    if let Some(auto) = &t.auto_submitted {
+        builder = builder.raw_header(raw("Auto-Submitted", auto));
+    }
+    builder.header(ContentType::TEXT_PLAIN).body(mail.body.clone()).map_err(|e| e.to_string())
 }
 
 /// The `mail.send` job: sends the outbox mail named in its payload.

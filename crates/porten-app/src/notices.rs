@@ -98,6 +98,7 @@ impl App {
                  Du kan stänga av dem under Notiser: {base}/staff/notices\n",
                 errand.public_id
             ),
+            thread: porten_store::MailThread::generated(),
         }
     }
 }

@@ -21,6 +21,7 @@ pub mod eservice;
 pub mod ids;
 pub mod knowledge;
 pub mod lifecycle;
+pub mod mail;
 pub mod notice;
 pub mod personnummer;
 pub mod planning;

@@ -41,6 +41,7 @@ mod errands;
 mod eservices;
 mod feed;
 mod identity;
+mod intake;
 mod jobs;
 mod knowledge;
 pub mod load;
@@ -72,10 +73,14 @@ pub use errands::{
 pub use eservices::{Draft, EserviceStore, FileRef, Receipt, Submission, SubmissionRecord, SubmittedDraft};
 pub use feed::{ConsumerPosition, ErrandChange, FeedPosition, FeedStore};
 pub use identity::{ApiKey, IdentityStore, NewUser, User};
+pub use intake::{InboundRecord, IntakeStore, IntakeWrite, REGISTRY_NUMBER, TRACKING_TOKEN, Taken};
 pub use jobs::{Job, JobEnd, JobState, JobStore, NewJob};
 pub use knowledge::{ArticleVersionInfo, CHANGE_ARTICLE, CHANGE_SERVICE, CHANGE_SYNONYMS, Change, KnowledgeStore};
 pub use load::{LoadStore, LoadedErrand};
-pub use mail::{MAIL_ATTEMPTS, MAIL_JOB, Mail, MailStore, MailTag, NewMail, ReceiptLimits, ReceiptMail, recipient_key};
+pub use mail::{
+    AUTO_GENERATED, AUTO_REPLIED, MAIL_ATTEMPTS, MAIL_JOB, Mail, MailStore, MailTag, MailThread, NewMail,
+    ReceiptLimits, ReceiptMail, recipient_key,
+};
 pub use notices::{NewNotice, Notice, NoticeStore, UNSEEN_CAP};
 pub use planning::PlanningStore;
 pub use porten_domain::planning::{AcdInterval, ContactCount, ServiceMix};
@@ -148,6 +153,7 @@ pub trait Store:
     + KnowledgeStore
     + StatsStore
     + FeedStore
+    + IntakeStore
     + AssignmentStore
     + LoadStore
     + NoticeStore

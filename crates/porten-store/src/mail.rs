@@ -10,17 +10,45 @@ use crate::Result;
 
 /// The job kind that delivers one outbox mail; its payload is `{"mail": id}`.
 pub const MAIL_JOB: &str = "mail.send";
-/// How often delivery is tried before the mail's job is parked as dead
-/// (with the job runner's backoff, about a day).
-pub const MAIL_ATTEMPTS: u32 = 20;
+/// How often delivery is tried: with the job runner's backoff, at the
+/// one-hour ceiling after ten tries, for as long as it takes (a century).
+/// The mail waits in the outbox until it is delivered or an administrator
+/// gives it up; it never dies quietly.
+pub const MAIL_ATTEMPTS: u32 = 1_000_000;
 
 /// A mail to send.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NewMail {
     pub recipient: String,
     pub subject: String,
     pub body: String,
+    pub thread: MailThread,
 }
+
+/// Where a mail stands in an errand's thread of mail: its own `Message-ID`
+/// (recorded with the errand, so that a reply to it finds the errand), the
+/// mail it answers (`In-Reply-To` and `References`), and whether a machine
+/// sent it (`Auto-Submitted`: `auto-replied` or `auto-generated`; RFC 3834).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MailThread {
+    pub errand_id: Option<i64>,
+    pub message_id: Option<String>,
+    pub in_reply_to: Option<String>,
+    pub auto_submitted: Option<String>,
+}
+
+impl MailThread {
+    /// A notice or receipt Porten sends by itself (`auto-generated`).
+    pub fn generated() -> Self {
+        Self { auto_submitted: Some(AUTO_GENERATED.into()), ..Self::default() }
+    }
+}
+
+/// `Auto-Submitted` of Porten's notices and receipts.
+pub const AUTO_GENERATED: &str = "auto-generated";
+/// `Auto-Submitted` of the answer to a mail that opened an errand; counted
+/// against the cap of such answers per recipient and day.
+pub const AUTO_REPLIED: &str = "auto-replied";
 
 /// The limits on receipt mail (issue 17): per recipient address and, for
 /// visitors not signed in, for the whole installation, each per hour.
@@ -86,6 +114,7 @@ pub struct Mail {
     pub body: String,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+    pub thread: MailThread,
 }
 
 #[async_trait]
@@ -106,7 +135,7 @@ macro_rules! impl_mail {
             use chrono::{DateTime, Utc};
             use sqlx::Row;
 
-            use $crate::mail::{MAIL_ATTEMPTS, MAIL_JOB, Mail, MailTag, NewMail, ReceiptLimits, recipient_key};
+            use $crate::mail::{MAIL_ATTEMPTS, MAIL_JOB, Mail, MailTag, MailThread, NewMail, ReceiptLimits, recipient_key};
             use $crate::{NewJob, Result, from_micros, micros};
 
             /// Queues a mail and its job on the writer's connection.
@@ -116,9 +145,11 @@ macro_rules! impl_mail {
                 now: DateTime<Utc>,
                 tag: MailTag,
             ) -> Result<i64> {
+                let t = &mail.thread;
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO mail_outbox (recipient, subject, body, created_at, recipient_key, anonymous, \
-                     receipt_of) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                     receipt_of, message_id, in_reply_to, auto_submitted) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
                 )
                 .bind(&mail.recipient)
                 .bind(&mail.subject)
@@ -127,8 +158,22 @@ macro_rules! impl_mail {
                 .bind(recipient_key(&mail.recipient))
                 .bind(tag.anonymous)
                 .bind(tag.receipt_of)
+                .bind(&t.message_id)
+                .bind(&t.in_reply_to)
+                .bind(&t.auto_submitted)
                 .fetch_one(&mut *c)
                 .await?;
+                if let (Some(errand_id), Some(message_id)) = (t.errand_id, &t.message_id) {
+                    sqlx::query(
+                        "INSERT INTO mail_messages (errand_id, message_id, inbound, created_at) VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(errand_id)
+                    .bind(message_id)
+                    .bind(false)
+                    .bind(micros(now))
+                    .execute(&mut *c)
+                    .await?;
+                }
                 let job = NewJob {
                     kind: MAIL_JOB.into(),
                     payload: format!(r#"{{"mail":{id}}}"#),
@@ -189,7 +234,8 @@ macro_rules! impl_mail {
 
                 async fn mail(&self, id: i64) -> Result<Option<Mail>> {
                     let row = sqlx::query(
-                        "SELECT id, recipient, subject, body, created_at, sent_at FROM mail_outbox WHERE id = $1",
+                        "SELECT id, recipient, subject, body, created_at, sent_at, message_id, in_reply_to, \
+                         auto_submitted FROM mail_outbox WHERE id = $1",
                     )
                     .bind(id)
                     .fetch_optional(self.reader())
@@ -202,6 +248,12 @@ macro_rules! impl_mail {
                         body: r.try_get("body")?,
                         created_at: from_micros(r.try_get("created_at")?)?,
                         sent_at: r.try_get::<Option<i64>, _>("sent_at")?.map(from_micros).transpose()?,
+                        thread: MailThread {
+                            errand_id: None,
+                            message_id: r.try_get("message_id")?,
+                            in_reply_to: r.try_get("in_reply_to")?,
+                            auto_submitted: r.try_get("auto_submitted")?,
+                        },
                     }))
                 }
 

@@ -74,6 +74,16 @@ pub struct Config {
     /// The sender of Porten's mail, e.g. `Lindhamns stad <noreply@lindhamn.se>`
     /// (`PORTEN_MAIL_FROM` wins).
     pub mail_from: Option<String>,
+    /// E-mail intake: address → service code (`PORTEN_MAIL_ROUTES`,
+    /// `address=service,…`, wins); mail to other addresses goes to
+    /// `mail_default_service`.
+    #[serde(default)]
+    pub mail_routes: std::collections::BTreeMap<String, String>,
+    pub mail_default_service: Option<String>,
+    /// The receiving server whose `Authentication-Results` are trusted.
+    pub mail_trusted_authserv_id: Option<String>,
+    /// Auto-replies to one address per day at most.
+    pub mail_auto_replies_per_day: Option<u32>,
     /// The site settings: city name, contact details and topics
     /// (`PORTEN_SITE_FILE` wins).
     pub site_file: Option<std::path::PathBuf>,
@@ -115,6 +125,41 @@ impl Config {
         let Some(url) = url.filter(|u| !u.is_empty()) else { return Ok(None) };
         let from = from.unwrap_or_else(|| "Porten <noreply@localhost>".into());
         porten_app::mail::SmtpSettings::new(&url, &from).map(Some).map_err(anyhow::Error::msg)
+    }
+
+    /// How e-mail is taken in; `demo_routes` apply when no routes are configured.
+    pub fn intake(&self, demo_routes: &[(&str, &str)]) -> Result<porten_app::intake::IntakeSettings> {
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let mut routes: Vec<(String, String)> = match env("PORTEN_MAIL_ROUTES") {
+            Some(list) => list
+                .split(',')
+                .filter(|r| !r.trim().is_empty())
+                .map(|r| {
+                    let (address, service) = r
+                        .split_once('=')
+                        .with_context(|| format!("PORTEN_MAIL_ROUTES: expected address=service, got {r:?}"))?;
+                    Ok((address.trim().to_ascii_lowercase(), service.trim().to_owned()))
+                })
+                .collect::<Result<_>>()?,
+            None => self.mail_routes.iter().map(|(a, s)| (a.trim().to_ascii_lowercase(), s.clone())).collect(),
+        };
+        if routes.is_empty() {
+            routes = demo_routes.iter().map(|(a, s)| ((*a).to_owned(), (*s).to_owned())).collect();
+        }
+        let mut settings = porten_app::intake::IntakeSettings { routes, ..Default::default() };
+        if let Some(service) = env("PORTEN_MAIL_DEFAULT_SERVICE").or_else(|| self.mail_default_service.clone()) {
+            settings.default_service = service;
+        }
+        settings.trusted_authserv_id =
+            env("PORTEN_MAIL_TRUSTED_AUTHSERV_ID").or_else(|| self.mail_trusted_authserv_id.clone());
+        if let Some(n) = self.mail_auto_replies_per_day {
+            settings.auto_replies_per_day = n;
+        }
+        if let Some(from) = env("PORTEN_MAIL_FROM").or_else(|| self.mail_from.clone()) {
+            let address = from.rsplit_once('<').map_or(from.as_str(), |(_, a)| a.trim_end_matches('>'));
+            settings.own_addresses.push(address.trim().to_ascii_lowercase());
+        }
+        Ok(settings)
     }
 
     /// The e-ID settings; `None` when no provider is configured. `public_url`

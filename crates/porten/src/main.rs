@@ -4,6 +4,7 @@ mod config;
 mod demo;
 mod import;
 mod load;
+mod mail_intake;
 mod rng;
 mod staffing;
 
@@ -64,6 +65,10 @@ enum Command {
     /// for scale benchmarks: three years of them, most closed, a few per cent active. Run it while no
     /// server writes to the database; see BENCHMARKS.md.
     LoadErrands(LoadErrandsArgs),
+    /// Take one e-mail message from stdin (an MTA pipe) into the registry: print the registry number
+    /// of the errand it opened or joined. Exits 75 (try again) when the database is unreachable, 65
+    /// when the message is refused.
+    MailIntake(mail_intake::MailIntakeArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -100,7 +105,7 @@ enum JobsAction {
 }
 
 #[derive(clap::Args, Debug)]
-struct DbArgs {
+pub(crate) struct DbArgs {
     /// Database URL: sqlite://path/to/file.db or postgres://user@host/db.
     /// Default: sqlite://porten-data/porten.db
     #[arg(long, global = true, env = "PORTEN_DATABASE_URL", value_name = "URL")]
@@ -229,12 +234,16 @@ fn run_cli() -> Result<()> {
         return staffing::run(args);
     }
     init_tracing(&cli.log_format);
+    if let Command::MailIntake(args) = cli.command {
+        // Its own exit statuses, as an MTA reads them.
+        std::process::exit(i32::from(mail_intake::main(args, cli.config.as_deref())));
+    }
     let file = Config::load(cli.config.as_deref())?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(run(cli.command, file))
 }
 
-async fn open_app(db: &DbArgs, file: &Config) -> Result<App> {
+pub(crate) async fn open_app(db: &DbArgs, file: &Config) -> Result<App> {
     let url = file.database_url(db.database_url.as_deref());
     let store = porten_store::open(&url).await.with_context(|| format!("opening database {}", redact_url(&url)))?;
     store.migrate().await.context("migrating the database")?;
@@ -328,7 +337,7 @@ async fn run(command: Command, file: Config) -> Result<()> {
             }
             Ok(())
         }
-        Command::Staffing(_) => bail!("handled before the runtime starts"),
+        Command::Staffing(_) | Command::MailIntake(_) => bail!("handled before the runtime starts"),
     }
 }
 

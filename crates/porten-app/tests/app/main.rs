@@ -8,6 +8,7 @@ mod eservices;
 mod feed;
 mod jobs;
 mod knowledge;
+mod mail_intake;
 mod notices;
 mod sla;
 mod support;

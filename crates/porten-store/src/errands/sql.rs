@@ -145,7 +145,7 @@ macro_rules! impl_errands {
             /// Applies one command to a row locked here, checking access and
             /// the expected version on the locked row, and writes the next
             /// state with its events and its change in the caller's transaction.
-            async fn apply_locked(
+            pub(crate) async fn apply_locked(
                 c: &mut <$db as sqlx::Database>::Connection,
                 id: PublicId,
                 expected_version: Option<i64>,

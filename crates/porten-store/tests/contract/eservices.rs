@@ -82,7 +82,12 @@ async fn a_submitted_draft_registers_one_errand_with_its_files_and_receipt_mail(
     s.put_attachment(&file, b"\x89PNG\r\n\x1a\nbild".to_vec(), now).await.unwrap();
     s.put_attachment(&file, b"\x89PNG\r\n\x1a\nbild".to_vec(), now).await.unwrap();
     s.save_draft(&draft("d-1", now, vec![file.clone()])).await.unwrap();
-    let mail = NewMail { recipient: "anna@example.se".into(), subject: "Kvitto".into(), body: "Tack".into() };
+    let mail = NewMail {
+        recipient: "anna@example.se".into(),
+        subject: "Kvitto".into(),
+        body: "Tack".into(),
+        ..Default::default()
+    };
     let first = s.submit_draft(submission("d-1", now, vec![file.clone()], Some(mail.clone()))).await.unwrap();
     assert!(!first.repeated);
     assert_eq!(first.errand.registry_number.to_string(), "TK 2026/00001");
@@ -193,8 +198,12 @@ async fn a_mail_carried_by_a_write_commits_with_it_or_not_at_all() {
     seed(s).await;
     let now = t(2026, 5, 4, 9);
     let errand = register(s, "pothole", "TK", now).await;
-    let mail =
-        NewMail { recipient: "anna@example.se".into(), subject: "Nytt meddelande".into(), body: "Läs det".into() };
+    let mail = NewMail {
+        recipient: "anna@example.se".into(),
+        subject: "Nytt meddelande".into(),
+        body: "Läs det".into(),
+        ..Default::default()
+    };
     let message = || Command::AddMessage { direction: Direction::Out, body: "Vilken sida av gatan?".into() };
     let mail_jobs = || async { s.list_jobs(10).await.unwrap().into_iter().filter(|j| j.kind == MAIL_JOB).count() };
     let refused = porten_store::with_mail(
@@ -225,7 +234,8 @@ async fn receipts_are_held_back_over_the_limits_per_recipient_and_for_anonymous_
     let limits = ReceiptLimits { per_recipient_per_hour: 3, anonymous_per_hour: 5 };
     let submit = |n: u32, to: &str, owner: Option<i64>, at: DateTime<Utc>| {
         let id = format!("d-{n}");
-        let mail = NewMail { recipient: to.into(), subject: "Kvitto".into(), body: "Tack".into() };
+        let mail =
+            NewMail { recipient: to.into(), subject: "Kvitto".into(), body: "Tack".into(), ..Default::default() };
         let mut sub = submission(&id, at, vec![], Some(mail));
         sub.owner = owner;
         sub.receipt_limits = limits;

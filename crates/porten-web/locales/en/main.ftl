@@ -575,6 +575,7 @@ errand-answers = Answers from the e-service
 errand-attachments = Attached files
 errand-eservice-version = Submitted through the e-service, version { $version }.
 errand-eservice-assisted = Filled in for the citizen by { $name }.
+errand-by-mail = Came in by e-mail; the sender has a tracking link, and replies by mail come back here.
 errand-send-message = Write to the citizen
 errand-reply-template = Reply template from the knowledge base
 errand-reply-template-hint = Public articles on the service. The template goes into the message, where you can edit it before sending.

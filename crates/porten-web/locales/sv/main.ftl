@@ -575,6 +575,7 @@ errand-answers = Uppgifter från e-tjänsten
 errand-attachments = Bifogade filer
 errand-eservice-version = Inskickat via e-tjänsten, version { $version }.
 errand-eservice-assisted = Ifyllt åt invånaren av { $name }.
+errand-by-mail = Inkom med e-post; avsändaren har fått en länk för att följa ärendet, och svar med e-post kommer tillbaka hit.
 errand-send-message = Skriv till invånaren
 errand-reply-template = Svarsmall från kunskapsbanken
 errand-reply-template-hint = Offentliga artiklar om tjänsten. Mallen hamnar i meddelandet, där du kan ändra den innan du skickar.

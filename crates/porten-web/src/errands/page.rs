@@ -268,7 +268,11 @@ pub(super) async fn render_errand(
                 Some(id) => state.app.user_name(id).await.ok().flatten(),
                 None => None,
             };
-            let version = t.with1("errand-eservice-version", "version", s.version);
+            // Version 0 has no form: the errand came in by e-mail.
+            let version = match s.version {
+                0 => t.get("errand-by-mail"),
+                v => t.with1("errand-eservice-version", "version", v),
+            };
             match assisted {
                 Some(name) => format!("{version} {}", t.with1("errand-eservice-assisted", "name", name)),
                 None => version,

@@ -8,6 +8,7 @@
 
 mod attack;
 mod jobs;
+mod mail;
 mod serve;
 #[allow(clippy::excessive_precision)]
 mod staffing;
