@@ -792,7 +792,7 @@ impl App {
                 "Du har fått ett meddelande från oss i ärende {reg}. Läs det och svara här:\n{link}\n\n\
                  You have a message from us about errand {reg}. Read it and reply here:\n{link}\n"
             ),
-            thread: porten_store::MailThread::generated(),
+            thread: porten_store::MailThread { errand_id: Some(errand.id), ..porten_store::MailThread::generated() },
         }))
     }
 

@@ -79,7 +79,7 @@ pub use knowledge::{ArticleVersionInfo, CHANGE_ARTICLE, CHANGE_SERVICE, CHANGE_S
 pub use load::{LoadStore, LoadedErrand};
 pub use mail::{
     AUTO_GENERATED, AUTO_REPLIED, MAIL_ATTEMPTS, MAIL_JOB, Mail, MailStore, MailTag, MailThread, NewMail,
-    ReceiptLimits, ReceiptMail, recipient_key,
+    ReceiptLimits, ReceiptMail, WaitingMail, recipient_key,
 };
 pub use notices::{NewNotice, Notice, NoticeStore, UNSEEN_CAP};
 pub use planning::PlanningStore;

@@ -114,7 +114,28 @@ pub struct Mail {
     pub body: String,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+    /// When an administrator gave it up: it is never sent.
+    pub given_up_at: Option<DateTime<Utc>>,
+    /// The relay refused it for good (a 5xx answer), and said this.
+    pub refused: Option<String>,
     pub thread: MailThread,
+}
+
+impl Mail {
+    /// Whether it still waits to go out.
+    pub fn waiting(&self) -> bool {
+        self.sent_at.is_none() && self.given_up_at.is_none() && self.refused.is_none()
+    }
+}
+
+/// A mail waiting in the outbox, with how its delivery has gone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WaitingMail {
+    pub mail: Mail,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    /// When delivery is tried next.
+    pub next_try: Option<DateTime<Utc>>,
 }
 
 #[async_trait]
@@ -124,7 +145,24 @@ pub trait MailStore: Send + Sync {
     async fn mail(&self, id: i64) -> Result<Option<Mail>>;
     /// Marks a mail as handed to the SMTP server.
     async fn mark_mail_sent(&self, id: i64, now: DateTime<Utc>) -> Result<()>;
+    /// The mail waiting to go out, oldest first, at most `limit`.
+    async fn waiting_mail(&self, limit: u32) -> Result<Vec<WaitingMail>>;
+    /// How many mails wait, and when the oldest was queued.
+    async fn mail_backlog(&self) -> Result<(u64, Option<DateTime<Utc>>)>;
+    /// Tries a waiting mail again at once; `false` when it does not wait.
+    async fn retry_mail(&self, id: i64, now: DateTime<Utc>) -> Result<bool>;
+    /// Gives a waiting mail up: it is never sent and its job ends; `false`
+    /// when it does not wait.
+    async fn give_up_mail(&self, id: i64, now: DateTime<Utc>) -> Result<bool>;
+    /// Records that the relay refused a mail for good, with its answer.
+    async fn refuse_mail(&self, id: i64, answer: &str, now: DateTime<Utc>) -> Result<()>;
 }
+
+/// The columns of [`Mail`], for the backends' reads.
+pub(crate) const MAIL_COLUMNS: &str = "m.id, m.recipient, m.subject, m.body, m.created_at, m.sent_at, m.message_id, \
+     m.in_reply_to, m.auto_submitted, m.errand_id, m.given_up_at, m.refused";
+/// Mail that still waits to go out (the partial index `mail_outbox_waiting`).
+pub(crate) const WAITING: &str = "m.sent_at IS NULL AND m.given_up_at IS NULL AND m.refused IS NULL";
 
 /// Expands to `impl MailStore` for a backend, and `mail_sql::insert_mail`
 /// for writes that queue a mail with something else.
@@ -135,8 +173,30 @@ macro_rules! impl_mail {
             use chrono::{DateTime, Utc};
             use sqlx::Row;
 
-            use $crate::mail::{MAIL_ATTEMPTS, MAIL_JOB, Mail, MailTag, MailThread, NewMail, ReceiptLimits, recipient_key};
+            use $crate::mail::{MAIL_ATTEMPTS, MAIL_JOB, Mail, MailTag, MailThread, NewMail, ReceiptLimits, WaitingMail, recipient_key};
             use $crate::{NewJob, Result, from_micros, micros};
+
+            fn mail_row(r: &$row) -> Result<Mail> {
+                let at = |name: &str| -> Result<Option<DateTime<Utc>>> {
+                    r.try_get::<Option<i64>, _>(name)?.map(from_micros).transpose()
+                };
+                Ok(Mail {
+                    id: r.try_get("id")?,
+                    recipient: r.try_get("recipient")?,
+                    subject: r.try_get("subject")?,
+                    body: r.try_get("body")?,
+                    created_at: from_micros(r.try_get("created_at")?)?,
+                    sent_at: at("sent_at")?,
+                    given_up_at: at("given_up_at")?,
+                    refused: r.try_get("refused")?,
+                    thread: MailThread {
+                        errand_id: r.try_get("errand_id")?,
+                        message_id: r.try_get("message_id")?,
+                        in_reply_to: r.try_get("in_reply_to")?,
+                        auto_submitted: r.try_get("auto_submitted")?,
+                    },
+                })
+            }
 
             /// Queues a mail and its job on the writer's connection.
             pub(crate) async fn insert_mail(
@@ -181,7 +241,13 @@ macro_rules! impl_mail {
                     run_at: now,
                     max_attempts: MAIL_ATTEMPTS,
                 };
-                job_sql::insert_job(c, &job, now).await?;
+                let job_id = job_sql::insert_job(c, &job, now).await?;
+                sqlx::query("UPDATE mail_outbox SET job_id = $1, errand_id = $2 WHERE id = $3")
+                    .bind(job_id)
+                    .bind(tag.receipt_of.or(t.errand_id))
+                    .bind(id)
+                    .execute(&mut *c)
+                    .await?;
                 Ok(id)
             }
 
@@ -233,28 +299,108 @@ macro_rules! impl_mail {
                 }
 
                 async fn mail(&self, id: i64) -> Result<Option<Mail>> {
-                    let row = sqlx::query(
-                        "SELECT id, recipient, subject, body, created_at, sent_at, message_id, in_reply_to, \
-                         auto_submitted FROM mail_outbox WHERE id = $1",
-                    )
-                    .bind(id)
-                    .fetch_optional(self.reader())
-                    .await?;
-                    let Some(r) = row else { return Ok(None) };
-                    Ok(Some(Mail {
-                        id: r.try_get("id")?,
-                        recipient: r.try_get("recipient")?,
-                        subject: r.try_get("subject")?,
-                        body: r.try_get("body")?,
-                        created_at: from_micros(r.try_get("created_at")?)?,
-                        sent_at: r.try_get::<Option<i64>, _>("sent_at")?.map(from_micros).transpose()?,
-                        thread: MailThread {
-                            errand_id: None,
-                            message_id: r.try_get("message_id")?,
-                            in_reply_to: r.try_get("in_reply_to")?,
-                            auto_submitted: r.try_get("auto_submitted")?,
-                        },
-                    }))
+                    let sql = format!("SELECT {} FROM mail_outbox m WHERE m.id = $1", $crate::mail::MAIL_COLUMNS);
+                    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(self.reader()).await?;
+                    row.as_ref().map(mail_row).transpose()
+                }
+
+                async fn waiting_mail(&self, limit: u32) -> Result<Vec<WaitingMail>> {
+                    let sql = format!(
+                        "SELECT {}, j.attempts, j.last_error, j.run_at FROM mail_outbox m \
+                         LEFT JOIN jobs j ON j.id = m.job_id WHERE {} ORDER BY m.created_at, m.id LIMIT $1",
+                        $crate::mail::MAIL_COLUMNS,
+                        $crate::mail::WAITING
+                    );
+                    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(i64::from(limit)).fetch_all(self.reader()).await?;
+                    rows.iter()
+                        .map(|r| {
+                            Ok(WaitingMail {
+                                mail: mail_row(r)?,
+                                attempts: r.try_get::<Option<i64>, _>("attempts")?.unwrap_or(0).max(0) as u32,
+                                last_error: r.try_get("last_error")?,
+                                next_try: r.try_get::<Option<i64>, _>("run_at")?.map(from_micros).transpose()?,
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn mail_backlog(&self) -> Result<(u64, Option<DateTime<Utc>>)> {
+                    let sql = format!(
+                        "SELECT count(*), min(m.created_at) FROM mail_outbox m WHERE {}",
+                        $crate::mail::WAITING
+                    );
+                    let (n, oldest): (i64, Option<i64>) =
+                        sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_one(self.reader()).await?;
+                    Ok((n.max(0) as u64, oldest.map(from_micros).transpose()?))
+                }
+
+                async fn retry_mail(&self, id: i64, now: DateTime<Utc>) -> Result<bool> {
+                    self.writer()
+                        .write(move |c| {
+                            Box::pin(async move {
+                                let sql = format!(
+                                    "UPDATE jobs SET state = 'queued', run_at = $1, lease_owner = NULL, updated_at = $1 \
+                                     WHERE state IN ('queued', 'dead') AND id = \
+                                     (SELECT m.job_id FROM mail_outbox m WHERE m.id = $2 AND {})",
+                                    $crate::mail::WAITING
+                                );
+                                let done = sqlx::query(sqlx::AssertSqlSafe(sql))
+                                    .bind(micros(now))
+                                    .bind(id)
+                                    .execute(&mut *c)
+                                    .await?;
+                                Ok(done.rows_affected() == 1)
+                            })
+                        })
+                        .await
+                }
+
+                async fn give_up_mail(&self, id: i64, now: DateTime<Utc>) -> Result<bool> {
+                    self.writer()
+                        .write(move |c| {
+                            Box::pin(async move {
+                                let sql = format!(
+                                    "UPDATE mail_outbox SET given_up_at = $1 WHERE id = $2 AND {}",
+                                    $crate::mail::WAITING.replace("m.", "")
+                                );
+                                let done = sqlx::query(sqlx::AssertSqlSafe(sql))
+                                    .bind(micros(now))
+                                    .bind(id)
+                                    .execute(&mut *c)
+                                    .await?;
+                                if done.rows_affected() == 0 {
+                                    return Ok(false);
+                                }
+                                // A run under way finds the mail given up and sends nothing.
+                                sqlx::query(
+                                    "UPDATE jobs SET state = 'done', last_error = $1, updated_at = $2 \
+                                     WHERE state IN ('queued', 'dead') AND id = (SELECT job_id FROM mail_outbox WHERE id = $3)",
+                                )
+                                .bind("given up by an administrator")
+                                .bind(micros(now))
+                                .bind(id)
+                                .execute(&mut *c)
+                                .await?;
+                                Ok(true)
+                            })
+                        })
+                        .await
+                }
+
+                async fn refuse_mail(&self, id: i64, answer: &str, _now: DateTime<Utc>) -> Result<()> {
+                    let answer = answer.chars().take(1000).collect::<String>();
+                    self.writer()
+                        .write(move |c| {
+                            Box::pin(async move {
+                                sqlx::query("UPDATE mail_outbox SET refused = $1 WHERE id = $2")
+                                    .bind(&answer)
+                                    .bind(id)
+                                    .execute(&mut *c)
+                                    .await?;
+                                Ok(())
+                            })
+                        })
+                        .await
                 }
 
                 async fn mark_mail_sent(&self, id: i64, now: DateTime<Utc>) -> Result<()> {

@@ -21,6 +21,7 @@ mod i18n;
 mod knowledge;
 mod notices;
 mod ops;
+mod outbox;
 mod pages;
 mod planning;
 mod portal;
@@ -137,6 +138,7 @@ fn all_routes() -> (routes::Routes, routes::Routes, routes::Routes) {
         .merge(planning::routes())
         .merge(contacts::routes())
         .merge(notices::routes())
+        .merge(outbox::routes())
         .merge(calendar::routes())
         .merge(hours::routes());
     (pages, api::routes(), ops::routes())

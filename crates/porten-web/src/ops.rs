@@ -46,6 +46,7 @@ async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) 
     match &state.metrics {
         Some(handle) => {
             record_feed_lag(&state).await;
+            record_mail_backlog(&state).await;
             handle.render().into_response()
         }
         None => (StatusCode::NOT_FOUND, "metrics are disabled").into_response(),
@@ -67,6 +68,19 @@ async fn record_feed_lag(state: &AppState) {
                 .set(status.oldest_transaction_seconds.unwrap_or(0.0));
         }
         Err(e) => tracing::warn!(error = %e, "reading the errand feed's lag"),
+    }
+}
+
+/// The mail waiting in the outbox, read when the metrics are: how many,
+/// and the age of the oldest (an alert on it finds a relay that is down).
+async fn record_mail_backlog(state: &AppState) {
+    let actor = porten_domain::Actor::System { name: "metrics".into() };
+    match state.app.mail_backlog(&actor).await {
+        Ok((waiting, oldest)) => {
+            metrics::gauge!("porten_mail_waiting").set(waiting as f64);
+            metrics::gauge!("porten_mail_oldest_waiting_seconds").set(oldest);
+        }
+        Err(e) => tracing::warn!(error = %e, "reading the mail outbox's backlog"),
     }
 }
 

@@ -41,6 +41,7 @@ pub struct Nav {
     pub can_plan: bool,
     pub can_edit_calendar: bool,
     pub can_edit_knowledge: bool,
+    pub is_system_admin: bool,
     pub csrf: String,
 }
 
@@ -53,6 +54,7 @@ impl Nav {
             can_plan: user.is_some_and(|u| porten_app::planning::may_plan(u.role)),
             can_edit_calendar: user.is_some_and(|u| porten_app::calendar::may_edit_calendar(u.role)),
             can_edit_knowledge: user.is_some_and(|u| porten_app::knowledge::may_edit_knowledge(u.role)),
+            is_system_admin: user.is_some_and(|u| u.role == Role::SystemAdmin),
             csrf: csrf.0.clone(),
         }
     }

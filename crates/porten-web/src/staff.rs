@@ -48,6 +48,8 @@ rules! {
     ContactLoggers => porten_app::contacts::may_log_contacts;
     /// Who edits the knowledge base.
     KnowledgeEditors => porten_app::knowledge::may_edit_knowledge;
+    /// Who administers the installation (the outbox).
+    SystemAdmins => |role| role == Role::SystemAdmin;
 }
 
 /// A staff page's caller, checked against the rule `R`.

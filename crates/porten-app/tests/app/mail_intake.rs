@@ -340,3 +340,38 @@ async fn an_answer_by_mail_is_the_text_threaded_to_the_citizens_mail_and_survive
     );
     t.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn the_outbox_shows_waiting_mail_an_admin_gives_up_or_retries_and_a_refusal_shows_on_the_errand() {
+    let t = TestApp::new().await;
+    let (errand, _) = opened(&t).await;
+    let message = Command::AddMessage { direction: Direction::Out, body: "Vi ringer dig i morgon.".into() };
+    t.app.act_on_errand(&t.user("agent"), errand.public_id, None, message).await.unwrap();
+    let admin = t.user("system_admin");
+    assert!(matches!(t.app.outbox(&t.user("agent"), 10).await, Err(porten_app::AppError::Forbidden)));
+    let waiting = t.app.outbox(&admin, 10).await.unwrap();
+    assert_eq!(waiting.iter().map(|w| w.mail.id).collect::<Vec<_>>(), [1, 2], "oldest first");
+    t.clock.advance(Duration::hours(2));
+    let (n, age) = t.app.mail_backlog(&admin).await.unwrap();
+    assert_eq!((n, age), (2, 7200.0));
+
+    t.app.give_up_mail(&admin, 2).await.unwrap();
+    assert!(matches!(t.app.give_up_mail(&admin, 2).await, Err(porten_app::AppError::NotFound)), "given up once");
+    assert_eq!(t.app.outbox(&admin, 10).await.unwrap().len(), 1);
+
+    // The recipient's server refuses the auto-reply for good: it stops
+    // waiting, and the errand says so.
+    let port = SmtpSink::free_port();
+    let _refusing = SmtpSink::start_refusing(port).await;
+    let smtp = SmtpSettings::new(&format!("smtp://127.0.0.1:{port}"), "Lindhamns stad <noreply@example.org>").unwrap();
+    let runner = JobRunner::new(t.app.clone(), std::time::Duration::from_secs(60), 30).with_mail(Some(smtp));
+    t.app.retry_mail(&admin, 1).await.unwrap();
+    while runner.run_one().await.unwrap() {}
+    assert!(t.app.outbox(&admin, 10).await.unwrap().is_empty(), "nothing waits");
+    let refused = t.db.store.mail(1).await.unwrap().unwrap();
+    assert!(refused.refused.as_deref().is_some_and(|r| r.contains("550")), "{refused:?}");
+    assert!(t.db.store.mail(2).await.unwrap().unwrap().sent_at.is_none(), "the given-up mail was not sent");
+    let said = notes(&timeline(&t, &errand).await).join("\n");
+    assert!(said.contains("kunde inte levereras") && said.contains("anna.berg@example.se"), "{said}");
+    t.db.cleanup().await;
+}

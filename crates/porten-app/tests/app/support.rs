@@ -26,6 +26,16 @@ impl SmtpSink {
 
     /// A sink listening on `port`.
     pub async fn start_on(port: u16) -> SmtpSink {
+        Self::start_answering(port, b"250 ok\r\n").await
+    }
+
+    /// A server on `port` that refuses every recipient for good (550).
+    pub async fn start_refusing(port: u16) -> SmtpSink {
+        Self::start_answering(port, b"550 5.1.1 <nobody@example.se>: Recipient address rejected\r\n").await
+    }
+
+    /// A server that answers `rcpt` to `RCPT TO`.
+    async fn start_answering(port: u16, rcpt: &'static [u8]) -> SmtpSink {
         use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
         let messages = Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -53,6 +63,7 @@ impl SmtpSink {
                                 kept.lock().unwrap().push(text);
                                 b"250 queued\r\n"
                             }
+                            "RCPT" => rcpt,
                             "QUIT" => {
                                 write.write_all(b"221 bye\r\n").await.ok();
                                 break;

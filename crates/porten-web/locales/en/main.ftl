@@ -850,3 +850,26 @@ hours-error-hours-fri = Write Friday's hours as 08:00–16:30, in order and with
 hours-error-hours-sat = Write Saturday's hours as 08:00–16:30, in order and without overlap.
 hours-error-hours-sun = Write Sunday's hours as 08:00–16:30, in order and without overlap.
 calendar-hours-link = Opening hours per unit
+
+nav-outbox = Outbox
+outbox-title = Outgoing mail
+outbox-empty = No mail is waiting to go out.
+outbox-waiting = { $count ->
+    [one] One mail is waiting to go out.
+   *[other] { $count } mails are waiting to go out.
+}
+outbox-oldest = The oldest has waited { $hours } hours.
+outbox-about = Mail that cannot be handed to the mail server is tried again, at most once an hour, until it is sent or you give it up. Mail the recipient's server refuses shows on its errand.
+outbox-col-recipient = Recipient
+outbox-col-subject = Subject
+outbox-col-queued = Queued
+outbox-col-attempts = Tries
+outbox-col-error = Last answer
+outbox-col-actions = Actions
+outbox-next-try = next { $at }
+outbox-retry = Try now
+outbox-retry-label = Try now: { $subject }
+outbox-give-up = Give up
+outbox-give-up-label = Give up: { $subject }
+outbox-done-retry = The mail is tried again now.
+outbox-done-give-up = The mail will not be sent.

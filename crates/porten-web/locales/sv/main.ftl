@@ -850,3 +850,26 @@ hours-error-hours-fri = Skriv tiderna för fredag som 08:00–16:30, i ordning o
 hours-error-hours-sat = Skriv tiderna för lördag som 08:00–16:30, i ordning och utan överlapp.
 hours-error-hours-sun = Skriv tiderna för söndag som 08:00–16:30, i ordning och utan överlapp.
 calendar-hours-link = Öppettider per enhet
+
+nav-outbox = Utkorg
+outbox-title = Utgående e-post
+outbox-empty = Ingen e-post väntar på att skickas.
+outbox-waiting = { $count ->
+    [one] Ett brev väntar på att skickas.
+   *[other] { $count } brev väntar på att skickas.
+}
+outbox-oldest = Det äldsta har väntat i { $hours } timmar.
+outbox-about = Brev som inte kan lämnas till e-postservern försöks igen, som oftast en gång i timmen, tills de har skickats eller du ger upp dem. Ett brev som mottagarens server vägrar ta emot står på ärendet.
+outbox-col-recipient = Mottagare
+outbox-col-subject = Ämne
+outbox-col-queued = Köat
+outbox-col-attempts = Försök
+outbox-col-error = Senaste svar
+outbox-col-actions = Åtgärder
+outbox-next-try = nästa { $at }
+outbox-retry = Försök nu
+outbox-retry-label = Försök nu: { $subject }
+outbox-give-up = Ge upp
+outbox-give-up-label = Ge upp: { $subject }
+outbox-done-retry = Brevet försöks igen nu.
+outbox-done-give-up = Brevet skickas inte.

@@ -88,6 +88,9 @@ const EXPECTED: &[(&str, &str, [u16; 10])] = &[
     ("GET", "/staff/notices", [303, 403, 200, 200, 200, 200, 200, 303, 303, 303]),
     ("POST", "/staff/notices/seen", [303, 403, 303, 303, 303, 303, 303, 303, 303, 303]),
     ("POST", "/staff/notices/email", [303, 403, 303, 303, 303, 303, 303, 303, 303, 303]),
+    ("GET", "/staff/outbox", [303, 403, 403, 403, 403, 403, 200, 303, 303, 303]),
+    ("POST", "/staff/outbox/{id}/retry", [303, 403, 403, 403, 403, 403, 404, 303, 303, 303]),
+    ("POST", "/staff/outbox/{id}/give-up", [303, 403, 403, 403, 403, 403, 404, 303, 303, 303]),
     ("POST", "/staff/errands/{id}/note", [303, 403, 303, 303, 404, 303, 303, 303, 303, 303]),
     // The agent moves it to in_progress first; the others then ask for the status it has (422).
     ("POST", "/staff/errands/{id}/status", [303, 403, 303, 422, 404, 422, 422, 303, 303, 303]),
