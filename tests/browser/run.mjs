@@ -1520,6 +1520,41 @@ async function mailIntakePart(browser, server, sink) {
       g.expect(history.includes(thanks), 'intake-reply-timeline', 'the citizen\'s reply is not on the errand');
       g.expect(history.split(answer).length === 2, 'intake-reply-quote', 'the quoted answer came back into the history');
       await g.check('errand with the reply by mail');
+
+      // The supervisor sees it counted in the reports and exports the CSV, by keyboard.
+      const admin = server.logins.find((l) => l.role === 'system_admin');
+      const adminCtx = await newContext(browser);
+      try {
+        if (!admin || !(await login(adminCtx, server, { ...admin, role: crawlName }))) throw new Error('the system admin could not sign in');
+        const s = new Driver(server, crawlName, `supervisor (${admin.username})`, { kind: 'staff' });
+        await s.open(adminCtx);
+        await s.goto('/staff/reports');
+        const unit = s.page.locator('#unit');
+        await unit.focus();
+        for (let i = 0; i < 20 && (await unit.inputValue()) !== 'KC'; i++) await s.page.keyboard.press('ArrowDown');
+        const channel = s.page.locator('#channel');
+        await channel.focus();
+        for (let i = 0; i < 10 && (await channel.inputValue()) !== 'email'; i++) await s.page.keyboard.press('ArrowDown');
+        resp = await s.press(s.page.locator('form[action="/staff/reports"] button[type="submit"]'));
+        s.expect(resp && resp.status() === 200, 'reports-status', `the report answered HTTP ${resp && resp.status()}`);
+        const today = new Date().toLocaleDateString('sv-SE', { timeZone: 'Europe/Stockholm' });
+        const row = s.page.locator('table').filter({ hasText: 'Registrerade ärenden per dag' }).locator('tr').filter({ hasText: today });
+        const counted = Number(((await row.first().locator('td').first().innerText()) || '0').replace(/\s/g, ''));
+        s.expect(counted >= 1, 'reports-counted', `today's e-mail errands at the contact center are ${counted}, not at least 1`);
+        await s.check('reports for the contact center by e-mail');
+        await s.page.locator('#style').focus();
+        await s.page.keyboard.press('Space');
+        const [download] = await Promise.all([
+          s.page.waitForEvent('download'),
+          s.page.locator('form[action="/staff/reports/export"] button[type="submit"]').focus().then(() => s.page.keyboard.press('Enter')),
+        ]);
+        const file = await download.path();
+        const csv = fs.readFileSync(file, 'utf8');
+        s.expect(csv.startsWith('\ufeffregistry_number;'), 'export-swedish', `the export does not start with the Swedish header: ${short(csv, 80)}`);
+        s.expect(csv.includes(reg), 'export-row', `the export does not list ${reg}`);
+      } finally {
+        await adminCtx.close();
+      }
     });
   } finally {
     await ctx.close();

@@ -29,6 +29,7 @@ pub mod mail;
 pub mod notices;
 pub mod ops;
 pub mod planning;
+pub mod reports;
 pub mod search;
 pub mod sla;
 #[cfg(feature = "testing")]

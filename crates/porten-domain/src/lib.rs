@@ -26,6 +26,7 @@ pub mod notice;
 pub mod personnummer;
 pub mod planning;
 pub mod registry;
+pub mod report;
 pub mod sla;
 pub mod time;
 pub mod validation;

@@ -50,6 +50,7 @@ mod notices;
 mod ops;
 mod planning;
 mod postgres;
+mod reports;
 mod sqlite;
 mod stats;
 pub mod testing;
@@ -85,6 +86,7 @@ pub use notices::{NewNotice, Notice, NoticeStore, UNSEEN_CAP};
 pub use planning::PlanningStore;
 pub use porten_domain::planning::{AcdInterval, ContactCount, ServiceMix};
 pub use postgres::PostgresStore;
+pub use reports::{BacklogCell, ExportRow, ReportStore, Resolutions, VolumeCell};
 pub use sqlite::SqliteStore;
 pub use stats::{Deflection, LoggedSearch, QueryStat, SelfServiceEvent, StatsStore};
 pub use writer::{with_audit, with_mail};
@@ -154,6 +156,7 @@ pub trait Store:
     + StatsStore
     + FeedStore
     + IntakeStore
+    + ReportStore
     + AssignmentStore
     + LoadStore
     + NoticeStore

@@ -90,6 +90,7 @@ crate::audit::impl_audit!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
 crate::jobs::impl_jobs!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow, postgres);
 crate::mail::impl_mail!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
 crate::intake::impl_intake!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
+crate::reports::impl_reports!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
 crate::notices::impl_notices!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
 crate::eservices::impl_eservices!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
 crate::knowledge::impl_knowledge!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow, postgres);

@@ -27,6 +27,7 @@ mod planning;
 mod portal;
 mod problem;
 mod ratelimit;
+mod reports;
 mod routes;
 mod search;
 mod serve;
@@ -139,6 +140,7 @@ fn all_routes() -> (routes::Routes, routes::Routes, routes::Routes) {
         .merge(contacts::routes())
         .merge(notices::routes())
         .merge(outbox::routes())
+        .merge(reports::routes())
         .merge(calendar::routes())
         .merge(hours::routes());
     (pages, api::routes(), ops::routes())

@@ -42,6 +42,7 @@ pub struct Nav {
     pub can_edit_calendar: bool,
     pub can_edit_knowledge: bool,
     pub is_system_admin: bool,
+    pub can_report: bool,
     pub csrf: String,
 }
 
@@ -55,6 +56,7 @@ impl Nav {
             can_edit_calendar: user.is_some_and(|u| porten_app::calendar::may_edit_calendar(u.role)),
             can_edit_knowledge: user.is_some_and(|u| porten_app::knowledge::may_edit_knowledge(u.role)),
             is_system_admin: user.is_some_and(|u| u.role == Role::SystemAdmin),
+            can_report: user.is_some_and(|u| porten_app::reports::may_report(u.role)),
             csrf: csrf.0.clone(),
         }
     }

@@ -48,6 +48,8 @@ rules! {
     ContactLoggers => porten_app::contacts::may_log_contacts;
     /// Who edits the knowledge base.
     KnowledgeEditors => porten_app::knowledge::may_edit_knowledge;
+    /// Who reads the supervisors' reports.
+    Reporters => porten_app::reports::may_report;
     /// Who administers the installation (the outbox).
     SystemAdmins => |role| role == Role::SystemAdmin;
 }

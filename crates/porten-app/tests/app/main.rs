@@ -10,5 +10,6 @@ mod jobs;
 mod knowledge;
 mod mail_intake;
 mod notices;
+mod reports;
 mod sla;
 mod support;

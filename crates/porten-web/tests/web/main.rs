@@ -14,6 +14,7 @@ mod http;
 mod lifecycle;
 mod planning;
 mod portal;
+mod reports;
 mod serve;
 mod session;
 mod support;

@@ -1,0 +1,69 @@
+//! Supervisors' reports (issue 20): the report page for a unit admin (their
+//! unit only) and a system admin, and the errand export: streamed CSV,
+//! Swedish settings, personal data only with a purpose and never of a
+//! confidential errand, audited.
+
+use axum::http::StatusCode;
+
+use crate::support::{CSRF, TestApp};
+
+#[tokio::test]
+async fn a_unit_admin_sees_their_units_report_and_exports_its_errands() {
+    let t = TestApp::new().await;
+    let pothole = t.errand("pothole", false).await;
+    let secret = t.errand("financial-assistance", true).await;
+    let jar = t.sign_in("unit_admin").await;
+
+    let page = t.get("/staff/reports", &jar).await;
+    assert_eq!(page.status, StatusCode::OK);
+    for heading in [
+        "Ärenden som väntar just nu",
+        "Inkommet per kanal",
+        "Löst vid första kontakten",
+        "Tidsgränser",
+        "Självbetjäning",
+    ] {
+        assert!(page.body.contains(heading), "{heading}");
+    }
+    assert!(page.body.contains("<svg class=\"chart\" role=\"img\""), "an accessible chart");
+    assert!(!page.body.contains("Enhet KC"), "a unit admin chooses only their own unit");
+    assert_eq!(t.get("/staff/reports?unit=KC", &jar).await.status, StatusCode::FORBIDDEN, "not another unit's");
+    let bad = t.get("/staff/reports?from=2026-13-01&channel=fax", &jar).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body.contains("href=\"#from\"") && bad.body.contains("href=\"#channel\""),
+        "the summary links the fields"
+    );
+    assert!(bad.body.contains("value=\"2026-13-01\""), "what was typed is kept");
+
+    let csv = t.post_form("/staff/reports/export", &jar, &format!("csrf={CSRF}&style=sv")).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.header(axum::http::header::CONTENT_DISPOSITION).contains("-sv.csv"));
+    assert!(csv.body.starts_with("\u{feff}registry_number;service;unit;"), "{}", csv.body);
+    assert!(csv.body.contains(&pothole.registry_number.to_string()));
+    assert!(!csv.body.contains(&secret.registry_number.to_string()), "SOF's errand is not TK's unit admin's");
+    assert!(!csv.body.contains("title"), "no personal columns unless chosen");
+
+    let no_purpose = t.post_form("/staff/reports/export", &jar, &format!("csrf={CSRF}&personal=on&purpose=")).await;
+    assert_eq!(no_purpose.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_purpose.body.contains("href=\"#purpose\""));
+    let with =
+        t.post_form("/staff/reports/export", &jar, &format!("csrf={CSRF}&personal=on&purpose=Uppf%C3%B6ljning")).await;
+    assert!(with.body.lines().next().unwrap().ends_with(",title,parties"), "{}", with.body);
+    assert!(with.body.contains(&pothole.title), "the title with a purpose");
+    t.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_system_admins_export_never_holds_a_confidential_errands_personal_data() {
+    let t = TestApp::new().await;
+    let secret = t.errand("financial-assistance", true).await;
+    let jar = t.sign_in("system_admin").await;
+    let csv = t.post_form("/staff/reports/export", &jar, &format!("csrf={CSRF}&personal=on&purpose=Revision")).await;
+    let line =
+        csv.body.lines().find(|l| l.starts_with(&secret.registry_number.to_string())).expect("the errand is listed");
+    assert!(line.ends_with(",,"), "no title, no parties: {line}");
+    assert!(!csv.body.contains(&secret.title));
+    assert_eq!(t.get("/staff/reports", &t.sign_in("agent").await).await.status, StatusCode::FORBIDDEN);
+    t.cleanup().await;
+}
