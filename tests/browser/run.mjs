@@ -1552,6 +1552,12 @@ async function mailIntakePart(browser, server, sink) {
         const csv = fs.readFileSync(file, 'utf8');
         s.expect(csv.startsWith('\ufeffregistry_number;'), 'export-swedish', `the export does not start with the Swedish header: ${short(csv, 80)}`);
         s.expect(csv.includes(reg), 'export-row', `the export does not list ${reg}`);
+        // The report and the outbox in English, with the page checks (axe).
+        for (const page of ['/staff/reports?lang=en', '/staff/outbox?lang=en']) {
+          resp = await s.goto(page);
+          s.expect(resp && resp.status() === 200, 'admin-en', `${page} answered HTTP ${resp && resp.status()}`);
+          await s.check(`${page.split('?')[0]} in English`);
+        }
       } finally {
         await adminCtx.close();
       }

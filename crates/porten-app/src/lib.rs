@@ -11,6 +11,7 @@
 //! a request comes in. App reads the time from an injected [`Clock`].
 
 pub mod assignment;
+pub mod audit_log;
 pub mod auth;
 pub mod calendar;
 pub mod catalogue;

@@ -22,10 +22,35 @@ pub struct AuditEntry {
     pub purpose: Option<String>,
 }
 
+/// Which entries the audit-log viewer shows, newest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// Entries by this user (their id).
+    pub actor_id: Option<i64>,
+    /// Entries about this errand (its row id).
+    pub errand_id: Option<i64>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    /// Entries older than this entry id (the next page).
+    pub before: Option<i64>,
+    pub limit: u32,
+}
+
+/// An entry as the viewer lists it: its id (for paging) and the registry
+/// number of its errand.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditRow {
+    pub id: i64,
+    pub entry: AuditEntry,
+    pub registry_number: Option<String>,
+}
+
 #[async_trait]
 pub trait AuditStore: Send + Sync {
     async fn record_audit(&self, entry: &AuditEntry) -> Result<()>;
     async fn audit_for_errand(&self, errand_id: i64) -> Result<Vec<AuditEntry>>;
+    /// The entries a query selects, newest first.
+    async fn search_audit(&self, query: &AuditQuery) -> Result<Vec<AuditRow>>;
 }
 
 /// Expands to `impl AuditStore` for a backend.
@@ -88,6 +113,47 @@ macro_rules! impl_audit {
                 async fn record_audit(&self, e: &AuditEntry) -> Result<()> {
                     let e = e.clone();
                     self.writer().write(move |c| Box::pin(async move { insert_audit(c, &e).await })).await
+                }
+
+                async fn search_audit(&self, q: &$crate::AuditQuery) -> Result<Vec<$crate::AuditRow>> {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(
+                        "SELECT a.*, e.registry_unit, e.registry_year, e.registry_serial FROM audit_log a \
+                         LEFT JOIN errands e ON e.id = a.errand_id WHERE 1 = 1",
+                    );
+                    if let Some(id) = q.actor_id {
+                        qb.push(" AND a.actor_kind = 'user' AND a.actor_id = ").push_bind(id);
+                    }
+                    if let Some(id) = q.errand_id {
+                        qb.push(" AND a.errand_id = ").push_bind(id);
+                    }
+                    if let Some(from) = q.from {
+                        qb.push(" AND a.at >= ").push_bind(micros(from));
+                    }
+                    if let Some(to) = q.to {
+                        qb.push(" AND a.at < ").push_bind(micros(to));
+                    }
+                    if let Some(before) = q.before {
+                        qb.push(" AND a.id < ").push_bind(before);
+                    }
+                    qb.push(" ORDER BY a.id DESC LIMIT ").push_bind(i64::from(q.limit));
+                    let rows = qb.build().fetch_all(self.reader()).await?;
+                    rows.iter()
+                        .map(|r| {
+                            let unit: Option<String> = r.try_get("registry_unit")?;
+                            let registry_number = match unit {
+                                Some(unit) => Some(
+                                    $crate::codec::registry_number(
+                                        &unit,
+                                        r.try_get("registry_year")?,
+                                        r.try_get("registry_serial")?,
+                                    )?
+                                    .to_string(),
+                                ),
+                                None => None,
+                            };
+                            Ok($crate::AuditRow { id: r.try_get("id")?, entry: audit_row(r)?, registry_number })
+                        })
+                        .collect()
                 }
 
                 async fn audit_for_errand(&self, errand_id: i64) -> Result<Vec<AuditEntry>> {

@@ -63,7 +63,7 @@ use chrono::{DateTime, Utc};
 use porten_domain::errand::CommandError;
 
 pub use assignment::AssignmentStore;
-pub use audit::{AuditEntry, AuditStore};
+pub use audit::{AuditEntry, AuditQuery, AuditRow, AuditStore};
 pub use calendar::CalendarStore;
 pub use catalogue::CatalogueStore;
 pub use contacts::{ContactLogEntry, ContactStore};

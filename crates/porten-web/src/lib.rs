@@ -7,6 +7,7 @@
 //! rules live here beyond "who is calling".
 
 mod api;
+mod audit;
 mod auth;
 mod budget;
 mod calendar;
@@ -141,6 +142,7 @@ fn all_routes() -> (routes::Routes, routes::Routes, routes::Routes) {
         .merge(notices::routes())
         .merge(outbox::routes())
         .merge(reports::routes())
+        .merge(audit::routes())
         .merge(calendar::routes())
         .merge(hours::routes());
     (pages, api::routes(), ops::routes())

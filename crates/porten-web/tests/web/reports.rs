@@ -67,3 +67,28 @@ async fn a_system_admins_export_never_holds_a_confidential_errands_personal_data
     assert_eq!(t.get("/staff/reports", &t.sign_in("agent").await).await.status, StatusCode::FORBIDDEN);
     t.cleanup().await;
 }
+
+#[tokio::test]
+async fn the_audit_log_shows_who_exported_and_who_read_an_errand_to_system_admins_only() {
+    let t = TestApp::new().await;
+    let errand = t.errand("pothole", false).await;
+    let supervisor = t.sign_in("unit_admin").await;
+    t.post_form("/staff/reports/export", &supervisor, &format!("csrf={CSRF}")).await;
+    let officer = t.sign_in("case_officer").await;
+    assert_eq!(t.get(&format!("/staff/errands/{}", errand.public_id), &officer).await.status, StatusCode::OK);
+
+    let admin = t.sign_in("system_admin").await;
+    let all = t.get("/staff/audit", &admin).await;
+    assert_eq!(all.status, StatusCode::OK);
+    assert!(all.body.contains("errands.export") && all.body.contains("1 rows"), "the export with its row count");
+    let number = errand.registry_number.to_string();
+    let by_errand = t.get(&format!("/staff/audit?errand={}", number.replace(' ', "").to_lowercase()), &admin).await;
+    assert!(by_errand.body.contains("errand.read") && !by_errand.body.contains("errands.export"), "only that errand's");
+    let by_person = t.get("/staff/audit?person=case_officer", &admin).await;
+    assert!(by_person.body.contains("errand.read") && !by_person.body.contains("errands.export"));
+    let unknown = t.get("/staff/audit?person=nobody&errand=XX+2026%2F9", &admin).await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unknown.body.contains("href=\"#person\"") && unknown.body.contains("value=\"nobody\""));
+    assert_eq!(t.get("/staff/audit", &supervisor).await.status, StatusCode::FORBIDDEN);
+    t.cleanup().await;
+}
