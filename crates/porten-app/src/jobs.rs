@@ -75,6 +75,8 @@ pub struct JobRunner {
     /// Kinds that run often (feed consumers): logged at debug level, and
     /// queued with the recurring jobs.
     pub(crate) frequent: Vec<String>,
+    /// The one kind this runner claims, if it runs nothing else.
+    only: Option<String>,
 }
 
 /// Backoff before attempt `attempts + 1`: 10 s doubling, at most an hour.
@@ -94,6 +96,7 @@ impl JobRunner {
             poll: StdDuration::from_millis(500),
             handlers: HashMap::new(),
             frequent: Vec::new(),
+            only: None,
         };
         runner
             .handle(FORGET_CONTACT_AGENTS, move |cx| async move {
@@ -151,6 +154,28 @@ impl JobRunner {
         self.handle(porten_store::MAIL_JOB, move |cx| crate::mail::send_job(settings.clone(), cx))
     }
 
+    /// A runner that claims only jobs of `kind`, and runs them with
+    /// `handler` (a process of its own, such as `porten mail-intake --imap`).
+    /// The job is queued once per database (several processes may all ask).
+    pub async fn only<F, Fut>(app: App, lease: StdDuration, kind: &str, handler: F) -> Result<Self>
+    where
+        F: Fn(JobContext) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = std::result::Result<Finished, String>> + Send + 'static,
+    {
+        let job = NewJob {
+            kind: kind.into(),
+            payload: "{}".into(),
+            unique_key: Some(kind.into()),
+            run_at: app.now(),
+            max_attempts: porten_store::MAIL_ATTEMPTS,
+        };
+        app.store.enqueue_job(&job, app.now()).await?;
+        let mut runner = Self::new(app, lease, 0);
+        runner.handlers.clear();
+        runner.only = Some(kind.to_owned());
+        Ok(runner.handle(kind, handler))
+    }
+
     /// Adds (or replaces) the handler for a kind of job.
     pub fn handle<F, Fut>(mut self, kind: &str, handler: F) -> Self
     where
@@ -197,7 +222,11 @@ impl JobRunner {
     /// Claims one due job and runs it; whether there was one.
     pub async fn run_one(&self) -> Result<bool> {
         let now = self.app.now();
-        let Some(job) = self.app.store.claim_job(&self.node, now, now + self.lease).await? else {
+        let claimed = match &self.only {
+            Some(kind) => self.app.store.claim_job_of(&self.node, now, now + self.lease, kind).await?,
+            None => self.app.store.claim_job(&self.node, now, now + self.lease).await?,
+        };
+        let Some(job) = claimed else {
             return Ok(false);
         };
         let (id, kind, attempts, max) = (job.id, job.kind.clone(), job.attempts, job.max_attempts);

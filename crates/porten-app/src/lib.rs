@@ -23,6 +23,7 @@ pub mod errand_search;
 mod errands;
 pub mod eservices;
 pub mod feed;
+pub mod imap;
 pub mod intake;
 pub mod jobs;
 pub mod knowledge;

@@ -106,6 +106,15 @@ pub trait JobStore: Send + Sync {
     /// Claims the oldest due job for `owner` until `lease_until`, counting an
     /// attempt. A running job whose lease has expired is due again.
     async fn claim_job(&self, owner: &str, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<Option<Job>>;
+    /// Like [`Self::claim_job`], for a job of one kind only (a process that
+    /// runs nothing else, such as `porten mail-intake --imap`).
+    async fn claim_job_of(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        kind: &str,
+    ) -> Result<Option<Job>>;
     /// Extends the lease of a job `owner` still holds; false when it lost it.
     async fn renew_job_lease(&self, id: i64, owner: &str, lease_until: DateTime<Utc>) -> Result<bool>;
     /// Ends a job `owner` holds; false when it no longer held it.
@@ -126,6 +135,11 @@ pub(crate) mod sqlite {
          WHERE id = (SELECT id FROM jobs WHERE (state = 'queued' AND run_at <= $3) \
                      OR (state = 'running' AND lease_until < $3) ORDER BY run_at, id LIMIT 1) \
          RETURNING ";
+    pub const CLAIM_OF: &str = "UPDATE jobs SET state = 'running', lease_owner = $1, lease_until = $2, \
+         attempts = attempts + 1, updated_at = $3 \
+         WHERE id = (SELECT id FROM jobs WHERE kind = $4 AND ((state = 'queued' AND run_at <= $3) \
+                     OR (state = 'running' AND lease_until < $3)) ORDER BY run_at, id LIMIT 1) \
+         RETURNING ";
 }
 
 /// The claim on PostgreSQL: rows another node is claiming are skipped, not waited for.
@@ -134,6 +148,12 @@ pub(crate) mod postgres {
          attempts = attempts + 1, updated_at = $3 \
          WHERE id = (SELECT id FROM jobs WHERE (state = 'queued' AND run_at <= $3) \
                      OR (state = 'running' AND lease_until < $3) ORDER BY run_at, id LIMIT 1 \
+                     FOR UPDATE SKIP LOCKED) \
+         RETURNING ";
+    pub const CLAIM_OF: &str = "UPDATE jobs SET state = 'running', lease_owner = $1, lease_until = $2, \
+         attempts = attempts + 1, updated_at = $3 \
+         WHERE id = (SELECT id FROM jobs WHERE kind = $4 AND ((state = 'queued' AND run_at <= $3) \
+                     OR (state = 'running' AND lease_until < $3)) ORDER BY run_at, id LIMIT 1 \
                      FOR UPDATE SKIP LOCKED) \
          RETURNING ";
 }
@@ -150,7 +170,7 @@ macro_rules! impl_jobs {
 
             use $crate::codec::*;
             use $crate::jobs::JOB_COLUMNS;
-            use $crate::jobs::$dialect::CLAIM;
+            use $crate::jobs::$dialect::{CLAIM, CLAIM_OF};
             use $crate::{Job, JobEnd, JobState, NewJob, Result, from_micros, micros};
 
             fn job_row(r: &$row) -> Result<Job> {
@@ -215,6 +235,31 @@ macro_rules! impl_jobs {
                                     queued += usize::from(insert_job(c, job, now).await?.is_some());
                                 }
                                 Ok(queued)
+                            })
+                        })
+                        .await
+                }
+
+                async fn claim_job_of(
+                    &self,
+                    owner: &str,
+                    now: DateTime<Utc>,
+                    lease_until: DateTime<Utc>,
+                    kind: &str,
+                ) -> Result<Option<Job>> {
+                    let (owner, kind) = (owner.to_owned(), kind.to_owned());
+                    self.writer()
+                        .write(move |c| {
+                            Box::pin(async move {
+                                let sql = format!("{CLAIM_OF}{JOB_COLUMNS}");
+                                let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                                    .bind(&owner)
+                                    .bind(micros(lease_until))
+                                    .bind(micros(now))
+                                    .bind(&kind)
+                                    .fetch_optional(&mut *c)
+                                    .await?;
+                                row.as_ref().map(job_row).transpose()
                             })
                         })
                         .await

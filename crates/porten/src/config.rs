@@ -84,6 +84,15 @@ pub struct Config {
     pub mail_trusted_authserv_id: Option<String>,
     /// Auto-replies to one address per day at most.
     pub mail_auto_replies_per_day: Option<u32>,
+    /// The mailbox `porten mail-intake --imap` polls: `imaps://host[:port]`
+    /// (`PORTEN_MAIL_IMAP_URL` wins), its user and password
+    /// (`PORTEN_MAIL_IMAP_PASSWORD` wins), a PEM file of roots to trust
+    /// instead of the public ones, and the folder taken mail goes to.
+    pub mail_imap_url: Option<String>,
+    pub mail_imap_user: Option<String>,
+    pub mail_imap_password: Option<String>,
+    pub mail_imap_ca_file: Option<std::path::PathBuf>,
+    pub mail_imap_folder: Option<String>,
     /// The site settings: city name, contact details and topics
     /// (`PORTEN_SITE_FILE` wins).
     pub site_file: Option<std::path::PathBuf>,
@@ -160,6 +169,24 @@ impl Config {
             settings.own_addresses.push(address.trim().to_ascii_lowercase());
         }
         Ok(settings)
+    }
+
+    /// The IMAP mailbox to poll; `None` when none is configured.
+    pub fn imap(&self) -> Result<Option<porten_app::imap::ImapSettings>> {
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let Some(url) = env("PORTEN_MAIL_IMAP_URL").or_else(|| self.mail_imap_url.clone()) else { return Ok(None) };
+        let user = env("PORTEN_MAIL_IMAP_USER")
+            .or_else(|| self.mail_imap_user.clone())
+            .context("mail_imap_user (PORTEN_MAIL_IMAP_USER) is needed with mail_imap_url")?;
+        let password = env("PORTEN_MAIL_IMAP_PASSWORD")
+            .or_else(|| self.mail_imap_password.clone())
+            .context("PORTEN_MAIL_IMAP_PASSWORD is needed with mail_imap_url")?;
+        let mut settings = porten_app::imap::ImapSettings::new(&url, &user, &password).map_err(anyhow::Error::msg)?;
+        settings.ca_file = env("PORTEN_MAIL_IMAP_CA_FILE").map(Into::into).or_else(|| self.mail_imap_ca_file.clone());
+        if let Some(folder) = env("PORTEN_MAIL_IMAP_FOLDER").or_else(|| self.mail_imap_folder.clone()) {
+            settings.folder = folder;
+        }
+        Ok(Some(settings))
     }
 
     /// The e-ID settings; `None` when no provider is configured. `public_url`

@@ -37,10 +37,25 @@ pub struct MailIntakeArgs {
     /// routes are configured.
     #[arg(long)]
     pub demo: bool,
+    /// Poll the mailbox of `mail_imap_url` (IMAP over TLS, IDLE where
+    /// offered) instead of reading stdin, until stopped; taken mail is
+    /// moved to `mail_imap_folder`. With several nodes, one poller runs at
+    /// a time under a job lease.
+    #[arg(long)]
+    pub imap: bool,
 }
 
 /// Runs the command; its exit status.
 pub fn main(args: MailIntakeArgs, config: Option<&Path>) -> u8 {
+    if args.imap {
+        return match poll_imap(&args, config) {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("mail-intake --imap: {e:#}");
+                1
+            }
+        };
+    }
     let mut raw = Vec::new();
     if let Err(e) = std::io::stdin().take(MAX_MAIL_BYTES as u64 + 1).read_to_end(&mut raw) {
         eprintln!("mail-intake: could not read the message: {e}");
@@ -104,4 +119,30 @@ async fn open(args: &MailIntakeArgs, file: &Config) -> anyhow::Result<App> {
         .await
         .map_err(|_| anyhow::anyhow!("the database did not answer within {} s", CONNECT_TIMEOUT.as_secs()))??;
     Ok(app.with_public_url(&public_url))
+}
+
+/// `--imap`: runs the poller job until stopped (Ctrl-C, SIGTERM).
+fn poll_imap(args: &MailIntakeArgs, config: Option<&Path>) -> anyhow::Result<()> {
+    let file = Config::load(config)?;
+    let imap =
+        file.imap()?.ok_or_else(|| anyhow::anyhow!("set mail_imap_url (PORTEN_MAIL_IMAP_URL) to poll a mailbox"))?;
+    let demo: &[(&str, &str)] = if args.demo { &DEMO_ROUTES } else { &[] };
+    let intake = file.intake(demo)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let app = open(args, &file).await?;
+        let lease = std::time::Duration::from_secs(
+            file.job_lease_seconds.unwrap_or(porten_app::jobs::DEFAULT_LEASE_SECONDS).max(1),
+        );
+        let runner = porten_app::jobs::JobRunner::only(app, lease, porten_app::imap::IMAP_JOB, move |cx| {
+            porten_app::imap::poll_job(imap.clone(), intake.clone(), cx)
+        })
+        .await?;
+        tracing::info!(node = runner.node(), "polling the mailbox under the job lease");
+        tokio::select! {
+            () = runner.run() => {},
+            _ = tokio::signal::ctrl_c() => {},
+        }
+        Ok(())
+    })
 }

@@ -6,6 +6,7 @@ mod assignment;
 mod errands;
 mod eservices;
 mod feed;
+mod imap;
 mod jobs;
 mod knowledge;
 mod mail_intake;
