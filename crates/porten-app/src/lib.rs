@@ -10,6 +10,7 @@
 //! commands call this crate, so access rules and auditing hold whichever way
 //! a request comes in. App reads the time from an injected [`Clock`].
 
+pub mod admin;
 pub mod assignment;
 pub mod audit_log;
 pub mod auth;

@@ -38,8 +38,37 @@ pub struct ApiKey {
     pub scopes: Vec<Scope>,
 }
 
+/// An API key as administrators list it (never its text).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiKeyRecord {
+    pub id: i64,
+    /// The external actor (a system or an organisation) the key belongs to.
+    pub name: String,
+    pub scopes: Vec<Scope>,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A change to a user by an administrator.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserChange {
+    pub role: Role,
+    pub unit: Option<UnitCode>,
+    pub disabled: bool,
+}
+
 #[async_trait]
 pub trait IdentityStore: Send + Sync {
+    /// The staff accounts (every role but citizens), by name.
+    async fn staff_users(&self) -> Result<Vec<User>>;
+    /// Changes a user's role, unit and whether they may sign in; a user
+    /// disabled loses their sessions in the same transaction. False when no
+    /// such staff user.
+    async fn change_user(&self, id: i64, change: &UserChange) -> Result<bool>;
+    /// Sets a user's password hash and ends their sessions.
+    async fn set_password(&self, id: i64, password_hash: &str) -> Result<bool>;
+    /// Every API key, newest first.
+    async fn api_keys(&self) -> Result<Vec<ApiKeyRecord>>;
     async fn create_user(&self, user: &NewUser, now: DateTime<Utc>) -> Result<i64>;
     async fn user_by_username(&self, username: &str) -> Result<Option<User>>;
     async fn user_by_id(&self, id: i64) -> Result<Option<User>>;
@@ -117,6 +146,62 @@ macro_rules! impl_identity {
                         .map_err(|e| duplicate(e, "username"))?;
                         Ok(id)
                     })).await
+                }
+
+                async fn staff_users(&self) -> Result<Vec<User>> {
+                    let rows = sqlx::query("SELECT * FROM users WHERE role <> 'citizen' ORDER BY display_name, id")
+                        .fetch_all(self.reader())
+                        .await?;
+                    rows.iter().map(user_row).collect()
+                }
+
+                async fn change_user(&self, id: i64, change: &$crate::UserChange) -> Result<bool> {
+                    let change = change.clone();
+                    self.writer().write(move |c| Box::pin(async move {
+                        let done = sqlx::query(
+                            "UPDATE users SET role = $1, unit_code = $2, disabled = $3 WHERE id = $4 AND role <> 'citizen'",
+                        )
+                        .bind(change.role.as_str())
+                        .bind(change.unit.as_ref().map(|u| u.as_str().to_owned()))
+                        .bind(change.disabled)
+                        .bind(id)
+                        .execute(&mut *c)
+                        .await?;
+                        if change.disabled {
+                            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *c).await?;
+                        }
+                        Ok(done.rows_affected() == 1)
+                    })).await
+                }
+
+                async fn set_password(&self, id: i64, password_hash: &str) -> Result<bool> {
+                    let hash = password_hash.to_owned();
+                    self.writer().write(move |c| Box::pin(async move {
+                        let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2 AND role <> 'citizen'")
+                            .bind(&hash)
+                            .bind(id)
+                            .execute(&mut *c)
+                            .await?;
+                        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *c).await?;
+                        Ok(done.rows_affected() == 1)
+                    })).await
+                }
+
+                async fn api_keys(&self) -> Result<Vec<$crate::ApiKeyRecord>> {
+                    let rows = sqlx::query("SELECT id, name, scopes, created_at, revoked_at FROM api_keys ORDER BY id DESC")
+                        .fetch_all(self.reader())
+                        .await?;
+                    rows.iter()
+                        .map(|r| {
+                            Ok($crate::ApiKeyRecord {
+                                id: r.try_get("id")?,
+                                name: r.try_get("name")?,
+                                scopes: scopes(r.try_get("scopes")?)?,
+                                created_at: $crate::from_micros(r.try_get("created_at")?)?,
+                                revoked_at: r.try_get::<Option<i64>, _>("revoked_at")?.map($crate::from_micros).transpose()?,
+                            })
+                        })
+                        .collect()
                 }
 
                 async fn user_by_username(&self, username: &str) -> Result<Option<User>> {

@@ -73,7 +73,7 @@ pub use errands::{
 };
 pub use eservices::{Draft, EserviceStore, FileRef, Receipt, Submission, SubmissionRecord, SubmittedDraft};
 pub use feed::{ConsumerPosition, ErrandChange, FeedPosition, FeedStore};
-pub use identity::{ApiKey, IdentityStore, NewUser, User};
+pub use identity::{ApiKey, ApiKeyRecord, IdentityStore, NewUser, User, UserChange};
 pub use intake::{InboundRecord, IntakeStore, IntakeWrite, REGISTRY_NUMBER, TRACKING_TOKEN, Taken};
 pub use jobs::{Job, JobEnd, JobState, JobStore, NewJob};
 pub use knowledge::{ArticleVersionInfo, CHANGE_ARTICLE, CHANGE_SERVICE, CHANGE_SYNONYMS, Change, KnowledgeStore};

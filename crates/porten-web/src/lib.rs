@@ -6,6 +6,7 @@
 //! the handlers) or plain text (operations endpoints). No SQL and no access
 //! rules live here beyond "who is calling".
 
+mod admin;
 mod api;
 mod audit;
 mod auth;
@@ -143,6 +144,7 @@ fn all_routes() -> (routes::Routes, routes::Routes, routes::Routes) {
         .merge(outbox::routes())
         .merge(reports::routes())
         .merge(audit::routes())
+        .merge(admin::routes())
         .merge(calendar::routes())
         .merge(hours::routes());
     (pages, api::routes(), ops::routes())

@@ -14,7 +14,7 @@ mod http;
 mod lifecycle;
 mod planning;
 mod portal;
-mod reports;
 mod serve;
 mod session;
+mod supervision;
 mod support;

@@ -1,7 +1,8 @@
-//! Supervisors' reports (issue 20): the report page for a unit admin (their
-//! unit only) and a system admin, and the errand export: streamed CSV,
-//! Swedish settings, personal data only with a purpose and never of a
-//! confidential errand, audited.
+//! Supervision and administration in the browser (issue 20): the report
+//! page for a unit admin (their unit only) and a system admin; the errand
+//! export (streamed CSV, Swedish settings, personal data only with a purpose
+//! and never of a confidential errand, audited); the audit-log viewer; staff
+//! accounts and API keys.
 
 use axum::http::StatusCode;
 
@@ -90,5 +91,89 @@ async fn the_audit_log_shows_who_exported_and_who_read_an_errand_to_system_admin
     assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(unknown.body.contains("href=\"#person\"") && unknown.body.contains("value=\"nobody\""));
     assert_eq!(t.get("/staff/audit", &supervisor).await.status, StatusCode::FORBIDDEN);
+    t.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_system_admin_adds_staff_changes_their_access_and_issues_and_revokes_keys_in_the_browser() {
+    let t = TestApp::new().await;
+    let admin = t.sign_in("system_admin").await;
+    let page = t.get("/staff/admin", &admin).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("case_officer"), "the staff are listed");
+
+    // A new case officer without a unit is refused, what was typed kept.
+    let bad = t
+        .post_form(
+            "/staff/admin/users",
+            &admin,
+            &format!("csrf={CSRF}&username=lena&display_name=Lena+L&role=case_officer&unit="),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("href=\"#new-unit\"") && bad.body.contains("value=\"lena\""));
+    let made = t
+        .post_form(
+            "/staff/admin/users",
+            &admin,
+            &format!("csrf={CSRF}&username=lena&display_name=Lena+L&role=case_officer&unit=TK"),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::OK);
+    let password =
+        made.body.split("<code class=\"secret\">").nth(1).and_then(|s| s.split('<').next()).unwrap().to_owned();
+    let lena =
+        t.app.staff_users(&t.user("system_admin")).await.unwrap().into_iter().find(|u| u.username == "lena").unwrap();
+    assert!(t.app.authenticate("lena", &password).await.is_ok(), "the password shown once signs her in");
+
+    // Deactivated: she can no longer sign in.
+    let off = t
+        .post_form(
+            &format!("/staff/admin/users/{}", lena.id),
+            &admin,
+            &format!("csrf={CSRF}&role=case_officer&unit=TK"),
+        )
+        .await;
+    assert_eq!(off.status, StatusCode::SEE_OTHER);
+    assert!(t.app.authenticate("lena", &password).await.is_err());
+    // An administrator cannot lock themselves out.
+    let me = t
+        .app
+        .staff_users(&t.user("system_admin"))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.username == "system_admin")
+        .unwrap();
+    let self_off = t
+        .post_form(&format!("/staff/admin/users/{}", me.id), &admin, &format!("csrf={CSRF}&role=agent&active=on"))
+        .await;
+    assert_eq!(self_off.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(self_off.body.contains(&format!("href=\"#role-{}\"", me.id)));
+
+    // A key for an external actor, shown once, works, and stops when revoked.
+    let issued = t
+        .post_form("/staff/admin/keys", &admin, &format!("csrf={CSRF}&name=Gatuentrepren%C3%B6ren&errands-read=on"))
+        .await;
+    let key = issued.body.split("<code class=\"secret\">").nth(1).and_then(|s| s.split('<').next()).unwrap().to_owned();
+    assert_eq!(t.api("GET", "/api/v1/errands", Some(&key), None).await.status, StatusCode::OK);
+    let listed = t.get("/staff/admin", &admin).await;
+    assert!(listed.body.contains("Gatuentreprenören") && !listed.body.contains(&key), "listed, never shown again");
+    let id = t
+        .app
+        .api_keys(&t.user("system_admin"))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|k| k.name == "Gatuentreprenören")
+        .unwrap()
+        .id;
+    assert_eq!(
+        t.post_form(&format!("/staff/admin/keys/{id}/revoke"), &admin, &format!("csrf={CSRF}")).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(t.api("GET", "/api/v1/errands", Some(&key), None).await.status, StatusCode::UNAUTHORIZED);
+    let none = t.post_form("/staff/admin/keys", &admin, &format!("csrf={CSRF}&name=X")).await;
+    assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY, "a key needs a scope");
     t.cleanup().await;
 }
