@@ -119,3 +119,26 @@ fn an_html_reply_keeps_what_is_new_above_the_quote() {
     assert_eq!(html_before_quote(gmail), "<div dir=\"ltr\">Tack!<br></div><br>");
     assert_eq!(html_before_quote("<p>Bara text</p>"), "<p>Bara text<br></p>");
 }
+
+#[test]
+fn the_new_text_and_html_are_parts_of_their_input_whatever_it_is() {
+    for text in [
+        "",
+        "   ",
+        "> a\n> b",
+        "<b<br>r></div>",
+        "x<br</div>>",
+        "<</div><hr>",
+        "Hej\n\nOn Mon wrote:",
+        "wrote:\nwrote:",
+        "<div id=\"appendonsend\">",
+        "ä<P>ö</P>å<blockquote>",
+        "Från: x\nSkickat: y",
+    ] {
+        let fresh = new_text(text);
+        assert!(text.contains(fresh), "{text:?}");
+        assert_eq!(fresh.trim().is_empty(), text.trim().is_empty(), "{text:?}");
+        let html = html_before_quote(text);
+        assert!(text.replace("<br>", "").starts_with(&html.replace("<br>", "")), "{text:?} → {html:?}");
+    }
+}
