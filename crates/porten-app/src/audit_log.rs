@@ -44,7 +44,8 @@ impl App {
         let today = porten_domain::time::to_stockholm(self.now()).date_naive();
         let period = RawReportFilter { from: raw.from.clone(), to: raw.to.clone(), ..Default::default() };
         let mut v = Violations::new();
-        let filter = ReportFilter::parse(&period, today).map_err(|e| v.0.extend(e.0)).ok();
+        let filter =
+            ReportFilter::parse(&period, today, porten_domain::report::MAX_DAYS).map_err(|e| v.0.extend(e.0)).ok();
         let actor_id = match raw.person.trim() {
             "" => None,
             name => match self.store.user_by_username(name).await? {

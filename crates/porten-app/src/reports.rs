@@ -61,10 +61,11 @@ impl Export {
 }
 
 impl App {
-    /// The filter as `actor` may use it: a unit admin's is their unit's.
-    fn report_filter(&self, actor: &Actor, raw: &RawReportFilter) -> Result<ReportFilter> {
+    /// The filter as `actor` may use it (of at most `max_days`): a unit
+    /// admin's is their unit's.
+    fn report_filter(&self, actor: &Actor, raw: &RawReportFilter, max_days: i64) -> Result<ReportFilter> {
         let today = porten_domain::time::to_stockholm(self.now()).date_naive();
-        let filter = ReportFilter::parse(raw, today).map_err(AppError::Invalid)?;
+        let filter = ReportFilter::parse(raw, today, max_days).map_err(AppError::Invalid)?;
         match actor {
             Actor::System { .. } | Actor::User { role: Role::SystemAdmin, .. } => Ok(filter),
             Actor::User { role: Role::UnitAdmin, unit: Some(own), .. } => match &filter.unit {
@@ -79,7 +80,7 @@ impl App {
     /// The report of a filter: backlog, volume per channel, first-contact
     /// resolution, SLA compliance and handle times, and self-service.
     pub async fn report(&self, actor: &Actor, raw: &RawReportFilter) -> Result<Report> {
-        let filter = self.report_filter(actor, raw)?;
+        let filter = self.report_filter(actor, raw, porten_domain::report::MAX_DAYS)?;
         let backlog = self.store.backlog(&filter, self.now()).await?;
         let volume = self.store.volume(&filter).await?;
         let contact_outcomes = self.store.contact_outcomes(&filter).await?;
@@ -102,7 +103,7 @@ impl App {
     /// `purpose`, titles and parties are included; saying why is required.
     /// One audit entry names the filter, the row count and the purpose.
     pub async fn start_export(&self, actor: &Actor, raw: &RawReportFilter, purpose: Option<&str>) -> Result<Export> {
-        let filter = self.report_filter(actor, raw)?;
+        let filter = self.report_filter(actor, raw, porten_domain::report::MAX_EXPORT_DAYS)?;
         let purpose = match purpose.map(str::trim) {
             None => None,
             Some(p) if p.is_empty() || p.chars().count() > 200 => {

@@ -8,8 +8,11 @@ use crate::errand::Channel;
 use crate::time::{from_stockholm_local, to_stockholm};
 use crate::{UnitCode, Violations};
 
-/// The longest period a report covers.
+/// The longest period a report covers (and the audit-log viewer).
 pub const MAX_DAYS: i64 = 366;
+/// The longest period an errand export covers: ten years, so that an
+/// export is never capped in disguise.
+pub const MAX_EXPORT_DAYS: i64 = 3660;
 /// The period when none is given: the last four weeks, today included.
 pub const DEFAULT_DAYS: i64 = 28;
 
@@ -48,9 +51,10 @@ fn day_start(day: NaiveDate) -> DateTime<Utc> {
 }
 
 impl ReportFilter {
-    /// Reads a typed filter; `today` is the Stockholm date now. Every
-    /// problem at once, as field violations.
-    pub fn parse(raw: &RawReportFilter, today: NaiveDate) -> Result<Self, Violations> {
+    /// Reads a typed filter of at most `max_days` ([`MAX_DAYS`] for a
+    /// report, [`MAX_EXPORT_DAYS`] for an export); `today` is the Stockholm
+    /// date now. Every problem at once, as field violations.
+    pub fn parse(raw: &RawReportFilter, today: NaiveDate, max_days: i64) -> Result<Self, Violations> {
         let mut v = Violations::new();
         let mut day = |field: &str, s: &str, default: NaiveDate| match s.trim() {
             "" => default,
@@ -63,8 +67,8 @@ impl ReportFilter {
         let first_day = day("from", &raw.from, last_day - Duration::days(DEFAULT_DAYS - 1));
         if first_day > last_day {
             v.push("from", "after_to", "the first day must not come after the last");
-        } else if (last_day - first_day).num_days() >= MAX_DAYS {
-            v.push("from", "too_long", format!("at most {MAX_DAYS} days"));
+        } else if (last_day - first_day).num_days() >= max_days {
+            v.push("from", "too_long", format!("at most {max_days} days"));
         }
         let unit = match raw.unit.trim() {
             "" => None,
@@ -167,12 +171,12 @@ mod tests {
     #[test]
     fn a_period_is_whole_stockholm_days_with_the_last_four_weeks_by_default() {
         let today = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
-        let f = ReportFilter::parse(&RawReportFilter::default(), today).unwrap();
+        let f = ReportFilter::parse(&RawReportFilter::default(), today, MAX_DAYS).unwrap();
         assert_eq!((f.first_day.to_string(), f.last_day.to_string()), ("2026-11-10".into(), "2026-12-07".into()));
         assert_eq!(f.days().len(), 28);
         // Winter time: Stockholm midnight is 23:00 UTC the day before.
         assert_eq!(f.to.to_rfc3339(), "2026-12-07T23:00:00+00:00");
-        let summer = ReportFilter::parse(&raw("2026-07-01", "2026-07-01"), today).unwrap();
+        let summer = ReportFilter::parse(&raw("2026-07-01", "2026-07-01"), today, MAX_DAYS).unwrap();
         assert_eq!(summer.from.to_rfc3339(), "2026-06-30T22:00:00+00:00");
         assert_eq!(summer.describe(), "2026-07-01–2026-07-01");
     }
@@ -187,11 +191,15 @@ mod tests {
             channel: "fax".into(),
             ..Default::default()
         };
-        let v = ReportFilter::parse(&bad, today).unwrap_err();
+        let v = ReportFilter::parse(&bad, today, MAX_DAYS).unwrap_err();
         let fields: Vec<_> = v.0.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(fields, ["from", "unit", "service", "channel"]);
-        assert!(ReportFilter::parse(&raw("2026-12-08", "2026-12-07"), today).is_err());
-        assert!(ReportFilter::parse(&raw("2025-01-01", "2026-12-07"), today).is_err(), "over a year");
+        assert!(ReportFilter::parse(&raw("2026-12-08", "2026-12-07"), today, MAX_DAYS).is_err());
+        assert!(ReportFilter::parse(&raw("2025-01-01", "2026-12-07"), today, MAX_DAYS).is_err(), "over a year");
+        assert!(
+            ReportFilter::parse(&raw("2023-01-01", "2026-12-07"), today, MAX_EXPORT_DAYS).is_ok(),
+            "an export of years"
+        );
     }
 
     #[test]
