@@ -215,6 +215,36 @@ macro_rules! impl_jobs {
                 .await?)
             }
 
+            impl $store {
+                /// Claims a due job by `claim` (CLAIM, or CLAIM_OF with its kind).
+                async fn claim(
+                    &self,
+                    claim: &'static str,
+                    owner: &str,
+                    now: DateTime<Utc>,
+                    lease_until: DateTime<Utc>,
+                    kind: Option<&str>,
+                ) -> Result<Option<Job>> {
+                    let (owner, kind) = (owner.to_owned(), kind.map(str::to_owned));
+                    self.writer()
+                        .write(move |c| {
+                            Box::pin(async move {
+                                let sql = format!("{claim}{JOB_COLUMNS}");
+                                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+                                    .bind(owner)
+                                    .bind(micros(lease_until))
+                                    .bind(micros(now));
+                                if let Some(kind) = kind {
+                                    query = query.bind(kind);
+                                }
+                                let row = query.fetch_optional(&mut *c).await?;
+                                row.as_ref().map(job_row).transpose()
+                            })
+                        })
+                        .await
+                }
+            }
+
             #[async_trait::async_trait]
             impl $crate::JobStore for $store {
                 async fn enqueue_job(&self, job: &NewJob, now: DateTime<Utc>) -> Result<Option<i64>> {
@@ -247,22 +277,7 @@ macro_rules! impl_jobs {
                     lease_until: DateTime<Utc>,
                     kind: &str,
                 ) -> Result<Option<Job>> {
-                    let (owner, kind) = (owner.to_owned(), kind.to_owned());
-                    self.writer()
-                        .write(move |c| {
-                            Box::pin(async move {
-                                let sql = format!("{CLAIM_OF}{JOB_COLUMNS}");
-                                let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-                                    .bind(&owner)
-                                    .bind(micros(lease_until))
-                                    .bind(micros(now))
-                                    .bind(&kind)
-                                    .fetch_optional(&mut *c)
-                                    .await?;
-                                row.as_ref().map(job_row).transpose()
-                            })
-                        })
-                        .await
+                    self.claim(CLAIM_OF, owner, now, lease_until, Some(kind)).await
                 }
 
                 async fn claim_job(
@@ -271,21 +286,7 @@ macro_rules! impl_jobs {
                     now: DateTime<Utc>,
                     lease_until: DateTime<Utc>,
                 ) -> Result<Option<Job>> {
-                    let owner = owner.to_owned();
-                    self.writer()
-                        .write(move |c| {
-                            Box::pin(async move {
-                                let sql = format!("{CLAIM}{JOB_COLUMNS}");
-                                let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-                                    .bind(&owner)
-                                    .bind(micros(lease_until))
-                                    .bind(micros(now))
-                                    .fetch_optional(&mut *c)
-                                    .await?;
-                                row.as_ref().map(job_row).transpose()
-                            })
-                        })
-                        .await
+                    self.claim(CLAIM, owner, now, lease_until, None).await
                 }
 
                 async fn renew_job_lease(&self, id: i64, owner: &str, lease_until: DateTime<Utc>) -> Result<bool> {
