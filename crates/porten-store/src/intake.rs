@@ -131,6 +131,18 @@ macro_rules! impl_intake {
                 Ok(())
             }
 
+            /// The errand with this public id as it stands in the transaction.
+            async fn errand_with_parties(
+                c: &mut <$db as sqlx::Database>::Connection,
+                public_id: &str,
+            ) -> Result<porten_domain::Errand> {
+                let sql = format!("SELECT {} FROM errands WHERE public_id = $1", $crate::codec::ERRAND_COLUMNS);
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(public_id.to_owned()).fetch_one(&mut *c).await?;
+                let mut errand = errand_sql::errand_row(&row)?;
+                errand.parties = errand_sql::load_parties(&mut *c, errand.id).await?;
+                Ok(errand)
+            }
+
             async fn notes(
                 c: &mut <$db as sqlx::Database>::Connection,
                 id: PublicId,
@@ -190,13 +202,7 @@ macro_rules! impl_intake {
                                 .fetch_optional(&mut *c)
                                 .await?;
                                 if let Some(p) = seen {
-                                    let sql = format!(
-                                        "SELECT {} FROM errands WHERE public_id = $1",
-                                        $crate::codec::ERRAND_COLUMNS
-                                    );
-                                    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(p).fetch_one(&mut *c).await?;
-                                    let mut errand = errand_sql::errand_row(&row)?;
-                                    errand.parties = errand_sql::load_parties(&mut *c, errand.id).await?;
+                                    let errand = errand_with_parties(c, &p).await?;
                                     return Ok(Taken { errand, repeated: true, replied: false });
                                 }
                                 match write {
@@ -226,15 +232,7 @@ macro_rules! impl_intake {
                                         add_files(c, errand.id, &files).await?;
                                         record(c, errand.id, &r).await?;
                                         if let Some(other) = related {
-                                            let sql = format!(
-                                                "SELECT {} FROM errands WHERE public_id = $1",
-                                                $crate::codec::ERRAND_COLUMNS
-                                            );
-                                            let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-                                                .bind(other.to_string())
-                                                .fetch_one(&mut *c)
-                                                .await?;
-                                            let that = errand_sql::errand_row(&row)?;
+                                            let that = errand_with_parties(c, &other.to_string()).await?;
                                             let link = Command::Link { other: ErrandRef::of(&that) };
                                             errand_sql::apply_locked(c, errand.public_id, None, &actor, link, at, &anyone)
                                                 .await?;
@@ -272,14 +270,7 @@ macro_rules! impl_intake {
                                                 );
                                             }
                                         }
-                                        let sql = format!(
-                                            "SELECT {} FROM errands WHERE id = $1",
-                                            $crate::codec::ERRAND_COLUMNS
-                                        );
-                                        let row =
-                                            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(errand.id).fetch_one(&mut *c).await?;
-                                        let mut errand = errand_sql::errand_row(&row)?;
-                                        errand.parties = errand_sql::load_parties(&mut *c, errand.id).await?;
+                                        let errand = errand_with_parties(c, &errand.public_id.to_string()).await?;
                                         Ok(Taken { errand, repeated: false, replied })
                                     }
                                     IntakeWrite::Join { errand, command, files, notes: to_note } => {
