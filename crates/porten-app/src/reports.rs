@@ -10,6 +10,17 @@ pub use porten_store::{BacklogCell, ExportRow, Resolutions, VolumeCell};
 
 use crate::{App, AppError, Result};
 
+/// Where an export page ends: the last row's registration time and row id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExportCursor(chrono::DateTime<chrono::Utc>, i64);
+
+impl ExportCursor {
+    /// The cursor after `row`.
+    pub fn after(row: &ExportRow) -> Self {
+        Self(row.created_at, row.id)
+    }
+}
+
 /// Errands an export page holds.
 pub const EXPORT_PAGE: u32 = 1000;
 
@@ -122,13 +133,19 @@ impl App {
         Ok(Export { filter, rows, personal: purpose.is_some() })
     }
 
-    /// The next page of an export after errand row `after` (0 first). A
-    /// confidential errand's title and parties are never exported.
-    pub async fn export_page(&self, actor: &Actor, export: &Export, after: i64) -> Result<Vec<ExportRow>> {
+    /// The next page of an export, after the row `after` (`None` first;
+    /// then [`ExportRow::cursor`] of the last row). A confidential errand's
+    /// title and parties are never exported.
+    pub async fn export_page(
+        &self,
+        actor: &Actor,
+        export: &Export,
+        after: Option<ExportCursor>,
+    ) -> Result<Vec<ExportRow>> {
         if !matches!(actor, Actor::System { .. } | Actor::User { role: Role::UnitAdmin | Role::SystemAdmin, .. }) {
             return Err(AppError::Forbidden);
         }
-        let mut rows = self.store.export_page(&export.filter, after, EXPORT_PAGE).await?;
+        let mut rows = self.store.export_page(&export.filter, after.map(|c| (c.0, c.1)), EXPORT_PAGE).await?;
         for row in &mut rows {
             if !export.personal || row.confidential {
                 row.title.clear();

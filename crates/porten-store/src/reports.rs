@@ -74,8 +74,14 @@ pub trait ReportStore: Send + Sync {
     async fn resolutions(&self, filter: &ReportFilter) -> Result<Vec<Resolutions>>;
     /// How many errands registered in the period the export holds.
     async fn count_export(&self, filter: &ReportFilter) -> Result<u64>;
-    /// The next `limit` errands registered in the period, by id after `after`.
-    async fn export_page(&self, filter: &ReportFilter, after: i64, limit: u32) -> Result<Vec<ExportRow>>;
+    /// The next `limit` errands registered in the period, in the order they
+    /// came in, after the errand registered at `after` (its time and row id).
+    async fn export_page(
+        &self,
+        filter: &ReportFilter,
+        after: Option<(DateTime<Utc>, i64)>,
+        limit: u32,
+    ) -> Result<Vec<ExportRow>>;
 }
 
 /// Expands to `impl ReportStore` for a backend.
@@ -214,16 +220,25 @@ macro_rules! impl_reports {
                     count(&row, "n")
                 }
 
-                async fn export_page(&self, f: &ReportFilter, after: i64, limit: u32) -> Result<Vec<ExportRow>> {
+                async fn export_page(
+                    &self,
+                    f: &ReportFilter,
+                    after: Option<(DateTime<Utc>, i64)>,
+                    limit: u32,
+                ) -> Result<Vec<ExportRow>> {
+                    // Keyset pages on (created_at, id): the index by
+                    // registration serves each page, whatever the period.
                     let mut qb = QueryBuilder::<$db>::new(
                         "SELECT e.id, e.registry_unit, e.registry_year, e.registry_serial, e.service_code, \
                          e.unit_code, e.channel, e.priority, e.lifecycle, e.confidential, e.created_at, \
-                         e.resolved_at, e.assignee_id, e.title FROM errands e WHERE e.id > ",
+                         e.resolved_at, e.assignee_id, e.title FROM errands e WHERE",
                     );
-                    qb.push_bind(after).push(" AND");
                     period(&mut qb, f, "e.created_at");
                     narrow(&mut qb, f, "e.unit_code");
-                    qb.push(" ORDER BY e.id LIMIT ").push_bind(i64::from(limit));
+                    if let Some((at, id)) = after {
+                        qb.push(" AND (e.created_at, e.id) > (").push_bind(micros(at)).push(", ").push_bind(id).push(")");
+                    }
+                    qb.push(" ORDER BY e.created_at, e.id LIMIT ").push_bind(i64::from(limit));
                     let rows = qb.build().fetch_all(self.reader()).await?;
                     let mut out = Vec::with_capacity(rows.len());
                     for r in &rows {
@@ -248,22 +263,21 @@ macro_rules! impl_reports {
                             parties: String::new(),
                         });
                     }
-                    if let (Some(first), Some(last)) = (out.first().map(|e| e.id), out.last().map(|e| e.id)) {
-                        let parties = sqlx::query(
-                            "SELECT errand_id, name, contacts FROM errand_parties \
-                             WHERE errand_id >= $1 AND errand_id <= $2 ORDER BY errand_id, position",
-                        )
-                        .bind(first)
-                        .bind(last)
-                        .fetch_all(self.reader())
-                        .await?;
-                        let mut at = 0;
-                        for p in &parties {
-                            let id: i64 = p.try_get("errand_id")?;
-                            while at < out.len() && out[at].id < id {
-                                at += 1;
-                            }
-                            let Some(row) = out.get_mut(at).filter(|r| r.id == id) else { continue };
+                    if !out.is_empty() {
+                        let at: std::collections::HashMap<i64, usize> =
+                            out.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+                        let mut qb = QueryBuilder::<$db>::new(
+                            "SELECT errand_id, name, contacts FROM errand_parties WHERE errand_id IN (",
+                        );
+                        let mut ids = qb.separated(", ");
+                        for r in &out {
+                            ids.push_bind(r.id);
+                        }
+                        qb.push(") ORDER BY errand_id, position");
+                        for p in qb.build().fetch_all(self.reader()).await? {
+                            let Some(row) = at.get(&p.try_get::<i64, _>("errand_id")?).map(|i| &mut out[*i]) else {
+                                continue;
+                            };
                             let name: String = p.try_get("name")?;
                             let contacts: Vec<porten_domain::ContactChannel> =
                                 serde_json::from_str(&p.try_get::<String, _>("contacts")?).unwrap_or_default();

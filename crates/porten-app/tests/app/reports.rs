@@ -63,9 +63,14 @@ async fn the_report_counts_backlog_channels_first_contact_resolution_and_handle_
     // The export pages through everything, 1,000 at a time.
     let export = t.app.start_export(&t.user("system_admin"), &RawReportFilter::default(), None).await.unwrap();
     assert_eq!(export.rows, 3);
-    let page = t.app.export_page(&t.user("system_admin"), &export, 0).await.unwrap();
+    let page = t.app.export_page(&t.user("system_admin"), &export, None).await.unwrap();
     assert_eq!(page.len(), 3);
+    assert!(
+        page.windows(2).all(|w| (w[0].created_at, w[0].id) < (w[1].created_at, w[1].id)),
+        "in the order they came in"
+    );
     assert!(page.iter().all(|r| r.title.is_empty() && r.parties.is_empty()), "no personal data unless chosen");
-    assert!(t.app.export_page(&t.user("system_admin"), &export, page[2].id).await.unwrap().is_empty());
+    let after = porten_app::reports::ExportCursor::after(&page[2]);
+    assert!(t.app.export_page(&t.user("system_admin"), &export, Some(after)).await.unwrap().is_empty());
     t.db.cleanup().await;
 }

@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use porten_app::AppError;
-use porten_app::reports::{Export, ExportRow};
+use porten_app::reports::{Export, ExportCursor, ExportRow};
 use porten_domain::Actor;
 use porten_domain::report::{RawReportFilter, csv_field};
 use porten_domain::time::to_stockholm;
@@ -92,14 +92,15 @@ fn stream(state: AppState, actor: Actor, export: Export, separator: char, bom: b
         head.extend(PERSONAL.iter().map(|c| (*c).to_owned()));
     }
     let first = format!("{}{}", if bom { "\u{feff}" } else { "" }, line(head, separator));
-    let pages = futures_util::stream::unfold(Some(0_i64), move |after| {
+    // The state: `None` when done, else the cursor to go on after.
+    let pages = futures_util::stream::unfold(Some(None::<ExportCursor>), move |after| {
         let (state, actor, export) = (state.clone(), actor.clone(), export.clone());
         async move {
             let after = after?;
             match state.app.export_page(&actor, &export, after).await {
                 Ok(rows) if rows.is_empty() => None,
                 Ok(rows) => {
-                    let next = rows.last().map(|r| r.id);
+                    let next = rows.last().map(|r| Some(ExportCursor::after(r)));
                     let text: String = rows.iter().map(|r| row(r, personal, separator)).collect();
                     Some((Ok::<_, std::io::Error>(text), next))
                 }
