@@ -233,11 +233,17 @@ macro_rules! impl_reports {
                          e.unit_code, e.channel, e.priority, e.lifecycle, e.confidential, e.created_at, \
                          e.resolved_at, e.assignee_id, e.title FROM errands e WHERE",
                     );
-                    period(&mut qb, f, "e.created_at");
-                    narrow(&mut qb, f, "e.unit_code");
-                    if let Some((at, id)) = after {
-                        qb.push(" AND (e.created_at, e.id) > (").push_bind(micros(at)).push(", ").push_bind(id).push(")");
+                    // After a cursor, it is the only lower bound: with the
+                    // period's start beside it SQLite takes that one and
+                    // walks the period from its start for every page.
+                    match after {
+                        Some((at, id)) => {
+                            qb.push(" (e.created_at, e.id) > (").push_bind(micros(at)).push(", ").push_bind(id).push(")");
+                            qb.push(" AND e.created_at < ").push_bind(micros(f.to));
+                        }
+                        None => period(&mut qb, f, "e.created_at"),
                     }
+                    narrow(&mut qb, f, "e.unit_code");
                     qb.push(" ORDER BY e.created_at, e.id LIMIT ").push_bind(i64::from(limit));
                     let rows = qb.build().fetch_all(self.reader()).await?;
                     let mut out = Vec::with_capacity(rows.len());
