@@ -95,6 +95,14 @@ for user in agent handlaggare; do
   for q in "${queues[@]}"; do
     measure "$user" "queue" "$q" -H "Cookie: $cookie"
   done
+  # The queues' other sorts a user picks most: mine oldest first, and
+  # waiting for the citizen by due time.
+  for q in "${queues[@]}"; do
+    case "$q" in
+      *assignee_id=*) measure "$user" "queue, oldest first" "$q&sort=oldest" -H "Cookie: $cookie" ;;
+      *waiting*) measure "$user" "queue, by due time" "$q&sort=due" -H "Cookie: $cookie" ;;
+    esac
+  done
   measure "$user" "search: a common word" "/staff/errands?q=gatan" -H "Cookie: $cookie"
   measure "$user" "search: a name" "/staff/errands?q=Lindqvist" -H "Cookie: $cookie"
   measure "$user" "search: a number" "/staff/errands?q=TK%202025%2F00042" -H "Cookie: $cookie"
