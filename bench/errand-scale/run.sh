@@ -99,8 +99,8 @@ for user in agent handlaggare; do
   # waiting for the citizen by due time.
   for q in "${queues[@]}"; do
     case "$q" in
-      *assignee_id=*) measure "$user" "queue, oldest first" "$q&sort=oldest" -H "Cookie: $cookie" ;;
-      *waiting*) measure "$user" "queue, by due time" "$q&sort=due" -H "Cookie: $cookie" ;;
+      *assignee_id=*) measure "$user" "queue, oldest first" "${q/sort=due/sort=oldest}" -H "Cookie: $cookie" ;;
+      *waiting*) measure "$user" "queue, by due time" "${q/sort=oldest/sort=due}" -H "Cookie: $cookie" ;;
     esac
   done
   measure "$user" "search: a common word" "/staff/errands?q=gatan" -H "Cookie: $cookie"
