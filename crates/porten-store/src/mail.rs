@@ -360,8 +360,9 @@ macro_rules! impl_mail {
                         .write(move |c| {
                             Box::pin(async move {
                                 let sql = format!(
-                                    "UPDATE mail_outbox SET given_up_at = $1 WHERE id = $2 AND {}",
-                                    $crate::mail::WAITING.replace("m.", "")
+                                    "UPDATE mail_outbox SET given_up_at = $1 \
+                                     WHERE id = (SELECT m.id FROM mail_outbox m WHERE m.id = $2 AND {})",
+                                    $crate::mail::WAITING
                                 );
                                 let done = sqlx::query(sqlx::AssertSqlSafe(sql))
                                     .bind(micros(now))
