@@ -3,8 +3,10 @@
 //! dimensioning (volumes, handle times, the service mix for channel shift).
 
 use chrono::Duration;
-use porten_domain::{Actor, Command, ContactLinks, LoggedContact, RawLoggedContact, Role, Violations};
-use porten_store::ContactLogEntry;
+use porten_domain::{
+    Actor, Command, ContactLinks, LoggedContact, RawLoggedContact, RawTopic, Role, TopicRecord, Violations,
+};
+use porten_store::{ContactLogEntry, MergeRefused};
 
 use crate::{App, AppError, Result, require_admin};
 
@@ -33,8 +35,10 @@ impl App {
     /// Bad input: [`AppError::Invalid`] with every problem.
     pub async fn log_contact(&self, actor: &Actor, raw: &RawLoggedContact) -> Result<ContactLogEntry> {
         let agent = staff_user(actor)?;
-        let codes: Vec<String> = self.store.list_services().await?.into_iter().map(|s| s.code).collect();
-        let parsed = LoggedContact::parse(raw, |code| codes.iter().any(|c| c == code));
+        let topics = self.store.contact_topics().await?;
+        let parsed = LoggedContact::parse(raw, |code| {
+            topics.iter().find(|t| t.code == code && !t.retired).map(|t| t.counts_as.clone())
+        });
         let (contact, links) = match (parsed, ContactLinks::parse(raw)) {
             (Ok(c), Ok(l)) => (c, l),
             (Err(mut a), Err(b)) => {
@@ -108,5 +112,85 @@ impl App {
     pub async fn my_logged_contacts(&self, actor: &Actor) -> Result<Vec<ContactLogEntry>> {
         let agent = staff_user(actor)?;
         Ok(self.store.contacts_logged_by(agent, RECENT_CONTACTS).await?)
+    }
+}
+
+/// One violation of a topic form.
+fn violation(field: &str, code: &'static str, message: &str) -> AppError {
+    let mut v = Violations::new();
+    v.push(field, code, message);
+    AppError::Invalid(v)
+}
+
+/// The contact topics as a managed taxonomy (*kontaktorsaker*): staff read
+/// them to log contacts; system admins add, rename, retire and merge them,
+/// each change audited in the transaction that makes it.
+impl App {
+    /// Every topic, retired and merged ones too (staff).
+    pub async fn contact_topics(&self, actor: &Actor) -> Result<Vec<TopicRecord>> {
+        if require_admin(actor).is_err() {
+            staff_user(actor)?;
+        }
+        Ok(self.store.contact_topics().await?)
+    }
+
+    /// Adds a topic; its code is made from the Swedish name.
+    pub async fn add_contact_topic(&self, actor: &Actor, raw: &RawTopic) -> Result<TopicRecord> {
+        require_admin(actor)?;
+        let services = self.store.list_services().await?;
+        let topic = raw.parse_new(|code| services.iter().any(|s| s.code == code)).map_err(AppError::Invalid)?;
+        let what = format!("{} ({})", topic.code, topic.name_sv);
+        if !self.audited(actor, "topic.add", &what, self.store.add_contact_topic(&topic)).await? {
+            return Err(violation("name_sv", "taken", "a topic with this name exists"));
+        }
+        Ok(topic)
+    }
+
+    /// Renames a topic in both languages.
+    pub async fn rename_contact_topic(&self, actor: &Actor, code: &str, raw: &RawTopic) -> Result<()> {
+        require_admin(actor)?;
+        let mut v = Violations::new();
+        let names = raw.names(&mut v);
+        let (sv, en) = v.into_result(names).map_err(AppError::Invalid)?.unwrap_or_default();
+        let what = format!("{code}: {sv} / {en}");
+        let write = self.store.rename_contact_topic(code, &sv, &en);
+        if !self.audited(actor, "topic.rename", &what, write).await? {
+            return Err(AppError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Retires a topic (no longer offered; its history stays) or brings it back.
+    pub async fn retire_contact_topic(&self, actor: &Actor, code: &str, retired: bool) -> Result<()> {
+        require_admin(actor)?;
+        let action = if retired { "topic.retire" } else { "topic.restore" };
+        if !self.audited(actor, action, code, self.store.retire_contact_topic(code, retired)).await? {
+            return Err(AppError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Merges one topic into another: the first is retired and every
+    /// contact logged under it counts under the survivor. How many moved.
+    pub async fn merge_contact_topic(&self, actor: &Actor, from: &str, into: &str) -> Result<u64> {
+        require_admin(actor)?;
+        let topics = self.store.contact_topics().await?;
+        let find = |code: &str| topics.iter().find(|t| t.code == code);
+        let refused = || violation("into", "invalid", "choose another topic in use, not the topic itself");
+        match (find(from), find(into)) {
+            (Some(source), Some(target)) if from == into || target.retired || source.merged_into.is_some() => {
+                return Err(refused());
+            }
+            (Some(_), Some(_)) => {}
+            (None, _) => return Err(AppError::NotFound),
+            (_, None) => return Err(violation("into", "unknown", "no such topic")),
+        }
+        let what = format!("{from} into {into}");
+        // Checked again in the write, which refuses what changed meanwhile.
+        match self.audited(actor, "topic.merge", &what, self.store.merge_contact_topic(from, into)).await? {
+            Ok(moved) => Ok(moved),
+            Err(MergeRefused::Unknown) => Err(AppError::NotFound),
+            Err(MergeRefused::Target) => Err(refused()),
+        }
     }
 }

@@ -45,7 +45,7 @@ impl ContactOutcome {
     }
 }
 
-/// What a contact was about.
+/// What a contact counts as in volumes and channel shift.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ContactTopic {
     /// A question about one service of the catalogue (its code).
@@ -54,6 +54,116 @@ pub enum ContactTopic {
     General,
     /// Technical help with an e-service or e-ID login (*teknisk support*).
     TechHelp,
+}
+
+impl ContactTopic {
+    /// The code of the topic this is when no administrator made another:
+    /// `general`, `tech_help` or `service:<code>` (the form's values).
+    pub fn code(&self) -> String {
+        match self {
+            Self::Service(code) => format!("service:{code}"),
+            Self::General => "general".into(),
+            Self::TechHelp => "tech_help".into(),
+        }
+    }
+
+    /// The inverse of [`ContactTopic::code`] for the classes themselves:
+    /// `general`, `tech_help` or `service:<code>`.
+    pub fn parse_class(s: &str) -> Option<Self> {
+        match s {
+            "general" => Some(Self::General),
+            "tech_help" => Some(Self::TechHelp),
+            s => s.strip_prefix("service:").filter(|c| !c.is_empty()).map(|c| Self::Service(c.to_owned())),
+        }
+    }
+}
+
+/// A topic of the contact log's managed taxonomy (*kontaktorsak*): what
+/// agents choose from when they log a contact. The built-in topics are
+/// `general`, `tech_help`, and one per service of the catalogue; an
+/// administrator adds, renames, retires and merges them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TopicRecord {
+    pub code: String,
+    pub name_sv: String,
+    pub name_en: String,
+    /// What its contacts count as in volumes and channel shift.
+    pub counts_as: ContactTopic,
+    /// No longer offered when a contact is logged; its history stays.
+    pub retired: bool,
+    /// The topic it was merged into, whose counts now include its history.
+    pub merged_into: Option<String>,
+}
+
+/// The form that adds or renames a topic, as typed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct RawTopic {
+    #[serde(default)]
+    pub name_sv: String,
+    #[serde(default)]
+    pub name_en: String,
+    /// `general`, `tech_help` or `service:<code>`.
+    #[serde(default)]
+    pub counts_as: String,
+}
+
+/// Longest topic name, characters.
+pub const MAX_TOPIC_NAME: usize = 80;
+
+impl RawTopic {
+    /// The names, checked: Swedish required, English defaulting to it.
+    pub fn names(&self, v: &mut Violations) -> Option<(String, String)> {
+        let sv = v.text("name_sv", &self.name_sv, MAX_TOPIC_NAME)?;
+        let en = v.optional_text("name_en", Some(&self.name_en), MAX_TOPIC_NAME).unwrap_or_else(|| sv.clone());
+        Some((sv, en))
+    }
+
+    /// A new topic: its names, what it counts as (a service must exist),
+    /// and a code made from the Swedish name (`topic:parkering`).
+    pub fn parse_new(&self, service_exists: impl Fn(&str) -> bool) -> Result<TopicRecord, Violations> {
+        let mut v = Violations::new();
+        let names = self.names(&mut v);
+        let counts_as = match ContactTopic::parse_class(self.counts_as.trim()) {
+            Some(ContactTopic::Service(code)) if !service_exists(&code) => None,
+            other => other,
+        };
+        if counts_as.is_none() {
+            v.push("counts_as", "invalid", "general, tech_help or service:<code> of a service");
+        }
+        match (names, counts_as) {
+            (Some((name_sv, name_en)), Some(counts_as)) if v.is_empty() => Ok(TopicRecord {
+                code: format!("topic:{}", topic_slug(&name_sv)),
+                name_sv,
+                name_en,
+                counts_as,
+                retired: false,
+                merged_into: None,
+            }),
+            _ => Err(v),
+        }
+    }
+}
+
+/// A code-safe form of a name: lower case ASCII letters and digits joined
+/// by hyphens (å and ä become a, ö becomes o).
+pub fn topic_slug(name: &str) -> String {
+    let mut slug = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        let c = match c {
+            'å' | 'ä' | 'à' | 'á' => 'a',
+            'ö' | 'ø' | 'ó' => 'o',
+            'é' | 'è' => 'e',
+            'ü' => 'u',
+            c => c,
+        };
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_end_matches('-');
+    if slug.is_empty() { "amne".to_owned() } else { slug.chars().take(40).collect() }
 }
 
 /// The contact-log form as typed.
@@ -106,16 +216,19 @@ impl ContactLinks {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoggedContact {
     pub channel: Channel,
+    /// The topic chosen, by its code in the taxonomy ([`TopicRecord`]).
+    pub topic_code: String,
+    /// What the topic counts as.
     pub topic: ContactTopic,
     pub outcome: ContactOutcome,
     pub handle_seconds: Option<u32>,
 }
 
 impl LoggedContact {
-    /// Validates the form; `service_exists` says whether a service code is in
-    /// the catalogue. Collects every problem (`required`, `invalid`,
-    /// `out_of_range`).
-    pub fn parse(raw: &RawLoggedContact, service_exists: impl Fn(&str) -> bool) -> Result<Self, Violations> {
+    /// Validates the form; `topic_of` gives what an active topic of the
+    /// taxonomy counts as, by its code. Collects every problem (`required`,
+    /// `invalid`, `out_of_range`).
+    pub fn parse(raw: &RawLoggedContact, topic_of: impl Fn(&str) -> Option<ContactTopic>) -> Result<Self, Violations> {
         let mut v = Violations::new();
         let text = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
         let channel = match text(&raw.channel) {
@@ -136,12 +249,10 @@ impl LoggedContact {
                 v.push("topic", "required", "choose what the contact was about");
                 None
             }
-            Some("general") => Some(ContactTopic::General),
-            Some("tech_help") => Some(ContactTopic::TechHelp),
-            Some(s) => match s.strip_prefix("service:") {
-                Some(code) if service_exists(code) => Some(ContactTopic::Service(code.to_owned())),
-                _ => {
-                    v.push("topic", "invalid", "unknown service");
+            Some(code) => match topic_of(code) {
+                Some(class) => Some((code.to_owned(), class)),
+                None => {
+                    v.push("topic", "invalid", "unknown or retired topic");
                     None
                 }
             },
@@ -174,8 +285,8 @@ impl LoggedContact {
             },
         };
         match (channel, topic, outcome) {
-            (Some(channel), Some(topic), Some(outcome)) if v.is_empty() => {
-                Ok(Self { channel, topic, outcome, handle_seconds })
+            (Some(channel), Some((topic_code, topic)), Some(outcome)) if v.is_empty() => {
+                Ok(Self { channel, topic_code, topic, outcome, handle_seconds })
             }
             _ => Err(v),
         }
@@ -215,9 +326,11 @@ mod tests {
 
     #[test]
     fn a_contact_is_parsed_or_every_problem_named() {
-        let known = |c: &str| c == "bygglov";
+        let known = |c: &str| {
+            ["service:bygglov", "tech_help", "general"].contains(&c).then(|| ContactTopic::parse_class(c)).flatten()
+        };
         let ok = LoggedContact::parse(&raw("phone", "service:bygglov", "resolved", " 4 "), known).unwrap();
-        assert_eq!(ok.topic, ContactTopic::Service("bygglov".into()));
+        assert_eq!((ok.topic_code.as_str(), ok.topic), ("service:bygglov", ContactTopic::Service("bygglov".into())));
         assert_eq!((ok.channel, ok.outcome, ok.handle_seconds), (Channel::Phone, ContactOutcome::Resolved, Some(240)));
         let untimed = LoggedContact::parse(&raw("visit", "tech_help", "referred", ""), known).unwrap();
         assert_eq!((untimed.topic, untimed.handle_seconds), (ContactTopic::TechHelp, None));
@@ -231,5 +344,40 @@ mod tests {
         assert_eq!(empty.0.len(), 3, "channel, topic and outcome are required; minutes is not");
         let words = LoggedContact::parse(&raw("email", "general", "errand", "fem"), known).unwrap_err();
         assert_eq!(words.0[0].code, "invalid");
+    }
+}
+
+#[cfg(test)]
+mod topic_tests {
+    use super::*;
+
+    #[test]
+    fn a_new_topic_gets_a_code_from_its_swedish_name_and_counts_as_a_class() {
+        let raw = |sv: &str, en: &str, class: &str| RawTopic {
+            name_sv: sv.into(),
+            name_en: en.into(),
+            counts_as: class.into(),
+        };
+        let exists = |c: &str| c == "parking-permit";
+        let t = raw(" Parkering på gatan ", "", "service:parking-permit").parse_new(exists).unwrap();
+        assert_eq!((t.code.as_str(), t.name_en.as_str()), ("topic:parkering-pa-gatan", "Parkering på gatan"));
+        assert_eq!(t.counts_as, ContactTopic::Service("parking-permit".into()));
+        assert_eq!(
+            raw("Öppettider & hitta hit", "Hours", "general").parse_new(exists).unwrap().code,
+            "topic:oppettider-hitta-hit"
+        );
+        let bad = raw("", "x", "service:unknown").parse_new(exists).unwrap_err();
+        let got: Vec<_> = bad.0.iter().map(|v| (v.field.as_str(), v.code)).collect();
+        assert_eq!(got, [("name_sv", "required"), ("counts_as", "invalid")]);
+        assert_eq!(topic_slug("???"), "amne", "a name of symbols still gets a code");
+    }
+
+    #[test]
+    fn a_topic_class_reads_back_from_its_code() {
+        for class in [ContactTopic::General, ContactTopic::TechHelp, ContactTopic::Service("pothole".into())] {
+            assert_eq!(ContactTopic::parse_class(&class.code()), Some(class));
+        }
+        assert_eq!(ContactTopic::parse_class("service:"), None);
+        assert_eq!(ContactTopic::parse_class("topic:parkering"), None);
     }
 }

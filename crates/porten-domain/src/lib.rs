@@ -33,7 +33,7 @@ pub mod validation;
 
 pub use access::{Actor, Role, Scope};
 pub use catalogue::{Audience, Service, Skill, Unit, UnitCode};
-pub use contact::{ContactLinks, ContactOutcome, ContactTopic, LoggedContact, RawLoggedContact};
+pub use contact::{ContactLinks, ContactOutcome, ContactTopic, LoggedContact, RawLoggedContact, RawTopic, TopicRecord};
 pub use errand::{
     Channel, Command, CommandError, ContactChannel, Direction, Errand, EventKind, NewErrand, Party, PartyRole,
     Priority, RawErrand, RawParty, TimelineEvent, Transition,

@@ -166,6 +166,18 @@ macro_rules! impl_catalogue {
                                 .bind(&s.skill)
                                 .execute(&mut *c)
                                 .await?;
+                                // Every service is a contact topic too; once it
+                                // exists, its name and state are the administrator's.
+                                sqlx::query(
+                                    "INSERT INTO contact_topics (code, name_sv, name_en, service_code) \
+                                     VALUES ($1, $2, $3, $4) ON CONFLICT (code) DO NOTHING",
+                                )
+                                .bind(format!("service:{}", s.code))
+                                .bind(&s.name_sv)
+                                .bind(&s.name_en)
+                                .bind(&s.code)
+                                .execute(&mut *c)
+                                .await?;
                                 search_sql::insert_change(c, $crate::knowledge::CHANGE_SERVICE, &s.code).await
                             })
                         })

@@ -66,7 +66,7 @@ pub use assignment::AssignmentStore;
 pub use audit::{AuditEntry, AuditQuery, AuditRow, AuditStore};
 pub use calendar::CalendarStore;
 pub use catalogue::CatalogueStore;
-pub use contacts::{ContactLogEntry, ContactStore};
+pub use contacts::{ContactLogEntry, ContactStore, MergeRefused};
 pub use errands::{
     Authorize, ClockUpdate, Cursor, ErrandFilter, ErrandStore, ErrandSummary, MAX_PAGE_SIZE, OwnedRegistration, Page,
     Registration, Sort,

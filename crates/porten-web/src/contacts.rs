@@ -12,10 +12,10 @@ use porten_app::auth::Principal;
 use porten_app::auth::user_actor;
 use porten_domain::contact::ContactLogEntry;
 use porten_domain::contact::LOGGED_CHANNELS;
-use porten_domain::{ContactOutcome, ContactTopic, RawLoggedContact, Violations};
+use porten_domain::{ContactOutcome, RawLoggedContact, TopicRecord, Violations};
 
 use crate::AppState;
-use crate::i18n::{Lang, Tr, local_time};
+use crate::i18n::{Tr, local_time};
 use crate::pages::{ErrorLink, FormErrors, Nav, app_error_page};
 use crate::routes::Routes;
 use crate::staff::{ContactLoggers, Staff, StaffForm};
@@ -78,14 +78,13 @@ struct LogForm {
     contact: RawLoggedContact,
 }
 
-fn topic_name(t: &Tr, names: &[(String, String)], topic: &ContactTopic) -> String {
-    match topic {
-        ContactTopic::General => t.get("contacts-topic-general"),
-        ContactTopic::TechHelp => t.get("contacts-topic-tech_help"),
-        ContactTopic::Service(code) => {
-            names.iter().find(|(c, _)| c == code).map(|(_, n)| n.clone()).unwrap_or_else(|| code.clone())
-        }
-    }
+/// A topic's name in the viewer's language; a merged topic's contacts
+/// show under the survivor, so an unknown code shows as itself.
+fn topic_name(t: &Tr, topics: &[TopicRecord], code: &str) -> String {
+    topics
+        .iter()
+        .find(|x| x.code == code)
+        .map_or_else(|| code.to_owned(), |x| t.pick(&x.name_sv, &x.name_en).to_owned())
 }
 
 async fn render(
@@ -97,12 +96,15 @@ async fn render(
     errors: &Violations,
     saved: bool,
 ) -> Response {
-    let services = match state.app.services(Some(&user_actor(user))).await {
+    let all_topics = match state.app.contact_topics(&user_actor(user)).await {
         Ok(s) => s,
         Err(e) => return app_error_page(t, nav, e),
     };
-    let mut names: Vec<(String, String)> =
-        services.into_iter().map(|s| (s.code, if t.lang == Lang::Sv { s.name_sv } else { s.name_en })).collect();
+    let mut names: Vec<(String, String)> = all_topics
+        .iter()
+        .filter(|x| !x.retired)
+        .map(|x| (x.code.clone(), t.pick(&x.name_sv, &x.name_en).to_owned()))
+        .collect();
     names.sort_by(|a, b| a.1.cmp(&b.1));
     let recent = match state.app.my_logged_contacts(&user_actor(user)).await {
         Ok(r) => r,
@@ -118,18 +120,14 @@ async fn render(
         .iter()
         .map(|c| (c.as_str().to_owned(), t.get(&format!("contacts-channel-{}", c.as_str()))))
         .collect();
-    let mut topics = vec![
-        (String::new(), t.get("contacts-topic-choose")),
-        ("general".to_owned(), t.get("contacts-topic-general")),
-        ("tech_help".to_owned(), t.get("contacts-topic-tech_help")),
-    ];
-    topics.extend(names.iter().map(|(code, name)| (format!("service:{code}"), name.clone())));
+    let mut topics = vec![(String::new(), t.get("contacts-topic-choose"))];
+    topics.extend(names);
     let outcomes =
         ContactOutcome::ALL.iter().map(|o| (o.as_str().to_owned(), t.get(&format!("contacts-outcome-{}", o.as_str()))));
     let row = |e: &ContactLogEntry| Row {
         at: local_time(e.started_at),
         channel: t.get(&format!("contacts-channel-{}", e.contact.channel.as_str())),
-        topic: topic_name(&t, &names, &e.contact.topic),
+        topic: topic_name(&t, &all_topics, &e.contact.topic_code),
         outcome: t.get(&format!("contacts-outcome-{}", e.contact.outcome.as_str())),
         minutes: e.contact.handle_seconds.map(|s| (s / 60).to_string()).unwrap_or_else(|| "–".into()),
     };

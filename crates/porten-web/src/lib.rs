@@ -35,6 +35,7 @@ mod search;
 mod serve;
 mod session;
 mod staff;
+mod topics;
 
 use std::sync::Arc;
 
@@ -145,6 +146,7 @@ fn all_routes() -> (routes::Routes, routes::Routes, routes::Routes) {
         .merge(reports::routes())
         .merge(audit::routes())
         .merge(admin::routes())
+        .merge(topics::routes())
         .merge(calendar::routes())
         .merge(hours::routes());
     (pages, api::routes(), ops::routes())

@@ -695,6 +695,7 @@ async fn seed_contact_center(app: &App, demo: &Actor, file: &CityFile, agent: Op
                     log.push(ContactLogEntry {
                         contact: LoggedContact {
                             channel: Channel::Phone,
+                            topic_code: topic.code(),
                             topic,
                             outcome: outcome(&mut rng),
                             handle_seconds: Some(m * 60),
@@ -722,10 +723,12 @@ async fn seed_contact_center(app: &App, demo: &Actor, file: &CityFile, agent: Op
                 continue;
             };
             for _ in 0..rng.poisson(5.0 * trend) {
+                let topic = topic(&mut rng);
                 log.push(ContactLogEntry {
                     contact: LoggedContact {
                         channel: Channel::Visit,
-                        topic: topic(&mut rng),
+                        topic_code: topic.code(),
+                        topic,
                         outcome: outcome(&mut rng),
                         handle_seconds: Some(minutes(&mut rng, 480.0) * 60),
                     },
@@ -740,6 +743,30 @@ async fn seed_contact_center(app: &App, demo: &Actor, file: &CityFile, agent: Op
     app.import_acd(demo, &acd).await?;
     app.import_contacts(demo, &log).await?;
     tracing::info!(intervals = acd.len(), contacts = log.len(), "demo contact-center traffic");
+    merge_overlapping_topics(app, demo).await
+}
+
+/// The demo's history was logged before its topics were cleaned up: the
+/// built-in "general question" and "technical help" overlap the services
+/// of the same meaning, which skews channel shift. They are merged into the
+/// services, as an administrator would, so every count stays.
+async fn merge_overlapping_topics(app: &App, demo: &Actor) -> Result<()> {
+    use porten_domain::RawTopic;
+    let merges = [
+        ("general", "service:general-question", "Allmän fråga", "General question"),
+        (
+            "tech_help",
+            "service:e-id-help",
+            "Teknisk hjälp: e-tjänster och e-legitimation",
+            "Technical help: e-services and e-ID",
+        ),
+    ];
+    for (from, into, sv, en) in merges {
+        let moved = app.merge_contact_topic(demo, from, into).await?;
+        let names = RawTopic { name_sv: sv.into(), name_en: en.into(), ..RawTopic::default() };
+        app.rename_contact_topic(demo, into, &names).await?;
+        tracing::info!(from, into, moved, "demo contact topics merged");
+    }
     Ok(())
 }
 

@@ -23,7 +23,13 @@ async fn logged_contacts_count_once_and_give_the_service_mix() {
         .await
         .unwrap();
     let entry = |h, m, channel, topic, outcome, minutes: Option<u32>| ContactLogEntry {
-        contact: LoggedContact { channel, topic, outcome, handle_seconds: minutes.map(|m| m * 60) },
+        contact: LoggedContact {
+            channel,
+            topic_code: ContactTopic::code(&topic),
+            topic,
+            outcome,
+            handle_seconds: minutes.map(|m| m * 60),
+        },
         started_at: at(h, m),
         agent_id: Some(agent),
         errand_id: None,
@@ -76,5 +82,89 @@ async fn logged_contacts_count_once_and_give_the_service_mix() {
     assert_eq!(s.contacts_logged_by(agent, 10).await.unwrap().len(), 3);
     let mix = s.contact_mix(Channel::Phone, at(8, 0), at(10, 0)).await.unwrap();
     assert_eq!(mix.iter().map(|m| m.contacts).sum::<u64>(), 4);
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_merged_topic_is_retired_and_its_history_counts_under_the_survivor() {
+    use porten_domain::{ContactOutcome, ContactTopic, LoggedContact, TopicRecord};
+    use porten_store::{ContactLogEntry, MergeRefused};
+    let db = TestDb::new().await;
+    let s = db.store.as_ref();
+    seed(s).await;
+    let at = |h: u32| Utc.with_ymd_and_hms(2026, 3, 2, h, 0, 0).unwrap();
+    let codes = |topics: &[TopicRecord]| topics.iter().map(|t| t.code.clone()).collect::<Vec<_>>();
+    // The built-in topics, and one per service of the catalogue.
+    let topics = s.contact_topics().await.unwrap();
+    for code in ["general", "tech_help", "service:pothole"] {
+        assert!(codes(&topics).contains(&code.to_owned()), "{code} is a topic");
+    }
+    let pothole = topics.iter().find(|t| t.code == "service:pothole").unwrap();
+    assert_eq!(pothole.counts_as, ContactTopic::Service("pothole".into()));
+
+    let parking = TopicRecord {
+        code: "topic:parkering".into(),
+        name_sv: "Parkering".into(),
+        name_en: "Parking".into(),
+        counts_as: ContactTopic::General,
+        retired: false,
+        merged_into: None,
+    };
+    assert!(s.add_contact_topic(&parking).await.unwrap());
+    assert!(!s.add_contact_topic(&parking).await.unwrap(), "a code is added once");
+    let entry = |topic_code: &str, topic: ContactTopic, h| ContactLogEntry {
+        contact: LoggedContact {
+            channel: Channel::Phone,
+            topic_code: topic_code.into(),
+            topic,
+            outcome: ContactOutcome::Resolved,
+            handle_seconds: Some(60),
+        },
+        started_at: at(h),
+        agent_id: None,
+        errand_id: None,
+        article: None,
+    };
+    let log = [
+        entry("topic:parkering", ContactTopic::General, 8),
+        entry("topic:parkering", ContactTopic::General, 9),
+        entry("service:pothole", ContactTopic::Service("pothole".into()), 9),
+    ];
+    s.log_contacts(&log).await.unwrap();
+    let pothole_contacts = |mix: &[porten_store::ServiceMix]| {
+        mix.iter().find(|m| m.service_code.as_deref() == Some("pothole")).map_or(0, |m| m.contacts)
+    };
+    let before = s.contact_mix(Channel::Phone, at(7), at(10)).await.unwrap();
+    assert_eq!(pothole_contacts(&before), 1);
+
+    // Renamed and retired, then brought back; unknown codes change nothing.
+    assert!(s.rename_contact_topic("topic:parkering", "Parkering och p-tillstånd", "Parking").await.unwrap());
+    assert!(!s.rename_contact_topic("topic:okänd", "x", "x").await.unwrap());
+    assert!(s.retire_contact_topic("tech_help", true).await.unwrap());
+    assert_eq!(
+        s.merge_contact_topic("topic:parkering", "tech_help").await.unwrap(),
+        Err(MergeRefused::Target),
+        "never into a retired topic"
+    );
+    assert!(s.retire_contact_topic("tech_help", false).await.unwrap());
+    assert_eq!(s.merge_contact_topic("topic:okänd", "general").await.unwrap(), Err(MergeRefused::Unknown));
+    assert_eq!(s.merge_contact_topic("general", "general").await.unwrap(), Err(MergeRefused::Target));
+
+    assert_eq!(s.merge_contact_topic("topic:parkering", "service:pothole").await.unwrap(), Ok(2));
+    let after = s.contact_mix(Channel::Phone, at(7), at(10)).await.unwrap();
+    assert_eq!(pothole_contacts(&after), 3, "the merged topic's history counts under the survivor");
+    assert_eq!(after.iter().map(|m| m.contacts).sum::<u64>(), 3, "nothing counted twice");
+    let merged = s.contact_topics().await.unwrap().into_iter().find(|t| t.code == "topic:parkering").unwrap();
+    assert_eq!((merged.retired, merged.merged_into.as_deref()), (true, Some("service:pothole")));
+    assert!(!s.retire_contact_topic("topic:parkering", false).await.unwrap(), "a merged topic stays merged");
+    assert_eq!(s.merge_contact_topic("topic:parkering", "general").await.unwrap(), Err(MergeRefused::Target));
+
+    // A second merge takes the first's history along.
+    assert_eq!(s.merge_contact_topic("service:pothole", "general").await.unwrap(), Ok(3));
+    let all = s.contact_topics().await.unwrap();
+    let into = |code: &str| all.iter().find(|t| t.code == code).unwrap().merged_into.clone();
+    assert_eq!((into("topic:parkering"), into("service:pothole")), (Some("general".into()), Some("general".into())));
+    let last = s.contact_mix(Channel::Phone, at(7), at(10)).await.unwrap();
+    assert_eq!((pothole_contacts(&last), last.iter().map(|m| m.contacts).sum::<u64>()), (0, 3));
     db.cleanup().await;
 }

@@ -112,3 +112,85 @@ async fn a_logged_contact_links_to_its_errand_or_the_article_that_answered_it() 
     assert_eq!(mine[1].errand_id, Some(errand.id));
     t.cleanup().await;
 }
+
+#[tokio::test]
+async fn an_admin_adds_renames_retires_and_merges_contact_topics() {
+    let t = TestApp::new().await;
+    let agent = t.sign_in("agent").await;
+    assert_eq!(t.get("/staff/admin/topics", &agent).await.status, StatusCode::FORBIDDEN, "system admins only");
+    let admin = t.sign_in("system_admin").await;
+    let page = t.get("/staff/admin/topics", &admin).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("<th scope=\"row\">Allmän fråga</th>"), "{}", page.body);
+
+    // A new topic; an empty name is refused with what was typed kept.
+    let bad = t
+        .post_form("/staff/admin/topics", &admin, &format!("csrf={CSRF}&name_sv=&name_en=Parking&counts_as=general"))
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("href=\"#name_sv-new\"") && bad.body.contains("value=\"Parking\""), "{}", bad.body);
+    let added = t
+        .post_form(
+            "/staff/admin/topics",
+            &admin,
+            &format!("csrf={CSRF}&name_sv=Parkering&name_en=Parking&counts_as=general"),
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::OK);
+    assert!(added.body.contains("Kontaktorsaken Parkering är tillagd."));
+    let again = t
+        .post_form("/staff/admin/topics", &admin, &format!("csrf={CSRF}&name_sv=Parkering&name_en=&counts_as=general"))
+        .await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY, "one topic per name");
+
+    // The agent logs two calls about it.
+    let form = format!("csrf={CSRF}&channel=phone&topic=topic%3Aparkering&outcome=resolved&minutes=3");
+    assert!(
+        t.get("/staff/contacts", &agent).await.body.contains("<option value=\"topic:parkering\">Parkering</option>")
+    );
+    for _ in 0..2 {
+        assert_eq!(t.post_form("/staff/contacts", &agent, &form).await.status, StatusCode::SEE_OTHER);
+    }
+    let renamed = t
+        .post_form(
+            "/staff/admin/topics/topic:parkering/rename",
+            &admin,
+            &format!("csrf={CSRF}&name_sv=Parkering+och+p-tillst%C3%A5nd&name_en=Parking+and+permits"),
+        )
+        .await;
+    assert_eq!(renamed.header(header::LOCATION), "/staff/admin/topics?done=renamed");
+    assert!(
+        t.get("/staff/contacts", &agent).await.body.contains("<td>Parkering och p-tillstånd</td>"),
+        "history shows the new name"
+    );
+
+    // Merged into the parking permit's topic: retired, its calls counted there.
+    let into_itself = format!("csrf={CSRF}&from=topic%3Aparkering&into=topic%3Aparkering");
+    let refused = t.post_form("/staff/admin/topics/merge", &admin, &into_itself).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("href=\"#into-merge\""));
+    let merge = format!("csrf={CSRF}&from=topic%3Aparkering&into=service%3Apothole");
+    let merged = t.post_form("/staff/admin/topics/merge", &admin, &merge).await;
+    assert_eq!(merged.status, StatusCode::OK, "{}", merged.body);
+    assert!(merged.body.contains("2 loggade kontakter räknas nu på den som blev kvar."), "{}", merged.body);
+    let now = t.app.now();
+    let mix = t.db.store.contact_mix(Channel::Phone, now - chrono::Duration::hours(1), now).await.unwrap();
+    let got: Vec<_> = mix.iter().map(|m| (m.service_code.as_deref(), m.contacts)).collect();
+    assert_eq!(got, [(Some("pothole"), 2)], "the history counts under the survivor");
+    let offered = t.get("/staff/contacts", &agent).await.body;
+    assert!(!offered.contains("value=\"topic:parkering\""), "a merged topic is not offered");
+    let bad_log = t.post_form("/staff/contacts", &agent, &form).await;
+    assert_eq!(bad_log.status, StatusCode::UNPROCESSABLE_ENTITY, "nor accepted");
+
+    // Retired and brought back.
+    let retired = t.post_form("/staff/admin/topics/tech_help/retire", &admin, &format!("csrf={CSRF}")).await;
+    assert_eq!(retired.header(header::LOCATION), "/staff/admin/topics?done=retired");
+    assert!(!t.get("/staff/contacts", &agent).await.body.contains("value=\"tech_help\""));
+    t.post_form("/staff/admin/topics/tech_help/restore", &admin, &format!("csrf={CSRF}")).await;
+    assert!(t.get("/staff/contacts", &agent).await.body.contains("value=\"tech_help\""));
+
+    // Every change is in the audit log.
+    let audit = t.get("/staff/audit", &admin).await;
+    assert!(audit.body.contains("topic:parkering into service:pothole"), "{}", audit.body);
+    t.cleanup().await;
+}

@@ -64,6 +64,7 @@ async fn log_errand_contacts(t: &TestApp) {
         .map(|d| ContactLogEntry {
             contact: LoggedContact {
                 channel: Channel::Phone,
+                topic_code: "service:general-question".into(),
                 topic: ContactTopic::Service("general-question".into()),
                 outcome: ContactOutcome::Errand,
                 handle_seconds: Some(360),
