@@ -117,4 +117,38 @@ impl App {
         }
         Ok(())
     }
+
+    /// Changes a service as an administrator's form says (names, texts,
+    /// unit, skill, SLA targets), keeping what the form does not show.
+    pub async fn edit_service(
+        &self,
+        actor: &Actor,
+        code: &str,
+        raw: &porten_domain::catalogue_edit::RawServiceEdit,
+    ) -> Result<Service> {
+        require_admin(actor)?;
+        let base = self.store.get_service(code).await?.ok_or(AppError::NotFound)?;
+        let units = self.store.list_units().await?;
+        let skills = self.store.list_skills().await?;
+        let service = raw
+            .apply(&base, |u| units.iter().any(|x| x.code.as_str() == u), |k| skills.iter().any(|x| x.code == k))
+            .map_err(AppError::Invalid)?;
+        self.define_service(actor, &service).await?;
+        Ok(service)
+    }
+
+    /// Changes a unit's names and how it hands out errands.
+    pub async fn edit_unit(
+        &self,
+        actor: &Actor,
+        code: &str,
+        raw: &porten_domain::catalogue_edit::RawUnitEdit,
+    ) -> Result<Unit> {
+        require_admin(actor)?;
+        let units = self.store.list_units().await?;
+        let base = units.iter().find(|u| u.code.as_str() == code).ok_or(AppError::NotFound)?;
+        let unit = raw.apply(base).map_err(AppError::Invalid)?;
+        self.define_unit(actor, &unit).await?;
+        Ok(unit)
+    }
 }

@@ -14,6 +14,7 @@ pub mod access;
 pub mod assignment;
 pub mod calendar;
 pub mod catalogue;
+pub mod catalogue_edit;
 pub mod contact;
 pub mod errand;
 pub mod errand_list;

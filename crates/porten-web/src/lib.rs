@@ -12,6 +12,7 @@ mod audit;
 mod auth;
 mod budget;
 mod calendar;
+mod catalogue_admin;
 mod citizen;
 mod compare;
 mod contacts;
@@ -147,6 +148,7 @@ fn all_routes() -> (routes::Routes, routes::Routes, routes::Routes) {
         .merge(audit::routes())
         .merge(admin::routes())
         .merge(topics::routes())
+        .merge(catalogue_admin::routes())
         .merge(calendar::routes())
         .merge(hours::routes());
     (pages, api::routes(), ops::routes())

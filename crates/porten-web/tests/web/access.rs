@@ -53,6 +53,10 @@ fn body_for(path: &str) -> &'static str {
         "/staff/admin/topics" => "name_sv=Parkering&name_en=Parking&counts_as=general",
         "/staff/admin/topics/{code}/rename" => "name_sv=Parkering&name_en=Parking",
         "/staff/admin/topics/merge" => "from=general&into=general",
+        "/staff/admin/units/{code}" => "name_sv=Trafik&name_en=Traffic&strategy=manual&max_open=",
+        "/staff/admin/services/{code}" => {
+            "name_sv=H%C3%A5l&name_en=Pothole&description_sv=B.&description_en=D.&unit=TK&sla_normal_resolution=40"
+        }
         "/staff/contacts" => "channel=phone&topic=general&outcome=resolved&minutes=2",
         "/staff/calendar" | "/staff/calendar/remove" => "date=2031-05-05&open=closed&note=Utbildning",
         "/staff/calendar/hours" => "unit=TK&hours-mon=08%3A00-16%3A30",
@@ -101,6 +105,11 @@ const EXPECTED: &[(&str, &str, [u16; 10])] = &[
     ("POST", "/staff/admin/users/{id}/password", [303, 403, 403, 403, 403, 403, 404, 303, 303, 303]),
     ("POST", "/staff/admin/keys", [303, 403, 403, 403, 403, 403, 200, 303, 303, 303]),
     ("POST", "/staff/admin/keys/{id}/revoke", [303, 403, 403, 403, 403, 403, 404, 303, 303, 303]),
+    // Units and services: system admins ("pothole" is a service, not a unit).
+    ("GET", "/staff/admin/services", [303, 403, 403, 403, 403, 403, 200, 303, 303, 303]),
+    ("POST", "/staff/admin/units/{code}", [303, 403, 403, 403, 403, 403, 404, 303, 303, 303]),
+    ("GET", "/staff/admin/services/{code}", [303, 403, 403, 403, 403, 403, 200, 303, 303, 303]),
+    ("POST", "/staff/admin/services/{code}", [303, 403, 403, 403, 403, 403, 303, 303, 303, 303]),
     // Contact topics: system admins ("pothole" is a service's code, not a topic's).
     ("GET", "/staff/admin/topics", [303, 403, 403, 403, 403, 403, 200, 303, 303, 303]),
     ("POST", "/staff/admin/topics", [303, 403, 403, 403, 403, 403, 200, 303, 303, 303]),

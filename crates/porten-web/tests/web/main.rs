@@ -5,6 +5,7 @@
 mod access;
 mod assignment;
 mod calendar;
+mod catalogue_admin;
 mod clocks;
 mod contacts;
 mod errand_search;
