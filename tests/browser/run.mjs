@@ -1558,6 +1558,24 @@ async function mailIntakePart(browser, server, sink) {
           s.expect(resp && resp.status() === 200, 'admin-en', `${page} answered HTTP ${resp && resp.status()}`);
           await s.check(`${page.split('?')[0]} in English`);
         }
+        // Administration of units, services and contact topics (issue 20), in
+        // Swedish and then English, with the page checks (axe); a target the
+        // form refuses, by keyboard, keeps what was typed.
+        for (const page of ['/staff/admin', '/staff/admin/services', '/staff/admin/services/pothole', '/staff/admin/topics',
+          '/staff/admin/services?lang=en', '/staff/admin/services/pothole?lang=en', '/staff/admin/topics?lang=en']) {
+          resp = await s.goto(page);
+          s.expect(resp && resp.status() === 200, 'admin-page', `${page} answered HTTP ${resp && resp.status()}`);
+          await s.check(page);
+        }
+        await s.goto('/staff/admin/services/pothole');
+        const first = s.page.locator('#sla_normal_first');
+        await first.focus();
+        await s.page.keyboard.press('Control+A');
+        await s.page.keyboard.type('9999');
+        resp = await s.press(s.page.locator('form[action="/staff/admin/services/pothole"] button[type="submit"]'));
+        s.expect(resp && resp.status() === 422, 'service-refused', `a first answer later than the decision answered HTTP ${resp && resp.status()}, not 422`);
+        s.expect((await s.page.locator('#sla_normal_first').inputValue()) === '9999', 'service-kept', 'the refused target was not kept');
+        await s.check('service with a refused target', { docStatus: 422, allowDocStatus: true });
       } finally {
         await adminCtx.close();
       }

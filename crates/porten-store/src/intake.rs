@@ -268,6 +268,13 @@ macro_rules! impl_intake {
                                                     event = "mail.auto_reply_capped",
                                                     "a sender reached the cap of auto-replies per day; no reply"
                                                 );
+                                                // Staff see it where they work: on the errand.
+                                                let why = [format!(
+                                                    "Inget automatiskt svar skickades: avsändaren har fått {sent} \
+                                                     automatiska svar det senaste dygnet (högst {auto_replies_per_day}). \
+                                                     Svara för hand om det behövs."
+                                                )];
+                                                notes(c, errand.public_id, &why, &actor, at, &anyone).await?;
                                             }
                                         }
                                         let errand = errand_with_parties(c, &errand.public_id.to_string()).await?;

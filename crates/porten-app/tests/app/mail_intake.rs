@@ -277,7 +277,11 @@ async fn a_mail_to_a_closed_errand_opens_a_follow_up_and_auto_replies_are_capped
             .unwrap()
             .replace("files-1@", &format!("files-{n}x@"));
         match t.app.receive_mail(mail.as_bytes(), &capped).await.unwrap() {
-            Intake::Opened { replied: r, .. } => replied.push(r),
+            Intake::Opened { replied: r, errand, .. } => {
+                replied.push(r);
+                let said = notes(&timeline(&t, &errand).await).join("\n");
+                assert!(said.contains("Inget automatiskt svar skickades"), "the errand says why: {said}");
+            }
             other => panic!("{other:?}"),
         }
     }
