@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::i18n::{Tr, local_time};
-use crate::pages::{CsrfOnly, ErrorLink, Nav, app_error_page};
+use crate::pages::{CsrfOnly, Done, ErrorLink, Nav, app_error_page};
 use crate::routes::Routes;
 use crate::staff::{Staff, StaffForm, SystemAdmins};
 
@@ -137,12 +137,6 @@ async fn render(state: &AppState, staff: Staff<SystemAdmins>, outcome: Outcome, 
         nav,
     };
     (status, page).into_response()
-}
-
-#[derive(Deserialize)]
-struct Done {
-    #[serde(default)]
-    done: String,
 }
 
 async fn admin_page(State(state): State<AppState>, staff: Staff<SystemAdmins>, Query(q): Query<Done>) -> Response {

@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::i18n::Tr;
-use crate::pages::{ErrorLink, Nav, app_error_page};
+use crate::pages::{Done, ErrorLink, Nav, app_error_page};
 use crate::routes::Routes;
 use crate::staff::{Staff, StaffForm, SystemAdmins};
 
@@ -110,12 +110,6 @@ fn messages(t: &Tr, v: &Violations) -> Vec<(String, String)> {
             (f.field.clone(), message)
         })
         .collect()
-}
-
-#[derive(Deserialize)]
-struct Done {
-    #[serde(default)]
-    done: String,
 }
 
 async fn render_catalogue(

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::AppState;
 use crate::i18n::{Tr, local_time};
-use crate::pages::{CsrfOnly, Nav, app_error_page};
+use crate::pages::{CsrfOnly, Done, Nav, app_error_page};
 use crate::routes::Routes;
 use crate::staff::{Staff, StaffForm, SystemAdmins};
 
@@ -42,12 +42,6 @@ struct OutboxPage {
     rows: Vec<Row>,
     total: u64,
     oldest_hours: String,
-    done: String,
-}
-
-#[derive(serde::Deserialize)]
-struct Done {
-    #[serde(default)]
     done: String,
 }
 

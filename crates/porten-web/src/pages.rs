@@ -109,6 +109,14 @@ pub(crate) fn error_page(t: Tr, nav: Nav, status: StatusCode) -> Response {
     (status, page).into_response()
 }
 
+/// What a page redirected to after a change says was done (`?done=…`),
+/// which the page turns into its status message.
+#[derive(serde::Deserialize)]
+pub(crate) struct Done {
+    #[serde(default)]
+    pub done: String,
+}
+
 /// A form whose only field is its CSRF token (a button: sign out, submit).
 #[derive(serde::Deserialize)]
 pub(crate) struct CsrfOnly {
