@@ -16,26 +16,37 @@ export const OIDC_PEOPLE = {
   sara: { name: 'Sara Nilsson', given_name: 'Sara', family_name: 'Nilsson', [PERSONAL_NUMBER_CLAIM]: '200208302380' },
 };
 
-/** Starts the provider on `port` for a client that comes back to `redirectUri`; resolves to { issuer, close }. */
-export async function startOidcProvider(port, redirectUri) {
+/**
+ * The city's staff, as its identity provider knows them: a username, the
+ * groups Porten maps to roles (`porten-agent`, …) and the unit's code.
+ */
+export const OIDC_STAFF = {
+  stina: { name: 'Stina Berg', given_name: 'Stina', family_name: 'Berg', preferred_username: 'stina.berg', roles: ['porten-agent', 'alla-anstallda'], unit: 'KC' },
+};
+
+/** Starts the provider on `port` for a client that comes back to one of `redirectUris`; resolves to { issuer, close }. */
+export async function startOidcProvider(port, redirectUris) {
   const issuer = `http://127.0.0.1:${port}`;
   const provider = new Provider(issuer, {
     clients: [
       {
         client_id: OIDC_CLIENT.id,
         client_secret: OIDC_CLIENT.secret,
-        redirect_uris: [redirectUri],
+        redirect_uris: redirectUris,
         grant_types: ['authorization_code'],
         response_types: ['code'],
       },
     ],
-    claims: { openid: ['sub'], profile: ['name', 'given_name', 'family_name', PERSONAL_NUMBER_CLAIM] },
+    claims: {
+      openid: ['sub'],
+      profile: ['name', 'given_name', 'family_name', 'preferred_username', 'roles', 'unit', PERSONAL_NUMBER_CLAIM],
+    },
     // The ID token carries the profile claims itself, as e-ID brokers do.
     conformIdTokenClaims: false,
     pkce: { required: () => true },
     features: { devInteractions: { enabled: true } },
     async findAccount(_ctx, id) {
-      const person = OIDC_PEOPLE[id];
+      const person = OIDC_PEOPLE[id] || OIDC_STAFF[id];
       if (!person) return undefined;
       return { accountId: id, claims: async () => ({ sub: id, ...person }) };
     },

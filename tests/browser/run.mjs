@@ -50,7 +50,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
 import { parse as parseToml } from 'smol-toml';
-import { OIDC_CLIENT, OIDC_PEOPLE, startOidcProvider } from './oidc-provider.mjs';
+import { OIDC_CLIENT, OIDC_PEOPLE, OIDC_STAFF, startOidcProvider } from './oidc-provider.mjs';
 import { MailSink } from './mailsink.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -1648,6 +1648,35 @@ async function messagesPart(browser, server, defs, files) {
       c.expect((await c.page.locator('body').innerText()).includes(person), 'my-name', `the signed-in person "${person}" is not named on the page`);
       await c.check('Mina ärenden, signed in with e-ID');
 
+      // A member of staff signs in through the city's identity provider, by
+      // keyboard: their groups make them an agent of the contact center.
+      const staffOidcCtx = await newContext(browser);
+      try {
+        const o = new Driver(server, crawlName, 'staff through the identity provider', { kind: 'staff' });
+        await o.open(staffOidcCtx);
+        await o.goto('/login');
+        const link = o.page.locator('main a[href="/login/staff"]');
+        if ((await link.count()) !== 1) throw new Error('the login page has no link to /login/staff although a staff provider is configured');
+        await o.press(link);
+        await o.page.locator('input[name="login"]').focus();
+        await o.page.keyboard.type('stina');
+        await o.page.locator('input[name="password"]').focus();
+        await o.page.keyboard.type('any password will do');
+        await o.press(o.page.locator('input[name="password"]'));
+        for (let i = 0; i < 3 && new URL(o.page.url()).host === issuer.host; i++) {
+          await o.press(o.page.locator('form button[type="submit"], form [type="submit"]').first());
+        }
+        o.expect(new URL(o.page.url()).pathname === '/staff/errands', 'staff-oidc-landed',
+          `after signing in through the identity provider the page is ${o.here()}, not /staff/errands`);
+        o.expect((await o.page.locator('body').innerText()).includes(OIDC_STAFF.stina.name), 'staff-oidc-name',
+          `the signed-in member of staff "${OIDC_STAFF.stina.name}" is not named on the page`);
+        o.expect((await o.page.locator('a[href="/staff/contacts"]').count()) >= 1, 'staff-oidc-agent',
+          'the member of staff signed in through the provider has no link to the contact log (not an agent)');
+        await o.check('workspace, signed in through the identity provider');
+      } finally {
+        await staffOidcCtx.close();
+      }
+
       // The fault report, signed in; no answer waits for a condition this time.
       const plan = planAnswers(def, files, {}, { conditions: false });
       resp = await startEservice(c, def, { check: true });
@@ -2541,13 +2570,20 @@ async function main() {
     // The e-ID broker: a real OpenID provider on loopback. It must know where
     // Porten sends the browser back, so Porten's port is chosen first.
     const portenPort = await freePort();
-    oidc = await startOidcProvider(await freePort(), `http://127.0.0.1:${portenPort}/login/eid/callback`);
+    oidc = await startOidcProvider(await freePort(), [
+      `http://127.0.0.1:${portenPort}/login/eid/callback`,
+      `http://127.0.0.1:${portenPort}/login/staff/callback`,
+    ]);
     log(`OpenID provider (npm oidc-provider) at ${oidc.issuer}`);
     server.listen = `127.0.0.1:${portenPort}`;
     Object.assign(server.env, {
       PORTEN_EID_ISSUER: oidc.issuer,
       PORTEN_EID_CLIENT_ID: OIDC_CLIENT.id,
       PORTEN_EID_CLIENT_SECRET: OIDC_CLIENT.secret,
+      // Staff sign in through the same provider, standing in for the city's.
+      PORTEN_STAFF_OIDC_ISSUER: oidc.issuer,
+      PORTEN_STAFF_OIDC_CLIENT_ID: OIDC_CLIENT.id,
+      PORTEN_STAFF_OIDC_CLIENT_SECRET: OIDC_CLIENT.secret,
     });
     await server.start();
     log(`server ready at ${server.baseUrl} after ${((Date.now() - started) / 1000).toFixed(1)} s; demo logins: ${server.logins.map((l) => l.role).join(', ') || 'none'}`);

@@ -45,6 +45,14 @@ pub struct PendingLogin {
     pub pkce_verifier: String,
 }
 
+/// The claims of a verified ID token: its whole payload, and the name it
+/// gives (`name`, else given and family name).
+#[derive(Clone, Debug)]
+pub struct VerifiedClaims {
+    pub payload: serde_json::Value,
+    pub name: Option<String>,
+}
+
 /// Who the provider says signed in.
 #[derive(Clone, PartialEq, Eq)]
 pub struct EidPerson {
@@ -126,8 +134,14 @@ impl Eid {
         Ok((url.to_string(), pending))
     }
 
-    /// Finishes a login the provider sent back with `code` and `state`.
-    pub async fn finish(&self, pending: PendingLogin, code: &str, state: &str) -> Result<EidPerson, EidError> {
+    /// Finishes a login the provider sent back with `code` and `state`:
+    /// the verified ID token's claims, for e-ID and for staff sign-in.
+    pub async fn finish_claims(
+        &self,
+        pending: PendingLogin,
+        code: &str,
+        state: &str,
+    ) -> Result<VerifiedClaims, EidError> {
         if !crate::auth::constant_time_eq(pending.state.as_bytes(), state.as_bytes()) {
             return Err(EidError::State);
         }
@@ -145,9 +159,9 @@ impl Eid {
         let claims = id_token
             .claims(&client.id_token_verifier(), &Nonce::new(pending.nonce))
             .map_err(|e| EidError::Token(e.to_string()))?;
-        // The personnummer is a claim of the Swedish profile, which the core
-        // claims type does not name: read it from the payload of the token
-        // whose signature was just verified.
+        // The personnummer (a claim of the Swedish profile) and staff roles
+        // are claims the core claims type does not name: read them from the
+        // payload of the token whose signature was just verified.
         let payload = id_token.to_string();
         let extra = payload
             .split('.')
@@ -158,25 +172,27 @@ impl Eid {
             })
             .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
             .unwrap_or_default();
+        let name = claims.name().and_then(|n| n.get(None)).map(|n| n.to_string()).or_else(|| {
+            let given = claims.given_name().and_then(|n| n.get(None)).map(|n| n.to_string());
+            let family = claims.family_name().and_then(|n| n.get(None)).map(|n| n.to_string());
+            match (given, family) {
+                (None, None) => None,
+                (g, f) => Some(format!("{} {}", g.unwrap_or_default(), f.unwrap_or_default()).trim().to_owned()),
+            }
+        });
+        Ok(VerifiedClaims { payload: extra, name })
+    }
+
+    /// Finishes a login the provider sent back with `code` and `state`.
+    pub async fn finish(&self, pending: PendingLogin, code: &str, state: &str) -> Result<EidPerson, EidError> {
+        let VerifiedClaims { payload: extra, name } = self.finish_claims(pending, code, state).await?;
         let claim = &self.settings.personal_number_claim;
         let personal_number = extra[claim.as_str()]
             .as_str()
             .map(|s| s.chars().filter(char::is_ascii_digit).collect::<String>())
             .filter(|s| !s.is_empty())
             .ok_or_else(|| EidError::NoPersonalNumber(claim.clone()))?;
-        let name = claims
-            .name()
-            .and_then(|n| n.get(None))
-            .map(|n| n.to_string())
-            .or_else(|| {
-                let given = claims.given_name().and_then(|n| n.get(None)).map(|n| n.to_string());
-                let family = claims.family_name().and_then(|n| n.get(None)).map(|n| n.to_string());
-                match (given, family) {
-                    (None, None) => None,
-                    (g, f) => Some(format!("{} {}", g.unwrap_or_default(), f.unwrap_or_default()).trim().to_owned()),
-                }
-            })
-            .unwrap_or_else(|| "Invånare".to_owned());
+        let name = name.unwrap_or_else(|| "Invånare".to_owned());
         Ok(EidPerson { personal_number, name })
     }
 }

@@ -35,6 +35,7 @@ pub mod planning;
 pub mod reports;
 pub mod search;
 pub mod sla;
+pub mod staff_oidc;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -130,6 +131,7 @@ pub struct App {
     mail_citizens: bool,
     /// Citizen login with e-ID through OpenID Connect, when configured.
     eid: Option<Arc<eid::Eid>>,
+    staff_oidc: Option<Arc<staff_oidc::StaffOidc>>,
     /// The portal: site settings, this node's search index and cache.
     portal: Arc<search::Portal>,
     /// How many receipts go out per recipient and, for visitors not signed
@@ -153,6 +155,7 @@ impl App {
             public_url: "http://localhost:8080".into(),
             mail_citizens: true,
             eid: None,
+            staff_oidc: None,
             portal: Arc::default(),
             receipt_limits: Default::default(),
             errand_search: Arc::default(),
@@ -180,6 +183,17 @@ impl App {
     /// The e-ID login, when one is configured.
     pub fn eid(&self) -> Option<&eid::Eid> {
         self.eid.as_deref()
+    }
+
+    /// Signs staff in through the city's identity provider.
+    pub fn with_staff_oidc(mut self, oidc: staff_oidc::StaffOidc) -> Self {
+        self.staff_oidc = Some(Arc::new(oidc));
+        self
+    }
+
+    /// The staff sign-in through the city's identity provider, when configured.
+    pub fn staff_oidc(&self) -> Option<&staff_oidc::StaffOidc> {
+        self.staff_oidc.as_deref()
     }
 
     /// The same App, mailing no citizen: for writing history (the demo).

@@ -36,6 +36,7 @@ mod search;
 mod serve;
 mod session;
 mod staff;
+mod staff_login;
 mod topics;
 
 use std::sync::Arc;
@@ -148,6 +149,7 @@ fn all_routes() -> (routes::Routes, routes::Routes, routes::Routes) {
         .merge(audit::routes())
         .merge(admin::routes())
         .merge(topics::routes())
+        .merge(staff_login::routes())
         .merge(catalogue_admin::routes())
         .merge(calendar::routes())
         .merge(hours::routes());

@@ -34,6 +34,8 @@ struct LoginPage {
     error: Option<String>,
     /// Where citizens sign in with e-ID, when offered.
     eid_login: Option<&'static str>,
+    /// Whether staff may sign in through the city's identity provider.
+    staff_login: bool,
 }
 
 /// Where citizens sign in with e-ID on this installation: the provider
@@ -42,15 +44,15 @@ fn eid_login(state: &AppState) -> Option<&'static str> {
     if state.app.eid().is_some() { Some("/login/eid") } else { state.config.demo_eid.then_some("/login/demo-eid") }
 }
 
+impl LoginPage {
+    /// The login page with what the installation offers besides passwords.
+    fn new(state: &AppState, t: Tr, nav: Nav, username: String, error: Option<String>) -> Self {
+        Self { t, nav, username, error, eid_login: eid_login(state), staff_login: state.app.staff_oidc().is_some() }
+    }
+}
+
 async fn login_form(State(state): State<AppState>, t: Tr, csrf: CsrfToken, MaybeUser(user): MaybeUser) -> Response {
-    let page = LoginPage {
-        nav: Nav::new(user.as_ref(), &csrf),
-        t,
-        username: String::new(),
-        error: None,
-        eid_login: eid_login(&state),
-    };
-    page.into_response()
+    LoginPage::new(&state, t, Nav::new(user.as_ref(), &csrf), String::new(), None).into_response()
 }
 
 #[derive(Deserialize)]
@@ -85,17 +87,14 @@ async fn login(
         limiter.hit(client, LOGIN_WINDOW);
         sign_in_event("login.failed", "too long", client);
         let error = Some(t.get("login-failed"));
-        return (
-            StatusCode::UNAUTHORIZED,
-            LoginPage { t, nav, username: String::new(), error, eid_login: eid_login(&state) },
-        )
-            .into_response();
+        return (StatusCode::UNAUTHORIZED, LoginPage::new(&state, t, nav, String::new(), error)).into_response();
     }
     let name = input.username.trim().to_lowercase();
     let pair = limiter.key(("login-pair", &name, ip));
     if limiter.count(pair, LOGIN_WINDOW) >= FAILURES_PER_ACCOUNT_AND_ADDRESS {
         sign_in_event("login.refused", "account and address", client);
-        return refused(t, nav, input.username, eid_login(&state));
+        let error = Some(t.get("login-rate-limited"));
+        return (StatusCode::TOO_MANY_REQUESTS, LoginPage::new(&state, t, nav, input.username, error)).into_response();
     }
     let account = limiter.key(("login-user", &name));
     tokio::time::sleep(account_delay(limiter.count(account, LOGIN_WINDOW))).await;
@@ -110,11 +109,7 @@ async fn login(
             }
             sign_in_event("login.failed", "wrong username or password", client);
             let error = Some(t.get("login-failed"));
-            (
-                StatusCode::UNAUTHORIZED,
-                LoginPage { t, nav, username: input.username, error, eid_login: eid_login(&state) },
-            )
-                .into_response()
+            (StatusCode::UNAUTHORIZED, LoginPage::new(&state, t, nav, input.username, error)).into_response()
         }
         Err(e) => app_error_page(t, nav, e),
     }
@@ -183,11 +178,6 @@ fn account_delay(failures: u32) -> Duration {
 fn address_delay(failures: u32) -> Duration {
     let over = failures.saturating_sub(FAILURES_PER_ADDRESS);
     (Duration::from_millis(100) * (over / 10)).min(MAX_ADDRESS_DELAY)
-}
-
-fn refused(t: Tr, nav: Nav, username: String, eid_login: Option<&'static str>) -> Response {
-    let error = Some(t.get("login-rate-limited"));
-    (StatusCode::TOO_MANY_REQUESTS, LoginPage { t, nav, username, error, eid_login }).into_response()
 }
 
 async fn logout(

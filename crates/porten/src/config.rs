@@ -71,6 +71,18 @@ pub struct Config {
     pub eid_client_id: Option<String>,
     pub eid_client_secret: Option<String>,
     pub eid_personal_number_claim: Option<String>,
+    /// Staff sign-in through the city's identity provider (OpenID Connect),
+    /// by its issuer URL (`PORTEN_STAFF_OIDC_ISSUER` wins), with the client
+    /// id and secret, the claims with the username, the groups and the
+    /// unit, and which group gives which role (`group=role,…`); see
+    /// `docs/CONFIGURATION.md`.
+    pub staff_oidc_issuer: Option<String>,
+    pub staff_oidc_client_id: Option<String>,
+    pub staff_oidc_client_secret: Option<String>,
+    pub staff_oidc_username_claim: Option<String>,
+    pub staff_oidc_roles_claim: Option<String>,
+    pub staff_oidc_unit_claim: Option<String>,
+    pub staff_oidc_role_map: Option<String>,
     /// The sender of Porten's mail, e.g. `Lindhamns stad <noreply@lindhamn.se>`
     /// (`PORTEN_MAIL_FROM` wins).
     pub mail_from: Option<String>,
@@ -206,6 +218,39 @@ impl Config {
                 .or_else(|| self.eid_personal_number_claim.clone())
                 .unwrap_or_else(|| porten_app::eid::OIDC_SE_PERSONAL_NUMBER.to_owned()),
         }))
+    }
+
+    /// Staff sign-in through the city's identity provider; `None` when no
+    /// provider is configured.
+    pub fn staff_oidc(&self, public_url: &str) -> Result<Option<porten_app::staff_oidc::StaffOidc>> {
+        use porten_app::staff_oidc::{StaffClaims, StaffOidc};
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let setting = |name: &str, file: &Option<String>| env(name).or_else(|| file.clone());
+        let Some(issuer) = setting("PORTEN_STAFF_OIDC_ISSUER", &self.staff_oidc_issuer) else { return Ok(None) };
+        let client_id = setting("PORTEN_STAFF_OIDC_CLIENT_ID", &self.staff_oidc_client_id)
+            .context("PORTEN_STAFF_OIDC_CLIENT_ID is needed with PORTEN_STAFF_OIDC_ISSUER")?;
+        let settings = porten_app::eid::EidSettings {
+            issuer,
+            client_id,
+            client_secret: setting("PORTEN_STAFF_OIDC_CLIENT_SECRET", &self.staff_oidc_client_secret),
+            redirect_url: format!("{}/login/staff/callback", public_url.trim_end_matches('/')),
+            personal_number_claim: String::new(),
+        };
+        let defaults = StaffClaims::default();
+        let role_map = match setting("PORTEN_STAFF_OIDC_ROLE_MAP", &self.staff_oidc_role_map) {
+            Some(raw) => StaffClaims::parse_role_map(&raw).map_err(|e| anyhow::anyhow!("staff_oidc_role_map: {e}"))?,
+            None => defaults.role_map,
+        };
+        let claims = StaffClaims {
+            username_claim: setting("PORTEN_STAFF_OIDC_USERNAME_CLAIM", &self.staff_oidc_username_claim)
+                .unwrap_or(defaults.username_claim),
+            roles_claim: setting("PORTEN_STAFF_OIDC_ROLES_CLAIM", &self.staff_oidc_roles_claim)
+                .unwrap_or(defaults.roles_claim),
+            unit_claim: setting("PORTEN_STAFF_OIDC_UNIT_CLAIM", &self.staff_oidc_unit_claim)
+                .unwrap_or(defaults.unit_claim),
+            role_map,
+        };
+        Ok(Some(StaffOidc { client: porten_app::eid::Eid::new(settings)?, claims }))
     }
 
     /// The site settings from `site_file`, if one is configured.

@@ -413,6 +413,10 @@ async fn serve(args: ServeArgs, file: Config) -> Result<()> {
         tracing::info!(issuer = %settings.issuer, "citizens sign in with e-ID through OpenID Connect");
         app = app.with_eid(porten_app::eid::Eid::new(settings)?);
     }
+    if let Some(oidc) = file.staff_oidc(&public_url)? {
+        tracing::info!("staff sign in through the city's identity provider (OpenID Connect)");
+        app = app.with_staff_oidc(oidc);
+    }
     if args.demo {
         web.demo_eid = true;
         let city = demo::seed(&app).await.context("creating the demo city")?;

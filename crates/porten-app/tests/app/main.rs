@@ -13,4 +13,5 @@ mod mail_intake;
 mod notices;
 mod reports;
 mod sla;
+mod staff_oidc;
 mod support;

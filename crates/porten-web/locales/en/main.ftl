@@ -569,6 +569,7 @@ login-eid-title = Residents
 login-eid-text = Sign in with e-ID to see your errands.
 login-eid-demo = Sign in with demo e-ID
 login-staff-title = Staff
+login-staff-oidc = Sign in with your city account
 errand-answers = Answers from the e-service
 errand-attachments = Attached files
 errand-eservice-version = Submitted through the e-service, version { $version }.

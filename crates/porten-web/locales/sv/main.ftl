@@ -569,6 +569,7 @@ login-eid-title = Invånare
 login-eid-text = Logga in med e-legitimation för att se dina ärenden.
 login-eid-demo = Logga in med demo-e-legitimation
 login-staff-title = Medarbetare
+login-staff-oidc = Logga in med ditt konto i staden
 errand-answers = Uppgifter från e-tjänsten
 errand-attachments = Bifogade filer
 errand-eservice-version = Inskickat via e-tjänsten, version { $version }.

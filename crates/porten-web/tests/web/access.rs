@@ -189,6 +189,9 @@ const EXPECTED: &[(&str, &str, [u16; 10])] = &[
     // The e-ID login exists only with a provider configured (see session.rs for one).
     ("GET", "/login/eid", [404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
     ("GET", "/login/eid/callback", [404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
+    // Staff sign-in through the city's identity provider: not configured in these tests.
+    ("GET", "/login/staff", [404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
+    ("GET", "/login/staff/callback", [404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
     ("POST", "/staff/errands/{id}/message", [303, 403, 303, 303, 404, 303, 303, 303, 303, 303]),
     // Personal identity numbers in full: staff who may read the errand, with a purpose (audited).
     ("POST", "/staff/errands/{id}/reveal", [303, 403, 200, 200, 404, 200, 200, 303, 303, 303]),

@@ -176,3 +176,37 @@ async fn an_e_id_callback_needs_the_signed_cookie_of_the_login_it_finishes() {
     assert_eq!(get(callback, forged).await.status, StatusCode::BAD_REQUEST, "a forged pending login");
     t.cleanup().await;
 }
+
+#[tokio::test]
+async fn staff_sign_in_through_the_citys_provider_is_offered_and_needs_its_own_signed_cookie() {
+    let t = TestApp::new().await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let settings = porten_app::eid::EidSettings {
+        issuer: format!("http://127.0.0.1:{closed}"),
+        client_id: "porten-staff".into(),
+        client_secret: Some("secret".into()),
+        redirect_url: "http://127.0.0.1:8080/login/staff/callback".into(),
+        personal_number_claim: String::new(),
+    };
+    let oidc = porten_app::staff_oidc::StaffOidc {
+        client: porten_app::eid::Eid::new(settings).unwrap(),
+        claims: porten_app::staff_oidc::StaffClaims::default(),
+    };
+    let app = t.app.clone().with_staff_oidc(oidc);
+    let router = porten_web::router(porten_web::AppState::new(app, porten_web::WebConfig::default(), None));
+    let jar = format!("porten_csrf={CSRF}");
+    let get = |uri: &str, cookies: String| {
+        let req = Request::builder().uri(uri).header(header::COOKIE, cookies).body(Body::empty()).unwrap();
+        send(&router, req)
+    };
+    let login = get("/login", jar.clone()).await;
+    assert!(login.body.contains("href=\"/login/staff\">Logga in med ditt konto i staden"), "{}", login.body);
+    assert!(!login.body.contains("href=\"/login/eid\""), "no e-ID here");
+    assert_eq!(get("/login/staff", jar.clone()).await.status, StatusCode::SERVICE_UNAVAILABLE, "the provider is down");
+    let callback = "/login/staff/callback?code=abc&state=xyz";
+    assert_eq!(get(callback, jar.clone()).await.status, StatusCode::BAD_REQUEST, "no pending login");
+    let forged = format!("{jar}; porten_staff_login=eyJzdGF0ZSI6Inh5eiJ9.forged");
+    assert_eq!(get(callback, forged).await.status, StatusCode::BAD_REQUEST, "a forged pending login");
+    assert_eq!(get("/login/eid", jar).await.status, StatusCode::NOT_FOUND, "staff sign-in is not the e-ID");
+    t.cleanup().await;
+}
