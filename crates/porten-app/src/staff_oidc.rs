@@ -1,7 +1,7 @@
 //! Staff sign-in through the city's identity provider over OpenID Connect
 //! (issue 20), with the same `openidconnect` client as the e-ID
 //! ([`crate::eid::Eid`]). The provider says who signed in
-//! (`preferred_username`, else `email`) and, where it is set up to, their
+//! (`preferred_username`, else a verified `email`) and, where it is set up to, their
 //! role and unit as claims. Claims that name a role win and keep the local
 //! account in step; without one, the account an administrator keeps in
 //! `/staff/admin` decides (the mapping an admin keeps). A deactivated
@@ -65,9 +65,12 @@ impl StaffClaims {
     pub fn identity(&self, claims: &VerifiedClaims) -> std::result::Result<StaffIdentity, EidError> {
         let text =
             |name: &str| claims.payload[name].as_str().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+        // An e-mail address only when the provider verified it: some let
+        // people type their own.
+        let verified = claims.payload["email_verified"].as_bool() == Some(true);
         let username = text(&self.username_claim)
-            .or_else(|| text("email"))
-            .ok_or_else(|| EidError::Token(format!("no {} or email claim", self.username_claim)))?;
+            .or_else(|| text("email").filter(|_| verified))
+            .ok_or_else(|| EidError::Token(format!("no {} or verified email claim", self.username_claim)))?;
         let groups: Vec<String> = match &claims.payload[self.roles_claim.as_str()] {
             serde_json::Value::String(s) => vec![s.clone()],
             serde_json::Value::Array(list) => list.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
@@ -193,13 +196,16 @@ mod tests {
                 unit: Some("KC".into())
             }
         );
-        let by_mail =
-            rules.identity(&claims(serde_json::json!({"email": "a@example.org", "roles": "porten-agent"}))).unwrap();
+        let verified = serde_json::json!({"email": "a@example.org", "email_verified": true, "roles": "porten-agent"});
+        let by_mail = rules.identity(&claims(verified)).unwrap();
         assert_eq!((by_mail.username.as_str(), by_mail.role), ("a@example.org", Some(Role::Agent)));
         let none =
             rules.identity(&claims(serde_json::json!({"preferred_username": "x", "roles": ["employees"]}))).unwrap();
         assert_eq!(none.role, None, "a group that maps to no role gives none");
         assert!(rules.identity(&claims(serde_json::json!({"roles": ["porten-agent"]}))).is_err(), "no username");
+        let unverified =
+            serde_json::json!({"email": "a@example.org", "email_verified": false, "roles": "porten-agent"});
+        assert!(rules.identity(&claims(unverified)).is_err(), "an address the provider did not verify is no username");
     }
 
     #[test]
