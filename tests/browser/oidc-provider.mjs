@@ -40,6 +40,7 @@ export async function startOidcProvider(port, redirectUris) {
     claims: {
       openid: ['sub'],
       profile: ['name', 'given_name', 'family_name', 'preferred_username', 'roles', 'unit', PERSONAL_NUMBER_CLAIM],
+      email: ['email', 'email_verified'],
     },
     // The ID token carries the profile claims itself, as e-ID brokers do.
     conformIdTokenClaims: false,

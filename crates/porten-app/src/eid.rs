@@ -119,11 +119,18 @@ impl Eid {
     /// Starts a login: the provider's address to send the browser to, and
     /// what to keep until it comes back.
     pub async fn begin(&self) -> Result<(String, PendingLogin), EidError> {
+        self.begin_with(&[]).await
+    }
+
+    /// Starts a login asking for `scopes` beside `openid` and `profile`
+    /// (staff sign-in asks for `email`).
+    pub async fn begin_with(&self, scopes: &[&str]) -> Result<(String, PendingLogin), EidError> {
         let client = self.client().await?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let (url, state, nonce) = client
             .authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
             .add_scope(Scope::new("profile".into()))
+            .add_scopes(scopes.iter().map(|s| Scope::new((*s).to_owned())))
             .set_pkce_challenge(challenge)
             .url();
         let pending = PendingLogin {

@@ -7,6 +7,13 @@
 //! `/staff/admin` decides (the mapping an admin keeps). A deactivated
 //! account never signs in, and nobody gets an account without a role.
 //! Local passwords remain for small installations.
+//!
+//! An account is bound to the provider's identifier for the person (issuer
+//! and subject) at its first sign-in, by username, lower case; after that
+//! the username claim no longer decides, so a renamed account at the
+//! provider cannot take over another. An account the provider made (it has
+//! no local password) follows the provider's groups: without a role claim
+//! it is refused, so taking someone out of the groups takes their access.
 
 use porten_domain::{Role, UnitCode};
 use porten_store::{NewUser, UserChange};
@@ -70,7 +77,12 @@ impl StaffClaims {
         let verified = claims.payload["email_verified"].as_bool() == Some(true);
         let username = text(&self.username_claim)
             .or_else(|| text("email").filter(|_| verified))
-            .ok_or_else(|| EidError::Token(format!("no {} or verified email claim", self.username_claim)))?;
+            .ok_or_else(|| EidError::Token(format!("no {} or verified email claim", self.username_claim)))?
+            .to_lowercase();
+        let subject = match (text("iss"), text("sub")) {
+            (Some(iss), Some(sub)) => format!("{iss} {sub}"),
+            _ => return Err(EidError::Token("no iss or sub claim".into())),
+        };
         let groups: Vec<String> = match &claims.payload[self.roles_claim.as_str()] {
             serde_json::Value::String(s) => vec![s.clone()],
             serde_json::Value::Array(list) => list.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
@@ -86,6 +98,7 @@ impl StaffClaims {
             .max_by_key(|r| rank(r));
         Ok(StaffIdentity {
             name: claims.name.clone().unwrap_or_else(|| username.clone()),
+            subject,
             username,
             role,
             unit: text(&self.unit_claim),
@@ -96,6 +109,9 @@ impl StaffClaims {
 /// Who the provider says signed in, and the role and unit its claims give.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StaffIdentity {
+    /// The provider's identifier for the person: issuer and subject.
+    pub subject: String,
+    /// Lower case.
     pub username: String,
     pub name: String,
     pub role: Option<Role>,
@@ -119,13 +135,35 @@ impl App {
             tracing::warn!(target: "porten::security", event = "staff_oidc.refused", why);
             AppError::Forbidden
         };
-        let existing = self.store.user_by_username(&who.username).await?;
+        // The account bound to this person, else the one of their username,
+        // bound now; an account bound to someone else is never theirs.
+        let existing = match self.store.user_by_oidc_subject(&who.subject).await? {
+            Some(user) => Some(user),
+            None => match self.store.user_by_username(&who.username).await? {
+                Some(user) if user.disabled || !user.role.is_staff() => {
+                    return Err(refused("the account is deactivated or not a staff account"));
+                }
+                Some(user) => {
+                    let what = format!("user {} bound to the identity provider", user.id);
+                    let link = self.store.link_oidc_subject(user.id, &who.subject);
+                    if !self.audited(&system, "user.oidc_linked", &what, link).await? {
+                        return Err(refused("the account is bound to another person at the provider"));
+                    }
+                    Some(user)
+                }
+                None => None,
+            },
+        };
         if existing.as_ref().is_some_and(|u| u.disabled || !u.role.is_staff()) {
             return Err(refused("the account is deactivated or not a staff account"));
         }
         let Some(role) = who.role else {
-            // No role in the claims: the account an administrator keeps decides.
+            // No role in the claims: the account an administrator keeps
+            // decides; one the provider made has lost its groups.
             let user = existing.ok_or_else(|| refused("no account and no role claim"))?;
+            if user.password_hash.is_empty() {
+                return Err(refused("an account the provider made, with no role claim now"));
+            }
             tracing::info!(target: "porten::security", event = "staff_oidc.login", user = user.id);
             return Ok(user.into());
         };
@@ -145,7 +183,7 @@ impl App {
         let user = match existing {
             Some(user) if user.role == role && user.unit == unit => user,
             Some(user) => {
-                let change = UserChange { role, unit: unit.clone(), disabled: false };
+                let change = UserChange { role, unit: unit.clone(), disabled: user.disabled };
                 let what = format!("user {}: {} from the identity provider", user.id, role.as_str());
                 self.audited(&system, "user.oidc_roles", &what, self.store.change_user(user.id, &change)).await?;
                 self.store.user_by_id(user.id).await?.ok_or(AppError::NotFound)?
@@ -163,9 +201,13 @@ impl App {
                 let what = format!("user {} ({}) from the identity provider", who.username, role.as_str());
                 let id =
                     self.audited(&system, "user.provisioned", &what, self.store.create_user(&new, self.now())).await?;
+                self.store.link_oidc_subject(id, &who.subject).await?;
                 self.store.user_by_id(id).await?.ok_or(AppError::NotFound)?
             }
         };
+        if user.disabled {
+            return Err(refused("the account was deactivated meanwhile"));
+        }
         tracing::info!(target: "porten::security", event = "staff_oidc.login", user = user.id);
         Ok(user.into())
     }
@@ -184,27 +226,35 @@ mod tests {
         let rules = StaffClaims::default();
         let who = rules
             .identity(&claims(serde_json::json!({
-                "preferred_username": "stina.berg", "roles": ["porten-agent", "porten-unit-admin", "other"], "unit": "KC"
+                "iss": "https://idp.example.se", "sub": "u-17", "preferred_username": "Stina.Berg",
+                "roles": ["porten-agent", "porten-unit-admin", "other"], "unit": "KC"
             })))
             .unwrap();
         assert_eq!(
             who,
             StaffIdentity {
+                subject: "https://idp.example.se u-17".into(),
                 username: "stina.berg".into(),
                 name: "Stina Berg".into(),
                 role: Some(Role::UnitAdmin),
                 unit: Some("KC".into())
             }
         );
-        let verified = serde_json::json!({"email": "a@example.org", "email_verified": true, "roles": "porten-agent"});
+        let verified = serde_json::json!({"iss": "i", "sub": "s", "email": "a@example.org", "email_verified": true, "roles": "porten-agent"});
         let by_mail = rules.identity(&claims(verified)).unwrap();
         assert_eq!((by_mail.username.as_str(), by_mail.role), ("a@example.org", Some(Role::Agent)));
-        let none =
-            rules.identity(&claims(serde_json::json!({"preferred_username": "x", "roles": ["employees"]}))).unwrap();
+        let none = rules
+            .identity(&claims(
+                serde_json::json!({"iss": "i", "sub": "s", "preferred_username": "x", "roles": ["employees"]}),
+            ))
+            .unwrap();
         assert_eq!(none.role, None, "a group that maps to no role gives none");
-        assert!(rules.identity(&claims(serde_json::json!({"roles": ["porten-agent"]}))).is_err(), "no username");
-        let unverified =
-            serde_json::json!({"email": "a@example.org", "email_verified": false, "roles": "porten-agent"});
+        assert!(
+            rules.identity(&claims(serde_json::json!({"iss": "i", "sub": "s", "roles": ["porten-agent"]}))).is_err(),
+            "no username"
+        );
+        assert!(rules.identity(&claims(serde_json::json!({"preferred_username": "x"}))).is_err(), "no subject");
+        let unverified = serde_json::json!({"iss": "i", "sub": "s", "email": "a@example.org", "email_verified": false, "roles": "porten-agent"});
         assert!(rules.identity(&claims(unverified)).is_err(), "an address the provider did not verify is no username");
     }
 

@@ -145,13 +145,17 @@ impl RawServiceEdit {
                     }
                     targets.insert(p, Targets { first_response_hours: first, resolution_hours: resolution });
                 }
-                (None, Some(_)) => v.push(target_field(p, "resolution"), "required", "a resolution target"),
-                (None, None) => {}
+                // Typed but not a number is already named; only an empty one is missing.
+                (None, Some(_)) if self.target(p, "resolution").is_empty() => {
+                    v.push(target_field(p, "resolution"), "required", "a resolution target");
+                }
+                (None, _) => {}
             }
         }
         let normal = match targets.remove(&Priority::Normal) {
             Some(normal) => normal,
             None if targets.is_empty() => return None,
+            None if !self.target(Priority::Normal, "resolution").is_empty() => return None,
             None => {
                 v.push(target_field(Priority::Normal, "resolution"), "required", "the normal target comes first");
                 return None;
@@ -303,6 +307,18 @@ mod tests {
         raw.targets.remove("sla_normal_first");
         let v = raw.apply(&base, |_| true, |_| true).unwrap_err();
         assert_eq!(v.0[0].field, "sla_normal_resolution", "a priority's target needs the normal one");
+    }
+
+    #[test]
+    fn a_target_typed_wrong_is_named_once() {
+        let base = service();
+        let mut raw = RawServiceEdit::from_service(&base);
+        raw.targets.insert("sla_low_first".into(), "2".into());
+        raw.targets.insert("sla_low_resolution".into(), "x".into());
+        raw.targets.insert("sla_normal_resolution".into(), "fyrtio".into());
+        let v = raw.apply(&base, |_| true, |_| true).unwrap_err();
+        let got: Vec<_> = v.0.iter().map(|f| (f.field.as_str(), f.code)).collect();
+        assert_eq!(got, [("sla_low_resolution", "invalid"), ("sla_normal_resolution", "invalid")]);
     }
 
     #[test]

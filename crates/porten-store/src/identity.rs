@@ -72,6 +72,12 @@ pub trait IdentityStore: Send + Sync {
     async fn create_user(&self, user: &NewUser, now: DateTime<Utc>) -> Result<i64>;
     async fn user_by_username(&self, username: &str) -> Result<Option<User>>;
     async fn user_by_id(&self, id: i64) -> Result<Option<User>>;
+    /// The account linked to the identity provider's person `subject`
+    /// (issuer and subject).
+    async fn user_by_oidc_subject(&self, subject: &str) -> Result<Option<User>>;
+    /// Links an account to the provider's person; false when the account
+    /// is linked already (to anyone) or does not exist.
+    async fn link_oidc_subject(&self, user_id: i64, subject: &str) -> Result<bool>;
     /// Enabled staff who may be assigned an errand of `unit`: its case
     /// officers and unit admins, and every contact-center agent, by name.
     async fn assignable_staff(&self, unit: &UnitCode) -> Result<Vec<User>>;
@@ -210,6 +216,27 @@ macro_rules! impl_identity {
                         .fetch_optional(self.reader())
                         .await?;
                     row.as_ref().map(user_row).transpose()
+                }
+
+                async fn user_by_oidc_subject(&self, subject: &str) -> Result<Option<User>> {
+                    let row = sqlx::query("SELECT * FROM users WHERE oidc_subject = $1")
+                        .bind(subject)
+                        .fetch_optional(self.reader())
+                        .await?;
+                    row.as_ref().map(user_row).transpose()
+                }
+
+                async fn link_oidc_subject(&self, user_id: i64, subject: &str) -> Result<bool> {
+                    let subject = subject.to_owned();
+                    self.writer().write(move |c| Box::pin(async move {
+                        let done = sqlx::query("UPDATE users SET oidc_subject = $1 WHERE id = $2 AND oidc_subject IS NULL")
+                            .bind(subject)
+                            .bind(user_id)
+                            .execute(&mut *c)
+                            .await
+                            .map_err(|e| $crate::codec::duplicate(e, "oidc subject"))?;
+                        Ok(done.rows_affected() == 1)
+                    })).await
                 }
 
                 async fn user_by_id(&self, id: i64) -> Result<Option<User>> {

@@ -58,6 +58,13 @@ struct CataloguePage {
     done: String,
 }
 
+impl CataloguePage {
+    /// The error text beside the field with `id`, or "".
+    fn error(&self, id: &str) -> &str {
+        crate::pages::error_for(&self.errors, id)
+    }
+}
+
 /// A field of the service form as typed, with its label and error.
 struct Field {
     field: String,
@@ -94,6 +101,13 @@ struct ServicePage {
     has_eservice: bool,
     errors: Vec<ErrorLink>,
     done: String,
+}
+
+impl ServicePage {
+    /// The error text beside the field with `id`, or "".
+    fn error(&self, id: &str) -> &str {
+        crate::pages::error_for(&self.errors, id)
+    }
 }
 
 /// Each violation's message: a target's names its priority.

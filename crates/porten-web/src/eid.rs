@@ -35,9 +35,11 @@ pub(crate) struct Flow {
     pub cookie: &'static str,
     /// What the signature is for, so one flow's cookie is no other's.
     pub purpose: &'static str,
+    /// Scopes asked for beside `openid` and `profile`.
+    pub scopes: &'static [&'static str],
 }
 
-const EID: Flow = Flow { cookie: "porten_eid", purpose: "e-id login" };
+const EID: Flow = Flow { cookie: "porten_eid", purpose: "e-id login", scopes: &[] };
 
 fn cookie_name(state: &AppState, flow: Flow) -> String {
     if state.config.https() { format!("__Host-{}", flow.cookie) } else { flow.cookie.to_owned() }
@@ -51,7 +53,7 @@ async fn sign(state: &AppState, flow: Flow, payload: &str) -> Option<String> {
 /// Sends the browser to the provider, keeping the pending login in the
 /// flow's signed cookie.
 pub(crate) async fn start(state: &AppState, t: Tr, nav: Nav, client: &Eid, flow: Flow) -> Response {
-    let (url, pending) = match client.begin().await {
+    let (url, pending) = match client.begin_with(flow.scopes).await {
         Ok(x) => x,
         Err(e) => {
             tracing::warn!(error = %e, flow = flow.purpose, "an OpenID Connect login could not start");

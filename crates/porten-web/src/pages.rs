@@ -130,6 +130,13 @@ pub(crate) struct ErrorLink {
     pub message: String,
 }
 
+/// The message of the summary's link to the field with `id`, or "" when it
+/// has none: the text shown beside the field (pages with many forms, whose
+/// fields' ids tell the forms apart).
+pub(crate) fn error_for<'a>(errors: &'a [ErrorLink], id: &str) -> &'a str {
+    errors.iter().find(|e| e.id == id).map_or("", |e| e.message.as_str())
+}
+
 /// A simple form's errors, with each field's text in the Fluent message
 /// `{prefix}-error-{field}`.
 pub(crate) struct FormErrors<'a> {

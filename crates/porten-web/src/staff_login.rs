@@ -19,7 +19,8 @@ pub fn routes() -> Routes {
     Routes::new().get("/login/staff", begin).get("/login/staff/callback", callback)
 }
 
-const STAFF: Flow = Flow { cookie: "porten_staff_login", purpose: "staff login" };
+/// Staff ask for `email` too: an address the provider verified may be the username.
+const STAFF: Flow = Flow { cookie: "porten_staff_login", purpose: "staff login", scopes: &["email"] };
 
 async fn begin(State(state): State<AppState>, t: Tr, csrf: CsrfToken) -> Response {
     let nav = Nav::new(None, &csrf);

@@ -59,10 +59,19 @@ struct TopicsPage {
     done: String,
 }
 
+impl TopicsPage {
+    /// The error text beside the field with `id`, or "".
+    fn error(&self, id: &str) -> &str {
+        crate::pages::error_for(&self.errors, id)
+    }
+}
+
 #[derive(Default)]
 struct Outcome {
     errors: Vec<ErrorLink>,
     new_topic: RawTopic,
+    /// A rename refused: the topic's code and what was typed.
+    renamed: Option<(String, RawTopic)>,
     merge: (String, String),
     done: String,
 }
@@ -107,8 +116,14 @@ async fn render(state: &AppState, staff: Staff<SystemAdmins>, outcome: Outcome) 
             code: x.code.clone(),
             key: key(&x.code),
             name: t.pick(&x.name_sv, &x.name_en).to_owned(),
-            name_sv: x.name_sv.clone(),
-            name_en: x.name_en.clone(),
+            name_sv: match &outcome.renamed {
+                Some((code, typed)) if *code == x.code => typed.name_sv.clone(),
+                _ => x.name_sv.clone(),
+            },
+            name_en: match &outcome.renamed {
+                Some((code, typed)) if *code == x.code => typed.name_en.clone(),
+                _ => x.name_en.clone(),
+            },
             counts_as: class_label(&x.counts_as),
             state: match (&x.merged_into, x.retired) {
                 (Some(into), _) => t.with1("topics-merged-into", "name", name_of(into)),
@@ -197,7 +212,7 @@ async fn rename_topic(
         Ok(()) => Redirect::to("/staff/admin/topics?done=renamed").into_response(),
         Err(AppError::Invalid(v)) => {
             let errors = links(&staff.t, &v, &format!("-{}", key(&code)));
-            render(&state, staff, Outcome { errors, ..Outcome::default() }).await
+            render(&state, staff, Outcome { errors, renamed: Some((code, form.topic)), ..Outcome::default() }).await
         }
         Err(e) => app_error_page(staff.t, staff.nav, e),
     }

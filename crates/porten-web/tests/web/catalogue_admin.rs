@@ -75,6 +75,7 @@ async fn an_admin_renames_a_unit_and_sets_how_it_hands_out_errands() {
         assert!(bad.body.contains(&format!("href=\"{link}\"")), "{link}: {}", bad.body);
     }
     assert!(bad.body.contains("value=\"Trafikkontoret\""), "what was typed is kept");
+    assert!(bad.body.contains("aria-describedby=\"strategy-TK-error\""), "the error is told beside the field");
     let form = format!("csrf={CSRF}&name_sv=Trafikkontoret&name_en=Traffic+office&strategy=fewest_open&max_open=12");
     let saved = t.post_form("/staff/admin/units/TK", &jar, &form).await;
     assert_eq!(saved.header(header::LOCATION), "/staff/admin/services?done=unit");

@@ -142,6 +142,7 @@ async fn an_admin_adds_renames_retires_and_merges_contact_topics() {
         .post_form("/staff/admin/topics", &admin, &format!("csrf={CSRF}&name_sv=Parkering&name_en=&counts_as=general"))
         .await;
     assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY, "one topic per name");
+    assert!(again.body.contains("aria-describedby=\"name_sv-new-error\""), "the error is told beside the field");
 
     // The agent logs two calls about it.
     let form = format!("csrf={CSRF}&channel=phone&topic=topic%3Aparkering&outcome=resolved&minutes=3");
@@ -151,6 +152,11 @@ async fn an_admin_adds_renames_retires_and_merges_contact_topics() {
     for _ in 0..2 {
         assert_eq!(t.post_form("/staff/contacts", &agent, &form).await.status, StatusCode::SEE_OTHER);
     }
+    let empty = format!("csrf={CSRF}&name_sv=&name_en=Parking+typed");
+    let refused_rename = t.post_form("/staff/admin/topics/topic:parkering/rename", &admin, &empty).await;
+    assert_eq!(refused_rename.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused_rename.body.contains("href=\"#name_sv-topic-parkering\""), "{}", refused_rename.body);
+    assert!(refused_rename.body.contains("value=\"Parking typed\""), "what was typed is kept");
     let renamed = t
         .post_form(
             "/staff/admin/topics/topic:parkering/rename",
