@@ -444,6 +444,11 @@ impl App {
             notes,
             reply,
             auto_replies_per_day: settings.auto_replies_per_day,
+            capped_note: format!(
+                "Inget automatiskt svar skickades: avsändaren har redan fått {} automatiska svar det senaste \
+                 dygnet. Svara för hand om det behövs.",
+                settings.auto_replies_per_day
+            ),
         })
     }
 

@@ -137,25 +137,19 @@ impl App {
         };
         // The account bound to this person, else the one of their username,
         // bound now; an account bound to someone else is never theirs.
-        let existing = match self.store.user_by_oidc_subject(&who.subject).await? {
-            Some(user) => Some(user),
-            None => match self.store.user_by_username(&who.username).await? {
-                Some(user) if user.disabled || !user.role.is_staff() => {
-                    return Err(refused("the account is deactivated or not a staff account"));
-                }
-                Some(user) => {
-                    let what = format!("user {} bound to the identity provider", user.id);
-                    let link = self.store.link_oidc_subject(user.id, &who.subject);
-                    if !self.audited(&system, "user.oidc_linked", &what, link).await? {
-                        return Err(refused("the account is bound to another person at the provider"));
-                    }
-                    Some(user)
-                }
-                None => None,
-            },
+        let (existing, by_name) = match self.store.user_by_oidc_subject(&who.subject).await? {
+            Some(user) => (Some(user), false),
+            None => (self.store.user_by_username(&who.username).await?, true),
         };
         if existing.as_ref().is_some_and(|u| u.disabled || !u.role.is_staff()) {
             return Err(refused("the account is deactivated or not a staff account"));
+        }
+        if let Some(user) = existing.as_ref().filter(|_| by_name) {
+            let what = format!("user {} bound to the identity provider", user.id);
+            let link = self.store.link_oidc_subject(user.id, &who.subject);
+            if !self.audited(&system, "user.oidc_linked", &what, link).await? {
+                return Err(refused("the account is bound to another person at the provider"));
+            }
         }
         let Some(role) = who.role else {
             // No role in the claims: the account an administrator keeps

@@ -38,7 +38,8 @@ pub enum IntakeWrite {
     /// its timeline (why it was not joined to `related`, refused files);
     /// `reply` is the auto-reply, with [`REGISTRY_NUMBER`] and
     /// [`TRACKING_TOKEN`] in its text, queued unless its recipient has had
-    /// `auto_replies_per_day` automatic mails in the last day.
+    /// `auto_replies_per_day` automatic mails in the last day; then
+    /// `capped_note` goes on its timeline instead, so staff see why.
     Open {
         registration: Box<OwnedRegistration>,
         tracking_token: String,
@@ -47,6 +48,7 @@ pub enum IntakeWrite {
         notes: Vec<String>,
         reply: Option<NewMail>,
         auto_replies_per_day: u32,
+        capped_note: String,
     },
     /// Applies `command` (the message, or a note for automatic mail) to an
     /// existing errand, adds the files to it, and `notes` after.
@@ -214,6 +216,7 @@ macro_rules! impl_intake {
                                         notes: to_note,
                                         reply,
                                         auto_replies_per_day,
+                                        capped_note,
                                     } => {
                                         let at = registration.at;
                                         let errand = errand_sql::insert_errand(c, *registration).await?;
@@ -269,12 +272,7 @@ macro_rules! impl_intake {
                                                     "a sender reached the cap of auto-replies per day; no reply"
                                                 );
                                                 // Staff see it where they work: on the errand.
-                                                let why = [format!(
-                                                    "Inget automatiskt svar skickades: avsändaren har fått {sent} \
-                                                     automatiska svar det senaste dygnet (högst {auto_replies_per_day}). \
-                                                     Svara för hand om det behövs."
-                                                )];
-                                                notes(c, errand.public_id, &why, &actor, at, &anyone).await?;
+                                                notes(c, errand.public_id, &[capped_note], &actor, at, &anyone).await?;
                                             }
                                         }
                                         let errand = errand_with_parties(c, &errand.public_id.to_string()).await?;

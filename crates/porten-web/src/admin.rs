@@ -78,9 +78,7 @@ struct Outcome {
 /// Error-summary links for violations of a form whose fields have ids
 /// `{prefix}{field}`.
 fn links(t: &Tr, v: &Violations, prefix: &str) -> Vec<ErrorLink> {
-    v.0.iter()
-        .map(|f| ErrorLink { id: format!("{prefix}{}", f.field), message: t.get(&format!("admin-error-{}", f.field)) })
-        .collect()
+    crate::pages::field_links(t, v, "admin", |field| format!("{prefix}{field}"))
 }
 
 async fn render(state: &AppState, staff: Staff<SystemAdmins>, outcome: Outcome, done: &str) -> Response {
@@ -198,10 +196,7 @@ async fn change_user(
     match state.app.change_staff_user(&staff.actor, user, &form.user).await {
         Ok(()) => Redirect::to("/staff/admin?done=changed").into_response(),
         Err(AppError::Invalid(v)) => {
-            let errors = links(&staff.t, &v, "")
-                .into_iter()
-                .map(|l| ErrorLink { id: format!("{}-{user}", l.id), ..l })
-                .collect();
+            let errors = crate::pages::field_links(&staff.t, &v, "admin", |field| format!("{field}-{user}"));
             render(&state, staff, Outcome { errors, ..Outcome::default() }, "").await
         }
         Err(e) => app_error_page(staff.t, staff.nav, e),

@@ -206,10 +206,7 @@ async fn edit_unit(
     match state.app.edit_unit(&staff.actor, &code, &form.unit).await {
         Ok(_) => Redirect::to("/staff/admin/services?done=unit").into_response(),
         Err(AppError::Invalid(v)) => {
-            let errors = messages(&staff.t, &v)
-                .into_iter()
-                .map(|(field, message)| ErrorLink { id: format!("{field}-{code}"), message })
-                .collect();
+            let errors = crate::pages::field_links(&staff.t, &v, "services", |field| format!("{field}-{code}"));
             render_catalogue(&state, staff, errors, Some((code, form.unit)), String::new()).await
         }
         Err(e) => app_error_page(staff.t, staff.nav, e),
@@ -235,6 +232,7 @@ async fn render_service(
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return app_error_page(t, nav, e),
     };
     let form = typed.unwrap_or_else(|| RawServiceEdit::from_service(&service));
+    let eservice = state.app.eservice(&service.code);
     let messages: BTreeMap<String, String> = messages(&t, v).into_iter().collect();
     let field = |field: &str, label: String, value: &str| Field {
         field: field.to_owned(),
@@ -278,14 +276,14 @@ async fn render_service(
         targets,
         units: units.iter().map(|u| (u.code.as_str().to_owned(), t.pick(&u.name_sv, &u.name_en).to_owned())).collect(),
         skills: skills.iter().map(|k| (k.code.clone(), t.pick(&k.name_sv, &k.name_en).to_owned())).collect(),
-        eservice: match state.app.eservice(&service.code) {
+        eservice: match &eservice {
             Some(d) => t.with(
                 "services-eservice-is",
                 &[("title", t.pick(&d.title.sv, &d.title.en).to_owned()), ("version", d.version.to_string())],
             ),
             None => t.with1("services-eservice-none", "code", &service.code),
         },
-        has_eservice: state.app.eservice(&service.code).is_some(),
+        has_eservice: eservice.is_some(),
         texts,
         warn,
         form,

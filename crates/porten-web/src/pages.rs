@@ -130,6 +130,15 @@ pub(crate) struct ErrorLink {
     pub message: String,
 }
 
+/// Error-summary links for a form's violations: each field's message is
+/// the Fluent text `{messages}-error-{field}`, and `id` gives the id of the
+/// field in the page (pages with many forms tell them apart by id).
+pub(crate) fn field_links(t: &Tr, v: &Violations, messages: &str, id: impl Fn(&str) -> String) -> Vec<ErrorLink> {
+    v.0.iter()
+        .map(|f| ErrorLink { id: id(&f.field), message: t.get(&format!("{messages}-error-{}", f.field)) })
+        .collect()
+}
+
 /// The message of the summary's link to the field with `id`, or "" when it
 /// has none: the text shown beside the field (pages with many forms, whose
 /// fields' ids tell the forms apart).

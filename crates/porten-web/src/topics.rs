@@ -83,9 +83,7 @@ fn key(code: &str) -> String {
 /// Error-summary links for a form's violations; its fields have ids
 /// `{field}{suffix}`.
 fn links(t: &Tr, v: &Violations, suffix: &str) -> Vec<ErrorLink> {
-    v.0.iter()
-        .map(|f| ErrorLink { id: format!("{}{suffix}", f.field), message: t.get(&format!("topics-error-{}", f.field)) })
-        .collect()
+    crate::pages::field_links(t, v, "topics", |field| format!("{field}{suffix}"))
 }
 
 async fn render(state: &AppState, staff: Staff<SystemAdmins>, outcome: Outcome) -> Response {
