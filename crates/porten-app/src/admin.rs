@@ -112,6 +112,18 @@ impl App {
         Ok(password)
     }
 
+    /// Unbinds a staff account from its person at the identity provider,
+    /// for when the provider's person changed (a new employee id, a new
+    /// provider): the next sign-in by the account's username binds it anew.
+    pub async fn unbind_staff_oidc(&self, actor: &Actor, id: i64) -> Result<()> {
+        require_admin(actor)?;
+        let write = self.store.unlink_oidc_subject(id);
+        if !self.audited(actor, "user.oidc_unbound", &format!("user {id}"), write).await? {
+            return Err(AppError::NotFound);
+        }
+        Ok(())
+    }
+
     /// Every API key, newest first (system admins; never the key's text).
     pub async fn api_keys(&self, actor: &Actor) -> Result<Vec<ApiKeyRecord>> {
         require_admin(actor)?;

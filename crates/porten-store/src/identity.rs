@@ -19,6 +19,9 @@ pub struct User {
     pub unit: Option<UnitCode>,
     pub password_hash: String,
     pub disabled: bool,
+    /// Bound to a person at the city's identity provider (staff sign-in over
+    /// OpenID Connect); the subject itself is never shown.
+    pub oidc_bound: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -78,6 +81,10 @@ pub trait IdentityStore: Send + Sync {
     /// Links an account to the provider's person; false when the account
     /// is linked already (to anyone) or does not exist.
     async fn link_oidc_subject(&self, user_id: i64, subject: &str) -> Result<bool>;
+    /// Unbinds an account from its person at the identity provider, so that
+    /// the next sign-in by the account's username binds it again; false when
+    /// it was not bound (or no such account).
+    async fn unlink_oidc_subject(&self, user_id: i64) -> Result<bool>;
     /// Enabled staff who may be assigned an errand of `unit`: its case
     /// officers and unit admins, and every contact-center agent, by name.
     async fn assignable_staff(&self, unit: &UnitCode) -> Result<Vec<User>>;
@@ -127,6 +134,7 @@ macro_rules! impl_identity {
                     unit: row.try_get::<Option<&str>, _>("unit_code")?.map(unit_code).transpose()?,
                     password_hash: row.try_get("password_hash")?,
                     disabled: row.try_get("disabled")?,
+                    oidc_bound: row.try_get::<Option<&str>, _>("oidc_subject")?.is_some(),
                 })
             }
 
@@ -235,6 +243,16 @@ macro_rules! impl_identity {
                             .execute(&mut *c)
                             .await
                             .map_err(|e| $crate::codec::duplicate(e, "oidc subject"))?;
+                        Ok(done.rows_affected() == 1)
+                    })).await
+                }
+
+                async fn unlink_oidc_subject(&self, user_id: i64) -> Result<bool> {
+                    self.writer().write(move |c| Box::pin(async move {
+                        let done = sqlx::query("UPDATE users SET oidc_subject = NULL WHERE id = $1 AND oidc_subject IS NOT NULL")
+                            .bind(user_id)
+                            .execute(&mut *c)
+                            .await?;
                         Ok(done.rows_affected() == 1)
                     })).await
                 }

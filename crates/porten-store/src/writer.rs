@@ -74,7 +74,7 @@ tokio::task_local! {
 /// same savepoint as its write, after it and only if it succeeds: the write
 /// and its audit entry commit together or not at all. A write that answers
 /// `false` (nothing matched, as when revoking a key that is not active)
-/// leaves no entry.
+/// leaves no entry, and so does a refused merge of contact topics.
 pub async fn with_audit<F: Future>(entry: AuditEntry, write: F) -> F::Output {
     ATTACHED.scope(std::cell::RefCell::new(Some(Attached::Audit(entry))), write).await
 }
@@ -159,8 +159,12 @@ where
             let op: Op<DB> = Box::new(move |conn| {
                 Box::pin(async move {
                     let value = op(&mut *conn).await?;
-                    // A write that answers `false` changed nothing: no entry.
-                    let changed = (&value as &dyn Any).downcast_ref::<bool>() != Some(&false);
+                    // A write that answers `false`, or a refused merge,
+                    // changed nothing: no entry.
+                    let any = &value as &dyn Any;
+                    let refused =
+                        matches!(any.downcast_ref::<std::result::Result<u64, crate::MergeRefused>>(), Some(Err(_)));
+                    let changed = any.downcast_ref::<bool>() != Some(&false) && !refused;
                     if let Some(write_attached) = attached.filter(|_| changed) {
                         write_attached(conn).await?;
                     }

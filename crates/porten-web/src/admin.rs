@@ -25,6 +25,7 @@ pub fn routes() -> Routes {
         .post("/staff/admin/users", add_user)
         .post("/staff/admin/users/{id}", change_user)
         .post("/staff/admin/users/{id}/password", reset_password)
+        .post("/staff/admin/users/{id}/unbind", unbind_user)
         .post("/staff/admin/keys", add_key)
         .post("/staff/admin/keys/{id}/revoke", revoke_key)
 }
@@ -38,6 +39,8 @@ struct UserRow {
     role: String,
     unit: String,
     active: bool,
+    /// Bound to a person at the identity provider.
+    bound: bool,
 }
 
 struct KeyRow {
@@ -100,6 +103,7 @@ async fn render(state: &AppState, staff: Staff<SystemAdmins>, outcome: Outcome, 
             role: u.role.as_str().to_owned(),
             unit: u.unit.map(|c| c.as_str().to_owned()).unwrap_or_default(),
             active: !u.disabled,
+            bound: u.oidc_bound,
         })
         .collect();
     let keys = keys
@@ -138,7 +142,7 @@ async fn render(state: &AppState, staff: Staff<SystemAdmins>, outcome: Outcome, 
 }
 
 async fn admin_page(State(state): State<AppState>, staff: Staff<SystemAdmins>, Query(q): Query<Done>) -> Response {
-    let done = if ["changed", "revoked"].contains(&q.done.as_str()) { q.done.as_str() } else { "" };
+    let done = if ["changed", "revoked", "unbound"].contains(&q.done.as_str()) { q.done.as_str() } else { "" };
     render(&state, staff, Outcome::default(), done).await
 }
 
@@ -215,6 +219,17 @@ async fn reset_password(
             let what = staff.t.with1("admin-password-for", "user", name);
             render(&state, staff, Outcome { shown_once: Some((what, password)), ..Outcome::default() }, "").await
         }
+        Err(e) => app_error_page(staff.t, staff.nav, e),
+    }
+}
+
+async fn unbind_user(
+    State(state): State<AppState>,
+    Path(raw_id): Path<String>,
+    StaffForm { staff, .. }: StaffForm<SystemAdmins, CsrfOnly>,
+) -> Response {
+    match state.app.unbind_staff_oidc(&staff.actor, id(&raw_id)).await {
+        Ok(()) => Redirect::to("/staff/admin?done=unbound").into_response(),
         Err(e) => app_error_page(staff.t, staff.nav, e),
     }
 }

@@ -62,6 +62,16 @@ async fn an_admins_account_is_bound_to_the_first_person_who_signs_in_with_its_na
     assert!(forbidden(t.app.sign_in_staff_with_oidc(&who("p-2", "agent", Some(Role::SystemAdmin), None)).await));
     // The bound person still signs in, whatever their username is now.
     assert_eq!(t.app.sign_in_staff_with_oidc(&who("p-1", "renamed", None, None)).await.unwrap().id, agent.id);
+    // Only a system admin unbinds it; then the next person with its name binds it.
+    assert!(matches!(t.app.unbind_staff_oidc(&t.user("unit_admin"), agent.id).await, Err(AppError::Forbidden)));
+    t.app.unbind_staff_oidc(&t.user("system_admin"), agent.id).await.unwrap();
+    assert!(actions(&t).await.contains(&"user.oidc_unbound".to_owned()));
+    assert!(forbidden(t.app.sign_in_staff_with_oidc(&who("p-1", "renamed", None, None)).await), "unbound: no account");
+    assert_eq!(t.app.sign_in_staff_with_oidc(&who("p-2", "agent", None, None)).await.unwrap().id, agent.id);
+    assert!(
+        matches!(t.app.unbind_staff_oidc(&t.user("system_admin"), 999_999).await, Err(AppError::NotFound)),
+        "no such account"
+    );
     t.db.cleanup().await;
 }
 

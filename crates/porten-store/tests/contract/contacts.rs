@@ -149,6 +149,20 @@ async fn a_merged_topic_is_retired_and_its_history_counts_under_the_survivor() {
     assert!(s.retire_contact_topic("tech_help", false).await.unwrap());
     assert_eq!(s.merge_contact_topic("topic:okänd", "general").await.unwrap(), Err(MergeRefused::Unknown));
     assert_eq!(s.merge_contact_topic("general", "general").await.unwrap(), Err(MergeRefused::Target));
+    // A merge refused in the write (a topic retired meanwhile) leaves no audit entry.
+    let entry = porten_store::AuditEntry {
+        at: at(11),
+        actor_kind: "system".into(),
+        actor_id: None,
+        actor_name: "contract-test".into(),
+        action: "topic.merge".into(),
+        errand_id: None,
+        purpose: Some("general into general".into()),
+    };
+    let refused = porten_store::with_audit(entry, s.merge_contact_topic("general", "general")).await.unwrap();
+    assert_eq!(refused, Err(MergeRefused::Target));
+    let query = porten_store::AuditQuery { limit: 10, ..Default::default() };
+    assert!(s.search_audit(&query).await.unwrap().iter().all(|r| r.entry.action != "topic.merge"), "not audited");
 
     assert_eq!(s.merge_contact_topic("topic:parkering", "service:pothole").await.unwrap(), Ok(2));
     let after = s.contact_mix(Channel::Phone, at(7), at(10)).await.unwrap();

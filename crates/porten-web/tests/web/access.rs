@@ -103,6 +103,7 @@ const EXPECTED: &[(&str, &str, [u16; 10])] = &[
     ("POST", "/staff/admin/users", [303, 403, 403, 403, 403, 403, 200, 303, 303, 303]),
     ("POST", "/staff/admin/users/{id}", [303, 403, 403, 403, 403, 403, 404, 303, 303, 303]),
     ("POST", "/staff/admin/users/{id}/password", [303, 403, 403, 403, 403, 403, 404, 303, 303, 303]),
+    ("POST", "/staff/admin/users/{id}/unbind", [303, 403, 403, 403, 403, 403, 404, 303, 303, 303]),
     ("POST", "/staff/admin/keys", [303, 403, 403, 403, 403, 403, 200, 303, 303, 303]),
     ("POST", "/staff/admin/keys/{id}/revoke", [303, 403, 403, 403, 403, 403, 404, 303, 303, 303]),
     // Units and services: system admins ("pothole" is a service, not a unit).
