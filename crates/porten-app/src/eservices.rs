@@ -554,6 +554,7 @@ impl App {
             confidential: Some(service.confidential),
             labels: vec!["e-tjänst".into()],
             form,
+            location: definition.location(&draft.answers).map(|l| l.raw()),
         };
         let new: NewErrand = NewErrand::parse(raw).map_err(AppError::Invalid)?;
         let actor = match &submitter {

@@ -30,6 +30,7 @@ pub mod jobs;
 pub mod knowledge;
 pub mod mail;
 pub mod notices;
+pub mod open311;
 pub mod ops;
 pub mod planning;
 pub mod reports;

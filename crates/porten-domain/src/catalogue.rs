@@ -137,6 +137,10 @@ pub struct Service {
     pub open311_code: Option<String>,
     /// Errands of this service are secret (*sekretess*) by default.
     pub confidential: bool,
+    /// Its errands are public reports (street and park faults): Open311's
+    /// public list of requests shows them, masked and without names.
+    #[serde(default)]
+    pub public_reports: bool,
     /// The service's own citizen words for lifecycle states (*Åtgärdas*),
     /// in Swedish and English, for the same states. They replace the
     /// default citizen words on every citizen surface; staff always see

@@ -233,6 +233,7 @@ mod tests {
             audiences: vec![Audience::Resident],
             channels: vec![Channel::Web],
             open311_code: Some("pothole".into()),
+            public_reports: false,
             confidential: false,
             status_names_sv: BTreeMap::new(),
             status_names_en: BTreeMap::new(),

@@ -165,6 +165,8 @@ pub struct Errand {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
+    /// Where the errand is (*plats*), when it has a place.
+    pub location: Option<crate::Location>,
 }
 
 impl Errand {
@@ -214,6 +216,7 @@ pub struct NewErrand {
     pub confidential: bool,
     pub labels: Vec<String>,
     pub form: BTreeMap<String, String>,
+    pub location: Option<crate::Location>,
 }
 
 /// Unvalidated party input, as it arrives from a form or the API. Its
@@ -251,6 +254,7 @@ pub struct RawErrand {
     pub confidential: Option<bool>,
     pub labels: Vec<String>,
     pub form: BTreeMap<String, String>,
+    pub location: Option<crate::RawLocation>,
 }
 
 impl NewErrand {
@@ -299,6 +303,7 @@ impl NewErrand {
                 v.push(format!("form.{key}"), "too_long", format!("must be at most {MAX_TEXT} characters"));
             }
         }
+        let location = raw.location.as_ref().and_then(|l| crate::Location::parse(l, "location.", &mut v));
         v.into_result(NewErrand {
             service_code,
             title,
@@ -309,6 +314,7 @@ impl NewErrand {
             confidential: raw.confidential.unwrap_or(false),
             labels,
             form: raw.form,
+            location,
         })
     }
 }

@@ -24,6 +24,7 @@ fn errand() -> Errand {
         created_at: t,
         updated_at: t,
         resolved_at: None,
+        location: None,
     }
 }
 

@@ -41,6 +41,8 @@ pub enum FieldKind {
     Organisationsnummer,
     /// A street address as text (optionally with coordinates in a separate field).
     Address,
+    /// A point as latitude and longitude in WGS 84 ("62.3908, 17.3069").
+    Coordinates,
     SingleChoice,
     MultipleChoice,
     /// A box to tick, e.g. consent; required means it must be ticked.
@@ -57,9 +59,13 @@ impl FieldKind {
             Self::Textarea => "text",
             Self::SingleChoice | Self::Checkbox => "singlevaluelist",
             Self::MultipleChoice => "multivaluelist",
-            Self::Text | Self::Email | Self::Phone | Self::Personnummer | Self::Organisationsnummer | Self::Address => {
-                "string"
-            }
+            Self::Text
+            | Self::Email
+            | Self::Phone
+            | Self::Personnummer
+            | Self::Organisationsnummer
+            | Self::Address
+            | Self::Coordinates => "string",
             Self::File => "string",
         }
     }
@@ -243,6 +249,19 @@ impl Definition {
         title.chars().take(crate::errand::MAX_TITLE).collect()
     }
 
+    /// Where an errand submitted with these answers is: the first address
+    /// answer, and the first coordinates answer (both only when shown).
+    pub fn location(&self, answers: &Answers) -> Option<crate::Location> {
+        let first = |kind: FieldKind| {
+            self.fields()
+                .filter(|f| f.kind == kind && self.shown(f, answers))
+                .find_map(|f| answers.get(&f.name).and_then(|a| a.first()).filter(|a| !a.trim().is_empty()))
+        };
+        let address = first(FieldKind::Address).map(|a| a.trim().chars().take(crate::location::MAX_ADDRESS).collect());
+        let point = first(FieldKind::Coordinates).and_then(|c| crate::location::parse_coordinates(c));
+        (address.is_some() || point.is_some()).then_some(crate::Location { address, point, place_ref: None })
+    }
+
     /// Checks a definition, reporting every problem with the path of its field.
     pub fn parse(raw: RawDefinition) -> Result<Definition, Violations> {
         let mut v = Violations::new();
@@ -424,6 +443,7 @@ impl Definition {
                         field.options.iter().any(|o| o.value == answer)
                     }
                     FieldKind::Checkbox => answer == "yes",
+                    FieldKind::Coordinates => crate::location::parse_coordinates(answer).is_some(),
                     FieldKind::Text | FieldKind::Textarea | FieldKind::Address | FieldKind::File => true,
                 };
                 if !ok {
@@ -468,6 +488,7 @@ impl FieldKind {
             Self::Organisationsnummer => "organisationsnummer",
             Self::SingleChoice | Self::MultipleChoice => "choice",
             Self::Checkbox => "confirmation",
+            Self::Coordinates => "latitude and longitude (WGS 84)",
             Self::Text | Self::Textarea | Self::Address | Self::File => "answer",
         }
     }
@@ -525,6 +546,22 @@ mod tests {
         assert_eq!(d.errand_title(&answers), "Nej (sv) – 2027-08-01");
         raw.title_fields = vec!["nothing".into()];
         assert_eq!(Definition::parse(raw).unwrap_err().0[0].field, "title_fields[0]");
+    }
+
+    #[test]
+    fn the_first_address_and_coordinates_answers_are_the_errands_location() {
+        let mut raw = definition();
+        let mut place = field("place", FieldKind::Address);
+        place.show_if = Some(Condition { field: "has_sibling".into(), equals: "yes".into() });
+        raw.steps[1].fields.extend([place, field("where", FieldKind::Address), field("point", FieldKind::Coordinates)]);
+        let d = Definition::parse(raw).unwrap();
+        let given = answers(&[("place", "Dold gata 1"), ("where", " Sjögatan 14 "), ("point", "62,3908 17,3069")]);
+        let location = d.location(&given).unwrap();
+        assert_eq!(location.address.as_deref(), Some("Sjögatan 14"), "a hidden field's answer does not count");
+        assert_eq!(location.point, Some(crate::Point { lat: 62.3908, long: 17.3069 }));
+        assert_eq!(d.location(&answers(&[("has_sibling", "no")])), None, "no place given");
+        let bad = d.check_answers(&answers(&[("point", "nära busshållplatsen")]), Some("family")).unwrap_err();
+        assert!(bad.0.iter().any(|f| f.field == "point" && f.code == "invalid"), "{bad:?}");
     }
 
     fn definition() -> RawDefinition {

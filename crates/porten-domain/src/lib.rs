@@ -22,8 +22,10 @@ pub mod eservice;
 pub mod ids;
 pub mod knowledge;
 pub mod lifecycle;
+pub mod location;
 pub mod mail;
 pub mod notice;
+pub mod open311;
 pub mod personnummer;
 pub mod planning;
 pub mod registry;
@@ -41,6 +43,7 @@ pub use errand::{
 };
 pub use ids::PublicId;
 pub use lifecycle::{Decision, DecisionDocument, Lifecycle, Outcome, Standing, Viewer};
+pub use location::{Location, Point, RawLocation};
 pub use personnummer::{OrganisationNumber, PersonalIdentityNumber};
 pub use registry::RegistryNumber;
 pub use validation::{FieldViolation, Violations};

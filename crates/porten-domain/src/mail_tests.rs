@@ -37,6 +37,7 @@ fn errand_of(email: &str, lifecycle: Lifecycle) -> Errand {
         created_at: t,
         updated_at: t,
         resolved_at: None,
+        location: None,
     }
 }
 

@@ -49,6 +49,7 @@ macro_rules! impl_catalogue {
                     channels: from_json(row.try_get("channels")?, "channels")?,
                     open311_code: row.try_get("open311_code")?,
                     confidential: row.try_get("confidential")?,
+                    public_reports: row.try_get("public_reports")?,
                     status_names_sv: names("status_names_sv")?,
                     status_names_en: names("status_names_en")?,
                     sla: row
@@ -134,8 +135,8 @@ macro_rules! impl_catalogue {
                                 sqlx::query(
                                     "INSERT INTO services (code, unit_code, name_sv, name_en, description_sv, \
                                      description_en, audiences, channels, open311_code, confidential, status_names_sv, keywords, processing_time_sv, processing_time_en, \
-                                     status_names_en, sla, skill_code) \
-                                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+                                     status_names_en, sla, skill_code, public_reports) \
+                                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
                                      ON CONFLICT (code) DO UPDATE SET unit_code = excluded.unit_code, \
                                      name_sv = excluded.name_sv, name_en = excluded.name_en, \
                                      description_sv = excluded.description_sv, description_en = excluded.description_en, \
@@ -145,7 +146,7 @@ macro_rules! impl_catalogue {
                                      processing_time_sv = excluded.processing_time_sv, \
                                      processing_time_en = excluded.processing_time_en, \
                                      status_names_en = excluded.status_names_en, sla = excluded.sla, \
-                                     skill_code = excluded.skill_code",
+                                     skill_code = excluded.skill_code, public_reports = excluded.public_reports",
                                 )
                                 .bind(&s.code)
                                 .bind(s.unit.as_str())
@@ -164,6 +165,7 @@ macro_rules! impl_catalogue {
                                 .bind(names(&s.status_names_en))
                                 .bind(s.sla.as_ref().map(json))
                                 .bind(&s.skill)
+                                .bind(s.public_reports)
                                 .execute(&mut *c)
                                 .await?;
                                 // Every service is a contact topic too; once it

@@ -14,7 +14,7 @@ use crate::{Result, StoreError};
 
 pub(crate) const ERRAND_COLUMNS: &str = "id, public_id, registry_unit, registry_year, registry_serial, service_code, \
      title, description, channel, priority, lifecycle, unit_code, assignee_id, confidential, labels, form, version, \
-     created_at, updated_at, resolved_at";
+     created_at, updated_at, resolved_at, location_address, location_lat, location_long, location_ref";
 
 pub(crate) const SUMMARY_COLUMNS: &str = "id, public_id, registry_unit, registry_year, registry_serial, service_code, \
      title, channel, priority, lifecycle, unit_code, assignee_id, confidential, created_at, updated_at, due_at";
@@ -112,4 +112,19 @@ pub(crate) fn event(kind: &str, data: &str) -> Result<EventKind> {
 
 pub(crate) fn form(s: &str) -> Result<BTreeMap<String, String>> {
     from_json(s, "form")
+}
+
+/// An errand's location from its four columns; none when all are empty.
+pub(crate) fn location(
+    address: Option<String>,
+    lat: Option<f64>,
+    long: Option<f64>,
+    place_ref: Option<String>,
+) -> Option<porten_domain::Location> {
+    let point = lat.zip(long).map(|(lat, long)| porten_domain::Point { lat, long });
+    (address.is_some() || point.is_some() || place_ref.is_some()).then_some(porten_domain::Location {
+        address,
+        point,
+        place_ref,
+    })
 }

@@ -47,6 +47,7 @@ mod knowledge;
 pub mod load;
 mod mail;
 mod notices;
+pub mod open311;
 mod ops;
 mod planning;
 mod postgres;
@@ -83,6 +84,7 @@ pub use mail::{
     ReceiptLimits, ReceiptMail, WaitingMail, recipient_key,
 };
 pub use notices::{NewNotice, Notice, NoticeStore, UNSEEN_CAP};
+pub use open311::{Open311Store, PublicQuery, PublicReport};
 pub use planning::PlanningStore;
 pub use porten_domain::planning::{AcdInterval, ContactCount, ServiceMix};
 pub use postgres::PostgresStore;
@@ -160,6 +162,7 @@ pub trait Store:
     + AssignmentStore
     + LoadStore
     + NoticeStore
+    + open311::Open311Store
     + Send
     + Sync
     + 'static

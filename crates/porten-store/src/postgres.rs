@@ -91,6 +91,7 @@ crate::jobs::impl_jobs!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow, po
 crate::mail::impl_mail!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
 crate::intake::impl_intake!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
 crate::reports::impl_reports!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
+crate::open311::impl_open311!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
 crate::notices::impl_notices!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
 crate::eservices::impl_eservices!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
 crate::knowledge::impl_knowledge!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow, postgres);

@@ -311,6 +311,7 @@ crate::jobs::impl_jobs!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow, sqli
 crate::mail::impl_mail!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
 crate::intake::impl_intake!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
 crate::reports::impl_reports!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
+crate::open311::impl_open311!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
 crate::notices::impl_notices!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
 crate::eservices::impl_eservices!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
 crate::knowledge::impl_knowledge!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow, sqlite);

@@ -240,6 +240,43 @@ pub struct ErrandIn {
     /// E-service form answers by field name.
     #[serde(default)]
     pub form: BTreeMap<String, String>,
+    /// Where the errand is, when it has a place.
+    pub location: Option<Place>,
+}
+
+/// Where an errand is (plats): an address as text, a point in WGS 84, and a
+/// reference to a known place. At least one is given.
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Place {
+    #[schema(max_length = 200)]
+    pub address: Option<String>,
+    /// Latitude in decimal degrees (WGS 84); given with `long`.
+    #[schema(minimum = -90, maximum = 90)]
+    pub lat: Option<f64>,
+    /// Longitude in decimal degrees (WGS 84); given with `lat`.
+    #[schema(minimum = -180, maximum = 180)]
+    pub long: Option<f64>,
+    /// A reference to a known place, such as a lamp post's id.
+    #[schema(max_length = 100)]
+    pub place_ref: Option<String>,
+}
+
+impl From<porten_domain::Location> for Place {
+    fn from(l: porten_domain::Location) -> Self {
+        Place { address: l.address, lat: l.point.map(|p| p.lat), long: l.point.map(|p| p.long), place_ref: l.place_ref }
+    }
+}
+
+impl From<Place> for porten_domain::RawLocation {
+    fn from(p: Place) -> Self {
+        porten_domain::RawLocation {
+            address: p.address,
+            lat: p.lat.map(|l| l.to_string()),
+            long: p.long.map(|l| l.to_string()),
+            place_ref: p.place_ref,
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -288,6 +325,7 @@ pub struct ErrandOut {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
+    pub location: Option<Place>,
 }
 
 /// A status in Swedish and English.
@@ -352,6 +390,7 @@ fn errand_out(e: Errand, service: Option<&porten_domain::Service>) -> ErrandOut 
         created_at: e.created_at,
         updated_at: e.updated_at,
         resolved_at: e.resolved_at,
+        location: e.location.map(Place::from),
     }
 }
 
@@ -401,6 +440,7 @@ async fn create_errand(
         confidential: input.confidential,
         labels: input.labels,
         form: input.form,
+        location: input.location.map(Into::into),
     };
     let errand = state.app.register_errand(&actor, raw).await.map_err(|e| match e {
         // The domain calls them parties; this API calls them stakeholders.

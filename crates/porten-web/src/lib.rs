@@ -23,6 +23,7 @@ mod hours;
 mod i18n;
 mod knowledge;
 mod notices;
+mod open311;
 mod ops;
 mod outbox;
 mod pages;
@@ -66,6 +67,9 @@ pub struct WebConfig {
     pub public_url: Option<String>,
     /// When set, `/metrics` answers only `Authorization: Bearer <token>`.
     pub metrics_token: Option<String>,
+    /// The Open311 `jurisdiction_id` answered to (issue 21); by default the
+    /// host of `public_url`. Another one is not found; none given is fine.
+    pub open311_jurisdiction: Option<String>,
     /// Offer the demo's e-ID login with fictional people (`--demo` only).
     pub demo_eid: bool,
     /// Bytes of files anyone but staff may upload from one
@@ -74,6 +78,16 @@ pub struct WebConfig {
 }
 
 impl WebConfig {
+    /// The Open311 `jurisdiction_id`: the one configured, else the host of
+    /// `public_url`.
+    pub fn jurisdiction(&self) -> Option<String> {
+        self.open311_jurisdiction.clone().or_else(|| {
+            let url = self.public_url.as_deref()?;
+            let host = url.split("://").nth(1)?.split(['/', ':']).next()?;
+            (!host.is_empty()).then(|| host.to_owned())
+        })
+    }
+
     /// Whether pages are served over HTTPS, so cookies must be `Secure`.
     pub fn https(&self) -> bool {
         self.secure_cookies || self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
@@ -89,6 +103,7 @@ impl Default for WebConfig {
             trusted_proxies: Vec::new(),
             public_url: None,
             metrics_token: None,
+            open311_jurisdiction: None,
             demo_eid: false,
             upload_bytes_per_address_per_day: 200 * 1024 * 1024,
         }
@@ -104,6 +119,8 @@ pub struct AppState {
     limiter: Arc<ratelimit::RateLimiter>,
     cookies: Arc<auth::CookieNames>,
     form_secret: Arc<tokio::sync::OnceCell<Vec<u8>>>,
+    /// When this node started serving: Open311's discovery `changeset`.
+    pub started: chrono::DateTime<chrono::Utc>,
 }
 
 impl AppState {
@@ -115,6 +132,7 @@ impl AppState {
             metrics,
             limiter: Arc::new(ratelimit::RateLimiter::default()),
             form_secret: Arc::new(tokio::sync::OnceCell::new()),
+            started: chrono::Utc::now(),
         }
     }
 
@@ -153,7 +171,8 @@ fn all_routes() -> (routes::Routes, routes::Routes, routes::Routes) {
         .merge(catalogue_admin::routes())
         .merge(calendar::routes())
         .merge(hours::routes());
-    (pages, api::routes(), ops::routes())
+    // Open311 clients post without cookies or form tokens: beside the API.
+    (pages, api::routes(), ops::routes().merge(open311::routes()))
 }
 
 /// Where the JSON API lives.

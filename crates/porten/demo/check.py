@@ -7,8 +7,10 @@ Checks what serde will enforce (exact key sets, types) and the content rules
 that the Rust side does not: unique codes, unit references, vocabularies,
 counts, the fiction phone range, example.com/example.org e-mail addresses,
 no personnummer-like strings, knowledge-base word counts and the small
-Markdown subset, topics, contact details, search synonyms and services'
-SLA targets (business hours, `first_response_hours <= resolution_hours`). If
+Markdown subset, topics, contact details, search synonyms, skills, the
+examples' locations (address, WGS 84 coordinates as strings, place
+reference) and services' SLA targets (business hours,
+`first_response_hours <= resolution_hours`). If
 relevance.toml exists next to city.toml (or is given as the second argument)
 its search relevance cases are checked against the articles and services.
 Exits non-zero and lists every problem if anything fails.
@@ -34,9 +36,13 @@ SLA_PRIORITIES = {"low", "high", "urgent"}
 # Faster priorities must not have longer targets: slowest first.
 SLA_ORDER = ("low", "normal", "high", "urgent")
 # Serde reads targets into a u32 and warn_percent into a u8; it does not
-# deny unknown keys in an SLA, so a misspelt one would be silently dropped.
+# deny unknown keys in an SLA or an example's location, so a misspelt one
+# would be silently dropped.
 U32_MAX = 2**32 - 1
 SLA_UNKNOWN = "serde would silently ignore it"
+# The longest address and place reference a location keeps (location.rs).
+MAX_ADDRESS = 200
+MAX_PLACE_REF = 100
 KB_EN_KEYS = ("title_en", "summary_en", "body_en")
 RELEVANCE_WHY = {"stemming", "compound", "diacritics", "typo", "synonym",
                  "keyword", "title", "english"}
@@ -77,8 +83,11 @@ SCHEMA = {
                   "description_en", "processing_time_sv", "processing_time_en",
                   "audiences", "channels", "confidential",
                   "weight", "keywords_sv", "examples"},
-                 {"open311_code", "status_names", "status_names_en", "sla"}),
-    "examples": ({"title", "description"}, set()),
+                 {"open311_code", "public_reports", "status_names",
+                  "status_names_en", "sla", "skill"}),
+    "examples": ({"title", "description"}, {"location"}),
+    "location": ({"address"}, {"lat", "long", "place_ref"}),
+    "skills": ({"code", "name_sv", "name_en"}, set()),
     "people": ({"given_name", "family_name", "street", "postal_code",
                 "locality", "birth_year"}, {"email", "phone"}),
     "businesses": ({"name", "contact_given_name", "contact_family_name",
@@ -212,6 +221,40 @@ def check_sla(where: str, sla) -> None:
             err(where, f"sla: {fast} resolves in {b} h, longer than {slow} ({a} h)")
 
 
+def check_location(where: str, loc) -> bool:
+    """An example's location: an address, optional coordinates in WGS 84
+    (both or neither, as strings) and an optional place reference.
+    Returns whether it has coordinates."""
+    if not isinstance(loc, dict):
+        err(where, "`location` must be a table")
+        return False
+    w = f"{where} location"
+    check_keys(w, loc, "location", SLA_UNKNOWN)
+    a = check_str(w, loc, "address")
+    if len(a) > MAX_ADDRESS:
+        err(w, f"`address` is {len(a)} characters, at most {MAX_ADDRESS} expected")
+    if "place_ref" in loc:
+        r = check_str(w, loc, "place_ref")
+        if len(r) > MAX_PLACE_REF:
+            err(w, f"`place_ref` is {len(r)} characters, at most {MAX_PLACE_REF} expected")
+    if ("lat" in loc) != ("long" in loc):
+        err(w, "`lat` and `long` go together")
+        return False
+    valid = True
+    for k, limit in (("lat", 90), ("long", 180)):
+        if k not in loc:
+            continue
+        v = loc[k]
+        try:
+            deg = float(v) if isinstance(v, str) else None
+        except ValueError:
+            deg = None
+        if deg is None or not -limit <= deg <= limit:
+            err(w, f"`{k}` must be a string in decimal degrees, -{limit} to {limit}")
+            valid = False
+    return valid and "lat" in loc
+
+
 def sentences(text: str) -> int:
     return len([s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s])
 
@@ -291,7 +334,7 @@ def main() -> int:
            "topics", "contact", "synonyms"}
     for k in sorted(top - set(data)):
         err("top", f"missing `{k}`")
-    for k in sorted(set(data) - top):
+    for k in sorted(set(data) - top - {"skills"}):
         err("top", f"unknown top-level key `{k}`")
 
     # city
@@ -339,6 +382,24 @@ def main() -> int:
     if missing_units:
         err("units", f"missing administrations {sorted(missing_units)}")
 
+    # skills (optional)
+    skills = data.get("skills", [])
+    if not isinstance(skills, list):
+        err("skills", "must be a list of tables")
+        skills = []
+    skill_codes: set[str] = set()
+    for i, k in enumerate(skills):
+        w = f"skills[{i}] {k.get('code', '?')}"
+        check_keys(w, k, "skills")
+        code = check_str(w, k, "code")
+        if code and not KEBAB_RE.match(code):
+            err(w, "code must be lowercase ASCII kebab-case")
+        if code in skill_codes:
+            err(w, "duplicate skill code")
+        skill_codes.add(code)
+        for key in ("name_sv", "name_en"):
+            check_str(w, k, key)
+
     # services
     services = data.get("services", [])
     if len(services) < 24:
@@ -347,6 +408,8 @@ def main() -> int:
     open311_codes: set[str] = set()
     used_units: set[str] = set()
     all_titles: set[str] = set()
+    used_skills: set[str] = set()
+    located = with_point = 0
     for i, s in enumerate(services):
         w = f"services[{i}] {s.get('code', '?')}"
         check_keys(w, s, "services")
@@ -387,6 +450,17 @@ def main() -> int:
                 err(w, "an Open311 service cannot be confidential")
         elif "open311" in channels:
             err(w, "has the open311 channel but no open311_code")
+        pr = s.get("public_reports")
+        if pr is not None:
+            if not isinstance(pr, bool):
+                err(w, "`public_reports` must be a boolean")
+            elif o is None:
+                err(w, "`public_reports` is only for services with an open311_code")
+        if "skill" in s:
+            sk = s["skill"]
+            if sk not in skill_codes:
+                err(w, f"skill `{sk}` is not a `[[skills]]` code")
+            used_skills.add(sk)
         if not isinstance(s.get("confidential"), bool):
             err(w, "`confidential` must be a boolean")
         wt = s.get("weight")
@@ -444,6 +518,9 @@ def main() -> int:
             n = sentences(d)
             if not 1 <= n <= 4:
                 err(we, f"description has {n} sentences, 1–4 expected")
+            if "location" in e:
+                located += 1
+                with_point += check_location(we, e["location"])
     for code in sorted(REQUIRED_SERVICES - service_codes):
         err("services", f"missing required service `{code}`")
     for code in sorted(MUST_BE_CONFIDENTIAL):
@@ -452,6 +529,8 @@ def main() -> int:
                 err("services", f"`{code}` must be confidential")
     for code in sorted(unit_codes - used_units):
         err("services", f"unit {code} owns no service")
+    for code in sorted(skill_codes - used_skills):
+        err("skills", f"skill `{code}` is needed by no service")
     for where, text in walk_strings(data, ""):
         for m in DNR_RE.finditer(text):
             if m.group(1) not in unit_codes:
@@ -707,7 +786,8 @@ def main() -> int:
         f"{len(people)} people, {len(businesses)} businesses, {len(kb)} kb articles "
         f"({len(public)} public, {len(internal)} internal, "
         f"{sum('body_en' in a for a in kb)} with English), {len(topics)} topics, "
-        f"{len(synonyms)} synonyms"
+        f"{len(synonyms)} synonyms, {len(skills)} skills, "
+        f"{located} example locations ({with_point} with coordinates)"
     )
     rel = pathlib.Path(sys.argv[2]) if len(sys.argv) > 2 else path.with_name("relevance.toml")
     if rel.exists():

@@ -37,6 +37,8 @@ pub struct Config {
     pub public_url: Option<String>,
     /// A bearer token that `/metrics` requires.
     pub metrics_token: Option<String>,
+    /// The Open311 `jurisdiction_id` this installation answers to.
+    pub open311_jurisdiction: Option<String>,
     /// Seconds a client has to send a request's headers (and an idle
     /// connection is kept).
     pub header_timeout_seconds: Option<u64>,
@@ -320,6 +322,9 @@ impl Config {
             trusted_proxies: self.trusted_proxies.clone(),
             public_url: std::env::var("PORTEN_PUBLIC_URL").ok().or_else(|| self.public_url.clone()),
             metrics_token: std::env::var("PORTEN_METRICS_TOKEN").ok().or_else(|| self.metrics_token.clone()),
+            open311_jurisdiction: std::env::var("PORTEN_OPEN311_JURISDICTION")
+                .ok()
+                .or_else(|| self.open311_jurisdiction.clone()),
             ..Default::default()
         };
         if let Some(mb) = self.upload_mb_per_address_per_day {

@@ -139,6 +139,9 @@ struct ServiceDef {
     audiences: Vec<Audience>,
     channels: Vec<Channel>,
     open311_code: Option<String>,
+    /// Its errands show in Open311's public list of requests.
+    #[serde(default)]
+    public_reports: bool,
     confidential: bool,
     weight: u32,
     keywords_sv: Vec<String>,
@@ -160,6 +163,9 @@ struct ServiceDef {
 struct Example {
     title: String,
     description: String,
+    /// Where it is: `{ address, lat, long, place_ref }`, as text.
+    #[serde(default)]
+    location: Option<porten_domain::RawLocation>,
 }
 
 #[derive(Deserialize)]
@@ -320,6 +326,7 @@ async fn seed_catalogue(app: &App, demo: &Actor, file: &CityFile) -> Result<()> 
             audiences: s.audiences.clone(),
             channels: s.channels.clone(),
             open311_code: s.open311_code.clone(),
+            public_reports: s.public_reports,
             confidential: s.confidential,
             status_names_sv: status_names(&s.status_names)?,
             status_names_en: status_names(&s.status_names_en)?,
@@ -486,6 +493,7 @@ async fn seed_errands(app: &App, file: &CityFile, officers: &BTreeMap<String, (i
             confidential: Some(service.confidential),
             labels: vec![],
             form: BTreeMap::new(),
+            location: example.location.clone(),
         };
         let unit = UnitCode::parse(&service.unit).map_err(|e| anyhow::anyhow!("{e}"))?;
         clock.set(at);

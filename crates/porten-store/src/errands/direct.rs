@@ -22,6 +22,7 @@ pub(crate) fn register_direct(c: &Connection, reg: OwnedRegistration) -> Result<
     };
     let registry_number = registry_number(unit, year, serial)?;
     let at = micros(reg.at);
+    let location = new.location.as_ref();
     let (id, confidential): (i64, bool) = c
         .prepare_cached(INSERT_ERRAND)?
         .query_row(
@@ -41,6 +42,10 @@ pub(crate) fn register_direct(c: &Connection, reg: OwnedRegistration) -> Result<
                 json(&new.labels),
                 json(&new.form),
                 at,
+                location.and_then(|l| l.address.as_deref()),
+                location.and_then(|l| l.point).map(|p| p.lat),
+                location.and_then(|l| l.point).map(|p| p.long),
+                location.and_then(|l| l.place_ref.as_deref()),
             ],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )

@@ -168,9 +168,10 @@ pub(crate) mod registration {
     /// is at this commit (the caller may have read it earlier).
     pub const INSERT_ERRAND: &str = "INSERT INTO errands (public_id, registry_unit, registry_year, registry_serial, \
          service_code, title, description, channel, priority, lifecycle, unit_code, assignee_id, confidential, labels, \
-         form, version, created_at, updated_at, resolved_at) \
+         form, version, created_at, updated_at, resolved_at, location_address, location_lat, location_long, location_ref) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, \
-         $12 OR EXISTS (SELECT 1 FROM services WHERE code = $5 AND confidential), $13, $14, 1, $15, $15, NULL) \
+         $12 OR EXISTS (SELECT 1 FROM services WHERE code = $5 AND confidential), $13, $14, 1, $15, $15, NULL, \
+         $16, $17, $18, $19) \
          RETURNING id, confidential";
     /// The no-op update makes RETURNING give the existing row's id too.
     pub const UPSERT_PARTY: &str = "INSERT INTO parties (personal_number) VALUES ($1) ON CONFLICT (personal_number) \
@@ -210,6 +211,7 @@ pub(crate) mod registration {
                 created_at: at,
                 updated_at: at,
                 resolved_at: None,
+                location: new.location,
             }
         }
     }

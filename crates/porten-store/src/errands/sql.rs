@@ -46,6 +46,12 @@ macro_rules! impl_errands {
                     created_at: from_micros(row.try_get("created_at")?)?,
                     updated_at: from_micros(row.try_get("updated_at")?)?,
                     resolved_at: row.try_get::<Option<i64>, _>("resolved_at")?.map(from_micros).transpose()?,
+                    location: location(
+                        row.try_get("location_address")?,
+                        row.try_get("location_lat")?,
+                        row.try_get("location_long")?,
+                        row.try_get("location_ref")?,
+                    ),
                 })
             }
 
@@ -401,6 +407,10 @@ macro_rules! impl_errands {
                     .bind(json(&new.labels))
                     .bind(json(&new.form))
                     .bind(micros(reg.at))
+                    .bind(new.location.as_ref().and_then(|l| l.address.clone()))
+                    .bind(new.location.as_ref().and_then(|l| l.point).map(|p| p.lat))
+                    .bind(new.location.as_ref().and_then(|l| l.point).map(|p| p.long))
+                    .bind(new.location.as_ref().and_then(|l| l.place_ref.clone()))
                     .fetch_one(&mut *c)
                     .await
                     .map_err(|e| duplicate(e, "errand"))?;

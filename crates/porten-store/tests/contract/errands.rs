@@ -93,6 +93,8 @@ async fn errand_round_trips_with_parties_and_registered_event() {
         .unwrap();
     let loaded = s.get_errand(created.public_id).await.unwrap().expect("stored");
     assert_eq!(loaded, created);
+    assert_eq!(loaded.location, new.location, "the location, coordinates to the last digit");
+    assert!(loaded.location.is_some());
     assert!(loaded.has_personal_data());
     assert_eq!(loaded.parties[0].personal_number.as_ref().unwrap().expose(), "191212121212");
     let timeline = s.timeline(loaded.id).await.unwrap();

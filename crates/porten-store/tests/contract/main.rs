@@ -75,6 +75,7 @@ pub async fn seed(store: &dyn Store) {
                 audiences: vec![Audience::Resident],
                 channels: vec![Channel::Web, Channel::Phone],
                 open311_code: (svc == "pothole").then(|| "pothole".to_owned()),
+                public_reports: svc == "pothole",
                 confidential: false,
                 status_names_sv: BTreeMap::from([(Lifecycle::InProgress, "Åtgärdas".to_owned())]),
                 status_names_en: BTreeMap::from([(Lifecycle::InProgress, "Being fixed".to_owned())]),
@@ -100,6 +101,11 @@ pub fn new_errand(service: &str, title: &str, channel: Channel) -> NewErrand {
         confidential: false,
         labels: vec!["väg".into()],
         form: BTreeMap::from([("plats".to_owned(), "Sjögatan 14".to_owned())]),
+        location: Some(porten_domain::Location {
+            address: Some("Sjögatan 14".into()),
+            point: Some(porten_domain::Point { lat: 62.390_812, long: 17.306_927 }),
+            place_ref: Some("stolpe 4711".into()),
+        }),
     }
 }
 

@@ -68,6 +68,8 @@ pub(super) struct ErrandPage {
     pub(super) revealed: bool,
     /// The e-service answers: (question, answer).
     pub(super) answers: Vec<(String, String)>,
+    /// Where the errand is, as text, and a map link for its coordinates.
+    pub(super) location: Option<(String, Option<String>)>,
     /// Attached files: (link, name, type and size).
     pub(super) attachments: Vec<(String, String, String)>,
     /// "E-service version 1", with who filled it in for the citizen.
@@ -233,6 +235,11 @@ pub(super) async fn render_errand(
     };
     let e = view.errand;
     let service = view.service;
+    let location = e.location.as_ref().map(|l| {
+        let map =
+            l.point.map(|p| format!("https://www.openstreetmap.org/?mlat={0}&mlon={1}#map=18/{0}/{1}", p.lat, p.long));
+        (l.text(), map)
+    });
     let definition = submission.as_ref().and_then(|s| state.app.eservices().version(&e.service_code, s.version));
     let answers = e
         .form
@@ -497,6 +504,7 @@ pub(super) async fn render_errand(
         typed: feedback.typed,
         revealed,
         answers,
+        location,
         attachments,
         submitted_through,
         t,

@@ -181,6 +181,7 @@ fn kind_name(kind: FieldKind) -> &'static str {
         FieldKind::Phone => "phone",
         FieldKind::Personnummer => "personnummer",
         FieldKind::Organisationsnummer => "organisationsnummer",
+        FieldKind::Coordinates => "coordinates",
         _ => "text",
     }
 }

@@ -85,6 +85,7 @@ pub(super) fn field_view(
         FieldKind::Phone => ("text", "tel", "tel", "tel"),
         FieldKind::Personnummer | FieldKind::Organisationsnummer => ("text", "text", "numeric", "off"),
         FieldKind::Address => ("text", "text", "", "street-address"),
+        FieldKind::Coordinates => ("text", "text", "decimal", "off"),
         FieldKind::Text => ("text", "text", "", if field.name == "name" { "name" } else { "" }),
     };
     let options = match field.kind {

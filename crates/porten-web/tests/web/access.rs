@@ -68,6 +68,8 @@ fn body_for(path: &str) -> &'static str {
         "/staff/synonymer" => "term=dagis&words=f%C3%B6rskola",
         "/staff/synonymer/ta-bort" => "term=dagis",
         "/api/v1/errands" => r#"{"service_code":"pothole","title":"Hål","description":"Djupt hål"}"#,
+        // Open311's key is a form field, never a cookie or a header: without it, 403.
+        "/open311/v2/{file}" => "service_code=pothole&address_string=Sj%C3%B6gatan+14",
         "/api/v1/errands/{id}/messages" | "/api/v1/errands/{id}/notes" => r#"{"body":"Hej"}"#,
         "/api/v1/errands/{id}/status" => r#"{"status":"in_progress"}"#,
         "/api/v1/errands/{id}/assignment" => r#"{"assignee_id":null}"#,
@@ -234,6 +236,12 @@ const EXPECTED: &[(&str, &str, [u16; 10])] = &[
     // Operations: open (/metrics is off in tests; with metrics_token it needs the token).
     ("GET", "/healthz", [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET", "/readyz", [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    // Open311: public reads; a post needs an api_key in its body.
+    ("GET", "/open311/v2/{file}", [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST", "/open311/v2/{file}", [403, 403, 403, 403, 403, 403, 403, 403, 403, 403]),
+    ("GET", "/open311/v2/services/{file}", [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET", "/open311/v2/requests/{file}", [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET", "/open311/v2/tokens/{file}", [404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
     ("GET", "/metrics", [404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
 ];
 
@@ -290,7 +298,15 @@ async fn every_route_against_every_caller() {
                 _ if ["/submission", "/attachments/", "/documents/"].iter().any(|p| path.contains(p)) => &submitted,
                 _ => &own,
             };
+            let file = match (method, path.as_str()) {
+                ("POST", "/open311/v2/{file}") => "requests.json".to_owned(),
+                (_, "/open311/v2/{file}") => "services.json".to_owned(),
+                (_, "/open311/v2/services/{file}") => "pothole.json".to_owned(),
+                (_, "/open311/v2/requests/{file}") => format!("{own}.json"),
+                _ => "t0k3n.json".to_owned(),
+            };
             let uri = path
+                .replace("{file}", &file)
                 .replace("{id}", errand)
                 .replace("{code}", "pothole")
                 .replace("{draft}", &draft)

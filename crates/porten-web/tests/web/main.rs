@@ -13,6 +13,7 @@ mod eservices;
 mod hardening;
 mod http;
 mod lifecycle;
+mod open311;
 mod planning;
 mod portal;
 mod serve;

@@ -48,6 +48,7 @@ async fn add_service(t: &TestApp, code_: &str, name: &str) {
         audiences: vec![Audience::Resident, Audience::Senior],
         channels: vec![Channel::Web, Channel::Phone, Channel::Open311, Channel::Api],
         open311_code: None,
+        public_reports: false,
         confidential: false,
         status_names_sv: BTreeMap::new(),
         status_names_en: BTreeMap::new(),

@@ -97,6 +97,7 @@ pub async fn prepare(db: &TestDb) -> String {
         audiences: vec![Audience::Resident],
         channels: vec![Channel::Web, Channel::Api],
         open311_code: Some("pothole".into()),
+        public_reports: true,
         confidential: false,
         status_names_sv: Default::default(),
         status_names_en: Default::default(),

@@ -1,0 +1,101 @@
+//! Open311's public list of requests (issue 21): errands of the services
+//! marked as public reports, never a confidential one, without their
+//! parties. Newest first, in pages.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use porten_domain::{Errand, PublicId};
+
+use crate::Result;
+
+/// Which public reports to read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicQuery {
+    /// By public id: overrides every other filter (the spec's rule).
+    pub ids: Vec<PublicId>,
+    /// Catalogue service codes; empty means every public-report service.
+    pub services: Vec<String>,
+    /// Registered at or after `from` and before `to`.
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// `Some(true)` for active errands only, `Some(false)` for finished ones.
+    pub open: Option<bool>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// A public report: the errand without parties, and its due time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PublicReport {
+    pub errand: Errand,
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+#[async_trait]
+pub trait Open311Store: Send + Sync {
+    /// The public reports the query selects, newest first.
+    async fn public_reports(&self, query: &PublicQuery) -> Result<Vec<PublicReport>>;
+}
+
+/// Expands to `impl Open311Store` for a backend.
+macro_rules! impl_open311 {
+    ($store:ty, $db:ty, $row:ty) => {
+        const _: () = {
+            use sqlx::{QueryBuilder, Row};
+
+            use $crate::assignment::ACTIVE_SQL;
+            use $crate::codec::ERRAND_COLUMNS;
+            use $crate::open311::{PublicQuery, PublicReport};
+            use $crate::{Result, from_micros, micros};
+
+            #[async_trait::async_trait]
+            impl $crate::open311::Open311Store for $store {
+                async fn public_reports(&self, q: &PublicQuery) -> Result<Vec<PublicReport>> {
+                    let mut qb = QueryBuilder::<$db>::new(format!(
+                        "SELECT {ERRAND_COLUMNS}, due_at FROM errands WHERE NOT confidential \
+                         AND service_code IN (SELECT code FROM services WHERE public_reports AND NOT confidential)"
+                    ));
+                    if q.ids.is_empty() {
+                        qb.push(" AND created_at >= ").push_bind(micros(q.from));
+                        qb.push(" AND created_at < ").push_bind(micros(q.to));
+                        if !q.services.is_empty() {
+                            qb.push(" AND service_code IN (");
+                            let mut list = qb.separated(", ");
+                            for code in &q.services {
+                                list.push_bind(code.clone());
+                            }
+                            qb.push(")");
+                        }
+                        match q.open {
+                            Some(true) => qb.push(format!(" AND lifecycle IN {ACTIVE_SQL}")),
+                            Some(false) => qb.push(format!(" AND lifecycle NOT IN {ACTIVE_SQL}")),
+                            None => &mut qb,
+                        };
+                    } else {
+                        qb.push(" AND public_id IN (");
+                        let mut list = qb.separated(", ");
+                        for id in &q.ids {
+                            list.push_bind(id.to_string());
+                        }
+                        qb.push(")");
+                    }
+                    qb.push(" ORDER BY created_at DESC, id DESC LIMIT ")
+                        .push_bind(i64::from(q.limit))
+                        .push(" OFFSET ")
+                        .push_bind(i64::from(q.offset));
+                    let rows = qb.build().fetch_all(self.reader()).await?;
+                    rows.iter()
+                        .map(|r: &$row| {
+                            Ok(PublicReport {
+                                errand: errand_sql::errand_row(r)?,
+                                due_at: r.try_get::<Option<i64>, _>("due_at")?.map(from_micros).transpose()?,
+                            })
+                        })
+                        .collect()
+                }
+            }
+        };
+    };
+}
+
+pub(crate) use impl_open311;
