@@ -74,10 +74,36 @@ impl App {
     /// unit is the service's unit; a confidential service makes the errand
     /// confidential.
     pub async fn register_errand(&self, actor: &Actor, raw: RawErrand) -> Result<Errand> {
+        self.register_errand_once(actor, raw, None).await
+    }
+
+    /// [`App::register_errand`] for an external actor that sends an
+    /// idempotency key: a key it used before gives back the errand it
+    /// registered then, and registers nothing.
+    pub(crate) async fn register_errand_once(
+        &self,
+        actor: &Actor,
+        raw: RawErrand,
+        key: Option<&str>,
+    ) -> Result<Errand> {
         if let Actor::ApiKey { .. } = actor
             && !actor.has_scope(Scope::ErrandsWrite)
         {
             return Err(AppError::Forbidden);
+        }
+        let earlier = |key_id: i64, key: String| async move {
+            let id = self.store.idempotent_errand(key_id, &key).await?.ok_or(AppError::NotFound)?;
+            let errand = self.store.get_errand(id).await?.ok_or(AppError::NotFound)?;
+            Ok::<_, AppError>(errand.masked())
+        };
+        let keyed = match (actor, key) {
+            (Actor::ApiKey { id, .. }, Some(key)) => Some((*id, key)),
+            _ => None,
+        };
+        if let Some((key_id, key)) = keyed
+            && self.store.idempotent_errand(key_id, key).await?.is_some()
+        {
+            return earlier(key_id, key.to_owned()).await;
         }
         let mut new = NewErrand::parse(raw).map_err(AppError::Invalid)?;
         let service = self.cached_service(&new.service_code).await?.ok_or_else(|| {
@@ -93,7 +119,20 @@ impl App {
             actor,
             at: self.now(),
         };
-        let errand = self.store.register_errand(registration).await?;
+        let public_id = registration.public_id;
+        let write = self.store.register_errand(registration);
+        let errand = match keyed {
+            Some((key_id, key)) => {
+                match porten_store::with_idempotency(key_id, key, public_id, self.now(), write).await {
+                    // A retry that raced this one registered it first.
+                    Err(porten_store::StoreError::Duplicate("idempotency key")) => {
+                        return earlier(key_id, key.to_owned()).await;
+                    }
+                    other => other?,
+                }
+            }
+            None => write.await?,
+        };
         tracing::info!(registry_number = %errand.registry_number, channel = errand.channel.as_str(), "errand registered");
         Ok(errand.masked())
     }

@@ -106,10 +106,21 @@ impl App {
     }
 
     /// Registers a request posted by an external actor (an API key with
-    /// `errands:write`). Violations name the spec's parameters.
-    pub async fn open311_submit(&self, actor: &Actor, pairs: &[(String, String)]) -> Result<Errand> {
+    /// `errands:write`). Violations name the spec's parameters. With an
+    /// idempotency key (at most 255 visible characters) the actor used
+    /// before, the errand registered then is the answer.
+    pub async fn open311_submit(
+        &self,
+        actor: &Actor,
+        pairs: &[(String, String)],
+        idempotency_key: Option<&str>,
+    ) -> Result<Errand> {
         if !matches!(actor, Actor::ApiKey { .. }) {
             return Err(AppError::Forbidden);
+        }
+        let key = idempotency_key.map(str::trim);
+        if key.is_some_and(|k| k.is_empty() || k.len() > 255 || !k.chars().all(|c| c.is_ascii_graphic())) {
+            return Err(invalid("Idempotency-Key", "at most 255 visible ASCII characters"));
         }
         let raw = RawRequest::from_pairs(pairs);
         let (location, description) = raw.check().map_err(|errors| {
@@ -171,7 +182,7 @@ impl App {
             form,
             location: Some(location.raw()),
         };
-        self.register_errand(actor, errand).await
+        self.register_errand_once(actor, errand, key).await
     }
 
     /// The public list of requests (`GET /requests`): newest first, at

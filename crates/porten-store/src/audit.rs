@@ -75,6 +75,22 @@ macro_rules! impl_audit {
                                 async move { mail_sql::insert_mail(c, &m, at, Default::default()).await.map(|_| ()) },
                             )
                         }),
+                        $crate::writer::Attached::Idempotency { api_key_id, key, errand, at } => Box::new(move |c| {
+                            Box::pin(async move {
+                                sqlx::query(
+                                    "INSERT INTO idempotency_keys (api_key_id, key, errand_id, created_at) \
+                                     SELECT $1, $2, id, $3 FROM errands WHERE public_id = $4",
+                                )
+                                .bind(api_key_id)
+                                .bind(key)
+                                .bind(micros(at))
+                                .bind(errand)
+                                .execute(&mut *c)
+                                .await
+                                .map_err(|e| $crate::codec::duplicate(e, "idempotency key"))?;
+                                Ok(())
+                            })
+                        }),
                     }
                 }
             }

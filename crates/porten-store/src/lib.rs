@@ -91,7 +91,7 @@ pub use postgres::PostgresStore;
 pub use reports::{BacklogCell, ExportRow, ReportStore, Resolutions, VolumeCell};
 pub use sqlite::SqliteStore;
 pub use stats::{Deflection, LoggedSearch, QueryStat, SelfServiceEvent, StatsStore};
-pub use writer::{with_audit, with_mail};
+pub use writer::{with_audit, with_idempotency, with_mail};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 

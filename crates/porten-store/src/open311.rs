@@ -35,6 +35,9 @@ pub struct PublicReport {
 pub trait Open311Store: Send + Sync {
     /// The public reports the query selects, newest first.
     async fn public_reports(&self, query: &PublicQuery) -> Result<Vec<PublicReport>>;
+    /// The errand an external actor registered with this idempotency key
+    /// (see [`crate::writer::with_idempotency`]).
+    async fn idempotent_errand(&self, api_key_id: i64, key: &str) -> Result<Option<PublicId>>;
 }
 
 /// Expands to `impl Open311Store` for a backend.
@@ -92,6 +95,18 @@ macro_rules! impl_open311 {
                             })
                         })
                         .collect()
+                }
+
+                async fn idempotent_errand(&self, api_key_id: i64, key: &str) -> Result<Option<porten_domain::PublicId>> {
+                    let id: Option<String> = sqlx::query_scalar(
+                        "SELECT e.public_id FROM idempotency_keys k JOIN errands e ON e.id = k.errand_id \
+                         WHERE k.api_key_id = $1 AND k.key = $2",
+                    )
+                    .bind(api_key_id)
+                    .bind(key)
+                    .fetch_optional(self.reader())
+                    .await?;
+                    id.map(|id| $crate::codec::public_id(&id)).transpose()
                 }
             }
         };

@@ -64,6 +64,14 @@ pub enum Attached {
     Audit(AuditEntry),
     /// A mail for the outbox, queued at this time.
     Mail(crate::NewMail, chrono::DateTime<chrono::Utc>),
+    /// An external actor's idempotency key for the errand registered by
+    /// the write (by its public id), kept at this time.
+    Idempotency {
+        api_key_id: i64,
+        key: String,
+        errand: String,
+        at: chrono::DateTime<chrono::Utc>,
+    },
 }
 
 tokio::task_local! {
@@ -77,6 +85,22 @@ tokio::task_local! {
 /// leaves no entry, and so does a refused merge of contact topics.
 pub async fn with_audit<F: Future>(entry: AuditEntry, write: F) -> F::Output {
     ATTACHED.scope(std::cell::RefCell::new(Some(Attached::Audit(entry))), write).await
+}
+
+/// Runs `write` (a registration of the errand `errand`) so that the
+/// actor's idempotency key is kept for it in the same savepoint. A key the
+/// actor used before fails the whole write as [`StoreError::Duplicate`]
+/// (`"idempotency key"`): nothing is registered twice, even when two
+/// retries race.
+pub async fn with_idempotency<F: Future>(
+    api_key_id: i64,
+    key: &str,
+    errand: porten_domain::PublicId,
+    at: chrono::DateTime<chrono::Utc>,
+    write: F,
+) -> F::Output {
+    let attached = Attached::Idempotency { api_key_id, key: key.to_owned(), errand: errand.to_string(), at };
+    ATTACHED.scope(std::cell::RefCell::new(Some(attached)), write).await
 }
 
 /// Runs `write` so that `mail` is queued in the outbox (with its delivery

@@ -542,3 +542,27 @@ async fn commands_on_several_errands_are_written_together_or_not_at_all() {
     assert_eq!(done.iter().map(|e| (e.public_id, e.version)).collect::<Vec<_>>(), [(b.public_id, 2), (a.public_id, 2)]);
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn an_idempotency_key_registers_one_errand_even_when_a_retry_races_past_the_check() {
+    let db = TestDb::new().await;
+    let s = db.store.as_ref();
+    seed(s).await;
+    let key_id = s.create_api_key("Entreprenör", b"hash-1", &[porten_domain::Scope::ErrandsWrite], t(2026, 3, 1, 8)).await.unwrap();
+    let new = new_errand("pothole", "Hål", Channel::Open311);
+    let at = t(2026, 3, 1, 9);
+    let (unit, actor) = (code("TK"), system());
+    let register = |id| s.register_errand(Registration { public_id: id, errand: &new, unit: &unit, actor: &actor, at });
+    let first_id = random_id();
+    let first = porten_store::with_idempotency(key_id, "fms-1", first_id, at, register(first_id)).await.unwrap();
+    assert_eq!(s.idempotent_errand(key_id, "fms-1").await.unwrap(), Some(first.public_id));
+    assert_eq!(s.idempotent_errand(key_id, "fms-2").await.unwrap(), None);
+    // A retry that did not see the key registers nothing: the whole write fails.
+    let retry_id = random_id();
+    let retry = porten_store::with_idempotency(key_id, "fms-1", retry_id, at, register(retry_id)).await;
+    assert!(matches!(retry, Err(StoreError::Duplicate("idempotency key"))), "{retry:?}");
+    assert!(s.get_errand(retry_id).await.unwrap().is_none(), "not registered");
+    let next = register(random_id()).await.unwrap();
+    assert_eq!(next.registry_number.serial, first.registry_number.serial + 1, "its number was given back");
+    db.cleanup().await;
+}

@@ -253,6 +253,7 @@ async fn token(State(state): State<AppState>, Path(file): Path<String>, Query(q)
 async fn post(
     State(state): State<AppState>,
     Path(file): Path<String>,
+    headers: axum::http::HeaderMap,
     body: Result<axum::Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     serve(&file, |stem, format| async move {
@@ -268,7 +269,14 @@ async fn post(
         };
         let actor = state.app.api_key_actor(key).await?;
         tracing::info!(target: "porten::security", event = "apikey.used", key = actor.id(), via = "open311");
-        let errand = state.app.open311_submit(&actor, &pairs).await?;
+        let idempotency = match headers.get("idempotency-key").map(|v| v.to_str()) {
+            Some(Ok(key)) => Some(key),
+            Some(Err(_)) => {
+                return Err(Refusal(StatusCode::BAD_REQUEST, vec!["Idempotency-Key: visible ASCII".into()]));
+            }
+            None => None,
+        };
+        let errand = state.app.open311_submit(&actor, &pairs, idempotency).await?;
         let answer = Value::Object(vec![
             ("service_request_id", Value::text(errand.public_id.to_string())),
             ("service_notice", Value::text(format!("Diarienummer {}", errand.registry_number))),

@@ -233,3 +233,30 @@ async fn the_api_takes_and_gives_an_errands_location() {
     );
     t.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_retry_with_the_same_idempotency_key_registers_nothing_twice() {
+    let t = TestApp::new().await;
+    let send = |key: &'static str| {
+        let req = Request::builder()
+            .method("POST")
+            .uri("/open311/v2/requests.json")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("idempotency-key", key)
+            .body(Body::from(report(&t.key)))
+            .unwrap();
+        t.send(req)
+    };
+    let first = send("fms-update-4711").await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    let retry = send("fms-update-4711").await;
+    assert_eq!(retry.status, StatusCode::CREATED);
+    let id = |r: &Reply| r.json()[0]["service_request_id"].as_str().unwrap().to_owned();
+    assert_eq!(id(&retry), id(&first), "the first errand, again");
+    assert_eq!(retry.json()[0]["service_notice"], first.json()[0]["service_notice"], "with its registry number");
+    let other = send("fms-update-4712").await;
+    assert_ne!(id(&other), id(&first), "another key is another request");
+    let listed = t.get("/open311/v2/requests.json", "").await.json();
+    assert_eq!(listed.as_array().unwrap().len(), 2, "two errands, not three");
+    t.cleanup().await;
+}
