@@ -244,10 +244,10 @@ impl App {
         let before = results.hits.len();
         results.hits.retain(|hit| now.get(&hit.id).is_some_and(|e| crate::may_see(actor, &e.unit, e.confidential)));
         results.total -= before - results.hits.len();
-        let audits = results.hits.iter().map(|hit| self.audit(actor, "errand.search_hit", Some(hit.id), None));
-        for done in futures_util::future::join_all(audits).await {
-            done?;
-        }
+        // Every hit audited, in one statement.
+        let audits: Vec<_> =
+            results.hits.iter().map(|hit| self.audit_entry(actor, "errand.search_hit", Some(hit.id), None)).collect();
+        self.store.record_audits(&audits).await?;
         Ok(results)
     }
 }

@@ -51,6 +51,19 @@ pub struct PublicRequest {
     pub attributes: Vec<(String, String, String)>,
 }
 
+/// A status change of a public report, as mySociety's service request
+/// updates show it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicUpdateView {
+    pub update_id: String,
+    pub service_request_id: String,
+    pub state: Lifecycle,
+    /// The citizen's word for the new state, in Swedish (never the reason
+    /// typed, which may name people).
+    pub description: String,
+    pub at: DateTime<Utc>,
+}
+
 /// The filters of `GET /requests`, as typed.
 #[derive(Clone, Debug, Default, serde::Deserialize)]
 pub struct RequestsQuery {
@@ -249,6 +262,66 @@ impl App {
                 Some(public_request(target, r.errand, r.due_at, agency.unwrap_or_default()))
             })
             .collect())
+    }
+
+    /// mySociety's service request updates (`GET /servicerequestupdates`):
+    /// the status changes of public reports, oldest first, over at most 90
+    /// days (the last day by default), at most a thousand.
+    pub async fn open311_updates(&self, start: Option<&str>, end: Option<&str>) -> Result<Vec<PublicUpdateView>> {
+        let date = |p: Option<&str>, name: &str| {
+            p.map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|raw| open311::parse_datetime(raw).ok_or_else(|| invalid(name, "a date in ISO 8601")))
+                .transpose()
+        };
+        let now = self.now() + Duration::seconds(1);
+        let to = date(end, "end_date")?.unwrap_or(now);
+        let from = date(start, "start_date")?.unwrap_or(to - Duration::days(1));
+        if to < from || to - from > Duration::days(DEFAULT_DAYS) {
+            return Err(invalid("end_date", "the span from start_date to end_date is at most 90 days"));
+        }
+        let services = self.open311_services().await?;
+        let updates = self.store.public_updates(from, to, MAX_REQUESTS as u32).await?;
+        Ok(updates
+            .into_iter()
+            .filter_map(|u| {
+                let target = services.iter().find(|s| s.service.code == u.service_code)?;
+                Some(PublicUpdateView {
+                    update_id: u.id.to_string(),
+                    service_request_id: u.errand.to_string(),
+                    state: u.to,
+                    description: target.service.status_words(u.to, porten_domain::Viewer::Citizen).0.to_owned(),
+                    at: u.at,
+                })
+            })
+            .collect())
+    }
+
+    /// An update posted by an external actor (FixMyStreet passing on what
+    /// a citizen wrote about their report): a message from the citizen on
+    /// the errand, which must be a public report. Its `update_id` is the
+    /// errand's public id and the version the message made.
+    pub async fn open311_post_update(&self, actor: &Actor, pairs: &[(String, String)]) -> Result<String> {
+        if !matches!(actor, Actor::ApiKey { .. }) || !actor.has_scope(porten_domain::Scope::ErrandsWrite) {
+            return Err(AppError::Forbidden);
+        }
+        let field = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty());
+        let id = field("service_request_id").ok_or_else(|| invalid("service_request_id", "is required"))?;
+        let description = field("description").ok_or_else(|| invalid("description", "is required"))?;
+        if description.chars().count() > open311::MAX_DESCRIPTION {
+            return Err(invalid("description", "at most 4000 characters"));
+        }
+        let public = self.open311_request(id).await.map_err(|e| match e {
+            AppError::NotFound => invalid("service_request_id", "no such public request"),
+            other => other,
+        })?;
+        let public_id = PublicId::parse(&public.id).map_err(|_| AppError::NotFound)?;
+        let message = porten_domain::Command::AddMessage {
+            direction: porten_domain::errand::Direction::In,
+            body: description.to_owned(),
+        };
+        let errand = self.act_on_errand(actor, public_id, None, message).await?;
+        Ok(format!("{}-{}", errand.public_id, errand.version))
     }
 
     /// One public request by its id; not found when it is not public.

@@ -42,6 +42,10 @@ pub struct RawServiceEdit {
     pub skill: String,
     #[serde(default)]
     pub warn_percent: String,
+    /// `on` when its errands are public reports in Open311's list (only a
+    /// service with an Open311 code can be).
+    #[serde(default)]
+    pub public_reports: String,
     /// Hours by field name (`sla_normal_first`, …).
     #[serde(flatten)]
     pub targets: BTreeMap<String, String>,
@@ -77,6 +81,7 @@ impl RawServiceEdit {
             unit: s.unit.as_str().to_owned(),
             skill: s.skill.clone().unwrap_or_default(),
             warn_percent: s.sla.as_ref().map(|x| x.warn_percent.to_string()).unwrap_or_default(),
+            public_reports: if s.public_reports { "on".into() } else { String::new() },
             targets,
         }
     }
@@ -114,6 +119,7 @@ impl RawServiceEdit {
                 None
             }
         };
+        s.public_reports = self.public_reports == "on" && base.open311_code.is_some();
         s.sla = self.sla(base.sla.as_ref(), &mut v);
         if v.is_empty() {
             s.validate()?;
@@ -272,6 +278,12 @@ mod tests {
             (sla.warn_percent, s.keywords, s.open311_code.as_deref()),
             (80, vec!["potthål".to_owned()], Some("pothole"))
         );
+
+        let mut public = raw.clone();
+        public.public_reports = "on".into();
+        assert!(public.apply(&base, |_| true, |_| true).unwrap().public_reports, "its errands listed in Open311");
+        let without_code = Service { open311_code: None, ..base.clone() };
+        assert!(!public.apply(&without_code, |_| true, |_| true).unwrap().public_reports, "only with an Open311 code");
 
         let mut none = raw;
         none.targets.clear();

@@ -48,6 +48,8 @@ pub struct AuditRow {
 #[async_trait]
 pub trait AuditStore: Send + Sync {
     async fn record_audit(&self, entry: &AuditEntry) -> Result<()>;
+    /// Records several entries in one statement (a search's hits).
+    async fn record_audits(&self, entries: &[AuditEntry]) -> Result<()>;
     async fn audit_for_errand(&self, errand_id: i64) -> Result<Vec<AuditEntry>>;
     /// The entries a query selects, newest first.
     async fn search_audit(&self, query: &AuditQuery) -> Result<Vec<AuditRow>>;
@@ -129,6 +131,29 @@ macro_rules! impl_audit {
                 async fn record_audit(&self, e: &AuditEntry) -> Result<()> {
                     let e = e.clone();
                     self.writer().write(move |c| Box::pin(async move { insert_audit(c, &e).await })).await
+                }
+
+                async fn record_audits(&self, entries: &[AuditEntry]) -> Result<()> {
+                    if entries.is_empty() {
+                        return Ok(());
+                    }
+                    let entries = entries.to_vec();
+                    self.writer().write(move |c| Box::pin(async move {
+                        let mut qb = sqlx::QueryBuilder::<$db>::new(
+                            "INSERT INTO audit_log (at, actor_kind, actor_id, actor_name, action, errand_id, purpose) ",
+                        );
+                        qb.push_values(&entries, |mut row, e| {
+                            row.push_bind(micros(e.at))
+                                .push_bind(e.actor_kind.clone())
+                                .push_bind(e.actor_id)
+                                .push_bind(e.actor_name.clone())
+                                .push_bind(e.action.clone())
+                                .push_bind(e.errand_id)
+                                .push_bind(e.purpose.clone());
+                        });
+                        qb.build().execute(&mut *c).await?;
+                        Ok(())
+                    })).await
                 }
 
                 async fn search_audit(&self, q: &$crate::AuditQuery) -> Result<Vec<$crate::AuditRow>> {

@@ -84,7 +84,7 @@ pub use mail::{
     ReceiptLimits, ReceiptMail, WaitingMail, recipient_key,
 };
 pub use notices::{NewNotice, Notice, NoticeStore, UNSEEN_CAP};
-pub use open311::{Open311Store, PublicQuery, PublicReport};
+pub use open311::{Open311Store, PublicQuery, PublicReport, PublicUpdate};
 pub use planning::PlanningStore;
 pub use porten_domain::planning::{AcdInterval, ContactCount, ServiceMix};
 pub use postgres::PostgresStore;

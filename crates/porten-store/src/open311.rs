@@ -24,6 +24,17 @@ pub struct PublicQuery {
     pub offset: u32,
 }
 
+/// A status change of a public report (an Open311 service request update).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicUpdate {
+    /// The timeline event's id.
+    pub id: i64,
+    pub errand: PublicId,
+    pub service_code: String,
+    pub at: DateTime<Utc>,
+    pub to: porten_domain::Lifecycle,
+}
+
 /// A public report: the errand without parties, and its due time.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PublicReport {
@@ -35,6 +46,9 @@ pub struct PublicReport {
 pub trait Open311Store: Send + Sync {
     /// The public reports the query selects, newest first.
     async fn public_reports(&self, query: &PublicQuery) -> Result<Vec<PublicReport>>;
+    /// The status changes of public reports at or after `from` and before
+    /// `to`, oldest first, at most `limit`.
+    async fn public_updates(&self, from: DateTime<Utc>, to: DateTime<Utc>, limit: u32) -> Result<Vec<PublicUpdate>>;
     /// The errand an external actor registered with this idempotency key
     /// (see [`crate::writer::with_idempotency`]).
     async fn idempotent_errand(&self, api_key_id: i64, key: &str) -> Result<Option<PublicId>>;
@@ -93,6 +107,42 @@ macro_rules! impl_open311 {
                                 errand: errand_sql::errand_row(r)?,
                                 due_at: r.try_get::<Option<i64>, _>("due_at")?.map(from_micros).transpose()?,
                             })
+                        })
+                        .collect()
+                }
+
+                async fn public_updates(
+                    &self,
+                    from: chrono::DateTime<chrono::Utc>,
+                    to: chrono::DateTime<chrono::Utc>,
+                    limit: u32,
+                ) -> Result<Vec<$crate::open311::PublicUpdate>> {
+                    let rows = sqlx::query(
+                        "SELECT t.id, t.at, t.kind, t.data, e.public_id, e.service_code FROM timeline t \
+                         JOIN errands e ON e.id = t.errand_id \
+                         WHERE t.kind = 'status_changed' AND t.at >= $1 AND t.at < $2 AND NOT e.confidential \
+                         AND e.service_code IN (SELECT code FROM services WHERE public_reports AND NOT confidential) \
+                         ORDER BY t.at, t.id LIMIT $3",
+                    )
+                    .bind(micros(from))
+                    .bind(micros(to))
+                    .bind(i64::from(limit))
+                    .fetch_all(self.reader())
+                    .await?;
+                    rows.iter()
+                        .filter_map(|r: &$row| {
+                            let update = (|| {
+                                let kind = $crate::codec::event(r.try_get("kind")?, r.try_get("data")?)?;
+                                let porten_domain::EventKind::StatusChanged { to, .. } = kind else { return Ok(None) };
+                                Ok::<_, $crate::StoreError>(Some($crate::open311::PublicUpdate {
+                                    id: r.try_get("id")?,
+                                    errand: $crate::codec::public_id(r.try_get("public_id")?)?,
+                                    service_code: r.try_get("service_code")?,
+                                    at: from_micros(r.try_get("at")?)?,
+                                    to,
+                                }))
+                            })();
+                            update.transpose()
                         })
                         .collect()
                 }

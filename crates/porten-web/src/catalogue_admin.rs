@@ -99,6 +99,8 @@ struct ServicePage {
     /// Which e-service the service has, in a sentence.
     eservice: String,
     has_eservice: bool,
+    /// The service takes Open311 requests, so it may be marked as public reports.
+    open311: bool,
     errors: Vec<ErrorLink>,
     done: String,
 }
@@ -284,6 +286,7 @@ async fn render_service(
             None => t.with1("services-eservice-none", "code", &service.code),
         },
         has_eservice: eservice.is_some(),
+        open311: service.open311_code.is_some(),
         texts,
         warn,
         form,

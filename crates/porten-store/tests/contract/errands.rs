@@ -548,7 +548,10 @@ async fn an_idempotency_key_registers_one_errand_even_when_a_retry_races_past_th
     let db = TestDb::new().await;
     let s = db.store.as_ref();
     seed(s).await;
-    let key_id = s.create_api_key("Entreprenör", b"hash-1", &[porten_domain::Scope::ErrandsWrite], t(2026, 3, 1, 8)).await.unwrap();
+    let key_id = s
+        .create_api_key("Entreprenör", b"hash-1", &[porten_domain::Scope::ErrandsWrite], t(2026, 3, 1, 8))
+        .await
+        .unwrap();
     let new = new_errand("pothole", "Hål", Channel::Open311);
     let at = t(2026, 3, 1, 9);
     let (unit, actor) = (code("TK"), system());

@@ -103,6 +103,26 @@ async fn top(State(state): State<AppState>, Path(file): Path<String>, Query(q): 
                 let requests = state.app.open311_requests(&q.requests).await?;
                 Ok(requests_doc(format, &requests, extensions(&q)))
             }
+            "servicerequestupdates" => {
+                let (start, end) = (q.requests.start_date.as_deref(), q.requests.end_date.as_deref());
+                let updates = state.app.open311_updates(start, end).await?;
+                let list = updates
+                    .iter()
+                    .map(|u| {
+                        Value::Object(vec![
+                            ("update_id", Value::text(&u.update_id)),
+                            ("service_request_id", Value::text(&u.service_request_id)),
+                            ("status", Value::text(open311::extended_status(u.state))),
+                            ("updated_datetime", Value::text(open311::datetime(u.at))),
+                            ("description", Value::text(&u.description)),
+                            ("media_url", Value::text("")),
+                            ("external_status_code", Value::text(u.state.as_str())),
+                        ])
+                    })
+                    .collect();
+                let body = Value::List("request_update", list);
+                Ok(doc::respond(format, StatusCode::OK, "service_request_updates", &body))
+            }
             _ => Err(Refusal(StatusCode::NOT_FOUND, vec![format!("no such resource: {stem}")])),
         }
     })
@@ -260,7 +280,7 @@ async fn post(
         let axum::Form(pairs) = body.map_err(|e| Refusal(StatusCode::BAD_REQUEST, vec![e.body_text()]))?;
         let field = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
         check_jurisdiction(&state, field("jurisdiction_id"))?;
-        if stem != "requests" {
+        if stem != "requests" && stem != "servicerequestupdates" {
             return Err(Refusal(StatusCode::NOT_FOUND, vec![format!("no such resource: {stem}")]));
         }
         let key = field("api_key").map(str::trim).filter(|k| !k.is_empty());
@@ -269,6 +289,11 @@ async fn post(
         };
         let actor = state.app.api_key_actor(key).await?;
         tracing::info!(target: "porten::security", event = "apikey.used", key = actor.id(), via = "open311");
+        if stem == "servicerequestupdates" {
+            let update_id = state.app.open311_post_update(&actor, &pairs).await?;
+            let body = Value::List("request_update", vec![Value::Object(vec![("update_id", Value::text(update_id))])]);
+            return Ok(doc::respond(format, StatusCode::OK, "service_request_updates", &body));
+        }
         let idempotency = match headers.get("idempotency-key").map(|v| v.to_str()) {
             Some(Ok(key)) => Some(key),
             Some(Err(_)) => {

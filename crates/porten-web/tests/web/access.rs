@@ -55,7 +55,7 @@ fn body_for(path: &str) -> &'static str {
         "/staff/admin/topics/merge" => "from=general&into=general",
         "/staff/admin/units/{code}" => "name_sv=Trafik&name_en=Traffic&strategy=manual&max_open=",
         "/staff/admin/services/{code}" => {
-            "name_sv=H%C3%A5l&name_en=Pothole&description_sv=B.&description_en=D.&unit=TK&sla_normal_resolution=40"
+            "name_sv=H%C3%A5l&name_en=Pothole&description_sv=B.&description_en=D.&unit=TK&sla_normal_resolution=40&public_reports=on"
         }
         "/staff/contacts" => "channel=phone&topic=general&outcome=resolved&minutes=2",
         "/staff/calendar" | "/staff/calendar/remove" => "date=2031-05-05&open=closed&note=Utbildning",

@@ -26,6 +26,9 @@ async fn an_admin_edits_a_services_texts_and_targets() {
         page.body
     );
     assert!(page.body.contains("id=\"sla_urgent_first\" name=\"sla_urgent_first\" value=\"2\""));
+    assert!(
+        page.body.contains("name=\"public_reports\" value=\"on\" aria-describedby=\"public_reports-hint\" checked")
+    );
 
     // First answer later than the decision: refused, what was typed kept.
     let late = format!("csrf={CSRF}&{SERVICE}&sla_normal_first=30&sla_normal_resolution=24");
@@ -47,11 +50,14 @@ async fn an_admin_edits_a_services_texts_and_targets() {
     );
     assert_eq!((sla.by_priority.len(), sla.warn_percent), (1, 80), "the urgent target alone, without a first answer");
     assert!(t.get("/services/pothole", "").await.body.contains("Potthål"), "the portal shows the new name");
+    assert!(!s.public_reports, "unticked: its errands leave Open311's public list");
 
     // No targets at all: no SLA.
-    let none = t.post_form("/staff/admin/services/pothole", &jar, &format!("csrf={CSRF}&{SERVICE}")).await;
+    let none =
+        t.post_form("/staff/admin/services/pothole", &jar, &format!("csrf={CSRF}&{SERVICE}&public_reports=on")).await;
     assert_eq!(none.status, StatusCode::SEE_OTHER);
-    assert_eq!(t.app.service(Some(&system()), "pothole").await.unwrap().unwrap().sla, None);
+    let s = t.app.service(Some(&system()), "pothole").await.unwrap().unwrap();
+    assert_eq!((s.sla, s.public_reports), (None, true));
     assert_eq!(t.get("/staff/admin/services/nope", &jar).await.status, StatusCode::NOT_FOUND);
 
     let audit = t.get("/staff/audit", &jar).await;

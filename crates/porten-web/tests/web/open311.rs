@@ -260,3 +260,65 @@ async fn a_retry_with_the_same_idempotency_key_registers_nothing_twice() {
     assert_eq!(listed.as_array().unwrap().len(), 2, "two errands, not three");
     t.cleanup().await;
 }
+
+#[tokio::test]
+async fn service_request_updates_go_out_as_status_changes_and_come_in_as_the_citizens_words() {
+    let t = TestApp::new().await;
+    let id = post(&t, "/open311/v2/requests.json", &report(&t.key)).await.json()[0]["service_request_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let public_id = porten_domain::PublicId::parse(&id).unwrap();
+    let officer = t.user("case_officer");
+    let reason = Some("Ring Tolvan på 070-1740610");
+    t.app
+        .act_on_errand(
+            &officer,
+            public_id,
+            None,
+            porten_domain::Command::status(porten_domain::Lifecycle::InProgress, reason),
+        )
+        .await
+        .unwrap();
+
+    let updates = t.get("/open311/v2/servicerequestupdates.json", "").await;
+    assert_eq!(updates.status, StatusCode::OK, "{}", updates.body);
+    let list = updates.json();
+    let update = &list.as_array().unwrap().iter().find(|u| u["service_request_id"] == id.as_str()).unwrap().clone();
+    assert_eq!(
+        (update["status"].as_str(), update["external_status_code"].as_str()),
+        (Some("in_progress"), Some("in_progress"))
+    );
+    assert!(update["updated_datetime"].as_str().unwrap().ends_with("+01:00"));
+    assert!(
+        !updates.body.contains("Tolvan") && !updates.body.contains("070-"),
+        "never the reason typed: {}",
+        updates.body
+    );
+    let xml = t.get("/open311/v2/servicerequestupdates.xml?start_date=2026-11-01T00:00:00Z", "").await;
+    assert!(xml.body.contains("<service_request_updates><request_update><update_id>"), "{}", xml.body);
+    let early = t.get("/open311/v2/servicerequestupdates.json?start_date=2026-10-01&end_date=2026-11-01", "").await;
+    assert_eq!(early.json(), serde_json::json!([]));
+
+    // FixMyStreet passes on what the citizen wrote: a message on the errand.
+    let body = format!(
+        "api_key={}&service_request_id={id}&update_id=fms-77&status=OPEN&updated_datetime=2026-11-03T10:05:00%2B01:00\
+         &description=H%C3%A5let+har+blivit+st%C3%B6rre.&first_name=Tolvan",
+        t.key
+    );
+    let posted = post(&t, "/open311/v2/servicerequestupdates.json", &body).await;
+    assert_eq!(posted.status, StatusCode::OK, "{}", posted.body);
+    assert!(posted.json()[0]["update_id"].as_str().unwrap().starts_with(&id));
+    let timeline = t.app.read_errand(&t.user("system_admin"), public_id, None).await.unwrap().timeline;
+    assert!(timeline.iter().any(|e| matches!(&e.kind,
+        porten_domain::EventKind::Message { direction: porten_domain::errand::Direction::In, body } if body == "Hålet har blivit större.")));
+
+    let no_key =
+        post(&t, "/open311/v2/servicerequestupdates.xml", &format!("service_request_id={id}&description=x")).await;
+    assert_eq!(no_key.status, StatusCode::FORBIDDEN);
+    let unknown = format!("api_key={}&service_request_id=01ARZ3NDEKTSV4RRFFQ69G5FAV&description=x", t.key);
+    assert_eq!(post(&t, "/open311/v2/servicerequestupdates.json", &unknown).await.status, StatusCode::BAD_REQUEST);
+    let read_only = format!("api_key={}&service_request_id={id}&description=x", t.read_only_key);
+    assert_eq!(post(&t, "/open311/v2/servicerequestupdates.json", &read_only).await.status, StatusCode::FORBIDDEN);
+    t.cleanup().await;
+}
