@@ -170,7 +170,7 @@ impl App {
                 (format!("{} – {place}", target.service.name_sv), Default::default())
             }
         };
-        let contact = |p: &Option<String>| p.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+        let contact = |p: &Option<String>| given(p).map(str::to_owned);
         let (email, phone, name) = (contact(&raw.email), contact(&raw.phone), raw.reporter_name());
         let parties = if email.is_some() || phone.is_some() || name.is_some() {
             vec![RawParty {
@@ -342,13 +342,13 @@ fn fill_from_request(
     description: Option<&str>,
     answers: &mut porten_domain::eservice::Answers,
 ) {
-    let given = |p: &Option<String>| p.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    let text = |p: &Option<String>| given(p).map(str::to_owned);
     for field in definition.fields() {
         let value = match field.kind {
             FieldKind::Address => location.address.clone(),
             FieldKind::Coordinates => location.point.map(|p| format!("{}, {}", p.lat, p.long)),
-            FieldKind::Email => given(&raw.email),
-            FieldKind::Phone => given(&raw.phone),
+            FieldKind::Email => text(&raw.email),
+            FieldKind::Phone => text(&raw.phone),
             _ if field.name == "description" => description.map(str::to_owned),
             _ => None,
         };

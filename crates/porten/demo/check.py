@@ -129,6 +129,20 @@ def err(where: str, msg: str) -> None:
     errors.append(f"{where}: {msg}")
 
 
+def check_code_and_names(where, item, seen, what):
+    """A kebab-case code unique among `seen` (which it joins), and names in
+    Swedish and English. The code, for the caller."""
+    code = check_str(where, item, "code")
+    if code and not KEBAB_RE.match(code):
+        err(where, "code must be lowercase ASCII kebab-case")
+    if code in seen:
+        err(where, f"duplicate {what} code")
+    seen.add(code)
+    for key in ("name_sv", "name_en"):
+        check_str(where, item, key)
+    return code
+
+
 def check_keys(where: str, table: dict, kind: str,
                unknown: str = "serde will reject it") -> None:
     required, optional = SCHEMA[kind]
@@ -391,14 +405,7 @@ def main() -> int:
     for i, k in enumerate(skills):
         w = f"skills[{i}] {k.get('code', '?')}"
         check_keys(w, k, "skills")
-        code = check_str(w, k, "code")
-        if code and not KEBAB_RE.match(code):
-            err(w, "code must be lowercase ASCII kebab-case")
-        if code in skill_codes:
-            err(w, "duplicate skill code")
-        skill_codes.add(code)
-        for key in ("name_sv", "name_en"):
-            check_str(w, k, key)
+        check_code_and_names(w, k, skill_codes, "skill")
 
     # services
     services = data.get("services", [])
@@ -612,14 +619,7 @@ def main() -> int:
     for i, t in enumerate(topics):
         w = f"topics[{i}] {t.get('code', '?')}"
         check_keys(w, t, "topics")
-        code = check_str(w, t, "code")
-        if code and not KEBAB_RE.match(code):
-            err(w, "code must be lowercase ASCII kebab-case")
-        if code in topic_codes:
-            err(w, "duplicate topic code")
-        topic_codes.add(code)
-        for k in ("name_sv", "name_en"):
-            check_str(w, t, k)
+        code = check_code_and_names(w, t, topic_codes, "topic")
         svc = t.get("services")
         if not isinstance(svc, list) or not svc:
             err(w, "`services` must be a non-empty list")
