@@ -38,7 +38,8 @@ pub struct PublicRequest {
     pub status_notes: String,
     pub service_code: String,
     pub service_name: String,
-    /// Masked: no personnummer, e-mail address or phone number.
+    /// What the reporter wrote, for a request posted over Open311 only;
+    /// masked: no personnummer, e-mail address or phone number.
     pub description: String,
     /// The unit that owns the errand, by its Swedish name.
     pub agency: String,
@@ -82,6 +83,11 @@ pub struct RequestsQuery {
     #[serde(default)]
     pub page_size: Option<String>,
 }
+
+/// The most values a comma list of ids or service codes may hold.
+const MAX_LISTED: usize = 100;
+/// How far into the list a page may start.
+const MAX_OFFSET: u32 = 10_000;
 
 fn invalid(field: &str, message: impl Into<String>) -> AppError {
     let mut v = Violations::new();
@@ -202,17 +208,26 @@ impl App {
     /// most a thousand, over at most 90 days (the last 90 by default).
     pub async fn open311_requests(&self, q: &RequestsQuery) -> Result<Vec<PublicRequest>> {
         let services = self.open311_services().await?;
-        let ids: Vec<PublicId> = given(&q.service_request_id)
-            .map(|list| list.split(',').filter_map(|id| PublicId::parse(id.trim()).ok()).collect())
-            .unwrap_or_default();
+        let list = |p: &Option<String>, name: &str| {
+            let mut items: Vec<String> =
+                given(p).map(|l| l.split(',').map(|i| i.trim().to_owned()).collect()).unwrap_or_default();
+            items.sort();
+            items.dedup();
+            if items.len() > MAX_LISTED {
+                return Err(invalid(name, format!("at most {MAX_LISTED} values")));
+            }
+            Ok(items)
+        };
+        let ids: Vec<PublicId> = list(&q.service_request_id, "service_request_id")?
+            .iter()
+            .filter_map(|id| PublicId::parse(id).ok())
+            .collect();
         if given(&q.service_request_id).is_some() && ids.is_empty() {
             return Ok(Vec::new());
         }
         let mut codes = Vec::new();
-        let wanted: Vec<&str> =
-            given(&q.service_code).map(|l| l.split(',').map(str::trim).collect()).unwrap_or_default();
-        for code in wanted {
-            match services.iter().find(|s| s.code == code) {
+        for code in list(&q.service_code, "service_code")? {
+            match services.iter().find(|s| s.code == code.as_str()) {
                 Some(s) => codes.push(s.service.code.clone()),
                 None => return Err(invalid("service_code", format!("no such service_code: {code}"))),
             }
@@ -243,15 +258,14 @@ impl App {
         };
         let page_size = number(&q.page_size, "page_size", MAX_REQUESTS as u32)?.min(MAX_REQUESTS as u32);
         let page = number(&q.page, "page", 1)?;
-        let query = PublicQuery {
-            ids,
-            services: codes,
-            from,
-            to,
-            open,
-            limit: page_size,
-            offset: (page - 1).saturating_mul(page_size),
-        };
+        let offset = (page - 1).saturating_mul(page_size);
+        if offset > MAX_OFFSET {
+            return Err(invalid(
+                "page",
+                format!("at most {MAX_OFFSET} requests into the list; narrow the dates instead"),
+            ));
+        }
+        let query = PublicQuery { ids, services: codes, from, to, open, limit: page_size, offset };
         let reports = self.store.public_reports(&query).await?;
         let units = self.store.list_units().await?;
         Ok(reports
@@ -299,8 +313,9 @@ impl App {
 
     /// An update posted by an external actor (FixMyStreet passing on what
     /// a citizen wrote about their report): a message from the citizen on
-    /// the errand, which must be a public report. Its `update_id` is the
-    /// errand's public id and the version the message made.
+    /// the errand, which must be a public report that this actor posted
+    /// over Open311. Its `update_id` is the errand's public id and the
+    /// version the message made.
     pub async fn open311_post_update(&self, actor: &Actor, pairs: &[(String, String)]) -> Result<String> {
         if !matches!(actor, Actor::ApiKey { .. }) || !actor.has_scope(porten_domain::Scope::ErrandsWrite) {
             return Err(AppError::Forbidden);
@@ -316,6 +331,15 @@ impl App {
             other => other,
         })?;
         let public_id = PublicId::parse(&public.id).map_err(|_| AppError::NotFound)?;
+        // Only the actor that posted the request over Open311 passes on
+        // what its reporter writes, never another system.
+        let errand = self.store.get_errand(public_id).await?.ok_or(AppError::NotFound)?;
+        let registered_by = self.store.timeline(errand.id).await?.into_iter().next();
+        let own = errand.channel == porten_domain::Channel::Open311
+            && registered_by.is_some_and(|e| e.actor_kind == "api_key" && e.actor_id == actor.id());
+        if !own {
+            return Err(AppError::Forbidden);
+        }
         let message = porten_domain::Command::AddMessage {
             direction: porten_domain::errand::Direction::In,
             body: description.to_owned(),
@@ -365,7 +389,19 @@ fn public_request(target: &Open311Service, e: Errand, due: Option<DateTime<Utc>>
         .definition
         .as_ref()
         .map(|d| {
+            // Only answers chosen from a list, or numbers and points: free
+            // text, names, files and contact details stay with the city.
             d.fields()
+                .filter(|f| {
+                    matches!(
+                        f.kind,
+                        FieldKind::SingleChoice
+                            | FieldKind::MultipleChoice
+                            | FieldKind::Checkbox
+                            | FieldKind::Number
+                            | FieldKind::Coordinates
+                    )
+                })
                 .filter_map(|f| {
                     let value = e.form.get(&f.name)?;
                     Some((f.name.clone(), f.label.sv.clone(), open311::public_text(value)))
@@ -379,13 +415,21 @@ fn public_request(target: &Open311Service, e: Errand, due: Option<DateTime<Utc>>
         status_notes,
         service_code: target.code.clone(),
         service_name: target.service.name_sv.clone(),
-        description: open311::public_text(&e.description),
+        // What a reporter posted over Open311 is meant for the public list;
+        // what reached the city another way (a mail, a call, a form) is not.
+        description: if e.channel == porten_domain::Channel::Open311 {
+            open311::public_text(&e.description)
+        } else {
+            String::new()
+        },
         agency,
         service_notice: target.service.processing_time_sv.clone(),
         requested: e.created_at,
         updated: e.updated_at,
         expected: due.filter(|_| e.lifecycle.is_active()),
-        location: e.location,
+        location: e
+            .location
+            .map(|l| porten_domain::Location { address: l.address.as_deref().map(open311::public_text), ..l }),
         attributes,
     }
 }

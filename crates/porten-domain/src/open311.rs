@@ -207,20 +207,35 @@ pub fn public_text(text: &str) -> String {
         at = range.end;
     }
     masked.push_str(&text[at..]);
+    // Words split at any white space; a run of words that is all digits and
+    // separators ("070 174 06 10") is one phone number.
+    let words: Vec<&str> = masked.split_inclusive(char::is_whitespace).collect();
+    let numeric = |w: &str| {
+        let w = w.trim_end();
+        !w.is_empty() && w.chars().all(|c| c.is_ascii_digit() || "+-–()/.,:;".contains(c))
+    };
+    let digits = |w: &str| w.chars().filter(char::is_ascii_digit).count();
     let mut out = String::with_capacity(masked.len());
-    for (i, word) in masked.split(' ').enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        let digits = word.chars().filter(char::is_ascii_digit).count();
-        let phone_like = digits >= 7 && word.chars().all(|c| c.is_ascii_digit() || "+-()/.,:;".contains(c));
-        if word.contains('@') && word.contains('.') {
+    let mut i = 0;
+    while i < words.len() {
+        let word = words[i];
+        let core = word.trim_end();
+        if core.contains('@') && core.contains('.') {
             out.push_str("[e-post]");
-        } else if phone_like {
-            out.push_str("[telefon]");
-        } else {
-            out.push_str(word);
+            out.push_str(&word[core.len()..]);
+            i += 1;
+            continue;
         }
+        let run = words[i..].iter().take_while(|w| numeric(w)).count();
+        if run > 0 && words[i..i + run].iter().map(|w| digits(w)).sum::<usize>() >= 7 {
+            let last = words[i + run - 1];
+            out.push_str("[telefon]");
+            out.push_str(&last[last.trim_end().len()..]);
+            i += run;
+            continue;
+        }
+        out.push_str(word);
+        i += 1;
     }
     out
 }
@@ -301,6 +316,10 @@ mod tests {
     fn the_public_text_has_no_personnummer_address_or_phone_number() {
         let text = "Ring 070-1740610 eller skriv till tolvan@example.com, pnr 19121212-1212. Hål 40 cm, 2026.";
         assert_eq!(public_text(text), "Ring [telefon] eller skriv till [e-post] pnr [personnummer]. Hål 40 cm, 2026.");
+        assert_eq!(public_text("Mvh\nAnna\nRing:\n0701740610"), "Mvh\nAnna\nRing:\n[telefon]", "after a line break");
+        assert_eq!(public_text("tel 070 174 06 10 tack"), "tel [telefon] tack", "with spaces");
+        assert_eq!(public_text("tel 070–1740610."), "tel [telefon]", "with an en dash");
+        assert_eq!(public_text("Hål 40 cm, 2 st"), "Hål 40 cm, 2 st", "measures stay");
     }
 
     #[test]

@@ -14,6 +14,7 @@ use porten_app::open311::{Open311Service, PublicRequest, RequestsQuery};
 use porten_domain::open311::{self, Format};
 
 use crate::AppState;
+use crate::auth::ClientIp;
 use crate::routes::Routes;
 use doc::Value;
 
@@ -42,6 +43,13 @@ impl From<AppError> for Refusal {
                     .map(|f| if f.field == "request" { f.message } else { format!("{}: {}", f.field, f.message) })
                     .collect(),
             ),
+            AppError::Refused { message, .. } => Refusal(StatusCode::BAD_REQUEST, vec![message]),
+            AppError::Conflict { .. } | AppError::Closed => {
+                Refusal(StatusCode::BAD_REQUEST, vec!["the request changed meanwhile or is closed".into()])
+            }
+            AppError::Unavailable(_) => {
+                Refusal(StatusCode::SERVICE_UNAVAILABLE, vec!["busy or not ready; try again shortly".into()])
+            }
             other => {
                 tracing::error!(error = %other, "open311 request failed");
                 Refusal(StatusCode::INTERNAL_SERVER_ERROR, vec!["the request could not be served; try again".into()])
@@ -51,6 +59,26 @@ impl From<AppError> for Refusal {
 }
 
 type Outcome = Result<Response, Refusal>;
+
+/// A query string as typed, or why it could not be read.
+type Params = Result<Query<Common>, axum::extract::rejection::QueryRejection>;
+
+fn params(q: Params) -> Result<Common, Refusal> {
+    q.map(|Query(q)| q).map_err(|e| Refusal(StatusCode::BAD_REQUEST, vec![e.body_text()]))
+}
+
+/// Public reads per client address and minute: far above what a client
+/// polling for updates needs, but a bound on what one can make the node read.
+const READS_PER_MINUTE: u32 = 600;
+
+fn within_rate(state: &AppState, ip: Option<std::net::IpAddr>) -> Result<(), Refusal> {
+    let key = state.limiter.key(("open311", ip));
+    if state.limiter.allow(key, std::time::Duration::from_secs(60), READS_PER_MINUTE) {
+        Ok(())
+    } else {
+        Err(Refusal(StatusCode::TOO_MANY_REQUESTS, vec!["too many requests from this address; wait a minute".into()]))
+    }
+}
 
 /// Runs a handler for a path's file name: its format from the suffix (XML
 /// when there is none, so that the error is readable), and its errors in
@@ -89,8 +117,10 @@ struct Common {
     requests: RequestsQuery,
 }
 
-async fn top(State(state): State<AppState>, Path(file): Path<String>, Query(q): Query<Common>) -> Response {
+async fn top(State(state): State<AppState>, ClientIp(ip): ClientIp, Path(file): Path<String>, q: Params) -> Response {
     serve(&file, |stem, format| async move {
+        let q = params(q)?;
+        within_rate(&state, ip)?;
         check_jurisdiction(&state, q.jurisdiction_id.as_deref())?;
         match stem.as_str() {
             "discovery" => Ok(discovery(&state, format)),
@@ -163,8 +193,9 @@ fn service(s: &Open311Service) -> Value {
     ])
 }
 
-async fn definition(State(state): State<AppState>, Path(file): Path<String>, Query(q): Query<Common>) -> Response {
+async fn definition(State(state): State<AppState>, Path(file): Path<String>, q: Params) -> Response {
     serve(&file, |code, format| async move {
+        let q = params(q)?;
         check_jurisdiction(&state, q.jurisdiction_id.as_deref())?;
         let found = state.app.open311_service(&code).await?;
         let Some(definition) = found.and_then(|s| s.definition) else {
@@ -248,8 +279,15 @@ fn requests_doc(format: Format, requests: &[PublicRequest], extensions: bool) ->
     doc::respond(format, StatusCode::OK, "service_requests", &Value::List("request", list))
 }
 
-async fn one_request(State(state): State<AppState>, Path(file): Path<String>, Query(q): Query<Common>) -> Response {
+async fn one_request(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Path(file): Path<String>,
+    q: Params,
+) -> Response {
     serve(&file, |id, format| async move {
+        let q = params(q)?;
+        within_rate(&state, ip)?;
         check_jurisdiction(&state, q.jurisdiction_id.as_deref())?;
         let found = state.app.open311_request(&id).await?;
         Ok(requests_doc(format, &[found], extensions(&q)))
@@ -259,8 +297,9 @@ async fn one_request(State(state): State<AppState>, Path(file): Path<String>, Qu
 
 /// Requests posted here get their `service_request_id` at once, so no
 /// token is ever outstanding.
-async fn token(State(state): State<AppState>, Path(file): Path<String>, Query(q): Query<Common>) -> Response {
+async fn token(State(state): State<AppState>, Path(file): Path<String>, q: Params) -> Response {
     serve(&file, |token, _| async move {
+        let q = params(q)?;
         check_jurisdiction(&state, q.jurisdiction_id.as_deref())?;
         Err(Refusal(
             StatusCode::NOT_FOUND,

@@ -124,12 +124,11 @@ async fn a_posted_request_is_an_ordinary_errand_and_the_public_sees_it_without_p
     assert!(!listed.body.contains("Tolvan"));
     let extended = t.get(&format!("/open311/v2/requests/{id}.json?extensions=true"), "").await.json();
     assert_eq!(extended[0]["extended_attributes"]["status"], "open");
+    let attributes = extended[0]["attributes"].as_array().unwrap();
+    assert!(attributes.iter().any(|a| a["code"] == "fault" && a["value"] == "Hål i vägen"));
     assert!(
-        extended[0]["attributes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|a| a["code"] == "fault" && a["value"] == "Hål i vägen")
+        attributes.iter().all(|a| a["code"] != "email" && a["code"] != "description"),
+        "no free text: {attributes:?}"
     );
 
     // Filters: status, service, dates.
@@ -164,6 +163,13 @@ async fn a_confidential_errand_or_another_service_is_never_public() {
         .unwrap()
         .to_owned();
     let question = t.errand("general-question", false).await.public_id.to_string();
+    // A pothole that reached the city another way is listed, its words not.
+    let body =
+        serde_json::json!({"service_code": "pothole", "title": "Hål", "description": "Anna Andersson, Storgatan 3"});
+    let by_api =
+        t.api("POST", "/api/v1/errands", Some(&t.key), Some(body)).await.json()["id"].as_str().unwrap().to_owned();
+    let listed = t.get(&format!("/open311/v2/requests/{by_api}.json"), "").await;
+    assert_eq!(listed.json()[0]["description"], "", "{}", listed.body);
     for id in [&secret, &question] {
         assert_eq!(t.get(&format!("/open311/v2/requests/{id}.json"), "").await.status, StatusCode::NOT_FOUND);
     }
@@ -200,6 +206,17 @@ async fn a_post_needs_a_key_that_may_write_a_known_service_and_a_place() {
         assert!(description.contains(names), "{body}: {description}");
         assert_eq!(r.json()[0]["code"], 400);
     }
+    for (path, why) in [
+        ("/open311/v2/requests.json?page=20&page_size=1000", "page"),
+        ("/open311/v2/requests.json?page=1&page=2", "query"),
+    ] {
+        let r = t.get(path, "").await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{why}: {}", r.body);
+        assert_eq!(r.json()[0]["code"], 400, "{why}: in the spec's format");
+    }
+    let many: Vec<String> = (0..101).map(|i| format!("{i:026}")).collect();
+    let too_many = t.get(&format!("/open311/v2/requests.json?service_request_id={}", many.join(",")), "").await;
+    assert_eq!(too_many.status, StatusCode::BAD_REQUEST);
     let wide = t.get("/open311/v2/requests.json?start_date=2026-01-01&end_date=2026-06-01", "").await;
     assert_eq!(wide.status, StatusCode::BAD_REQUEST, "more than 90 days");
     assert_eq!(t.get("/open311/v2/requests.json?status=fixed", "").await.status, StatusCode::BAD_REQUEST);
@@ -320,5 +337,10 @@ async fn service_request_updates_go_out_as_status_changes_and_come_in_as_the_cit
     assert_eq!(post(&t, "/open311/v2/servicerequestupdates.json", &unknown).await.status, StatusCode::BAD_REQUEST);
     let read_only = format!("api_key={}&service_request_id={id}&description=x", t.read_only_key);
     assert_eq!(post(&t, "/open311/v2/servicerequestupdates.json", &read_only).await.status, StatusCode::FORBIDDEN);
+    // Another system that may write errands still may not speak for this reporter.
+    let writes = [porten_domain::Scope::ErrandsRead, porten_domain::Scope::ErrandsWrite];
+    let other = t.app.create_api_key(&crate::support::system(), "Annan", &writes, None).await.unwrap().secret;
+    let foreign = format!("api_key={other}&service_request_id={id}&description=x");
+    assert_eq!(post(&t, "/open311/v2/servicerequestupdates.json", &foreign).await.status, StatusCode::FORBIDDEN);
     t.cleanup().await;
 }
