@@ -5,8 +5,9 @@
 //! A request posted here is an ordinary errand: a registry number, queues
 //! and SLAs, on the channel `open311`. The public list shows only errands
 //! of services marked as public reports, never a confidential one, and
-//! neither names, e-mail addresses nor personnummer: a description is
-//! masked before it leaves.
+//! neither names, e-mail addresses nor personnummer: only a request posted
+//! over Open311 shows its description, masked, and of the answers only
+//! choices, numbers and points.
 
 use std::sync::Arc;
 
