@@ -50,6 +50,7 @@ fields = [
   { name = "pnr", kind = "personnummer", required = true, label = { sv = "Personnummer", en = "Personal number" } },
   { name = "orgnr", kind = "organisationsnummer", label = { sv = "Organisationsnummer", en = "Organisation number" } },
   { name = "place", kind = "address", max_length = 1, label = { sv = "Adress", en = "Address" } },
+  { name = "point", kind = "coordinates", label = { sv = "Koordinater", en = "Coordinates" } },
   { name = "one", kind = "single_choice", required = true, label = { sv = "En", en = "One" }, options = [
     { value = "a", label = { sv = "A", en = "A" } },
     { value = "b b", label = { sv = "B", en = "B" } },
@@ -90,6 +91,7 @@ fn valid(kind: FieldKind) -> &'static [&'static str] {
         FieldKind::Personnummer => &["19121212-1212", "191212121212", "19121212+1212", "197010632391"],
         FieldKind::Organisationsnummer => &["556016-0680", "5560160680", "212000-0142"],
         FieldKind::Checkbox => &["yes", " yes "],
+        FieldKind::Coordinates => &["62.3908, 17.3069", "62,3908 17,3069", "-33.9;151.2", "90, -180"],
         FieldKind::Text | FieldKind::Textarea | FieldKind::Address | FieldKind::File => &["ok"],
         FieldKind::SingleChoice | FieldKind::MultipleChoice => &[],
     }
@@ -192,7 +194,8 @@ fn case(data: &[u8]) -> Result<Case<'static>> {
 
 /// The messages `check_answers` may give: fixed texts, never an answer.
 fn expected_message(field: &Field, code: &str, message: &str) -> bool {
-    const KINDS: [&str; 9] = [
+    const KINDS: [&str; 10] = [
+        "latitude and longitude (WGS 84)",
         "number",
         "date (YYYY-MM-DD)",
         "e-mail address",
