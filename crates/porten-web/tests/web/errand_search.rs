@@ -80,3 +80,20 @@ async fn a_callers_history_by_personnummer_is_posted_audited_and_within_access()
     assert!(invalid.body.contains("Personnumret är inte giltigt"));
     t.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_number_registered_a_moment_ago_is_found_before_the_index_takes_it_in() {
+    let t = TestApp::new().await;
+    let agent = t.sign_in("agent").await;
+    // The node's index is built by the first search; nothing follows the feed here.
+    assert_eq!(t.get(&url("gatan"), &agent).await.status, StatusCode::OK);
+    let fresh = t.errand("pothole", false).await;
+    let secret = t.errand("financial-assistance", true).await;
+    let found = t.get(&url(&fresh.registry_number.to_string().to_lowercase()), &agent).await;
+    assert!(found.body.contains(&format!("/staff/errands/{}", fresh.public_id)), "{}", found.body);
+    assert!(found.body.contains("1 träff"));
+    // Read from the database, but within access: another unit's secret stays hidden.
+    let hidden = t.get(&url(&secret.registry_number.to_string()), &agent).await;
+    assert!(hidden.body.contains("0 träffar"), "{}", hidden.body);
+    t.cleanup().await;
+}
