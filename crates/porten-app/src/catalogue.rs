@@ -50,8 +50,17 @@ impl App {
     /// must hold at a write is checked in the write: registering an errand
     /// takes the service's confidentiality as it is at the commit.
     pub(crate) async fn cached_service(&self, code: &str) -> Result<Option<Service>> {
+        match self.cached_services().await?.get(code) {
+            Some(service) => Ok(Some(service.clone())),
+            None => Ok(self.store.get_service(code).await?),
+        }
+    }
+
+    /// Every service by code, from this node's cache of the catalogue (see
+    /// [`App::cached_service`]).
+    pub(crate) async fn cached_services(&self) -> Result<Arc<HashMap<String, Service>>> {
         let cached = self.portal.services.read().unwrap_or_else(|e| e.into_inner()).clone();
-        let services = match cached {
+        Ok(match cached {
             Some(services) => services,
             None => {
                 let generation = self.portal.generation();
@@ -60,11 +69,7 @@ impl App {
                 self.portal.keep(&self.portal.services, generation, services.clone());
                 services
             }
-        };
-        match services.get(code) {
-            Some(service) => Ok(Some(service.clone())),
-            None => Ok(self.store.get_service(code).await?),
-        }
+        })
     }
 
     /// The units whose errands `actor` may list: all of them for the

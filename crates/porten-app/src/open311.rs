@@ -105,15 +105,15 @@ fn given(p: &Option<String>) -> Option<&str> {
 impl App {
     /// The services that take Open311 requests, by their Open311 code.
     pub async fn open311_services(&self) -> Result<Vec<Open311Service>> {
+        // From this node's cache of the catalogue, which every change drops.
         let mut services: Vec<Open311Service> = self
-            .store
-            .list_services()
+            .cached_services()
             .await?
-            .into_iter()
+            .values()
             .filter_map(|service| {
                 let code = service.open311_code.clone()?;
                 let definition = self.eservice(&service.code);
-                Some(Open311Service { code, service, definition })
+                Some(Open311Service { code, service: service.clone(), definition })
             })
             .collect();
         services.sort_by(|a, b| a.code.cmp(&b.code));
